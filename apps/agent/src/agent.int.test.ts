@@ -1,0 +1,242 @@
+// Agents against real Redis, with the test playing control: enqueue shards, wait for
+// claims, broadcast start, keep alive, read the results stream.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { type AgentMessage, type ShardJob, splitEvenly } from '@loadline/api';
+import { decodeHistogram, mergeHistograms } from '@loadline/histogram';
+import {
+  connectRedis,
+  DEFAULT_REDIS_URL,
+  publishSignal,
+  type Redis,
+  RedisNames,
+  ResultsReader,
+  redisAnswers,
+  ShardQueue,
+} from '@loadline/queue';
+import { Agent } from './agent.js';
+
+const url = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+const available = await redisAnswers(url);
+const skip = available ? false : `no Redis answers at ${url} (set REDIS_URL)`;
+
+let server: http.Server;
+let target = '';
+let served = 0;
+let redis: Redis;
+const namespaces: RedisNames[] = [];
+
+before(async () => {
+  server = http.createServer((_req, res) => {
+    served++;
+    res.end('{"ok":true}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  if (available) redis = connectRedis(url);
+});
+
+after(async () => {
+  server.closeAllConnections();
+  server.close();
+  if (!available) return;
+  for (const names of namespaces) {
+    const keys = await redis.keys(`${names.namespace}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  }
+  redis.disconnect();
+});
+
+function shardJobs(
+  runId: string,
+  count: number,
+  ratePerSecond: number,
+  durationMs: number,
+  hosts = ['127.0.0.0/8'],
+): ShardJob[] {
+  const scenario = {
+    name: 'fleet',
+    target,
+    environment: 'local',
+    agents: count,
+    shadow: false,
+    load: { rate: ratePerSecond, duration: `${durationMs}ms` },
+    feeders: {},
+    flows: [
+      { name: 'f', weight: 1, steps: [{ name: 'hit', request: { method: 'GET', path: '/x' } }] },
+    ],
+    thresholds: {},
+    guardrails: [],
+  };
+  return splitEvenly(ratePerSecond, count).map((rate, shard) => ({
+    runId,
+    shard,
+    shardCount: count,
+    scenario,
+    model: {
+      kind: 'open',
+      startRate: rate,
+      stages: [{ durationMs, target: rate }],
+      maxInFlight: 1000,
+    },
+    feederRows: {},
+    extraHeaders: [['x-loadline-shadow', runId]],
+    allowedHosts: hosts,
+  }));
+}
+
+/** Plays control for one run; returns every message the agents sent. */
+async function control(
+  names: RedisNames,
+  jobs: ShardJob[],
+  options: { abortAfterMs?: number; silentAfterMs?: number } = {},
+): Promise<AgentMessage[]> {
+  const runId = (jobs[0] as ShardJob).runId;
+  const reader = new ResultsReader(redis, names, 'test-control');
+  await reader.ensureGroup();
+  const queue = new ShardQueue(redis, names);
+  await queue.enqueue(jobs);
+  const messages: AgentMessage[] = [];
+  const started = Date.now();
+  let keepalive: NodeJS.Timeout | undefined = setInterval(() => {
+    if (options.silentAfterMs !== undefined && Date.now() - started > options.silentAfterMs) {
+      clearInterval(keepalive);
+      keepalive = undefined;
+      return;
+    }
+    publishSignal(redis, names, { type: 'keepalive', runId, at: Date.now() }).catch(() => {});
+  }, 500);
+  let startSent = false;
+  let abortSent = false;
+  const deadline = Date.now() + 20_000;
+  try {
+    while (Date.now() < deadline) {
+      const batch = await reader.read(100, 200);
+      await reader.ack(batch.map((m) => m.id));
+      messages.push(...batch.map((m) => m.message).filter((m) => m.runId === runId));
+      const claimed = messages.filter((m) => m.type === 'claimed').length;
+      if (!startSent && claimed === jobs.length) {
+        startSent = true;
+        await publishSignal(redis, names, { type: 'start', runId, startAt: Date.now() + 300 });
+      }
+      if (
+        startSent &&
+        !abortSent &&
+        options.abortAfterMs !== undefined &&
+        Date.now() - started > options.abortAfterMs
+      ) {
+        abortSent = true;
+        await publishSignal(redis, names, { type: 'abort', runId, reason: 'stop button' });
+      }
+      if (messages.filter((m) => m.type === 'shard-done').length === jobs.length) break;
+    }
+  } finally {
+    clearInterval(keepalive);
+    await queue.close();
+  }
+  return messages;
+}
+
+describe('agents (real Redis)', { skip }, () => {
+  it('two agents split a run and deliver every interval', async () => {
+    const names = new RedisNames(`loadline-test-${randomUUID().slice(0, 8)}`);
+    namespaces.push(names);
+    const agents = await Promise.all(
+      [1, 2].map((i) =>
+        Agent.start({ redisUrl: url, namespace: names.namespace, agentId: `agent-${i}` }),
+      ),
+    );
+    served = 0;
+    try {
+      const messages = await control(names, shardJobs('run_fleet', 2, 200, 2000));
+      const done = messages.filter((m) => m.type === 'shard-done');
+      assert.equal(done.length, 2);
+      assert.ok(
+        done.every((m) => m.type === 'shard-done' && !m.aborted),
+        JSON.stringify(done),
+      );
+      const rows = messages.flatMap((m) => (m.type === 'intervals' ? m.rows : []));
+      const requests = rows.reduce((n, r) => n + r.requests, 0);
+      assert.equal(requests, 400, 'both shards together sent the whole rate');
+      assert.equal(served, 400);
+      assert.deepEqual([...new Set(rows.map((r) => r.agentId))].sort(), ['agent-1', 'agent-2']);
+      const merged = mergeHistograms(
+        rows.filter((r) => r.histogram !== '').map((r) => decodeHistogram(r.histogram)),
+      );
+      assert.equal(merged.totalCount, 400, 'merged histograms hold every response');
+    } finally {
+      await Promise.all(agents.map((a) => a.stop()));
+    }
+  });
+
+  it('stops every agent within a second of an abort', async () => {
+    const names = new RedisNames(`loadline-test-${randomUUID().slice(0, 8)}`);
+    namespaces.push(names);
+    const agents = await Promise.all(
+      [1, 2].map((i) =>
+        Agent.start({ redisUrl: url, namespace: names.namespace, agentId: `agent-${i}` }),
+      ),
+    );
+    try {
+      const started = Date.now();
+      const messages = await control(names, shardJobs('run_abort', 2, 100, 30_000), {
+        abortAfterMs: 1500,
+      });
+      const took = Date.now() - started;
+      const done = messages.filter((m) => m.type === 'shard-done');
+      assert.equal(done.length, 2);
+      assert.ok(
+        done.every(
+          (m) => m.type === 'shard-done' && m.aborted && /stop button/.test(m.reason ?? ''),
+        ),
+      );
+      assert.ok(took < 4000, `run ended ${took} ms after start (abort at 1.5 s)`);
+    } finally {
+      await Promise.all(agents.map((a) => a.stop()));
+    }
+  });
+
+  it('stops sending by itself when control goes quiet (dead-man switch)', async () => {
+    const names = new RedisNames(`loadline-test-${randomUUID().slice(0, 8)}`);
+    namespaces.push(names);
+    const agent = await Agent.start({
+      redisUrl: url,
+      namespace: names.namespace,
+      agentId: 'lonely',
+      deadManMs: 1000,
+    });
+    try {
+      const messages = await control(names, shardJobs('run_quiet', 1, 50, 30_000), {
+        silentAfterMs: 1500,
+      });
+      const done = messages.find((m) => m.type === 'shard-done');
+      assert.ok(done && done.type === 'shard-done' && done.aborted);
+      assert.match(done.reason ?? '', /control signals lost/);
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it("refuses a target outside the run's allowed hosts and sends nothing", async () => {
+    const names = new RedisNames(`loadline-test-${randomUUID().slice(0, 8)}`);
+    namespaces.push(names);
+    const agent = await Agent.start({
+      redisUrl: url,
+      namespace: names.namespace,
+      agentId: 'careful',
+    });
+    served = 0;
+    try {
+      const messages = await control(names, shardJobs('run_refused', 1, 50, 1000, ['10.0.0.0/8']));
+      const done = messages.find((m) => m.type === 'shard-done');
+      assert.ok(done && done.type === 'shard-done' && done.aborted);
+      assert.match(done.reason ?? '', /not in the run's allowed hosts/);
+      assert.equal(served, 0);
+    } finally {
+      await agent.stop();
+    }
+  });
+});

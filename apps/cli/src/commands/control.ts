@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import { Control, configFromEnv } from '@loadline/control';
+import { redisAnswers } from '@loadline/queue';
+import { UsageError } from '../exit-codes.js';
+
+export interface ControlCommandOptions {
+  port?: string;
+  data?: string;
+  namespace?: string;
+}
+
+export function parsePort(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new UsageError(flag, `expected a TCP port (0–65535), got "${text}"`);
+  }
+  return port;
+}
+
+/** `loadline control`: the control plane alone (distributed mode). */
+export async function runControl(
+  options: ControlCommandOptions,
+  stderr: NodeJS.WritableStream,
+): Promise<number> {
+  const config = configFromEnv(process.env, {
+    ...(options.port === undefined ? {} : { port: parsePort('--port', options.port, 7700) }),
+    ...(options.data === undefined ? {} : { dataDir: options.data }),
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+    log: (line) => stderr.write(`${new Date().toISOString()} ${line}\n`),
+  });
+  if (!(await redisAnswers(config.redisUrl, 2000))) {
+    throw new UsageError(undefined, `no Redis answers at ${config.redisUrl} (set REDIS_URL)`);
+  }
+  const control = await Control.start(config);
+  stderr.write(
+    `control on ${control.url} (state in ${config.databaseUrl ?? join(config.dataDir, 'pg')}); Ctrl-C stops\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await control.close();
+  return 0;
+}

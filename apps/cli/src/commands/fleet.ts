@@ -1,0 +1,215 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { loadFeederRows } from '@loadline/engine';
+import { formatError, parseScenario } from '@loadline/scenario';
+import { ApiProblem, ControlClient } from '../control-client.js';
+import { ExitCode, UsageError } from '../exit-codes.js';
+import { summaryTable } from '../render-run.js';
+
+export interface FleetRunOptions {
+  api?: string;
+  wait?: boolean;
+  json?: boolean;
+  agents?: string;
+  environment?: string;
+  duration?: string;
+  rateMultiplier?: string;
+}
+
+interface RunView {
+  id: string;
+  status: string;
+  abortReason?: string | null;
+  summary?: Record<string, unknown> | null;
+  live?: { requests?: number; errors?: number };
+}
+
+const TERMINAL = new Set(['passed', 'failed', 'aborted', 'degraded', 'error']);
+
+function exitFor(status: string): number {
+  switch (status) {
+    case 'passed':
+      return ExitCode.passed;
+    case 'failed':
+    case 'degraded':
+      return ExitCode.thresholdsFailed;
+    case 'aborted':
+      return ExitCode.aborted;
+    default:
+      return ExitCode.badInput;
+  }
+}
+
+/**
+ * Saves FILE as a new version of its scenario on control, with its feeder rows (agents
+ * hold no data). Problems are reported with file:line:column before anything is sent.
+ */
+export async function saveScenario(
+  client: ControlClient,
+  file: string,
+  io: { stderr: NodeJS.WritableStream },
+): Promise<{ name: string; version: number }> {
+  let source: string;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      undefined,
+      `cannot read ${file} (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
+  const parsed = parseScenario(source);
+  if (!parsed.ok) {
+    for (const error of parsed.errors) io.stderr.write(`${formatError(error, file)}\n`);
+    throw new UsageError(
+      undefined,
+      `${file}: ${parsed.errors.length} problem(s); nothing was submitted`,
+    );
+  }
+  const feederRows = Object.fromEntries(
+    Object.entries(parsed.scenario.feeders).map(([name, feeder]) => [
+      name,
+      loadFeederRows(name, feeder, dirname(resolve(file)), { index: 0, count: 1 }),
+    ]),
+  );
+  try {
+    return await client.request<{ name: string; version: number }>('POST', '/scenarios', {
+      source,
+      feederRows,
+    });
+  } catch (error) {
+    if (error instanceof ApiProblem) {
+      for (const e of (error.problem.errors ?? []) as Array<{
+        path?: string;
+        message: string;
+        line?: number;
+        column?: number;
+      }>) {
+        io.stderr.write(
+          e.line !== undefined
+            ? `${formatError({ path: e.path ?? '', message: e.message, line: e.line, column: e.column ?? 1 }, file)}\n`
+            : `  ${e.path ?? ''}: ${e.message}\n`,
+        );
+      }
+      throw new UsageError(undefined, `control refused the scenario: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** `loadline run FILE`: save the scenario as a new version and launch it on the fleet. */
+export async function runOnFleet(
+  file: string,
+  options: FleetRunOptions,
+  io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+): Promise<number> {
+  const client = new ControlClient(options.api ?? process.env.LOADLINE_API);
+  const agents = options.agents === undefined ? undefined : Number(options.agents);
+  if (agents !== undefined && (!Number.isInteger(agents) || agents <= 0)) {
+    throw new UsageError('--agents', `expected a positive whole number, got "${options.agents}"`);
+  }
+  const multiplier =
+    options.rateMultiplier === undefined ? undefined : Number(options.rateMultiplier);
+  if (multiplier !== undefined && !(multiplier > 0)) {
+    throw new UsageError(
+      '--rate-multiplier',
+      `expected a positive number, got "${options.rateMultiplier}"`,
+    );
+  }
+  const saved = await saveScenario(client, file, io);
+  let run: RunView;
+  try {
+    run = await client.request<RunView>('POST', '/runs', {
+      scenario: saved.name,
+      version: saved.version,
+      ...(options.environment ? { environment: options.environment } : {}),
+      ...(agents ? { agents } : {}),
+      overrides: {
+        ...(options.duration ? { duration: options.duration } : {}),
+        ...(multiplier ? { rateMultiplier: multiplier } : {}),
+      },
+    });
+  } catch (error) {
+    if (error instanceof ApiProblem) {
+      for (const e of (error.problem.errors ?? []) as Array<{
+        path?: string;
+        field?: string;
+        message: string;
+        line?: number;
+        column?: number;
+      }>) {
+        io.stderr.write(
+          e.line !== undefined
+            ? `${formatError({ path: e.path ?? '', message: e.message, line: e.line, column: e.column ?? 1 }, file)}\n`
+            : `  ${e.path ?? e.field ?? ''}: ${e.message}\n`,
+        );
+      }
+      throw new UsageError(undefined, `control refused the run: ${error.message}`);
+    }
+    throw error;
+  }
+  if (!options.wait) {
+    io.stdout.write(
+      options.json
+        ? `${JSON.stringify({ runId: run.id, status: run.status })}\n`
+        : `run ${run.id} ${run.status}\n`,
+    );
+    return ExitCode.passed;
+  }
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(ExitCode.aborted);
+    interrupted = true;
+    client.request('POST', `/runs/${run.id}/stop`).catch(() => {});
+  };
+  process.on('SIGINT', onSignal);
+  try {
+    while (!TERMINAL.has(run.status)) {
+      await new Promise((r) => setTimeout(r, 1000));
+      run = await client.request<RunView>('GET', `/runs/${run.id}`);
+      if (io.stderr.isTTY) {
+        io.stderr.write(
+          `\r\x1b[2K${run.id}  ${run.status}  requests ${run.live?.requests ?? 0}  errors ${run.live?.errors ?? 0}`,
+        );
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+  if (io.stderr.isTTY) io.stderr.write('\r\x1b[2K');
+  const summary = { ...(run.summary ?? {}), runId: run.id, status: run.status };
+  if (run.status === 'error') io.stderr.write(`run ${run.id} failed to run: ${run.abortReason}\n`);
+  io.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : summaryTable(summary));
+  return exitFor(run.status);
+}
+
+export async function listRuns(
+  options: { api?: string; json?: boolean },
+  stdout: NodeJS.WriteStream,
+): Promise<number> {
+  const client = new ControlClient(options.api ?? process.env.LOADLINE_API);
+  const page = await client.request<{
+    runs: Array<{ id: string; scenario: string; status: string; createdAt: string }>;
+  }>('GET', '/runs?limit=50');
+  if (options.json) stdout.write(`${JSON.stringify(page)}\n`);
+  else
+    for (const run of page.runs)
+      stdout.write(`${run.id}  ${run.status.padEnd(18)}  ${run.scenario}  ${run.createdAt}\n`);
+  return ExitCode.passed;
+}
+
+export async function stopRun(
+  runId: string,
+  options: { api?: string; json?: boolean },
+  stdout: NodeJS.WriteStream,
+): Promise<number> {
+  const client = new ControlClient(options.api ?? process.env.LOADLINE_API);
+  try {
+    const result = await client.request('POST', `/runs/${encodeURIComponent(runId)}/stop`);
+    stdout.write(options.json ? `${JSON.stringify(result)}\n` : `stopping ${runId}\n`);
+    return ExitCode.passed;
+  } catch (error) {
+    if (error instanceof ApiProblem) throw new UsageError(undefined, error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,170 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import {
+  compileScenario,
+  constantRate,
+  evaluateThresholds,
+  FeederError,
+  type FlowModel,
+  type FlowReport,
+  FlowRunner,
+  fitProfile,
+  GuardrailMonitor,
+  profileDurationMs,
+  stepTableSource,
+  summarizeFlows,
+} from '@loadline/engine';
+import { formatError, parseDuration, parseScenario, type Scenario } from '@loadline/scenario';
+import { ExitCode, UsageError } from '../exit-codes.js';
+import { loopbackOnly } from '../local-environment.js';
+import { type RunJson, runJson, runTable } from '../render-run.js';
+
+export interface RunOptions {
+  local?: boolean;
+  json?: boolean;
+  duration?: string;
+  rateMultiplier?: string;
+}
+
+export interface RunIo {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+function modelOf(
+  scenario: Scenario,
+  options: RunOptions,
+): { model: FlowModel; durationMs: number } {
+  const load = scenario.load;
+  const multiplier = options.rateMultiplier === undefined ? 1 : Number(options.rateMultiplier);
+  if (!Number.isFinite(multiplier) || multiplier <= 0) {
+    throw new UsageError(
+      '--rate-multiplier',
+      `expected a positive number, got "${options.rateMultiplier}"`,
+    );
+  }
+  const override = options.duration === undefined ? undefined : parseDuration(options.duration);
+  if (options.duration !== undefined && (override === undefined || override <= 0)) {
+    throw new UsageError(
+      '--duration',
+      `expected a duration like 30s or 1m30s, got "${options.duration}"`,
+    );
+  }
+  const maxInFlight = load.maxInFlight ?? 10_000;
+  if (load.vus !== undefined) {
+    const durationMs = override ?? parseDuration(load.duration as string) ?? 0;
+    return {
+      model: { kind: 'closed', vus: Math.max(1, Math.round(load.vus * multiplier)), durationMs },
+      durationMs,
+    };
+  }
+  if (load.rate !== undefined) {
+    const durationMs = override ?? parseDuration(load.duration as string) ?? 0;
+    return {
+      model: {
+        kind: 'open',
+        profile: constantRate(load.rate * multiplier, durationMs),
+        maxInFlight,
+      },
+      durationMs,
+    };
+  }
+  const stages = (load.stages ?? []).map((s) => ({
+    durationMs: parseDuration(s.duration) ?? 0,
+    target: s.target * multiplier,
+  }));
+  const ramp = { startRate: (load.startRate ?? 0) * multiplier, stages };
+  const profile = override === undefined ? ramp : fitProfile(ramp, override);
+  return { model: { kind: 'open', profile, maxInFlight }, durationMs: profileDurationMs(profile) };
+}
+
+/** `loadline run FILE --local`: runs a scenario in this process and judges its thresholds. */
+export async function runLocally(file: string, options: RunOptions, io: RunIo): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      undefined,
+      `cannot read ${file} (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
+  const parsed = parseScenario(text);
+  if (!parsed.ok) {
+    for (const error of parsed.errors) io.stderr.write(`${formatError(error, file)}\n`);
+    throw new UsageError(undefined, `${file}: ${parsed.errors.length} problem(s); nothing was run`);
+  }
+  const scenario = parsed.scenario;
+  const target = new URL(scenario.target);
+  if (!loopbackOnly(target)) {
+    throw new UsageError(
+      undefined,
+      `${file}: target ${target.host} is not allowed by the local environment (127.0.0.0/8, ::1, localhost); run it through control with an environment that allows it`,
+    );
+  }
+  const { model, durationMs } = modelOf(scenario, options);
+  let plan: ReturnType<typeof compileScenario>;
+  try {
+    plan = compileScenario(scenario, { baseDir: dirname(resolve(file)) });
+  } catch (error) {
+    if (error instanceof FeederError) throw new UsageError(undefined, error.message);
+    throw error;
+  }
+  const runId = `local_${Date.now().toString(36)}`;
+  const runner = new FlowRunner({ plan, model, runId });
+  const guardrails = new GuardrailMonitor(scenario.guardrails);
+  const stepsOfFlow = Object.fromEntries(
+    plan.flows.map((f) => [f.name, f.steps.map((s) => s.name)]),
+  );
+  const live = io.stderr.isTTY === true;
+  let requests = 0;
+  let errors = 0;
+  let runStartMs: number | undefined;
+  runner.on('interval', (interval) => {
+    const lengthS = Math.max((interval.endMs - interval.startMs) / 1000, 1e-3);
+    const trip = guardrails.observe(
+      stepTableSource(interval.table, stepsOfFlow, lengthS),
+      interval.endMs,
+      interval.endMs - interval.startMs,
+    );
+    if (trip) {
+      io.stderr.write(
+        `${live ? '\r\x1b[2K' : ''}guardrail tripped: ${trip.guardrail} (value ${trip.value}); stopping\n`,
+      );
+      runner.stop(`guardrail: ${trip.guardrail}`);
+    }
+    if (!live) return;
+    runStartMs ??= interval.startMs;
+    const elapsedS = (interval.endMs - runStartMs) / 1000;
+    const summary = summarizeFlows(interval.table);
+    requests += summary.total.requests;
+    errors += summary.total.errors;
+    io.stderr.write(
+      `\r\x1b[2K${Math.min(elapsedS, durationMs / 1000).toFixed(0)}s/${(durationMs / 1000).toFixed(0)}s  ${Math.round(summary.total.requests / lengthS)} req/s  p99 ${summary.total.latencyMs.p99} ms  errors ${errors}/${requests}  iterations in flight ${interval.activeIterations}`,
+    );
+  });
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(ExitCode.aborted);
+    runner.stop('interrupted');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let report: FlowReport;
+  try {
+    report = await runner.run();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (live) io.stderr.write('\r\x1b[2K');
+  const thresholds = evaluateThresholds(
+    scenario.thresholds,
+    stepTableSource(report.totals, stepsOfFlow, report.durationS),
+  );
+  const result: RunJson = runJson(scenario, report, thresholds);
+  io.stdout.write(options.json ? `${JSON.stringify(result)}\n` : runTable(result, report));
+  if (report.aborted) return ExitCode.aborted;
+  return result.passed ? ExitCode.passed : ExitCode.thresholdsFailed;
+}

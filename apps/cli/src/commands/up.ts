@@ -1,0 +1,184 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Control, configFromEnv } from '@loadline/control';
+import { startDemoMall } from '@loadline/demo-mall';
+import { redisAnswers } from '@loadline/queue';
+import { UsageError } from '../exit-codes.js';
+import { parsePort } from './control.js';
+
+export interface UpOptions {
+  agents?: string;
+  port?: string;
+  demoPort?: string;
+  consolePort?: string;
+  data?: string;
+  namespace?: string;
+}
+
+const BIN = fileURLToPath(new URL('../../bin/loadline.js', import.meta.url));
+const CONSOLE_DIR = fileURLToPath(new URL('../../../console/', import.meta.url));
+
+/**
+ * Starts the built console (Next.js) on 127.0.0.1:port, talking to `apiUrl`; undefined
+ * when the console is not built (it is by `npm start`).
+ */
+function startConsole(port: number, apiUrl: string, children: ChildProcess[]): string | undefined {
+  if (!existsSync(join(CONSOLE_DIR, '.next', 'BUILD_ID'))) return undefined;
+  const next = createRequire(join(CONSOLE_DIR, 'package.json')).resolve('next/dist/bin/next');
+  children.push(
+    spawn(process.execPath, [next, 'start', '-p', String(port), '-H', '127.0.0.1'], {
+      cwd: CONSOLE_DIR,
+      env: { ...process.env, LOADLINE_API: apiUrl, NEXT_TELEMETRY_DISABLED: '1' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
+  );
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Uses REDIS_URL, or 127.0.0.1:6379, or starts a redis-server child of ours. */
+async function ensureRedis(children: ChildProcess[], log: (line: string) => void): Promise<string> {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (await redisAnswers(url, 1000)) return url;
+  if (process.env.REDIS_URL)
+    throw new UsageError(undefined, `no Redis answers at REDIS_URL=${url}`);
+  if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) {
+    throw new UsageError(
+      undefined,
+      'no Redis on 127.0.0.1:6379 and no redis-server to start (apt-get install redis-server, or set REDIS_URL)',
+    );
+  }
+  log('starting redis-server on 127.0.0.1:6379');
+  children.push(
+    spawn(
+      'redis-server',
+      ['--port', '6379', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    ),
+  );
+  for (let i = 0; i < 50; i++) {
+    if (await redisAnswers(url, 500)) return url;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new UsageError(undefined, 'redis-server did not start');
+}
+
+/**
+ * `loadline up`: the embedded stack in the foreground — control (PGlite + chdb under
+ * .loadline/), N local agent processes, the demo mall — until Ctrl-C.
+ */
+export async function runUp(
+  options: UpOptions,
+  stdout: NodeJS.WriteStream,
+  stderr: NodeJS.WriteStream,
+): Promise<number> {
+  const agents = Number(options.agents ?? '2');
+  if (!Number.isInteger(agents) || agents < 0 || agents > 64) {
+    throw new UsageError(
+      '--agents',
+      `expected a whole number from 0 to 64, got "${options.agents}"`,
+    );
+  }
+  const port = parsePort('--port', options.port, 7700);
+  const demoPort = parsePort('--demo-port', options.demoPort, 8080);
+  const consolePort = parsePort('--console-port', options.consolePort, 3000);
+  const log = (line: string) => stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const children: ChildProcess[] = [];
+  const cleanup = () => {
+    for (const child of children) child.kill('SIGTERM');
+  };
+  try {
+    const redisUrl = await ensureRedis(children, log);
+    let mall: Awaited<ReturnType<typeof startDemoMall>>;
+    try {
+      // The mall's carts and order queue use the same Redis as the fleet, under its own prefix.
+      mall = await startDemoMall({
+        port: demoPort,
+        redisUrl,
+        ...(options.data === undefined ? {} : { dataDir: `${options.data}/demo-mall` }),
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new UsageError(
+          '--demo-port',
+          `port ${demoPort} is in use; pick another with --demo-port`,
+        );
+      }
+      throw error;
+    }
+    const config = configFromEnv(process.env, {
+      port,
+      redisUrl,
+      ...(options.data === undefined ? {} : { dataDir: options.data }),
+      ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+      log,
+    });
+    let control: Control;
+    try {
+      control = await Control.start(config);
+    } catch (error) {
+      await mall.close();
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new UsageError(
+          '--port',
+          `port ${port} is in use; is another \`loadline up\` running?`,
+        );
+      }
+      throw error;
+    }
+    const consoleUrl = startConsole(consolePort, control.url, children);
+    for (let i = 0; i < agents; i++) {
+      children.push(
+        spawn(
+          process.execPath,
+          [
+            BIN,
+            'agent',
+            '--redis',
+            redisUrl,
+            '--namespace',
+            config.namespace,
+            '--id',
+            `local-${i + 1}`,
+          ],
+          {
+            stdio: ['ignore', 'inherit', 'inherit'],
+          },
+        ),
+      );
+    }
+    stdout.write(
+      [
+        'Loadline is up.',
+        consoleUrl
+          ? `  console      ${consoleUrl}`
+          : '  console      (not built: run `npm run build`)',
+        `  control API  ${control.url}   (OpenAPI at ${control.url}/openapi.json)`,
+        `  agents       ${agents} local process(es)`,
+        `  demo mall    ${mall.url}   (products, cart, orders: see apps/demo-mall/README.md)`,
+        `  state        ${config.databaseUrl ?? config.dataDir}`,
+        '',
+        'Try:',
+        `  npx loadline run scenarios/demo-browse-buy.yaml --wait          # on the agents, through control`,
+        `  npx loadline run scenarios/demo-browse-buy.yaml --local          # in one process`,
+        `  npx loadline bench --url ${mall.url}/api/products/42 --rate 1000 --duration 10s`,
+        '',
+        'Ctrl-C stops everything.',
+        '',
+      ].join('\n'),
+    );
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    cleanup();
+    await control.close();
+    await mall.close();
+    return 0;
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
+}

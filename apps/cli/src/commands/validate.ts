@@ -1,0 +1,42 @@
+import { readFile } from 'node:fs/promises';
+import { formatError, parseScenario } from '@loadline/scenario';
+import { ExitCode, UsageError } from '../exit-codes.js';
+
+export interface ValidateOptions {
+  json?: boolean;
+}
+
+/** `loadline validate FILE`: every problem at once, with line:column; exit 2 if any. */
+export async function runValidate(
+  file: string,
+  options: ValidateOptions,
+  stdout: NodeJS.WritableStream,
+  stderr: NodeJS.WritableStream,
+): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      undefined,
+      `cannot read ${file} (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
+  const result = parseScenario(text);
+  if (options.json) {
+    stdout.write(
+      `${JSON.stringify(result.ok ? { file, valid: true, errors: [], warnings: result.warnings } : { file, valid: false, errors: result.errors })}\n`,
+    );
+  } else if (result.ok) {
+    const { scenario } = result;
+    const steps = scenario.flows.reduce((n, flow) => n + flow.steps.length, 0);
+    stdout.write(
+      `${file}: valid — "${scenario.name}", ${scenario.flows.length} flow(s), ${steps} step(s), ${scenario.agents} agent(s), target ${scenario.target}\n`,
+    );
+    for (const warning of result.warnings) stdout.write(`warning: ${formatError(warning, file)}\n`);
+  } else {
+    for (const error of result.errors) stderr.write(`${formatError(error, file)}\n`);
+    stderr.write(`${file}: ${result.errors.length} problem(s)\n`);
+  }
+  return result.ok ? ExitCode.passed : ExitCode.badInput;
+}

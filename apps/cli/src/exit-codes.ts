@@ -1,0 +1,18 @@
+/** The CLI's exit codes, stable for scripts (see README). */
+export const ExitCode = {
+  passed: 0,
+  thresholdsFailed: 1,
+  badInput: 2,
+  aborted: 3,
+  internalError: 4,
+} as const;
+
+/** Bad input or usage: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  constructor(
+    readonly flag: string | undefined,
+    message: string,
+  ) {
+    super(flag ? `${flag}: ${message}` : message);
+  }
+}

@@ -1,0 +1,235 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode, UsageError } from './exit-codes.js';
+
+const VERSION = '0.1.0';
+
+/**
+ * Commands load their modules only when they run: `loadline bench` must not pay for the
+ * control plane's storage engines (chdb alone maps hundreds of MB) it never uses.
+ */
+const load = {
+  agent: () => import('./commands/agent.js'),
+  bench: () => import('./commands/bench.js'),
+  control: () => import('./commands/control.js'),
+  fleet: () => import('./commands/fleet.js'),
+  report: () => import('./commands/report.js'),
+  run: () => import('./commands/run.js'),
+  schedule: () => import('./commands/schedule.js'),
+  up: () => import('./commands/up.js'),
+  validate: () => import('./commands/validate.js'),
+};
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('loadline')
+    .description('Full-link load testing and capacity planning')
+    .version(VERSION)
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      // commander's own errors ("unknown option '--x'") become one line on stderr.
+      outputError: (text, write) =>
+        write(
+          `loadline: ${text
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' ')}\n`,
+        ),
+    });
+
+  program
+    .command('bench')
+    .description(
+      'Load one HTTP endpoint: open model (--rate/--stages, latency from the intended send time) or closed model (--connections)',
+    )
+    .option('--url <url>', 'absolute http:// or https:// URL to load')
+    .option('--method <method>', 'HTTP method', 'GET')
+    .option('--header <header>', "request header 'Name: value' (repeatable)", collect)
+    .option('--body <body>', 'request body, or @file to read it from a file')
+    .option('--rate <rps>', 'open model: constant arrival rate in requests per second')
+    .option(
+      '--stages <list>',
+      "open model: ramping stages 'DURATION:RATE,…' (e.g. 30s:1000,60s:5000)",
+    )
+    .option('--connections <n>', 'closed model: connections each sending back to back')
+    .option('--duration <duration>', 'how long to send (e.g. 30s, 1m30s)')
+    .option(
+      '--max-in-flight <n>',
+      'open model: requests in flight before arrivals are dropped',
+      undefined,
+    )
+    .option('--pipelining <n>', 'requests in flight per connection (HTTP/1.1 pipelining)')
+    .option('--timeout <duration>', 'fail a request unanswered after this long', undefined)
+    .addOption(new Option('--insecure', 'accept any TLS certificate'))
+    .option('--json', 'print one JSON object with the result on stdout')
+    .option('--hlog <file>', 'write per-second histograms as an HdrHistogram interval log')
+    .action(async (options) => setExit(await (await load.bench()).runBench(options, process)));
+
+  program
+    .command('run')
+    .description('Run a scenario on the fleet through control, or in this process with --local')
+    .argument('<file>', 'scenario file (YAML or JSON)')
+    .option('--api <url>', 'control API (default $LOADLINE_API or http://127.0.0.1:7700)')
+    .option('--wait', 'follow the run; exit 0 passed, 1 thresholds failed, 3 aborted')
+    .option('--local', 'run in this process instead (targets on 127.0.0.0/8, ::1, localhost only)')
+    .option('--json', 'print one JSON object with the result')
+    .option('--agents <n>', 'shards (agents) to split the run into; default the scenario’s')
+    .option('--environment <name>', 'environment whose allowlist applies; default the scenario’s')
+    .option('--duration <duration>', 'override the duration')
+    .option('--rate-multiplier <x>', 'scale the arrival rate or the VU count')
+    .action(async (file: string, options) =>
+      setExit(
+        options.local
+          ? await (await load.run()).runLocally(file, options, process)
+          : await (await load.fleet()).runOnFleet(file, options, process),
+      ),
+    );
+
+  program
+    .command('runs')
+    .description('List recent runs')
+    .option('--api <url>', 'control API')
+    .option('--json', 'print JSON')
+    .action(async (options) =>
+      setExit(await (await load.fleet()).listRuns(options, process.stdout)),
+    );
+
+  program
+    .command('report')
+    .description(
+      'A finished run’s report: json, md, csv, hlog (merged per-second HdrHistograms) or junit',
+    )
+    .argument('<run>', 'run id')
+    .option('--format <format>', 'json | md | csv | hlog | junit', 'json')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .option('--api <url>', 'control API')
+    .action(async (runId: string, options) =>
+      setExit(await (await load.report()).runReport(runId, options, process.stdout)),
+    );
+
+  program
+    .command('stop')
+    .description('Stop a run: every agent stops within a second or two')
+    .argument('<run>', 'run id')
+    .option('--api <url>', 'control API')
+    .option('--json', 'print JSON')
+    .action(async (runId: string, options) =>
+      setExit(await (await load.fleet()).stopRun(runId, options, process.stdout)),
+    );
+
+  const schedule = program
+    .command('schedule')
+    .description('Run scenarios on a cron schedule (nightly, pre-promotion rehearsals)');
+  schedule
+    .command('add')
+    .description('Save a scenario and run it on a cron schedule')
+    .argument('<file>', 'scenario file')
+    .option('--cron <expr>', 'cron expression: 5 fields, or 6 with seconds first')
+    .option('--name <name>', 'schedule name (default the scenario name)')
+    .option('--tz <zone>', 'IANA time zone (default UTC)')
+    .option('--agents <n>', 'agents per run')
+    .option('--environment <name>', 'environment whose allowlist applies')
+    .option('--api <url>', 'control API')
+    .option('--json', 'print JSON')
+    .action(async (file: string, options) =>
+      setExit(await (await load.schedule()).addSchedule(file, options, process)),
+    );
+  schedule
+    .command('list')
+    .description('List schedules')
+    .option('--api <url>', 'control API')
+    .option('--json', 'print JSON')
+    .action(async (options) =>
+      setExit(await (await load.schedule()).listSchedules(options, process)),
+    );
+  schedule
+    .command('rm')
+    .description('Remove a schedule')
+    .argument('<schedule>', 'schedule name or id')
+    .option('--api <url>', 'control API')
+    .option('--json', 'print JSON')
+    .action(async (name: string, options) =>
+      setExit(await (await load.schedule()).removeSchedule(name, options, process)),
+    );
+
+  program
+    .command('control')
+    .description('Run the control plane (API, coordinator, ingest) in the foreground')
+    .option('--port <port>', 'API port (default 7700, or $LOADLINE_API)')
+    .option('--data <dir>', 'embedded state directory (default .loadline)')
+    .option(
+      '--namespace <ns>',
+      'Redis key namespace shared with agents (default $LOADLINE_NAMESPACE or loadline)',
+    )
+    .action(async (options) =>
+      setExit(await (await load.control()).runControl(options, process.stderr)),
+    );
+
+  program
+    .command('validate')
+    .description('Check a scenario file (YAML or JSON): every problem with its line:column')
+    .argument('<file>', 'scenario file')
+    .option('--json', 'print { file, valid, errors: [{ path, message, line, column }] }')
+    .action(async (file: string, options) =>
+      setExit(
+        await (await load.validate()).runValidate(file, options, process.stdout, process.stderr),
+      ),
+    );
+
+  program
+    .command('agent')
+    .description('Run a load-generator agent that claims shards from control through Redis')
+    .option('--redis <url>', 'Redis URL (default $REDIS_URL or redis://127.0.0.1:6379)')
+    .option(
+      '--namespace <ns>',
+      'Redis key namespace shared with control (default $LOADLINE_NAMESPACE or loadline)',
+    )
+    .option('--id <id>', 'agent id (default host-pid-random)')
+    .action(async (options) =>
+      setExit(await (await load.agent()).runAgent(options, process.stderr)),
+    );
+
+  program
+    .command('up')
+    .description('Start the embedded stack: control, N local agents and the demo mall')
+    .option('--agents <n>', 'local agent processes', '2')
+    .option('--port <port>', 'control API port', '7700')
+    .option('--demo-port <port>', 'port of the demo mall', '8080')
+    .option('--console-port <port>', 'port of the console', '3000')
+    .option('--data <dir>', 'embedded state directory (default .loadline)')
+    .option('--namespace <ns>', 'Redis key namespace (default $LOADLINE_NAMESPACE or loadline)')
+    .action(async (options) =>
+      setExit(await (await load.up()).runUp(options, process.stdout, process.stderr)),
+    );
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  let exitCode: number = ExitCode.passed;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version exit 0; every parse error is bad usage.
+      exitCode = error.exitCode === 0 ? ExitCode.passed : ExitCode.badInput;
+    } else if (error instanceof UsageError) {
+      process.stderr.write(`loadline: ${error.message}\n`);
+      exitCode = ExitCode.badInput;
+    } else {
+      process.stderr.write(`loadline: internal error: ${(error as Error)?.stack ?? error}\n`);
+      exitCode = ExitCode.internalError;
+    }
+  }
+  process.exitCode = exitCode;
+  // Nothing should be left running, but a stray keep-alive socket must not hang the CLI.
+  setTimeout(() => process.exit(exitCode), 200).unref();
+}
+
+await main();

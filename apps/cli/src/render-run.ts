@@ -1,0 +1,173 @@
+import {
+  type FlowReport,
+  type ReportedResults,
+  reportedResults,
+  summarizeFlows,
+  type ThresholdResult,
+} from '@loadline/engine';
+import type { Scenario } from '@loadline/scenario';
+
+/** `loadline run --json`. Field names are a stable interface: add, never rename. */
+export interface RunJson extends ReportedResults {
+  runId: string;
+  status: 'passed' | 'failed' | 'aborted';
+  passed: boolean;
+  durationS: number;
+  agents: number;
+  intendedMix: Record<string, number>;
+  achievedMix: Record<string, number>;
+  thresholds: ThresholdResult[];
+  // additions beyond the documented shape
+  scenario: string;
+  iterations: { started: number; completed: number; failed: number };
+  abortReason?: string;
+}
+
+const round = (v: number) => Math.round(v * 1000) / 1000;
+
+export function runJson(
+  scenario: Scenario,
+  report: FlowReport,
+  thresholds: ThresholdResult[],
+): RunJson {
+  const order = scenario.flows.flatMap((f) => f.steps.map((s) => s.name));
+  const summary = summarizeFlows(report.totals, order);
+  const passed = !report.aborted && thresholds.every((t) => t.passed);
+  return {
+    runId: report.runId,
+    status: report.aborted ? 'aborted' : passed ? 'passed' : 'failed',
+    passed,
+    durationS: round(report.durationS),
+    agents: 1,
+    intendedMix: Object.fromEntries(
+      Object.entries(report.intendedMix).map(([k, v]) => [k, round(v)]),
+    ),
+    achievedMix: Object.fromEntries(
+      Object.entries(report.achievedMix).map(([k, v]) => [k, round(v)]),
+    ),
+    ...reportedResults(summary),
+    thresholds,
+    scenario: scenario.name,
+    iterations: summary.iterations,
+    ...(report.abortReason === undefined ? {} : { abortReason: report.abortReason }),
+  };
+}
+
+function pad(text: string, width: number, left = false): string {
+  return left ? text.padEnd(width) : text.padStart(width);
+}
+
+export function runTable(result: RunJson, report: FlowReport): string {
+  const lines: string[] = [];
+  lines.push(`loadline run  ${result.scenario}  (${result.runId}, in this process)`);
+  lines.push(
+    `  status ${result.status.toUpperCase()}${result.abortReason ? ` (${result.abortReason})` : ''}, ${result.durationS}s, ${result.iterations.started} iterations (${result.iterations.failed} failed), late ${result.late}, dropped ${result.dropped}, peak connections ${report.peakConnections}`,
+  );
+  lines.push('');
+  const mix = Object.keys(result.intendedMix)
+    .map(
+      (flow) =>
+        `${flow} ${(100 * (result.achievedMix[flow] ?? 0)).toFixed(1)}% (intended ${(100 * (result.intendedMix[flow] ?? 0)).toFixed(1)}%)`,
+    )
+    .join(', ');
+  lines.push(`  flow mix  ${mix}`);
+  lines.push('');
+  const header = ['step', 'requests', 'errors', 'checks✗', 'p50', 'p90', 'p99', 'p99.9', 'max'];
+  const rows = Object.entries(result.steps).map(([name, s]) => [
+    name,
+    String(s.requests),
+    String(s.errors),
+    String(s.checksFailed),
+    ...[s.latencyMs.p50, s.latencyMs.p90, s.latencyMs.p99, s.latencyMs.p999, s.latencyMs.max].map(
+      String,
+    ),
+  ]);
+  rows.push([
+    'total',
+    String(result.total.requests),
+    String(result.total.errors),
+    '',
+    ...[
+      result.total.latencyMs.p50,
+      result.total.latencyMs.p90,
+      result.total.latencyMs.p99,
+      result.total.latencyMs.p999,
+      result.total.latencyMs.max,
+    ].map(String),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  lines.push(
+    `  ${header.map((h, i) => pad(h, widths[i] ?? 0, i === 0)).join('  ')}   (latency ms)`,
+  );
+  for (const row of rows)
+    lines.push(`  ${row.map((c, i) => pad(c, widths[i] ?? 0, i === 0)).join('  ')}`);
+  if (result.thresholds.length > 0) {
+    lines.push('');
+    lines.push('  thresholds');
+    for (const t of result.thresholds) {
+      lines.push(
+        `    ${t.passed ? 'PASS' : 'FAIL'}  ${t.expression}  (value ${t.value ?? 'no data'})`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The final table for a run summary as control stores it (same shape as RunJson). */
+export function summaryTable(summary: Record<string, unknown>): string {
+  const s = summary as Partial<RunJson> & { runId: string; status: string };
+  const lines = [`loadline run  ${s.scenario ?? ''}  (${s.runId})`];
+  lines.push(
+    `  status ${s.status.toUpperCase()}${s.abortReason ? ` (${s.abortReason})` : ''}, ${s.durationS ?? 0}s on ${s.agents ?? 0} agent(s), late ${s.late ?? 0}, dropped ${s.dropped ?? 0}`,
+  );
+  if (s.intendedMix) {
+    const mix = Object.keys(s.intendedMix)
+      .map(
+        (flow) =>
+          `${flow} ${(100 * (s.achievedMix?.[flow] ?? 0)).toFixed(1)}% (intended ${(100 * (s.intendedMix?.[flow] ?? 0)).toFixed(1)}%)`,
+      )
+      .join(', ');
+    lines.push(`  flow mix  ${mix}`);
+  }
+  lines.push('');
+  const rows = Object.entries(s.steps ?? {}).map(([name, step]) => [
+    name,
+    String(step.requests),
+    String(step.errors),
+    String(step.checksFailed),
+    ...[
+      step.latencyMs.p50,
+      step.latencyMs.p90,
+      step.latencyMs.p99,
+      step.latencyMs.p999,
+      step.latencyMs.max,
+    ].map(String),
+  ]);
+  if (s.total) {
+    const t = s.total;
+    rows.push([
+      'total',
+      String(t.requests),
+      String(t.errors),
+      '',
+      ...[t.latencyMs.p50, t.latencyMs.p90, t.latencyMs.p99, t.latencyMs.p999, t.latencyMs.max].map(
+        String,
+      ),
+    ]);
+  }
+  const header = ['step', 'requests', 'errors', 'checks✗', 'p50', 'p90', 'p99', 'p99.9', 'max'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  lines.push(
+    `  ${header.map((h, i) => pad(h, widths[i] ?? 0, i === 0)).join('  ')}   (latency ms)`,
+  );
+  for (const row of rows)
+    lines.push(`  ${row.map((c, i) => pad(c, widths[i] ?? 0, i === 0)).join('  ')}`);
+  if (s.thresholds && s.thresholds.length > 0) {
+    lines.push('', '  thresholds');
+    for (const t of s.thresholds)
+      lines.push(
+        `    ${t.passed ? 'PASS' : 'FAIL'}  ${t.expression}  (value ${t.value ?? 'no data'})`,
+      );
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,173 @@
+'use client';
+import Link from 'next/link';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { Suspense, useState } from 'react';
+import { Empty, Loading, Problem, StatusBadge } from '@/components/bits';
+import { useApi } from '@/lib/api';
+import { count, ms, when } from '@/lib/format';
+import { RUN_STATUSES, type RunPage, type ScenarioInfo, TERMINAL } from '@/lib/types';
+
+const PAGE = 25;
+
+export default function RunsPage() {
+  return (
+    <Suspense fallback={<Loading what="runs" />}>
+      <RunsList />
+    </Suspense>
+  );
+}
+
+function RunsList() {
+  const linked = useSearchParams().get('scenario') ?? '';
+  const [scenario, setScenario] = useState(linked);
+  const [status, setStatus] = useState('');
+  // Finished runs picked for a comparison, in the order picked (the first is the baseline).
+  const [picked, setPicked] = useState<string[]>([]);
+  const router = useRouter();
+  const toggle = (id: string, on: boolean) =>
+    setPicked((p) => (on ? (p.includes(id) ? p : [...p, id]) : p.filter((x) => x !== id)));
+  // The cursors of the pages before this one: the API pages forward, we remember the way back.
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors.at(-1);
+  const query = new URLSearchParams({ limit: String(PAGE) });
+  if (scenario) query.set('scenario', scenario);
+  if (status) query.set('status', status);
+  if (cursor) query.set('cursor', cursor);
+  const page = useApi<RunPage>(`/runs?${query}`, 5000);
+  const scenarios = useApi<{ scenarios: ScenarioInfo[] }>('/scenarios');
+
+  const filter = (set: (v: string) => void) => (e: React.ChangeEvent<HTMLSelectElement>) => {
+    set(e.target.value);
+    setCursors([]);
+  };
+
+  return (
+    <>
+      <h1>Runs</h1>
+      <div className="toolbar">
+        <label>
+          Scenario
+          <select value={scenario} onChange={filter(setScenario)} name="scenario">
+            <option value="">all scenarios</option>
+            {scenarios.data?.scenarios.map((s) => (
+              <option key={s.name} value={s.name}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Status
+          <select value={status} onChange={filter(setStatus)} name="status">
+            <option value="">any status</option>
+            {RUN_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div className="toolbar">
+        <button
+          type="button"
+          className="primary"
+          disabled={picked.length < 2}
+          aria-describedby="compare-hint"
+          onClick={() => router.push(`/compare?ids=${picked.map(encodeURIComponent).join(',')}`)}
+        >
+          Compare{picked.length > 0 ? ` (${picked.length})` : ''}
+        </button>
+        <span id="compare-hint" className="muted">
+          {picked.length < 2
+            ? 'Select two or more finished runs to compare; the first selected is the baseline.'
+            : `Baseline: ${picked[0]}`}
+        </span>
+        {picked.length > 0 ? (
+          <button type="button" onClick={() => setPicked([])}>
+            Clear selection
+          </button>
+        ) : null}
+      </div>
+      <Problem error={page.error} />
+      {page.loading && !page.data ? <Loading what="runs" /> : null}
+      {page.data && page.data.runs.length === 0 ? (
+        <Empty>
+          {scenario || status
+            ? 'No run matches these filters.'
+            : 'No runs yet. Open a scenario and launch it.'}{' '}
+          <Link href="/scenarios">Scenarios</Link>
+        </Empty>
+      ) : null}
+      {page.data && page.data.runs.length > 0 ? (
+        <table data-testid="runs-table">
+          <caption className="muted">
+            Page {cursors.length + 1}, newest first, {PAGE} per page
+          </caption>
+          <thead>
+            <tr>
+              <th>
+                <span className="skip">Select to compare</span>
+              </th>
+              <th>Run</th>
+              <th>Scenario</th>
+              <th>Status</th>
+              <th>Created</th>
+              <th className="num">Requests</th>
+              <th className="num">Errors</th>
+              <th className="num">p99</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.data.runs.map((run) => (
+              <tr key={run.id}>
+                <td>
+                  {TERMINAL.has(run.status) ? (
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${run.id} to compare`}
+                      checked={picked.includes(run.id)}
+                      onChange={(e) => toggle(run.id, e.target.checked)}
+                    />
+                  ) : null}
+                </td>
+                <td>
+                  <Link href={`/runs/${run.id}`}>{run.id}</Link>
+                </td>
+                <td>
+                  {run.scenario} v{run.scenarioVersion}
+                </td>
+                <td>
+                  <StatusBadge status={run.status} />
+                </td>
+                <td>{when(run.createdAt)}</td>
+                <td className="num">{count(run.summary?.total.requests)}</td>
+                <td className="num">{count(run.summary?.total.errors)}</td>
+                <td className="num">{ms(run.summary?.total.latencyMs.p99)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <div className="toolbar">
+        <button
+          type="button"
+          disabled={cursors.length === 0}
+          onClick={() => setCursors((c) => c.slice(0, -1))}
+        >
+          Previous page
+        </button>
+        <button
+          type="button"
+          disabled={!page.data?.nextCursor}
+          onClick={() => {
+            const next = page.data?.nextCursor;
+            if (next) setCursors((c) => [...c, next]);
+          }}
+        >
+          Next page
+        </button>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,126 @@
+import { API } from '@/lib/api';
+import { count, ms, percent } from '@/lib/format';
+import type { Run, StepSummary, ThresholdResult } from '@/lib/types';
+import { DistributionChart } from './distribution-chart';
+
+const FORMATS = [
+  { format: 'json', label: 'JSON', ext: 'json' },
+  { format: 'md', label: 'Markdown', ext: 'md' },
+  { format: 'csv', label: 'CSV', ext: 'csv' },
+  { format: 'hlog', label: 'HdrHistogram log', ext: 'hlog' },
+  { format: 'junit', label: 'JUnit XML', ext: 'xml' },
+];
+
+export function Thresholds({ results, caption }: { results: ThresholdResult[]; caption?: string }) {
+  if (results.length === 0) return <p className="muted">This scenario has no thresholds.</p>;
+  return (
+    <table data-testid="thresholds">
+      {caption ? <caption className="muted">{caption}</caption> : null}
+      <thead>
+        <tr>
+          <th>Threshold</th>
+          <th className="num">Value</th>
+          <th>Result</th>
+        </tr>
+      </thead>
+      <tbody>
+        {results.map((t) => (
+          <tr key={t.expression}>
+            <td>
+              <code>{t.expression}</code>
+            </td>
+            <td className="num">{t.value === null ? '–' : Number(t.value.toFixed(4))}</td>
+            <td className={t.passed ? 'pass' : 'fail'}>{t.passed ? 'pass' : 'FAIL'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function StepRow({ name, s }: { name: string; s: StepSummary }) {
+  return (
+    <tr>
+      <td>{name}</td>
+      <td className="num">{count(s.requests)}</td>
+      <td className="num">
+        {count(s.errors)} ({percent(s.errors, s.requests)})
+      </td>
+      <td className="num">{count(s.checksFailed)}</td>
+      <td className="num">{ms(s.latencyMs.p50)}</td>
+      <td className="num">{ms(s.latencyMs.p90)}</td>
+      <td className="num">{ms(s.latencyMs.p99)}</td>
+      <td className="num">{ms(s.latencyMs.max)}</td>
+    </tr>
+  );
+}
+
+export function RunSummaryView({ run }: { run: Run }) {
+  const summary = run.summary;
+  if (!summary) return <p className="muted">The summary appears once the run ends.</p>;
+  return (
+    <section aria-labelledby="summary-heading" data-testid="run-summary">
+      <h2 id="summary-heading">Summary</h2>
+      <dl className="cards">
+        <div className="card">
+          <dt>Requests</dt>
+          <dd>{count(summary.total.requests)}</dd>
+        </div>
+        <div className="card">
+          <dt>Errors</dt>
+          <dd>{percent(summary.total.errors, summary.total.requests)}</dd>
+        </div>
+        <div className="card">
+          <dt>p99</dt>
+          <dd>{ms(summary.total.latencyMs.p99)}</dd>
+        </div>
+        <div className="card">
+          <dt>Duration</dt>
+          <dd>{summary.durationS.toFixed(1)} s</dd>
+        </div>
+        <div className="card">
+          <dt>Agents</dt>
+          <dd>{summary.agents}</dd>
+        </div>
+      </dl>
+      <table data-testid="steps-table">
+        <caption className="muted">Per step (latency from merged histograms)</caption>
+        <thead>
+          <tr>
+            <th>Step</th>
+            <th className="num">Requests</th>
+            <th className="num">Errors</th>
+            <th className="num">Checks failed</th>
+            <th className="num">p50</th>
+            <th className="num">p90</th>
+            <th className="num">p99</th>
+            <th className="num">max</th>
+          </tr>
+        </thead>
+        <tbody>
+          {Object.entries(summary.steps).map(([name, s]) => (
+            <StepRow key={name} name={name} s={s} />
+          ))}
+          <StepRow name="total" s={summary.total} />
+        </tbody>
+      </table>
+      <h2>Latency distribution</h2>
+      <DistributionChart runId={run.id} steps={Object.keys(summary.steps)} />
+      <h2>Thresholds</h2>
+      <Thresholds results={summary.thresholds} />
+      <h2>Downloads</h2>
+      <ul className="downloads" aria-label="Report downloads">
+        {FORMATS.map((f) => (
+          <li key={f.format}>
+            <a
+              href={`${API}/runs/${encodeURIComponent(run.id)}/report?format=${f.format}`}
+              download={`${run.id}.${f.ext}`}
+            >
+              {f.label}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,105 @@
+'use client';
+// CodeMirror 6 on the scenario YAML, validated as you type by the same parser control
+// uses (@loadline/scenario): each problem is underlined at its line:column.
+import {
+  autocompletion,
+  type CompletionContext,
+  type CompletionResult,
+  completionKeymap,
+} from '@codemirror/autocomplete';
+import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
+import { yaml } from '@codemirror/lang-yaml';
+import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
+import { type Diagnostic, linter, lintGutter } from '@codemirror/lint';
+import { EditorState, type Text } from '@codemirror/state';
+import { EditorView, highlightActiveLine, keymap, lineNumbers } from '@codemirror/view';
+import { parseScenario } from '@loadline/scenario';
+import { useEffect, useRef } from 'react';
+import { keyCompletions } from '@/lib/scenario-keys';
+import type { ScenarioProblem } from '@/lib/types';
+
+/** Offers the scenario keys that fit where the cursor is (top level, load, step, request…). */
+export function scenarioKeys(context: CompletionContext): CompletionResult | null {
+  const found = keyCompletions(context.state.doc.sliceString(0, context.pos));
+  if (!found) return null;
+  if (found.word === '' && !context.explicit) return null;
+  return {
+    from: context.pos - found.word.length,
+    options: found.options.map((k) => ({
+      label: k.label,
+      detail: k.detail,
+      type: 'property',
+      apply: `${k.label}: `,
+    })),
+    validFor: /^[A-Za-z]*$/,
+  };
+}
+
+/** Where a line:column problem sits in the document: the token it points at. */
+export function rangeOf(doc: Text, line: number, column: number): { from: number; to: number } {
+  const l = doc.line(Math.min(Math.max(1, line), doc.lines));
+  const from = Math.min(l.from + Math.max(0, column - 1), l.to);
+  const token = /^[^\s:,\]}]+/.exec(doc.sliceString(from, l.to))?.[0].length ?? 0;
+  const to = token > 0 ? from + token : Math.max(l.to, from);
+  return from === to && from > l.from ? { from: from - 1, to } : { from, to };
+}
+
+export function validate(source: string): ScenarioProblem[] {
+  const parsed = parseScenario(source);
+  return parsed.ok ? [] : parsed.errors;
+}
+
+export function ScenarioEditor(props: {
+  initial: string;
+  onChange: (source: string) => void;
+  onProblems: (problems: ScenarioProblem[]) => void;
+  labelledBy: string;
+}) {
+  const host = useRef<HTMLDivElement>(null);
+  const callbacks = useRef(props);
+  callbacks.current = props;
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the editor is built once
+  useEffect(() => {
+    if (!host.current) return;
+    const lint = linter(
+      (view): Diagnostic[] => {
+        const problems = validate(view.state.doc.toString());
+        callbacks.current.onProblems(problems);
+        return problems.map((p) => ({
+          ...rangeOf(view.state.doc, p.line ?? 1, p.column ?? 1),
+          severity: 'error',
+          message: p.path ? `${p.path}: ${p.message}` : p.message,
+        }));
+      },
+      { delay: 250 },
+    );
+    const view = new EditorView({
+      parent: host.current,
+      state: EditorState.create({
+        doc: props.initial,
+        extensions: [
+          lineNumbers(),
+          history(),
+          highlightActiveLine(),
+          autocompletion({ override: [scenarioKeys], icons: false }),
+          keymap.of([...completionKeymap, ...defaultKeymap, ...historyKeymap]),
+          yaml(),
+          syntaxHighlighting(defaultHighlightStyle),
+          lint,
+          lintGutter(),
+          EditorView.contentAttributes.of({
+            'aria-labelledby': props.labelledBy,
+            'aria-multiline': 'true',
+          }),
+          EditorView.updateListener.of((update) => {
+            if (update.docChanged) callbacks.current.onChange(update.state.doc.toString());
+          }),
+        ],
+      }),
+    });
+    return () => view.destroy();
+  }, []);
+
+  return <div ref={host} className="editor" data-testid="scenario-editor" />;
+}

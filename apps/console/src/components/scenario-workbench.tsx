@@ -1,0 +1,188 @@
+'use client';
+// Edit a scenario (new, or the latest version of ?name=), see every problem as you type,
+// save it as a new version, launch it.
+import dynamic from 'next/dynamic';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { useState } from 'react';
+import { ApiError, apiCall, useApi } from '@/lib/api';
+import type { Run, ScenarioProblem } from '@/lib/types';
+import { Loading, Problem } from './bits';
+
+const ScenarioEditor = dynamic(() => import('./scenario-editor').then((m) => m.ScenarioEditor), {
+  ssr: false,
+  loading: () => <Loading what="the editor" />,
+});
+
+const ScenarioPreview = dynamic(() => import('./scenario-preview').then((m) => m.ScenarioPreview), {
+  ssr: false,
+  loading: () => <Loading what="the preview" />,
+});
+
+export const TEMPLATE = `name: new-scenario
+target: http://127.0.0.1:8080
+agents: 1
+load: { rate: 10, duration: 30s }
+flows:
+  - name: browse
+    steps:
+      - name: list
+        request: { path: /api/products }
+        check: { status: 200 }
+thresholds:
+  errors: ["rate<0.01"]
+`;
+
+function ProblemList({ problems }: { problems: ScenarioProblem[] }) {
+  if (problems.length === 0) {
+    return (
+      <p className="ok-note" role="status" data-testid="scenario-valid">
+        Valid scenario.
+      </p>
+    );
+  }
+  return (
+    <div role="status">
+      <p className="problem">
+        {problems.length} problem{problems.length === 1 ? '' : 's'}:
+      </p>
+      <ul className="problems" data-testid="scenario-problems">
+        {problems.map((p) => (
+          <li key={`${p.line}:${p.column}:${p.path}:${p.message}`}>
+            {p.line === undefined ? '' : `line ${p.line}:${p.column} `}
+            {p.path ? `${p.path}: ` : ''}
+            {p.message}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export function ScenarioWorkbench() {
+  const name = useSearchParams().get('name');
+  const router = useRouter();
+  const stored = useApi<{ source: string; version: number }>(
+    name ? `/scenarios/${encodeURIComponent(name)}` : null,
+  );
+  const [source, setSource] = useState<string>();
+  const [problems, setProblems] = useState<ScenarioProblem[]>([]);
+  const [saved, setSaved] = useState<{ name: string; version: number }>();
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const [agents, setAgents] = useState('');
+  const [duration, setDuration] = useState('');
+
+  if (name && !stored.data) {
+    return stored.error ? <Problem error={stored.error} /> : <Loading what={`scenario ${name}`} />;
+  }
+  const initial = stored.data?.source ?? TEMPLATE;
+  const current = source ?? initial;
+
+  const save = async (): Promise<{ name: string; version: number } | undefined> => {
+    setError(undefined);
+    try {
+      const result = await apiCall<{ name: string; version: number }>('POST', '/scenarios', {
+        source: current,
+      });
+      setSaved(result);
+      return result;
+    } catch (e) {
+      const failure = e instanceof ApiError ? e : new ApiError(0, String(e), undefined);
+      setError(failure);
+      if (failure.errors.length > 0) setProblems(failure.errors);
+      return undefined;
+    }
+  };
+
+  const run = async (action: () => Promise<void>) => {
+    setBusy(true);
+    try {
+      await action();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const launch = async () => {
+    const version = saved ?? (await save());
+    if (!version) return;
+    try {
+      const overrides = duration ? { duration } : {};
+      const created = await apiCall<Run>('POST', '/runs', {
+        scenario: version.name,
+        version: version.version,
+        ...(agents ? { agents: Number(agents) } : {}),
+        overrides,
+      });
+      router.push(`/runs/${created.id}`);
+    } catch (e) {
+      setError(e instanceof ApiError ? e : new ApiError(0, String(e), undefined));
+    }
+  };
+
+  return (
+    <>
+      <h1>{name ? `Scenario ${name}` : 'New scenario'}</h1>
+      {stored.data ? (
+        <p className="muted">Editing the latest version, v{stored.data.version}.</p>
+      ) : null}
+      <p id="editor-label" className="muted">
+        Scenario YAML (problems are underlined as you type; Ctrl+Space suggests keys)
+      </p>
+      <div className="editor-layout">
+        <div>
+          <ScenarioEditor
+            initial={initial}
+            labelledBy="editor-label"
+            onChange={(text) => {
+              setSource(text);
+              setSaved(undefined);
+            }}
+            onProblems={setProblems}
+          />
+          <ProblemList problems={problems} />
+        </div>
+        <ScenarioPreview source={current} />
+      </div>
+      <div className="toolbar">
+        <button
+          type="button"
+          className="primary"
+          disabled={busy || problems.length > 0}
+          onClick={() => run(async () => void (await save()))}
+        >
+          Save version
+        </button>
+        <label>
+          Agents
+          <input
+            type="number"
+            min={1}
+            inputMode="numeric"
+            placeholder="as in scenario"
+            value={agents}
+            onChange={(e) => setAgents(e.target.value)}
+          />
+        </label>
+        <label>
+          Duration override
+          <input
+            type="text"
+            placeholder="e.g. 30s"
+            value={duration}
+            onChange={(e) => setDuration(e.target.value)}
+          />
+        </label>
+        <button type="button" disabled={busy || problems.length > 0} onClick={() => run(launch)}>
+          {saved ? `Launch v${saved.version}` : 'Save and launch'}
+        </button>
+      </div>
+      {saved ? (
+        <p role="status" className="ok-note" data-testid="saved-note">
+          Saved {saved.name} v{saved.version}.
+        </p>
+      ) : null}
+      <Problem error={error} />
+    </>
+  );
+}

@@ -1,0 +1,79 @@
+'use client';
+// A uPlot line chart over epoch seconds; data is replaced, never appended, so the
+// caller's window decides how much the chart holds.
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+export interface ChartSeries {
+  label: string;
+  color: string;
+}
+
+export function TimeChart(props: {
+  title: string;
+  unit: string;
+  series: ChartSeries[];
+  data: number[][];
+  testId?: string;
+}) {
+  const host = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const { title, unit, series, data } = props;
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: built once; data flows in below
+  useEffect(() => {
+    const el = host.current;
+    if (!el) return;
+    const options: uPlot.Options = {
+      width: el.clientWidth || 600,
+      height: 220,
+      series: [
+        {},
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: 2,
+          value: (_u: uPlot, v: number | null) => (v === null ? '–' : `${v.toFixed(1)} ${unit}`),
+        })),
+      ],
+      axes: [
+        {
+          stroke: 'currentColor',
+          grid: { stroke: 'rgba(128,128,128,0.2)' },
+          // whole seconds: the data has one point a second
+          incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600],
+          values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toISOString().slice(11, 19)),
+        },
+        {
+          stroke: 'currentColor',
+          grid: { stroke: 'rgba(128,128,128,0.2)' },
+          label: unit,
+          size: 60,
+        },
+      ],
+      scales: { x: { time: true } },
+    };
+    plot.current = new uPlot(options, data as uPlot.AlignedData, el);
+    const resize = new ResizeObserver(() => {
+      plot.current?.setSize({ width: el.clientWidth, height: 220 });
+    });
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      plot.current?.destroy();
+      plot.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    plot.current?.setData(data as uPlot.AlignedData);
+  }, [data]);
+
+  return (
+    <figure className="chart" data-testid={props.testId} data-points={data[0]?.length ?? 0}>
+      <figcaption>{title}</figcaption>
+      <div ref={host} role="img" aria-label={`${title} chart`} />
+    </figure>
+  );
+}

@@ -1,0 +1,343 @@
+// Control end to end in one process: real Redis, embedded chdb and PGlite, two agents,
+// a real HTTP target. The test talks to control only through its HTTP API.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Agent } from '@loadline/agent';
+import { readHlog } from '@loadline/histogram';
+import { connectRedis, DEFAULT_REDIS_URL, redisAnswers } from '@loadline/queue';
+import { Control, type ControlConfig, configFromEnv } from './control.js';
+
+const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+const available = await redisAnswers(redisUrl);
+const skip = available ? false : `no Redis answers at ${redisUrl} (set REDIS_URL)`;
+const namespace = `loadline-test-${randomUUID().slice(0, 8)}`;
+
+let control: Control;
+let config: ControlConfig;
+let agents: Agent[] = [];
+let target = '';
+let served = 0;
+let server: http.Server;
+
+// biome-ignore lint/suspicious/noExplicitAny: the test reads the API's JSON as it comes
+type Json = any;
+
+async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Json }> {
+  const response = await fetch(`${control.url}${path}`, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  return { status: response.status, json: await response.json().catch(() => undefined) };
+}
+
+async function waitForRun(id: string, timeoutMs = 20_000): Promise<Json> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { json } = await api('GET', `/runs/${id}`);
+    if (['passed', 'failed', 'aborted', 'degraded', 'error'].includes(json.status)) return json;
+    if (Date.now() > deadline) throw new Error(`run ${id} still ${json.status}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('control (real Redis, chdb, PGlite)', { skip }, () => {
+  before(async () => {
+    server = http.createServer((req, res) => {
+      served++;
+      res.statusCode = req.url === '/boom' ? 500 : 200;
+      res.end('{"items":[{"id":7}]}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    config = configFromEnv(
+      {},
+      {
+        port: 0,
+        dataDir: mkdtempSync(join(tmpdir(), 'loadline-control-')),
+        redisUrl,
+        namespace,
+        claimTimeoutMs: 3000,
+        startDelayMs: 500,
+        ...(process.env.LOADLINE_TEST_LOG ? { log: (line: string) => console.error(line) } : {}),
+      },
+    );
+    control = await Control.start(config);
+    agents = await Promise.all(
+      [1, 2].map((i) => Agent.start({ redisUrl, namespace, agentId: `agent-${i}` })),
+    );
+  });
+
+  after(async () => {
+    await Promise.all(agents.map((a) => a.stop()));
+    await control?.close();
+    server.closeAllConnections();
+    server.close();
+    const redis = connectRedis(redisUrl);
+    const keys = await redis.keys(`${namespace}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('rejects a bad scenario with positions and stores nothing', async () => {
+    const bad = await api('POST', '/scenarios', { source: 'name: x\ntarget: nope\n' });
+    assert.equal(bad.status, 422);
+    assert.equal(bad.json.title, 'invalid scenario');
+    assert.ok(
+      bad.json.errors.some(
+        (e: { path: string; line: number }) => e.path === 'target' && e.line === 2,
+      ),
+    );
+    const list = await api('GET', '/scenarios');
+    assert.deepEqual(list.json.scenarios, []);
+    const malformed = await fetch(`${control.url}/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{',
+    });
+    assert.equal(malformed.status, 400);
+    assert.equal(malformed.headers.get('content-type'), 'application/problem+json');
+  });
+
+  it('runs a scenario on two agents, stores it, and judges thresholds on merged data', async () => {
+    served = 0;
+    const source = `name: fleet
+target: ${target}
+agents: 2
+load: { rate: 200, duration: 2s }
+flows:
+  - name: browse
+    steps:
+      - { name: list, request: { path: /api/products }, extract: { id: "json $.items[0].id" }, check: { status: 200 } }
+      - { name: detail, request: { path: "/api/products/\${id}" } }
+thresholds:
+  "latency{step:detail}": ["p(99)<1000"]
+  errors: ["rate<0.01"]
+`;
+    const saved = await api('POST', '/scenarios', { source });
+    assert.equal(saved.status, 201, JSON.stringify(saved.json));
+    assert.deepEqual(saved.json, { name: 'fleet', version: 1 });
+    const created = await api('POST', '/runs', { scenario: 'fleet' });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const run = await waitForRun(created.json.id);
+    assert.equal(run.status, 'passed', JSON.stringify(run));
+    assert.equal(run.summary.total.requests, 800);
+    assert.equal(served, 800);
+    assert.equal(run.summary.steps.detail.requests, 400);
+    assert.equal(run.summary.agents, 2);
+    assert.deepEqual(run.summary.achievedMix, { browse: 1 });
+    assert.ok(run.summary.thresholds.every((t: { passed: boolean }) => t.passed));
+    // What ClickHouse holds agrees with what control merged live.
+    assert.equal(run.live.requests, 800);
+    // Reports: every format, from the stored run.
+    const get = async (format: string) => {
+      const response = await fetch(`${control.url}/runs/${run.id}/report?format=${format}`);
+      return {
+        status: response.status,
+        type: response.headers.get('content-type'),
+        text: await response.text(),
+      };
+    };
+    const hlog = await get('hlog');
+    assert.equal(hlog.status, 200);
+    const log = readHlog(hlog.text);
+    assert.equal(
+      log.intervals.reduce((n, i) => n + i.histogram.totalCount, 0),
+      800,
+      'the interval log holds every response, merged across agents',
+    );
+    const csv = await get('csv');
+    assert.match(csv.text, /^step,requests,errors,checks_failed,p50_ms/);
+    assert.match(csv.text, /\ndetail,400,0,0,/);
+    const md = await get('md');
+    assert.match(md.text, /# fleet: PASSED/);
+    const junit = await get('junit');
+    assert.equal(junit.type, 'application/xml');
+    assert.match(junit.text, /<testsuite name="fleet \(run_[^)]+\)" tests="2" failures="0"/);
+    const json = JSON.parse((await get('json')).text);
+    assert.equal(json.summary.total.requests, 800);
+    assert.equal((await get('pdf')).status, 422);
+    // The percentile distribution: non-decreasing, its p100 the summary's max.
+    const dist = await api('GET', `/runs/${run.id}/percentiles`);
+    assert.equal(dist.status, 200, JSON.stringify(dist.json));
+    assert.equal(dist.json.runId, run.id);
+    assert.equal(dist.json.step, null);
+    assert.equal(dist.json.count, 800);
+    const curve = dist.json.curve as Array<{ percentile: number; ms: number }>;
+    assert.ok(curve.length >= 10, JSON.stringify(curve));
+    for (let i = 1; i < curve.length; i++) {
+      assert.ok(curve[i]!.percentile > curve[i - 1]!.percentile, 'percentiles ascend');
+      assert.ok(curve[i]!.ms >= curve[i - 1]!.ms, `non-decreasing at ${curve[i]!.percentile}`);
+    }
+    assert.equal(curve.at(-1)?.percentile, 100);
+    assert.equal(curve.at(-1)?.ms, run.summary.total.latencyMs.max);
+    const detail = await api('GET', `/runs/${run.id}/percentiles?step=detail`);
+    assert.equal(detail.status, 200);
+    assert.equal(detail.json.step, 'detail');
+    assert.equal(detail.json.count, 400);
+    assert.equal(detail.json.curve.at(-1).ms, run.summary.steps.detail.latencyMs.max);
+    assert.equal((await api('GET', '/runs/run_nope/percentiles')).status, 404);
+  });
+
+  it('fails a run whose threshold fails', async () => {
+    const source = `name: failing
+target: ${target}
+agents: 2
+load: { rate: 50, duration: 1s }
+flows: [{ name: f, steps: [{ name: boom, request: { path: /boom } }] }]
+thresholds: { errors: ["rate<0.01"] }
+`;
+    await api('POST', '/scenarios', { source });
+    const created = await api('POST', '/runs', { scenario: 'failing' });
+    const run = await waitForRun(created.json.id);
+    assert.equal(run.status, 'failed');
+    assert.equal(run.summary.thresholds[0].passed, false);
+    assert.equal(run.summary.thresholds[0].value, 1);
+  });
+
+  it('stops every agent when asked', async () => {
+    const source = `name: long
+target: ${target}
+agents: 2
+load: { rate: 50, duration: 60s }
+flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
+`;
+    await api('POST', '/scenarios', { source });
+    const created = await api('POST', '/runs', { scenario: 'long' });
+    await new Promise((r) => setTimeout(r, 2500));
+    const stopped = await api('POST', `/runs/${created.json.id}/stop`);
+    assert.equal(stopped.status, 202);
+    const started = Date.now();
+    const run = await waitForRun(created.json.id, 5000);
+    assert.equal(run.status, 'aborted');
+    assert.ok(Date.now() - started < 3000, 'settled within seconds of the stop');
+  });
+
+  it('creates environments over the API and names a bad field', async () => {
+    const ok = await api('PUT', '/environments/staging', {
+      baseUrls: { gateway: 'http://127.0.0.2:8080' },
+      allowedHosts: ['127.0.0.0/8', '*.shop.internal'],
+      requiresShadow: false,
+    });
+    assert.equal(ok.status, 200, JSON.stringify(ok.json));
+    assert.equal(ok.json.name, 'staging');
+    const bad = await api('PUT', '/environments/staging', {
+      baseUrls: { gateway: 'http://10.9.9.9' },
+      allowedHosts: ['127.0.0.0/8'],
+    });
+    assert.equal(bad.status, 422);
+    assert.match(JSON.stringify(bad.json.errors), /baseUrls/);
+    const names = (await api('GET', '/environments')).json.environments.map((e: Json) => e.name);
+    assert.deepEqual(names.sort(), ['local', 'staging']);
+  });
+
+  it('settles a run left running by a control that went away, keeping what was delivered', async () => {
+    const source = `name: orphan
+target: ${target}
+agents: 2
+load: { rate: 40, duration: 60s }
+flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
+`;
+    await api('POST', '/scenarios', { source });
+    const created = await api('POST', '/runs', { scenario: 'orphan' });
+    const deadline = Date.now() + 10_000;
+    while (
+      (await api('GET', `/runs/${created.json.id}`)).json.status !== 'running' &&
+      Date.now() < deadline
+    ) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 2500));
+    await control.close();
+    // A new control on the same state: the run must not stay "running" forever.
+    control = await Control.start(config);
+    const run = await waitForRun(created.json.id, 5000);
+    assert.equal(run.status, 'aborted');
+    assert.match(run.abortReason, /control restarted during the run/);
+    assert.ok(
+      run.summary.total.requests >= 40,
+      `${run.summary.total.requests} delivered requests kept`,
+    );
+    // Let the agents notice (dead-man switch) before the next test uses them.
+    await new Promise((r) => setTimeout(r, 5500));
+  });
+
+  it('refuses a target the environment does not allow', async () => {
+    await api('POST', '/scenarios', {
+      source:
+        'name: remote\ntarget: http://10.1.2.3\nload: { rate: 1, duration: 1s }\nflows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]\n',
+    });
+    const created = await api('POST', '/runs', { scenario: 'remote' });
+    assert.equal(created.status, 422);
+    assert.match(created.json.detail, /not on environment "local"'s allowlist/);
+  });
+
+  it('fails a run that asks for more agents than there are, and says how to add them', async () => {
+    const source = `name: greedy
+target: ${target}
+agents: 5
+load: { rate: 10, duration: 1s }
+flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
+`;
+    await api('POST', '/scenarios', { source });
+    const created = await api('POST', '/runs', { scenario: 'greedy' });
+    const run = await waitForRun(created.json.id, 10_000);
+    assert.equal(run.status, 'error');
+    assert.match(run.abortReason, /asked for 5 agent\(s\), 2 claimed/);
+  });
+
+  it('runs a scenario on a cron schedule until the schedule is removed', async () => {
+    const source = `name: nightly
+target: ${target}
+agents: 2
+load: { rate: 20, duration: 1s }
+flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
+`;
+    await api('POST', '/scenarios', { source });
+    const bad = await api('POST', '/schedules', {
+      name: 'oops',
+      scenario: 'nightly',
+      cron: '61 * * * *',
+    });
+    assert.equal(bad.status, 422);
+    const created = await api('POST', '/schedules', {
+      name: 'every-3s',
+      scenario: 'nightly',
+      cron: '*/3 * * * * *',
+      agents: 2,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const deadline = Date.now() + 15_000;
+    let fired: Json;
+    while (!fired && Date.now() < deadline) {
+      const { json } = await api('GET', '/runs?scenario=nightly');
+      fired = json.runs.find((r: Json) => r.scheduleId === created.json.id);
+      if (!fired) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.ok(fired, 'the schedule started a run');
+    const finished = await waitForRun(fired.id);
+    assert.equal(finished.status, 'passed');
+    assert.equal(finished.summary.total.requests, 20);
+    assert.equal((await api('DELETE', `/schedules/${created.json.id}`)).status, 204);
+    await new Promise((r) => setTimeout(r, 500));
+    const countAfterDelete = (await api('GET', '/runs?scenario=nightly')).json.runs.length;
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.equal(
+      (await api('GET', '/runs?scenario=nightly')).json.runs.length,
+      countAfterDelete,
+      'no run after removal',
+    );
+    assert.deepEqual((await api('GET', '/schedules')).json.schedules, []);
+  });
+});

@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { MetadataStore } from '@loadline/metadata';
+import {
+  connectRedis,
+  DEFAULT_REDIS_URL,
+  type Redis,
+  RedisNames,
+  ResultsReader,
+  ShardQueue,
+} from '@loadline/queue';
+import { ResultStore } from '@loadline/store';
+import { RunCoordinator } from './coordinator.js';
+import { Ingest } from './ingest.js';
+import { recoverOrphanedRuns } from './recovery.js';
+import { buildRoutes, CreateRunBody, launchRun, type RouteDeps } from './routes.js';
+import { ScheduleDriver } from './schedules.js';
+
+export interface ControlConfig {
+  host: string;
+  port: number;
+  /** embedded state (PGlite, chdb) lives here */
+  dataDir: string;
+  databaseUrl?: string;
+  clickhouseUrl?: string;
+  redisUrl: string;
+  namespace: string;
+  claimTimeoutMs: number;
+  startDelayMs: number;
+  log: (line: string) => void;
+}
+
+/** Reads the environment once (nothing else in control reads process.env). */
+export function configFromEnv(
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<ControlConfig> = {},
+): ControlConfig {
+  const api = env.LOADLINE_API ? new URL(env.LOADLINE_API) : undefined;
+  return {
+    host: api?.hostname ?? '127.0.0.1',
+    port: api?.port ? Number(api.port) : 7700,
+    dataDir: env.LOADLINE_DATA_DIR ?? join(process.cwd(), '.loadline'),
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(env.CLICKHOUSE_URL ? { clickhouseUrl: env.CLICKHOUSE_URL } : {}),
+    redisUrl: env.REDIS_URL ?? DEFAULT_REDIS_URL,
+    namespace: env.LOADLINE_NAMESPACE ?? 'loadline',
+    claimTimeoutMs: 30_000,
+    startDelayMs: 1000,
+    log: () => {},
+    ...overrides,
+  };
+}
+
+/** The control process: API, coordinator and ingest over one metadata DB, store and Redis. */
+export class Control {
+  readonly url: string;
+  readonly #server: http.Server;
+  readonly #metadata: MetadataStore;
+  readonly #store: ResultStore;
+  readonly #redis: Redis;
+  readonly #queue: ShardQueue;
+  readonly #coordinator: RunCoordinator;
+  readonly #ingest: Ingest;
+  readonly #schedules: ScheduleDriver;
+
+  private constructor(parts: {
+    url: string;
+    server: http.Server;
+    metadata: MetadataStore;
+    store: ResultStore;
+    redis: Redis;
+    queue: ShardQueue;
+    coordinator: RunCoordinator;
+    ingest: Ingest;
+    schedules: ScheduleDriver;
+  }) {
+    this.url = parts.url;
+    this.#server = parts.server;
+    this.#metadata = parts.metadata;
+    this.#store = parts.store;
+    this.#redis = parts.redis;
+    this.#queue = parts.queue;
+    this.#coordinator = parts.coordinator;
+    this.#ingest = parts.ingest;
+    this.#schedules = parts.schedules;
+  }
+
+  static async start(config: ControlConfig): Promise<Control> {
+    const metadata = await MetadataStore.open(
+      config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pg') },
+    );
+    await metadata.migrate();
+    // The built-in environment for one machine: loopback only.
+    await metadata.upsertEnvironment({
+      name: 'local',
+      baseUrls: {},
+      allowedHosts: ['127.0.0.0/8', '::1', 'localhost'],
+      requiresShadow: false,
+    });
+    const store = await ResultStore.open(
+      config.clickhouseUrl
+        ? { mode: 'server', url: config.clickhouseUrl }
+        : { mode: 'embedded', path: join(config.dataDir, 'clickhouse') },
+    );
+    await store.migrate();
+    const redis = connectRedis(config.redisUrl);
+    redis.on('error', (error) => config.log(`redis: ${error.message}`));
+    const names = new RedisNames(config.namespace);
+    const queue = new ShardQueue(redis, names);
+    const consumer = `control@${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    const coordinator = new RunCoordinator(metadata, redis, names, queue, {
+      claimTimeoutMs: config.claimTimeoutMs,
+      startDelayMs: config.startDelayMs,
+      coordinatorId: consumer,
+      log: config.log,
+    });
+    // Runs a previous control left active are settled before taking new work.
+    await recoverOrphanedRuns(metadata, store, config.log);
+    const ingest = new Ingest(new ResultsReader(redis, names, consumer), store, {
+      onRows: (rows) => coordinator.onRows(rows),
+      onMessage: (message) => coordinator.onMessage(message),
+      log: config.log,
+    });
+    await ingest.start();
+    const deps: RouteDeps = {
+      metadata,
+      store,
+      redis,
+      names,
+      coordinator,
+      schedules: undefined as never,
+    };
+    const schedules = new ScheduleDriver(
+      redis,
+      names,
+      metadata,
+      async (schedule) => {
+        const options = schedule.options as { overrides?: unknown };
+        const input = CreateRunBody.parse({
+          scenario: schedule.scenario,
+          ...(schedule.scenarioVersion === null ? {} : { version: schedule.scenarioVersion }),
+          environment: schedule.environment,
+          agents: schedule.agents,
+          overrides: options.overrides ?? {},
+        });
+        await launchRun(deps, input, schedule.id);
+      },
+      config.log,
+    );
+    deps.schedules = schedules;
+    await schedules.sync();
+    const server = http.createServer(buildRoutes(deps).listener());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, resolve);
+    });
+    const address = server.address() as AddressInfo;
+    const url = `http://${address.address}:${address.port}`;
+    config.log(`control API on ${url}`);
+    return new Control({
+      url,
+      server,
+      metadata,
+      store,
+      redis,
+      queue,
+      coordinator,
+      ingest,
+      schedules,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#coordinator.close();
+    await new Promise<void>((resolve) => {
+      this.#server.closeAllConnections();
+      this.#server.close(() => resolve());
+    });
+    await this.#schedules.close();
+    await this.#ingest.stop();
+    await this.#queue.close();
+    this.#redis.disconnect();
+    await this.#store.close();
+    await this.#metadata.close();
+  }
+}

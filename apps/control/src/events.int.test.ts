@@ -1,0 +1,211 @@
+// GET /runs/:id/events end to end in one process: real Redis, embedded chdb and PGlite,
+// two agents, a real HTTP target; the test reads the stream as a browser would.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Agent } from '@loadline/agent';
+import { connectRedis, DEFAULT_REDIS_URL, redisAnswers } from '@loadline/queue';
+import { Control, configFromEnv } from './control.js';
+
+const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+const available = await redisAnswers(redisUrl);
+const skip = available ? false : `no Redis answers at ${redisUrl} (set REDIS_URL)`;
+const namespace = `loadline-test-${randomUUID().slice(0, 8)}`;
+
+let control: Control;
+let agents: Agent[] = [];
+let target = '';
+let server: http.Server;
+
+// biome-ignore lint/suspicious/noExplicitAny: the test reads the API's JSON as it comes
+type Json = any;
+
+interface SseEvent {
+  event: string;
+  data: Json;
+  receivedAt: number;
+}
+
+async function post(path: string, body: unknown): Promise<{ status: number; json: Json }> {
+  const response = await fetch(`${control.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, json: await response.json().catch(() => undefined) };
+}
+
+/** Reads a stream of events until it ends, `until` says stop, or the time is up. */
+async function readEvents(
+  runId: string,
+  options: {
+    until?: (e: SseEvent) => boolean;
+    timeoutMs?: number;
+    onEvent?: (e: SseEvent) => void;
+  } = {},
+): Promise<{ events: SseEvent[]; ended: boolean; contentType: string | null }> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), options.timeoutMs ?? 20_000);
+  const response = await fetch(`${control.url}/runs/${runId}/events`, { signal: abort.signal });
+  const events: SseEvent[] = [];
+  let ended = false;
+  let buffer = '';
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let cut = buffer.indexOf('\n\n');
+      while (cut >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        cut = buffer.indexOf('\n\n');
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event === undefined || data === undefined) continue;
+        const parsed = { event, data: JSON.parse(data), receivedAt: Date.now() };
+        events.push(parsed);
+        options.onEvent?.(parsed);
+        if (options.until?.(parsed)) {
+          abort.abort();
+          return { events, ended, contentType: response.headers.get('content-type') };
+        }
+      }
+    }
+    ended = true;
+  } catch (error) {
+    if (!abort.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  return { events, ended, contentType: response.headers.get('content-type') };
+}
+
+describe('GET /runs/:id/events (real Redis, chdb, PGlite)', { skip }, () => {
+  before(async () => {
+    server = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    control = await Control.start(
+      configFromEnv(
+        {},
+        {
+          port: 0,
+          dataDir: mkdtempSync(join(tmpdir(), 'loadline-events-')),
+          redisUrl,
+          namespace,
+          claimTimeoutMs: 3000,
+          startDelayMs: 500,
+        },
+      ),
+    );
+    agents = await Promise.all(
+      [1, 2].map((i) => Agent.start({ redisUrl, namespace, agentId: `agent-${i}` })),
+    );
+  });
+
+  after(async () => {
+    await Promise.all(agents.map((a) => a.stop()));
+    await control?.close();
+    server.closeAllConnections();
+    server.close();
+    const redis = connectRedis(redisUrl);
+    const keys = await redis.keys(`${namespace}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('answers 404 as problem+json for an unknown run', async () => {
+    const response = await fetch(`${control.url}/runs/run_nope/events`);
+    assert.equal(response.status, 404);
+    assert.equal(response.headers.get('content-type'), 'application/problem+json');
+  });
+
+  it('sends one event a second while a run goes, then a final event, and closes', async () => {
+    const source = `name: sse
+target: ${target}
+agents: 2
+load: { rate: 100, duration: 4s }
+flows: [{ name: f, steps: [{ name: hit, request: { path: / } }] }]
+thresholds: { errors: ["rate<0.01"] }
+`;
+    assert.equal((await post('/scenarios', { source })).status, 201);
+    const created = await post('/runs', { scenario: 'sse' });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const { events, ended, contentType } = await readEvents(created.json.id);
+    assert.match(contentType ?? '', /^text\/event-stream/);
+    assert.ok(ended, 'the server closed the stream after the final event');
+    const updates = events.filter((e) => e.event === 'update');
+    const last = events.at(-1) as SseEvent;
+    assert.equal(last.event, 'end');
+    assert.equal(last.data.final, true);
+    assert.equal(last.data.status, 'passed');
+    assert.equal(events.filter((e) => e.event === 'end').length, 1);
+    // A 4 s run plus claim and start delay: one event a second, not a burst.
+    assert.ok(updates.length >= 4, `${updates.length} updates`);
+    const gaps = updates.slice(1).map((e, i) => e.receivedAt - (updates[i] as SseEvent).receivedAt);
+    assert.ok(
+      gaps.every((g) => g > 700 && g < 2500),
+      `gaps between events: ${gaps.join(', ')} ms`,
+    );
+    const running = updates.filter((e) => e.data.status === 'running' && e.data.snapshot);
+    assert.ok(running.length >= 2, 'live snapshots while running');
+    const lastRunning = running.at(-1) as SseEvent;
+    assert.equal(lastRunning.data.snapshot.agents.requested, 2);
+    assert.equal(lastRunning.data.snapshot.summary.total.histogram, undefined);
+    assert.equal(lastRunning.data.snapshot.summary.steps.hit.histogram, undefined);
+    assert.ok(lastRunning.data.snapshot.summary.total.requests > 0);
+    assert.equal(typeof lastRunning.data.snapshot.summary.total.latencyMs.p99, 'number');
+    assert.ok(
+      running.some((e) => Array.isArray(e.data.thresholds) && e.data.thresholds.length === 1),
+      'live thresholds while running',
+    );
+    // The final event's per-second points hold every request of the run, merged.
+    const total = last.data.points.reduce((n: number, p: Json) => n + p.requests, 0);
+    assert.equal(total, 400);
+    assert.ok(last.data.points.every((p: Json) => typeof p.p99 === 'number'));
+  });
+
+  it('a stopped run ends its stream with status aborted within two seconds', async () => {
+    const source = `name: sse-long
+target: ${target}
+agents: 2
+load: { rate: 20, duration: 60s }
+flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
+`;
+    await post('/scenarios', { source });
+    const created = await post('/runs', { scenario: 'sse-long' });
+    let stoppedAt = 0;
+    const { events, ended } = await readEvents(created.json.id, {
+      onEvent: (e) => {
+        if (stoppedAt === 0 && e.data.status === 'running' && e.data.points.length > 0) {
+          stoppedAt = Date.now();
+          void post(`/runs/${created.json.id}/stop`, {});
+        }
+      },
+    });
+    assert.ok(stoppedAt > 0, 'the run was seen running');
+    assert.ok(ended);
+    const last = events.at(-1) as SseEvent;
+    assert.equal(last.data.status, 'aborted');
+    assert.match(last.data.abortReason, /stopped from the API/);
+    assert.ok(last.receivedAt - stoppedAt < 2500, `${last.receivedAt - stoppedAt} ms after stop`);
+  });
+
+  it('a finished run gets one final event at once', async () => {
+    const created = await post('/runs', { scenario: 'sse' });
+    await readEvents(created.json.id);
+    const started = Date.now();
+    const { events, ended } = await readEvents(created.json.id);
+    assert.ok(ended);
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ['end'],
+    );
+    assert.ok(Date.now() - started < 1000);
+  });
+});

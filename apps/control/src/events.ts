@@ -1,0 +1,126 @@
+// GET /runs/:id/events: a run's live view as Server-Sent Events, one event a second,
+// until the run ends (a final `end` event) or the client goes away.
+import type http from 'node:http';
+import { TERMINAL_STATUSES } from '@loadline/api';
+import { type MetadataStore, NotFoundError, type Run } from '@loadline/metadata';
+import type { ResultStore, TimeSeriesPoint } from '@loadline/store';
+import type { RunCoordinator } from './coordinator.js';
+import { type Handler, HttpProblem } from './http.js';
+
+export interface RunEventsDeps {
+  metadata: MetadataStore;
+  store: ResultStore;
+  coordinator: Pick<RunCoordinator, 'liveSnapshot' | 'liveThresholds'>;
+}
+
+export interface RunEventsOptions {
+  intervalMs: number;
+  /** seconds of per-second points each event carries */
+  windowS: number;
+}
+
+type Snapshot = NonNullable<ReturnType<RunCoordinator['liveSnapshot']>>;
+
+/** What one event carries; `final` is true on the last one. */
+export interface RunEvent {
+  runId: string;
+  status: Run['status'];
+  abortReason: string | null;
+  at: number;
+  final: boolean;
+  snapshot: unknown;
+  thresholds: ReturnType<RunCoordinator['liveThresholds']> | null;
+  points: TimeSeriesPoint[];
+}
+
+/** The live snapshot without its HdrHistogram objects (they do not survive JSON). */
+export function withoutHistograms(snapshot: Snapshot): unknown {
+  const strip = <T extends { histogram?: unknown }>(s: T) => {
+    const { histogram: _histogram, ...rest } = s;
+    return rest;
+  };
+  const { summary } = snapshot;
+  return {
+    ...snapshot,
+    summary: {
+      ...summary,
+      total: strip(summary.total),
+      steps: Object.fromEntries(Object.entries(summary.steps).map(([k, v]) => [k, strip(v)])),
+    },
+  };
+}
+
+export async function runEvent(
+  deps: RunEventsDeps,
+  runId: string,
+  windowS: number,
+): Promise<RunEvent> {
+  const run = await deps.metadata.getRun(runId);
+  const snapshot = deps.coordinator.liveSnapshot(runId);
+  const fromSecond = Math.floor(Date.now() / 1000) - windowS;
+  return {
+    runId,
+    status: run.status,
+    abortReason: run.abortReason ?? null,
+    at: Date.now(),
+    final: TERMINAL_STATUSES.has(run.status),
+    snapshot: snapshot ? withoutHistograms(snapshot) : null,
+    thresholds: deps.coordinator.liveThresholds(runId) ?? null,
+    points: await deps.store.timeSeries(runId, { fromSecond }),
+  };
+}
+
+function streamEvents(
+  deps: RunEventsDeps,
+  runId: string,
+  options: RunEventsOptions,
+  res: http.ServerResponse,
+): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    // no-transform keeps compressing proxies from buffering the stream
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  res.on('close', () => {
+    closed = true;
+    clearTimeout(timer);
+  });
+  const send = (event: string, data: unknown) =>
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const tick = async () => {
+    if (closed) return;
+    const event = await runEvent(deps, runId, options.windowS);
+    if (closed) return;
+    send(event.final ? 'end' : 'update', event);
+    if (event.final) res.end();
+    else timer = setTimeout(() => tick().catch(fail), options.intervalMs);
+  };
+  const fail = (error: unknown) => {
+    if (closed) return;
+    send('error', { message: String((error as Error)?.message ?? error) });
+    res.end();
+  };
+  res.write('retry: 2000\n\n');
+  tick().catch(fail);
+}
+
+/** The handler for `GET /runs/:id/events` (404 as problem+json for an unknown run). */
+export function runEvents(
+  deps: RunEventsDeps,
+  options: RunEventsOptions = { intervalMs: 1000, windowS: 60 },
+): Handler {
+  return async ({ params }) => {
+    const runId = params.id as string;
+    try {
+      await deps.metadata.getRun(runId);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new HttpProblem(404, 'not found', error.message);
+      throw error;
+    }
+    return { stream: (res) => streamEvents(deps, runId, options, res) };
+  };
+}

@@ -1,0 +1,2 @@
+export { Control, type ControlConfig, configFromEnv } from './control.js';
+export { planShards } from './coordinator.js';

@@ -1,0 +1,75 @@
+import type { AgentMessage, IntervalRow } from '@loadline/api';
+import type { ResultsReader } from '@loadline/queue';
+import type { ResultStore } from '@loadline/store';
+
+export interface IngestHooks {
+  onRows(rows: readonly IntervalRow[]): void;
+  onMessage(message: AgentMessage): Promise<void>;
+  log(line: string): void;
+}
+
+/**
+ * Moves agent results from the Redis stream into ClickHouse in batches. A batch is acked
+ * only after it is stored: if storage is slow or down, results wait in Redis (the
+ * buffer) and are redelivered, never lost. Claims and shard completions are handed to
+ * the coordinator after the rows before them are stored, so a run never settles on
+ * data that is still in flight.
+ */
+export class Ingest {
+  readonly #reader: ResultsReader;
+  readonly #store: ResultStore;
+  readonly #hooks: IngestHooks;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  rowsStored = 0;
+
+  constructor(reader: ResultsReader, store: ResultStore, hooks: IngestHooks) {
+    this.#reader = reader;
+    this.#store = store;
+    this.#hooks = hooks;
+  }
+
+  async start(): Promise<void> {
+    await this.#reader.ensureGroup();
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      try {
+        await this.#batch();
+      } catch (error) {
+        this.#hooks.log(`ingest: ${(error as Error).message}; retrying`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  #lastReclaim = 0;
+
+  async #batch(): Promise<void> {
+    // Every 30 s, adopt what a dead control read but never stored.
+    const reclaimed =
+      Date.now() - this.#lastReclaim > 30_000 ? await this.#reader.reclaim(60_000) : [];
+    if (reclaimed.length === 0 && Date.now() - this.#lastReclaim > 30_000)
+      this.#lastReclaim = Date.now();
+    const batch = reclaimed.length > 0 ? reclaimed : await this.#reader.read(500, 250);
+    if (batch.length === 0) return;
+    const rows = batch.flatMap((m) => (m.message.type === 'intervals' ? m.message.rows : []));
+    if (rows.length > 0) {
+      await this.#store.insertIntervals(rows);
+      this.rowsStored += rows.length;
+      this.#hooks.onRows(rows);
+    }
+    await this.#reader.ack(batch.map((m) => m.id));
+    for (const { message } of batch) {
+      if (message.type !== 'intervals') await this.#hooks.onMessage(message);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { CreateRunBody, SaveScenarioBody } from './routes.js';
+
+const problem = {
+  description: 'RFC 9457 problem',
+  content: {
+    'application/problem+json': {
+      schema: {
+        type: 'object',
+        properties: {
+          type: { type: 'string' },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+          detail: { type: 'string' },
+          instance: { type: 'string' },
+          errors: { type: 'array', items: { type: 'object' } },
+        },
+      },
+    },
+  },
+};
+
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const ok = { description: 'OK', ...json({ type: 'object' }) };
+
+/** The control API's OpenAPI 3.1 document; request schemas come from the zod schemas. */
+export function openApiDocument(): object {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Loadline control API', version: '0.1.0' },
+    servers: [{ url: 'http://127.0.0.1:7700' }],
+    paths: {
+      '/health': { get: { summary: 'Liveness', responses: { 200: ok } } },
+      '/environments': { get: { summary: 'List environments', responses: { 200: ok } } },
+      '/environments/{name}': {
+        put: { summary: 'Create or replace an environment', responses: { 200: ok, 422: problem } },
+      },
+      '/scenarios': {
+        get: { summary: 'List scenarios', responses: { 200: ok } },
+        post: {
+          summary: 'Save a new version of a scenario (YAML or JSON source)',
+          requestBody: json(z.toJSONSchema(SaveScenarioBody)),
+          responses: { 201: ok, 422: problem },
+        },
+      },
+      '/scenarios/{name}': {
+        get: {
+          summary: 'A scenario version (latest or ?version=N)',
+          responses: { 200: ok, 404: problem },
+        },
+      },
+      '/runs': {
+        get: { summary: 'List runs (?scenario, ?status, ?limit, ?cursor)', responses: { 200: ok } },
+        post: {
+          summary: 'Launch a run',
+          requestBody: json(z.toJSONSchema(CreateRunBody)),
+          responses: { 201: ok, 404: problem, 422: problem },
+        },
+      },
+      '/runs/{id}': {
+        get: { summary: 'A run with its live totals', responses: { 200: ok, 404: problem } },
+      },
+      '/runs/{id}/events': {
+        get: {
+          summary:
+            'Server-Sent Events: one `update` a second (status, merged live totals, thresholds, last 60 s), then `end`',
+          responses: { 200: { description: 'text/event-stream' }, 404: problem },
+        },
+      },
+      '/runs/{id}/report': {
+        get: {
+          summary: 'Report of a finished run (?format=json|md|csv|hlog|junit)',
+          responses: { 200: ok, 409: problem, 422: problem },
+        },
+      },
+      '/runs/{id}/percentiles': {
+        get: {
+          summary:
+            'Latency percentile distribution of a run from its merged histogram (?step=NAME for one step): { runId, step, count, curve: [{ percentile, ms }] } at 0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999 and 100; an empty curve when nothing was recorded',
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'step', in: 'query', required: false, schema: { type: 'string' } },
+          ],
+          responses: {
+            200: {
+              description: 'OK',
+              ...json({
+                type: 'object',
+                required: ['runId', 'step', 'count', 'curve'],
+                properties: {
+                  runId: { type: 'string' },
+                  step: { type: ['string', 'null'] },
+                  count: { type: 'integer' },
+                  curve: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['percentile', 'ms'],
+                      properties: { percentile: { type: 'number' }, ms: { type: 'number' } },
+                    },
+                  },
+                },
+              }),
+            },
+            404: problem,
+          },
+        },
+      },
+      '/schedules': {
+        get: { summary: 'List schedules', responses: { 200: ok } },
+        post: { summary: 'Create a cron schedule', responses: { 201: ok, 422: problem } },
+      },
+      '/schedules/{id}': {
+        delete: {
+          summary: 'Remove a schedule',
+          responses: { 204: { description: 'removed' }, 404: problem },
+        },
+      },
+      '/runs/{id}/stop': {
+        post: {
+          summary: 'Stop a run: every agent within a second',
+          responses: { 202: ok, 409: problem },
+        },
+      },
+      '/agents': {
+        get: { summary: 'Connected agents and their heartbeats', responses: { 200: ok } },
+      },
+    },
+  };
+}

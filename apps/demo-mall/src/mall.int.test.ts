@@ -1,0 +1,217 @@
+// The whole mall in this process: PGlite in memory, the real Redis (a unique key prefix
+// and queue per run, deleted afterwards). Browses, buys, watches the queue consumer take
+// stock, reads /metrics, and checks that close() lets the process exit.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { checkRedis, connectRedis, DEFAULT_REDIS_URL, deleteKeys } from './redis.js';
+import { type DemoMall, type RequestEvent, startDemoMall } from './server.js';
+
+const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+const prefix = `demo-test-${randomUUID().slice(0, 8)}:`;
+const CATALOG_COST_MS = 25;
+const shadow = { 'x-loadline-shadow': 'run-42', baggage: 'loadline-shadow=run-42' };
+
+let mall: DemoMall;
+let redisDown: string | undefined;
+let baseline: string[] = [];
+const seen: RequestEvent[] = [];
+
+async function call(method: string, path: string, json?: unknown, headers = {}) {
+  const res = await fetch(`${mall.url}${path}`, {
+    method,
+    headers: { ...headers, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Sum of one metric's samples over every instance of a service (optionally filtered). */
+async function scrape(service: 'catalog' | 'inventory', metric: string, ...match: string[]) {
+  let total = 0;
+  for (const url of mall.services[service]) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      if (line.startsWith(`${metric}{`) || line.startsWith(`${metric} `)) {
+        if (match.every((m) => line.includes(m)))
+          total += Number(line.slice(line.lastIndexOf(' ') + 1));
+      }
+    }
+  }
+  return total;
+}
+
+function needsRedis(t: TestContext): boolean {
+  if (redisDown) t.skip(redisDown);
+  return redisDown !== undefined;
+}
+
+async function eventually(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition()) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const stockOf = async (id: number) => (await call('GET', `/api/inventory/${id}`)).body;
+
+describe('demo mall', { timeout: 60_000 }, () => {
+  before(async () => {
+    baseline = process.getActiveResourcesInfo();
+    redisDown = await checkRedis(redisUrl, 1000).then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    if (redisDown) console.log(`# skipping cart and order tests: ${redisDown}`);
+    mall = await startDemoMall({
+      port: 0,
+      redisUrl: redisDown ? null : redisUrl,
+      redisPrefix: prefix,
+      queueName: `orders-${randomUUID().slice(0, 8)}`,
+      instances: { catalog: 2, inventory: 2 },
+      costMs: { catalog: CATALOG_COST_MS },
+      paymentFailureRate: 0.5,
+      onRequest: (event) => seen.push(event),
+    });
+  });
+
+  after(async () => {
+    await mall?.close();
+    if (!redisDown) {
+      const redis = connectRedis(redisUrl);
+      await deleteKeys(redis, prefix);
+      assert.deepEqual(await redis.keys(`${prefix}*`), []);
+      await redis.quit();
+    }
+    // close() left nothing behind that would keep this process alive.
+    await new Promise((r) => setTimeout(r, 50));
+    const left = [...baseline];
+    const extra = process.getActiveResourcesInfo().filter((kind) => {
+      const i = left.indexOf(kind);
+      if (i >= 0) left.splice(i, 1);
+      return i < 0;
+    });
+    assert.deepEqual(extra, [], 'handles that were not there before the mall started');
+  });
+
+  it('browses through the gateway, round-robin over the catalog instances', async () => {
+    assert.equal(mall.services.catalog.length, 2);
+    const page = await call('GET', '/api/products?page=2');
+    assert.equal(page.status, 200);
+    assert.equal(page.body.items.length, 20);
+    assert.equal(page.body.items[0].id, 21);
+    const detail = await call('GET', '/api/products/21');
+    assert.deepEqual(detail.body, page.body.items[0]);
+    assert.equal((await call('GET', '/api/products/99999')).status, 404);
+    assert.equal((await call('GET', '/api/nothing')).status, 404);
+    const instances = new Set(seen.filter((e) => e.service === 'catalog').map((e) => e.instance));
+    assert.deepEqual([...instances].sort(), [0, 1]);
+  });
+
+  it('passes the shadow tag and baggage on to the service behind the gateway', async () => {
+    await call('GET', '/api/products/5', undefined, shadow);
+    const event = seen.findLast((e) => e.service === 'catalog' && e.path === '/api/products/5');
+    assert.equal(event?.headers['x-loadline-shadow'], 'run-42');
+    assert.equal(event?.headers.baggage, 'loadline-shadow=run-42');
+  });
+
+  it('counts requests in /metrics and slows the costly service measurably', async () => {
+    const route = 'route="/api/products/:id",status="200"';
+    const before = await scrape('catalog', 'http_requests_total', route);
+    const busyBefore = await scrape('catalog', 'demo_cost_cpu_seconds_total');
+    for (let i = 0; i < 4; i++) {
+      const started = performance.now();
+      assert.equal((await call('GET', `/api/products/${i + 1}`)).status, 200);
+      const ms = performance.now() - started;
+      assert.ok(ms >= CATALOG_COST_MS * 0.8, `a catalog call took ${ms} ms`);
+    }
+    assert.equal(await scrape('catalog', 'http_requests_total', route), before + 4);
+    assert.equal(await scrape('catalog', 'http_request_duration_seconds_count', route), before + 4);
+    const slow = await scrape(
+      'catalog',
+      'http_request_duration_seconds_bucket',
+      route,
+      'le="0.01"',
+    );
+    assert.equal(slow, 0, 'no costly catalog request finished within 10 ms');
+    const busy = (await scrape('catalog', 'demo_cost_cpu_seconds_total')) - busyBefore;
+    assert.ok(busy >= (4 * CATALOG_COST_MS * 0.8) / 1000, `cost CPU ${busy} s`);
+    assert.ok((await scrape('catalog', 'process_cpu_user_seconds_total')) > 0);
+  });
+
+  it('adds to the cart, places an order, and the queue consumer takes the stock', async (t) => {
+    if (needsRedis(t)) return;
+    const { stock } = await stockOf(7);
+    assert.equal(
+      (await call('POST', '/api/cart', { userId: 'u1', productId: '7', qty: 2 })).status,
+      200,
+    );
+    const cart = await call('POST', '/api/cart', { userId: 'u1', productId: 9, qty: 1 });
+    assert.deepEqual(
+      cart.body.items.map((i: { productId: number; qty: number }) => [i.productId, i.qty]),
+      [
+        [7, 2],
+        [9, 1],
+      ],
+    );
+    const from = seen.length;
+    const placed = await call('POST', '/api/orders', { userId: 'u1' }, shadow);
+    const downstream = seen.slice(from);
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    assert.equal(placed.headers.get('location'), `/api/orders/${placed.body.id}`);
+    assert.equal(placed.body.totalCents, cart.body.totalCents);
+    const read = await call('GET', `/api/orders/${placed.body.id}`);
+    assert.deepEqual(read.body, placed.body);
+    assert.deepEqual(
+      downstream.map((e) => `${e.service} ${e.method} ${e.path}`),
+      [
+        'gateway POST /api/orders',
+        'order POST /api/orders',
+        'cart GET /api/cart/u1',
+        'inventory POST /internal/reservations',
+        'payment POST /internal/charges',
+        'cart DELETE /api/cart/u1',
+      ],
+    );
+    for (const event of downstream) {
+      assert.equal(event.headers['x-loadline-shadow'], 'run-42', event.service);
+      assert.equal(event.headers.baggage, 'loadline-shadow=run-42', event.service);
+    }
+    assert.deepEqual((await call('GET', '/api/cart/u1')).body.items, []);
+    const completed = () => scrape('inventory', 'queue_jobs_total', 'outcome="completed"');
+    await eventually(async () => (await completed()) === 1 && (await stockOf(7)).stock !== stock);
+    assert.deepEqual(await stockOf(7), {
+      productId: 7,
+      stock: stock - 2,
+      reserved: 0,
+      available: stock - 2,
+    });
+    assert.equal(await completed(), 1);
+  });
+
+  it('gives the stock back and keeps the cart when payment declines', async (t) => {
+    if (needsRedis(t)) return;
+    const before = await stockOf(11);
+    await call('POST', '/api/cart', { userId: 'u2', productId: 11, qty: 3 });
+    // failure rate 0.5: the second charge of the payment instance is declined
+    const declined = await call('POST', '/api/orders', { userId: 'u2' });
+    assert.equal(declined.status, 402);
+    assert.deepEqual(await stockOf(11), before);
+    assert.equal((await call('GET', '/api/cart/u2')).body.items.length, 1);
+    assert.equal((await call('POST', '/api/orders', { userId: 'u2' })).status, 201);
+  });
+
+  it('answers bad input with problem+json', async (t) => {
+    if (needsRedis(t)) return;
+    const empty = await call('POST', '/api/orders', { userId: 'nobody' });
+    assert.equal(empty.status, 409);
+    assert.match(empty.body.title, /empty/);
+    const unknown = await call('POST', '/api/cart', { userId: 'u3', productId: 5000 });
+    assert.equal(unknown.status, 404);
+    const bad = await call('POST', '/api/cart', { userId: 'u 3', productId: 'x' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.detail.length, 2);
+    assert.equal((await call('GET', '/api/orders/999999')).status, 404);
+  });
+});

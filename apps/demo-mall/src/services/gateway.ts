@@ -1,0 +1,94 @@
+/**
+ * gateway: the mall's front door. Routes each public API call to an instance of the
+ * service behind it (round-robin, keep-alive), streaming bodies both ways, and passes the
+ * shadow tag (`x-loadline-shadow`) and `baggage` on with every other end-to-end header.
+ */
+import http from 'node:http';
+import { type Context, HttpError, type Route } from '../http.js';
+import type { Upstream } from '../upstream.js';
+
+export type Backend = 'catalog' | 'cart' | 'order' | 'inventory';
+
+const PUBLIC_ROUTES: ReadonlyArray<[string, string, Backend]> = [
+  ['GET', '/api/products', 'catalog'],
+  ['GET', '/api/products/:id', 'catalog'],
+  ['POST', '/api/cart', 'cart'],
+  ['GET', '/api/cart/:userId', 'cart'],
+  ['DELETE', '/api/cart/:userId', 'cart'],
+  ['POST', '/api/orders', 'order'],
+  ['GET', '/api/orders/:id', 'order'],
+  ['GET', '/api/inventory/:productId', 'inventory'],
+];
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+const TIMEOUT_MS = 10_000;
+
+function endToEnd(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  }
+  return out;
+}
+
+function proxy(upstream: Upstream, { req, res }: Context): Promise<undefined> {
+  const target = upstream.pick();
+  const headers = endToEnd(req.headers);
+  const from = req.socket.remoteAddress;
+  if (from) {
+    const prior = req.headers['x-forwarded-for'];
+    headers['x-forwarded-for'] = prior ? `${prior}, ${from}` : from;
+  }
+  return new Promise((resolve, reject) => {
+    const out = http.request(
+      {
+        host: target.hostname.replace(/^\[|\]$/g, ''),
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers,
+        agent: upstream.agent,
+        timeout: TIMEOUT_MS,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
+        answer.pipe(res);
+        answer.on('end', () => resolve(undefined));
+        answer.on('error', reject);
+      },
+    );
+    // A client that goes away takes its upstream request with it.
+    res.once('close', () => {
+      if (!res.writableFinished) out.destroy();
+    });
+    out.on('timeout', () => out.destroy(new HttpError(504, `${upstream.service} timed out`)));
+    out.on('error', (error) =>
+      reject(
+        error instanceof HttpError
+          ? error
+          : new HttpError(502, `${upstream.service} is unreachable`, error.message),
+      ),
+    );
+    req.pipe(out);
+  });
+}
+
+export function gatewayRoutes(backends: Record<Backend, Upstream>): Route[] {
+  return PUBLIC_ROUTES.map(([method, pattern, backend]) => ({
+    method,
+    pattern,
+    handler: (ctx) => proxy(backends[backend], ctx),
+  }));
+}

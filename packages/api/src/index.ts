@@ -1,0 +1,10 @@
+export { hostAllowed, hostMatcher, hostOf, hostPatternProblem, parseIp } from './hosts.js';
+export { IntervalRow, StatusClass, statusClassOf } from './intervals.js';
+export {
+  AgentMessage,
+  ControlSignal,
+  parseAgentMessage,
+  parseControlSignal,
+} from './messages.js';
+export { RunStatus, TERMINAL_STATUSES } from './runs.js';
+export { ShardJob, splitEvenly } from './shards.js';

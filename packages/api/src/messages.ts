@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { IntervalRow } from './intervals.js';
+
+/** Control → agents, broadcast on the run's signal channel. */
+export const ControlSignal = z.discriminatedUnion('type', [
+  /** every shard is claimed: all agents start at `startAt` (epoch ms) */
+  z.object({ type: z.literal('start'), runId: z.string(), startAt: z.number() }),
+  /** keep sending; an agent that hears nothing for 5 s stops by itself (dead-man switch) */
+  z.object({ type: z.literal('keepalive'), runId: z.string(), at: z.number() }),
+  /** stop now: guardrail tripped, stop button, or a leak */
+  z.object({ type: z.literal('abort'), runId: z.string(), reason: z.string() }),
+]);
+export type ControlSignal = z.infer<typeof ControlSignal>;
+
+/** Agents → control, on the results stream. */
+export const AgentMessage = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('heartbeat'),
+    agentId: z.string(),
+    host: z.string(),
+    pid: z.number().int(),
+    version: z.string(),
+    runId: z.string().nullable(),
+    at: z.number(),
+    /** the generator's own saturation: event-loop delay p99 (ms) over the last second */
+    eventLoopDelayP99Ms: z.number().nonnegative(),
+  }),
+  z.object({
+    type: z.literal('claimed'),
+    runId: z.string(),
+    agentId: z.string(),
+    shard: z.number().int(),
+  }),
+  z.object({
+    type: z.literal('intervals'),
+    runId: z.string(),
+    agentId: z.string(),
+    shard: z.number().int(),
+    rows: z.array(IntervalRow),
+  }),
+  z.object({
+    type: z.literal('shard-done'),
+    runId: z.string(),
+    agentId: z.string(),
+    shard: z.number().int(),
+    aborted: z.boolean(),
+    reason: z.string().optional(),
+  }),
+]);
+export type AgentMessage = z.infer<typeof AgentMessage>;
+
+/**
+ * Parses a message at a process boundary. Returns undefined for anything malformed so
+ * a bad or foreign message is counted and dropped, never trusted.
+ */
+export function parseAgentMessage(raw: string): AgentMessage | undefined {
+  try {
+    const result = AgentMessage.safeParse(JSON.parse(raw));
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseControlSignal(raw: string): ControlSignal | undefined {
+  try {
+    const result = ControlSignal.safeParse(JSON.parse(raw));
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,43 @@
+export { formatDuration, parseDuration } from '@loadline/scenario';
+export { type EngineOptions, LoadEngine, type LoadModel } from './engine.js';
+export type { EngineEvents, IntervalReport, RunReport } from './events.js';
+export { type CompiledPlan, type CompiledStep, compileScenario } from './flow/compile.js';
+export { FeederError, type FeederRow, loadFeederRows } from './flow/feeders.js';
+export { GuardrailMonitor, type GuardrailTrip } from './flow/guardrails.js';
+export {
+  type FlowEvents,
+  type FlowInterval,
+  type FlowModel,
+  type FlowReport,
+  FlowRunner,
+  type FlowRunOptions,
+} from './flow/runner.js';
+export { StepTable } from './flow/step-stats.js';
+export {
+  type FlowSummary,
+  type ReportedResults,
+  type ReportLatency,
+  reportedResults,
+  type StepSummary,
+  summarizeFlows,
+} from './flow/summary.js';
+export {
+  evaluateThresholds,
+  type MetricSource,
+  measure,
+  stepTableSource,
+  type ThresholdResult,
+} from './flow/thresholds.js';
+export { type HttpTarget, serializeRequest, validateTarget } from './request.js';
+export type { CapturedResponse } from './response-parser.js';
+export { ResponseParseError, ResponseParser, type ResponseSink } from './response-parser.js';
+export {
+  ArrivalSchedule,
+  arrivalsBy,
+  constantRate,
+  fitProfile,
+  parseStages,
+  profileDurationMs,
+  type RateProfile,
+  type Stage,
+} from './schedule.js';

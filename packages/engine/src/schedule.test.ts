@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  ArrivalSchedule,
+  arrivalsBy,
+  constantRate,
+  parseStages,
+  profileDurationMs,
+  type RateProfile,
+} from './schedule.js';
+
+function allArrivals(profile: RateProfile): number[] {
+  const schedule = new ArrivalSchedule(profile);
+  const times: number[] = [];
+  for (let t = schedule.next(); t !== undefined; t = schedule.next()) times.push(t);
+  return times;
+}
+
+describe('ArrivalSchedule', () => {
+  it('spaces a constant rate exactly: 5000 rps for 10 s is 50,000 arrivals 0.2 ms apart', () => {
+    const times = allArrivals(constantRate(5000, 10_000));
+    assert.equal(times.length, 50_000);
+    assert.equal(times[0], 0);
+    for (const k of [1, 2, 17, 12_345, 49_999]) {
+      assert.ok(Math.abs((times[k] as number) - k * 0.2) < 1e-6, `arrival ${k} at ${times[k]}`);
+    }
+    assert.ok((times.at(-1) as number) < 10_000);
+  });
+
+  it('rounds a fractional total up: 3 rps for 1.5 s schedules 5 (t = 0, ⅓, ⅔, 1, 1⅓ s)', () => {
+    const times = allArrivals(constantRate(3, 1500));
+    assert.equal(times.length, 5);
+    assert.ok(Math.abs((times[4] as number) - 4000 / 3) < 1e-6);
+  });
+
+  it('follows a linear ramp: arrival k is where the integral of the rate reaches k', () => {
+    const profile: RateProfile = { startRate: 0, stages: [{ durationMs: 10_000, target: 1000 }] };
+    const times = allArrivals(profile);
+    // ∫0^10s of 100·t dt = 5000 arrivals; N(t) = 50 t² (t in s) so t_k = √(k/50) s.
+    assert.equal(times.length, 5000);
+    for (const k of [1, 50, 200, 1250, 4999]) {
+      const expected = Math.sqrt(k / 50) * 1000;
+      assert.ok(Math.abs((times[k] as number) - expected) < 1e-6, `arrival ${k}`);
+    }
+    // Rate doubles across the ramp: the second half of the time holds 3/4 of arrivals.
+    const secondHalf = times.filter((t) => t >= 5000).length;
+    assert.equal(secondHalf, 3750);
+  });
+
+  it('ramps down and through multiple stages, matching arrivalsBy at every second', () => {
+    const profile: RateProfile = {
+      startRate: 0,
+      stages: [
+        { durationMs: 2000, target: 400 },
+        { durationMs: 3000, target: 400 },
+        { durationMs: 2000, target: 100 },
+        { durationMs: 1000, target: 0 },
+      ],
+    };
+    const times = allArrivals(profile);
+    assert.equal(times.length, Math.ceil(arrivalsBy(profile, profileDurationMs(profile)) - 1e-9));
+    for (let s = 1; s <= 8; s++) {
+      const expected = Math.ceil(arrivalsBy(profile, s * 1000) - 1e-9);
+      const actual = times.filter((t) => t < s * 1000).length;
+      assert.ok(Math.abs(actual - expected) <= 1, `by ${s}s: ${actual} vs ${expected}`);
+    }
+    for (let i = 1; i < times.length; i++) {
+      assert.ok((times[i] as number) >= (times[i - 1] as number), 'times are monotonic');
+    }
+  });
+
+  it('schedules nothing in a zero-rate stage', () => {
+    const profile: RateProfile = {
+      startRate: 0,
+      stages: [
+        { durationMs: 1000, target: 0 },
+        { durationMs: 1000, target: 100 },
+      ],
+    };
+    const times = allArrivals(profile);
+    assert.equal(times.length, 50);
+    assert.ok(times.slice(1).every((t) => t > 1000));
+  });
+});
+
+describe('parseStages', () => {
+  it('parses DURATION:RATE lists', () => {
+    assert.deepEqual(parseStages('30s:1000, 1m:5000'), [
+      { durationMs: 30_000, target: 1000 },
+      { durationMs: 60_000, target: 5000 },
+    ]);
+  });
+
+  it('says which stage is wrong and why', () => {
+    assert.match(parseStages('30s:1000,60s') as string, /stage 2 "60s" is not DURATION:RATE/);
+    assert.match(parseStages('10 parsecs:5') as string, /stage 1 duration "10 parsecs"/);
+    assert.match(parseStages('10s:-5') as string, /stage 1 rate "-5"/);
+    assert.match(parseStages('10s:') as string, /stage 1 rate ""/);
+  });
+});

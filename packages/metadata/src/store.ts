@@ -1,0 +1,155 @@
+import type { RunStatus } from '@loadline/api';
+import * as agents from './agents.js';
+import { type Connection, connect, type Db, type OpenOptions } from './db.js';
+import * as environments from './environments.js';
+import { loadMigrations, MIGRATIONS_DIR, migrate } from './migrate.js';
+import * as runs from './runs.js';
+import * as scenarios from './scenarios.js';
+import * as schedules from './schedules.js';
+import type { JsonObject } from './schema.js';
+import * as shards from './shards.js';
+
+/**
+ * Loadline's metadata in Postgres: environments, versioned scenarios, runs and their
+ * shards, agents, schedules. The same code runs on embedded PGlite and on a Postgres
+ * server; every method validates its input and throws a MetadataError subclass for
+ * anything the caller got wrong. Holds no state of its own besides the connection, so any
+ * number of control replicas can share one database.
+ */
+export class MetadataStore {
+  private constructor(private readonly connection: Connection) {}
+
+  /**
+   * Opens a Postgres server when `url` is set (DATABASE_URL), else embedded PGlite in
+   * `dataDir` (e.g. `.loadline/pg`), else an in-memory PGlite. Call `migrate()` next.
+   */
+  static async open(options: OpenOptions = {}): Promise<MetadataStore> {
+    return new MetadataStore(await connect(options));
+  }
+
+  /** Which engine this store runs on. */
+  get kind(): 'pglite' | 'postgres' {
+    return this.connection.kind;
+  }
+
+  /** The Drizzle database, for queries this class does not offer. */
+  get db(): Db {
+    return this.connection.db;
+  }
+
+  /** Applies pending migrations (safe to call from several processes at once). */
+  async migrate(options: { dir?: string } = {}): Promise<string[]> {
+    const migrations = await loadMigrations(options.dir ?? MIGRATIONS_DIR);
+    return migrate((fn) => this.connection.rawTransaction(fn), migrations);
+  }
+
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+
+  // Environments
+  upsertEnvironment(input: environments.EnvironmentInput) {
+    return environments.upsertEnvironment(this.db, input);
+  }
+  getEnvironment(name: string) {
+    return environments.getEnvironment(this.db, name);
+  }
+  listEnvironments() {
+    return environments.listEnvironments(this.db);
+  }
+  deleteEnvironment(name: string) {
+    return environments.deleteEnvironment(this.db, name);
+  }
+
+  // Scenarios
+  saveScenarioVersion(
+    name: string,
+    source: string,
+    parsed: JsonObject,
+    options: { createdBy?: string | null } = {},
+  ) {
+    return scenarios.saveScenarioVersion(this.db, { name, source, parsed, ...options });
+  }
+  getScenario(name: string, version?: number) {
+    return scenarios.getScenario(this.db, name, version);
+  }
+  listScenarios() {
+    return scenarios.listScenarios(this.db);
+  }
+  listVersions(name: string) {
+    return scenarios.listVersions(this.db, name);
+  }
+
+  // Runs
+  createRun(input: runs.CreateRunInput) {
+    return runs.createRun(this.db, input);
+  }
+  getRun(id: string) {
+    return runs.getRun(this.db, id);
+  }
+  listRuns(query: runs.ListRunsQuery = {}) {
+    return runs.listRuns(this.db, query);
+  }
+  transitionRun(
+    id: string,
+    from: readonly RunStatus[],
+    to: RunStatus,
+    fields: runs.TransitionFields = {},
+  ) {
+    return runs.transitionRun(this.db, id, from, to, fields);
+  }
+  acquireRunLease(input: runs.LeaseInput) {
+    return runs.acquireRunLease(this.db, input);
+  }
+  releaseRunLease(runId: string, coordinator: string) {
+    return runs.releaseRunLease(this.db, runId, coordinator);
+  }
+  listOrphanedRuns() {
+    return runs.listOrphanedRuns(this.db);
+  }
+
+  // Shards
+  claimShard(input: shards.ClaimShardInput) {
+    return shards.claimShard(this.db, input);
+  }
+  finishShard(input: shards.FinishShardInput) {
+    return shards.finishShard(this.db, input);
+  }
+  releaseShard(runId: string, shardIndex: number, agentId?: string) {
+    return shards.releaseShard(this.db, runId, shardIndex, agentId);
+  }
+  listShards(runId: string) {
+    return shards.listShards(this.db, runId);
+  }
+
+  // Agents
+  heartbeat(input: agents.HeartbeatInput) {
+    return agents.heartbeat(this.db, input);
+  }
+  listAgents(query: agents.ListAgentsQuery = {}) {
+    return agents.listAgents(this.db, query);
+  }
+  pruneAgents(olderThanMs: number) {
+    return agents.pruneAgents(this.db, olderThanMs);
+  }
+
+  // Schedules
+  createSchedule(input: schedules.CreateScheduleInput) {
+    return schedules.createSchedule(this.db, input);
+  }
+  getSchedule(idOrName: string) {
+    return schedules.getSchedule(this.db, idOrName);
+  }
+  listSchedules(query: { paused?: boolean } = {}) {
+    return schedules.listSchedules(this.db, query);
+  }
+  updateSchedule(idOrName: string, patch: schedules.UpdateScheduleInput) {
+    return schedules.updateSchedule(this.db, idOrName, patch);
+  }
+  pauseSchedule(idOrName: string, paused = true) {
+    return schedules.pauseSchedule(this.db, idOrName, paused);
+  }
+  deleteSchedule(idOrName: string) {
+    return schedules.deleteSchedule(this.db, idOrName);
+  }
+}

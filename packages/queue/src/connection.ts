@@ -1,0 +1,30 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/**
+ * A Redis connection. `maxRetriesPerRequest: null` is what BullMQ workers need (a
+ * blocking command must wait through a reconnect rather than fail).
+ */
+export function connectRedis(url = DEFAULT_REDIS_URL, options: RedisOptions = {}): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false, ...options });
+}
+
+/** true when a Redis answers PING at `url` within `timeoutMs`. */
+export async function redisAnswers(url = DEFAULT_REDIS_URL, timeoutMs = 1000): Promise<boolean> {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+    lazyConnect: true,
+  });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Every Redis name Loadline uses, under one namespace so that several installations (or
+ * test runs) can share a Redis without seeing each other.
+ */
+export class RedisNames {
+  constructor(readonly namespace = 'loadline') {}
+
+  get shardQueue(): string {
+    return `${this.namespace}-shards`;
+  }
+  get results(): string {
+    return `${this.namespace}:results`;
+  }
+  get agents(): string {
+    return `${this.namespace}:agents`;
+  }
+  agent(agentId: string): string {
+    return `${this.namespace}:agent:${agentId}`;
+  }
+  signals(runId: string): string {
+    return `${this.namespace}:signals:${runId}`;
+  }
+  lastSignal(runId: string): string {
+    return `${this.namespace}:signal:${runId}`;
+  }
+}

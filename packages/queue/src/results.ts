@@ -1,0 +1,130 @@
+import { type AgentMessage, parseAgentMessage } from '@loadline/api';
+import type { Redis } from 'ioredis';
+import type { RedisNames } from './names.js';
+
+/** Cap on the results stream: ~10 min of 300 agents sending one message a second. */
+const MAX_STREAM_LENGTH = 200_000;
+
+/** Agents → control. A Redis stream: durable, ordered, and the buffer when storage is slow. */
+export async function sendAgentMessage(
+  redis: Redis,
+  names: RedisNames,
+  message: AgentMessage,
+): Promise<void> {
+  await redis.xadd(
+    names.results,
+    'MAXLEN',
+    '~',
+    String(MAX_STREAM_LENGTH),
+    '*',
+    'm',
+    JSON.stringify(message),
+  );
+}
+
+export interface ReceivedMessage {
+  id: string;
+  message: AgentMessage;
+}
+
+/**
+ * Control side: a consumer in the `control` group. Messages stay pending until acked, so
+ * a control that dies before storing them gets them again (another replica, or itself on
+ * restart) — results are never lost between agent and storage.
+ */
+export class ResultsReader {
+  malformed = 0;
+  readonly #redis: Redis;
+  readonly #names: RedisNames;
+  readonly #consumer: string;
+  readonly #group = 'control';
+
+  constructor(redis: Redis, names: RedisNames, consumer: string) {
+    this.#redis = redis;
+    this.#names = names;
+    this.#consumer = consumer;
+  }
+
+  async ensureGroup(): Promise<void> {
+    try {
+      await this.#redis.xgroup('CREATE', this.#names.results, this.#group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
+    }
+  }
+
+  /**
+   * Reads up to `count` messages, blocking up to `blockMs`. First redelivers this
+   * consumer's own unacknowledged messages (after a crash), then new ones.
+   */
+  async read(count = 500, blockMs = 1000): Promise<ReceivedMessage[]> {
+    const pending = await this.#readFrom('0', count, undefined);
+    if (pending.length > 0) return pending;
+    return this.#readFrom('>', count, blockMs);
+  }
+
+  /**
+   * Takes over messages another consumer read but never acked for `minIdleMs` (a control
+   * that died mid-batch): they are stored by this one instead of being lost.
+   */
+  async reclaim(minIdleMs: number, count = 500): Promise<ReceivedMessage[]> {
+    const reply = (await (this.#redis.xautoclaim as (...a: unknown[]) => Promise<unknown>)(
+      this.#names.results,
+      this.#group,
+      this.#consumer,
+      minIdleMs,
+      '0-0',
+      'COUNT',
+      count,
+    )) as [string, Array<[string, string[]] | null>, string[]?];
+    const out: ReceivedMessage[] = [];
+    const malformedIds: string[] = [];
+    for (const entry of reply[1] ?? []) {
+      if (!entry) continue;
+      const [id, fields] = entry;
+      const raw = fields[fields.indexOf('m') + 1];
+      const message = raw === undefined ? undefined : parseAgentMessage(raw);
+      if (message) out.push({ id, message });
+      else {
+        this.malformed++;
+        malformedIds.push(id);
+      }
+    }
+    await this.ack(malformedIds);
+    return out;
+  }
+
+  async ack(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.#redis.xack(this.#names.results, this.#group, ...ids);
+  }
+
+  async #readFrom(
+    start: string,
+    count: number,
+    blockMs: number | undefined,
+  ): Promise<ReceivedMessage[]> {
+    const args: Array<string | number> = ['GROUP', this.#group, this.#consumer, 'COUNT', count];
+    if (blockMs !== undefined) args.push('BLOCK', blockMs);
+    args.push('STREAMS', this.#names.results, start);
+    // ioredis types xreadgroup loosely; the reply is [[stream, [[id, [field, value, ...]], ...]]].
+    const reply = (await (this.#redis.xreadgroup as (...a: unknown[]) => Promise<unknown>)(
+      ...args,
+    )) as Array<[string, Array<[string, string[]]>]> | null;
+    const out: ReceivedMessage[] = [];
+    const malformedIds: string[] = [];
+    for (const [, entries] of reply ?? []) {
+      for (const [id, fields] of entries) {
+        const raw = fields[fields.indexOf('m') + 1];
+        const message = raw === undefined ? undefined : parseAgentMessage(raw);
+        if (message) out.push({ id, message });
+        else {
+          this.malformed++;
+          malformedIds.push(id);
+        }
+      }
+    }
+    // A malformed message will never parse: ack it so it is not redelivered forever.
+    await this.ack(malformedIds);
+    return out;
+  }
+}

@@ -1,0 +1,85 @@
+import { ShardJob } from '@loadline/api';
+import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { RedisNames } from './names.js';
+
+/** Control side: enqueues one BullMQ job per shard of a run. */
+export class ShardQueue {
+  readonly #queue: Queue;
+  readonly #connection: Redis;
+
+  constructor(redis: Redis, names: RedisNames) {
+    this.#connection = redis.duplicate();
+    this.#queue = new Queue(names.shardQueue, { connection: this.#connection });
+  }
+
+  async enqueue(jobs: ShardJob[]): Promise<void> {
+    await this.#queue.addBulk(
+      jobs.map((job) => ({
+        name: 'shard',
+        data: job,
+        // One job per shard, ever: a retried enqueue does not duplicate load.
+        opts: {
+          jobId: `${job.runId}.${job.shard}`,
+          attempts: 1,
+          removeOnComplete: 1000,
+          removeOnFail: 1000,
+        },
+      })),
+    );
+  }
+
+  /** Removes shards of a run nobody claimed (a run that gave up waiting for agents). */
+  async removeUnclaimed(runId: string, shardCount: number): Promise<number> {
+    let removed = 0;
+    for (let shard = 0; shard < shardCount; shard++) {
+      const job = await this.#queue.getJob(`${runId}.${shard}`);
+      if (job && (await job.getState()) === 'waiting') {
+        await job.remove();
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.close();
+    // BullMQ leaves connections it was handed open.
+    this.#connection.disconnect();
+  }
+}
+
+export type ShardProcessor = (job: ShardJob, signal: { jobId: string }) => Promise<void>;
+
+/**
+ * Agent side: claims shard jobs one at a time (an agent runs one shard at once). A job
+ * whose payload does not parse fails with the reason, visible in control.
+ */
+export class ShardWorker {
+  readonly #worker: Worker;
+
+  constructor(redis: Redis, names: RedisNames, processor: ShardProcessor) {
+    this.#worker = new Worker(
+      names.shardQueue,
+      async (job: Job) => {
+        const parsed = ShardJob.safeParse(job.data);
+        if (!parsed.success) throw new Error(`bad shard job: ${parsed.error.message}`);
+        await processor(parsed.data, { jobId: String(job.id) });
+      },
+      // A shard runs for as long as the scenario does: renew the lock, never stall it.
+      {
+        // Options, not an instance: the worker then owns (and closes) its connections,
+        // including the blocking one it makes to wait for jobs.
+        connection: { ...redis.options, maxRetriesPerRequest: null } as ConnectionOptions,
+        concurrency: 1,
+        lockDuration: 30_000,
+        stalledInterval: 30_000,
+      },
+    );
+    this.#worker.on('error', () => {});
+  }
+
+  async close(): Promise<void> {
+    await this.#worker.close();
+  }
+}

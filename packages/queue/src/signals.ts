@@ -1,0 +1,68 @@
+import { type ControlSignal, parseControlSignal } from '@loadline/api';
+import type { Redis } from 'ioredis';
+import type { RedisNames } from './names.js';
+
+/** How long the last signal of a run stays readable for late subscribers. */
+const LAST_SIGNAL_TTL_S = 3600;
+
+/**
+ * Control → agents. Published on the run's channel and also kept as the run's last
+ * signal, so an agent that subscribes after a `start` or `abort` still learns it.
+ */
+export async function publishSignal(
+  redis: Redis,
+  names: RedisNames,
+  signal: ControlSignal,
+): Promise<void> {
+  const text = JSON.stringify(signal);
+  // keepalives are too frequent to be "the" state of a run; start and abort are.
+  if (signal.type !== 'keepalive') {
+    await redis.set(names.lastSignal(signal.runId), text, 'EX', LAST_SIGNAL_TTL_S);
+  }
+  await redis.publish(names.signals(signal.runId), text);
+}
+
+/**
+ * Agent side: follows one run's signals on its own subscriber connection. Malformed
+ * messages are counted and ignored, never trusted.
+ */
+export class SignalSubscription {
+  malformed = 0;
+  readonly #subscriber: Redis;
+  readonly #channel: string;
+
+  private constructor(subscriber: Redis, channel: string) {
+    this.#subscriber = subscriber;
+    this.#channel = channel;
+  }
+
+  static async open(
+    redis: Redis,
+    names: RedisNames,
+    runId: string,
+    onSignal: (signal: ControlSignal) => void,
+  ): Promise<SignalSubscription> {
+    const subscriber = redis.duplicate();
+    const subscription = new SignalSubscription(subscriber, names.signals(runId));
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== subscription.#channel) return;
+      const signal = parseControlSignal(message);
+      if (signal && signal.runId === runId) onSignal(signal);
+      else subscription.malformed++;
+    });
+    await subscriber.subscribe(subscription.#channel);
+    // Anything published before we subscribed is in the last-signal key.
+    const last = await redis.get(names.lastSignal(runId));
+    const signal = last === null ? undefined : parseControlSignal(last);
+    if (signal) onSignal(signal);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#subscriber.unsubscribe(this.#channel);
+    } finally {
+      this.#subscriber.disconnect();
+    }
+  }
+}

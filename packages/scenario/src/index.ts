@@ -1,0 +1,38 @@
+export { formatDuration, parseDuration } from './duration.js';
+export { type ExtractSpec, followJsonPath, parseExtract, parseJsonPath } from './extract.js';
+export {
+  formatError,
+  formatPath,
+  type ParseResult,
+  parseScenario,
+  type ScenarioError,
+} from './parse.js';
+export {
+  Check,
+  Duration,
+  Feeder,
+  Flow,
+  Guardrail,
+  HttpRequest,
+  Load,
+  Scenario,
+  type ScenarioInput,
+  Stage,
+  Step,
+} from './schema.js';
+export {
+  parseTemplate,
+  type TemplateExpression,
+  type TemplatePart,
+  templateExpressions,
+} from './template.js';
+export {
+  type Comparison,
+  type Condition,
+  compare,
+  METRICS,
+  type MetricName,
+  type MetricSelector,
+  parseCondition,
+  parseSelector,
+} from './threshold.js';

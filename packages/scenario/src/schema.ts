@@ -1,0 +1,255 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { parseExtract } from './extract.js';
+import { parseTemplate, templateExpressions } from './template.js';
+import { METRICS, parseCondition, parseSelector } from './threshold.js';
+
+/** "30s", "1m30s", "500ms": kept as written, checked to be a positive duration. */
+export const Duration = z
+  .string({ error: 'expected a duration like "30s", "1m30s" or "500ms"' })
+  .refine((text) => (parseDuration(text) ?? 0) > 0, {
+    error: (issue) => `expected a duration like 30s, 1m30s or 500ms, got "${issue.input}"`,
+  });
+
+const Name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'use letters, digits, "_", "-" and "." (no spaces)');
+
+export const Stage = z.strictObject({ duration: Duration, target: z.number().min(0) });
+export type Stage = z.infer<typeof Stage>;
+
+export const Load = z
+  .strictObject({
+    rate: z.number().positive().optional(),
+    stages: z.array(Stage).min(1).optional(),
+    startRate: z.number().min(0).optional(),
+    vus: z.number().int().positive().optional(),
+    duration: Duration.optional(),
+    maxInFlight: z.number().int().positive().optional(),
+  })
+  .superRefine((load, ctx) => {
+    const models = (['rate', 'stages', 'vus'] as const).filter((k) => load[k] !== undefined);
+    if (models.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          models.length === 0
+            ? 'choose a load model: rate + duration (open), stages (open, ramping) or vus + duration (closed)'
+            : `${models.join(' and ')} cannot be combined; choose one load model`,
+      });
+      return;
+    }
+    if ((load.rate !== undefined || load.vus !== undefined) && load.duration === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['duration'],
+        message: `${models[0]} needs a duration`,
+      });
+    }
+    if (load.vus !== undefined && load.maxInFlight !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxInFlight'],
+        message: 'applies to the open model only',
+      });
+    }
+  });
+export type Load = z.infer<typeof Load>;
+
+export const Feeder = z.strictObject({
+  file: z.string().min(1),
+  order: z.enum(['sequential', 'random']).default('sequential'),
+});
+export type Feeder = z.infer<typeof Feeder>;
+
+const Template = z.string().superRefine((text, ctx) => {
+  const parts = parseTemplate(text);
+  if (typeof parts === 'string') ctx.addIssue({ code: 'custom', message: parts });
+});
+
+export const HttpRequest = z
+  .strictObject({
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('GET'),
+    path: Template.refine(
+      // A path may also come whole from a variable (e.g. a Location header).
+      (p) => p.startsWith('/') || p.startsWith('${'),
+      'a path starts with "/" (the target holds scheme and host)',
+    ),
+    headers: z.record(z.string(), Template).optional(),
+    body: Template.optional(),
+    json: z.unknown().optional(),
+  })
+  .refine((r) => !(r.body !== undefined && r.json !== undefined), {
+    message: 'give body or json, not both',
+    path: ['json'],
+  });
+export type HttpRequest = z.infer<typeof HttpRequest>;
+
+export const Check = z.strictObject({
+  status: z
+    .union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)])
+    .optional(),
+  bodyContains: z.string().optional(),
+  maxLatency: Duration.optional(),
+});
+export type Check = z.infer<typeof Check>;
+
+export const Step = z.strictObject({
+  name: Name,
+  request: HttpRequest,
+  extract: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name is letters, digits and "_"'),
+      z.string().superRefine((text, ctx) => {
+        const spec = parseExtract(text);
+        if (typeof spec === 'string') ctx.addIssue({ code: 'custom', message: spec });
+      }),
+    )
+    .optional(),
+  check: Check.optional(),
+  think: Duration.optional(),
+});
+export type Step = z.infer<typeof Step>;
+
+export const Flow = z.strictObject({
+  name: Name,
+  weight: z.number().positive().default(1),
+  steps: z.array(Step).min(1, 'a flow needs at least one step'),
+});
+export type Flow = z.infer<typeof Flow>;
+
+const ThresholdConditions = z.array(z.string()).min(1, 'list at least one condition');
+
+export const Guardrail = z
+  .object({ metric: z.enum(METRICS), for: Duration.default('1s'), step: z.string().optional() })
+  .catchall(z.string());
+export type Guardrail = z.infer<typeof Guardrail>;
+
+export const Scenario = z
+  .strictObject({
+    name: Name,
+    description: z.string().optional(),
+    target: z.url({ protocol: /^https?$/, error: 'expected an absolute http:// or https:// URL' }),
+    environment: Name.default('local'),
+    agents: z.number().int().positive().max(10_000).default(1),
+    shadow: z.boolean().default(false),
+    load: Load,
+    feeders: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), Feeder).default({}),
+    flows: z.array(Flow).min(1, 'a scenario needs at least one flow'),
+    thresholds: z.record(z.string(), ThresholdConditions).default({}),
+    guardrails: z.array(Guardrail).default([]),
+  })
+  .superRefine(checkReferences);
+export type Scenario = z.infer<typeof Scenario>;
+export type ScenarioInput = z.input<typeof Scenario>;
+
+/** Cross-field rules zod cannot express field by field. */
+function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
+  const flowNames = new Set<string>();
+  const stepNames = new Set<string>();
+  scenario.flows.forEach((flow, f) => {
+    if (flowNames.has(flow.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['flows', f, 'name'],
+        message: `flow "${flow.name}" is defined twice`,
+      });
+    }
+    flowNames.add(flow.name);
+    const known = new Set<string>();
+    flow.steps.forEach((step, s) => {
+      const at = ['flows', f, 'steps', s];
+      if (stepNames.has(step.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'name'],
+          message: `step "${step.name}" is already used; step names are unique per scenario (thresholds select by them)`,
+        });
+      }
+      stepNames.add(step.name);
+      const templates: Array<[Array<string | number>, string]> = [
+        [[...at, 'request', 'path'], step.request.path],
+      ];
+      for (const [name, value] of Object.entries(step.request.headers ?? {})) {
+        templates.push([[...at, 'request', 'headers', name], value]);
+      }
+      if (step.request.body !== undefined)
+        templates.push([[...at, 'request', 'body'], step.request.body]);
+      for (const [path, text] of templates) {
+        const parts = parseTemplate(text);
+        if (typeof parts === 'string') continue;
+        for (const expression of templateExpressions(parts)) {
+          if (expression.kind === 'variable' && !known.has(expression.name)) {
+            ctx.addIssue({
+              code: 'custom',
+              path,
+              message: `"\${${expression.name}}" is not extracted by an earlier step of flow "${flow.name}"`,
+            });
+          }
+          if (expression.kind === 'feeder' && !(expression.feeder in scenario.feeders)) {
+            ctx.addIssue({
+              code: 'custom',
+              path,
+              message: `feeder "${expression.feeder}" is not defined under feeders`,
+            });
+          }
+        }
+      }
+      for (const name of Object.keys(step.extract ?? {})) known.add(name);
+    });
+  });
+
+  for (const [selectorText, conditions] of Object.entries(scenario.thresholds)) {
+    const selector = parseSelector(selectorText);
+    if (typeof selector === 'string') {
+      ctx.addIssue({ code: 'custom', path: ['thresholds', selectorText], message: selector });
+      continue;
+    }
+    if (selector.tags.step !== undefined && !stepNames.has(selector.tags.step)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['thresholds', selectorText],
+        message: `no step is named "${selector.tags.step}"`,
+      });
+    }
+    if (selector.tags.flow !== undefined && !flowNames.has(selector.tags.flow)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['thresholds', selectorText],
+        message: `no flow is named "${selector.tags.flow}"`,
+      });
+    }
+    conditions.forEach((text, i) => {
+      const condition = parseCondition(selector.metric, text);
+      if (typeof condition === 'string') {
+        ctx.addIssue({ code: 'custom', path: ['thresholds', selectorText, i], message: condition });
+      }
+    });
+  }
+
+  scenario.guardrails.forEach((guardrail, g) => {
+    const conditions = Object.entries(guardrail).filter(
+      ([key]) => !['metric', 'for', 'step'].includes(key),
+    );
+    if (conditions.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['guardrails', g],
+        message: 'a guardrail has exactly one condition, e.g. rate: ">0.2" or "p(99)": ">2000"',
+      });
+      return;
+    }
+    const [aggregation, comparison] = conditions[0] as [string, string];
+    const condition = parseCondition(guardrail.metric, `${aggregation}${comparison}`);
+    if (typeof condition === 'string') {
+      ctx.addIssue({ code: 'custom', path: ['guardrails', g, aggregation], message: condition });
+    }
+    if (guardrail.step !== undefined && !stepNames.has(guardrail.step)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['guardrails', g, 'step'],
+        message: `no step is named "${guardrail.step}"`,
+      });
+    }
+  });
+}

@@ -1,0 +1,108 @@
+import { inflateSync } from 'node:zlib';
+import {
+  createLatencyHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  type Histogram,
+} from '@loadline/histogram';
+import {
+  addCounts,
+  COMPRESSED_COOKIE_BASE,
+  COUNTS_LENGTH,
+  compressPlain,
+  cookieBase,
+  encodePlain,
+  HEADER_BYTES,
+  isSharedLayout,
+  PLAIN_COOKIE_BASE,
+  valueFromIndex,
+} from './v2-encoding.js';
+
+/** The plain V2 encoding inside base64 text, inflating the compressed form. */
+function plainOf(encoded: string): Buffer {
+  const bytes = Buffer.from(encoded, 'base64');
+  const cookie = bytes.length >= 8 ? cookieBase(bytes.readInt32BE(0)) : 0;
+  const plain =
+    cookie === COMPRESSED_COOKIE_BASE
+      ? inflateSync(bytes.subarray(8, 8 + bytes.readInt32BE(4)))
+      : cookie === PLAIN_COOKIE_BASE
+        ? bytes
+        : undefined;
+  if (
+    !plain ||
+    plain.length < HEADER_BYTES ||
+    cookieBase(plain.readInt32BE(0)) !== PLAIN_COOKIE_BASE
+  ) {
+    throw new RangeError('not an HdrHistogram V2 encoding');
+  }
+  return plain;
+}
+
+/**
+ * Merges base64 HdrHistograms (V2, compressed or plain) exactly, fast. Histograms in the
+ * shared layout have their counts added straight into one counts array: ~13 µs a row
+ * against ~70 µs for decode + add through hdr-histogram-js, which allocates a 136 KB
+ * array per histogram. Any other layout goes through `decodeHistogram`, which re-homes it.
+ * Adding counts is exact and associative: the result is the histogram of every sample of
+ * every input, in any grouping.
+ */
+export class HistogramAccumulator {
+  readonly #counts = new Float64Array(COUNTS_LENGTH);
+  #foreign: Histogram | undefined;
+  #total = 0;
+  /** one past the highest counts index written, so sparse work stays sparse */
+  #end = 0;
+
+  get totalCount(): number {
+    return this.#total + (this.#foreign?.totalCount ?? 0);
+  }
+
+  /** Adds one encoded histogram; "" (no samples) adds nothing. */
+  addEncoded(encoded: string): void {
+    if (encoded === '') return;
+    const plain = plainOf(encoded);
+    if (!isSharedLayout(plain)) {
+      const compressed = cookieBase(plain.readInt32BE(0)) === COMPRESSED_COOKIE_BASE;
+      this.addHistogram(decodeHistogram(compressed ? encoded : compressPlain(plain)));
+      return;
+    }
+    const [total, end] = addCounts(this.#counts, plain);
+    this.#total += total;
+    if (end > this.#end) this.#end = end;
+  }
+
+  /** Adds a decoded histogram (any layout). */
+  addHistogram(histogram: Histogram): void {
+    this.#foreign ??= createLatencyHistogram();
+    this.#foreign.add(histogram);
+  }
+
+  /** Adds everything another accumulator holds. */
+  addAccumulator(other: HistogramAccumulator): void {
+    const counts = this.#counts;
+    const source = other.#counts;
+    for (let i = 0; i < other.#end; i++) counts[i]! += source[i]!;
+    this.#total += other.#total;
+    if (other.#end > this.#end) this.#end = other.#end;
+    if (other.#foreign) this.addHistogram(other.#foreign);
+  }
+
+  /** The merged histogram, in the shared layout. */
+  toHistogram(): Histogram {
+    const histogram = createLatencyHistogram();
+    const counts = this.#counts;
+    for (let i = 0; i < this.#end; i++) {
+      const count = counts[i]!;
+      if (count > 0) histogram.recordValueWithCount(valueFromIndex(i), count);
+    }
+    if (this.#foreign) histogram.add(this.#foreign);
+    return histogram;
+  }
+
+  /** Base64 of the merged histogram: plain V2 (cheap to read back); "" when empty. */
+  toEncoded(): string {
+    if (this.totalCount === 0) return '';
+    if (this.#foreign) return encodeHistogram(this.toHistogram());
+    return encodePlain(this.#counts, this.#end);
+  }
+}

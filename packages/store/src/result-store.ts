@@ -1,0 +1,184 @@
+import type { IntervalRow } from '@loadline/api';
+import type { Histogram } from '@loadline/histogram';
+import { z } from 'zod';
+import { ChdbDriver, DEFAULT_EMBEDDED_PATH } from './chdb-driver.js';
+import type { ClickHouseDriver } from './driver.js';
+import { MIGRATIONS_DIR, type MigrationReport, migrate } from './migrations.js';
+import * as queries from './queries.js';
+import type { RollupOptions } from './rollups.js';
+import { ingestMarkers, toIntervalRecord, validateIntervalRows } from './rows.js';
+import {
+  type AgentSummary,
+  IntervalFilter,
+  RunId,
+  type StepSummary,
+  TimeSeriesOptions,
+  type TimeSeriesPoint,
+  type Totals,
+} from './schemas.js';
+import { ServerDriver } from './server-driver.js';
+
+const Common = {
+  /** rows per INSERT; larger batches are split */
+  batchRows: z.number().int().positive().default(100_000),
+  /** a minute's rollup is written back once the minute ended this long ago */
+  sealAfterSeconds: z.number().int().nonnegative().default(10),
+};
+
+export const StoreOptions = z.union([
+  z.object({
+    mode: z.literal('server'),
+    url: z.url(),
+    database: z.string().default('loadline'),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    ...Common,
+  }),
+  z.object({
+    mode: z.literal('embedded').default('embedded'),
+    path: z.string().min(1).default(DEFAULT_EMBEDDED_PATH),
+    ...Common,
+  }),
+]);
+export type StoreOptions = z.input<typeof StoreOptions>;
+
+export const DriverOptions = z.object(Common);
+export type DriverOptions = z.input<typeof DriverOptions>;
+
+/** An argument that fails its schema: names the argument and what was expected. */
+export class InvalidArgumentError extends TypeError {
+  override name = 'InvalidArgumentError';
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new InvalidArgumentError(`${what}: ${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+/**
+ * Results storage in ClickHouse: embedded (chdb, default, data under
+ * `.loadline/clickhouse`) or a server (by URL), through the same code. Only control opens
+ * one. Latency figures come from merged histograms, never from averaged percentiles.
+ */
+export class ResultStore {
+  readonly driver: ClickHouseDriver;
+  readonly #batchRows: number;
+  readonly #rollups: RollupOptions;
+
+  private constructor(driver: ClickHouseDriver, options: z.output<typeof DriverOptions>) {
+    this.driver = driver;
+    this.#batchRows = options.batchRows;
+    this.#rollups = { sealAfterSeconds: options.sealAfterSeconds };
+  }
+
+  /** Opens embedded ClickHouse (default) or connects to a server. Call migrate() next. */
+  static async open(options: StoreOptions = {}): Promise<ResultStore> {
+    const parsed = parse(StoreOptions, options, 'store options');
+    const driver =
+      parsed.mode === 'server' ? await ServerDriver.open(parsed) : ChdbDriver.open(parsed.path);
+    return new ResultStore(driver, parsed);
+  }
+
+  /** A store over a driver you made (another client, a test double). */
+  static fromDriver(driver: ClickHouseDriver, options: DriverOptions = {}): ResultStore {
+    return new ResultStore(driver, parse(DriverOptions, options, 'store options'));
+  }
+
+  /** Applies pending numbered migrations, in order, recording each; idempotent. */
+  async migrate(dir: string = MIGRATIONS_DIR): Promise<MigrationReport> {
+    return migrate(this.driver, dir);
+  }
+
+  /**
+   * Validates and stores interval rows, in batches. An invalid row rejects the whole call
+   * (InvalidIntervalRowsError, listing every problem) before anything is written. Storing
+   * a row again (a retried delivery) does not count it twice.
+   */
+  async insertIntervals(
+    rows: readonly IntervalRow[] | readonly unknown[],
+  ): Promise<{ inserted: number }> {
+    const valid = validateIntervalRows(rows);
+    for (let i = 0; i < valid.length; i += this.#batchRows) {
+      const batch = valid.slice(i, i + this.#batchRows);
+      await this.driver.insertJSONEachRow('intervals', batch.map(toIntervalRecord));
+      // after the rows are committed: a rollup built before this marker is stale
+      await this.driver.insertJSONEachRow('interval_ingests', ingestMarkers(batch));
+    }
+    return { inserted: valid.length };
+  }
+
+  /** Counters and latency over a run (or the part `filter` selects). */
+  async runTotals(runId: string, filter: IntervalFilter = {}): Promise<Totals> {
+    return queries.runTotals(
+      this.driver,
+      parse(RunId, runId, 'runId'),
+      parse(IntervalFilter, filter, 'filter'),
+      this.#rollups,
+    );
+  }
+
+  /** Per step, sorted by name: counters and latency. */
+  async stepSummaries(
+    runId: string,
+    filter: Omit<IntervalFilter, 'steps'> = {},
+  ): Promise<StepSummary[]> {
+    return queries.stepSummaries(
+      this.driver,
+      parse(RunId, runId, 'runId'),
+      parse(IntervalFilter, filter, 'filter'),
+      this.#rollups,
+    );
+  }
+
+  /** The exact merge of every histogram `filter` selects. */
+  async mergedHistogram(runId: string, filter: IntervalFilter = {}): Promise<Histogram> {
+    return queries.mergedHistogram(
+      this.driver,
+      parse(RunId, runId, 'runId'),
+      parse(IntervalFilter, filter, 'filter'),
+      this.#rollups,
+    );
+  }
+
+  /** Each second's merged latency histogram, oldest first (for HdrHistogram interval logs). */
+  async histogramsBySecond(
+    runId: string,
+    filter: IntervalFilter = {},
+  ): Promise<Array<{ second: number; histogram: Histogram }>> {
+    return queries.histogramsBySecond(
+      this.driver,
+      parse(RunId, runId, 'runId'),
+      parse(IntervalFilter, filter, 'filter'),
+    );
+  }
+
+  /** Requests, errors and p50/p90/p99/max per second (or minute), seconds with data only. */
+  async timeSeries(runId: string, options: TimeSeriesOptions = {}): Promise<TimeSeriesPoint[]> {
+    return queries.timeSeries(
+      this.driver,
+      parse(RunId, runId, 'runId'),
+      parse(TimeSeriesOptions, options, 'options'),
+      this.#rollups,
+    );
+  }
+
+  /** The agents that reported for a run, with their requests and first/last second. */
+  async agentsOf(runId: string): Promise<AgentSummary[]> {
+    return queries.agentsOf(this.driver, parse(RunId, runId, 'runId'));
+  }
+
+  /** Builds the run's stale per-minute rollups now, so later reads find them. */
+  async compact(runId: string): Promise<{ groups: number; rebuilt: number }> {
+    return queries.compactRun(this.driver, parse(RunId, runId, 'runId'), this.#rollups);
+  }
+
+  /** Deletes everything stored for a run. */
+  async deleteRun(runId: string): Promise<void> {
+    return queries.deleteRun(this.driver, parse(RunId, runId, 'runId'));
+  }
+
+  async close(): Promise<void> {
+    return this.driver.close();
+  }
+}

@@ -1,0 +1,80 @@
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { assertTableName, type ClickHouseDriver, type QueryParams } from './driver.js';
+
+export interface ServerOptions {
+  /** e.g. http://127.0.0.1:8123; credentials may be in the URL */
+  url: string;
+  /** created when missing; default "loadline" */
+  database?: string;
+  username?: string;
+  password?: string;
+}
+
+const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** Settings that make the server answer like chdb does: 64-bit sums as JSON numbers. */
+const SETTINGS = { output_format_json_quote_64bit_integers: 0 } as const;
+
+/**
+ * A ClickHouse server through the official client (HTTP). Values are sent as query
+ * parameters (`query_params`), which the server binds; SQL text carries none.
+ */
+export class ServerDriver implements ClickHouseDriver {
+  readonly mode = 'server';
+  #client: ClickHouseClient;
+
+  /** Wraps a configured client (tests use one over chdb's Connection). */
+  constructor(client: ClickHouseClient) {
+    this.#client = client;
+  }
+
+  /** Connects, creating the database first when it does not exist. */
+  static async open(options: ServerOptions): Promise<ServerDriver> {
+    const database = options.database ?? 'loadline';
+    if (!DATABASE_NAME.test(database)) {
+      throw new RangeError(`database must be a plain identifier, got ${JSON.stringify(database)}`);
+    }
+    const auth = {
+      ...(options.username === undefined ? {} : { username: options.username }),
+      ...(options.password === undefined ? {} : { password: options.password }),
+    };
+    const admin = createClient({ url: options.url, ...auth });
+    try {
+      // The name is checked above: a plain identifier, quoted.
+      await admin.command({ query: `CREATE DATABASE IF NOT EXISTS \`${database}\`` });
+    } finally {
+      await admin.close();
+    }
+    return new ServerDriver(
+      createClient({ url: options.url, database, ...auth, clickhouse_settings: SETTINGS }),
+    );
+  }
+
+  async exec(sql: string, params?: QueryParams): Promise<void> {
+    await this.#client.command({
+      query: sql,
+      ...(params ? { query_params: params } : {}),
+      clickhouse_settings: SETTINGS,
+    });
+  }
+
+  async insertJSONEachRow(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+    assertTableName(table);
+    if (rows.length === 0) return;
+    await this.#client.insert({ table, values: [...rows], format: 'JSONEachRow' });
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
+    const result = await this.#client.query({
+      query: sql,
+      ...(params ? { query_params: params } : {}),
+      format: 'JSONEachRow',
+      clickhouse_settings: SETTINGS,
+    });
+    return result.json<T>();
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+}

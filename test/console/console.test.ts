@@ -1,0 +1,492 @@
+// The console in a real browser against the real stack: `loadline up` (control, two
+// agents, demo mall) and the built console (`next start`), driven by Debian's Chromium.
+// Screenshots of each page land in test/artifacts/ for a reviewer.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const consoleDir = join(root, 'apps', 'console');
+const loadline = join(root, 'node_modules', '.bin', 'loadline');
+const next = join(root, 'node_modules', '.bin', 'next');
+const artifacts = join(root, 'test', 'artifacts');
+const dir = mkdtempSync(join(tmpdir(), 'loadline-console-'));
+const namespace = `loadline-e2e-${randomUUID().slice(0, 8)}`;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const skip = !existsSync(CHROMIUM)
+  ? `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`
+  : !existsSync(join(consoleDir, '.next', 'BUILD_ID'))
+    ? 'the console is not built (npm run build)'
+    : false;
+if (skip) console.error(`console e2e skipped: ${skip}`);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntil(what: string, ok: () => Promise<boolean>, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await ok().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function startConsole(port: number, api: string): ChildProcess {
+  const child = spawn(next, ['start', '-p', String(port), '-H', '127.0.0.1'], {
+    cwd: consoleDir,
+    env: { ...process.env, LOADLINE_API: api, NEXT_TELEMETRY_DISABLED: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return child;
+}
+
+async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM') {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
+}
+
+let up: ChildProcess | undefined;
+let browser: Browser | undefined;
+let api = '';
+let demo = '';
+let site = '';
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: join(artifacts, `console-${name}.png`), fullPage: true });
+}
+
+const scenario = (loadLines: string) => `name: console-e2e
+target: ${demo}
+agents: 2
+load:
+  rate: 40
+${loadLines}
+flows:
+  - name: browse
+    steps:
+      - name: list
+        request: { path: /api/products }
+        check: { status: 200 }
+thresholds:
+  errors: ["rate<0.01"]
+`;
+
+describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, () => {
+  before(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    const [apiPort, demoPort, webPort] = [await freePort(), await freePort(), await freePort()];
+    api = `http://127.0.0.1:${apiPort}`;
+    demo = `http://127.0.0.1:${demoPort}`;
+    site = `http://127.0.0.1:${webPort}`;
+    up = spawn(
+      loadline,
+      [
+        'up',
+        '--agents',
+        '2',
+        '--port',
+        String(apiPort),
+        '--demo-port',
+        String(demoPort),
+        // `loadline up` starts the built console itself, as `npm start` does.
+        '--console-port',
+        String(webPort),
+        '--data',
+        join(dir, 'state'),
+        '--namespace',
+        namespace,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    up.stdout?.resume();
+    up.stderr?.resume();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    await Promise.all([
+      waitUntil('loadline up with 2 agents', async () => {
+        const { agents } = await (await fetch(`${api}/agents`)).json();
+        return agents.length === 2;
+      }),
+      waitUntil('the console proxying to control', async () => {
+        return (await fetch(`${site}/api/control/health`)).ok;
+      }),
+    ]);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stopChild(up, 'SIGINT');
+  });
+
+  it('edits, validates, saves, launches, watches, stops and reports a run', async (t) => {
+    const context = await (browser as Browser).newContext({
+      acceptDownloads: true,
+      viewport: { width: 1280, height: 900 },
+    });
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('pageerror', (error) => consoleErrors.push(String(error)));
+
+    await page.goto(`${site}/scenarios`);
+    await page.getByText('No scenario yet').waitFor();
+    await shot(page, 'scenarios-empty');
+
+    // A typo on line 6: the editor underlines it there and lists it with its position.
+    await page.getByRole('link', { name: 'New scenario' }).click();
+    const editor = page.locator('.cm-content');
+    await editor.waitFor();
+    await editor.click();
+
+    // A valid scenario: the preview draws its load profile and flow mix as you type.
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(scenario('  duration: 60s'));
+    await page.getByTestId('scenario-valid').waitFor();
+    const preview = page.getByTestId('scenario-preview');
+    await preview.getByTestId('load-profile').locator('canvas').waitFor();
+    assert.equal(await preview.getByTestId('load-profile').getAttribute('data-unit'), 'req/s');
+    await preview.getByTestId('flow-mix').getByText('browse 100%').waitFor();
+
+    // Key completion: a partial key on a new line under load: offers the load keys.
+    await page.keyboard.press('Control+Home');
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Shift+Home');
+    await page.keyboard.insertText('  ');
+    await page.keyboard.type('dur');
+    const completions = page.locator('.cm-tooltip-autocomplete');
+    await completions.getByRole('option', { name: /^duration/ }).waitFor();
+    assert.equal(
+      await completions.getByRole('option', { name: /^vus/ }).count(),
+      0,
+      'only keys matching "dur" are listed',
+    );
+    await shot(page, 'editor-preview');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(scenario('  duraton: 60s'));
+    const problems = page.getByTestId('scenario-problems');
+    await problems.getByText('line 6:3 load.duraton: unknown key "duraton"').waitFor();
+    const underlined = page.locator('.cm-lintRange-error', { hasText: 'duraton' });
+    await underlined.waitFor();
+    const lineOfUnderline = await underlined.evaluate((el) => {
+      const line = el.closest('.cm-line');
+      return line ? [...(line.parentElement?.children ?? [])].indexOf(line) + 1 : -1;
+    });
+    assert.equal(lineOfUnderline, 6, 'the typo is underlined on line 6');
+    assert.equal(
+      await page.getByRole('button', { name: 'Save version' }).isDisabled(),
+      true,
+      'an invalid scenario cannot be saved',
+    );
+    await shot(page, 'editor-error');
+
+    // Fix the typo where it is: select the word and type over it.
+    await underlined.dblclick();
+    await page.keyboard.insertText('duration');
+    await page.getByTestId('scenario-valid').waitFor();
+    await page.getByRole('button', { name: 'Save version' }).click();
+    await page.getByTestId('saved-note').getByText('Saved console-e2e v1.').waitFor();
+    await shot(page, 'editor-saved');
+
+    // Launch: the live page streams counters and chart points every second.
+    await page.getByRole('button', { name: 'Launch v1' }).click();
+    await page.waitForURL(/\/runs\/run_/);
+    const runId = page.url().split('/runs/')[1] as string;
+    const requests = page.getByTestId('live-requests');
+    const readRequests = async () => Number((await requests.textContent())?.replace(/,/g, ''));
+    await waitUntil('live requests counting', async () => (await readRequests()) > 0, 20_000);
+    const first = await readRequests();
+    await waitUntil('live requests moving', async () => (await readRequests()) > first, 5000);
+    const chart = page.getByTestId('rate-chart');
+    await waitUntil(
+      'the rate chart has points',
+      async () => Number(await chart.getAttribute('data-points')) >= 2,
+      10_000,
+    );
+    assert.equal(await page.locator('[data-testid=rate-chart] canvas').count(), 1);
+    await shot(page, 'run-live');
+
+    // Stop: every agent stops and the page says so within two seconds.
+    const stopClicked = Date.now();
+    await page.getByRole('button', { name: 'Stop run' }).click();
+    await page.getByTestId('stopped-note').waitFor({ timeout: 5000 });
+    const stopSeenMs = Date.now() - stopClicked;
+    t.diagnostic(`the stop showed ${stopSeenMs} ms after the click`);
+    assert.ok(stopSeenMs < 2000, `the stop showed after ${stopSeenMs} ms`);
+    await page.getByTestId('run-summary').waitFor();
+    assert.equal(await page.getByTestId('run-status').first().textContent(), 'aborted');
+    const run = await (await fetch(`${api}/runs/${runId}`)).json();
+    assert.equal(run.status, 'aborted');
+    assert.equal(
+      await page
+        .locator('[data-testid=steps-table] tbody tr')
+        .first()
+        .locator('td')
+        .first()
+        .textContent(),
+      'list',
+    );
+    await shot(page, 'run-detail');
+
+    // The latency distribution of the finished run: a uPlot canvas, no error, per step too.
+    const distribution = page.getByTestId('distribution-chart');
+    await distribution.locator('canvas').waitFor();
+    assert.equal(await distribution.getAttribute('data-state'), 'ready');
+    assert.equal(await distribution.getByRole('alert').count(), 0);
+    assert.ok(Number(await distribution.getAttribute('data-points')) >= 10);
+    await page.getByLabel('Distribution step').selectOption('list');
+    await waitUntil(
+      'the list step distribution',
+      async () =>
+        (await distribution.getAttribute('data-step')) === 'list' &&
+        (await distribution.getAttribute('data-state')) === 'ready',
+      5000,
+    );
+    await distribution.locator('canvas').waitFor();
+    assert.equal(await distribution.getByRole('alert').count(), 0);
+    await distribution.scrollIntoViewIfNeeded();
+    await shot(page, 'distribution');
+
+    // Reports download from the detail page.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'JSON', exact: true }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), `${runId}.json`);
+    const report = JSON.parse(readFileSync((await download.path()) as string, 'utf8'));
+    assert.equal(report.summary.status, 'aborted');
+    assert.equal(report.summary.total.requests, run.summary.total.requests);
+
+    // The runs list shows it; filters narrow it.
+    await page.goto(`${site}/runs`);
+    await page.getByRole('link', { name: runId }).waitFor();
+    await page.getByLabel('Status').selectOption('passed');
+    await page.getByText('No run matches these filters.').waitFor();
+    await page.getByLabel('Status').selectOption('aborted');
+    await page.getByRole('link', { name: runId }).waitFor();
+    await shot(page, 'runs');
+
+    await page.goto(`${site}/agents`);
+    await waitUntil(
+      'two agents listed',
+      async () => (await page.locator('[data-testid=agents-table] tbody tr').count()) === 2,
+      5000,
+    );
+    await shot(page, 'agents');
+    await page.goto(`${site}/scenarios`);
+    await page.getByRole('link', { name: 'console-e2e' }).waitFor();
+    await shot(page, 'scenarios');
+
+    // The dark theme follows the system setting.
+    const dark = await (browser as Browser).newPage({ colorScheme: 'dark' });
+    await dark.goto(`${site}/runs/${runId}`);
+    await dark.getByTestId('run-summary').waitFor();
+    const background = await dark.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(background, 'rgb(18, 20, 23)');
+    await shot(dark, 'run-detail-dark');
+    await dark.close();
+    assert.deepEqual(consoleErrors, []);
+    await context.close();
+  });
+
+  it("creates an environment and shows the API's errors next to the fields", async () => {
+    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    await page.goto(`${site}/runs`);
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Environments' })
+      .click();
+    await page.waitForURL(/\/environments$/);
+    await page.getByRole('heading', { name: 'Environments', level: 1 }).waitFor();
+
+    await page.getByLabel('Name', { exact: true }).fill('staging-e2e');
+    await page.getByLabel('Allowed hosts').fill('127.0.0.1\n*.shop.internal');
+    await page.getByLabel('Base URLs').fill('gateway=http://127.0.0.1:8080');
+    await page.getByLabel(/Requires shadow/).uncheck();
+    await page.getByRole('button', { name: 'Save environment' }).click();
+    await page
+      .getByTestId('environment-saved')
+      .getByText('Saved environment staging-e2e.')
+      .waitFor();
+    const row = page.getByTestId('environment-staging-e2e');
+    await row.waitFor();
+    const text = (await row.textContent()) ?? '';
+    assert.match(text, /\*\.shop\.internal/);
+    assert.match(text, /gateway: http:\/\/127\.0\.0\.1:8080/);
+    assert.equal(await row.locator('td').nth(3).textContent(), 'no', 'requires shadow: no');
+    const stored = await (await fetch(`${api}/environments`)).json();
+    const env = stored.environments.find((e: { name: string }) => e.name === 'staging-e2e');
+    assert.deepEqual(env.allowedHosts, ['127.0.0.1', '*.shop.internal']);
+    assert.equal(env.requiresShadow, false);
+
+    // A bad allowed-host entry: the 422 problem shows under that field, nothing is saved.
+    await page.getByLabel('Name', { exact: true }).fill('broken-e2e');
+    await page.getByLabel('Allowed hosts').fill('127.0.0.1\nnot a host!');
+    await page.getByLabel('Base URLs').fill('');
+    await page.getByRole('button', { name: 'Save environment' }).click();
+    const hostErrors = page.getByTestId('error-allowedHosts');
+    await hostErrors.getByText(/"not a host!" is not a host name/).waitFor();
+    assert.equal(await page.getByLabel('Allowed hosts').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByTestId('environment-broken-e2e').count(), 0);
+    await shot(page, 'environments');
+    assert.deepEqual(pageErrors, []);
+    await page.close();
+  });
+
+  it('compares two finished runs of the same scenario', async () => {
+    // A second, short run of the scenario the first test saved (its first run was stopped).
+    const created = await fetch(`${api}/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ scenario: 'console-e2e', overrides: { duration: '2s' } }),
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+    const second = (await created.json()).id as string;
+    const terminal = ['passed', 'failed', 'aborted', 'degraded', 'error'];
+    await waitUntil(
+      'the second run finishing',
+      async () => terminal.includes((await (await fetch(`${api}/runs/${second}`)).json()).status),
+      60_000,
+    );
+    const { runs } = await (await fetch(`${api}/runs?scenario=console-e2e`)).json();
+    const finished = (runs as Array<{ id: string; status: string }>).filter(
+      (r) => r.id !== second && terminal.includes(r.status),
+    );
+    const baseline = finished.at(-1)?.id as string;
+    assert.ok(baseline, 'the first run is finished');
+
+    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    await page.goto(`${site}/runs`);
+    const compare = page.getByRole('button', { name: /^Compare/ });
+    await page.getByLabel(`Select ${baseline} to compare`).check();
+    assert.equal(await compare.isDisabled(), true, 'one run cannot be compared');
+    await page.getByLabel(`Select ${second} to compare`).check();
+    await compare.click();
+    await page.waitForURL(/\/compare\?ids=/);
+    assert.equal(new URL(page.url()).searchParams.get('ids'), `${baseline},${second}`);
+    const table = page.getByTestId('compare-table');
+    await table.waitFor();
+    for (const id of [baseline, second]) {
+      assert.equal(await table.locator(`tr[data-run="${id}"]`).count(), 2, `${id}: list and total`);
+    }
+    const listRow = table.locator(`tr[data-run="${second}"]`).first();
+    assert.equal(await listRow.locator('th').textContent(), 'list');
+    assert.match((await listRow.textContent()) ?? '', /[+−±]\d/, 'deltas against the baseline');
+    const chart = page.getByTestId('compare-chart');
+    await chart.locator('canvas').waitFor();
+    assert.equal(await chart.getAttribute('data-series'), '2');
+    await shot(page, 'compare');
+    assert.deepEqual(pageErrors, []);
+    await page.close();
+  });
+
+  it('creates, pauses and removes a schedule', async () => {
+    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    await page.goto(`${site}/runs`);
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Schedules' })
+      .click();
+    await page.waitForURL(/\/schedules$/);
+    await page.getByText('No schedule yet').waitFor();
+    // The scenario select lists what the first test saved.
+    const select = page.getByLabel('Scenario');
+    await select.locator('option[value="console-e2e"]').waitFor({ state: 'attached' });
+    await select.selectOption('console-e2e');
+
+    // A bad cron: the API's error shows under the field and nothing is created.
+    await page.getByLabel('Name', { exact: true }).fill('nightly-e2e');
+    await page.getByLabel('Cron').fill('not a cron');
+    await page.getByRole('button', { name: 'Create schedule' }).click();
+    await page.getByTestId('error-cron').waitFor();
+    assert.equal(await page.getByLabel('Cron').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByTestId('schedule-nightly-e2e').count(), 0);
+
+    // Far in the future (03:00 on 1 January) so it does not fire during the test.
+    await page.getByLabel('Cron').fill('0 3 1 1 *');
+    await page.getByLabel('Time zone').fill('Europe/Paris');
+    await page.getByRole('button', { name: 'Create schedule' }).click();
+    const row = page.getByTestId('schedule-nightly-e2e');
+    await row.waitFor();
+    const text = (await row.textContent()) ?? '';
+    assert.match(text, /console-e2e/);
+    assert.match(text, /0 3 1 1 \*/);
+    assert.match(text, /Europe\/Paris/);
+    assert.equal(await row.getByTestId('schedule-state').textContent(), 'active');
+
+    await page.getByRole('button', { name: 'Pause nightly-e2e' }).click();
+    await waitUntil(
+      'the schedule marked paused',
+      async () => (await row.getByTestId('schedule-state').textContent()) === 'paused',
+      5000,
+    );
+    await page.getByRole('button', { name: 'Resume nightly-e2e' }).waitFor();
+    const { schedules } = await (await fetch(`${api}/schedules`)).json();
+    assert.equal(
+      schedules.find((s: { name: string }) => s.name === 'nightly-e2e')?.paused,
+      true,
+      'paused in control too',
+    );
+    await shot(page, 'schedules');
+
+    await page.getByRole('button', { name: 'Remove nightly-e2e' }).click();
+    await page.getByText('No schedule yet').waitFor();
+    assert.equal(await row.count(), 0);
+    const remaining = await (await fetch(`${api}/schedules`)).json();
+    assert.deepEqual(remaining.schedules, []);
+    assert.deepEqual(pageErrors, []);
+    await page.close();
+  });
+
+  it('shows a clear banner, not a blank page, when control does not answer', async () => {
+    const port = await freePort();
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const orphan = startConsole(port, dead);
+    try {
+      await waitUntil('a console with no control', async () => {
+        return (await fetch(`http://127.0.0.1:${port}/runs`)).ok;
+      });
+      const page = await (browser as Browser).newPage();
+      await page.goto(`http://127.0.0.1:${port}/runs`);
+      const banner = page.getByTestId('control-down');
+      await banner.waitFor({ timeout: 10_000 });
+      assert.match((await banner.textContent()) ?? '', /Control API unreachable/);
+      assert.match((await banner.textContent()) ?? '', new RegExp(dead.replace(/\./g, '\\.')));
+      await page.getByRole('heading', { name: 'Runs' }).waitFor();
+      await shot(page, 'control-down');
+      await page.close();
+    } finally {
+      await stopChild(orphan);
+    }
+  });
+});

@@ -1,0 +1,231 @@
+// End to end with real processes: `loadline up` (control, two agents, demo mall) and
+// `loadline run --wait` against it, as a user would.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const loadline = join(root, 'node_modules', '.bin', 'loadline');
+const dir = mkdtempSync(join(tmpdir(), 'loadline-fleet-'));
+const namespace = `loadline-e2e-${randomUUID().slice(0, 8)}`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function cli(args: string[], options: { onStart?: (child: ChildProcess) => void } = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(loadline, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    options.onStart?.(child);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let up: ChildProcess;
+let api = '';
+let demo = '';
+
+async function getJson(path: string) {
+  return (await fetch(`${api}${path}`)).json();
+}
+
+function scenario(name: string, body: string): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, `name: ${name}\ntarget: ${demo}\n${body}`);
+  return file;
+}
+
+describe('loadline up + loadline run --wait', { timeout: 120_000 }, () => {
+  before(async () => {
+    const [apiPort, demoPort, consolePort] = [await freePort(), await freePort(), await freePort()];
+    api = `http://127.0.0.1:${apiPort}`;
+    demo = `http://127.0.0.1:${demoPort}`;
+    up = spawn(
+      loadline,
+      [
+        'up',
+        '--agents',
+        '2',
+        '--port',
+        String(apiPort),
+        '--demo-port',
+        String(demoPort),
+        '--console-port',
+        String(consolePort),
+        '--data',
+        join(dir, 'state'),
+        '--namespace',
+        namespace,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    up.stdout?.resume();
+    up.stderr?.resume();
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const { agents } = await getJson('/agents');
+        if (agents.length === 2) break;
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > deadline)
+        throw new Error('loadline up did not come up with 2 agents in 30 s');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  });
+
+  after(async () => {
+    up.kill('SIGINT');
+    await new Promise((resolve) => up.once('exit', resolve));
+  });
+
+  it('runs a scenario on both agents; control and ClickHouse agree; exit 0', async () => {
+    const file = scenario(
+      'browse',
+      `agents: 2
+load: { rate: 100, duration: 3s }
+flows:
+  - name: browse
+    steps:
+      - { name: list, request: { path: "/api/products?page=\${random(1,5)}" }, extract: { id: "json $.items[0].id" }, check: { status: 200 } }
+      - { name: detail, request: { path: "/api/products/\${id}" }, check: { status: 200 } }
+thresholds:
+  "latency{step:detail}": ["p(99)<500"]
+`,
+    );
+    const result = await cli(['run', file, '--api', api, '--wait', '--json']);
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    const summary = JSON.parse(result.stdout);
+    assert.equal(summary.status, 'passed');
+    assert.equal(summary.agents, 2);
+    assert.equal(summary.total.requests, 600);
+    assert.equal(summary.steps.detail.requests, 300);
+    assert.equal(summary.steps.detail.checksFailed, 0);
+    const run = await getJson(`/runs/${summary.runId}`);
+    assert.equal(run.live.requests, 600, 'ClickHouse holds what control merged live');
+    for (const key of ['p50', 'p90', 'p99', 'p999', 'max'] as const) {
+      // Two exact merges of the same histograms, by two code paths, must agree to the µs.
+      assert.equal(run.live.latency[key], summary.total.latencyMs[key], `${key}: store vs control`);
+    }
+    const junit = await cli(['report', summary.runId, '--api', api, '--format', 'junit']);
+    assert.equal(junit.code, 0, junit.stderr);
+    assert.match(
+      junit.stdout,
+      /<testcase classname="browse" name="latency\{step:detail\}: p\(99\)&lt;500"\/>/,
+    );
+    const hlogFile = join(dir, 'browse.hlog');
+    const hlog = await cli([
+      'report',
+      summary.runId,
+      '--api',
+      api,
+      '--format',
+      'hlog',
+      '--out',
+      hlogFile,
+    ]);
+    assert.equal(hlog.code, 0, hlog.stderr);
+    const bad = await cli(['report', summary.runId, '--api', api, '--format', 'pdf']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--format: expected one of json, md, csv, hlog, junit/);
+  });
+
+  it('exits 1 when a threshold fails', async () => {
+    const file = scenario(
+      'strict',
+      `agents: 2
+load: { rate: 40, duration: 1s }
+flows: [{ name: f, steps: [{ name: s, request: { path: /api/products/1 } }] }]
+thresholds: { "latency": ["max<0.001"] }
+`,
+    );
+    const result = await cli(['run', file, '--api', api, '--wait']);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stdout, /FAIL {2}latency: max<0\.001/);
+  });
+
+  it('exits 2 on a bad scenario and stores nothing', async () => {
+    const before = await getJson('/scenarios');
+    const file = scenario('broken', 'load: { rate: 10 }\nflows: []\n');
+    const result = await cli(['run', file, '--api', api, '--wait']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /broken\.yaml:3:7 load\.duration: rate needs a duration/);
+    assert.deepEqual(await getJson('/scenarios'), before);
+  });
+
+  it('stops a run from the CLI within seconds (exit 3 for the waiting client)', async () => {
+    const file = scenario(
+      'long',
+      `agents: 2
+load: { rate: 20, duration: 60s }
+flows: [{ name: f, steps: [{ name: s, request: { path: /api/products/1 } }] }]
+`,
+    );
+    let runId = '';
+    const waiting = cli(['run', file, '--api', api, '--wait', '--json']);
+    const deadline = Date.now() + 10_000;
+    while (!runId && Date.now() < deadline) {
+      // 404 until the CLI has saved the scenario.
+      const { runs } = await getJson('/runs?scenario=long');
+      if (runs?.[0]?.status === 'running') runId = runs[0].id;
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(runId, 'the run started');
+    const stopped = Date.now();
+    const stop = await cli(['stop', runId, '--api', api]);
+    assert.equal(stop.code, 0, stop.stderr);
+    const result = await waiting;
+    assert.equal(result.code, 3, result.stderr);
+    assert.equal(JSON.parse(result.stdout).status, 'aborted');
+    assert.ok(Date.now() - stopped < 5000, 'the waiting client saw the stop within seconds');
+  });
+
+  it('marks a run degraded when an agent dies, keeping what it delivered', async () => {
+    const file = scenario(
+      'fragile',
+      `agents: 2
+load: { rate: 40, duration: 12s }
+flows: [{ name: f, steps: [{ name: s, request: { path: /api/products/2 } }] }]
+`,
+    );
+    const waiting = cli(['run', file, '--api', api, '--wait', '--json']);
+    let victim: { pid: number; agentId: string } | undefined;
+    const deadline = Date.now() + 10_000;
+    while (!victim && Date.now() < deadline) {
+      const { agents } = await getJson('/agents');
+      victim = agents.find((a: { runId: string | null }) => a.runId !== null);
+      if (!victim) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(victim, 'an agent picked up a shard');
+    await new Promise((r) => setTimeout(r, 3000));
+    process.kill(victim.pid, 'SIGKILL');
+    const result = await waiting;
+    assert.equal(result.code, 1, result.stderr);
+    const summary = JSON.parse(result.stdout);
+    assert.equal(summary.status, 'degraded');
+    // The survivor sent its 12 s × 20 rps; the victim what it pushed before it died.
+    assert.ok(summary.total.requests > 240, `${summary.total.requests} requests kept`);
+    assert.ok(summary.total.requests < 480, `${summary.total.requests} < a full run`);
+  });
+});

@@ -1,0 +1,156 @@
+// End to end: `loadline run FILE --local` against a real HTTP server on 127.0.0.1.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const loadline = join(root, 'node_modules', '.bin', 'loadline');
+const dir = mkdtempSync(join(tmpdir(), 'loadline-run-'));
+
+let server: http.Server;
+let base = '';
+let served = 0;
+
+before(async () => {
+  server = http.createServer((req, res) => {
+    served++;
+    res.setHeader('content-type', 'application/json');
+    if (req.url?.startsWith('/api/products?')) res.end('{"items":[{"id":42}]}');
+    else if (req.url === '/api/products/42') res.end('{"id":42}');
+    else if (req.url === '/slow') setTimeout(() => res.end('{}'), 30);
+    else {
+      res.statusCode = 500;
+      res.end('{}');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+function scenario(name: string, body: string): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, `name: ${name}\n${body.replaceAll('BASE', base)}`);
+  return file;
+}
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(loadline, ['run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const browse = `target: BASE
+load: { rate: 100, duration: 2s }
+flows:
+  - name: browse
+    steps:
+      - name: list
+        request: { path: "/api/products?page=\${random(1,5)}" }
+        extract: { id: "json $.items[0].id" }
+        check: { status: 200 }
+      - name: detail
+        request: { path: "/api/products/\${id}" }
+`;
+
+describe('loadline run --local', () => {
+  it('passes its thresholds, prints the documented JSON and exits 0', async () => {
+    served = 0;
+    const file = scenario(
+      'pass',
+      `${browse}thresholds:\n  "latency{step:detail}": ["p(99)<500"]\n  errors: ["rate<0.01"]\n`,
+    );
+    const result = await run([file, '--local', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const json = JSON.parse(result.stdout);
+    assert.equal(json.status, 'passed');
+    assert.equal(json.passed, true);
+    assert.equal(json.durationS, 2);
+    assert.equal(json.agents, 1);
+    assert.deepEqual(json.intendedMix, { browse: 1 });
+    assert.equal(json.total.requests, 400);
+    assert.equal(served, 400);
+    assert.equal(json.total.errors, 0);
+    assert.deepEqual(Object.keys(json.steps), ['list', 'detail']);
+    assert.equal(json.steps.detail.requests, 200);
+    assert.equal(json.steps.list.checksFailed, 0);
+    for (const key of ['p50', 'p90', 'p99', 'p999', 'max'])
+      assert.equal(typeof json.total.latencyMs[key], 'number');
+    assert.equal(json.thresholds.length, 2);
+    assert.deepEqual(
+      json.thresholds.map((t: { expression: string; passed: boolean }) => [t.expression, t.passed]),
+      [
+        ['latency{step:detail}: p(99)<500', true],
+        ['errors: rate<0.01', true],
+      ],
+    );
+  });
+
+  it('exits 1 when a threshold fails, and says which', async () => {
+    const file = scenario(
+      'fail',
+      `${browse}thresholds:\n  "latency{step:list}": ["p(50)<0.001"]\n`,
+    );
+    const result = await run([file, '--local']);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stdout, /FAIL {2}latency\{step:list\}: p\(50\)<0\.001/);
+    assert.match(result.stdout, /status FAILED/);
+  });
+
+  it('aborts on a guardrail and exits 3', async () => {
+    const file = scenario(
+      'guard',
+      `target: BASE
+load: { rate: 50, duration: 30s }
+flows: [{ name: f, steps: [{ name: broken, request: { path: /broken } }] }]
+guardrails:
+  - { metric: errors, rate: ">0.5", for: 1s }
+`,
+    );
+    const started = Date.now();
+    const result = await run([file, '--local', '--json']);
+    assert.equal(result.code, 3, result.stderr);
+    assert.ok(Date.now() - started < 8000, 'stopped long before the 30 s profile ended');
+    assert.match(result.stderr, /guardrail tripped: errors rate>0\.5 for 1s/);
+    const json = JSON.parse(result.stdout);
+    assert.equal(json.status, 'aborted');
+    assert.match(json.abortReason, /guardrail/);
+  });
+
+  it('refuses a target outside this machine (exit 2) and sends nothing', async () => {
+    served = 0;
+    const file = scenario('remote', browse.replace('BASE', 'http://shop.example.com'));
+    const result = await run([file, '--local']);
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /target shop\.example\.com is not allowed by the local environment/,
+    );
+  });
+
+  it('refuses an invalid scenario with its errors (exit 2)', async () => {
+    const file = scenario('invalid', 'target: BASE\nload: { rate: 10 }\nflows: []\n');
+    const result = await run([file, '--local']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /invalid\.yaml:3:7 load\.duration: rate needs a duration/);
+    assert.match(result.stderr, /nothing was run/);
+  });
+});
