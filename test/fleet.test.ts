@@ -1,47 +1,14 @@
 // End to end with real processes: `loadline up` (control, two agents, demo mall) and
 // `loadline run --wait` against it, as a user would.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { cli, UpStack } from './support.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const loadline = join(root, 'node_modules', '.bin', 'loadline');
 const dir = mkdtempSync(join(tmpdir(), 'loadline-fleet-'));
-const namespace = `loadline-e2e-${randomUUID().slice(0, 8)}`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function cli(args: string[], options: { onStart?: (child: ChildProcess) => void } = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(loadline, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    options.onStart?.(child);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-let up: ChildProcess;
+const stack = new UpStack(join(dir, 'state'));
 let api = '';
 let demo = '';
 
@@ -57,48 +24,12 @@ function scenario(name: string, body: string): string {
 
 describe('loadline up + loadline run --wait', { timeout: 120_000 }, () => {
   before(async () => {
-    const [apiPort, demoPort, consolePort] = [await freePort(), await freePort(), await freePort()];
-    api = `http://127.0.0.1:${apiPort}`;
-    demo = `http://127.0.0.1:${demoPort}`;
-    up = spawn(
-      loadline,
-      [
-        'up',
-        '--agents',
-        '2',
-        '--port',
-        String(apiPort),
-        '--demo-port',
-        String(demoPort),
-        '--console-port',
-        String(consolePort),
-        '--data',
-        join(dir, 'state'),
-        '--namespace',
-        namespace,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    up.stdout?.resume();
-    up.stderr?.resume();
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        const { agents } = await getJson('/agents');
-        if (agents.length === 2) break;
-      } catch {
-        // not up yet
-      }
-      if (Date.now() > deadline)
-        throw new Error('loadline up did not come up with 2 agents in 30 s');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await stack.start({ agents: 2 });
+    api = stack.api;
+    demo = stack.demo;
   });
 
-  after(async () => {
-    up.kill('SIGINT');
-    await new Promise((resolve) => up.once('exit', resolve));
-  });
+  after(() => stack.stop());
 
   it('runs a scenario on both agents; control and ClickHouse agree; exit 0', async () => {
     const file = scenario(

@@ -3,22 +3,17 @@
 // Screenshots of each page land in test/artifacts/ for a reviewer.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { freePort, root, stopChild, UpStack, waitUntil } from '../support.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const consoleDir = join(root, 'apps', 'console');
-const loadline = join(root, 'node_modules', '.bin', 'loadline');
 const next = join(root, 'node_modules', '.bin', 'next');
 const artifacts = join(root, 'test', 'artifacts');
 const dir = mkdtempSync(join(tmpdir(), 'loadline-console-'));
-const namespace = `loadline-e2e-${randomUUID().slice(0, 8)}`;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const skip = !existsSync(CHROMIUM)
@@ -27,25 +22,6 @@ const skip = !existsSync(CHROMIUM)
     ? 'the console is not built (npm run build)'
     : false;
 if (skip) console.error(`console e2e skipped: ${skip}`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntil(what: string, ok: () => Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await ok().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 function startConsole(port: number, api: string): ChildProcess {
   const child = spawn(next, ['start', '-p', String(port), '-H', '127.0.0.1'], {
@@ -58,14 +34,7 @@ function startConsole(port: number, api: string): ChildProcess {
   return child;
 }
 
-async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM') {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill(signal);
-  await exited;
-}
-
-let up: ChildProcess | undefined;
+const stack = new UpStack(join(dir, 'state'));
 let browser: Browser | undefined;
 let api = '';
 let demo = '';
@@ -94,51 +63,21 @@ thresholds:
 describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, () => {
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
-    const [apiPort, demoPort, webPort] = [await freePort(), await freePort(), await freePort()];
-    api = `http://127.0.0.1:${apiPort}`;
-    demo = `http://127.0.0.1:${demoPort}`;
-    site = `http://127.0.0.1:${webPort}`;
-    up = spawn(
-      loadline,
-      [
-        'up',
-        '--agents',
-        '2',
-        '--port',
-        String(apiPort),
-        '--demo-port',
-        String(demoPort),
-        // `loadline up` starts the built console itself, as `npm start` does.
-        '--console-port',
-        String(webPort),
-        '--data',
-        join(dir, 'state'),
-        '--namespace',
-        namespace,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    up.stdout?.resume();
-    up.stderr?.resume();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
-    await Promise.all([
-      waitUntil('loadline up with 2 agents', async () => {
-        const { agents } = await (await fetch(`${api}/agents`)).json();
-        return agents.length === 2;
-      }),
-      waitUntil('the console proxying to control', async () => {
-        return (await fetch(`${site}/api/control/health`)).ok;
-      }),
-    ]);
+    // `loadline up` starts the built console itself, as `npm start` does.
+    await stack.start({ agents: 2, waitForConsole: true });
+    api = stack.api;
+    demo = stack.demo;
+    site = stack.site;
   });
 
   after(async () => {
     await browser?.close();
-    await stopChild(up, 'SIGINT');
+    await stack.stop();
   });
 
   it('edits, validates, saves, launches, watches, stops and reports a run', async (t) => {

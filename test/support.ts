@@ -1,0 +1,166 @@
+// Helpers shared by the end-to-end tests: free ports, the `loadline` CLI as a child
+// process, and a whole `loadline up` stack that fails fast, with its own output, when it
+// dies instead of leaving a test to wait for an exit that already happened.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const loadline = join(root, 'node_modules', '.bin', 'loadline');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `loadline ARGS` to completion. */
+export function cli(
+  args: string[],
+  options: { onStart?: (child: ChildProcess) => void; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(loadline, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: options.env ?? process.env,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    options.onStart?.(child);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export async function waitUntil(
+  what: string,
+  ok: () => Promise<boolean>,
+  options: number | { timeoutMs?: number; abortIf?: () => string | undefined } = {},
+): Promise<void> {
+  if (typeof options === 'number') options = { timeoutMs: options };
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const abort = options.abortIf?.();
+    if (abort) throw new Error(`${what}: ${abort}`);
+    if (await ok().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Stops a child and waits for it, at once when it has already gone. */
+export async function stopChild(
+  child: ChildProcess | undefined,
+  signal: NodeJS.Signals = 'SIGTERM',
+  graceMs = 15_000,
+): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** A `loadline up` stack on free ports, its own Redis namespace and data directory. */
+export class UpStack {
+  readonly namespace = `loadline-e2e-${randomUUID().slice(0, 8)}`;
+  api = '';
+  demo = '';
+  site = '';
+  private child: ChildProcess | undefined;
+  private output = '';
+
+  constructor(private readonly dataDir: string) {}
+
+  /** Starts the stack and waits until `agents` agents report in (and the console answers). */
+  async start(options: { agents?: number; waitForConsole?: boolean } = {}): Promise<void> {
+    const agents = options.agents ?? 2;
+    const [apiPort, demoPort, consolePort] = [await freePort(), await freePort(), await freePort()];
+    this.api = `http://127.0.0.1:${apiPort}`;
+    this.demo = `http://127.0.0.1:${demoPort}`;
+    this.site = `http://127.0.0.1:${consolePort}`;
+    const child = spawn(
+      loadline,
+      [
+        'up',
+        '--agents',
+        String(agents),
+        '--port',
+        String(apiPort),
+        '--demo-port',
+        String(demoPort),
+        '--console-port',
+        String(consolePort),
+        '--data',
+        this.dataDir,
+        '--namespace',
+        this.namespace,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.child = child;
+    const keep = (d: Buffer) => {
+      // The tail is enough to say why a stack died; the whole log can grow for minutes.
+      this.output = (this.output + d.toString()).slice(-20_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const died = () =>
+      child.exitCode !== null || child.signalCode !== null
+        ? `loadline up exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${this.output}`
+        : undefined;
+    const waits = [
+      waitUntil(
+        `loadline up with ${agents} agents`,
+        async () => {
+          const body = (await (await fetch(`${this.api}/agents`)).json()) as { agents: unknown[] };
+          return body.agents.length === agents;
+        },
+        { timeoutMs: 60_000, abortIf: died },
+      ),
+    ];
+    if (options.waitForConsole)
+      waits.push(
+        waitUntil(
+          'the console proxying to control',
+          async () => (await fetch(`${this.site}/api/control/health`)).ok,
+          { timeoutMs: 60_000, abortIf: died },
+        ),
+      );
+    try {
+      await Promise.all(waits);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(message.includes('exited') ? message : `${message}\n${this.output}`);
+    }
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  async stop(): Promise<void> {
+    await stopChild(this.child, 'SIGINT');
+  }
+}
