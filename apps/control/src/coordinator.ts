@@ -1,8 +1,11 @@
 import { type AgentMessage, type IntervalRow, type ShardJob, splitEvenly } from '@loadline/api';
 import {
+  arrivalsBy,
   evaluateThresholds,
   fitProfile,
   GuardrailMonitor,
+  type GuardrailState,
+  type RateProfile,
   StepTable,
   stepTableSource,
   summarizeFlows,
@@ -33,8 +36,32 @@ export interface LaunchInput {
   overrides: RunOverrides;
 }
 
+/** What the whole run asks for (all shards together): a rate profile or a number of VUs. */
+export type RunTarget = { kind: 'open'; profile: RateProfile } | { kind: 'closed'; vus: number };
+
+/**
+ * The target of the epoch second `second` of a run that started at `startAt` (ms): the
+ * intended arrivals within that second (open model), the VUs (closed), 0 outside the run.
+ */
+export function targetOfSecond(
+  target: RunTarget,
+  startAt: number,
+  durationMs: number,
+  second: number,
+) {
+  const from = second * 1000 - startAt;
+  const to = from + 1000;
+  if (to <= 0 || from >= durationMs) return 0;
+  if (target.kind === 'closed') return target.vus;
+  return (
+    arrivalsBy(target.profile, Math.min(to, durationMs)) -
+    arrivalsBy(target.profile, Math.max(from, 0))
+  );
+}
+
 interface LiveRun {
   run: Run;
+  target: RunTarget;
   scenario: Scenario;
   shardCount: number;
   claims: Map<number, string>;
@@ -64,7 +91,11 @@ export interface CoordinatorOptions {
 const LEASE_MS = 10_000;
 
 /** Splits a run into shard jobs: rate and VUs divided, feeder rows dealt round-robin. */
-export function planShards(input: LaunchInput): { jobs: ShardJob[]; durationMs: number } {
+export function planShards(input: LaunchInput): {
+  jobs: ShardJob[];
+  durationMs: number;
+  target: RunTarget;
+} {
   const { run, scenario, overrides } = input;
   const count = run.agentsRequested;
   const load = scenario.load;
@@ -76,10 +107,12 @@ export function planShards(input: LaunchInput): { jobs: ShardJob[]; durationMs: 
     Object.fromEntries(Object.keys(scenario.feeders).map((name) => [name, rows(name, shard)]));
   let models: ShardJob['model'][];
   let durationMs: number;
+  let target: RunTarget;
   if (load.vus !== undefined) {
     durationMs = override ?? parseDuration(load.duration as string) ?? 0;
     const vus = splitEvenly(Math.max(count, Math.round(load.vus * multiplier)), count);
     models = vus.map((v) => ({ kind: 'closed', vus: v, durationMs }));
+    target = { kind: 'closed', vus: vus.reduce((a, b) => a + b, 0) };
   } else {
     const base =
       load.rate !== undefined
@@ -99,6 +132,13 @@ export function planShards(input: LaunchInput): { jobs: ShardJob[]; durationMs: 
     const profile = override === undefined ? base : fitProfile(base, override);
     durationMs = profile.stages.reduce((n, s) => n + s.durationMs, 0);
     const share = multiplier / count;
+    target = {
+      kind: 'open',
+      profile: {
+        startRate: profile.startRate * multiplier,
+        stages: profile.stages.map((s) => ({ ...s, target: s.target * multiplier })),
+      },
+    };
     const maxInFlight = Math.max(1, Math.ceil((load.maxInFlight ?? 10_000) / count));
     models = Array.from({ length: count }, () => ({
       kind: 'open',
@@ -117,7 +157,7 @@ export function planShards(input: LaunchInput): { jobs: ShardJob[]; durationMs: 
     extraHeaders: scenario.shadow ? ([['x-loadline-shadow', run.id]] as [string, string][]) : [],
     allowedHosts: input.allowedHosts,
   }));
-  return { jobs, durationMs };
+  return { jobs, durationMs, target };
 }
 
 /**
@@ -152,10 +192,11 @@ export class RunCoordinator {
   }
 
   async launch(input: LaunchInput): Promise<void> {
-    const { jobs, durationMs } = planShards(input);
+    const { jobs, durationMs, target } = planShards(input);
     const runId = input.run.id;
     const live: LiveRun = {
       run: input.run,
+      target,
       scenario: input.scenario,
       shardCount: jobs.length,
       claims: new Map(),
@@ -344,6 +385,8 @@ export class RunCoordinator {
         agents: { requested: number; claimed: number; done: number; lost: number };
         startAt: number;
         durationMs: number;
+        target: RunTarget;
+        guardrails: GuardrailState[];
         summary: ReturnType<typeof summarizeFlows>;
       }
     | undefined {
@@ -359,6 +402,8 @@ export class RunCoordinator {
       },
       startAt: live.startAt,
       durationMs: live.durationMs,
+      target: live.target,
+      guardrails: live.guardrails.state(Date.now()),
       summary: summarizeFlows(
         live.totals,
         live.scenario.flows.flatMap((f) => f.steps.map((s) => s.name)),

@@ -24,6 +24,7 @@ let server: http.Server;
 
 // biome-ignore lint/suspicious/noExplicitAny: the test reads the API's JSON as it comes
 type Json = any;
+const getJson = async (url: string): Promise<Json> => (await fetch(url)).json();
 
 interface SseEvent {
   event: string;
@@ -132,6 +133,7 @@ agents: 2
 load: { rate: 100, duration: 4s }
 flows: [{ name: f, steps: [{ name: hit, request: { path: / } }] }]
 thresholds: { errors: ["rate<0.01"] }
+guardrails: [{ metric: errors, rate: ">0.5", for: 5s }]
 `;
     assert.equal((await post('/scenarios', { source })).status, 201);
     const created = await post('/runs', { scenario: 'sse' });
@@ -164,10 +166,59 @@ thresholds: { errors: ["rate<0.01"] }
       running.some((e) => Array.isArray(e.data.thresholds) && e.data.thresholds.length === 1),
       'live thresholds while running',
     );
-    // The final event's per-second points hold every request of the run, merged.
-    const total = last.data.points.reduce((n: number, p: Json) => n + p.requests, 0);
-    assert.equal(total, 400);
-    assert.ok(last.data.points.every((p: Json) => typeof p.p99 === 'number'));
+    assert.deepEqual(lastRunning.data.snapshot.guardrails, [
+      { guardrail: 'errors rate>0.5 for 5s', value: 0, holdingForS: 0, forS: 5 },
+    ]);
+    // Events carry the newest seconds only (the first one a longer window): folded by
+    // second, as the console does, they hold every request of the run, merged.
+    const fold = (pick: (data: Json) => Json[] | undefined) => {
+      const bySecond = new Map<number, Json>();
+      for (const e of events) {
+        for (const p of pick(e.data) ?? []) {
+          bySecond.set(p.second, { ...bySecond.get(p.second), ...p });
+        }
+      }
+      return [...bySecond.values()];
+    };
+    const sum = (points: Json[], key: string) =>
+      points.reduce((n: number, p: Json) => n + (p[key] ?? 0), 0);
+    const points = fold((d) => d.points);
+    assert.equal(sum(points, 'requests'), 400);
+    assert.ok(points.every((p: Json) => typeof p.p99 === 'number'));
+    assert.equal(
+      sum(
+        fold((d) => d.steps.hit),
+        'requests',
+      ),
+      400,
+    );
+    const agentIds = new Set(events.flatMap((e) => Object.keys(e.data.agents)));
+    assert.deepEqual([...agentIds].sort(), ['agent-1', 'agent-2']);
+    const perAgent = [...agentIds].map((id) =>
+      sum(
+        fold((d) => d.agents[id]),
+        'requests',
+      ),
+    );
+    assert.deepEqual(perAgent, [200, 200]);
+    // The target of each second is the intended arrivals in it: 100/s over the 4 s.
+    const targeted = points.filter((p: Json) => typeof p.target === 'number');
+    assert.ok(targeted.length >= 3, `${targeted.length} seconds with a target`);
+    assert.ok(targeted.every((p: Json) => p.target >= 0 && p.target <= 100.0001));
+    assert.ok(sum(targeted, 'target') > 250, `target sum ${sum(targeted, 'target')}`);
+
+    // The same seconds afterwards, for a finished run's charts.
+    const series = async (query: string) =>
+      getJson(`${control.url}/runs/${created.json.id}/series${query}`);
+    const total = await series('');
+    assert.equal(sum(total.series.total, 'requests'), 400);
+    const bySteps = await series('?by=step');
+    assert.deepEqual(Object.keys(bySteps.series), ['hit']);
+    const byAgents = await series('?by=agent');
+    assert.deepEqual(Object.keys(byAgents.series).sort(), ['agent-1', 'agent-2']);
+    const bad = await fetch(`${control.url}/runs/${created.json.id}/series?by=zone`);
+    assert.equal(bad.status, 422);
+    assert.equal(bad.headers.get('content-type'), 'application/problem+json');
   });
 
   it('a stopped run ends its stream with status aborted within two seconds', async () => {
@@ -194,6 +245,70 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     assert.equal(last.data.status, 'aborted');
     assert.match(last.data.abortReason, /stopped from the API/);
     assert.ok(last.receivedAt - stoppedAt < 2500, `${last.receivedAt - stoppedAt} ms after stop`);
+  });
+
+  it('checks a launch without creating a run, with the reason when it would be refused', async () => {
+    const before = (await getJson(`${control.url}/runs?limit=500`)).runs.length;
+    const ok = await post('/runs/check', { scenario: 'sse', overrides: { duration: '2s' } });
+    assert.equal(ok.status, 200, JSON.stringify(ok.json));
+    assert.deepEqual(
+      {
+        ok: ok.json.ok,
+        version: ok.json.version,
+        environment: ok.json.environment,
+        agents: ok.json.agents,
+      },
+      { ok: true, version: 1, environment: 'local', agents: 2 },
+    );
+    const badDuration = await post('/runs/check', {
+      scenario: 'sse',
+      overrides: { duration: 'soon' },
+    });
+    assert.equal(badDuration.status, 422);
+    assert.equal(badDuration.json.errors[0].field, 'overrides.duration');
+    await fetch(`${control.url}/environments/outside`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ allowedHosts: ['10.9.9.9'] }),
+    });
+    const refused = await post('/runs/check', { scenario: 'sse', environment: 'outside' });
+    assert.equal(refused.status, 422);
+    assert.match(refused.json.detail, /not on environment "outside"'s allowlist/);
+    const missing = await post('/runs/check', { scenario: 'nope' });
+    assert.equal(missing.status, 404);
+    const after = (await getJson(`${control.url}/runs?limit=500`)).runs.length;
+    assert.equal(after, before, 'no run was created');
+  });
+
+  it('filters runs by creation date and refuses a date it cannot read', async () => {
+    const all = (await getJson(`${control.url}/runs`)).runs;
+    assert.ok(all.length >= 2);
+    const future = await getJson(`${control.url}/runs?from=2999-01-01`);
+    assert.deepEqual(future.runs, []);
+    const past = await getJson(`${control.url}/runs?to=2000-01-01T00:00:00Z`);
+    assert.deepEqual(past.runs, []);
+    const today = new Date(Date.now() - 3_600_000).toISOString();
+    const recent = await getJson(`${control.url}/runs?from=${today}`);
+    assert.equal(recent.runs.length, all.length);
+    const bad = await fetch(`${control.url}/runs?from=yesterday`);
+    assert.equal(bad.status, 422);
+    assert.match(((await bad.json()) as Json).detail, /from: "yesterday" is not a date/);
+  });
+
+  it("lists a scenario's versions", async () => {
+    const source = `name: sse-long
+target: ${target}
+agents: 1
+load: { rate: 5, duration: 1s }
+flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
+`;
+    assert.equal((await post('/scenarios', { source })).status, 201);
+    const body = await getJson(`${control.url}/scenarios/sse-long/versions`);
+    assert.deepEqual(
+      body.versions.map((v: Json) => v.version),
+      [1, 2],
+    );
+    assert.equal((await fetch(`${control.url}/scenarios/nope/versions`)).status, 404);
   });
 
   it('a finished run gets one final event at once', async () => {

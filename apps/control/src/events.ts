@@ -4,7 +4,7 @@ import type http from 'node:http';
 import { TERMINAL_STATUSES } from '@loadline/api';
 import { type MetadataStore, NotFoundError, type Run } from '@loadline/metadata';
 import type { ResultStore, TimeSeriesPoint } from '@loadline/store';
-import type { RunCoordinator } from './coordinator.js';
+import { type RunCoordinator, targetOfSecond } from './coordinator.js';
 import { type Handler, HttpProblem } from './http.js';
 
 export interface RunEventsDeps {
@@ -15,9 +15,18 @@ export interface RunEventsDeps {
 
 export interface RunEventsOptions {
   intervalMs: number;
-  /** seconds of per-second points each event carries */
+  /** seconds of per-second points the first event carries */
   windowS: number;
+  /**
+   * seconds the later events carry: the newest seconds only (rows for a second can still
+   * arrive a few seconds late), so a client folds them into its window and each event
+   * stays small however long the run.
+   */
+  updateWindowS: number;
 }
+
+/** A per-second point with the run's target for that second when control knows it. */
+export type LivePoint = TimeSeriesPoint & { target?: number };
 
 type Snapshot = NonNullable<ReturnType<RunCoordinator['liveSnapshot']>>;
 
@@ -30,7 +39,11 @@ export interface RunEvent {
   final: boolean;
   snapshot: unknown;
   thresholds: ReturnType<RunCoordinator['liveThresholds']> | null;
-  points: TimeSeriesPoint[];
+  points: LivePoint[];
+  /** per-second points of each step, over the same seconds */
+  steps: Record<string, TimeSeriesPoint[]>;
+  /** per-second points of each agent, over the same seconds */
+  agents: Record<string, TimeSeriesPoint[]>;
 }
 
 /** The live snapshot without its HdrHistogram objects (they do not survive JSON). */
@@ -58,6 +71,18 @@ export async function runEvent(
   const run = await deps.metadata.getRun(runId);
   const snapshot = deps.coordinator.liveSnapshot(runId);
   const fromSecond = Math.floor(Date.now() / 1000) - windowS;
+  const [points, steps, agents] = await Promise.all([
+    deps.store.timeSeries(runId, { fromSecond }),
+    deps.store.timeSeriesBy(runId, 'step', { fromSecond }),
+    deps.store.timeSeriesBy(runId, 'agent', { fromSecond }),
+  ]);
+  const withTarget = (p: TimeSeriesPoint): LivePoint =>
+    snapshot && snapshot.startAt > 0
+      ? {
+          ...p,
+          target: targetOfSecond(snapshot.target, snapshot.startAt, snapshot.durationMs, p.second),
+        }
+      : p;
   return {
     runId,
     status: run.status,
@@ -66,7 +91,9 @@ export async function runEvent(
     final: TERMINAL_STATUSES.has(run.status),
     snapshot: snapshot ? withoutHistograms(snapshot) : null,
     thresholds: deps.coordinator.liveThresholds(runId) ?? null,
-    points: await deps.store.timeSeries(runId, { fromSecond }),
+    points: points.map(withTarget),
+    steps,
+    agents,
   };
 }
 
@@ -91,9 +118,11 @@ function streamEvents(
   });
   const send = (event: string, data: unknown) =>
     res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  let windowS = options.windowS;
   const tick = async () => {
     if (closed) return;
-    const event = await runEvent(deps, runId, options.windowS);
+    const event = await runEvent(deps, runId, windowS);
+    windowS = options.updateWindowS;
     if (closed) return;
     send(event.final ? 'end' : 'update', event);
     if (event.final) res.end();
@@ -111,7 +140,7 @@ function streamEvents(
 /** The handler for `GET /runs/:id/events` (404 as problem+json for an unknown run). */
 export function runEvents(
   deps: RunEventsDeps,
-  options: RunEventsOptions = { intervalMs: 1000, windowS: 60 },
+  options: RunEventsOptions = { intervalMs: 1000, windowS: 300, updateWindowS: 5 },
 ): Handler {
   return async ({ params }) => {
     const runId = params.id as string;

@@ -43,6 +43,13 @@ export function openApiDocument(): object {
           responses: { 201: ok, 422: problem },
         },
       },
+      '/scenarios/{name}/versions': {
+        get: {
+          summary:
+            'Every version of a scenario, oldest first: { name, versions: [{ version, createdAt, createdBy }] }',
+          responses: { 200: ok, 404: problem },
+        },
+      },
       '/scenarios/{name}': {
         get: {
           summary: 'A scenario version (latest or ?version=N)',
@@ -50,11 +57,30 @@ export function openApiDocument(): object {
         },
       },
       '/runs': {
-        get: { summary: 'List runs (?scenario, ?status, ?limit, ?cursor)', responses: { 200: ok } },
+        get: {
+          summary:
+            'List runs, newest first (?scenario, ?status, ?from, ?to as ISO 8601 dates on the creation time, ?limit, ?cursor)',
+          responses: { 200: ok, 422: problem },
+        },
         post: {
           summary: 'Launch a run',
           requestBody: json(z.toJSONSchema(CreateRunBody)),
           responses: { 201: ok, 404: problem, 422: problem },
+        },
+      },
+      '/runs/check': {
+        post: {
+          summary:
+            'Check a launch without creating anything: 200 { ok, scenario, version, environment, target, agents, shadow }, or the problem POST /runs would answer',
+          requestBody: json(z.toJSONSchema(CreateRunBody)),
+          responses: { 200: ok, 404: problem, 422: problem },
+        },
+      },
+      '/runs/{id}/series': {
+        get: {
+          summary:
+            'Per-second points of a run (?by=total|step|agent, ?from and ?to epoch seconds): { runId, by, series: { KEY: [{ second, requests, errors, p50, p90, p99, max }] } }; percentiles of each second from its merged histogram',
+          responses: { 200: ok, 404: problem, 422: problem },
         },
       },
       '/runs/{id}': {
@@ -63,7 +89,7 @@ export function openApiDocument(): object {
       '/runs/{id}/events': {
         get: {
           summary:
-            'Server-Sent Events: one `update` a second (status, merged live totals, thresholds, last 60 s), then `end`',
+            'Server-Sent Events: one `update` a second, then `end`. Each carries status, the merged live totals, thresholds so far, guardrail states, per-second points (with the target rate of each second) in total, per step and per agent: the first event the last 300 s, later ones the last 5 s',
           responses: { 200: { description: 'text/event-stream' }, 404: problem },
         },
       },

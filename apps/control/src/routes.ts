@@ -9,7 +9,7 @@ import {
   RUN_TRANSITIONS,
 } from '@loadline/metadata';
 import { listAgents, type Redis, type RedisNames } from '@loadline/queue';
-import { parseScenario, Scenario } from '@loadline/scenario';
+import { parseDuration, parseScenario, Scenario } from '@loadline/scenario';
 import type { ResultStore } from '@loadline/store';
 import { z } from 'zod';
 import type { RunCoordinator } from './coordinator.js';
@@ -43,12 +43,11 @@ export const CreateRunBody = z.strictObject({
  * Creates and launches a run: the scenario version, the environment's allowlist and its
  * shadow rule are checked first; nothing is created when any check fails.
  */
-export async function launchRun(
-  deps: RouteDeps,
+export async function checkLaunch(
+  deps: Pick<RouteDeps, 'metadata'>,
   input: z.infer<typeof CreateRunBody>,
-  scheduleId?: string,
 ) {
-  const { metadata, coordinator } = deps;
+  const { metadata } = deps;
   const stored = await metadata.getScenario(input.scenario, input.version);
   const parsedForm = stored.parsed as {
     scenario: unknown;
@@ -70,13 +69,41 @@ export async function launchRun(
       422,
       'shadow required',
       `environment "${environmentName}" requires shadow: true`,
+      { errors: [{ field: 'environment', message: 'requires shadow: true' }] },
     );
   }
+  const agents = input.agents ?? scenario.agents;
+  if (
+    input.overrides.duration !== undefined &&
+    parseDuration(input.overrides.duration) === undefined
+  ) {
+    throw new HttpProblem(
+      422,
+      'invalid override',
+      `duration "${input.overrides.duration}" is not a duration (e.g. 30s, 5m)`,
+      {
+        errors: [{ field: 'overrides.duration', message: 'not a duration' }],
+      },
+    );
+  }
+  return { stored, scenario, parsedForm, environment, environmentName, agents };
+}
+
+export async function launchRun(
+  deps: RouteDeps,
+  input: z.infer<typeof CreateRunBody>,
+  scheduleId?: string,
+) {
+  const { metadata, coordinator } = deps;
+  const { stored, scenario, parsedForm, environment, environmentName, agents } = await checkLaunch(
+    deps,
+    input,
+  );
   const run = await metadata.createRun({
     scenario: input.scenario,
     version: stored.version,
     environment: environmentName,
-    agents: input.agents ?? scenario.agents,
+    agents,
     options: { overrides: input.overrides },
     ...(scheduleId === undefined ? {} : { scheduleId }),
   });
@@ -203,6 +230,11 @@ export function buildRoutes(deps: RouteDeps): Router {
   router.add('GET', '/scenarios', async () => ({
     body: { scenarios: await metadata.listScenarios() },
   }));
+  router.add('GET', '/scenarios/:name/versions', async ({ params }) =>
+    guarded(async () => ({
+      body: { name: params.name, versions: await metadata.listVersions(params.name as string) },
+    })),
+  );
   router.add('GET', '/scenarios/:name', async ({ params, query }) =>
     guarded(async () => {
       const version = query.get('version');
@@ -221,10 +253,46 @@ export function buildRoutes(deps: RouteDeps): Router {
       return { status: 201, body: run };
     }),
   );
+  router.add('POST', '/runs/check', async ({ body }) =>
+    guarded(async () => {
+      // What POST /runs would do, without creating anything: the console asks before it
+      // offers Launch, and shows the refusal with its reason.
+      const checked = await checkLaunch(deps, parseBody(CreateRunBody, body));
+      return {
+        body: {
+          ok: true,
+          scenario: checked.stored.name,
+          version: checked.stored.version,
+          environment: checked.environmentName,
+          target: checked.scenario.target,
+          agents: checked.agents,
+          shadow: checked.scenario.shadow,
+        },
+      };
+    }),
+  );
   router.add('GET', '/runs', async ({ query }) =>
     guarded(async () => {
       const limit = query.get('limit');
+      const date = (name: 'from' | 'to') => {
+        const text = query.get(name);
+        if (!text) return {};
+        const value = new Date(text);
+        if (Number.isNaN(value.getTime())) {
+          throw new HttpProblem(
+            422,
+            'invalid query',
+            `${name}: "${text}" is not a date (ISO 8601, e.g. 2026-11-11 or 2026-11-11T00:00:00Z)`,
+            {
+              errors: [{ field: name, message: 'not a date' }],
+            },
+          );
+        }
+        return { [name]: value };
+      };
       const page = await metadata.listRuns({
+        ...date('from'),
+        ...date('to'),
         ...(query.get('scenario') ? { scenario: query.get('scenario') as string } : {}),
         ...(query.get('status') ? { status: query.get('status') as never } : {}),
         ...(query.get('cursor') ? { cursor: query.get('cursor') as string } : {}),
@@ -284,6 +352,39 @@ export function buildRoutes(deps: RouteDeps): Router {
             histogram.totalCount === 0 ? [] : percentileCurve(histogram, DISTRIBUTION_PERCENTILES),
         },
       };
+    }),
+  );
+  router.add('GET', '/runs/:id/series', async ({ params, query }) =>
+    guarded(async () => {
+      const run = await metadata.getRun(params.id as string);
+      const by = query.get('by') ?? 'total';
+      if (by !== 'total' && by !== 'step' && by !== 'agent') {
+        throw new HttpProblem(
+          422,
+          'invalid query',
+          `by: "${by}" is not one of total, step, agent`,
+          {
+            errors: [{ field: 'by', message: 'expected total|step|agent' }],
+          },
+        );
+      }
+      const second = (name: 'from' | 'to') => {
+        const text = query.get(name);
+        if (text === null || text === '') return undefined;
+        const value = Number(text);
+        if (!Number.isInteger(value) || value < 0) {
+          throw new HttpProblem(422, 'invalid query', `${name}: "${text}" is not an epoch second`, {
+            errors: [{ field: name, message: 'not an epoch second' }],
+          });
+        }
+        return value;
+      };
+      const range = { fromSecond: second('from'), toSecond: second('to') };
+      const series =
+        by === 'total'
+          ? { total: await store.timeSeries(run.id, range) }
+          : await store.timeSeriesBy(run.id, by, range);
+      return { body: { runId: run.id, by, series } };
     }),
   );
   router.add('GET', '/runs/:id/events', runEvents(deps));

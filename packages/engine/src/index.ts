@@ -3,7 +3,7 @@ export { type EngineOptions, LoadEngine, type LoadModel } from './engine.js';
 export type { EngineEvents, IntervalReport, RunReport } from './events.js';
 export { type CompiledPlan, type CompiledStep, compileScenario } from './flow/compile.js';
 export { FeederError, type FeederRow, loadFeederRows } from './flow/feeders.js';
-export { GuardrailMonitor, type GuardrailTrip } from './flow/guardrails.js';
+export { GuardrailMonitor, type GuardrailState, type GuardrailTrip } from './flow/guardrails.js';
 export {
   type FlowEvents,
   type FlowInterval,

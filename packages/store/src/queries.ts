@@ -101,6 +101,8 @@ function pointOf(second: number, aggregate: Aggregate): TimeSeriesPoint {
     p90: latencyAtPercentileMs(histogram, 90),
     p99: latencyAtPercentileMs(histogram, 99),
     max: latencyAtPercentileMs(histogram, 100),
+    late: aggregate.late,
+    dropped: aggregate.dropped,
   };
 }
 
@@ -142,6 +144,39 @@ export async function timeSeries(
     for (const [second, aggregate] of seconds.entries()) points.push(pointOf(second, aggregate));
   }
   return points.sort(byTime);
+}
+
+/**
+ * Per second and per step or per agent, from raw rows (one page of seconds at a time, as
+ * timeSeries does): what a live view draws per step and per agent.
+ */
+export async function timeSeriesBy(
+  driver: ClickHouseDriver,
+  runId: string,
+  by: 'step' | 'agent',
+  filter: IntervalFilter,
+): Promise<Record<string, TimeSeriesPoint[]>> {
+  const out: Record<string, TimeSeriesPoint[]> = {};
+  const where = whereRun(runId, filter, { from: filter.fromSecond, to: filter.toSecond }, 'second');
+  for await (const page of readRawRows(driver, where)) {
+    const groups = new Map<string, Groups<number>>();
+    for (const row of page) {
+      // Rows without a step carry a shard's late and dropped sends: the run's, not a step's.
+      if (by === 'step' && row.step === '') continue;
+      const key = by === 'step' ? row.step : row.agentId;
+      let seconds = groups.get(key);
+      if (!seconds) groups.set(key, (seconds = new Groups<number>()));
+      const group = seconds.get(row.second);
+      group.addCounters(row, 1);
+      group.latency.addEncoded(row.histogram);
+    }
+    for (const [key, seconds] of groups) {
+      const points = (out[key] ??= []);
+      for (const [second, aggregate] of seconds.entries()) points.push(pointOf(second, aggregate));
+    }
+  }
+  for (const points of Object.values(out)) points.sort((a, b) => a.second - b.second);
+  return out;
 }
 
 /**

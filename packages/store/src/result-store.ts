@@ -163,6 +163,19 @@ export class ResultStore {
     );
   }
 
+  /** Per-second points per step or per agent (raw rows), keyed by step name or agent id. */
+  async timeSeriesBy(
+    runId: string,
+    by: 'step' | 'agent',
+    options: Pick<TimeSeriesOptions, 'fromSecond' | 'toSecond'> = {},
+  ): Promise<Record<string, TimeSeriesPoint[]>> {
+    const range = parse(TimeSeriesOptions, options, 'options');
+    return queries.timeSeriesBy(this.driver, parse(RunId, runId, 'runId'), by, {
+      fromSecond: range.fromSecond,
+      toSecond: range.toSecond,
+    });
+  }
+
   /** The agents that reported for a run, with their requests and first/last second. */
   async agentsOf(runId: string): Promise<AgentSummary[]> {
     return queries.agentsOf(this.driver, parse(RunId, runId, 'runId'));

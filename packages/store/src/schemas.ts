@@ -83,6 +83,9 @@ export const TimeSeriesPoint = z.object({
   p90: z.number(),
   p99: z.number(),
   max: z.number(),
+  /** sends that went out later than intended, and arrivals never sent (open model) */
+  late: z.number(),
+  dropped: z.number(),
 });
 export type TimeSeriesPoint = z.infer<typeof TimeSeriesPoint>;
 

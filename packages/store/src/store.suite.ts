@@ -395,6 +395,22 @@ export function storeSuite(mode: string, open: () => Promise<ResultStore>): void
       assert.equal(minutes[1]!.p50, latencyAtPercentileMs(reference(second).histogram, 50));
     });
 
+    test('time series per step and per agent equal the filtered series', async () => {
+      const window = { fromSecond: START + 50, toSecond: START + 70 };
+      for (const by of ['step', 'agent'] as const) {
+        const series = await store.timeSeriesBy(run, by, window);
+        const keys = Object.keys(series).sort();
+        assert.ok(keys.length >= 2, `${by}: ${keys.join(', ')}`);
+        for (const key of keys) {
+          const alone = await store.timeSeries(run, {
+            ...(by === 'step' ? { step: key } : { agent: key }),
+            ...window,
+          });
+          assert.deepEqual(series[key], alone, `${by} ${key}`);
+        }
+      }
+    });
+
     test('agents of a run', async () => {
       const agents = await store.agentsOf(run);
       assert.deepEqual(

@@ -14,6 +14,17 @@ interface Watched {
   condition: Exclude<ReturnType<typeof parseCondition>, string>;
   forMs: number;
   since: number | undefined;
+  /** the value on the last interval, null when it had no data */
+  last: number | null;
+}
+
+/** Where a guardrail stands now: for a live view's "armed / holding for 3 of 5 s". */
+export interface GuardrailState {
+  guardrail: string;
+  value: number | null;
+  /** seconds the condition has held so far (0 when it does not hold) */
+  holdingForS: number;
+  forS: number;
 }
 
 /**
@@ -37,6 +48,7 @@ export class GuardrailMonitor {
         condition,
         forMs: parseDuration(forText) ?? 0,
         since: undefined,
+        last: null,
       };
     });
   }
@@ -45,6 +57,7 @@ export class GuardrailMonitor {
   observe(interval: MetricSource, nowMs: number, intervalMs: number): GuardrailTrip | undefined {
     for (const watched of this.#watched) {
       const value = measure(interval, watched.selector, watched.condition);
+      watched.last = value;
       const holds =
         value !== null && compare(value, watched.condition.comparison, watched.condition.value);
       if (!holds) {
@@ -58,5 +71,15 @@ export class GuardrailMonitor {
       }
     }
     return undefined;
+  }
+
+  /** Every guardrail's last value and how long its condition has held, as of `nowMs`. */
+  state(nowMs: number): GuardrailState[] {
+    return this.#watched.map((w) => ({
+      guardrail: w.text,
+      value: w.last,
+      holdingForS: w.since === undefined ? 0 : Math.max(0, (nowMs - w.since) / 1000),
+      forS: w.forMs / 1000,
+    }));
   }
 }

@@ -77,8 +77,13 @@ describe('GuardrailMonitor', () => {
     assert.equal(monitor.observe(src(bad), 1000, 1000), undefined);
     assert.equal(monitor.observe(src(bad), 2000, 1000), undefined);
     assert.equal(monitor.observe(src(good), 3000, 1000), undefined, 'a good second resets');
+    assert.deepEqual(monitor.state(3000), [
+      { guardrail: 'errors rate>0.5 for 3s', value: 0, holdingForS: 0, forS: 3 },
+    ]);
     assert.equal(monitor.observe(src(bad), 4000, 1000), undefined);
     assert.equal(monitor.observe(src(bad), 5000, 1000), undefined);
+    assert.equal(monitor.state(5000)[0]?.holdingForS, 2, 'holding since the start of 4000');
+    assert.equal(monitor.state(5000)[0]?.value, 1);
     const trip = monitor.observe(src(bad), 6000, 1000);
     assert.ok(trip);
     assert.equal(trip.guardrail, 'errors rate>0.5 for 3s');
