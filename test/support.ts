@@ -3,12 +3,44 @@
 // dies instead of leaving a test to wait for an exit that already happened.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const loadline = join(root, 'node_modules', '.bin', 'loadline');
+export const consoleDir = join(root, 'apps', 'console');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Flags for Debian's Chromium here: as root, no GPU, no calls home. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+];
+
+/** Why the browser tests cannot run here, or false when they can. */
+export function browserSkipReason(): string | false {
+  if (!existsSync(CHROMIUM))
+    return `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+  if (!existsSync(join(consoleDir, '.next', 'BUILD_ID')))
+    return 'the console is not built (npm run build)';
+  return false;
+}
+
+/** The built console (`next start`) on 127.0.0.1:port, talking to control at `api`. */
+export function startConsole(port: number, api: string): ChildProcess {
+  const next = join(root, 'node_modules', '.bin', 'next');
+  const child = spawn(next, ['start', '-p', String(port), '-H', '127.0.0.1'], {
+    cwd: consoleDir,
+    env: { ...process.env, LOADLINE_API: api, NEXT_TELEMETRY_DISABLED: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return child;
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -2,37 +2,28 @@
 // agents, demo mall) and the built console (`next start`), driven by Debian's Chromium.
 // Screenshots of each page land in test/artifacts/ for a reviewer.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { freePort, root, stopChild, UpStack, waitUntil } from '../support.js';
+import {
+  browserSkipReason,
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  freePort,
+  root,
+  startConsole,
+  stopChild,
+  UpStack,
+  waitUntil,
+} from '../support.js';
 
-const consoleDir = join(root, 'apps', 'console');
-const next = join(root, 'node_modules', '.bin', 'next');
 const artifacts = join(root, 'test', 'artifacts');
 const dir = mkdtempSync(join(tmpdir(), 'loadline-console-'));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const skip = !existsSync(CHROMIUM)
-  ? `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`
-  : !existsSync(join(consoleDir, '.next', 'BUILD_ID'))
-    ? 'the console is not built (npm run build)'
-    : false;
+const skip = browserSkipReason();
 if (skip) console.error(`console e2e skipped: ${skip}`);
-
-function startConsole(port: number, api: string): ChildProcess {
-  const child = spawn(next, ['start', '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: consoleDir,
-    env: { ...process.env, LOADLINE_API: api, NEXT_TELEMETRY_DISABLED: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.resume();
-  child.stderr?.resume();
-  return child;
-}
 
 const stack = new UpStack(join(dir, 'state'));
 let browser: Browser | undefined;
@@ -58,6 +49,8 @@ flows:
         check: { status: 200 }
 thresholds:
   errors: ["rate<0.01"]
+guardrails:
+  - { metric: errors, rate: ">0.5", for: 10s }
 `;
 
 describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, () => {
@@ -66,7 +59,7 @@ describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      args: CHROMIUM_ARGS,
     });
     // `loadline up` starts the built console itself, as `npm start` does.
     await stack.start({ agents: 2, waitForConsole: true });
@@ -167,6 +160,20 @@ describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, 
       10_000,
     );
     assert.equal(await page.locator('[data-testid=rate-chart] canvas').count(), 1);
+    // Achieved against target, per step, per agent, and the guardrail's state.
+    await page
+      .getByTestId('live-rate')
+      .getByText(/of \d+\/s target/)
+      .waitFor({ timeout: 5000 });
+    await page.getByTestId('live-steps').locator('tbody tr', { hasText: 'list' }).waitFor();
+    await waitUntil(
+      'both agents in the live table',
+      async () => (await page.locator('[data-testid=live-agents] tbody tr').count()) === 2,
+      5000,
+    );
+    await page.getByTestId('step-p99-chart').locator('canvas').waitFor();
+    await page.getByTestId('agent-rate-chart').locator('canvas').waitFor();
+    await page.getByTestId('guardrails').getByText('armed, clear').waitFor();
     await shot(page, 'run-live');
 
     // Stop: every agent stops and the page says so within two seconds.
@@ -210,6 +217,13 @@ describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, 
     await distribution.scrollIntoViewIfNeeded();
     await shot(page, 'distribution');
 
+    // Its seconds, from the store, once it has ended: total, per step, per agent.
+    for (const id of ['done-rate-chart', 'done-step-p99-chart', 'done-agent-rate-chart']) {
+      const over = page.getByTestId(id);
+      await over.locator('canvas').waitFor();
+      assert.ok(Number(await over.getAttribute('data-points')) >= 2, `${id} has points`);
+    }
+
     // Reports download from the detail page.
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -226,6 +240,16 @@ describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, 
     await page.getByLabel('Status').selectOption('passed');
     await page.getByText('No run matches these filters.').waitFor();
     await page.getByLabel('Status').selectOption('aborted');
+    await page.getByRole('link', { name: runId }).waitFor();
+    // Dates: nothing was created tomorrow; today holds the run.
+    const day = (offset: number) => {
+      const d = new Date(Date.now() + offset * 86_400_000);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    };
+    await page.getByLabel('From').fill(day(1));
+    await page.getByText('No run matches these filters.').waitFor();
+    await page.getByLabel('From').fill(day(0));
+    await page.getByLabel('To').fill(day(0));
     await page.getByRole('link', { name: runId }).waitFor();
     await shot(page, 'runs');
 
@@ -250,6 +274,74 @@ describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, 
     await dark.close();
     assert.deepEqual(consoleErrors, []);
     await context.close();
+  });
+
+  it('launches from the launch page once control agrees, and says why it would refuse', async () => {
+    const put = await fetch(`${api}/environments/outside-e2e`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ allowedHosts: ['10.9.9.9'] }),
+    });
+    assert.equal(put.status, 200, await put.clone().text());
+    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    await page.goto(`${site}/scenarios`);
+    await page.getByRole('link', { name: 'launch…' }).first().click();
+    await page.waitForURL(/\/scenarios\/launch\?name=console-e2e/);
+    const check = page.getByTestId('launch-check');
+    const launch = page.getByRole('button', { name: 'Launch', exact: true });
+    await check
+      .getByText(/Ready: v\d+ against http:\/\/127\.0\.0\.1:\d+ in environment local/)
+      .waitFor();
+
+    // An environment that does not allow the target: refused before anything is created.
+    const runsBefore = (await (await fetch(`${api}/runs?limit=500`)).json()).runs.length;
+    await page.getByLabel('Environment').selectOption('outside-e2e');
+    await page
+      .getByTestId('launch-refused')
+      .getByText(/not on environment "outside-e2e"'s allowlist/)
+      .waitFor();
+    assert.equal(await launch.isDisabled(), true);
+    await shot(page, 'launch-refused');
+    await page.getByLabel('Environment').selectOption('local');
+    await page.getByLabel('Duration override').fill('soon');
+    await page
+      .getByTestId('launch-refused')
+      .getByText(/"soon" is not a duration/)
+      .waitFor();
+    assert.equal((await (await fetch(`${api}/runs?limit=500`)).json()).runs.length, runsBefore);
+
+    await page.getByLabel('Duration override').fill('2s');
+    await page.getByLabel('Rate multiplier').fill('0.5');
+    await check.getByText(/Ready:/).waitFor();
+    await shot(page, 'launch');
+    await launch.click();
+    await page.waitForURL(/\/runs\/run_/);
+    const launched = page.url().split('/').at(-1) as string;
+    const run = await (await fetch(`${api}/runs/${launched}`)).json();
+    assert.equal(run.environment, 'local');
+    await page.getByTestId('run-summary').waitFor({ timeout: 30_000 });
+    const done = await (await fetch(`${api}/runs/${launched}`)).json();
+    // 40/s × 0.5 for 2 s across two agents.
+    assert.equal(done.summary.total.requests, 40);
+
+    // A second version, and the diff between the two.
+    const stored = await (await fetch(`${api}/scenarios/console-e2e`)).json();
+    const saved = await fetch(`${api}/scenarios`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ source: stored.source.replace('rate: 40', 'rate: 60') }),
+    });
+    assert.equal(saved.status, 201);
+    await page.goto(`${site}/scenarios/diff?name=console-e2e`);
+    await page.getByTestId('diff-stats').getByText('+1 −1 lines').waitFor();
+    const diff = page.getByTestId('version-diff');
+    await diff.locator('tr.diff-removed', { hasText: 'rate: 40' }).waitFor();
+    await diff.locator('tr.diff-added', { hasText: 'rate: 60' }).waitFor();
+    await shot(page, 'version-diff');
+    assert.deepEqual(pageErrors, []);
+    await page.close();
   });
 
   it("creates an environment and shows the API's errors next to the fields", async () => {

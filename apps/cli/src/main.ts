@@ -10,7 +10,9 @@ const VERSION = '0.1.0';
 const load = {
   agent: () => import('./commands/agent.js'),
   bench: () => import('./commands/bench.js'),
+  capacity: () => import('./commands/capacity.js'),
   control: () => import('./commands/control.js'),
+  import: () => import('./commands/import.js'),
   fleet: () => import('./commands/fleet.js'),
   report: () => import('./commands/report.js'),
   run: () => import('./commands/run.js'),
@@ -203,6 +205,51 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--namespace <ns>', 'Redis key namespace (default $LOADLINE_NAMESPACE or loadline)')
     .action(async (options) =>
       setExit(await (await load.up()).runUp(options, process.stdout, process.stderr)),
+    );
+
+  program
+    .command('import')
+    .description(
+      'Import a capture (HAR, nginx/Apache access log, GoReplay .gor) into a replay corpus',
+    )
+    .argument('<file>', 'capture file')
+    .option('--format <format>', 'har | access-log | gor (default: by extension, then content)')
+    .option('--skip-bad', 'import the good records; count and list the bad ones')
+    .option(
+      '--keep-header <name>',
+      'keep a header sanitising drops, e.g. authorization (repeatable)',
+      collect,
+    )
+    .option(
+      '--mask <field>',
+      'mask query.NAME, header.NAME or body.PATH with *** (repeatable)',
+      collect,
+    )
+    .option(
+      '--remap <rule>',
+      'move IDs to a shadow range: IN:SELECTOR=+OFFSET or IN:SELECTOR=MIN..MAX, e.g. path:/api/users/(\\d+)=+900000000 (repeatable)',
+      collect,
+    )
+    .option('--host <host>', 'keep only requests to this host (repeatable)', collect)
+    .option('--session-cookie <name>', 'cookie that identifies a session (default: common names)')
+    .option('--include-failed', 'HAR: also replay requests that failed in the browser (status 0)')
+    .option('--max-gap <ms>', 'shorten idle gaps longer than this')
+    .option('--out <file>', 'write the corpus: .jsonl as JSON Lines, else one JSON document')
+    .option('--json', 'print { format, requests, sessions, durationMs, skipped, errors, mix }')
+    .action(async (file: string, options) =>
+      setExit(await (await load.import()).runImport(file, options, process.stdout)),
+    );
+
+  const capacity = program
+    .command('capacity')
+    .description('Capacity model: USL fit, per-machine capacity and the machine plan');
+  capacity
+    .command('usl')
+    .description('Fit the Universal Scalability Law to concurrency,throughput measurements')
+    .option('--csv <file>', 'CSV with header concurrency,throughput')
+    .option('--json', 'print { sigma, kappa, lambda, peak: { concurrency, throughput }, r2, … }')
+    .action(async (options) =>
+      setExit(await (await load.capacity()).runCapacityUsl(options, process)),
     );
 
   return program;

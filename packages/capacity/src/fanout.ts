@@ -45,7 +45,10 @@ export type FanoutFit = z.infer<typeof FanoutFit>;
  * intercept because the plan scales calls with entries, and background traffic that does not
  * scale shows up as a poor R² (refused) rather than being silently folded into the ratios.
  */
-export function fitFanout(seconds: readonly FanoutSecond[], options: FanoutOptions = {}): FanoutFit {
+export function fitFanout(
+  seconds: readonly FanoutSecond[],
+  options: FanoutOptions = {},
+): FanoutFit {
   const { minR2, minIndependence, minSeconds } = FanoutOptions.parse(options);
   const entryKinds = [...new Set(seconds.flatMap((s) => Object.keys(s.entries)))].sort();
   const services = [...new Set(seconds.flatMap((s) => Object.keys(s.calls)))].sort();
@@ -64,7 +67,10 @@ export function fitFanout(seconds: readonly FanoutSecond[], options: FanoutOptio
       (r2 < minR2
         ? `R² ${r2.toFixed(3)} is below ${minR2}: calls do not follow the entry mix (background traffic, caching, batching?)`
         : undefined);
-    return [service, reason === undefined ? { ratios, r2, refused: false } : { ratios, r2, refused: true, reason }];
+    return [
+      service,
+      reason === undefined ? { ratios, r2, refused: false } : { ratios, r2, refused: true, reason },
+    ];
   });
   return { entryKinds, seconds: seconds.length, services: Object.fromEntries(fits) };
 }
@@ -76,7 +82,8 @@ function sharedRefusal(
   needed: number,
   minIndependence: number,
 ): string | undefined {
-  if (rows.length < needed) return `only ${rows.length} seconds of traffic; need at least ${needed}`;
+  if (rows.length < needed)
+    return `only ${rows.length} seconds of traffic; need at least ${needed}`;
   const series = kinds.map((_, k) => rows.map((row) => row[k]!));
   const silent = kinds.filter((_, k) => series[k]!.every((v) => v === 0));
   if (silent.length > 0) return `entry kind(s) ${silent.join(', ')} never seen in the test`;

@@ -5,7 +5,10 @@
  */
 
 /** Solves A·x = b by Gaussian elimination with partial pivoting; undefined if A is singular. */
-export function solve(a: readonly (readonly number[])[], b: readonly number[]): number[] | undefined {
+export function solve(
+  a: readonly (readonly number[])[],
+  b: readonly number[],
+): number[] | undefined {
   const n = b.length;
   const m = a.map((row, i) => [...row, b[i]!]);
   const scale = Math.max(...m.flatMap((row) => row.slice(0, n).map(Math.abs)));

@@ -26,7 +26,8 @@ export function nnls(rows: readonly (readonly number[])[], b: readonly number[])
     const w = gradient(rows, b, x);
     let entering = -1;
     for (let j = 0; j < n; j++) {
-      if (!passive.has(j) && w[j]! > tolerance && (entering < 0 || w[j]! > w[entering]!)) entering = j;
+      if (!passive.has(j) && w[j]! > tolerance && (entering < 0 || w[j]! > w[entering]!))
+        entering = j;
     }
     if (entering < 0) break;
     passive.add(entering);
@@ -56,7 +57,11 @@ export function nnls(rows: readonly (readonly number[])[], b: readonly number[])
 }
 
 /** w = Aᵀ(b − A·x): positive where increasing xⱼ lowers the residual. */
-function gradient(rows: readonly (readonly number[])[], b: readonly number[], x: readonly number[]) {
+function gradient(
+  rows: readonly (readonly number[])[],
+  b: readonly number[],
+  x: readonly number[],
+) {
   const w = new Array<number>(x.length).fill(0);
   rows.forEach((row, i) => {
     const r = b[i]! - row.reduce((s, a, j) => s + a * x[j]!, 0);

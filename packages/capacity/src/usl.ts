@@ -1,7 +1,7 @@
 import type { Tensor1D } from '@tensorflow/tfjs';
 import { rSquared } from './linalg.js';
 import { type LeastSquaresProblem, levenbergMarquardt } from './lm.js';
-import { type Tf, loadTf } from './tf.js';
+import { loadTf, type Tf } from './tf.js';
 import { type UslParameters, type UslPeak, UslPoint, uslPeak, uslThroughput } from './usl-model.js';
 import { uslStart } from './usl-start.js';
 
@@ -108,7 +108,12 @@ function uslJacobian(tf: Tf, concurrency: readonly number[], theta: readonly num
   return tf.tidy(() => {
     const n = tf.tensor1d(concurrency as number[]);
     const model = (sigma: Tensor1D, kappa: Tensor1D, lambda: Tensor1D) =>
-      lambda.mul(n).div(sigma.mul(n.sub(1)).add(kappa.mul(n).mul(n.sub(1))).add(1));
+      lambda.mul(n).div(
+        sigma
+          .mul(n.sub(1))
+          .add(kappa.mul(n).mul(n.sub(1)))
+          .add(1),
+      );
     const ones = tf.onesLike(n);
     const columns = tf.grads((s, k, l) => model(s as Tensor1D, k as Tensor1D, l as Tensor1D))(
       theta.map((v) => ones.mul(v)),

@@ -65,7 +65,7 @@ export function parseAccessLog(
       issues.add({ line: index + 1, message: `bad timestamp [${stamp}]: ${excerpt(line)}` });
       continue;
     }
-    const request = REQUEST.exec(unescape(rawRequest!));
+    const request = REQUEST.exec(unescapeField(rawRequest!));
     const target = request ? toPath(request[2]!) : undefined;
     if (!request || !target) {
       // A well-formed line about a request that cannot be sent again: nginx's "-" for a
@@ -74,9 +74,9 @@ export function parseAccessLog(
       continue;
     }
     const headers: Header[] = [];
-    const agent = userAgent === undefined ? undefined : unescape(userAgent);
+    const agent = userAgent === undefined ? undefined : unescapeField(userAgent);
     if (agent && agent !== '-') headers.push(['user-agent', agent]);
-    if (referer && referer !== '-') headers.push(['referer', unescape(referer)]);
+    if (referer && referer !== '-') headers.push(['referer', unescapeField(referer)]);
     requests.push({
       line: index + 1,
       timeMs,
@@ -119,7 +119,7 @@ function toPath(target: string): { path: string; host?: string } | undefined {
 }
 
 /** Apache escapes `"` and `\` with a backslash and control bytes as `\xhh`; nginx uses `\xhh`. */
-function unescape(value: string): string {
+function unescapeField(value: string): string {
   if (!value.includes('\\')) return value;
   return value.replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_, code: string) =>
     code.length === 3 ? String.fromCharCode(Number.parseInt(code.slice(1), 16)) : code,

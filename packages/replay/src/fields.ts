@@ -47,7 +47,8 @@ export function editJsonPath(node: unknown, segments: readonly string[], edit: V
   if (segments.length === 0 || node === null || typeof node !== 'object') return 0;
   const [head, ...rest] = segments as [string, ...string[]];
   if (Array.isArray(node)) {
-    if (/^\d+$/.test(head)) return Number(head) < node.length ? visit(node, Number(head), rest, edit) : 0;
+    if (/^\d+$/.test(head))
+      return Number(head) < node.length ? visit(node, Number(head), rest, edit) : 0;
     if (head === '*') return node.reduce<number>((n, _, i) => n + visit(node, i, rest, edit), 0);
     return node.reduce<number>((n, item) => n + editJsonPath(item, segments, edit), 0);
   }

@@ -1,4 +1,9 @@
-import { headerValue, type CapturedRequest, countExcluded, type ParsedCapture } from './captured.js';
+import {
+  type CapturedRequest,
+  countExcluded,
+  headerValue,
+  type ParsedCapture,
+} from './captured.js';
 import { excerpt, type IssueLog } from './errors.js';
 import { parseHttpRequest } from './http-message.js';
 import type { SessionKeys } from './session.js';
@@ -17,7 +22,11 @@ export interface GorOptions {
   sessions: SessionKeys;
 }
 
-export function parseGor(input: string | Uint8Array, issues: IssueLog, options: GorOptions): ParsedCapture {
+export function parseGor(
+  input: string | Uint8Array,
+  issues: IssueLog,
+  options: GorOptions,
+): ParsedCapture {
   const text =
     typeof input === 'string'
       ? Buffer.from(input, 'utf8').toString('latin1')
@@ -96,7 +105,11 @@ function parseRecord(
  * balancer one backend connection carries many users; the TCP connection from the id
  * (GoReplay ≥ 1.3 ids start with ports and client IP); else the request is its own session.
  */
-function sessionKey(id: string, headers: CapturedRequest['headers'], sessions: SessionKeys): string {
+function sessionKey(
+  id: string,
+  headers: CapturedRequest['headers'],
+  sessions: SessionKeys,
+): string {
   const forwarded = headerValue(headers, 'x-forwarded-for') ?? headerValue(headers, 'x-real-ip');
   return (
     sessions.fromCookie(headers) ??

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { type CapturedRequest, countExcluded, type ParsedCapture } from './captured.js';
 import type { Header } from './corpus.js';
 import { fatal, type IssueLog, LineIndex } from './errors.js';
-import { jsonErrorOffset, joinPath, locateValues, nearestOffset } from './json-locate.js';
+import { findJsonError } from './json-error.js';
+import { joinPath, locateValues, nearestOffset } from './json-locate.js';
 import type { SessionKeys } from './session.js';
 
 /**
@@ -51,7 +52,7 @@ export function parseHar(text: string, issues: IssueLog, options: HarOptions): P
   try {
     document = JSON.parse(text);
   } catch (error) {
-    const at = lines.position(jsonErrorOffset(text, error as Error));
+    const at = lines.position(Math.max(0, findJsonError(text)));
     throw fatal(options.source, {
       ...at,
       message: `not valid JSON (${(error as Error).message}); a truncated HAR ends early`,
@@ -111,7 +112,12 @@ export function parseHar(text: string, issues: IssueLog, options: HarOptions): P
   return { requests, excluded };
 }
 
-function toCaptured(entry: HarEntry, url: URL, line: number, sessions: SessionKeys): CapturedRequest {
+function toCaptured(
+  entry: HarEntry,
+  url: URL,
+  line: number,
+  sessions: SessionKeys,
+): CapturedRequest {
   const headers: Header[] = entry.request.headers.map(({ name, value }) => [name, value]);
   const request: CapturedRequest = {
     line,
@@ -121,8 +127,7 @@ function toCaptured(entry: HarEntry, url: URL, line: number, sessions: SessionKe
     host: url.host,
     headers,
     // A HAR is one browser: a session cookie names the user, else each page is a session.
-    sessionKey:
-      sessions.fromCookie(headers) ?? (entry.pageref ? `page:${entry.pageref}` : 'har'),
+    sessionKey: sessions.fromCookie(headers) ?? (entry.pageref ? `page:${entry.pageref}` : 'har'),
   };
   const post = entry.request.postData;
   if (post?.text !== undefined && post.text !== '') {
@@ -130,7 +135,7 @@ function toCaptured(entry: HarEntry, url: URL, line: number, sessions: SessionKe
     if (post.encoding === 'base64') request.bodyEncoding = 'base64';
   } else if (post?.params?.length) {
     request.body = new URLSearchParams(
-      post.params.map((p) => [p.name, p.value ?? '']),
+      post.params.map((p): [string, string] => [p.name, p.value ?? '']),
     ).toString();
   }
   return request;

@@ -17,7 +17,8 @@ export function parseHttpRequest(raw: string): RawHttpRequest | string {
   if (headEnd === undefined) return 'no blank line after the headers (message cut short?)';
   const lines = raw.slice(0, headEnd.at).split(/\r?\n/);
   const requestLine = REQUEST_LINE.exec(lines[0] ?? '');
-  if (!requestLine) return `not an HTTP/1.x request line: ${JSON.stringify((lines[0] ?? '').slice(0, 60))}`;
+  if (!requestLine)
+    return `not an HTTP/1.x request line: ${JSON.stringify((lines[0] ?? '').slice(0, 60))}`;
   const headers: Header[] = [];
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');

@@ -113,12 +113,3 @@ export function nearestOffset(offsets: Map<string, number>, path: Array<string |
   }
   return best;
 }
-
-/**
- * The offset a JSON.parse error points at. V8 says `at position N` for most errors and
- * nothing for a truncated text ("Unexpected end of JSON input"), which ends at the end.
- */
-export function jsonErrorOffset(text: string, error: Error): number {
-  const match = /at position (\d+)/.exec(error.message);
-  return match ? Number(match[1]) : text.length;
-}

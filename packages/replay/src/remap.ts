@@ -23,13 +23,27 @@ export const RemapRule = z
       ctx.addIssue({ code: 'custom', message: 'give exactly one of offset or to' });
     }
     if (rule.to && rule.to[0] >= rule.to[1]) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be [min, max) with min < max' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message: 'to must be [min, max) with min < max',
+      });
     }
     if (rule.in === 'path') {
-      if (!rule.pattern) ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'a path rule needs a pattern' });
-      else if (!compiles(rule.pattern)) ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'not a valid regular expression' });
+      if (!rule.pattern)
+        ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'a path rule needs a pattern' });
+      else if (!compiles(rule.pattern))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pattern'],
+          message: 'not a valid regular expression',
+        });
       else if (new RegExp(`${rule.pattern}|`).exec('')!.length < 2) {
-        ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'the pattern needs a capture group around the ID' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pattern'],
+          message: 'the pattern needs a capture group around the ID',
+        });
       }
     } else if (!rule.name) {
       ctx.addIssue({ code: 'custom', path: ['name'], message: `a ${rule.in} rule needs a name` });
@@ -47,10 +61,17 @@ export type RemapRule = z.infer<typeof RemapRule>;
 export function parseRemapRule(spec: string): RemapRule {
   const match = /^(path|query|body):(.+)=([^=]+)$/.exec(spec);
   const fail = (why: string): never => {
-    throw new Error(`remap rule "${spec}": ${why} (e.g. path:/api/users/(\\d+)=+900000000 or query:id=9e8..9.1e8)`);
+    throw new Error(
+      `remap rule "${spec}": ${why} (e.g. path:/api/users/(\\d+)=+900000000 or query:id=9e8..9.1e8)`,
+    );
   };
   if (!match) return fail('expected IN:SELECTOR=+OFFSET or IN:SELECTOR=MIN..MAX');
-  const [, where, selector, transform] = match as unknown as [string, RemapRule['in'], string, string];
+  const [, where, selector, transform] = match as unknown as [
+    string,
+    RemapRule['in'],
+    string,
+    string,
+  ];
   const range = /^(.+)\.\.(.+)$/.exec(transform);
   const base = where === 'path' ? { in: where, pattern: selector } : { in: where, name: selector };
   const rule = range
@@ -68,7 +89,9 @@ export function parseRemapRule(spec: string): RemapRule {
 
 /** A stable label for counts and messages, in the CLI syntax. */
 export function ruleLabel(rule: RemapRule): string {
-  const transform = rule.to ? `${rule.to[0]}..${rule.to[1]}` : `${rule.offset! >= 0 ? '+' : ''}${rule.offset}`;
+  const transform = rule.to
+    ? `${rule.to[0]}..${rule.to[1]}`
+    : `${rule.offset! >= 0 ? '+' : ''}${rule.offset}`;
   return `${rule.in}:${rule.in === 'path' ? rule.pattern : rule.name}=${transform}`;
 }
 
@@ -136,7 +159,9 @@ export class Remapper {
         request.path = query === undefined ? result.text : `${result.text}?${query}`;
         changed = result.changed;
       } else if (rule.in === 'query') {
-        const result = editQuery(request.path, (name, value) => (name === rule.name ? ids.map(value) : undefined));
+        const result = editQuery(request.path, (name, value) =>
+          name === rule.name ? ids.map(value) : undefined,
+        );
         request.path = result.path;
         changed = result.changed;
       } else if (request.body && request.bodyEncoding !== 'base64') {
@@ -144,7 +169,8 @@ export class Remapper {
         const contentType = request.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1];
         const result = editBody(request.body, contentType, {
           json: (doc) => editJsonPath(doc, segments, (value) => mapJsonValue(value, ids)),
-          form: (name, value) => (segments.length === 1 && name === segments[0] ? ids.map(value) : undefined),
+          form: (name, value) =>
+            segments.length === 1 && name === segments[0] ? ids.map(value) : undefined,
         });
         request.body = result.body;
         changed = result.changed;

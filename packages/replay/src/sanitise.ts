@@ -62,10 +62,14 @@ export interface Sanitisable {
 export function createSanitiser(options: SanitiseOptions): (request: Sanitisable) => number {
   const keep = new Set((options.keepHeaders ?? []).map((h) => h.toLowerCase()));
   const drop = new Set(
-    [...CREDENTIAL_HEADERS, ...CONNECTION_HEADERS].filter((h) => ALWAYS_DROPPED.has(h) || !keep.has(h)),
+    [...CREDENTIAL_HEADERS, ...CONNECTION_HEADERS].filter(
+      (h) => ALWAYS_DROPPED.has(h) || !keep.has(h),
+    ),
   );
   const fields = (options.mask ?? []).map(parseMaskField);
-  const maskHeaders = new Set(fields.filter((f) => f.in === 'header').map((f) => f.name.toLowerCase()));
+  const maskHeaders = new Set(
+    fields.filter((f) => f.in === 'header').map((f) => f.name.toLowerCase()),
+  );
   const maskQuery = new Set(fields.filter((f) => f.in === 'query').map((f) => f.name));
   const maskBody = fields.filter((f) => f.in === 'body').map((f) => f.name.split('.'));
   const mask = () => MASK;

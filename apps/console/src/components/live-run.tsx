@@ -4,8 +4,15 @@
 import { useEffect, useMemo, useState } from 'react';
 import { API, ApiError, apiCall } from '@/lib/api';
 import { count, ms, percent } from '@/lib/format';
-import { columns, mergeWindow } from '@/lib/series';
-import type { RunEvent, SeriesPoint } from '@/lib/types';
+import {
+  columns,
+  keyedColumns,
+  lastComplete,
+  mergeKeyedWindows,
+  mergeWindow,
+  PALETTE,
+} from '@/lib/series';
+import type { GuardrailState, RunEvent, SeriesPoint } from '@/lib/types';
 import { StatusBadge } from './bits';
 import { Thresholds } from './run-summary';
 import { TimeChart } from './time-chart';
@@ -14,8 +21,10 @@ import { TimeChart } from './time-chart';
 export const WINDOW_SECONDS = 300;
 
 const RATE = [
-  { label: 'requests/s', color: '#3b82f6' },
+  { label: 'achieved/s', color: '#3b82f6' },
+  { label: 'target/s', color: '#94a3b8' },
   { label: 'errors/s', color: '#ef4444' },
+  { label: 'dropped/s', color: '#f59e0b' },
 ];
 const LATENCY = [
   { label: 'p50', color: '#22c55e' },
@@ -27,6 +36,8 @@ const LATENCY = [
 function useRunEvents(runId: string, onEnd: (event: RunEvent) => void) {
   const [event, setEvent] = useState<RunEvent>();
   const [points, setPoints] = useState<SeriesPoint[]>([]);
+  const [steps, setSteps] = useState<Record<string, SeriesPoint[]>>({});
+  const [agents, setAgents] = useState<Record<string, SeriesPoint[]>>({});
   const [connected, setConnected] = useState(false);
   // biome-ignore lint/correctness/useExhaustiveDependencies: one stream per run
   useEffect(() => {
@@ -36,6 +47,8 @@ function useRunEvents(runId: string, onEnd: (event: RunEvent) => void) {
       // The final event comes after control let go of the run: keep the last live numbers.
       setEvent((previous) => ({ ...next, snapshot: next.snapshot ?? previous?.snapshot ?? null }));
       setPoints((window) => mergeWindow(window, next.points, WINDOW_SECONDS));
+      setSteps((windows) => mergeKeyedWindows(windows, next.steps, WINDOW_SECONDS));
+      setAgents((windows) => mergeKeyedWindows(windows, next.agents, WINDOW_SECONDS));
       return next;
     };
     source.onopen = () => setConnected(true);
@@ -48,24 +61,33 @@ function useRunEvents(runId: string, onEnd: (event: RunEvent) => void) {
     });
     return () => source.close();
   }, [runId]);
-  return { event, points, connected };
+  return { event, points, steps, agents, connected };
 }
 
 export function LiveRun({ runId, onEnd }: { runId: string; onEnd: () => void }) {
   const [stopAskedAt, setStopAskedAt] = useState<number>();
   const [stoppedAfter, setStoppedAfter] = useState<number>();
   const [stopError, setStopError] = useState<string>();
-  const { event, points, connected } = useRunEvents(runId, (last) => {
+  const { event, points, steps, agents, connected } = useRunEvents(runId, (last) => {
     setStopAskedAt((asked) => {
       if (asked !== undefined) setStoppedAfter(last.at - asked);
       return asked;
     });
     onEnd();
   });
-  const rate = useMemo(() => columns(points, ['requests', 'errors']), [points]);
+  const rate = useMemo(
+    () => columns(points, ['requests', 'target', 'errors', 'dropped']),
+    [points],
+  );
+  const stepP99 = useMemo(() => keyedColumns(steps, 'p99'), [steps]);
+  const stepRate = useMemo(() => keyedColumns(steps, 'requests'), [steps]);
+  const agentRate = useMemo(() => keyedColumns(agents, 'requests'), [agents]);
+  const stepNow = useMemo(() => lastComplete(steps), [steps]);
+  const agentNow = useMemo(() => lastComplete(agents), [agents]);
   const latency = useMemo(() => columns(points, ['p50', 'p90', 'p99', 'max']), [points]);
   const total = event?.snapshot?.summary.total;
-  const latest = points.at(-1);
+  // The newest second is still filling: the one before it is the last complete second.
+  const latest = points.at(-2) ?? points.at(-1);
 
   const stop = async () => {
     setStopError(undefined);
@@ -117,7 +139,12 @@ export function LiveRun({ runId, onEnd }: { runId: string; onEnd: () => void }) 
         </div>
         <div className="card">
           <dt>Rate (last second)</dt>
-          <dd>{count(latest?.requests ?? 0)}/s</dd>
+          <dd data-testid="live-rate">
+            {count(latest?.requests ?? 0)}/s
+            {latest?.target !== undefined ? (
+              <span className="muted"> of {count(Math.round(latest.target))}/s target</span>
+            ) : null}
+          </dd>
         </div>
         <div className="card">
           <dt>Errors</dt>
@@ -148,9 +175,154 @@ export function LiveRun({ runId, onEnd }: { runId: string; onEnd: () => void }) 
           testId="latency-chart"
         />
       </div>
+      <h3>Per step</h3>
+      <StepTable now={stepNow} />
+      <div className="charts">
+        <TimeChart
+          key={`step-rate:${stepRate.keys.join('|')}`}
+          title="Rate per step"
+          unit="/s"
+          series={stepRate.keys.map((k, i) => ({
+            label: k,
+            color: PALETTE[i % PALETTE.length] as string,
+          }))}
+          data={stepRate.data}
+          testId="step-rate-chart"
+        />
+        <TimeChart
+          key={`step-p99:${stepP99.keys.join('|')}`}
+          title="p99 per step"
+          unit="ms"
+          series={stepP99.keys.map((k, i) => ({
+            label: k,
+            color: PALETTE[i % PALETTE.length] as string,
+          }))}
+          data={stepP99.data}
+          testId="step-p99-chart"
+        />
+      </div>
+      <h3>Per agent</h3>
+      <AgentTable now={agentNow} />
+      <div className="charts">
+        <TimeChart
+          key={`agent-rate:${agentRate.keys.join('|')}`}
+          title="Rate per agent"
+          unit="/s"
+          series={agentRate.keys.map((k, i) => ({
+            label: k,
+            color: PALETTE[i % PALETTE.length] as string,
+          }))}
+          data={agentRate.data}
+          testId="agent-rate-chart"
+        />
+      </div>
       {event?.thresholds ? (
         <Thresholds results={event.thresholds} caption="Thresholds so far" />
       ) : null}
+      {event?.snapshot?.guardrails ? <Guardrails states={event.snapshot.guardrails} /> : null}
     </section>
+  );
+}
+
+function StepTable({ now }: { now: Record<string, SeriesPoint | undefined> }) {
+  const names = Object.keys(now).sort();
+  if (names.length === 0) return <p className="muted">No step has reported yet.</p>;
+  return (
+    <table data-testid="live-steps">
+      <caption className="muted">Last complete second</caption>
+      <thead>
+        <tr>
+          <th>Step</th>
+          <th className="num">Rate</th>
+          <th className="num">Errors</th>
+          <th className="num">p50</th>
+          <th className="num">p99</th>
+          <th className="num">max</th>
+        </tr>
+      </thead>
+      <tbody>
+        {names.map((name) => {
+          const p = now[name];
+          return (
+            <tr key={name}>
+              <td>{name}</td>
+              <td className="num">{count(p?.requests ?? 0)}/s</td>
+              <td className="num">{count(p?.errors ?? 0)}</td>
+              <td className="num">{ms(p?.p50)}</td>
+              <td className="num">{ms(p?.p99)}</td>
+              <td className="num">{ms(p?.max)}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function AgentTable({ now }: { now: Record<string, SeriesPoint | undefined> }) {
+  const ids = Object.keys(now).sort();
+  if (ids.length === 0) return <p className="muted">No agent has reported yet.</p>;
+  return (
+    <table data-testid="live-agents">
+      <caption className="muted">Last complete second</caption>
+      <thead>
+        <tr>
+          <th>Agent</th>
+          <th className="num">Rate</th>
+          <th className="num">Errors</th>
+          <th className="num">Late</th>
+          <th className="num">Dropped</th>
+          <th className="num">p99</th>
+        </tr>
+      </thead>
+      <tbody>
+        {ids.map((id) => {
+          const p = now[id];
+          return (
+            <tr key={id}>
+              <td>{id}</td>
+              <td className="num">{count(p?.requests ?? 0)}/s</td>
+              <td className="num">{count(p?.errors ?? 0)}</td>
+              <td className="num">{count(p?.late ?? 0)}</td>
+              <td className="num">{count(p?.dropped ?? 0)}</td>
+              <td className="num">{ms(p?.p99)}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function Guardrails({ states }: { states: GuardrailState[] }) {
+  if (states.length === 0) return <p className="muted">This scenario has no guardrails.</p>;
+  return (
+    <table data-testid="guardrails">
+      <caption className="muted">
+        Guardrails (the run aborts when one holds for its whole window)
+      </caption>
+      <thead>
+        <tr>
+          <th>Guardrail</th>
+          <th className="num">Value</th>
+          <th>State</th>
+        </tr>
+      </thead>
+      <tbody>
+        {states.map((g) => (
+          <tr key={g.guardrail}>
+            <td>
+              <code>{g.guardrail}</code>
+            </td>
+            <td className="num">{g.value === null ? '–' : Number(g.value.toFixed(4))}</td>
+            <td className={g.holdingForS > 0 ? 'fail' : 'pass'}>
+              {g.holdingForS > 0
+                ? `holding ${g.holdingForS.toFixed(0)} of ${g.forS} s`
+                : 'armed, clear'}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -2,8 +2,9 @@
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 
-const LINKS = [
-  { href: '/runs', label: 'Runs' },
+const LINKS: Array<{ href: string; label: string; also?: string[] }> = [
+  // Comparing runs is part of Runs: the nav says where you are.
+  { href: '/runs', label: 'Runs', also: ['/compare'] },
   { href: '/scenarios', label: 'Scenarios' },
   { href: '/schedules', label: 'Schedules' },
   { href: '/environments', label: 'Environments' },
@@ -21,7 +22,9 @@ export function Nav() {
         <Link
           key={l.href}
           href={l.href}
-          aria-current={path.startsWith(l.href) ? 'page' : undefined}
+          aria-current={
+            [l.href, ...(l.also ?? [])].some((p) => path.startsWith(p)) ? 'page' : undefined
+          }
         >
           {l.label}
         </Link>

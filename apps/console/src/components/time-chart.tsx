@@ -14,7 +14,8 @@ export function TimeChart(props: {
   title: string;
   unit: string;
   series: ChartSeries[];
-  data: number[][];
+  /** x (epoch seconds) then one column per series; null draws a gap */
+  data: (number | null)[][];
   testId?: string;
 }) {
   const host = useRef<HTMLDivElement>(null);

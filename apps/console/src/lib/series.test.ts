@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { columns, mergeWindow } from './series';
+import { columns, keyedColumns, mergeKeyedWindows, mergeWindow } from './series';
 import type { SeriesPoint } from './types';
 
 const point = (second: number, requests = 1): SeriesPoint => ({
@@ -39,5 +39,35 @@ describe('mergeWindow', () => {
 
   it('gives chart columns', () => {
     assert.deepEqual(columns([point(7, 2)], ['requests', 'p99']), [[7], [2], [3]]);
+  });
+});
+
+describe('per-key windows', () => {
+  it('keeps a target the newer point lacks', () => {
+    const merged = mergeWindow([{ ...point(1), target: 50 }], [point(1, 7)], 10);
+    assert.deepEqual([merged[0]?.requests, merged[0]?.target], [7, 50]);
+  });
+
+  it('merges per key and drops keys gone quiet for a whole window', () => {
+    let windows = mergeKeyedWindows({}, { a: [point(1)], b: [point(1)] }, 5);
+    windows = mergeKeyedWindows(windows, { a: [point(7)] }, 5);
+    assert.deepEqual(Object.keys(windows), ['a']);
+    assert.deepEqual(
+      windows.a?.map((p) => p.second),
+      [1, 7],
+    );
+  });
+
+  it('aligns keys on the union of seconds with gaps, not zeros', () => {
+    const { keys, data } = keyedColumns(
+      { b: [point(2, 5)], a: [point(1, 3), point(2, 4)] },
+      'requests',
+    );
+    assert.deepEqual(keys, ['a', 'b']);
+    assert.deepEqual(data, [
+      [1, 2],
+      [3, 4],
+      [null, 5],
+    ]);
   });
 });

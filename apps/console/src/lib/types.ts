@@ -114,13 +114,30 @@ export interface SeriesPoint {
   p90: number;
   p99: number;
   max: number;
+  /** the run's intended arrivals in this second (open model) or VUs (closed), when known */
+  target?: number;
+  /** sends later than intended, and arrivals never sent */
+  late?: number;
+  dropped?: number;
 }
+
+/** Where a guardrail stands: its last value and how long its condition has held. */
+export interface GuardrailState {
+  guardrail: string;
+  value: number | null;
+  holdingForS: number;
+  forS: number;
+}
+
+export type RunTarget = { kind: 'open' } | { kind: 'closed'; vus: number };
 
 export interface LiveSnapshot {
   phase: 'waiting' | 'running' | 'finishing';
   agents: { requested: number; claimed: number; done: number; lost: number };
   startAt: number;
   durationMs: number;
+  target?: RunTarget;
+  guardrails?: GuardrailState[];
   summary: { total: StepSummary; steps: Record<string, StepSummary> };
 }
 
@@ -134,6 +151,16 @@ export interface RunEvent {
   snapshot: LiveSnapshot | null;
   thresholds: ThresholdResult[] | null;
   points: SeriesPoint[];
+  /** per-second points per step and per agent over the same seconds */
+  steps?: Record<string, SeriesPoint[]>;
+  agents?: Record<string, SeriesPoint[]>;
+}
+
+/** GET /runs/:id/series */
+export interface RunSeries {
+  runId: string;
+  by: 'total' | 'step' | 'agent';
+  series: Record<string, SeriesPoint[]>;
 }
 
 /** A problem the scenario parser or the API reported, at line:column when known. */

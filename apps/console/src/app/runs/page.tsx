@@ -21,6 +21,9 @@ function RunsList() {
   const linked = useSearchParams().get('scenario') ?? '';
   const [scenario, setScenario] = useState(linked);
   const [status, setStatus] = useState('');
+  // Days as the browser shows them (local midnight to midnight), sent as instants.
+  const [fromDay, setFromDay] = useState('');
+  const [toDay, setToDay] = useState('');
   // Finished runs picked for a comparison, in the order picked (the first is the baseline).
   const [picked, setPicked] = useState<string[]>([]);
   const router = useRouter();
@@ -32,14 +35,17 @@ function RunsList() {
   const query = new URLSearchParams({ limit: String(PAGE) });
   if (scenario) query.set('scenario', scenario);
   if (status) query.set('status', status);
+  if (fromDay) query.set('from', localMidnight(fromDay, 0));
+  if (toDay) query.set('to', localMidnight(toDay, 1));
   if (cursor) query.set('cursor', cursor);
   const page = useApi<RunPage>(`/runs?${query}`, 5000);
   const scenarios = useApi<{ scenarios: ScenarioInfo[] }>('/scenarios');
 
-  const filter = (set: (v: string) => void) => (e: React.ChangeEvent<HTMLSelectElement>) => {
-    set(e.target.value);
-    setCursors([]);
-  };
+  const filter =
+    (set: (v: string) => void) => (e: React.ChangeEvent<HTMLSelectElement | HTMLInputElement>) => {
+      set(e.target.value);
+      setCursors([]);
+    };
 
   return (
     <>
@@ -67,6 +73,26 @@ function RunsList() {
             ))}
           </select>
         </label>
+        <label>
+          From
+          <input
+            type="date"
+            name="from"
+            value={fromDay}
+            max={toDay || undefined}
+            onChange={filter(setFromDay)}
+          />
+        </label>
+        <label>
+          To
+          <input
+            type="date"
+            name="to"
+            value={toDay}
+            min={fromDay || undefined}
+            onChange={filter(setToDay)}
+          />
+        </label>
       </div>
       <div className="toolbar">
         <button
@@ -93,7 +119,7 @@ function RunsList() {
       {page.loading && !page.data ? <Loading what="runs" /> : null}
       {page.data && page.data.runs.length === 0 ? (
         <Empty>
-          {scenario || status
+          {scenario || status || fromDay || toDay
             ? 'No run matches these filters.'
             : 'No runs yet. Open a scenario and launch it.'}{' '}
           <Link href="/scenarios">Scenarios</Link>
@@ -170,4 +196,10 @@ function RunsList() {
       </div>
     </>
   );
+}
+
+/** The instant of local midnight of day `yyyy-mm-dd` plus `plusDays` (the "to" day is inclusive). */
+function localMidnight(day: string, plusDays: number): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  return new Date(y, m - 1, d + plusDays).toISOString();
 }

@@ -28,7 +28,7 @@ export default function ScenariosPage() {
               <th>Scenario</th>
               <th className="num">Latest version</th>
               <th>Updated</th>
-              <th>Runs</th>
+              <th>Actions</th>
             </tr>
           </thead>
           <tbody>
@@ -41,6 +41,10 @@ export default function ScenariosPage() {
                 <td>{when(s.updatedAt ?? s.createdAt)}</td>
                 <td>
                   <Link href={`/runs?scenario=${encodeURIComponent(s.name)}`}>runs</Link>
+                  {' · '}
+                  <Link href={`/scenarios/launch?name=${encodeURIComponent(s.name)}`}>launch…</Link>
+                  {' · '}
+                  <Link href={`/scenarios/diff?name=${encodeURIComponent(s.name)}`}>versions</Link>
                 </td>
               </tr>
             ))}

@@ -4,6 +4,7 @@ import { useParams } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { Loading, Problem, StatusBadge } from '@/components/bits';
 import { LiveRun } from '@/components/live-run';
+import { RunOverTime } from '@/components/run-over-time';
 import { RunSummaryView } from '@/components/run-summary';
 import { useApi } from '@/lib/api';
 import { when } from '@/lib/format';
@@ -39,6 +40,7 @@ export default function RunPage() {
           {data.abortReason ? <p className="muted">Reason: {data.abortReason}</p> : null}
           {watched || !terminal ? <LiveRun runId={data.id} onEnd={run.reload} /> : null}
           {terminal ? <RunSummaryView run={data} /> : null}
+          {terminal ? <RunOverTime runId={data.id} /> : null}
         </>
       ) : null}
     </>

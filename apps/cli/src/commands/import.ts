@@ -1,0 +1,164 @@
+import { createWriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import {
+  CaptureFormat,
+  type Corpus,
+  corpusToJsonLines,
+  ImportError,
+  type ImportOptions,
+  type ImportSummary,
+  importFile,
+  parseMaskField,
+  parseRemapRule,
+  type RemapRule,
+} from '@loadline/replay';
+import { ExitCode, UsageError } from '../exit-codes.js';
+
+export interface ImportCommandOptions {
+  format?: string;
+  skipBad?: boolean;
+  keepHeader?: string[];
+  mask?: string[];
+  remap?: string[];
+  host?: string[];
+  sessionCookie?: string;
+  includeFailed?: boolean;
+  maxGap?: string;
+  out?: string;
+  json?: boolean;
+}
+
+/**
+ * `loadline import FILE`: a HAR, access log or .gor capture → a replay corpus. Bad input
+ * is a UsageError naming FILE:LINE (exit 2); with --json the full error list is printed too.
+ */
+export async function runImport(
+  file: string,
+  options: ImportCommandOptions,
+  stdout: NodeJS.WritableStream,
+): Promise<number> {
+  const importOptions = toImportOptions(file, options);
+  let result: Awaited<ReturnType<typeof importFile>>;
+  try {
+    result = await importFile(file, importOptions);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code) throw new UsageError(undefined, `cannot read ${file} (${code})`);
+    if (!(error instanceof ImportError)) throw error;
+    if (options.json) {
+      const errors = error.issues.map((i) => ({
+        line: i.line,
+        message: i.path ? `${i.path}: ${i.message}` : i.message,
+      }));
+      stdout.write(`${JSON.stringify({ file, ok: false, total: error.total, errors })}\n`);
+    }
+    const hint = options.skipBad ? '' : '; --skip-bad imports the good records';
+    throw new UsageError(undefined, `${error.message}${hint}`);
+  }
+  if (options.out) await writeCorpus(result.corpus, options.out);
+  stdout.write(
+    options.json
+      ? `${JSON.stringify(jsonSummary(result.summary))}\n`
+      : renderSummary(result.summary, options.out),
+  );
+  return ExitCode.passed;
+}
+
+/** Flags → importer options; every malformed flag is a UsageError naming the flag. */
+export function toImportOptions(file: string, options: ImportCommandOptions): ImportOptions {
+  let format: CaptureFormat | undefined;
+  if (options.format !== undefined) {
+    const parsed = CaptureFormat.safeParse(options.format);
+    if (!parsed.success) {
+      throw new UsageError('--format', `expected har, access-log or gor, got "${options.format}"`);
+    }
+    format = parsed.data;
+  }
+  const remap: RemapRule[] = (options.remap ?? []).map((spec) => {
+    try {
+      return parseRemapRule(spec);
+    } catch (error) {
+      throw new UsageError('--remap', (error as Error).message);
+    }
+  });
+  for (const spec of options.mask ?? []) {
+    try {
+      parseMaskField(spec);
+    } catch (error) {
+      throw new UsageError('--mask', (error as Error).message);
+    }
+  }
+  let maxGapMs: number | undefined;
+  if (options.maxGap !== undefined) {
+    maxGapMs = Number(options.maxGap);
+    if (!(maxGapMs > 0)) {
+      throw new UsageError('--max-gap', `expected milliseconds > 0, got "${options.maxGap}"`);
+    }
+  }
+  return {
+    source: file,
+    ...(format ? { format } : {}),
+    skipBad: options.skipBad ?? false,
+    keepHeaders: options.keepHeader ?? [],
+    mask: options.mask ?? [],
+    remap,
+    includeFailed: options.includeFailed ?? false,
+    ...(options.host ? { hosts: options.host } : {}),
+    ...(options.sessionCookie ? { sessionCookie: options.sessionCookie } : {}),
+    ...(maxGapMs ? { maxGapMs } : {}),
+  };
+}
+
+/** The --json shape: `{ format, requests, sessions, durationMs, skipped, errors, mix }`. */
+export function jsonSummary(summary: ImportSummary) {
+  const { format, requests, sessions, durationMs, skipped, excluded, remapped, errors, mix } =
+    summary;
+  return { format, requests, sessions, durationMs, skipped, excluded, remapped, errors, mix };
+}
+
+export function renderSummary(summary: ImportSummary, out?: string): string {
+  const lines = [
+    `${summary.source}: ${summary.format}, ${summary.requests} request(s) in ${summary.sessions} session(s) over ${formatDuration(summary.durationMs)}${out ? ` → ${out}` : ''}`,
+  ];
+  if (summary.skipped > 0) {
+    lines.push(`skipped ${summary.skipped} bad record(s):`);
+    for (const e of summary.errors) lines.push(`  line ${e.line}: ${e.message}`);
+  }
+  for (const [reason, count] of Object.entries(summary.excluded)) {
+    lines.push(`not replayed: ${count} × ${reason}`);
+  }
+  for (const [rule, count] of Object.entries(summary.remapped)) {
+    lines.push(`remapped: ${count} value(s) by ${rule}`);
+  }
+  lines.push('mix:');
+  for (const e of summary.mix.slice(0, 10)) {
+    lines.push(
+      `  ${(e.share * 100).toFixed(1).padStart(5)}%  ${String(e.count).padStart(7)}  ${e.method} ${e.template}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0
+    ? `${h}h${String(m).padStart(2, '0')}m`
+    : m > 0
+      ? `${m}m${String(s % 60).padStart(2, '0')}s`
+      : `${s}s`;
+}
+
+/** `.jsonl` → JSON Lines (streamed); anything else → one JSON document. */
+async function writeCorpus(corpus: Corpus, path: string): Promise<void> {
+  const stream = createWriteStream(path);
+  const lines = path.endsWith('.jsonl') ? corpusToJsonLines(corpus) : [JSON.stringify(corpus)];
+  for (const line of lines) {
+    if (!stream.write(line))
+      await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+  }
+  stream.end();
+  await finished(stream);
+}

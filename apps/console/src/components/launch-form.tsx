@@ -1,0 +1,235 @@
+'use client';
+// Launch a scenario: pick its version and environment, agents and overrides. Control checks
+// the launch as you choose (POST /runs/check): Launch is offered only when control would
+// accept it, and a refusal says why (a target the environment does not allow, a shadow
+// rule, a bad override) before anything is created.
+import Link from 'next/link';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { useEffect, useState } from 'react';
+import { ApiError, apiCall, useApi } from '@/lib/api';
+import { when } from '@/lib/format';
+import type { Environment, Run } from '@/lib/types';
+import { Loading, Problem } from './bits';
+
+interface VersionInfo {
+  version: number;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+interface LaunchCheck {
+  ok: true;
+  scenario: string;
+  version: number;
+  environment: string;
+  target: string;
+  agents: number;
+  shadow: boolean;
+}
+
+export interface LaunchChoice {
+  scenario: string;
+  version: string;
+  environment: string;
+  agents: string;
+  duration: string;
+  rateMultiplier: string;
+}
+
+/** The POST /runs body for a choice; empty fields mean "as the scenario says". */
+export function launchBody(choice: LaunchChoice) {
+  return {
+    scenario: choice.scenario,
+    ...(choice.version ? { version: Number(choice.version) } : {}),
+    ...(choice.environment ? { environment: choice.environment } : {}),
+    ...(choice.agents ? { agents: Number(choice.agents) } : {}),
+    overrides: {
+      ...(choice.duration ? { duration: choice.duration } : {}),
+      ...(choice.rateMultiplier ? { rateMultiplier: Number(choice.rateMultiplier) } : {}),
+    },
+  };
+}
+
+export function LaunchForm() {
+  const params = useSearchParams();
+  const scenario = params.get('name') ?? '';
+  const router = useRouter();
+  const versions = useApi<{ versions: VersionInfo[] }>(
+    scenario ? `/scenarios/${encodeURIComponent(scenario)}/versions` : null,
+  );
+  const environments = useApi<{ environments: Environment[] }>('/environments');
+  const [choice, setChoice] = useState<LaunchChoice>({
+    scenario,
+    version: params.get('version') ?? '',
+    environment: '',
+    agents: '',
+    duration: '',
+    rateMultiplier: '',
+  });
+  const [check, setCheck] = useState<LaunchCheck>();
+  const [refusal, setRefusal] = useState<ApiError>();
+  const [checking, setChecking] = useState(false);
+  const [launchError, setLaunchError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+
+  // Ask control about the choice as it changes (debounced: typing a duration is several edits).
+  useEffect(() => {
+    if (!scenario) return;
+    let live = true;
+    setChecking(true);
+    const timer = setTimeout(() => {
+      apiCall<LaunchCheck>('POST', '/runs/check', launchBody(choice))
+        .then((result) => {
+          if (!live) return;
+          setCheck(result);
+          setRefusal(undefined);
+        })
+        .catch((e: unknown) => {
+          if (!live) return;
+          setCheck(undefined);
+          setRefusal(e instanceof ApiError ? e : new ApiError(0, String(e), undefined));
+        })
+        .finally(() => {
+          if (live) setChecking(false);
+        });
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [scenario, choice]);
+
+  if (!scenario) {
+    return (
+      <p className="problem" role="alert">
+        No scenario named. <Link href="/scenarios">Pick one</Link>.
+      </p>
+    );
+  }
+
+  const set =
+    (field: keyof LaunchChoice) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
+      setChoice((c) => ({ ...c, [field]: e.target.value }));
+
+  const launch = async () => {
+    setBusy(true);
+    setLaunchError(undefined);
+    try {
+      const run = await apiCall<Run>('POST', '/runs', launchBody(choice));
+      router.push(`/runs/${run.id}`);
+    } catch (e) {
+      setLaunchError(e instanceof ApiError ? e : new ApiError(0, String(e), undefined));
+      setBusy(false);
+    }
+  };
+
+  const list = versions.data?.versions ?? [];
+  const latest = list.at(-1)?.version;
+  return (
+    <>
+      <h1>Launch {scenario}</h1>
+      <Problem error={versions.error ?? environments.error} />
+      {versions.loading && !versions.data ? <Loading what="versions" /> : null}
+      <form
+        className="form-grid"
+        aria-describedby="launch-check"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (check && !checking) void launch();
+        }}
+      >
+        <label>
+          Version
+          <select name="version" value={choice.version} onChange={set('version')}>
+            <option value="">latest{latest ? ` (v${latest})` : ''}</option>
+            {[...list].reverse().map((v) => (
+              <option key={v.version} value={String(v.version)}>
+                v{v.version} — {when(v.createdAt)}
+                {v.createdBy ? ` by ${v.createdBy}` : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Environment
+          <select name="environment" value={choice.environment} onChange={set('environment')}>
+            <option value="">as the scenario says</option>
+            {environments.data?.environments.map((env) => (
+              <option key={env.name} value={env.name}>
+                {env.name} ({env.allowedHosts.join(', ') || 'no hosts allowed'})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Agents
+          <input
+            name="agents"
+            type="number"
+            min={1}
+            inputMode="numeric"
+            placeholder="as in scenario"
+            value={choice.agents}
+            onChange={set('agents')}
+          />
+        </label>
+        <label>
+          Duration override
+          <input
+            name="duration"
+            type="text"
+            placeholder="e.g. 5m"
+            value={choice.duration}
+            onChange={set('duration')}
+          />
+        </label>
+        <label>
+          Rate multiplier
+          <input
+            name="rateMultiplier"
+            type="number"
+            min={0.01}
+            step="any"
+            placeholder="1"
+            value={choice.rateMultiplier}
+            onChange={set('rateMultiplier')}
+          />
+        </label>
+        <div className="toolbar">
+          <button type="submit" className="primary" disabled={!check || checking || busy}>
+            {busy ? 'Launching…' : 'Launch'}
+          </button>
+          <Link href={`/schedules?scenario=${encodeURIComponent(scenario)}`}>
+            Schedule it instead
+          </Link>
+          <Link href={`/scenarios/diff?name=${encodeURIComponent(scenario)}`}>
+            Compare versions
+          </Link>
+        </div>
+      </form>
+      <div id="launch-check" aria-live="polite" data-testid="launch-check">
+        {checking ? <p className="muted">Checking with control…</p> : null}
+        {!checking && check ? (
+          <p className="ok-note" role="status">
+            Ready: v{check.version} against {check.target} in environment {check.environment},{' '}
+            {check.agents} agent(s){check.shadow ? ', shadow-tagged' : ''}.
+          </p>
+        ) : null}
+        {!checking && refusal ? (
+          <div role="alert" className="problem" data-testid="launch-refused">
+            <p>
+              Control would refuse this launch: {refusal.message}
+              {refusal.errors.length > 0
+                ? ` (${refusal.errors
+                    .map((e) => e.path)
+                    .filter(Boolean)
+                    .join(', ')})`
+                : ''}
+            </p>
+          </div>
+        ) : null}
+      </div>
+      <Problem error={launchError} />
+    </>
+  );
+}

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { computeCapacity, formatCapacity } from './capacity.js';
+import { kneeUtilisation } from './knee.js';
+import { uslThroughput } from './usl-model.js';
+
+/** A ramp (8 cores, CPU = 0.02 + qps/10 000), concurrency 10..60 on a USL curve peaking far off. */
+function ramp(p99s: number[], cores = 8, cpuPerQps = 1e-4) {
+  const usl = { sigma: 0.01, kappa: 1e-6, lambda: 100 };
+  return {
+    service: 'cart',
+    cores,
+    slo: { p99Ms: 50 },
+    points: p99s.map((p99Ms, i) => {
+      const concurrency = 10 * (i + 1);
+      const qps = uslThroughput(usl, concurrency);
+      return { qps, p99Ms, cpu: Math.min(1, 0.02 + qps * cpuPerQps), concurrency };
+    }),
+  };
+}
+
+describe('computeCapacity', () => {
+  it('binds on the SLO, interpolated between the last good and first bad level', async () => {
+    const input = ramp([20, 22, 25, 30, 60, 150]);
+    const c = await computeCapacity(input);
+    const [q4, q5] = [input.points[3]!.qps, input.points[4]!.qps];
+    assert.equal(c.binding, 'slo');
+    assert.equal(c.lowerBound, false);
+    assert.deepEqual(c.limits.slo.by, 'p99');
+    assert.ok(Math.abs(c.qps - (q4 + ((50 - 30) / (60 - 30)) * (q5 - q4))) < 1e-9);
+    assert.ok(c.limits.usl !== null && c.limits.usl.qps > c.qps);
+    assert.ok(c.limits.knee !== null && c.limits.knee.qps > c.qps);
+  });
+
+  it('is only a lower bound when the ramp never breached the SLO', async () => {
+    const c = await computeCapacity(ramp([10, 11, 12, 13, 14, 15]));
+    assert.equal(c.lowerBound, true);
+    assert.equal(c.binding, 'slo');
+    assert.equal(c.qps, c.maxMeasuredQps);
+    assert.equal(formatCapacity(c), `> ${Math.round(c.maxMeasuredQps)}`);
+    // Knee of 8 cores (0.760) at (0.760 − 0.02) × 10 000 QPS caps it from above.
+    assert.ok(Math.abs(c.upperBoundQps! - (kneeUtilisation(8) - 0.02) * 10_000) < 1e-6);
+    assert.match(c.warnings.join('\n'), /never breached the SLO/);
+  });
+
+  it('binds on the queueing knee of a 1-core machine before the SLO or USL', async () => {
+    const c = await computeCapacity(ramp([10, 11, 12, 13, 14, 15], 1, 2e-4));
+    // cpu = 0.02 + qps/5 000, knee 0.5 → 2400 QPS, below the ~3 770 QPS measured.
+    assert.equal(c.binding, 'knee');
+    assert.equal(c.lowerBound, false);
+    assert.equal(c.limits.knee!.utilisation, kneeUtilisation(1));
+    assert.ok(Math.abs(c.qps - 2400) < 1e-6, `${c.qps}`);
+    assert.ok(Math.abs(c.limits.knee!.cpuFit.slope - 2e-4) < 1e-12);
+  });
+
+  it('binds on the USL peak, not a lower bound, when the ramp went past the peak', async () => {
+    const usl = { sigma: 0.05, kappa: 0.002, lambda: 100 };
+    const c = await computeCapacity({
+      service: 'search',
+      cores: 16,
+      slo: { p99Ms: 1000 },
+      points: [1, 4, 8, 12, 16, 20, 24, 28, 32].map((concurrency) => {
+        const qps = uslThroughput(usl, concurrency);
+        return { qps, p99Ms: 20, cpu: qps / 10_000, concurrency };
+      }),
+    });
+    assert.equal(c.binding, 'usl');
+    assert.equal(c.lowerBound, false);
+    assert.equal(c.limits.usl!.reached, true);
+    const peak = uslThroughput(usl, Math.sqrt(0.95 / 0.002));
+    assert.ok(Math.abs(c.qps / peak - 1) < 1e-6, `${c.qps} vs ${peak}`);
+  });
+
+  it('warns loudly about limits beyond 2× the highest load measured', async () => {
+    const c = await computeCapacity({
+      service: 'idle',
+      cores: 16,
+      slo: { p99Ms: 50 },
+      points: [100, 200, 300, 400].map((qps) => ({ qps, p99Ms: 5, cpu: qps / 20_000 })),
+    });
+    assert.equal(c.lowerBound, true);
+    assert.equal(c.extrapolated, true);
+    assert.equal(c.limits.knee!.extrapolated, true);
+    assert.match(c.warnings.join('\n'), /EXTRAPOLATED: the knee limit/);
+  });
+
+  it('says so when the SLO breaks at the lowest load run', async () => {
+    const c = await computeCapacity(ramp([80, 90, 100, 110]));
+    assert.equal(c.qps, 0);
+    assert.match(c.warnings.join('\n'), /lowest load/);
+  });
+});

@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { EXTRAPOLATION_FACTOR, KneeLimit, kneeLimit } from './knee.js';
+import { Slo, SloLimit, sloLimit } from './slo.js';
+import { fitUsl } from './usl.js';
+
+export const RampPoint = z.object({
+  qps: z.number().positive(),
+  p99Ms: z.number().nonnegative(),
+  /** Machine CPU utilisation, 0..1 across all its cores. */
+  cpu: z.number().min(0).max(1),
+  /** Requests in flight; by default Little's law, qps × latency. */
+  concurrency: z.number().positive().optional(),
+  /** Mean latency for Little's law; without it p99 is used, which overstates concurrency. */
+  meanLatencyMs: z.number().positive().optional(),
+});
+export type RampPoint = z.infer<typeof RampPoint>;
+
+/** A single-machine ramp of one service: one point per load level, lowest load first. */
+export const Ramp = z.object({
+  service: z.string().min(1),
+  cores: z.number().int().positive(),
+  slo: Slo,
+  points: z.array(RampPoint).min(1),
+});
+export type Ramp = z.infer<typeof Ramp>;
+
+export const UslLimit = z.object({
+  qps: z.number(),
+  /** `peak`: X at N*; `asymptote`: κ = 0, so the Amdahl limit λ/σ (never quite reached). */
+  kind: z.enum(['peak', 'asymptote']),
+  concurrency: z.number().nullable(),
+  sigma: z.number(),
+  kappa: z.number(),
+  lambda: z.number(),
+  r2: z.number(),
+  /** Beyond 2× the highest load measured: a model's guess, not a measurement. */
+  extrapolated: z.boolean(),
+  /** The ramp went past the peak concurrency: throughput topped out within the data. */
+  reached: z.boolean(),
+});
+export type UslLimit = z.infer<typeof UslLimit>;
+
+export const LimitName = z.enum(['slo', 'usl', 'knee']);
+export type LimitName = z.infer<typeof LimitName>;
+
+export const MachineCapacity = z.object({
+  service: z.string(),
+  /** QPS one machine can serve; when `lowerBound`, only that it serves more than this. */
+  qps: z.number().nonnegative(),
+  lowerBound: z.boolean(),
+  /** With a lower bound: the lowest model limit above it (the capacity is at most this). */
+  upperBoundQps: z.number().nullable(),
+  binding: LimitName,
+  limits: z.object({ slo: SloLimit, usl: UslLimit.nullable(), knee: KneeLimit.nullable() }),
+  maxMeasuredQps: z.number(),
+  /**
+   * A limit reported here (USL peak or knee) lies beyond 2× the highest load measured: a
+   * model's guess, easily mistaken for the capacity when the SLO was never breached.
+   */
+  extrapolated: z.boolean(),
+  warnings: z.array(z.string()),
+});
+export type MachineCapacity = z.infer<typeof MachineCapacity>;
+
+/**
+ * Per-machine capacity of one service: the lowest of the SLO-limited load, the USL peak and
+ * the queueing knee, naming the one that binds. A ramp that never breached its SLO shows only
+ * that the machine does at least its highest load, so unless another limit binds below that
+ * the result is a lower bound, never a capacity.
+ */
+export async function computeCapacity(input: z.input<typeof Ramp>): Promise<MachineCapacity> {
+  const ramp = Ramp.parse(input);
+  const warnings: string[] = [];
+  const maxMeasuredQps = Math.max(...ramp.points.map((p) => p.qps));
+  const slo = sloLimit(ramp.points, ramp.slo);
+  if (slo.breached && slo.qps === 0) {
+    warnings.push('the SLO was breached at the lowest load run: ramp from a lower load');
+  }
+  const usl = await uslLimit(ramp, maxMeasuredQps, warnings);
+  const knee = kneeLimit(ramp.points, ramp.cores, maxMeasuredQps) ?? null;
+  if (knee === null) warnings.push('CPU does not rise with load: no queueing knee');
+
+  const models: { name: LimitName; qps: number }[] = [];
+  if (usl) models.push({ name: 'usl', qps: usl.qps });
+  if (knee) models.push({ name: 'knee', qps: knee.qps });
+  // An unbreached SLO still limits (from above some unknown load) unless throughput visibly
+  // topped out: past the USL peak more load brings no more QPS, so the SLO is not what binds.
+  const sloCounts = slo.breached || !usl?.reached;
+  // Ties go to the SLO, listed first: an unbreached SLO tied with a model limit is still a bound.
+  const candidates = sloCounts ? [{ name: 'slo' as const, qps: slo.qps }, ...models] : models;
+  const binding = candidates.reduce((low, c) => (c.qps < low.qps ? c : low));
+  const lowerBound = binding.name === 'slo' && !slo.breached;
+  const above = models.filter((m) => m.qps >= binding.qps).map((m) => m.qps);
+  const upperBoundQps = lowerBound && above.length > 0 ? Math.min(...above) : null;
+  const beyond = candidates.filter((c) => c.qps > EXTRAPOLATION_FACTOR * maxMeasuredQps);
+  for (const c of beyond) {
+    warnings.push(
+      `EXTRAPOLATED: the ${c.name} limit ${Math.round(c.qps)} QPS is over ${EXTRAPOLATION_FACTOR}× the highest load measured (${maxMeasuredQps} QPS); ramp higher before relying on it`,
+    );
+  }
+  if (lowerBound) {
+    warnings.push(
+      `the ramp never breached the SLO: capacity is only known to exceed ${maxMeasuredQps} QPS`,
+    );
+  }
+  return {
+    service: ramp.service,
+    qps: binding.qps,
+    lowerBound,
+    upperBoundQps,
+    binding: binding.name,
+    limits: { slo, usl, knee },
+    maxMeasuredQps,
+    extrapolated: beyond.length > 0,
+    warnings,
+  };
+}
+
+/** Fits the USL to the ramp (throughput = QPS against concurrency) and takes its ceiling. */
+async function uslLimit(
+  ramp: Ramp,
+  maxMeasuredQps: number,
+  warnings: string[],
+): Promise<UslLimit | null> {
+  const points = ramp.points.map((p) => ({
+    concurrency: p.concurrency ?? (p.qps * (p.meanLatencyMs ?? p.p99Ms)) / 1000,
+    throughput: p.qps,
+  }));
+  if (
+    new Set(points.map((p) => p.concurrency)).size < 3 ||
+    points.some((p) => !(p.concurrency > 0))
+  ) {
+    warnings.push('fewer than 3 distinct non-zero concurrency levels: no USL limit');
+    return null;
+  }
+  const fit = await fitUsl(points);
+  warnings.push(...fit.warnings.map((w) => `USL: ${w}`));
+  const { sigma, kappa, lambda, r2, peak } = fit;
+  if (peak.kind === 'none') return null;
+  const qps = peak.throughput;
+  const extrapolated = qps > EXTRAPOLATION_FACTOR * maxMeasuredQps;
+  const reached =
+    peak.concurrency !== null && peak.concurrency <= Math.max(...points.map((p) => p.concurrency));
+  const { concurrency, kind } = peak;
+  return { qps, kind, concurrency, sigma, kappa, lambda, r2, extrapolated, reached };
+}
+
+/** "4800" or, for a lower bound, "> 4800" (QPS rounded to whole requests). */
+export function formatCapacity(capacity: Pick<MachineCapacity, 'qps' | 'lowerBound'>): string {
+  return `${capacity.lowerBound ? '> ' : ''}${Math.round(capacity.qps)}`;
+}

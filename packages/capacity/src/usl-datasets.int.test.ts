@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseUslCsv } from './csv.js';
+import { relativeError } from './testing.js';
+import { fitUsl, type UslFit } from './usl.js';
+
+// Public reference datasets live outside the repository (see EXPECTED.md there); never copied in.
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const dataDir = join(repoRoot, '..', 'shared', 'data', 'usl');
+const skip = existsSync(dataDir) ? false : `USL reference data not found at ${dataDir}`;
+
+function load(name: string) {
+  const file = join(dataDir, name);
+  const result = parseUslCsv(readFileSync(file, 'utf8'), file);
+  assert.ok(result.ok, `cannot parse ${file}`);
+  return result.points;
+}
+
+/** Asserts each expected value within `tolerance` relative; κ = 0 is checked exactly. */
+function near(
+  fit: UslFit,
+  expected: Partial<Record<'sigma' | 'kappa' | 'lambda', number>>,
+  tolerance: number,
+) {
+  for (const [key, value] of Object.entries(expected) as ['sigma' | 'kappa' | 'lambda', number][]) {
+    if (value === 0) assert.equal(fit[key], 0, key);
+    else {
+      const error = relativeError(fit[key], value);
+      assert.ok(
+        error <= tolerance,
+        `${key} ${fit[key]} vs ${value}: ${error.toExponential(2)} > ${tolerance}`,
+      );
+    }
+  }
+}
+
+describe('fitUsl on published datasets', { skip }, () => {
+  it('cisco: the book values codahale/usl4j asserts, within its 0.02% (we get ~1e-6)', async () => {
+    const fit = await fitUsl(load('cisco.csv'));
+    near(fit, { sigma: 0.02671591, kappa: 7.690945e-4, lambda: 995.6486 }, 1e-5);
+    assert.equal(fit.peak.kind, 'peak');
+    if (fit.peak.kind !== 'peak') return;
+    assert.equal(fit.peak.flooredConcurrency, 35);
+    // X(35) as asserted by codahale/usl model_test.go (relative 1e-5).
+    assert.ok(relativeError(fit.peak.flooredThroughput, 12341.745655201905) < 1e-5);
+    assert.ok(relativeError(fit.peak.concurrency, 35.574) < 1e-4);
+  });
+
+  it('specsdm91: R usl 3.x coefficients to their printed digits, peak 96.51956', async () => {
+    const fit = await fitUsl(load('specsdm91.csv'));
+    near(fit, { sigma: 0.0277285, lambda: 89.995233 }, 1e-5);
+    near(fit, { kappa: 0.0001044 }, 5e-4); // printed to 4 significant digits
+    assert.ok(fit.peak.kind === 'peak' && relativeError(fit.peak.concurrency, 96.51956) < 1e-6);
+    assert.ok(fit.amdahlLimit !== null && relativeError(fit.amdahlLimit, 3245.589) < 1e-4);
+    assert.ok(relativeError(fit.residualStandardError, 82.85) < 1e-3);
+  });
+
+  it('specsdm91 rounded: the codahale/usl (Go) README values within 1e-4', async () => {
+    const fit = await fitUsl(load('specsdm91-rounded.csv'));
+    near(fit, { sigma: 0.0277299, kappa: 0.000104343, lambda: 89.9878 }, 1e-4);
+    assert.ok(fit.peak.kind === 'peak' && fit.peak.flooredConcurrency === 96);
+    assert.ok(relativeError(fit.peak.throughput, 1883.76) < 1e-4);
+  });
+
+  it('raytracer: κ held at the 0 bound as R usl does; σ, λ match the vignette', async () => {
+    const fit = await fitUsl(load('raytracer.csv'));
+    near(fit, { sigma: 0.057771, kappa: 0, lambda: 21.848843 }, 1e-5);
+    assert.deepEqual(fit.atBound, ['kappa']);
+    assert.equal(fit.peak.kind, 'asymptote');
+    assert.ok(relativeError(fit.peak.throughput!, 378) < 2e-3); // vignette: limit 378
+    assert.ok(relativeError(fit.residualStandardError, 9.34) < 1e-3);
+  });
+
+  it('raytracer first 6 rows: R usl confint test coefficients (4 significant digits)', async () => {
+    const fit = await fitUsl(load('raytracer-first6.csv'));
+    near(fit, { sigma: 0.02444, kappa: 0.00163, lambda: 20.85605 }, 3e-3);
+  });
+
+  it('oracledb (360 unsorted, non-integer N): R usl vignette coefficients and peak 3.512', async () => {
+    const fit = await fitUsl(load('oracledb.csv'));
+    near(fit, { sigma: 0.4414, kappa: 0.0453, lambda: 3.3861 }, 1e-3);
+    assert.ok(fit.peak.kind === 'peak' && relativeError(fit.peak.concurrency, 3.512) < 1e-3);
+  });
+
+  it('R usl coef test: α = β = 0.02, γ = 1 to 3 significant digits', async () => {
+    const fit = await fitUsl(load('r-usl-coef-test.csv'));
+    near(fit, { sigma: 0.02, kappa: 0.02, lambda: 1 }, 5e-3);
+  });
+});
