@@ -16,7 +16,7 @@ function keyOf(member: string): string {
   return (eq < 0 ? member : member.slice(0, eq)).trim();
 }
 
-function valueOf(member: string): string {
+function memberValue(member: string): string {
   const eq = member.indexOf('=');
   const rest = eq < 0 ? '' : member.slice(eq + 1);
   const semi = rest.indexOf(';');
@@ -34,7 +34,7 @@ export function readShadowBaggage(header: string | undefined): string | undefine
   // Two different loadline-shadow members is ambiguous: hand back both so the verifier
   // rejects the result as malformed rather than picking one.
   if (ours.length === 0) return undefined;
-  return ours.map(valueOf).join(',');
+  return ours.map(memberValue).join(',');
 }
 
 /** The header without our member; undefined when nothing else was in it. */

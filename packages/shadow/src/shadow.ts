@@ -1,6 +1,6 @@
 // The runtime every integration shares: secret, internal hosts, declared tables, the leak
 // reporter, counters and hooks. Created once per process by the service (or the preload).
-import type { ShadowContext } from './context.js';
+import { runOutsideShadow, type ShadowContext } from './context.js';
 import { type HostMatcher, hostMatcher } from './hosts.js';
 import { type LeakKind, type LeakReport, type LeakReporter, ShadowLeakError } from './leaks.js';
 import { type TagRejection, verifyShadowTag } from './tag.js';
@@ -56,8 +56,11 @@ export interface Shadow {
   readonly service: string;
   readonly counters: ShadowCounters;
   readonly isInternalHost: HostMatcher;
-  /** Verify an incoming tag; counts and logs rejections. */
-  accept(value: string, via: string): ShadowContext | undefined;
+  /**
+   * Verify an incoming tag; counts and logs rejections. `allowExpired` is for carriers
+   * that are already in shadow storage (a delayed job must not turn into production).
+   */
+  accept(value: string, via: string, allowExpired?: boolean): ShadowContext | undefined;
   /** Count, log and report a tagged call leaving the trusted perimeter. */
   egress(ctx: ShadowContext, host: string, via: string): void;
   /** Count, log and report a refused write; returns the error to throw. */
@@ -85,8 +88,9 @@ export function createShadow(options: ShadowOptions): Shadow {
 
   function report(runId: string, leak: LeakReport): void {
     if (!options.leakReporter) return;
-    const p = options.leakReporter
-      .report(runId, leak)
+    // Control-plane traffic: never tagged, never itself reported as egress.
+    const reporter = options.leakReporter;
+    const p = runOutsideShadow(() => reporter.report(runId, leak))
       .catch((err: unknown) => {
         counters.reportFailures++;
         log('shadow.leak-report-failed', { runId, error: String(err) });
@@ -105,8 +109,8 @@ export function createShadow(options: ShadowOptions): Shadow {
     service,
     counters,
     isInternalHost: hostMatcher(options.internalHosts ?? []),
-    accept(value, via) {
-      const verdict = verifyShadowTag(value, options.secret, now());
+    accept(value, via, allowExpired = false) {
+      const verdict = verifyShadowTag(value, options.secret, allowExpired ? 0 : now());
       if (verdict.ok) {
         counters.accepted++;
         return { runId: verdict.runId, tag: value };

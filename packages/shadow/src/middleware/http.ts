@@ -28,7 +28,7 @@ const PATCHED = Symbol.for('loadline.shadow.http-server');
 export function patchHttpServer(shadow: Shadow, ServerClass: typeof Server): void {
   const proto = ServerClass.prototype as Server & { [PATCHED]?: true };
   if (proto[PATCHED]) return;
-  const emit = proto.emit;
+  const emit = proto.emit as (this: Server, event: string | symbol, ...args: unknown[]) => boolean;
   proto.emit = function patchedEmit(this: Server, event: string | symbol, ...args: unknown[]) {
     if (event !== 'request') return emit.call(this, event, ...args);
     const req = args[0] as IncomingMessage;
@@ -36,6 +36,6 @@ export function patchHttpServer(shadow: Shadow, ServerClass: typeof Server): voi
     if (!ctx) return emit.call(this, event, ...args);
     bindRequestToShadow(req, ctx);
     return runInShadow(ctx, () => emit.call(this, event, ...args));
-  } as typeof emit;
+  } as typeof proto.emit;
   proto[PATCHED] = true;
 }
