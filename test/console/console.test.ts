@@ -434,6 +434,15 @@ describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, 
     const chart = page.getByTestId('compare-chart');
     await chart.locator('canvas').waitFor();
     assert.equal(await chart.getAttribute('data-series'), '2');
+    // Overlays: both distributions, and both runs over time from their own starts.
+    const distribution = page.getByTestId('compare-distribution');
+    await distribution.locator('canvas').waitFor();
+    assert.equal(await distribution.getAttribute('data-curves'), '2');
+    for (const id of ['compare-rate-chart', 'compare-errors-chart', 'compare-p99-chart']) {
+      const overlay = page.getByTestId(id);
+      await overlay.locator('canvas').waitFor();
+      assert.ok(Number(await overlay.getAttribute('data-points')) >= 2, `${id} has points`);
+    }
     await shot(page, 'compare');
     assert.deepEqual(pageErrors, []);
     await page.close();

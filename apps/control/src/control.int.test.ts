@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { Agent } from '@loadline/agent';
 import { readHlog } from '@loadline/histogram';
 import { connectRedis, DEFAULT_REDIS_URL, redisAnswers } from '@loadline/queue';
+import { verifyShadowTag } from '@loadline/shadow';
 import { Control, type ControlConfig, configFromEnv } from './control.js';
 
 const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
@@ -52,10 +53,14 @@ async function waitForRun(id: string, timeoutMs = 20_000): Promise<Json> {
   }
 }
 
+const shadowTags = new Set<string>();
+
 describe('control (real Redis, chdb, PGlite)', { skip }, () => {
   before(async () => {
     server = http.createServer((req, res) => {
       served++;
+      const tag = req.headers['x-loadline-shadow'];
+      if (typeof tag === 'string') shadowTags.add(`${tag}|${req.headers.baggage ?? ''}`);
       res.statusCode = req.url === '/boom' ? 500 : 200;
       res.end('{"items":[{"id":7}]}');
     });
@@ -222,6 +227,60 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     const run = await waitForRun(created.json.id, 5000);
     assert.equal(run.status, 'aborted');
     assert.ok(Date.now() - started < 3000, 'settled within seconds of the stop');
+  });
+
+  it('signs shadow runs with the environment key, and stops a run when a service reports a leak', async () => {
+    const source = `name: shadowy
+target: ${target}
+agents: 2
+shadow: true
+load: { rate: 20, duration: 60s }
+flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
+`;
+    await api('POST', '/scenarios', { source });
+    const created = await api('POST', '/runs', { scenario: 'shadowy' });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const runId = created.json.id as string;
+    const deadline = Date.now() + 8000;
+    while (shadowTags.size === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.equal(shadowTags.size, 1, 'one tag for the whole run, on every request');
+    const [tag, baggage] = [...shadowTags][0]!.split('|') as [string, string];
+    assert.equal(baggage, `loadline-shadow=${tag}`);
+    const verified = verifyShadowTag(tag, control.shadowSecretFor('local'), Date.now() / 1000);
+    assert.deepEqual(verified.ok && verified.runId, runId);
+    assert.equal(
+      verifyShadowTag(tag, control.shadowSecretFor('staging'), Date.now() / 1000).ok,
+      false,
+    );
+
+    const bad = await api('POST', `/runs/${runId}/leaks`, {
+      kind: 'disk',
+      target: 'x',
+      service: 's',
+      detail: '',
+      at: new Date().toISOString(),
+    });
+    assert.equal(bad.status, 422);
+    const reported = Date.now();
+    const leak = await api('POST', `/runs/${runId}/leaks`, {
+      kind: 'postgres',
+      target: 'orders',
+      service: 'order',
+      detail: 'INSERT INTO orders refused in a shadow context',
+      at: new Date().toISOString(),
+    });
+    assert.equal(leak.status, 202, JSON.stringify(leak.json));
+    assert.equal(leak.json.runStopping, true);
+    const run = await waitForRun(runId, 5000);
+    assert.ok(Date.now() - reported < 2500, `stopped ${Date.now() - reported} ms after the leak`);
+    assert.equal(run.status, 'aborted');
+    assert.equal(run.abortReason, 'shadow leak: postgres orders from order');
+    const listed = await api('GET', `/runs/${runId}/leaks`);
+    assert.deepEqual(
+      listed.json.leaks.map((l: Json) => [l.kind, l.target, l.service]),
+      [['postgres', 'orders', 'order']],
+    );
   });
 
   it('creates environments over the API and names a bad field', async () => {

@@ -18,6 +18,7 @@ import { Ingest } from './ingest.js';
 import { recoverOrphanedRuns } from './recovery.js';
 import { buildRoutes, CreateRunBody, launchRun, type RouteDeps } from './routes.js';
 import { ScheduleDriver } from './schedules.js';
+import { environmentSecret, loadMasterSecret } from './shadow-secret.js';
 
 export interface ControlConfig {
   host: string;
@@ -30,6 +31,8 @@ export interface ControlConfig {
   namespace: string;
   claimTimeoutMs: number;
   startDelayMs: number;
+  /** master secret for shadow tags; generated into dataDir when unset */
+  shadowSecret?: string;
   log: (line: string) => void;
 }
 
@@ -45,6 +48,7 @@ export function configFromEnv(
     dataDir: env.LOADLINE_DATA_DIR ?? join(process.cwd(), '.loadline'),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.CLICKHOUSE_URL ? { clickhouseUrl: env.CLICKHOUSE_URL } : {}),
+    ...(env.LOADLINE_SHADOW_SECRET ? { shadowSecret: env.LOADLINE_SHADOW_SECRET } : {}),
     redisUrl: env.REDIS_URL ?? DEFAULT_REDIS_URL,
     namespace: env.LOADLINE_NAMESPACE ?? 'loadline',
     claimTimeoutMs: 30_000,
@@ -65,9 +69,11 @@ export class Control {
   readonly #coordinator: RunCoordinator;
   readonly #ingest: Ingest;
   readonly #schedules: ScheduleDriver;
+  readonly #masterSecret: string;
 
   private constructor(parts: {
     url: string;
+    masterSecret: string;
     server: http.Server;
     metadata: MetadataStore;
     store: ResultStore;
@@ -86,9 +92,16 @@ export class Control {
     this.#coordinator = parts.coordinator;
     this.#ingest = parts.ingest;
     this.#schedules = parts.schedules;
+    this.#masterSecret = parts.masterSecret;
+  }
+
+  /** The key services of environment `name` verify this control's shadow tags with. */
+  shadowSecretFor(name: string): string {
+    return environmentSecret(this.#masterSecret, name);
   }
 
   static async start(config: ControlConfig): Promise<Control> {
+    const masterSecret = loadMasterSecret(config.shadowSecret, config.dataDir);
     const metadata = await MetadataStore.open(
       config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pg') },
     );
@@ -132,6 +145,8 @@ export class Control {
       names,
       coordinator,
       schedules: undefined as never,
+      shadowSecretFor: (name) => environmentSecret(masterSecret, name),
+      log: config.log,
     };
     const schedules = new ScheduleDriver(
       redis,
@@ -162,6 +177,7 @@ export class Control {
     config.log(`control API on ${url}`);
     return new Control({
       url,
+      masterSecret,
       server,
       metadata,
       store,

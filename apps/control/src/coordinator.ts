@@ -20,6 +20,7 @@ import {
   type ShardQueue,
 } from '@loadline/queue';
 import { parseDuration, type Scenario } from '@loadline/scenario';
+import { shadowHeaders, signShadowTag } from '@loadline/shadow';
 import { addRows, SecondWindow } from './live-table.js';
 import { buildSummary } from './summary.js';
 
@@ -34,7 +35,12 @@ export interface LaunchInput {
   feederRows: Record<string, Array<Record<string, string>>>;
   allowedHosts: string[];
   overrides: RunOverrides;
+  /** the environment's shadow key: shadow runs carry a tag signed with it */
+  shadowSecret?: string;
 }
+
+/** Shadow tags outlive the run by this much (claims and start delay come first). */
+const TAG_SLACK_S = 15 * 60;
 
 /** What the whole run asks for (all shards together): a rate profile or a number of VUs. */
 export type RunTarget = { kind: 'open'; profile: RateProfile } | { kind: 'closed'; vus: number };
@@ -154,10 +160,22 @@ export function planShards(input: LaunchInput): {
     scenario: scenario as unknown as Record<string, unknown>,
     model,
     feederRows: feederRows(shard),
-    extraHeaders: scenario.shadow ? ([['x-loadline-shadow', run.id]] as [string, string][]) : [],
+    extraHeaders: shadowHeadersOf(input, durationMs),
     allowedHosts: input.allowedHosts,
   }));
   return { jobs, durationMs, target };
+}
+
+/**
+ * The headers a shadow run's requests carry: `x-loadline-shadow` and W3C baggage with a tag
+ * signed by the environment's key, valid for the run and some slack. None for a plain run.
+ */
+function shadowHeadersOf(input: LaunchInput, durationMs: number): [string, string][] {
+  if (!input.scenario.shadow) return [];
+  if (!input.shadowSecret) throw new Error("a shadow run needs its environment's shadow secret");
+  const expiresAt = Math.ceil((Date.now() + durationMs) / 1000) + TAG_SLACK_S;
+  const tag = signShadowTag({ runId: input.run.id, expiresAt, secret: input.shadowSecret });
+  return Object.entries(shadowHeaders(tag));
 }
 
 /**

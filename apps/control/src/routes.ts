@@ -4,6 +4,7 @@ import {
   EnvironmentInput,
   InvalidInputError,
   InvalidTransitionError,
+  LeakInput,
   type MetadataStore,
   NotFoundError,
   RUN_TRANSITIONS,
@@ -113,6 +114,7 @@ export async function launchRun(
     feederRows: parsedForm.feederRows ?? {},
     allowedHosts: environment.allowedHosts,
     overrides: input.overrides,
+    shadowSecret: deps.shadowSecretFor(environmentName),
   });
   return metadata.getRun(run.id);
 }
@@ -146,6 +148,9 @@ export interface RouteDeps {
   names: RedisNames;
   coordinator: RunCoordinator;
   schedules: ScheduleDriver;
+  /** the key shadow tags of runs in environment `name` are signed with */
+  shadowSecretFor: (name: string) => string;
+  log?: (line: string) => void;
 }
 
 function translate(error: unknown): never {
@@ -385,6 +390,28 @@ export function buildRoutes(deps: RouteDeps): Router {
           ? { total: await store.timeSeries(run.id, range) }
           : await store.timeSeriesBy(run.id, by, range);
       return { body: { runId: run.id, by, series } };
+    }),
+  );
+  router.add('POST', '/runs/:id/leaks', async ({ params, body }) =>
+    guarded(async () => {
+      // A service's shadow SDK refused a write that would have reached production: keep the
+      // evidence and stop the run (every agent within a second or two).
+      const run = await metadata.getRun(params.id as string);
+      const leak = await metadata.recordLeak(run.id, parseBody(LeakInput, body));
+      const stopping = await coordinator.stop(
+        run.id,
+        `shadow leak: ${leak.kind} ${leak.target} from ${leak.service}`,
+      );
+      deps.log?.(
+        `run ${run.id}: shadow leak reported by ${leak.service}: ${leak.kind} ${leak.target}`,
+      );
+      return { status: 202, body: { ...leak, runStopping: stopping } };
+    }),
+  );
+  router.add('GET', '/runs/:id/leaks', async ({ params }) =>
+    guarded(async () => {
+      const run = await metadata.getRun(params.id as string);
+      return { body: { runId: run.id, leaks: await metadata.listLeaks(run.id) } };
     }),
   );
   router.add('GET', '/runs/:id/events', runEvents(deps));

@@ -17,6 +17,7 @@ export {
   UnknownScheduleError,
 } from './errors.js';
 export { idTime, newId } from './ids.js';
+export { type Leak, LeakInput } from './leaks.js';
 export { MIGRATIONS_DIR } from './migrate.js';
 export {
   CreateRunInput,

@@ -148,3 +148,17 @@ export const schemaMigrations = pgTable('schema_migrations', {
   checksum: text('checksum').notNull(),
   appliedAt: at('applied_at').notNull().defaultNow(),
 });
+
+/** A shadow write a service's SDK refused (or a tag it stripped on egress), per run. */
+export const runLeaks = pgTable('run_leaks', {
+  id: text('id').primaryKey(),
+  runId: text('run_id')
+    .notNull()
+    .references(() => runs.id, { onDelete: 'cascade' }),
+  kind: text('kind').$type<'postgres' | 'redis' | 'queue' | 'egress'>().notNull(),
+  target: text('target').notNull(),
+  service: text('service').notNull(),
+  detail: text('detail').notNull(),
+  at: at('at').notNull(),
+  receivedAt: at('received_at').notNull().defaultNow(),
+});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -46,14 +46,19 @@ for (const backend of await backends()) {
     describe('migrations', () => {
       it('apply once, in order, recorded with checksums, even when two migrate at once', async () => {
         const other = (await db.openAnother()) ?? store;
+        const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
         const results = await Promise.all([store.migrate(), other.migrate()]);
-        assert.deepEqual(results.flat(), ['001_init.sql'], 'exactly one of them applied it');
+        assert.deepEqual(results.flat().sort(), files, 'exactly one of them applied each');
         assert.deepEqual(await store.migrate(), []);
         const recorded = await rows<{ version: number; name: string; checksum: string }>(
           store,
           sql`select version, name, checksum from schema_migrations order by version`,
         );
-        assert.equal(recorded.length, 1);
+        assert.equal(recorded.length, files.length);
+        assert.deepEqual(
+          recorded.map((r) => r.version),
+          files.map((_, i) => i + 1),
+        );
         assert.equal(recorded[0]!.version, 1);
         assert.equal(recorded[0]!.name, '001_init.sql');
         assert.match(recorded[0]!.checksum, /^[0-9a-f]{64}$/);
@@ -62,11 +67,14 @@ for (const backend of await backends()) {
       it('roll a failing migration back entirely and refuse edited ones', async () => {
         await store.migrate();
         await cp(MIGRATIONS_DIR, migrationsCopy, { recursive: true });
+        const count = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).length;
+        const number = (n: number) => String(n).padStart(3, '0');
+        const brokenName = `${number(count + 1)}_broken.sql`;
         const broken = 'CREATE TABLE half_written (id int);\nSELECT 1 / 0;\n';
-        await writeFile(join(migrationsCopy, '002_broken.sql'), broken);
+        await writeFile(join(migrationsCopy, brokenName), broken);
         await assert.rejects(
           store.migrate({ dir: migrationsCopy }),
-          (e: unknown) => e instanceof MigrationError && /002_broken\.sql failed/.test(e.message),
+          (e: unknown) => e instanceof MigrationError && e.message.includes(`${brokenName} failed`),
         );
         const [table] = await rows<{ t: string | null }>(
           store,
@@ -79,14 +87,21 @@ for (const backend of await backends()) {
         );
         assert.deepEqual(
           versions.map((v) => v.version),
-          [1],
+          Array.from({ length: count }, (_, i) => i + 1),
         );
 
         await writeFile(join(migrationsCopy, '001_init.sql'), '-- edited\n');
         await assert.rejects(store.migrate({ dir: migrationsCopy }), /was changed after it/);
-        await writeFile(join(migrationsCopy, '003_gap.sql'), 'SELECT 1;');
-        await rm(join(migrationsCopy, '002_broken.sql'));
-        await assert.rejects(store.migrate({ dir: migrationsCopy }), /expected migration number 2/);
+        await writeFile(join(migrationsCopy, `${number(count + 2)}_gap.sql`), 'SELECT 1;');
+        await rm(join(migrationsCopy, brokenName));
+        await writeFile(
+          join(migrationsCopy, '001_init.sql'),
+          await readFile(join(MIGRATIONS_DIR, '001_init.sql'), 'utf8'),
+        );
+        await assert.rejects(
+          store.migrate({ dir: migrationsCopy }),
+          new RegExp(`expected migration number ${count + 1}`),
+        );
       });
 
       it('allow exactly the RunStatus values as run statuses', async () => {
@@ -104,7 +119,15 @@ for (const backend of await backends()) {
       it('create exactly the columns the Drizzle schema describes', async () => {
         await store.migrate();
         const described: PgTable[] = Object.values(tables).filter((t) => is(t, PgTable));
-        assert.equal(described.length, 8);
+        const created = await rows<{ name: string }>(
+          store,
+          sql`select tablename as name from pg_tables where schemaname = current_schema()`,
+        );
+        assert.deepEqual(
+          described.map((t) => getTableConfig(t).name).sort(),
+          created.map((t) => t.name).sort(),
+          'every table the migrations create is described, and only those',
+        );
         for (const table of described) {
           const config = getTableConfig(table);
           const actual = await rows<{ name: string; type: string; notnull: boolean }>(
@@ -192,6 +215,46 @@ for (const backend of await backends()) {
         await store.createRun({ scenario, environment: env, agents: 1 });
         await assert.rejects(store.deleteEnvironment(env), ConflictError);
         assert.equal((await store.getEnvironment(env)).name, env);
+      });
+    });
+
+    describe('shadow leaks', () => {
+      before(() => store.migrate());
+
+      it('are kept with their run, oldest first; bad reports and unknown runs are refused', async () => {
+        const env = unique('env');
+        const scenario = unique('scn');
+        await store.upsertEnvironment({ name: env, allowedHosts: ['localhost'] });
+        await store.saveScenarioVersion(scenario, 'name: x', { name: scenario });
+        const run = await store.createRun({ scenario, environment: env, agents: 1 });
+        const later = {
+          kind: 'redis',
+          target: 'cart:1',
+          service: 'cart',
+          detail: 'SET',
+          at: '2026-11-11T00:00:02Z',
+        } as const;
+        await store.recordLeak(run.id, later);
+        await store.recordLeak(run.id, {
+          ...later,
+          kind: 'postgres',
+          target: 'orders',
+          at: '2026-11-11T00:00:01Z',
+        });
+        const leaks = await store.listLeaks(run.id);
+        assert.deepEqual(
+          leaks.map((l) => [l.kind, l.target]),
+          [
+            ['postgres', 'orders'],
+            ['redis', 'cart:1'],
+          ],
+        );
+        await assert.rejects(
+          store.recordLeak(run.id, { ...later, kind: 'disk' as never }),
+          InvalidInputError,
+        );
+        await assert.rejects(store.recordLeak('run_nope', later), /run_nope/);
+        assert.equal((await store.listLeaks(run.id)).length, 2, 'nothing more was written');
       });
     });
 

@@ -2,6 +2,7 @@ import type { RunStatus } from '@loadline/api';
 import * as agents from './agents.js';
 import { type Connection, connect, type Db, type OpenOptions } from './db.js';
 import * as environments from './environments.js';
+import * as leaks from './leaks.js';
 import { loadMigrations, MIGRATIONS_DIR, migrate } from './migrate.js';
 import * as runs from './runs.js';
 import * as scenarios from './scenarios.js';
@@ -86,6 +87,12 @@ export class MetadataStore {
   }
   getRun(id: string) {
     return runs.getRun(this.db, id);
+  }
+  recordLeak(runId: string, input: leaks.LeakInput) {
+    return leaks.recordLeak(this.db, runId, input);
+  }
+  listLeaks(runId: string) {
+    return leaks.listLeaks(this.db, runId);
   }
   listRuns(query: runs.ListRunsQuery = {}) {
     return runs.listRuns(this.db, query);

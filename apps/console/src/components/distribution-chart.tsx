@@ -29,14 +29,33 @@ const TICKS: Array<{ x: number; label: string }> = [
   { x: MAX_X, label: 'max' },
 ];
 
-function Plot({ curve, label }: { curve: PercentileDistribution['curve']; label: string }) {
+export interface DistributionCurve {
+  label: string;
+  color: string;
+  curve: PercentileDistribution['curve'];
+}
+
+/**
+ * One or more percentile curves on the same log-scale axis. Control answers every run at
+ * the same percentiles, so curves align on x; the first curve's points are the x axis.
+ */
+export function DistributionPlot({
+  curves,
+  label,
+}: {
+  curves: DistributionCurve[];
+  label: string;
+}) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = host.current;
-    if (!el) return;
-    const xs = curve.map((p) => percentileX(p.percentile));
-    const ys = curve.map((p) => p.ms);
-    const percentiles = curve.map((p) => p.percentile);
+    const base = curves[0]?.curve ?? [];
+    if (!el || base.length === 0) return;
+    const xs = base.map((p) => percentileX(p.percentile));
+    const percentiles = base.map((p) => p.percentile);
+    const columns = curves.map(({ curve }) =>
+      percentiles.map((pc) => curve.find((p) => p.percentile === pc)?.ms ?? null),
+    );
     const options: uPlot.Options = {
       width: el.clientWidth || 600,
       height: 280,
@@ -49,13 +68,13 @@ function Plot({ curve, label }: { curve: PercentileDistribution['curve']; label:
             return i >= 0 ? `${percentiles[i]}%` : '';
           },
         },
-        {
-          label,
-          stroke: '#2f6fde',
+        ...curves.map((c) => ({
+          label: c.label,
+          stroke: c.color,
           width: 2,
-          points: { show: true, size: 6, fill: '#2f6fde' },
-          value: (_u, v) => (v === null ? '–' : ms(v)),
-        },
+          points: { show: true, size: 6, fill: c.color },
+          value: (_u: uPlot, v: number | null) => (v === null ? '–' : ms(v)),
+        })),
       ],
       axes: [
         {
@@ -78,14 +97,14 @@ function Plot({ curve, label }: { curve: PercentileDistribution['curve']; label:
         y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
       },
     };
-    const plot = new uPlot(options, [xs, ys], el);
+    const plot = new uPlot(options, [xs, ...columns] as uPlot.AlignedData, el);
     const resize = new ResizeObserver(() => plot.setSize({ width: el.clientWidth, height: 280 }));
     resize.observe(el);
     return () => {
       resize.disconnect();
       plot.destroy();
     };
-  }, [curve, label]);
+  }, [curves]);
   return <div ref={host} role="img" aria-label={`Latency distribution of ${label} chart`} />;
 }
 
@@ -133,7 +152,10 @@ export function DistributionChart({ runId, steps }: { runId: string; steps: stri
       ) : null}
       {data && data.count > 0 ? (
         <>
-          <Plot curve={data.curve} label={step || 'all steps'} />
+          <DistributionPlot
+            curves={[{ label: step || 'all steps', color: '#2f6fde', curve: data.curve }]}
+            label={step || 'all steps'}
+          />
           <p className="muted hint">
             {data.count.toLocaleString('en-US')} responses, from the merged histogram; the x axis is
             1/(1−p) on a log scale.

@@ -17,6 +17,8 @@ export function TimeChart(props: {
   /** x (epoch seconds) then one column per series; null draws a gap */
   data: (number | null)[][];
   testId?: string;
+  /** x is seconds since a run's start (overlays of several runs), not epoch seconds */
+  elapsed?: boolean;
 }) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -44,7 +46,10 @@ export function TimeChart(props: {
           grid: { stroke: 'rgba(128,128,128,0.2)' },
           // whole seconds: the data has one point a second
           incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600],
-          values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toISOString().slice(11, 19)),
+          values: (_u, ticks) =>
+            ticks.map((t) =>
+              props.elapsed ? elapsedLabel(t) : new Date(t * 1000).toISOString().slice(11, 19),
+            ),
         },
         {
           stroke: 'currentColor',
@@ -53,7 +58,7 @@ export function TimeChart(props: {
           size: 60,
         },
       ],
-      scales: { x: { time: true } },
+      scales: { x: { time: !props.elapsed } },
     };
     plot.current = new uPlot(options, data as uPlot.AlignedData, el);
     const resize = new ResizeObserver(() => {
@@ -77,4 +82,13 @@ export function TimeChart(props: {
       <div ref={host} role="img" aria-label={`${title} chart`} />
     </figure>
   );
+}
+
+/** "0:45", "12:05", "1:02:03": seconds since a run started. */
+export function elapsedLabel(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const hh = Math.floor(s / 3600);
+  const mm = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return hh > 0 ? `${hh}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
 }

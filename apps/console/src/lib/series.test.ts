@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { columns, keyedColumns, mergeKeyedWindows, mergeWindow } from './series';
+import { alignByElapsed, columns, keyedColumns, mergeKeyedWindows, mergeWindow } from './series';
 import type { SeriesPoint } from './types';
 
 const point = (second: number, requests = 1): SeriesPoint => ({
@@ -68,6 +68,18 @@ describe('per-key windows', () => {
       [1, 2],
       [3, 4],
       [null, 5],
+    ]);
+  });
+});
+
+describe('alignByElapsed', () => {
+  it('counts each run from its own first second', () => {
+    const a = [point(100, 1), point(101, 2), point(102, 3)];
+    const b = [point(500, 7), point(502, 9)];
+    assert.deepEqual(alignByElapsed([a, b], 'requests'), [
+      [0, 1, 2],
+      [1, 2, 3],
+      [7, null, 9],
     ]);
   });
 });

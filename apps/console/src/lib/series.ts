@@ -89,3 +89,20 @@ export const PALETTE = [
   '#64748b',
   '#84cc16',
 ];
+
+/**
+ * Runs overlaid on one chart: each run's seconds counted from its own first second, one
+ * column per run on the union of elapsed seconds (null where a run has no point).
+ */
+export function alignByElapsed(
+  runs: ReadonlyArray<readonly SeriesPoint[]>,
+  field: keyof SeriesPoint,
+): (number | null)[][] {
+  const starts = runs.map((points) => points[0]?.second ?? 0);
+  const byElapsed = runs.map(
+    (points, i) =>
+      new Map(points.map((p) => [p.second - (starts[i] as number), p[field] ?? null] as const)),
+  );
+  const xs = [...new Set(byElapsed.flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
+  return [xs, ...byElapsed.map((m) => xs.map((x) => m.get(x) ?? null))];
+}

@@ -3,7 +3,9 @@ import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import { Suspense, useEffect, useMemo, useState } from 'react';
 import { Empty, Loading, Problem, StatusBadge } from '@/components/bits';
+import { DistributionPlot } from '@/components/distribution-chart';
 import { StepChart } from '@/components/step-chart';
+import { TimeChart } from '@/components/time-chart';
 import { ApiError, apiCall } from '@/lib/api';
 import {
   type Cell,
@@ -15,7 +17,8 @@ import {
   stepNames,
 } from '@/lib/compare';
 import { count, ms, when } from '@/lib/format';
-import type { Run } from '@/lib/types';
+import { alignByElapsed } from '@/lib/series';
+import type { PercentileDistribution, Run, RunSeries } from '@/lib/types';
 
 const COLORS = ['#1f5fd1', '#d9480f', '#2b8a3e', '#9c36b5', '#c2255c', '#0b7285', '#e8a100'];
 
@@ -72,19 +75,37 @@ function Compare() {
   );
   const [runs, setRuns] = useState<Run[]>();
   const [error, setError] = useState<ApiError>();
+  // Per run: its seconds and its latency distribution, for the overlays.
+  const [seconds, setSeconds] = useState<RunSeries[]>();
+  const [distributions, setDistributions] = useState<PercentileDistribution[]>();
 
   useEffect(() => {
     if (ids.length < 2) return;
     let live = true;
     setRuns(undefined);
     setError(undefined);
-    Promise.all(ids.map((id) => apiCall<Run>('GET', `/runs/${encodeURIComponent(id)}`)))
+    setSeconds(undefined);
+    setDistributions(undefined);
+    const each = <T,>(path: (id: string) => string) =>
+      Promise.all(ids.map((id) => apiCall<T>('GET', path(encodeURIComponent(id)))));
+    const fail = (e: unknown) => {
+      if (live) setError(e instanceof ApiError ? e : new ApiError(0, String(e), undefined));
+    };
+    each<Run>((id) => `/runs/${id}`)
       .then((loaded) => {
         if (live) setRuns(loaded);
       })
-      .catch((e: unknown) => {
-        if (live) setError(e instanceof ApiError ? e : new ApiError(0, String(e), undefined));
-      });
+      .catch(fail);
+    each<RunSeries>((id) => `/runs/${id}/series`)
+      .then((loaded) => {
+        if (live) setSeconds(loaded);
+      })
+      .catch(fail);
+    each<PercentileDistribution>((id) => `/runs/${id}/percentiles`)
+      .then((loaded) => {
+        if (live) setDistributions(loaded);
+      })
+      .catch(fail);
     return () => {
       live = false;
     };
@@ -101,6 +122,25 @@ function Compare() {
     [runs, steps],
   );
   const missing = (runs ?? []).filter((r) => !r.summary);
+  const overTime = useMemo(() => {
+    const perRun = (seconds ?? []).map((s) => s.series.total ?? []);
+    return {
+      rate: alignByElapsed(perRun, 'requests'),
+      errors: alignByElapsed(perRun, 'errors'),
+      p99: alignByElapsed(perRun, 'p99'),
+    };
+  }, [seconds]);
+  const curves = useMemo(
+    () =>
+      (distributions ?? [])
+        .map((d, i) => ({
+          label: d.runId,
+          color: COLORS[i % COLORS.length] as string,
+          curve: d.curve,
+        }))
+        .filter((c) => c.curve.length > 0),
+    [distributions],
+  );
   const regressions = rows.filter((r) => METRICS.some((m) => r.cells[m].regression)).length;
 
   return (
@@ -210,6 +250,53 @@ function Compare() {
             />
           ) : (
             <Empty>These runs have no per-step figures.</Empty>
+          )}
+          <h2>Latency distribution</h2>
+          {curves.length > 0 ? (
+            <figure
+              className="chart"
+              data-testid="compare-distribution"
+              data-curves={curves.length}
+            >
+              <figcaption>Latency by percentile, one curve per run (merged histograms)</figcaption>
+              <DistributionPlot curves={curves} label="the compared runs" />
+            </figure>
+          ) : distributions ? (
+            <Empty>No response was recorded in these runs.</Empty>
+          ) : (
+            <Loading what="the distributions" />
+          )}
+          <h2>Over time</h2>
+          <p className="muted">Each run from its own start: seconds since its first second.</p>
+          {seconds ? (
+            <div className="charts">
+              <TimeChart
+                elapsed
+                title="Throughput"
+                unit="/s"
+                series={series}
+                data={overTime.rate}
+                testId="compare-rate-chart"
+              />
+              <TimeChart
+                elapsed
+                title="Errors"
+                unit="/s"
+                series={series}
+                data={overTime.errors}
+                testId="compare-errors-chart"
+              />
+              <TimeChart
+                elapsed
+                title="p99 latency"
+                unit="ms"
+                series={series}
+                data={overTime.p99}
+                testId="compare-p99-chart"
+              />
+            </div>
+          ) : (
+            <Loading what="the runs' seconds" />
           )}
         </>
       ) : null}
