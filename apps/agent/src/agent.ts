@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type ControlSignal, hostMatcher, type ShardJob } from '@loadline/api';
-import { compileScenario, type FlowModel, FlowRunner } from '@loadline/engine';
+import { compileReplay, compileScenario, type FlowModel, FlowRunner } from '@loadline/engine';
 import type { Redis } from '@loadline/queue';
 import {
   connectRedis,
@@ -178,7 +178,10 @@ export class Agent {
     startAt: number,
     lastHeard: () => number,
   ): Promise<void> {
-    const plan = compileScenario(scenario, { baseDir: process.cwd(), feederRows: job.feederRows });
+    const plan =
+      job.model.kind === 'replay'
+        ? compileReplay(scenario.name, scenario.target, job.model)
+        : compileScenario(scenario, { baseDir: process.cwd(), feederRows: job.feederRows });
     const model: FlowModel =
       job.model.kind === 'open'
         ? {

@@ -236,6 +236,11 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--max-gap <ms>', 'shorten idle gaps longer than this')
     .option('--out <file>', 'write the corpus: .jsonl as JSON Lines, else one JSON document')
     .option('--json', 'print { format, requests, sessions, durationMs, skipped, errors, mix }')
+    .option(
+      '--api <url>',
+      'store the corpus in control as a new version of --name; prints NAME@VERSION',
+    )
+    .option('--name <name>', 'corpus name in control (letters, digits, "_", "-", ".")')
     .action(async (file: string, options) =>
       setExit(await (await load.import()).runImport(file, options, process.stdout)),
     );
@@ -250,6 +255,45 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print { sigma, kappa, lambda, peak: { concurrency, throughput }, r2, … }')
     .action(async (options) =>
       setExit(await (await load.capacity()).runCapacityUsl(options, process)),
+    );
+  capacity
+    .command('fit')
+    .description('Build a capacity model (capacities, curves, fan-out ratios, cost history)')
+    .option(
+      '--from <file>',
+      'measurements JSON: { run?, services: { NAME: { cores, slo, ramp } }, fanout, costs? }',
+    )
+    .option(
+      '--runs <ids>',
+      'stored run IDs, comma-separated: their scraped target metrics and per-step seconds',
+    )
+    .option('--api <url>', 'control API (default $LOADLINE_API or http://127.0.0.1:7700)')
+    .option(
+      '--cores <service=n>',
+      'cores per machine of a service (repeatable; default 1)',
+      collect,
+    )
+    .option('--slo-p99 <duration>', 'p99 objective of every service with --runs (default 500ms)')
+    .option('--cpu-ceiling <share>', 'CPU ceiling of every service with --runs, 0..1')
+    .option('--entry-steps <names>', 'steps that are entry requests (default: every step)')
+    .option('--out <file>', 'write the model JSON to this file')
+    .option('--json', 'print the model JSON on stdout')
+    .action(async (options) =>
+      setExit(await (await load.capacity()).runCapacityFit(options, process)),
+    );
+  capacity
+    .command('plan')
+    .description('The machine plan for a forecast, as a report; exit 1 when anything is unmet')
+    .option('--model <file>', 'model JSON from `loadline capacity fit`')
+    .option('--forecast <file>', 'forecast YAML: entries, utilisation, redundancy, zones')
+    .option(
+      '--format <format>',
+      'json | md | csv | xlsx | pdf | html (default: by --out extension, else md)',
+    )
+    .option('--out <file>', 'write the report here (required for xlsx and pdf)')
+    .option('--json', 'print the plan JSON on stdout, whatever --format')
+    .action(async (options) =>
+      setExit(await (await load.capacity()).runCapacityPlan(options, process)),
     );
 
   return program;

@@ -58,6 +58,20 @@ const shadowTags = new Set<string>();
 describe('control (real Redis, chdb, PGlite)', { skip }, () => {
   before(async () => {
     server = http.createServer((req, res) => {
+      if (req.url === '/metrics') {
+        // What the target itself says, as a Prometheus exposition control scrapes.
+        res.setHeader('content-type', 'text/plain; version=0.0.4');
+        res.end(
+          [
+            `http_requests_total{route="/"} ${served}`,
+            `http_request_duration_seconds_bucket{le="0.005"} ${served}`,
+            `http_request_duration_seconds_bucket{le="+Inf"} ${served}`,
+            `process_cpu_seconds_total ${served / 1000}`,
+            '',
+          ].join('\n'),
+        );
+        return;
+      }
       served++;
       const tag = req.headers['x-loadline-shadow'];
       if (typeof tag === 'string') shadowTags.add(`${tag}|${req.headers.baggage ?? ''}`);
@@ -113,6 +127,27 @@ describe('control (real Redis, chdb, PGlite)', { skip }, () => {
     });
     assert.equal(malformed.status, 400);
     assert.equal(malformed.headers.get('content-type'), 'application/problem+json');
+  });
+
+  it("keeps the last version's feeder rows for an unchanged file saved without rows", async () => {
+    const source = (file: string, rate: number) => `name: fed
+target: ${target}
+load: { rate: ${rate}, duration: 1s }
+feeders: { users: { file: ${file} } }
+flows: [{ name: f, steps: [{ name: s, request: { path: "/u/\${users.id}" } }] }]
+`;
+    const first = await api('POST', '/scenarios', {
+      source: source('users.csv', 5),
+      feederRows: { users: [{ id: '1' }, { id: '2' }] },
+    });
+    assert.equal(first.status, 201, JSON.stringify(first.json));
+    const second = await api('POST', '/scenarios', { source: source('users.csv', 6) });
+    assert.equal(second.status, 201, JSON.stringify(second.json));
+    const stored = await api('GET', '/scenarios/fed?version=2');
+    assert.deepEqual(stored.json.parsed.feederRows.users, [{ id: '1' }, { id: '2' }]);
+    const renamed = await api('POST', '/scenarios', { source: source('other.csv', 6) });
+    assert.equal(renamed.status, 422);
+    assert.match(renamed.json.detail, /feeder "users" has no rows/);
   });
 
   it('runs a scenario on two agents, stores it, and judges thresholds on merged data', async () => {
@@ -283,6 +318,82 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     );
   });
 
+  it("scrapes the target's /metrics every second while a run goes, into ClickHouse", async () => {
+    const env = await api('PUT', '/environments/scraped', {
+      allowedHosts: ['127.0.0.0/8'],
+      requiresShadow: false,
+      metricsTargets: [{ service: 'web', url: `${target}/metrics` }],
+    });
+    assert.equal(env.status, 200, JSON.stringify(env.json));
+    const source = `name: scraped
+target: ${target}
+agents: 2
+load: { rate: 100, duration: 4s }
+flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
+`;
+    await api('POST', '/scenarios', { source });
+    const created = await api('POST', '/runs', { scenario: 'scraped', environment: 'scraped' });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const run = await waitForRun(created.json.id, 20_000);
+    assert.equal(run.summary.total.requests, 400);
+    const { rows } = (await api('GET', `/runs/${run.id}/target-metrics`)).json;
+    assert.ok(rows.length >= 3, `${rows.length} scrapes`);
+    assert.ok(rows.every((r: Json) => r.service === 'web' && r.instance === `${target}/metrics`));
+    const requests = rows.reduce((n: number, r: Json) => n + r.requests, 0);
+    // Every second of load was scraped; what came before the baseline reading is not counted.
+    assert.ok(requests >= 300 && requests <= 400, `${requests} requests scraped of 400`);
+    const cpu = rows.reduce((n: number, r: Json) => n + r.cpuSeconds, 0);
+    assert.ok(Math.abs(cpu - requests / 1000) < 1e-6, `cpu ${cpu}`);
+    assert.ok(rows.every((r: Json) => r.intervalS > 0.5 && r.intervalS < 2.5));
+
+    // The capacity model from that run, a plan on it, and the plan as reports.
+    const fitted = await api('POST', '/capacity/model', {
+      runs: [run.id],
+      slo: { p99Ms: 200 },
+      levelSeconds: 1,
+    });
+    assert.equal(fitted.status, 200, JSON.stringify(fitted.json));
+    const model = fitted.json.model;
+    assert.deepEqual(
+      model.services.map((s: Json) => s.service),
+      ['web'],
+    );
+    assert.ok(model.services[0].ramp.length >= 3);
+    const forecast = { entries: { s: 1000 }, utilisation: 0.6, redundancy: { default: 1 } };
+    const plan = await api('POST', '/capacity/plan', { model, forecast });
+    assert.equal(plan.status, 200, JSON.stringify(plan.json));
+    assert.ok(Array.isArray(plan.json.services));
+    const md = await fetch(`${control.url}/capacity/plan?format=md`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, forecast }),
+    });
+    assert.equal(md.status, 200);
+    assert.match(await md.text(), /^# Capacity plan/);
+    const xlsx = await fetch(`${control.url}/capacity/plan?format=xlsx`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, forecast }),
+    });
+    assert.equal(xlsx.status, 200);
+    assert.equal(
+      Buffer.from(await xlsx.arrayBuffer())
+        .subarray(0, 2)
+        .toString(),
+      'PK',
+    );
+    const badFormat = await fetch(`${control.url}/capacity/plan?format=doc`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, forecast }),
+    });
+    assert.equal(badFormat.status, 422);
+    const unknown = await api('POST', '/capacity/model', { runs: ['run_nope'] });
+    assert.equal(unknown.status, 404);
+    const badForecast = await api('POST', '/capacity/plan', { model, forecast: { entries: {} } });
+    assert.equal(badForecast.status, 422);
+  });
+
   it('creates environments over the API and names a bad field', async () => {
     const ok = await api('PUT', '/environments/staging', {
       baseUrls: { gateway: 'http://127.0.0.2:8080' },
@@ -298,7 +409,7 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     assert.equal(bad.status, 422);
     assert.match(JSON.stringify(bad.json.errors), /baseUrls/);
     const names = (await api('GET', '/environments')).json.environments.map((e: Json) => e.name);
-    assert.deepEqual(names.sort(), ['local', 'staging']);
+    assert.deepEqual(names.sort(), ['local', 'scraped', 'staging']);
   });
 
   it('settles a run left running by a control that went away, keeping what was delivered', async () => {

@@ -129,6 +129,7 @@ export class Control {
       startDelayMs: config.startDelayMs,
       coordinatorId: consumer,
       log: config.log,
+      storeTargetMetrics: (rows) => store.insertTargetMetrics(rows),
     });
     // Runs a previous control left active are settled before taking new work.
     await recoverOrphanedRuns(metadata, store, config.log);

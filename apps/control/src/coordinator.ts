@@ -19,9 +19,12 @@ import {
   type RedisNames,
   type ShardQueue,
 } from '@loadline/queue';
+import type { Corpus } from '@loadline/replay';
 import { parseDuration, type Scenario } from '@loadline/scenario';
 import { shadowHeaders, signShadowTag } from '@loadline/shadow';
 import { addRows, SecondWindow } from './live-table.js';
+import { type MetricsTarget, type TargetMetricRow, TargetScraper } from './metrics/scraper.js';
+import { planReplayShards } from './replay-shards.js';
 import { buildSummary } from './summary.js';
 
 export interface RunOverrides {
@@ -35,8 +38,12 @@ export interface LaunchInput {
   feederRows: Record<string, Array<Record<string, string>>>;
   allowedHosts: string[];
   overrides: RunOverrides;
+  /** a replay scenario's corpus, loaded by launchRun */
+  corpus?: Corpus;
   /** the environment's shadow key: shadow runs carry a tag signed with it */
   shadowSecret?: string;
+  /** the environment's Prometheus endpoints, scraped every second while the run goes */
+  metricsTargets?: MetricsTarget[];
 }
 
 /** Shadow tags outlive the run by this much (claims and start delay come first). */
@@ -81,6 +88,7 @@ interface LiveRun {
   iterationsByFlow: Map<string, number>;
   window: SecondWindow;
   guardrails: GuardrailMonitor;
+  scraper: TargetScraper | undefined;
   abortReason: string | undefined;
   timer: NodeJS.Timeout;
 }
@@ -92,6 +100,8 @@ export interface CoordinatorOptions {
   /** this control's name in run leases */
   coordinatorId: string;
   log: (line: string) => void;
+  /** where scraped target metrics go (the result store); scraping is off without it */
+  storeTargetMetrics?: (rows: TargetMetricRow[]) => Promise<unknown>;
 }
 
 const LEASE_MS = 10_000;
@@ -105,6 +115,9 @@ export function planShards(input: LaunchInput): {
   const { run, scenario, overrides } = input;
   const count = run.agentsRequested;
   const load = scenario.load;
+  if (scenario.replay || load === undefined) {
+    return planReplayShards(input, (durationMs) => shadowHeadersOf(input, durationMs));
+  }
   const multiplier = overrides.rateMultiplier ?? 1;
   const override = overrides.duration === undefined ? undefined : parseDuration(overrides.duration);
   const rows = (name: string, shard: number) =>
@@ -228,6 +241,7 @@ export class RunCoordinator {
       iterationsByFlow: new Map(),
       window: new SecondWindow(),
       guardrails: new GuardrailMonitor(input.scenario.guardrails),
+      scraper: this.#scraperFor(runId, input.metricsTargets ?? []),
       abortReason: undefined,
       timer: setInterval(() => {
         this.#tick(runId).catch((error) =>
@@ -246,6 +260,19 @@ export class RunCoordinator {
     await this.#metadata.transitionRun(runId, ['queued'], 'waiting-for-agents', {});
     await this.#queue.enqueue(jobs);
     await publishSignal(this.#redis, this.#names, { type: 'keepalive', runId, at: Date.now() });
+  }
+
+  #scraperFor(runId: string, targets: MetricsTarget[]): TargetScraper | undefined {
+    const store = this.#options.storeTargetMetrics;
+    if (!store || targets.length === 0) return undefined;
+    return new TargetScraper(runId, targets, {
+      onRows: async (rows) => {
+        await store(rows).catch((error) =>
+          this.#options.log(`run ${runId}: storing target metrics: ${error.message ?? error}`),
+        );
+      },
+      log: this.#options.log,
+    });
   }
 
   async stop(runId: string, reason: string): Promise<boolean> {
@@ -276,6 +303,13 @@ export class RunCoordinator {
       if (live.phase === 'waiting' && live.claims.size === live.shardCount) {
         live.phase = 'running';
         live.startAt = Date.now() + this.#options.startDelayMs;
+        // From the common start (the baseline reading a second before the first load).
+        const scraper = live.scraper;
+        if (scraper)
+          setTimeout(
+            () => live.phase === 'running' && scraper.start(),
+            this.#options.startDelayMs - 1000,
+          );
         await this.#metadata.transitionRun(live.run.id, ['waiting-for-agents'], 'running', {});
         await publishSignal(this.#redis, this.#names, {
           type: 'start',
@@ -353,6 +387,7 @@ export class RunCoordinator {
     if (live.phase === 'finishing') return;
     live.phase = 'finishing';
     clearInterval(live.timer);
+    live.scraper?.stop();
     this.#live.delete(live.run.id);
     const abortedByAgent = [...live.done.values()].find(
       (d) => d.aborted && !live.abortReason,
@@ -450,6 +485,7 @@ export class RunCoordinator {
   async close(): Promise<void> {
     for (const live of this.#live.values()) {
       clearInterval(live.timer);
+      live.scraper?.stop();
       await this.#metadata
         .releaseRunLease(live.run.id, this.#options.coordinatorId)
         .catch(() => false);

@@ -34,6 +34,7 @@ interface Route {
   method: string;
   pattern: RegExp;
   handler: Handler;
+  maxBodyBytes: number;
 }
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -56,9 +57,20 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
 export class Router {
   readonly #routes: Route[] = [];
 
-  add(method: string, path: string, handler: Handler): this {
+  /** `maxBodyBytes` raises the request body limit for a route that takes big uploads. */
+  add(
+    method: string,
+    path: string,
+    handler: Handler,
+    options: { maxBodyBytes?: number } = {},
+  ): this {
     const pattern = new RegExp(`^${path.replace(/:(\w+)/g, '(?<$1>[^/]+)')}$`);
-    this.#routes.push({ method, pattern, handler });
+    this.#routes.push({
+      method,
+      pattern,
+      handler,
+      maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
+    });
     return this;
   }
 
@@ -90,7 +102,10 @@ export class Router {
         }
         throw new HttpProblem(404, 'not found', `no route for ${method} ${url.pathname}`);
       }
-      const body = method === 'GET' || method === 'DELETE' ? undefined : await readJson(req);
+      const body =
+        method === 'GET' || method === 'DELETE'
+          ? undefined
+          : await readJson(req, route.maxBodyBytes);
       const params = Object.fromEntries(
         Object.entries(route.pattern.exec(url.pathname)?.groups ?? {}).map(([k, v]) => [
           k,
@@ -112,11 +127,19 @@ export class Router {
         result.stream(res);
         return;
       }
-      const text = typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
+      // Binary bodies (an XLSX or PDF report) go out as they are.
+      const text =
+        typeof result.body === 'string' || Buffer.isBuffer(result.body)
+          ? result.body
+          : JSON.stringify(result.body);
       res.writeHead(result.status ?? 200, {
         'content-type':
           result.contentType ??
-          (typeof result.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json'),
+          (typeof result.body === 'string'
+            ? 'text/plain; charset=utf-8'
+            : Buffer.isBuffer(result.body)
+              ? 'application/octet-stream'
+              : 'application/json'),
       });
       res.end(text);
     } catch (error) {
@@ -126,13 +149,13 @@ export class Router {
   }
 }
 
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
+async function readJson(req: http.IncomingMessage, maxBodyBytes: number): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES)
-      throw new HttpProblem(413, 'request body too large', `limit is ${MAX_BODY_BYTES} bytes`);
+    if (size > maxBodyBytes)
+      throw new HttpProblem(413, 'request body too large', `limit is ${maxBodyBytes} bytes`);
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return undefined;

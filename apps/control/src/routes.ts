@@ -13,7 +13,9 @@ import { listAgents, type Redis, type RedisNames } from '@loadline/queue';
 import { parseDuration, parseScenario, Scenario } from '@loadline/scenario';
 import type { ResultStore } from '@loadline/store';
 import { z } from 'zod';
+import { registerCapacityRoutes } from './capacity-routes.js';
 import type { RunCoordinator } from './coordinator.js';
+import { loadReplayCorpus, registerCorpusRoutes } from './corpora.js';
 import { runEvents } from './events.js';
 import { HttpProblem, parseBody, Router } from './http.js';
 import { openApiDocument } from './openapi.js';
@@ -100,6 +102,7 @@ export async function launchRun(
     deps,
     input,
   );
+  const corpus = await loadReplayCorpus(metadata, scenario, agents, input.overrides.rateMultiplier);
   const run = await metadata.createRun({
     scenario: input.scenario,
     version: stored.version,
@@ -115,6 +118,8 @@ export async function launchRun(
     allowedHosts: environment.allowedHosts,
     overrides: input.overrides,
     shadowSecret: deps.shadowSecretFor(environmentName),
+    metricsTargets: environment.metricsTargets,
+    ...(corpus ? { corpus } : {}),
   });
   return metadata.getRun(run.id);
 }
@@ -212,6 +217,29 @@ export function buildRoutes(deps: RouteDeps): Router {
             errors: parsed.errors,
           },
         );
+      }
+      // A feeder whose file is unchanged and that comes without rows keeps the rows of the
+      // latest version: an edit in the console need not upload 10,000 users again.
+      const previous = await metadata.getScenario(parsed.scenario.name).catch((error) => {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      });
+      const previousForm = previous?.parsed as
+        | {
+            scenario?: { feeders?: Record<string, { file?: string }> };
+            feederRows?: Record<string, Array<Record<string, string>>>;
+          }
+        | undefined;
+      for (const [name, feeder] of Object.entries(parsed.scenario.feeders)) {
+        const kept = previousForm?.feederRows?.[name];
+        if (
+          (feederRows[name] ?? []).length === 0 &&
+          kept &&
+          kept.length > 0 &&
+          previousForm?.scenario?.feeders?.[name]?.file === feeder.file
+        ) {
+          feederRows[name] = kept;
+        }
       }
       for (const name of Object.keys(parsed.scenario.feeders)) {
         if ((feederRows[name] ?? []).length === 0) {
@@ -414,6 +442,13 @@ export function buildRoutes(deps: RouteDeps): Router {
       return { body: { runId: run.id, leaks: await metadata.listLeaks(run.id) } };
     }),
   );
+  registerCapacityRoutes(router, deps);
+  router.add('GET', '/runs/:id/target-metrics', async ({ params }) =>
+    guarded(async () => {
+      const run = await metadata.getRun(params.id as string);
+      return { body: { runId: run.id, rows: await store.targetMetrics(run.id) } };
+    }),
+  );
   router.add('GET', '/runs/:id/events', runEvents(deps));
   router.add('POST', '/runs/:id/stop', async ({ params }) =>
     guarded(async () => {
@@ -473,5 +508,6 @@ export function buildRoutes(deps: RouteDeps): Router {
       return { body: schedule };
     }),
   );
+  registerCorpusRoutes(router, deps);
   return router;
 }

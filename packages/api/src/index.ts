@@ -7,4 +7,10 @@ export {
   parseControlSignal,
 } from './messages.js';
 export { RunStatus, TERMINAL_STATUSES } from './runs.js';
-export { ShardJob, splitEvenly } from './shards.js';
+export {
+  MAX_REPLAY_SENDS_PER_SHARD,
+  ReplayModel,
+  ReplaySend,
+  ShardJob,
+  splitEvenly,
+} from './shards.js';

@@ -1,5 +1,36 @@
 import { z } from 'zod';
 
+/**
+ * The most planned sends one replay shard job may carry. A send is ~0.3–1 kB of JSON, so
+ * this keeps a BullMQ job under ~100 MB; a bigger corpus needs more agents (or a rate).
+ */
+export const MAX_REPLAY_SENDS_PER_SHARD = 200_000;
+
+/** One planned replay send: the exact captured request, due `at` ms after the common start. */
+export const ReplaySend = z.object({
+  at: z.number().nonnegative(),
+  /** index into the model's `steps`: the request's method + path template */
+  step: z.number().int().nonnegative(),
+  method: z.string().min(1),
+  /** path with query; the scenario target supplies scheme, host and base path */
+  path: z.string().startsWith('/'),
+  headers: z.array(z.tuple([z.string(), z.string()])),
+  body: z.string().optional(),
+  bodyEncoding: z.enum(['utf8', 'base64']).optional(),
+});
+export type ReplaySend = z.infer<typeof ReplaySend>;
+
+/** A replay shard: its sessions' requests in time order (a session's order kept). */
+export const ReplayModel = z.object({
+  kind: z.literal('replay'),
+  /** step names, e.g. `GET /api/products/{id}`; the tail of the mix is `other` */
+  steps: z.array(z.string().min(1)).min(1),
+  sends: z.array(ReplaySend).max(MAX_REPLAY_SENDS_PER_SHARD),
+  /** sends in flight at once on this agent; beyond it a send is dropped and counted */
+  maxInFlight: z.number().int().positive(),
+});
+export type ReplayModel = z.infer<typeof ReplayModel>;
+
 /** One agent's share of a run: what a BullMQ shard job carries. */
 export const ShardJob = z.object({
   runId: z.string().min(1),
@@ -9,7 +40,7 @@ export const ShardJob = z.object({
   scenario: z.record(z.string(), z.unknown()),
   /**
    * Open model: this shard's rate profile (rates already divided by shardCount).
-   * Closed model: this shard's virtual users.
+   * Closed model: this shard's virtual users. Replay: this shard's planned sends.
    */
   model: z.discriminatedUnion('kind', [
     z.object({
@@ -25,6 +56,7 @@ export const ShardJob = z.object({
       vus: z.number().int().positive(),
       durationMs: z.number().positive(),
     }),
+    ReplayModel,
   ]),
   /** feeder rows dealt to this shard (control reads the files; agents hold no data) */
   feederRows: z.record(z.string(), z.array(z.record(z.string(), z.string()))),

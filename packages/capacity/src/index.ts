@@ -13,6 +13,7 @@ export { FanoutFit, FanoutOptions, FanoutSecond, fitFanout, ServiceFanout } from
 export { Forecast, Redundancy } from './forecast.js';
 export { EXTRAPOLATION_FACTOR, KneeLimit, kneeLimit, kneeUtilisation } from './knee.js';
 export { fitLine, LinearFit } from './linear.js';
+export { CapacityModel, Provenance, ServiceModel, UslCurve } from './model.js';
 export { type NnlsResult, nnls } from './nnls.js';
 export { Plan, PlanInput, planCapacity, ServicePlan, Unmet } from './plan.js';
 export { Slo, SloLimit, sloLimit } from './slo.js';

@@ -4,6 +4,7 @@ export type { EngineEvents, IntervalReport, RunReport } from './events.js';
 export { type CompiledPlan, type CompiledStep, compileScenario } from './flow/compile.js';
 export { FeederError, type FeederRow, loadFeederRows } from './flow/feeders.js';
 export { GuardrailMonitor, type GuardrailState, type GuardrailTrip } from './flow/guardrails.js';
+export { compileReplay, replayRequest } from './flow/replay.js';
 export {
   type FlowEvents,
   type FlowInterval,

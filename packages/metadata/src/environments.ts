@@ -36,6 +36,21 @@ export const EnvironmentInput = z
     allowedHosts: z.array(HostPattern).default([]),
     /** Whether every run against this environment must carry the shadow tag. */
     requiresShadow: z.boolean().default(true),
+    /** Prometheus endpoints of the target's instances, scraped every second during runs. */
+    metricsTargets: z
+      .array(
+        z.strictObject({
+          service: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, "_", "-" and "."'),
+          url: z.url({ protocol: /^https?$/, error: 'expected an absolute http(s):// URL' }),
+          /** counter of the instance's CPU seconds; default process_cpu_seconds_total */
+          cpuMetric: z
+            .string()
+            .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'not a Prometheus metric name')
+            .optional(),
+        }),
+      )
+      .max(1000)
+      .default([]),
   })
   .superRefine((env, ctx) => {
     const allowed = hostMatcher(env.allowedHosts);
@@ -48,6 +63,16 @@ export const EnvironmentInput = z
         });
       }
     }
+    // Scraping is traffic too: only hosts the environment allows.
+    env.metricsTargets.forEach((target, i) => {
+      if (!allowed(target.url)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['metricsTargets', i, 'url'],
+          message: `${target.url} is not covered by allowedHosts`,
+        });
+      }
+    });
   });
 export type EnvironmentInput = z.input<typeof EnvironmentInput>;
 
@@ -64,6 +89,7 @@ export async function upsertEnvironment(db: Db, input: EnvironmentInput): Promis
         baseUrls: env.baseUrls,
         allowedHosts,
         requiresShadow: env.requiresShadow,
+        metricsTargets: env.metricsTargets,
         updatedAt: sql`now()`,
       },
     })

@@ -1,5 +1,11 @@
 export { hostAllowed, hostMatcher, hostOf, hostPatternProblem } from '@loadline/api';
 export { type Agent, type AgentStatus, HeartbeatInput, ListAgentsQuery } from './agents.js';
+export {
+  type CorpusInfo,
+  type CorpusSummary,
+  SaveCorpusInput,
+  UnknownCorpusError,
+} from './corpora.js';
 export { cronProblems, isTimeZone } from './cron.js';
 export { DatabaseUnavailableError, type Db, type OpenOptions } from './db.js';
 export { type Environment, EnvironmentInput } from './environments.js';
@@ -34,7 +40,7 @@ export {
   type ScenarioVersionInfo,
 } from './scenarios.js';
 export { CreateScheduleInput, type Schedule, UpdateScheduleInput } from './schedules.js';
-export type { Json, JsonObject, ShardState } from './schema.js';
+export type { Json, JsonObject, MetricsTarget, ShardState } from './schema.js';
 export * as tables from './schema.js';
 export { ClaimShardInput, FinishShardInput, type Shard } from './shards.js';
 export { MetadataStore } from './store.js';

@@ -7,6 +7,7 @@ import type { RunStatus } from '@loadline/api';
 import { sql } from 'drizzle-orm';
 import {
   boolean,
+  doublePrecision,
   foreignKey,
   integer,
   jsonb,
@@ -15,6 +16,13 @@ import {
   text,
   timestamp,
 } from 'drizzle-orm/pg-core';
+
+/** A target instance's Prometheus endpoint, scraped every second during runs. */
+export interface MetricsTarget {
+  service: string;
+  url: string;
+  cpuMetric?: string;
+}
 
 /** A JSON value as stored in a jsonb column. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -30,6 +38,7 @@ export const environments = pgTable('environments', {
   baseUrls: jsonb('base_urls').$type<Record<string, string>>().notNull().default({}),
   allowedHosts: text('allowed_hosts').array().notNull().default(sql`'{}'`),
   requiresShadow: boolean('requires_shadow').notNull().default(true),
+  metricsTargets: jsonb('metrics_targets').$type<MetricsTarget[]>().notNull().default([]),
   createdAt: at('created_at').notNull().defaultNow(),
   updatedAt: at('updated_at').notNull().defaultNow(),
 });
@@ -162,3 +171,30 @@ export const runLeaks = pgTable('run_leaks', {
   at: at('at').notNull(),
   receivedAt: at('received_at').notNull().defaultNow(),
 });
+
+export const corpora = pgTable('corpora', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  latestVersion: integer('latest_version').notNull(),
+  createdAt: at('created_at').notNull().defaultNow(),
+  updatedAt: at('updated_at').notNull().defaultNow(),
+});
+
+export const corpusVersions = pgTable(
+  'corpus_versions',
+  {
+    corpusId: text('corpus_id')
+      .notNull()
+      .references(() => corpora.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    requestCount: integer('request_count').notNull(),
+    durationMs: doublePrecision('duration_ms').notNull(),
+    meta: jsonb('meta').$type<JsonObject>().notNull(),
+    mix: jsonb('mix').$type<JsonObject>().notNull(),
+    /** the requests as one JSON array */
+    requests: text('requests').notNull(),
+    createdAt: at('created_at').notNull().defaultNow(),
+    createdBy: text('created_by'),
+  },
+  (t) => [primaryKey({ columns: [t.corpusId, t.version] })],
+);

@@ -207,6 +207,32 @@ for (const backend of await backends()) {
         assert.ok(!(await store.listEnvironments()).some((e) => e.name === name));
       });
 
+      it('keep metrics targets, only on allowed hosts', async () => {
+        const name = unique('env');
+        const targets = [
+          {
+            service: 'catalog',
+            url: 'http://127.0.0.1:9100/metrics',
+            cpuMetric: 'demo_cpu_seconds_total',
+          },
+        ];
+        const env = await store.upsertEnvironment({
+          name,
+          allowedHosts: ['127.0.0.0/8'],
+          metricsTargets: targets,
+        });
+        assert.deepEqual(env.metricsTargets, targets);
+        await assert.rejects(
+          store.upsertEnvironment({
+            name,
+            allowedHosts: ['127.0.0.0/8'],
+            metricsTargets: [{ service: 'db', url: 'http://10.1.1.1/metrics' }],
+          }),
+          /metricsTargets\.0\.url: http:\/\/10\.1\.1\.1\/metrics is not covered by allowedHosts/,
+        );
+        assert.deepEqual((await store.getEnvironment(name)).metricsTargets, targets);
+      });
+
       it('refuse to delete an environment that runs use', async () => {
         const env = unique('env');
         const scenario = unique('scn');

@@ -1,5 +1,6 @@
 import type { RunStatus } from '@loadline/api';
 import * as agents from './agents.js';
+import * as corpora from './corpora.js';
 import { type Connection, connect, type Db, type OpenOptions } from './db.js';
 import * as environments from './environments.js';
 import * as leaks from './leaks.js';
@@ -79,6 +80,17 @@ export class MetadataStore {
   }
   listVersions(name: string) {
     return scenarios.listVersions(this.db, name);
+  }
+
+  // Replay corpora
+  saveCorpusVersion(input: corpora.SaveCorpusInput) {
+    return corpora.saveCorpusVersion(this.db, input);
+  }
+  listCorpora() {
+    return corpora.listCorpora(this.db);
+  }
+  getCorpus(name: string, options: { version?: number; requests?: boolean } = {}) {
+    return corpora.getCorpus(this.db, name, options);
   }
 
   // Runs

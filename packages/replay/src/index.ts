@@ -38,3 +38,4 @@ export {
   type ScheduledSend,
   type ShardPlan,
 } from './schedule.js';
+export { OTHER_STEP, type PlannedSend, type ReplayShards, replayShards } from './shard-sends.js';

@@ -15,6 +15,7 @@ export {
   Guardrail,
   HttpRequest,
   Load,
+  Replay,
   Scenario,
   type ScenarioInput,
   Stage,

@@ -165,4 +165,63 @@ guardrails:
     );
     assert.ok(errors.some((e) => /^guardrails\[1\]\.step: no step is named "zzz"/.test(e)));
   });
+
+  it('accepts a replay scenario instead of load + flows', () => {
+    const result = parseScenario(`name: replay-mall
+target: http://127.0.0.1:8080
+agents: 2
+shadow: true
+replay: { corpus: mall-traffic, version: 3, speed: 2, maxInFlight: 500 }
+thresholds:
+  "latency{step:GET /api/products/{id}}": ["p(99)<300"]
+  errors: ["rate<0.01"]
+guardrails:
+  - { metric: errors, rate: ">0.2", for: 5s }
+`);
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+    assert.deepEqual(result.scenario.replay, {
+      corpus: 'mall-traffic',
+      version: 3,
+      speed: 2,
+      maxInFlight: 500,
+    });
+    assert.equal(result.scenario.load, undefined);
+    assert.deepEqual(result.scenario.flows, []);
+    const local = parseScenario(
+      'name: r\ntarget: http://127.0.0.1:1\nreplay: { file: c.json, rate: 50 }\n',
+    );
+    assert.ok(local.ok, JSON.stringify(!local.ok && local.errors));
+  });
+
+  it('wants exactly one of load + flows or replay, with paths', () => {
+    const both = errorsOf(`name: both
+target: http://127.0.0.1:1
+load: { rate: 1, duration: 1s }
+flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
+replay: { corpus: c, speed: 2, rate: 5 }
+`).map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`);
+    assert.deepEqual(
+      both.map((e) => e.replace(/: .*$/, '')),
+      ['3:7 load', '4:8 flows', '5:38 replay.rate'],
+      both.join('\n'),
+    );
+    assert.match(both[0] ?? '', /give load \+ flows, or replay, not both/);
+    const neither = errorsOf('name: none\ntarget: http://127.0.0.1:1\n').map(
+      (e) => `${e.path}: ${e.message}`,
+    );
+    assert.deepEqual(neither, [
+      'load: is required (a load model), with flows; or give replay: { corpus: NAME } to replay captured traffic',
+      'flows: a scenario needs at least one flow',
+    ]);
+    const source = errorsOf(
+      'name: r\ntarget: http://127.0.0.1:1\nreplay: { corpus: a, file: b.json, version: 0 }\n',
+    ).map((e) => `${e.path}: ${e.message}`);
+    assert.ok(source.includes('replay: give corpus or file, not both'), source.join('\n'));
+    assert.ok(
+      source.some((e) => e.startsWith('replay.version:')),
+      source.join('\n'),
+    );
+    const none = errorsOf('name: r\ntarget: http://127.0.0.1:1\nreplay: { speed: 2 }\n');
+    assert.match(none[0]?.message ?? '', /name a stored corpus/);
+  });
 });

@@ -118,6 +118,41 @@ export const Flow = z.strictObject({
 });
 export type Flow = z.infer<typeof Flow>;
 
+/**
+ * Replays captured traffic instead of running flows: a corpus stored in control (by
+ * `loadline import --api URL --name NAME`), or a corpus file for `loadline run --local`.
+ */
+export const Replay = z
+  .strictObject({
+    corpus: Name.optional(),
+    version: z.number().int().positive().optional(),
+    file: z.string().min(1).optional(),
+    /** original timing × speed (2 = twice as fast); the default is 1 */
+    speed: z.number().positive().optional(),
+    /** ignore the original timing: send in order at this many requests per second */
+    rate: z.number().positive().optional(),
+    /** sends in flight at once, whole run; beyond it a send is dropped and counted */
+    maxInFlight: z.number().int().positive().optional(),
+  })
+  .superRefine((replay, ctx) => {
+    if ((replay.corpus === undefined) === (replay.file === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          replay.corpus === undefined
+            ? 'name a stored corpus (corpus: NAME) or, for --local, a corpus file (file: corpus.json)'
+            : 'give corpus or file, not both',
+      });
+    }
+    if (replay.version !== undefined && replay.corpus === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['version'], message: 'applies to a stored corpus' });
+    }
+    if (replay.speed !== undefined && replay.rate !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['rate'], message: 'give speed or rate, not both' });
+    }
+  });
+export type Replay = z.infer<typeof Replay>;
+
 const ThresholdConditions = z.array(z.string()).min(1, 'list at least one condition');
 
 export const Guardrail = z
@@ -133,9 +168,11 @@ export const Scenario = z
     environment: Name.default('local'),
     agents: z.number().int().positive().max(10_000).default(1),
     shadow: z.boolean().default(false),
-    load: Load,
+    /** flows and their load model; a replay scenario has `replay` instead */
+    load: Load.optional(),
     feeders: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), Feeder).default({}),
-    flows: z.array(Flow).min(1, 'a scenario needs at least one flow'),
+    flows: z.array(Flow).default([]),
+    replay: Replay.optional(),
     thresholds: z.record(z.string(), ThresholdConditions).default({}),
     guardrails: z.array(Guardrail).default([]),
   })
@@ -143,8 +180,48 @@ export const Scenario = z
 export type Scenario = z.infer<typeof Scenario>;
 export type ScenarioInput = z.input<typeof Scenario>;
 
+/** Exactly one of `load` + `flows` (flows) or `replay` (captured traffic). */
+function checkModel(scenario: Scenario, ctx: z.RefinementCtx): void {
+  if (scenario.replay !== undefined) {
+    const extra = (['load', 'flows', 'feeders'] as const).filter((key) =>
+      key === 'load'
+        ? scenario.load !== undefined
+        : key === 'flows'
+          ? scenario.flows.length > 0
+          : Object.keys(scenario.feeders).length > 0,
+    );
+    for (const key of extra) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message:
+          'a replay scenario sends captured requests; give load + flows, or replay, not both',
+      });
+    }
+    return;
+  }
+  if (scenario.load === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['load'],
+      message:
+        'is required (a load model), with flows; or give replay: { corpus: NAME } to replay captured traffic',
+    });
+  }
+  if (scenario.flows.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['flows'],
+      message: 'a scenario needs at least one flow',
+    });
+  }
+}
+
 /** Cross-field rules zod cannot express field by field. */
 function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
+  checkModel(scenario, ctx);
+  // A replay's steps are its corpus's request templates, known when the corpus is loaded.
+  const replay = scenario.replay !== undefined;
   const flowNames = new Set<string>();
   const stepNames = new Set<string>();
   scenario.flows.forEach((flow, f) => {
@@ -205,7 +282,7 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
       ctx.addIssue({ code: 'custom', path: ['thresholds', selectorText], message: selector });
       continue;
     }
-    if (selector.tags.step !== undefined && !stepNames.has(selector.tags.step)) {
+    if (!replay && selector.tags.step !== undefined && !stepNames.has(selector.tags.step)) {
       ctx.addIssue({
         code: 'custom',
         path: ['thresholds', selectorText],
@@ -244,7 +321,7 @@ function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
     if (typeof condition === 'string') {
       ctx.addIssue({ code: 'custom', path: ['guardrails', g, aggregation], message: condition });
     }
-    if (guardrail.step !== undefined && !stepNames.has(guardrail.step)) {
+    if (!replay && guardrail.step !== undefined && !stepNames.has(guardrail.step)) {
       ctx.addIssue({
         code: 'custom',
         path: ['guardrails', g, 'step'],

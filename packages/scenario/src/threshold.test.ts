@@ -12,6 +12,11 @@ describe('thresholds', () => {
     });
     assert.match(parseSelector('latncy') as string, /unknown metric "latncy"/);
     assert.match(parseSelector('latency{colour:red}') as string, /unknown tag "colour"/);
+    // A replay step is its request's template, braces and all.
+    assert.deepEqual(parseSelector('latency{step:GET /api/products/{id}}'), {
+      metric: 'latency',
+      tags: { step: 'GET /api/products/{id}' },
+    });
   });
 
   it('parses conditions and compares', () => {

@@ -42,7 +42,8 @@ export interface Condition {
   source: string;
 }
 
-const SELECTOR = /^([a-z_]+)(?:\{([^}]*)\})?$/;
+// Greedy to the last "}": a replay step name holds braces (`GET /api/products/{id}`).
+const SELECTOR = /^([a-z_]+)(?:\{(.*)\})?$/;
 const TAG = /^\s*([a-z_]+)\s*:\s*([^,]+?)\s*$/;
 const CONDITION =
   /^\s*(p\((\d+(?:\.\d+)?)\)|avg|min|max|med|rate|count)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;

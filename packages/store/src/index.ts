@@ -27,3 +27,4 @@ export {
   Totals,
 } from './schemas.js';
 export { ServerDriver, type ServerOptions } from './server-driver.js';
+export { TargetMetricRow } from './target-metrics.js';

@@ -68,10 +68,11 @@ describe('loadMigrations', () => {
         [2, '002_interval_minutes.sql', 1],
         [3, '003_interval_ingests.sql', 1],
         [4, '004_checks.sql', 2],
+        [5, '005_target_metrics.sql', 1],
       ],
     );
     for (const m of migrations) assert.match(m.checksum, /^[0-9a-f]{64}$/);
-    for (const m of migrations.slice(0, 3)) {
+    for (const m of [...migrations.slice(0, 3), migrations[4]!]) {
       assert.match(m.statements[0]!, /^CREATE TABLE IF NOT EXISTS/);
       assert.match(m.statements[0]!, /TTL \w+ \+ INTERVAL 90 DAY$/);
     }

@@ -5,6 +5,8 @@ import { ChdbDriver, DEFAULT_EMBEDDED_PATH } from './chdb-driver.js';
 import type { ClickHouseDriver } from './driver.js';
 import { MIGRATIONS_DIR, type MigrationReport, migrate } from './migrations.js';
 import * as queries from './queries.js';
+import * as targetMetrics from './target-metrics.js';
+import { TargetMetricRow } from './target-metrics.js';
 import type { RollupOptions } from './rollups.js';
 import { ingestMarkers, toIntervalRecord, validateIntervalRows } from './rows.js';
 import {
@@ -174,6 +176,18 @@ export class ResultStore {
       fromSecond: range.fromSecond,
       toSecond: range.toSecond,
     });
+  }
+
+  /** Stores what control scraped from the targets' /metrics (validated first, all or nothing). */
+  async insertTargetMetrics(rows: readonly unknown[]): Promise<{ inserted: number }> {
+    const valid = rows.map((row, i) => parse(TargetMetricRow, row, `rows[${i}]`));
+    await targetMetrics.insertTargetMetrics(this.driver, valid);
+    return { inserted: valid.length };
+  }
+
+  /** A run's scraped target metrics, by service, instance and second. */
+  async targetMetrics(runId: string): Promise<TargetMetricRow[]> {
+    return targetMetrics.targetMetrics(this.driver, parse(RunId, runId, 'runId'));
   }
 
   /** The agents that reported for a run, with their requests and first/last second. */

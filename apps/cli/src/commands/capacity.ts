@@ -1,11 +1,36 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
 import {
+  CapacityModel,
+  Forecast,
   fitUsl,
+  formatCapacity,
   formatCsvProblem,
+  type Plan,
   parseUslCsv,
   type UslFit,
   UslInputError,
 } from '@loadline/capacity';
+import {
+  BrowserError,
+  buildModel,
+  type FromRunsOptions,
+  formatInputProblem,
+  type InputResult,
+  Measurements,
+  measurementsFromRuns,
+  parseInput,
+  planFromModel,
+  planToCsv,
+  planToHtml,
+  planToMarkdown,
+  planToPdf,
+  planToXlsx,
+  type ScrapedRow,
+  type StoredRun,
+} from '@loadline/report';
+import { parseDuration } from '@loadline/scenario';
+import { ApiProblem, ControlClient, DEFAULT_API } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 
 export interface CapacityUslOptions {
@@ -73,4 +98,261 @@ export function renderUslFit(file: string, fit: UslFit): string {
   const width = Math.max(...rows.map(([label]) => label.length));
   const body = rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n');
   return `USL fit of ${file} (${fit.points} points)\n${body}\n`;
+}
+
+/** Reads `file` (the value of `flag`) and parses it; every problem, located, is bad input. */
+async function readInput<T>(
+  flag: string,
+  file: string | undefined,
+  what: string,
+  parse: (text: string, file: string) => InputResult<T>,
+): Promise<T> {
+  if (!file) throw new UsageError(flag, `required: ${what}`);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(flag, `cannot read ${file} (${(error as NodeJS.ErrnoException).code})`);
+  }
+  const result = parse(text, file);
+  if (!result.ok)
+    throw new UsageError(undefined, result.problems.map(formatInputProblem).join('\n  '));
+  return result.value;
+}
+
+export interface CapacityFitOptions {
+  from?: string;
+  runs?: string;
+  api?: string;
+  /** `service=N`, repeatable; default 1 */
+  cores?: string[];
+  /** p99 objective for every service, e.g. 200ms */
+  sloP99?: string;
+  /** CPU ceiling for every service, 0..1 */
+  cpuCeiling?: string;
+  /** steps that are entry requests, comma-separated (default: every step) */
+  entrySteps?: string;
+  json?: boolean;
+  out?: string;
+}
+
+/** Reads what control stored for `runs`: scraped target metrics and per-step seconds. */
+async function storedRuns(ids: string[], api: string): Promise<StoredRun[]> {
+  const client = new ControlClient(api);
+  const runs: StoredRun[] = [];
+  for (const id of ids) {
+    const get = async <T>(path: string) =>
+      client.request<T>('GET', path).catch((error: unknown) => {
+        if (error instanceof ApiProblem && error.status === 404)
+          throw new UsageError('--runs', `no run ${id} in control at ${api}`);
+        throw error;
+      });
+    const metrics = await get<{ rows: ScrapedRow[] }>(
+      `/runs/${encodeURIComponent(id)}/target-metrics`,
+    );
+    const steps = await get<{ series: StoredRun['steps'] }>(
+      `/runs/${encodeURIComponent(id)}/series?by=step`,
+    );
+    runs.push({ runId: id, targetMetrics: metrics.rows, steps: steps.series });
+  }
+  return runs;
+}
+
+function fromRunsOptions(options: CapacityFitOptions): FromRunsOptions {
+  const cores: Record<string, number> = {};
+  for (const entry of options.cores ?? []) {
+    const match = /^([A-Za-z0-9_.-]+)=(\d+)$/.exec(entry);
+    if (!match || Number(match[2]) < 1)
+      throw new UsageError('--cores', `expected SERVICE=N (N ≥ 1), got "${entry}"`);
+    cores[match[1] as string] = Number(match[2]);
+  }
+  const p99 = options.sloP99 === undefined ? 500 : (parseDuration(options.sloP99) ?? Number.NaN);
+  if (!(p99 > 0))
+    throw new UsageError('--slo-p99', `expected a duration like 200ms, got "${options.sloP99}"`);
+  const ceiling = options.cpuCeiling === undefined ? undefined : Number(options.cpuCeiling);
+  if (ceiling !== undefined && !(ceiling > 0 && ceiling <= 1))
+    throw new UsageError(
+      '--cpu-ceiling',
+      `expected a number in (0, 1], got "${options.cpuCeiling}"`,
+    );
+  return {
+    cores,
+    slo: { p99Ms: p99, ...(ceiling === undefined ? {} : { cpuCeiling: ceiling }) },
+    ...(options.entrySteps
+      ? { entrySteps: options.entrySteps.split(',').map((s) => s.trim()) }
+      : {}),
+  };
+}
+
+/**
+ * `loadline capacity fit --from measurements.json [--json] [--out model.json]`: the capacity
+ * model (per-machine capacities, curves, fan-out ratios, cost history) from measurements.
+ */
+export async function runCapacityFit(options: CapacityFitOptions, io: CapacityIo): Promise<number> {
+  if ((options.runs === undefined) === (options.from === undefined)) {
+    throw new UsageError(
+      options.runs === undefined ? '--from' : '--runs',
+      'give either --from FILE (measurements) or --runs ID,ID (stored runs with scraped target metrics)',
+    );
+  }
+  let measurements: Measurements;
+  let source: string;
+  if (options.runs !== undefined) {
+    const ids = options.runs
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (ids.length === 0) throw new UsageError('--runs', 'expected run IDs, comma-separated');
+    const api = options.api ?? process.env.LOADLINE_API ?? DEFAULT_API;
+    const fromOptions = fromRunsOptions(options);
+    const runs = await storedRuns(ids, api);
+    measurements = measurementsFromRuns(runs, fromOptions);
+    if (Object.keys(measurements.services).length === 0) {
+      throw new UsageError(
+        '--runs',
+        `no target metrics stored for ${ids.join(', ')}: list the targets' /metrics URLs under metricsTargets in the run's environment, then run again`,
+      );
+    }
+    source = `runs ${ids.join(',')}`;
+  } else {
+    const file = options.from as string;
+    measurements = await readInput(
+      '--from',
+      file,
+      'a measurements JSON file ({ services: { NAME: { cores, slo, ramp } }, fanout: [...] })',
+      (text, f) => parseInput(text, Measurements, f),
+    );
+    source = file;
+  }
+  const model = await buildModel(measurements, {
+    source,
+    defaultRun: options.from ? basename(options.from, extname(options.from)) : source,
+  }).catch((error: unknown) => {
+    if (error instanceof UslInputError)
+      throw new UsageError(undefined, `${source}: ${error.message}`);
+    throw error;
+  });
+  const text = `${JSON.stringify(model, null, 2)}\n`;
+  if (options.out) await writeFile(options.out, text);
+  if (options.json) {
+    io.stdout.write(text);
+    return ExitCode.passed;
+  }
+  io.stdout.write(renderModel(model, options.out));
+  for (const s of model.services)
+    for (const warning of s.capacity.warnings)
+      io.stderr.write(`warning: ${s.service}: ${warning}\n`);
+  return ExitCode.passed;
+}
+
+/** The model in a few lines: what each machine carries, what binds, which ratios were refused. */
+export function renderModel(model: CapacityModel, out: string | undefined): string {
+  const lines = model.services.map(
+    (s) =>
+      `  ${s.service.padEnd(16)} ${formatCapacity(s.capacity).padStart(8)} QPS per machine  (${s.capacity.binding} binds; ${s.cores} cores)`,
+  );
+  const refused = Object.entries(model.fanout.services).filter(([, f]) => f.refused);
+  for (const [service, f] of refused) lines.push(`  ratios refused for ${service}: ${f.reason}`);
+  const where = out ? `wrote ${out}` : 'not written: add --out model.json';
+  return `capacity model from ${model.provenance.source} (runs ${model.provenance.runs.join(', ')})\n${lines.join('\n')}\n${where}\n`;
+}
+
+export const PLAN_FORMATS = ['json', 'md', 'csv', 'xlsx', 'pdf', 'html'] as const;
+export type PlanFormat = (typeof PLAN_FORMATS)[number];
+const BINARY: readonly PlanFormat[] = ['xlsx', 'pdf'];
+
+export interface CapacityPlanOptions {
+  model?: string;
+  forecast?: string;
+  format?: string;
+  out?: string;
+  json?: boolean;
+}
+
+/** --format, else the --out file's extension, else Markdown. */
+function planFormat(options: CapacityPlanOptions): PlanFormat {
+  const byExtension = options.out ? extname(options.out).slice(1).toLowerCase() : '';
+  const format = options.format ?? (byExtension === 'markdown' ? 'md' : byExtension);
+  if ((PLAN_FORMATS as readonly string[]).includes(format)) return format as PlanFormat;
+  if (options.format === undefined) return 'md';
+  throw new UsageError('--format', `expected one of ${PLAN_FORMATS.join(', ')}, got "${format}"`);
+}
+
+async function renderPlan(
+  format: PlanFormat,
+  plan: Plan,
+  model: CapacityModel,
+  chromiumPath: string | undefined,
+): Promise<string | Buffer> {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(plan, null, 2)}\n`;
+    case 'md':
+      return planToMarkdown(plan, model);
+    case 'csv':
+      return planToCsv(plan, model);
+    case 'xlsx':
+      return planToXlsx(plan, model);
+    case 'html':
+      return planToHtml(plan, model);
+    case 'pdf':
+      return planToPdf(planToHtml(plan, model), { executablePath: chromiumPath });
+  }
+}
+
+/**
+ * `loadline capacity plan --model M --forecast F [--format F] [--out FILE] [--json]`: the
+ * machine plan as a report. Exit 1 when anything is unmet: the counts are then not firm.
+ */
+export async function runCapacityPlan(
+  options: CapacityPlanOptions,
+  io: CapacityIo,
+  env: { CHROMIUM_PATH?: string } = process.env,
+): Promise<number> {
+  const format = planFormat(options);
+  const toStdout = !options.out;
+  if (toStdout && BINARY.includes(format))
+    throw new UsageError('--out', `required for --format ${format}: it is a binary file`);
+  if (toStdout && options.json && options.format !== undefined && format !== 'json')
+    throw new UsageError(
+      '--out',
+      'required with --json and --format: stdout carries the plan JSON',
+    );
+  const model = await readInput(
+    '--model',
+    options.model,
+    'a model file from `loadline capacity fit`',
+    (t, f) => parseInput(t, CapacityModel, f),
+  );
+  const forecast = await readInput('--forecast', options.forecast, 'a forecast YAML file', (t, f) =>
+    parseInput(t, Forecast, f),
+  );
+  const plan = planFromModel(model, forecast);
+  let report: string | Buffer;
+  try {
+    report = await renderPlan(format, plan, model, env.CHROMIUM_PATH);
+  } catch (error) {
+    if (!(error instanceof BrowserError)) throw error;
+    io.stderr.write(`loadline: ${error.message}\n`);
+    return ExitCode.internalError;
+  }
+  if (options.out) await writeFile(options.out, report);
+  if (options.json) io.stdout.write(`${JSON.stringify(plan)}\n`);
+  else if (toStdout) io.stdout.write(report);
+  else io.stdout.write(`${renderPlanSummary(plan)}wrote ${options.out} (${format})\n`);
+  for (const u of plan.unmet) io.stderr.write(`unmet: ${u.service ?? 'forecast'}: ${u.reason}\n`);
+  return plan.unmet.length > 0 ? ExitCode.thresholdsFailed : ExitCode.passed;
+}
+
+/** Machines per service and the bottleneck, for the terminal. */
+export function renderPlanSummary(plan: Plan): string {
+  const rows = plan.services.map(
+    (s) =>
+      `  ${s.service.padEnd(16)} ${String(s.machines ?? '?').padStart(5)} machines  (${Math.round(s.requiredQps)} QPS, N+${s.spares})`,
+  );
+  const bottleneck = plan.bottleneck
+    ? `; bottleneck ${plan.bottleneck.service} (headroom ${(plan.bottleneck.headroom * 100).toFixed(1)}%)`
+    : '';
+  const unmet = plan.unmet.length > 0 ? `; ${plan.unmet.length} UNMET` : '';
+  return `${plan.totalMachines} machines${bottleneck}${unmet}\n${rows.join('\n')}\n`;
 }

@@ -12,6 +12,7 @@ import {
   parseRemapRule,
   type RemapRule,
 } from '@loadline/replay';
+import { ApiProblem, ControlClient } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 
 export interface ImportCommandOptions {
@@ -26,7 +27,12 @@ export interface ImportCommandOptions {
   maxGap?: string;
   out?: string;
   json?: boolean;
+  /** store the corpus in control at this API as `name` (a new version) */
+  api?: string;
+  name?: string;
 }
+
+const CORPUS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /**
  * `loadline import FILE`: a HAR, access log or .gor capture → a replay corpus. Bad input
@@ -36,8 +42,21 @@ export async function runImport(
   file: string,
   options: ImportCommandOptions,
   stdout: NodeJS.WritableStream,
+  stderr: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
   const importOptions = toImportOptions(file, options);
+  if (options.name !== undefined && !CORPUS_NAME.test(options.name)) {
+    throw new UsageError(
+      '--name',
+      `expected letters, digits, "_", "-" and "." (no spaces), got "${options.name}"`,
+    );
+  }
+  if ((options.api === undefined) !== (options.name === undefined)) {
+    throw new UsageError(
+      options.api === undefined ? '--api' : '--name',
+      'give --api URL and --name NAME together to store the corpus in control',
+    );
+  }
   let result: Awaited<ReturnType<typeof importFile>>;
   try {
     result = await importFile(file, importOptions);
@@ -56,12 +75,41 @@ export async function runImport(
     throw new UsageError(undefined, `${error.message}${hint}`);
   }
   if (options.out) await writeCorpus(result.corpus, options.out);
+  const stored =
+    options.api !== undefined && options.name !== undefined
+      ? await storeCorpus(result.corpus, options.api, options.name, stderr)
+      : undefined;
   stdout.write(
     options.json
-      ? `${JSON.stringify(jsonSummary(result.summary))}\n`
-      : renderSummary(result.summary, options.out),
+      ? `${JSON.stringify({ ...jsonSummary(result.summary), ...(stored ? { stored } : {}) })}\n`
+      : `${renderSummary(result.summary, options.out)}${stored ? `stored ${stored.name}@${stored.version}\n` : ''}`,
   );
   return ExitCode.passed;
+}
+
+/**
+ * `--api URL --name NAME`: stores the corpus in control as a new version of NAME. A refusal
+ * (422, with the paths of the problems) or an unreachable control is bad input (exit 2).
+ */
+async function storeCorpus(
+  corpus: Corpus,
+  api: string,
+  name: string,
+  stderr: NodeJS.WritableStream,
+): Promise<{ name: string; version: number }> {
+  const client = new ControlClient(api);
+  try {
+    const stored = await client.request<{ name: string; version: number }>('POST', '/corpora', {
+      name,
+      corpus,
+    });
+    return { name: stored.name, version: stored.version };
+  } catch (error) {
+    if (!(error instanceof ApiProblem)) throw error;
+    const errors = (error.problem.errors ?? []) as Array<{ path?: string; message: string }>;
+    for (const e of errors) stderr.write(`  ${e.path ?? ''}: ${e.message}\n`);
+    throw new UsageError(undefined, `control refused the corpus: ${error.message}`);
+  }
 }
 
 /** Flags → importer options; every malformed flag is a UsageError naming the flag. */

@@ -14,10 +14,11 @@ import {
   stepTableSource,
   summarizeFlows,
 } from '@loadline/engine';
-import { formatError, parseDuration, parseScenario, type Scenario } from '@loadline/scenario';
+import { formatError, type Load, parseDuration, parseScenario } from '@loadline/scenario';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { loopbackOnly } from '../local-environment.js';
 import { type RunJson, runJson, runTable } from '../render-run.js';
+import { localReplay } from './replay-local.js';
 
 export interface RunOptions {
   local?: boolean;
@@ -31,11 +32,7 @@ export interface RunIo {
   stderr: NodeJS.WriteStream;
 }
 
-function modelOf(
-  scenario: Scenario,
-  options: RunOptions,
-): { model: FlowModel; durationMs: number } {
-  const load = scenario.load;
+function multiplierOf(options: RunOptions): number {
   const multiplier = options.rateMultiplier === undefined ? 1 : Number(options.rateMultiplier);
   if (!Number.isFinite(multiplier) || multiplier <= 0) {
     throw new UsageError(
@@ -43,6 +40,11 @@ function modelOf(
       `expected a positive number, got "${options.rateMultiplier}"`,
     );
   }
+  return multiplier;
+}
+
+function modelOf(load: Load, options: RunOptions): { model: FlowModel; durationMs: number } {
+  const multiplier = multiplierOf(options);
   const override = options.duration === undefined ? undefined : parseDuration(options.duration);
   if (options.duration !== undefined && (override === undefined || override <= 0)) {
     throw new UsageError(
@@ -102,13 +104,23 @@ export async function runLocally(file: string, options: RunOptions, io: RunIo): 
       `${file}: target ${target.host} is not allowed by the local environment (127.0.0.0/8, ::1, localhost); run it through control with an environment that allows it`,
     );
   }
-  const { model, durationMs } = modelOf(scenario, options);
   let plan: ReturnType<typeof compileScenario>;
-  try {
-    plan = compileScenario(scenario, { baseDir: dirname(resolve(file)) });
-  } catch (error) {
-    if (error instanceof FeederError) throw new UsageError(undefined, error.message);
-    throw error;
+  let model: FlowModel;
+  let durationMs: number;
+  if (scenario.replay !== undefined || scenario.load === undefined) {
+    ({ plan, model, durationMs } = await localReplay(
+      { ...scenario, replay: scenario.replay ?? { file: '' } },
+      file,
+      multiplierOf(options),
+    ));
+  } else {
+    ({ model, durationMs } = modelOf(scenario.load, options));
+    try {
+      plan = compileScenario(scenario, { baseDir: dirname(resolve(file)) });
+    } catch (error) {
+      if (error instanceof FeederError) throw new UsageError(undefined, error.message);
+      throw error;
+    }
   }
   const runId = `local_${Date.now().toString(36)}`;
   const runner = new FlowRunner({ plan, model, runId });

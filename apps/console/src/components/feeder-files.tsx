@@ -49,7 +49,7 @@ export function FeederFiles({
                 ? problem
                 : loaded
                   ? `${loaded.length.toLocaleString('en-US')} rows (${Object.keys(loaded[0] ?? {}).join(', ')})`
-                  : 'no rows yet: saving needs them'}
+                  : "no rows chosen: a new scenario needs them; a new version keeps the last version's rows for the same file"}
             </span>
           </div>
         );

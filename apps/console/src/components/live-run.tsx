@@ -26,7 +26,8 @@ const RATE = [
   { label: 'errors/s', color: '#ef4444' },
   { label: 'dropped/s', color: '#f59e0b' },
 ];
-const LATENCY = [
+/** The latency lines every per-second chart draws, in one set of colours. */
+export const LATENCY = [
   { label: 'p50', color: '#22c55e' },
   { label: 'p90', color: '#eab308' },
   { label: 'p99', color: '#f97316' },
@@ -176,7 +177,7 @@ export function LiveRun({ runId, onEnd }: { runId: string; onEnd: () => void }) 
         />
       </div>
       <h3>Per step</h3>
-      <StepTable now={stepNow} />
+      <SecondTable what="Step" now={stepNow} columns={STEP_COLUMNS} testId="live-steps" />
       <div className="charts">
         <TimeChart
           key={`step-rate:${stepRate.keys.join('|')}`}
@@ -202,7 +203,7 @@ export function LiveRun({ runId, onEnd }: { runId: string; onEnd: () => void }) 
         />
       </div>
       <h3>Per agent</h3>
-      <AgentTable now={agentNow} />
+      <SecondTable what="Agent" now={agentNow} columns={AGENT_COLUMNS} testId="live-agents" />
       <div className="charts">
         <TimeChart
           key={`agent-rate:${agentRate.keys.join('|')}`}
@@ -224,71 +225,66 @@ export function LiveRun({ runId, onEnd }: { runId: string; onEnd: () => void }) 
   );
 }
 
-function StepTable({ now }: { now: Record<string, SeriesPoint | undefined> }) {
-  const names = Object.keys(now).sort();
-  if (names.length === 0) return <p className="muted">No step has reported yet.</p>;
-  return (
-    <table data-testid="live-steps">
-      <caption className="muted">Last complete second</caption>
-      <thead>
-        <tr>
-          <th>Step</th>
-          <th className="num">Rate</th>
-          <th className="num">Errors</th>
-          <th className="num">p50</th>
-          <th className="num">p99</th>
-          <th className="num">max</th>
-        </tr>
-      </thead>
-      <tbody>
-        {names.map((name) => {
-          const p = now[name];
-          return (
-            <tr key={name}>
-              <td>{name}</td>
-              <td className="num">{count(p?.requests ?? 0)}/s</td>
-              <td className="num">{count(p?.errors ?? 0)}</td>
-              <td className="num">{ms(p?.p50)}</td>
-              <td className="num">{ms(p?.p99)}</td>
-              <td className="num">{ms(p?.max)}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
-  );
+interface SecondColumn {
+  header: string;
+  show: (p: SeriesPoint | undefined) => string;
 }
 
-function AgentTable({ now }: { now: Record<string, SeriesPoint | undefined> }) {
-  const ids = Object.keys(now).sort();
-  if (ids.length === 0) return <p className="muted">No agent has reported yet.</p>;
+const RATE_COLUMN: SecondColumn = { header: 'Rate', show: (p) => `${count(p?.requests ?? 0)}/s` };
+const ERRORS_COLUMN: SecondColumn = { header: 'Errors', show: (p) => count(p?.errors ?? 0) };
+const STEP_COLUMNS: SecondColumn[] = [
+  RATE_COLUMN,
+  ERRORS_COLUMN,
+  { header: 'p50', show: (p) => ms(p?.p50) },
+  { header: 'p99', show: (p) => ms(p?.p99) },
+  { header: 'max', show: (p) => ms(p?.max) },
+];
+const AGENT_COLUMNS: SecondColumn[] = [
+  RATE_COLUMN,
+  ERRORS_COLUMN,
+  { header: 'Late', show: (p) => count(p?.late ?? 0) },
+  { header: 'Dropped', show: (p) => count(p?.dropped ?? 0) },
+  { header: 'p99', show: (p) => ms(p?.p99) },
+];
+
+/** One row per step or agent: its last complete second. */
+function SecondTable({
+  what,
+  now,
+  columns,
+  testId,
+}: {
+  what: 'Step' | 'Agent';
+  now: Record<string, SeriesPoint | undefined>;
+  columns: SecondColumn[];
+  testId: string;
+}) {
+  const keys = Object.keys(now).sort();
+  if (keys.length === 0) return <p className="muted">No {what.toLowerCase()} has reported yet.</p>;
   return (
-    <table data-testid="live-agents">
+    <table data-testid={testId}>
       <caption className="muted">Last complete second</caption>
       <thead>
         <tr>
-          <th>Agent</th>
-          <th className="num">Rate</th>
-          <th className="num">Errors</th>
-          <th className="num">Late</th>
-          <th className="num">Dropped</th>
-          <th className="num">p99</th>
+          <th>{what}</th>
+          {columns.map((c) => (
+            <th key={c.header} className="num">
+              {c.header}
+            </th>
+          ))}
         </tr>
       </thead>
       <tbody>
-        {ids.map((id) => {
-          const p = now[id];
-          return (
-            <tr key={id}>
-              <td>{id}</td>
-              <td className="num">{count(p?.requests ?? 0)}/s</td>
-              <td className="num">{count(p?.errors ?? 0)}</td>
-              <td className="num">{count(p?.late ?? 0)}</td>
-              <td className="num">{count(p?.dropped ?? 0)}</td>
-              <td className="num">{ms(p?.p99)}</td>
-            </tr>
-          );
-        })}
+        {keys.map((key) => (
+          <tr key={key}>
+            <td>{key}</td>
+            {columns.map((c) => (
+              <td key={c.header} className="num">
+                {c.show(now[key])}
+              </td>
+            ))}
+          </tr>
+        ))}
       </tbody>
     </table>
   );

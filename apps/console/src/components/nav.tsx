@@ -9,6 +9,7 @@ const LINKS: Array<{ href: string; label: string; also?: string[] }> = [
   { href: '/schedules', label: 'Schedules' },
   { href: '/environments', label: 'Environments' },
   { href: '/agents', label: 'Agents' },
+  { href: '/capacity', label: 'Capacity' },
 ];
 
 export function Nav() {

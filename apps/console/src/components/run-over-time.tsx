@@ -7,18 +7,13 @@ import { useApi } from '@/lib/api';
 import { columns, keyedColumns, PALETTE } from '@/lib/series';
 import type { RunSeries } from '@/lib/types';
 import { Loading, Problem } from './bits';
+import { LATENCY } from './live-run';
 import { TimeChart } from './time-chart';
 
 const RATE = [
   { label: 'requests/s', color: '#3b82f6' },
   { label: 'errors/s', color: '#ef4444' },
   { label: 'dropped/s', color: '#f59e0b' },
-];
-const LATENCY = [
-  { label: 'p50', color: '#22c55e' },
-  { label: 'p90', color: '#eab308' },
-  { label: 'p99', color: '#f97316' },
-  { label: 'max', color: '#a855f7' },
 ];
 
 const colored = (keys: string[]) =>

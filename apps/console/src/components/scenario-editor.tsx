@@ -49,13 +49,34 @@ export function validate(source: string): ScenarioProblem[] {
   return parsed.ok ? [] : parsed.errors;
 }
 
+/** The one change that turns `from` into `to`: the differing middle, common ends kept. */
+export function replacement(
+  from: string,
+  to: string,
+): { from: number; to: number; insert: string } {
+  let start = 0;
+  while (start < from.length && start < to.length && from[start] === to[start]) start++;
+  let end = 0;
+  while (
+    end < from.length - start &&
+    end < to.length - start &&
+    from[from.length - 1 - end] === to[to.length - 1 - end]
+  ) {
+    end++;
+  }
+  return { from: start, to: from.length - end, insert: to.slice(start, to.length - end) };
+}
+
 export function ScenarioEditor(props: {
   initial: string;
+  /** when given and different from the document (e.g. the form edited it), replaces it */
+  value?: string;
   onChange: (source: string) => void;
   onProblems: (problems: ScenarioProblem[]) => void;
   labelledBy: string;
 }) {
   const host = useRef<HTMLDivElement>(null);
+  const editor = useRef<EditorView | null>(null);
   const callbacks = useRef(props);
   callbacks.current = props;
 
@@ -98,8 +119,19 @@ export function ScenarioEditor(props: {
         ],
       }),
     });
-    return () => view.destroy();
+    editor.current = view;
+    return () => {
+      editor.current = null;
+      view.destroy();
+    };
   }, []);
+
+  useEffect(() => {
+    const view = editor.current;
+    if (!view || props.value === undefined) return;
+    const current = view.state.doc.toString();
+    if (current !== props.value) view.dispatch({ changes: replacement(current, props.value) });
+  }, [props.value]);
 
   return <div ref={host} className="editor" data-testid="scenario-editor" />;
 }

@@ -112,12 +112,22 @@ export function ScenarioPreview({ source }: { source: string }) {
   const parsed = useMemo(() => parseScenario(source), [source]);
   if (parsed.ok) last.current = parsed.scenario;
   const scenario = last.current;
-  const profile = useMemo(() => (scenario ? loadProfile(scenario.load) : undefined), [scenario]);
+  const profile = useMemo(
+    () => (scenario?.load ? loadProfile(scenario.load) : undefined),
+    [scenario],
+  );
 
   return (
     <section className="scenario-preview" aria-label="Preview" data-testid="scenario-preview">
       <h2>Preview</h2>
-      {!scenario || !profile ? (
+      {scenario?.replay ? (
+        <p className="muted" data-testid="preview-replay">
+          Replays {scenario.replay.corpus ?? scenario.replay.file}
+          {scenario.replay.speed ? ` at ${scenario.replay.speed}× its original timing` : ''}
+          {scenario.replay.rate ? ` re-rated to ${scenario.replay.rate} req/s` : ''}: its request
+          mix is on the corpus.
+        </p>
+      ) : !scenario || !profile ? (
         <p className="muted">The preview appears once the scenario is valid.</p>
       ) : (
         <>

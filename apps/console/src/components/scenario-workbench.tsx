@@ -1,12 +1,16 @@
 'use client';
+import { parseScenario } from '@loadline/scenario';
 // Edit a scenario (new, or the latest version of ?name=), see every problem as you type,
 // save it as a new version, launch it.
 import dynamic from 'next/dynamic';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { ApiError, apiCall, useApi } from '@/lib/api';
+import { type FeederRows, feedersOf } from '@/lib/feeder-csv';
 import type { Run, ScenarioProblem } from '@/lib/types';
 import { Loading, Problem } from './bits';
+import { FeederFiles } from './feeder-files';
+import { Tabs } from './tabs';
 
 const ScenarioEditor = dynamic(() => import('./scenario-editor').then((m) => m.ScenarioEditor), {
   ssr: false,
@@ -16,6 +20,11 @@ const ScenarioEditor = dynamic(() => import('./scenario-editor').then((m) => m.S
 const ScenarioPreview = dynamic(() => import('./scenario-preview').then((m) => m.ScenarioPreview), {
   ssr: false,
   loading: () => <Loading what="the preview" />,
+});
+
+const ScenarioForm = dynamic(() => import('./scenario-form').then((m) => m.ScenarioForm), {
+  ssr: false,
+  loading: () => <Loading what="the form" />,
 });
 
 export const TEMPLATE = `name: new-scenario
@@ -71,18 +80,35 @@ export function ScenarioWorkbench() {
   const [busy, setBusy] = useState(false);
   const [agents, setAgents] = useState('');
   const [duration, setDuration] = useState('');
+  const [view, setView] = useState('yaml');
+  const [feederRows, setFeederRows] = useState<Record<string, FeederRows>>({});
+  const text = source ?? stored.data?.source ?? TEMPLATE;
+  const feeders = useMemo(() => {
+    const parsed = parseScenario(text);
+    return parsed.ok ? feedersOf(parsed.scenario) : [];
+  }, [text]);
 
   if (name && !stored.data) {
     return stored.error ? <Problem error={stored.error} /> : <Loading what={`scenario ${name}`} />;
   }
   const initial = stored.data?.source ?? TEMPLATE;
   const current = source ?? initial;
+  const edited = (text: string) => {
+    setSource(text);
+    setSaved(undefined);
+  };
 
   const save = async (): Promise<{ name: string; version: number } | undefined> => {
     setError(undefined);
     try {
+      // Rows of the feeders the scenario still defines; control keeps the previous
+      // version's rows for a feeder whose file did not change and that has none here.
+      const rows = Object.fromEntries(
+        feeders.filter((f) => feederRows[f.name]).map((f) => [f.name, feederRows[f.name]]),
+      );
       const result = await apiCall<{ name: string; version: number }>('POST', '/scenarios', {
         source: current,
+        feederRows: rows,
       });
       setSaved(result);
       return result;
@@ -126,21 +152,52 @@ export function ScenarioWorkbench() {
       {stored.data ? (
         <p className="muted">Editing the latest version, v{stored.data.version}.</p>
       ) : null}
-      <p id="editor-label" className="muted">
-        Scenario YAML (problems are underlined as you type; Ctrl+Space suggests keys)
-      </p>
       <div className="editor-layout">
         <div>
-          <ScenarioEditor
-            initial={initial}
-            labelledBy="editor-label"
-            onChange={(text) => {
-              setSource(text);
-              setSaved(undefined);
-            }}
-            onProblems={setProblems}
+          <Tabs
+            label="Scenario views"
+            selected={view}
+            onSelect={setView}
+            tabs={[
+              {
+                id: 'yaml',
+                label: 'YAML',
+                panel: (
+                  <>
+                    <p id="editor-label" className="muted">
+                      Scenario YAML (problems are underlined as you type; Ctrl+Space suggests keys)
+                    </p>
+                    <ScenarioEditor
+                      initial={initial}
+                      value={current}
+                      labelledBy="editor-label"
+                      onChange={edited}
+                      onProblems={setProblems}
+                    />
+                  </>
+                ),
+              },
+              {
+                id: 'form',
+                label: 'Form',
+                panel: <ScenarioForm source={current} onChange={edited} />,
+              },
+            ]}
           />
           <ProblemList problems={problems} />
+          <FeederFiles
+            feeders={feeders}
+            rows={feederRows}
+            onRows={(feeder, rows) => {
+              setFeederRows((all) => {
+                const next = { ...all };
+                if (rows) next[feeder] = rows;
+                else delete next[feeder];
+                return next;
+              });
+              setSaved(undefined);
+            }}
+          />
         </div>
         <ScenarioPreview source={current} />
       </div>

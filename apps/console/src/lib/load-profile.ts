@@ -11,7 +11,7 @@ export interface LoadProfile {
 
 const seconds = (d: string | undefined): number => (parseDuration(d ?? '') ?? 0) / 1000;
 
-export function loadProfile(load: Scenario['load']): LoadProfile {
+export function loadProfile(load: NonNullable<Scenario['load']>): LoadProfile {
   if (load.stages) {
     const times = [0];
     const values = [load.startRate ?? 0];

@@ -1,17 +1,26 @@
 import { EventEmitter } from 'node:events';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { IntervalRow } from '@loadline/api';
+import type { IntervalRow, ReplayModel } from '@loadline/api';
 import { Connection, type ConnectionHost, type SendContext } from '../connection.js';
 import type { CapturedResponse } from '../response-parser.js';
 import { ArrivalSchedule, type RateProfile } from '../schedule.js';
 import { evaluateResponse } from './checks.js';
 import type { CompiledFlow, CompiledPlan, CompiledStep } from './compile.js';
 import { type IterationContext, RenderError } from './render.js';
+import { ReplayArrivals, replayRequest } from './replay.js';
 import { StepTable } from './step-stats.js';
 
 export type FlowModel =
   | { kind: 'open'; profile: RateProfile; maxInFlight: number }
-  | { kind: 'closed'; vus: number; durationMs: number };
+  | { kind: 'closed'; vus: number; durationMs: number }
+  /** Replay: each planned send at its time, the plan from compileReplay (one flow per step). */
+  | ReplayModel;
+
+/** Where arrival times come from: a rate profile, or a replay's planned sends. */
+interface Arrivals {
+  readonly totalMs: number;
+  next(): number | undefined;
+}
 
 export interface FlowRunOptions {
   plan: CompiledPlan;
@@ -67,6 +76,8 @@ interface Iteration {
   stepIndex: number;
   thinkTimer: NodeJS.Timeout | undefined;
   finished: boolean;
+  /** A replay send's request, serialised at its arrival (no template to render). */
+  request?: Buffer;
 }
 
 interface StepSend extends SendContext {
@@ -84,6 +95,8 @@ const ABORT_GRACE_MS = 500;
  * iteration, chosen by weight; the first step's latency counts from the arrival's intended
  * time, each later step's from when it became due (previous response + think time).
  * Closed model: `vus` virtual users each loop over iterations back to back.
+ * Replay: each planned send is an arrival at its own time, sending its captured request
+ * (a one-step iteration of its step's flow); latency counts from the planned time.
  * Results are kept per (step, status class) and rotated every interval.
  */
 export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHost {
@@ -111,7 +124,8 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
   #interval = new StepTable();
   #intervalIndex = 0;
   #intervalStart = 0;
-  #schedule: ArrivalSchedule | undefined;
+  #schedule: Arrivals | undefined;
+  #replay: ReplayArrivals | undefined;
   #nextDue: number | undefined;
   #t0 = 0;
   #loadEndAt = 0;
@@ -198,8 +212,13 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
     this.#scheduleIntervalTick();
     this.#sweepTimer = setInterval(() => this.#sweepTimeouts(), 250);
     const model = this.#model;
-    if (model.kind === 'open') {
-      this.#schedule = new ArrivalSchedule(model.profile);
+    if (model.kind === 'open' || model.kind === 'replay') {
+      if (model.kind === 'replay') {
+        this.#replay = new ReplayArrivals(model.sends);
+        this.#schedule = this.#replay;
+      } else {
+        this.#schedule = new ArrivalSchedule(model.profile);
+      }
       this.#loadEndAt = this.#t0 + this.#schedule.totalMs;
       this.#nextDue = this.#schedule.next();
       this.#dispatchDue();
@@ -234,12 +253,18 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
   };
 
   #arrival(intendedAt: number): void {
-    const model = this.#model as Extract<FlowModel, { kind: 'open' }>;
+    const model = this.#model as Exclude<FlowModel, { kind: 'closed' }>;
     if (this.#iterations.size >= model.maxInFlight) {
       this.#interval.counters.dropped++;
       return;
     }
-    this.#startIteration(intendedAt);
+    const send = this.#replay?.current;
+    if (send === undefined) this.#startIteration(intendedAt);
+    else {
+      const flow = this.#plan.flows[send.step] as CompiledFlow;
+      const request = replayRequest(send, this.#plan.target, this.#extraHeaders);
+      this.#startIteration(intendedAt, flow, request);
+    }
   }
 
   #pickFlow(): CompiledFlow {
@@ -251,8 +276,7 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
     return this.#plan.flows[this.#plan.flows.length - 1] as CompiledFlow;
   }
 
-  #startIteration(dueAt: number): void {
-    const flow = this.#pickFlow();
+  #startIteration(dueAt: number, flow = this.#pickFlow(), request?: Buffer): void {
     const rows: IterationContext['rows'] = {};
     for (const name of flow.feeders) {
       const cursor = this.#plan.feeders[name];
@@ -264,6 +288,7 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
       stepIndex: 0,
       thinkTimer: undefined,
       finished: false,
+      ...(request === undefined ? {} : { request }),
     };
     this.#iterations.add(iteration);
     const started = this.#interval.counters.iterationsStarted;
@@ -275,7 +300,7 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
     const step = iteration.flow.steps[iteration.stepIndex] as CompiledStep;
     let request: Buffer;
     try {
-      request = this.#requestFor(step, iteration.context);
+      request = iteration.request ?? this.#requestFor(step, iteration.context);
     } catch (error) {
       if (!(error instanceof RenderError)) throw error;
       this.#interval.recordTransportError(step.name, 'ETEMPLATE');
@@ -353,7 +378,8 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
   }
 
   #growPool(now: number): void {
-    const maxConnections = this.#model.kind === 'open' ? this.#model.maxInFlight : this.#model.vus;
+    const maxConnections =
+      this.#model.kind === 'closed' ? this.#model.vus : this.#model.maxInFlight;
     while (
       this.#pending.length > 0 &&
       this.#connecting < MAX_CONNECTING &&

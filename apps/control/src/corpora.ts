@@ -1,0 +1,182 @@
+import {
+  type CorpusInfo,
+  InvalidInputError,
+  type MetadataStore,
+  NotFoundError,
+} from '@loadline/metadata';
+import { Corpus } from '@loadline/replay';
+import { formatPath, type Scenario } from '@loadline/scenario';
+import { z } from 'zod';
+import { HttpProblem, type Router } from './http.js';
+import { planReplay } from './replay-shards.js';
+
+/** A corpus of ~200k requests is ~100 MB of JSON; the API takes one at a time. */
+export const MAX_CORPUS_BYTES = 128 * 1024 * 1024;
+/** Problems listed in a 422; the detail gives the total. */
+const MAX_LISTED_ERRORS = 50;
+
+export const SaveCorpusBody = z.strictObject({
+  name: z
+    .string()
+    .max(128, 'at most 128 characters')
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'use letters, digits, "_", "-" and "." (no spaces)'),
+  /** what `loadline import --out corpus.json` writes */
+  corpus: Corpus.superRefine((corpus, ctx) => {
+    if (corpus.meta.requests !== corpus.requests.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['meta', 'requests'],
+        message: `says ${corpus.meta.requests} but the corpus has ${corpus.requests.length} requests`,
+      });
+    }
+  }),
+});
+
+function parseCorpusBody(body: unknown): z.infer<typeof SaveCorpusBody> {
+  const result = SaveCorpusBody.safeParse(body);
+  if (result.success) return result.data;
+  const { issues } = result.error;
+  throw new HttpProblem(
+    422,
+    'invalid corpus',
+    `${issues.length} problem(s); nothing was stored${issues.length > MAX_LISTED_ERRORS ? ` (the first ${MAX_LISTED_ERRORS} are listed)` : ''}`,
+    {
+      errors: issues
+        .slice(0, MAX_LISTED_ERRORS)
+        .map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+    },
+  );
+}
+
+/** Metadata errors as problems: unknown corpus 404, bad name or version 422. */
+async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new HttpProblem(404, 'not found', error.message);
+    if (error instanceof InvalidInputError) {
+      throw new HttpProblem(422, 'invalid input', error.message, { errors: error.issues });
+    }
+    throw error;
+  }
+}
+
+/** A stored version as the API shows it: figures, meta and mix, no request list. */
+function view(info: CorpusInfo & { latestVersion?: number }) {
+  const meta = info.meta as { sessions?: number; format?: string; source?: string };
+  return {
+    name: info.name,
+    version: info.version,
+    ...(info.latestVersion === undefined ? {} : { latestVersion: info.latestVersion }),
+    requests: info.requestCount,
+    sessions: meta.sessions ?? 0,
+    durationMs: info.durationMs,
+    format: meta.format,
+    source: meta.source,
+    createdAt: info.createdAt,
+    createdBy: info.createdBy,
+  };
+}
+
+/** The top of a mix, for lists: the biggest templates and how many there are. */
+function mixSummary(mix: CorpusInfo['mix'], top = 5) {
+  const { distinct, entries } = mix as { distinct?: number; entries?: unknown[] };
+  return { distinct: distinct ?? 0, top: (entries ?? []).slice(0, top) };
+}
+
+/**
+ * `POST /corpora` stores a corpus as a new version of NAME (nothing is stored when it does
+ * not validate), `GET /corpora` lists them, `GET /corpora/:name?version=N[&requests=1]`
+ * shows one (with `requests=1`, the whole corpus as `loadline import --out` writes it).
+ */
+export function registerCorpusRoutes(router: Router, deps: { metadata: MetadataStore }): void {
+  const { metadata } = deps;
+  router.add(
+    'POST',
+    '/corpora',
+    async ({ body }) =>
+      guarded(async () => {
+        const { name, corpus } = parseCorpusBody(body);
+        const stored = await metadata.saveCorpusVersion({
+          name,
+          meta: JSON.parse(JSON.stringify(corpus.meta)),
+          mix: JSON.parse(JSON.stringify(corpus.mix)),
+          requests: JSON.stringify(corpus.requests),
+          requestCount: corpus.requests.length,
+          durationMs: corpus.meta.durationMs,
+        });
+        return { status: 201, body: view(stored) };
+      }),
+    { maxBodyBytes: MAX_CORPUS_BYTES },
+  );
+  router.add('GET', '/corpora', async () =>
+    guarded(async () => ({
+      body: {
+        corpora: (await metadata.listCorpora()).map((info) => ({
+          ...view(info),
+          mix: mixSummary(info.mix),
+        })),
+      },
+    })),
+  );
+  router.add('GET', '/corpora/:name', async ({ params, query }) =>
+    guarded(async () => {
+      const text = query.get('version');
+      const version = text === null || text === '' ? undefined : Number(text);
+      const withRequests = query.get('requests') === '1';
+      const info = await metadata.getCorpus(params.name as string, {
+        ...(version === undefined ? {} : { version }),
+        requests: withRequests,
+      });
+      return {
+        body: {
+          ...view(info),
+          meta: info.meta,
+          mix: info.mix,
+          ...(withRequests
+            ? {
+                corpus: {
+                  meta: info.meta,
+                  mix: info.mix,
+                  requests: JSON.parse(info.requests ?? '[]'),
+                },
+              }
+            : {}),
+        },
+      };
+    }),
+  );
+}
+
+/**
+ * The corpus a replay scenario names, checked before a run is created: stored (404 when
+ * not), still valid, and small enough per agent for its shard jobs. Undefined for flows.
+ */
+export async function loadReplayCorpus(
+  metadata: MetadataStore,
+  scenario: Scenario,
+  agents: number,
+  rateMultiplier?: number,
+): Promise<Corpus | undefined> {
+  const { replay } = scenario;
+  if (replay === undefined) return undefined;
+  if (replay.corpus === undefined) {
+    throw new HttpProblem(
+      422,
+      'corpus not stored',
+      'replay.file is for `loadline run --local`; store the corpus with `loadline import FILE --api URL --name NAME` and name it in replay.corpus',
+      { errors: [{ path: 'replay.file', message: 'name a stored corpus (replay.corpus)' }] },
+    );
+  }
+  const stored = await metadata.getCorpus(replay.corpus, {
+    ...(replay.version === undefined ? {} : { version: replay.version }),
+    requests: true,
+  });
+  const corpus = Corpus.parse({
+    meta: stored.meta,
+    mix: stored.mix,
+    requests: JSON.parse(stored.requests ?? '[]'),
+  });
+  planReplay(corpus, replay, agents, rateMultiplier);
+  return corpus;
+}

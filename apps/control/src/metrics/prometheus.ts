@@ -1,0 +1,130 @@
+// The Prometheus text exposition format (version 0.0.4), as far as a scraper of request
+// counters, latency histograms and CPU counters needs it: samples with labels; comments,
+// HELP and TYPE lines skipped. OpenMetrics' `# EOF` and exemplars are tolerated.
+
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
+
+function parseValue(text: string): number {
+  if (text === '+Inf') return Number.POSITIVE_INFINITY;
+  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
+  if (text === 'NaN') return Number.NaN;
+  return Number(text);
+}
+
+/** Parses one exposition; a malformed line is an error naming its line number. */
+export function parsePrometheusText(text: string): Sample[] {
+  const samples: Sample[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const name = NAME.exec(line)?.[0];
+    if (!name) throw new Error(`line ${i + 1}: expected a metric name: ${line.slice(0, 80)}`);
+    let rest = line.slice(name.length);
+    const labels: Record<string, string> = {};
+    if (rest.startsWith('{')) {
+      let j = 1;
+      for (;;) {
+        while (rest[j] === ' ' || rest[j] === ',') j++;
+        if (rest[j] === '}') break;
+        const key = /^[a-zA-Z_][a-zA-Z0-9_]*/.exec(rest.slice(j))?.[0];
+        if (!key || rest[j + key.length] !== '=' || rest[j + key.length + 1] !== '"') {
+          throw new Error(`line ${i + 1}: malformed labels: ${line.slice(0, 80)}`);
+        }
+        j += key.length + 2;
+        let value = '';
+        for (; j < rest.length && rest[j] !== '"'; j++) {
+          if (rest[j] === '\\') {
+            j++;
+            value += rest[j] === 'n' ? '\n' : (rest[j] ?? '');
+          } else value += rest[j];
+        }
+        if (rest[j] !== '"') throw new Error(`line ${i + 1}: unterminated label value`);
+        labels[key] = value;
+        j++;
+      }
+      rest = rest.slice(j + 1);
+    }
+    // value, then an optional timestamp, then (OpenMetrics) an optional exemplar
+    const [valueText] = rest.trim().split(/\s+/);
+    const value = parseValue(valueText ?? '');
+    if (
+      valueText === undefined ||
+      valueText === '' ||
+      (Number.isNaN(value) && valueText !== 'NaN')
+    ) {
+      throw new Error(`line ${i + 1}: expected a value: ${line.slice(0, 80)}`);
+    }
+    samples.push({ name, labels, value });
+  }
+  return samples;
+}
+
+/** What one scrape of one instance says, summed over every label set. */
+export interface InstanceReading {
+  requests: number;
+  cpuSeconds: number | null;
+  /** cumulative histogram buckets: upper bound in seconds → count */
+  buckets: Map<number, number>;
+}
+
+export interface MetricNames {
+  requests: string;
+  duration: string;
+  cpu: string;
+}
+
+export const DEFAULT_METRIC_NAMES: MetricNames = {
+  requests: 'http_requests_total',
+  duration: 'http_request_duration_seconds',
+  cpu: 'process_cpu_seconds_total',
+};
+
+export function readInstance(samples: readonly Sample[], names: MetricNames): InstanceReading {
+  let requests = 0;
+  let cpuSeconds: number | null = null;
+  const buckets = new Map<number, number>();
+  for (const s of samples) {
+    if (s.name === names.requests) requests += s.value;
+    else if (s.name === names.cpu) cpuSeconds = (cpuSeconds ?? 0) + s.value;
+    else if (s.name === `${names.duration}_bucket` && s.labels.le !== undefined) {
+      const le = parseValue(s.labels.le);
+      buckets.set(le, (buckets.get(le) ?? 0) + s.value);
+    }
+  }
+  return { requests, cpuSeconds, buckets };
+}
+
+/**
+ * A quantile from the increase of cumulative buckets between two scrapes, interpolated
+ * linearly inside the bucket as Prometheus' histogram_quantile does; null without data.
+ * Only as good as the buckets: the agents' HdrHistograms stay the precise latency.
+ */
+export function quantileFromBuckets(
+  before: ReadonlyMap<number, number>,
+  after: ReadonlyMap<number, number>,
+  q: number,
+): number | null {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const counts = bounds.map((b) => Math.max(0, (after.get(b) ?? 0) - (before.get(b) ?? 0)));
+  const total = counts.at(-1) ?? 0;
+  if (total <= 0) return null;
+  const rank = q * total;
+  for (let i = 0; i < bounds.length; i++) {
+    if ((counts[i] as number) >= rank) {
+      const upper = bounds[i] as number;
+      const lower = i === 0 ? 0 : (bounds[i - 1] as number);
+      if (!Number.isFinite(upper)) return lower;
+      const below = i === 0 ? 0 : (counts[i - 1] as number);
+      const inBucket = (counts[i] as number) - below;
+      return inBucket === 0 ? upper : lower + ((upper - lower) * (rank - below)) / inBucket;
+    }
+  }
+  return bounds.at(-2) ?? null;
+}

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { type TargetMetricRow, TargetScraper } from './scraper.js';
+
+let server: http.Server;
+let base = '';
+let requests = 0;
+let cpu = 0;
+let broken = false;
+
+describe('TargetScraper against a real /metrics endpoint', () => {
+  before(async () => {
+    server = http.createServer((_req, res) => {
+      if (broken) {
+        res.statusCode = 503;
+        res.end();
+        return;
+      }
+      res.setHeader('content-type', 'text/plain; version=0.0.4');
+      res.end(
+        [
+          `http_requests_total{route="/x"} ${requests}`,
+          `http_request_duration_seconds_bucket{le="0.01"} ${requests / 2}`,
+          `http_request_duration_seconds_bucket{le="0.1"} ${requests}`,
+          `http_request_duration_seconds_bucket{le="+Inf"} ${requests}`,
+          `demo_cpu_seconds_total ${cpu}`,
+          '',
+        ].join('\n'),
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => server.close());
+
+  it('turns two readings into per-interval increases, and says once when a target fails', async () => {
+    const rows: TargetMetricRow[] = [];
+    const log: string[] = [];
+    const scraper = new TargetScraper(
+      'run_1',
+      [{ service: 'catalog', url: `${base}/metrics`, cpuMetric: 'demo_cpu_seconds_total' }],
+      { onRows: (r) => void rows.push(...r), log: (l) => log.push(l) },
+    );
+    assert.deepEqual(await scraper.scrape(), [], 'the first reading is the baseline');
+    requests += 200;
+    cpu += 0.25;
+    const [row] = await scraper.scrape();
+    assert.ok(row);
+    assert.equal(row.service, 'catalog');
+    assert.equal(row.requests, 200);
+    assert.equal(row.cpuSeconds, 0.25);
+    assert.equal(row.p50Ms, 10);
+    assert.ok(row.p99Ms > 10 && row.p99Ms <= 100, `p99 ${row.p99Ms}`);
+    assert.deepEqual(rows, [row]);
+
+    broken = true;
+    await scraper.scrape();
+    await scraper.scrape();
+    broken = false;
+    assert.equal(log.filter((l) => l.includes('cannot scrape')).length, 1);
+    assert.deepEqual(await scraper.scrape(), [], 'after an outage the next reading is a baseline');
+    requests += 10;
+    assert.equal((await scraper.scrape())[0]?.requests, 10);
+    assert.equal(log.filter((l) => l.includes('answer again')).length, 1);
+  });
+
+  it('reports -1 when an instance has no CPU counter or no requests', async () => {
+    const scraper = new TargetScraper('run_2', [{ service: 's', url: `${base}/metrics` }], {
+      onRows: () => {},
+    });
+    await scraper.scrape();
+    const [row] = await scraper.scrape();
+    assert.equal(row?.cpuSeconds, -1);
+    assert.equal(row?.requests, 0);
+    assert.equal(row?.p99Ms, -1);
+  });
+});

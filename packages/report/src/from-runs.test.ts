@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { measurementsFromRuns, type ScrapedRow, type StoredRun } from './from-runs.js';
+
+const row = (second: number, requests: number, p99Ms: number, cpuSeconds: number): ScrapedRow => ({
+  service: 'cart',
+  instance: 'http://127.0.0.1:1/metrics',
+  second,
+  intervalS: 1,
+  requests,
+  cpuSeconds,
+  p50Ms: p99Ms / 2,
+  p99Ms,
+});
+
+describe('measurementsFromRuns', () => {
+  it('turns a ramp of scraped seconds into load levels and mixed seconds into fan-out samples', () => {
+    const targetMetrics: ScrapedRow[] = [];
+    const order: Array<{ second: number; requests: number }> = [];
+    for (let s = 0; s < 20; s++) {
+      const level = 100 * (1 + Math.floor(s / 5)); // four levels of 5 s
+      targetMetrics.push(row(1000 + s, level * 3, 10 + level / 10, level / 1000));
+      order.push({ second: 1000 + s, requests: level });
+    }
+    const run: StoredRun = { runId: 'run_a', targetMetrics, steps: { order } };
+    const m = measurementsFromRuns([run], { slo: { p99Ms: 50 }, cores: { cart: 2 } });
+    const ramp = m.services.cart?.ramp ?? [];
+    assert.deepEqual(
+      ramp.map((p) => p.qps),
+      [300, 600, 900, 1200],
+    );
+    assert.deepEqual(
+      ramp.map((p) => p.p99Ms),
+      [20, 30, 40, 50],
+    );
+    assert.equal(ramp[0]?.cpu, 0.1 / 2, 'CPU seconds per second over 2 cores');
+    assert.equal(m.services.cart?.cores, 2);
+    assert.equal(m.fanout.length, 20);
+    assert.deepEqual(m.fanout[0], { entries: { order: 100 }, calls: { cart: 300 } });
+    assert.equal(m.run, 'run_a');
+  });
+
+  it('skips windows without requests and seconds only one side saw', () => {
+    const run: StoredRun = {
+      runId: 'run_b',
+      targetMetrics: [row(5, 0, -1, 0), row(6, 10, 5, -1)],
+      steps: { view: [{ second: 6, requests: 4 }] },
+    };
+    const m = measurementsFromRuns([run], { slo: { p99Ms: 50 }, levelSeconds: 1 });
+    assert.equal(m.services.cart?.ramp.length, 1);
+    assert.equal(m.services.cart?.ramp[0]?.cpu, 0, 'no CPU counter: 0, not a guess');
+    assert.deepEqual(m.fanout, [{ entries: { view: 4 }, calls: { cart: 10 } }]);
+  });
+});

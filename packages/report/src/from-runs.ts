@@ -1,0 +1,118 @@
+// Measurements from stored runs: what control scraped from the targets' /metrics (per
+// instance and second) and what the agents measured per step in the same seconds. The
+// per-instance seconds of a single-machine ramp become its load levels; every second of a
+// mixed run becomes a fan-out sample (entry requests by step → calls per service).
+import type { FanoutSecond, RampPoint, Slo } from '@loadline/capacity';
+import type { Measurements } from './measurements.js';
+
+/** A scraped row as GET /runs/:id/target-metrics returns it. */
+export interface ScrapedRow {
+  service: string;
+  instance: string;
+  second: number;
+  intervalS: number;
+  requests: number;
+  cpuSeconds: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** What one stored run contributes. */
+export interface StoredRun {
+  runId: string;
+  targetMetrics: ScrapedRow[];
+  /** per step, per-second requests (GET /runs/:id/series?by=step) */
+  steps: Record<string, Array<{ second: number; requests: number }>>;
+}
+
+export interface FromRunsOptions {
+  /** cores per machine, by service (default `defaultCores`) */
+  cores?: Record<string, number>;
+  defaultCores?: number;
+  slo: Slo;
+  /** steps that are entry requests (default: every step) */
+  entrySteps?: string[];
+  /** seconds averaged into one load level (default 5) */
+  levelSeconds?: number;
+}
+
+/**
+ * One ramp point per instance and `levelSeconds` window: rates and CPU averaged over the
+ * window (CPU as a share of the machine's cores), p99 the worst second's (a window's p99 is
+ * not the mean of its seconds'). Windows without requests are skipped; points sorted by QPS.
+ */
+function rampOf(rows: ScrapedRow[], cores: number, levelSeconds: number): RampPoint[] {
+  const windows = new Map<string, ScrapedRow[]>();
+  for (const row of rows) {
+    const key = `${row.instance}|${Math.floor(row.second / levelSeconds)}`;
+    const list = windows.get(key) ?? [];
+    list.push(row);
+    windows.set(key, list);
+  }
+  const points: RampPoint[] = [];
+  for (const list of windows.values()) {
+    const seconds = list.reduce((n, r) => n + r.intervalS, 0);
+    const requests = list.reduce((n, r) => n + r.requests, 0);
+    const withLatency = list.filter((r) => r.p99Ms >= 0);
+    if (requests <= 0 || seconds <= 0 || withLatency.length === 0) continue;
+    const withCpu = list.filter((r) => r.cpuSeconds >= 0);
+    const cpuSeconds = withCpu.reduce((n, r) => n + r.cpuSeconds, 0);
+    const cpuSpan = withCpu.reduce((n, r) => n + r.intervalS, 0);
+    points.push({
+      qps: requests / seconds,
+      p99Ms: Math.max(...withLatency.map((r) => r.p99Ms)),
+      cpu: cpuSpan > 0 ? Math.min(1, cpuSeconds / cpuSpan / cores) : 0,
+    });
+  }
+  return points.sort((a, b) => a.qps - b.qps);
+}
+
+export function measurementsFromRuns(runs: StoredRun[], options: FromRunsOptions): Measurements {
+  const levelSeconds = options.levelSeconds ?? 5;
+  const byService = new Map<string, ScrapedRow[]>();
+  for (const run of runs) {
+    for (const row of run.targetMetrics) {
+      const list = byService.get(row.service) ?? [];
+      list.push(row);
+      byService.set(row.service, list);
+    }
+  }
+  const services: Measurements['services'] = {};
+  for (const [service, rows] of byService) {
+    const cores = options.cores?.[service] ?? options.defaultCores ?? 1;
+    const ramp = rampOf(rows, cores, levelSeconds);
+    if (ramp.length > 0) services[service] = { cores, slo: options.slo, ramp };
+  }
+  const fanout: FanoutSecond[] = [];
+  for (const run of runs) {
+    const entries = new Map<number, Record<string, number>>();
+    for (const [step, points] of Object.entries(run.steps)) {
+      if (options.entrySteps && !options.entrySteps.includes(step)) continue;
+      for (const p of points) {
+        const at = entries.get(p.second) ?? {};
+        at[step] = (at[step] ?? 0) + p.requests;
+        entries.set(p.second, at);
+      }
+    }
+    const calls = new Map<number, Record<string, number>>();
+    for (const row of run.targetMetrics) {
+      const at = calls.get(row.second) ?? {};
+      at[row.service] = (at[row.service] ?? 0) + row.requests / row.intervalS;
+      calls.set(row.second, at);
+    }
+    const stepNames = [...new Set(Object.keys(run.steps))].filter(
+      (s) => !options.entrySteps || options.entrySteps.includes(s),
+    );
+    const serviceNames = [...byService.keys()];
+    // Seconds both sides saw: a scrape attributes its interval to the second it ended in.
+    for (const [second, called] of calls) {
+      const entered = entries.get(second);
+      if (!entered) continue;
+      fanout.push({
+        entries: Object.fromEntries(stepNames.map((s) => [s, entered[s] ?? 0])),
+        calls: Object.fromEntries(serviceNames.map((s) => [s, called[s] ?? 0])),
+      });
+    }
+  }
+  return { run: runs.map((r) => r.runId).join(','), services, fanout };
+}

@@ -1,0 +1,20 @@
+import {
+  type CapacityModel,
+  costDrift,
+  type Forecast,
+  type Plan,
+  planCapacity,
+} from '@loadline/capacity';
+
+/**
+ * The machine plan for `forecast` from a model: its capacities and fan-out ratios, with any
+ * capacity derated whose cost per request has drifted up since the ramp's run.
+ */
+export function planFromModel(model: CapacityModel, forecast: Forecast): Plan {
+  return planCapacity({
+    forecast,
+    ratios: model.fanout,
+    capacities: model.services.map((s) => s.capacity),
+    drift: model.costHistory.length > 1 ? costDrift(model.costHistory) : undefined,
+  });
+}
