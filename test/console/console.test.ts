@@ -344,6 +344,73 @@ describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, 
     await page.close();
   });
 
+  it('edits a scenario in the form view, the YAML follows, and feeder rows upload from a file', async () => {
+    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    await page.goto(`${site}/scenarios/edit`);
+    const editor = page.locator('.cm-content');
+    await editor.waitFor();
+    await editor.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(`# checkout under load
+name: form-e2e
+target: ${demo}
+agents: 1
+load: { rate: 10, duration: 2s }
+feeders:
+  users: { file: users.csv }
+flows:
+  - name: browse
+    steps:
+      - name: detail
+        request: { path: "/api/products/\${users.product}" }
+thresholds:
+  errors: ["rate<0.01"]
+`);
+    await page.getByTestId('scenario-valid').waitFor();
+    await page.getByRole('tab', { name: 'Form' }).click();
+    const form = page.getByTestId('scenario-form');
+    await form.waitFor();
+    assert.equal(await form.getAttribute('data-state'), 'ok');
+    await page.getByLabel('Rate (req/s)').fill('20');
+    await page.getByRole('button', { name: 'Add guardrail' }).click();
+    await page.getByTestId('form-guardrail-row').first().waitFor();
+    await shot(page, 'scenario-form');
+    await page.getByRole('tab', { name: 'YAML' }).click();
+    const yaml = (await editor.textContent()) ?? '';
+    assert.match(yaml, /rate: 20/);
+    assert.match(yaml, /# checkout under load/, 'comments survive form edits');
+    assert.match(yaml, /guardrails:/);
+    await shot(page, 'scenario-form-yaml');
+    await page.getByTestId('scenario-valid').waitFor({ timeout: 5000 });
+
+    // The feeder's rows come from a file picked here; saving without them is refused.
+    const feeders = page.getByTestId('feeder-files');
+    await feeders.waitFor();
+    await page.getByRole('button', { name: 'Save version' }).click();
+    await page
+      .getByText(/feeder "users" has no rows/)
+      .first()
+      .waitFor();
+    await feeders.locator('input[type=file]').setInputFiles({
+      name: 'users.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('product\n1\n2\n3\n'),
+    });
+    await feeders.getByText('3 rows (product)').waitFor();
+    await page.getByRole('button', { name: 'Save version' }).click();
+    await page.getByTestId('saved-note').getByText('Saved form-e2e v1.').waitFor();
+    const stored = await (await fetch(`${api}/scenarios/form-e2e`)).json();
+    assert.deepEqual(stored.parsed.feederRows.users, [
+      { product: '1' },
+      { product: '2' },
+      { product: '3' },
+    ]);
+    assert.deepEqual(pageErrors, []);
+    await page.close();
+  });
+
   it("creates an environment and shows the API's errors next to the fields", async () => {
     const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
     const pageErrors: string[] = [];

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { STORES_HELP } from './commands/verify-stores.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 
 const VERSION = '0.1.0';
@@ -19,6 +20,7 @@ const load = {
   schedule: () => import('./commands/schedule.js'),
   up: () => import('./commands/up.js'),
   validate: () => import('./commands/validate.js'),
+  verify: () => import('./commands/verify.js'),
 };
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -243,6 +245,28 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--name <name>', 'corpus name in control (letters, digits, "_", "-", ".")')
     .action(async (file: string, options) =>
       setExit(await (await load.import()).runImport(file, options, process.stdout)),
+    );
+
+  program
+    .command('verify')
+    .description(
+      'After a shadow run: check that none of its data reached production (exit 0 clean, 1 leaked, 2 bad input)',
+    )
+    .argument('<run>', 'run id')
+    .option('--stores <file>', 'production stores and shadow ID ranges to search (format below)')
+    .option('--api <url>', 'control API, for the run and its leak reports (default $LOADLINE_API)')
+    .option(
+      '--json',
+      'print { runId, status, clean, checks: [{ store, kind, target, examined, found, detail }] }',
+    )
+    .addHelpText('after', `\n${STORES_HELP}`)
+    .action(async (runId: string, options) =>
+      setExit(
+        await (await load.verify()).runVerify(runId, options, {
+          stdout: process.stdout,
+          env: process.env,
+        }),
+      ),
     );
 
   const capacity = program

@@ -20,6 +20,13 @@ export const USAGE = `usage: npm run demo -- [options]
   --database-url URL          orders in a Postgres server (default DATABASE_URL)
   --data-dir DIR              orders in embedded Postgres (PGlite) under DIR (default: memory)
   --catalogue-size N          products (default 1000)
+
+Shadow traffic (environment):
+  LOADLINE_SHADOW_SECRET      the environment's shadow key (control's shadowSecretFor):
+                              tags signed with it are shadow traffic, routed to shadow
+                              tables, keys and queues. Unset: every tag is untrusted and
+                              all traffic is production.
+  LOADLINE_CONTROL_URL        where leak reports go (POST /runs/:id/leaks)
 `;
 
 export class UsageError extends Error {}
@@ -75,6 +82,12 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     databaseUrl: values['database-url'] ?? env.DATABASE_URL,
     dataDir: values['data-dir'],
   };
+  if (env.LOADLINE_SHADOW_SECRET) {
+    options.shadow = {
+      secret: env.LOADLINE_SHADOW_SECRET,
+      ...(env.LOADLINE_CONTROL_URL ? { controlUrl: env.LOADLINE_CONTROL_URL } : {}),
+    };
+  }
   if (values['payment-failure-rate'] !== undefined) {
     options.paymentFailureRate = number('--payment-failure-rate', values['payment-failure-rate']);
   }
@@ -89,6 +102,9 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const problems = error.problems.map(({ path: [key, ...rest], message }) => {
+      if (key === 'shadow') {
+        return `${rest[0] === 'controlUrl' ? 'LOADLINE_CONTROL_URL' : 'LOADLINE_SHADOW_SECRET'}: ${message}`;
+      }
       const flag = FLAGS[String(key)] ?? String(key);
       return `${[flag, ...rest.map(String)].join('.')}: ${message}`;
     });
@@ -144,6 +160,9 @@ export function banner(mall: DemoMall, config: MallConfig): string {
   const carts = mall.redisUrl
     ? `Redis ${redact(mall.redisUrl)} (keys ${config.redisPrefix}*)`
     : 'none (no Redis: cart and orders answer 503)';
+  const shadow = mall.shadow.trusted
+    ? `trusted when signed with LOADLINE_SHADOW_SECRET; leaks reported to ${config.shadow?.controlUrl ?? '(nowhere: LOADLINE_CONTROL_URL unset)'}`
+    : 'no LOADLINE_SHADOW_SECRET: every shadow tag is untrusted, all traffic is production';
   return [
     `Demo mall is up at ${mall.url}`,
     '  GET /api/products?page=N, /api/products/:id, /api/inventory/:id',
@@ -154,6 +173,7 @@ export function banner(mall: DemoMall, config: MallConfig): string {
     '  (each instance serves /metrics and /healthz)',
     `  orders     ${store}`,
     `  carts      ${carts}`,
+    `  shadow     ${shadow}`,
     '',
     'Ctrl-C stops it.',
     '',

@@ -53,6 +53,21 @@ export const MallConfig = z.strictObject({
   /** first port of each backend's instances (instance i listens on port + i); 0 = any */
   ports: perKey(BACKENDS, Port),
   paymentFailureRate: z.number().min(0).max(1).default(0),
+  /**
+   * Shadow traffic: tags signed with `secret` (the environment's key, from control) are
+   * trusted; leaks are reported to `controlUrl`. Without it every tag is untrusted.
+   */
+  shadow: z
+    .strictObject({
+      secret: z.string().min(16, 'use at least 16 characters of secret'),
+      controlUrl: z.url().optional(),
+    })
+    .optional(),
+  /**
+   * A deliberately broken order service: it also writes an audit row through the raw
+   * database client, bypassing the shadow SDK (leak-guard demonstrations and tests).
+   */
+  brokenShadowAudit: z.boolean().default(false),
 });
 export type MallConfig = z.infer<typeof MallConfig>;
 export type MallConfigInput = z.input<typeof MallConfig>;

@@ -115,9 +115,25 @@ const SCHEMA = [
      primary key (ref, product_id))`,
 ];
 
+/** What the broken audit (`brokenShadowAudit`) writes, bypassing the shadow SDK. */
+const AUDIT_SCHEMA = `create table if not exists order_audit (
+     id bigserial primary key,
+     order_id bigint not null,
+     ref text not null,
+     user_id text not null,
+     at timestamptz not null default now())`;
+
+/** The tables shadow traffic writes: each has a `shadow_` twin. */
+export const SHADOWED_TABLES = ['orders', 'order_items', 'inventory', 'inventory_reservations'];
+
 /** Creates the tables when missing and stocks every product not stocked yet. */
-export async function migrate(db: Database, products: Product[]): Promise<void> {
+export async function migrate(
+  db: Database,
+  products: Product[],
+  options: { audit?: boolean } = {},
+): Promise<void> {
   for (const statement of SCHEMA) await db.query(statement);
+  if (options.audit) await db.query(AUDIT_SCHEMA);
   await db.query(
     `insert into inventory (product_id, stock)
      select * from unnest($1::int[], $2::int[]) on conflict (product_id) do nothing`,

@@ -1,12 +1,14 @@
 /**
  * The few things every demo service shares: a route table over `node:http`, JSON bodies
  * parsed with zod, problem+json errors, CPU cost per request and Prometheus metrics.
+ * Shadow traffic is not handled here: the caller wraps the listener (the SDK's
+ * `shadowListener`) or the process runs under the zero-code preload.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
 import type { CpuCore } from './cpu.js';
-import { type InstanceMetrics, metricsText } from './metrics.js';
+import { type InstanceMetrics, metricsText, type Traffic } from './metrics.js';
 
 export class HttpError extends Error {
   constructor(
@@ -29,8 +31,6 @@ export interface Context {
   res: http.ServerResponse;
   params: Record<string, string>;
   query: URLSearchParams;
-  /** Headers every downstream call of this request carries on (shadow tag, baggage). */
-  propagate: Record<string, string>;
   json<T extends z.ZodType>(schema: T): Promise<z.infer<T>>;
 }
 
@@ -62,6 +62,10 @@ export interface ServiceOptions {
   costMs: number;
   metrics: InstanceMetrics;
   onRequest?: ((event: RequestEvent) => void) | undefined;
+  /** Wraps the server's request listener, e.g. with the shadow SDK's middleware. */
+  wrap?: (listener: http.RequestListener) => http.RequestListener;
+  /** The request's `traffic` label, decided when it arrives (default production). */
+  traffic?: (req: http.IncomingMessage) => Traffic;
 }
 
 export interface RunningService {
@@ -69,17 +73,7 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-export const PROPAGATED_HEADERS = ['x-loadline-shadow', 'baggage'] as const;
 const MAX_BODY = 64 * 1024;
-
-export function propagatedHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of PROPAGATED_HEADERS) {
-    const value = headers[name];
-    if (typeof value === 'string') out[name] = value;
-  }
-  return out;
-}
 
 export function send(res: http.ServerResponse, reply: Reply): void {
   const json = reply.body === undefined ? '' : JSON.stringify(reply.body);
@@ -165,11 +159,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'http://demo');
     const method = req.method ?? 'GET';
+    // Decided now, in the request's context: 'close' below is emitted outside it.
+    const traffic = options.traffic?.(req) ?? 'production';
     let label = 'unmatched';
     // 'close' also comes for a response cut short (a client gone, an upstream failing).
     res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.observe(method, label, res.statusCode, seconds);
+      metrics.observe(method, label, res.statusCode, seconds, traffic);
     });
     try {
       if (method === 'GET' && url.pathname === '/metrics') {
@@ -199,7 +195,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         res,
         params: found.params,
         query: url.searchParams,
-        propagate: propagatedHeaders(req.headers),
         json: (schema) => parseJson(req, schema),
       });
       if (reply) send(res, reply);
@@ -218,7 +213,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       if (!req.readableEnded) req.resume();
     }
   };
-  const server = http.createServer((req, res) => void handle(req, res));
+  const listener: http.RequestListener = (req, res) => void handle(req, res);
+  const server = http.createServer(options.wrap ? options.wrap(listener) : listener);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

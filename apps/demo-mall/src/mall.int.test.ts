@@ -1,16 +1,26 @@
-// The whole mall in this process: PGlite in memory, the real Redis (a unique key prefix
-// and queue per run, deleted afterwards). Browses, buys, watches the queue consumer take
-// stock, reads /metrics, and checks that close() lets the process exit.
+// The whole mall in this process (payment as its zero-code child process): PGlite in
+// memory, the real Redis (a unique key prefix and queue per run, deleted afterwards).
+// Browses, buys (as production and as signed shadow traffic), watches the queue consumers
+// take stock, reads /metrics, and checks that close() lets the process exit.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it, type TestContext } from 'node:test';
+import { shadowHeaders, signShadowTag } from '@loadline/shadow';
 import { checkRedis, connectRedis, DEFAULT_REDIS_URL, deleteKeys } from './redis.js';
-import { type DemoMall, type RequestEvent, startDemoMall } from './server.js';
+import { type DemoMall, type RequestEvent, type ServiceName, startDemoMall } from './server.js';
 
 const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
 const prefix = `demo-test-${randomUUID().slice(0, 8)}:`;
 const CATALOG_COST_MS = 25;
-const shadow = { 'x-loadline-shadow': 'run-42', baggage: 'loadline-shadow=run-42' };
+const SECRET = 'mall-test-secret-0123456789';
+const tag = signShadowTag({
+  runId: 'run-42',
+  expiresAt: Math.floor(Date.now() / 1000) + 600,
+  secret: SECRET,
+});
+const shadow = shadowHeaders(tag);
+/** What the old, unsigned contract sent: now untrusted, so production traffic. */
+const forged = { 'x-loadline-shadow': 'run-42', baggage: 'loadline-shadow=run-42' };
 
 let mall: DemoMall;
 let redisDown: string | undefined;
@@ -28,7 +38,7 @@ async function call(method: string, path: string, json?: unknown, headers = {}) 
 }
 
 /** Sum of one metric's samples over every instance of a service (optionally filtered). */
-async function scrape(service: 'catalog' | 'inventory', metric: string, ...match: string[]) {
+async function scrape(service: ServiceName, metric: string, ...match: string[]) {
   let total = 0;
   for (const url of mall.services[service]) {
     const text = await (await fetch(`${url}/metrics`)).text();
@@ -72,6 +82,7 @@ describe('demo mall', { timeout: 60_000 }, () => {
       instances: { catalog: 2, inventory: 2 },
       costMs: { catalog: CATALOG_COST_MS },
       paymentFailureRate: 0.5,
+      shadow: { secret: SECRET },
       onRequest: (event) => seen.push(event),
     });
   });
@@ -81,6 +92,7 @@ describe('demo mall', { timeout: 60_000 }, () => {
     if (!redisDown) {
       const redis = connectRedis(redisUrl);
       await deleteKeys(redis, prefix);
+      await deleteKeys(redis, `shadow:${prefix}`);
       assert.deepEqual(await redis.keys(`${prefix}*`), []);
       await redis.quit();
     }
@@ -109,11 +121,26 @@ describe('demo mall', { timeout: 60_000 }, () => {
     assert.deepEqual([...instances].sort(), [0, 1]);
   });
 
-  it('passes the shadow tag and baggage on to the service behind the gateway', async () => {
+  it('passes a signed shadow tag and baggage on to the service behind the gateway', async () => {
     await call('GET', '/api/products/5', undefined, shadow);
     const event = seen.findLast((e) => e.service === 'catalog' && e.path === '/api/products/5');
-    assert.equal(event?.headers['x-loadline-shadow'], 'run-42');
-    assert.equal(event?.headers.baggage, 'loadline-shadow=run-42');
+    assert.equal(event?.headers['x-loadline-shadow'], tag);
+    assert.equal(event?.headers.baggage, `loadline-shadow=${tag}`);
+    assert.equal(mall.shadow.counters().gateway?.accepted, 1);
+  });
+
+  it('strips an unsigned tag at the gateway: production traffic, counted', async () => {
+    const before = mall.shadow.counters().gateway?.untrusted.malformed ?? 0;
+    await call('GET', '/api/products/6', undefined, {
+      ...forged,
+      baggage: 'a=1,loadline-shadow=x',
+    });
+    const event = seen.findLast((e) => e.service === 'catalog' && e.path === '/api/products/6');
+    assert.equal(event?.headers['x-loadline-shadow'], undefined);
+    assert.equal(event?.headers.baggage, 'a=1', 'other baggage members are kept');
+    assert.equal(mall.shadow.counters().gateway?.untrusted.malformed, before + 1);
+    const route = 'route="/api/products/:id",status="200"';
+    assert.equal(await scrape('catalog', 'http_requests_total', route, 'traffic="shadow"'), 1);
   });
 
   it('counts requests in /metrics and slows the costly service measurably', async () => {
@@ -156,7 +183,9 @@ describe('demo mall', { timeout: 60_000 }, () => {
       ],
     );
     const from = seen.length;
-    const placed = await call('POST', '/api/orders', { userId: 'u1' }, shadow);
+    const charges = () => scrape('payment', 'http_requests_total', 'status="201"');
+    const charged = await charges();
+    const placed = await call('POST', '/api/orders', { userId: 'u1' }, forged);
     const downstream = seen.slice(from);
     assert.equal(placed.status, 201, JSON.stringify(placed.body));
     assert.equal(placed.headers.get('location'), `/api/orders/${placed.body.id}`);
@@ -170,16 +199,17 @@ describe('demo mall', { timeout: 60_000 }, () => {
         'order POST /api/orders',
         'cart GET /api/cart/u1',
         'inventory POST /internal/reservations',
-        'payment POST /internal/charges',
         'cart DELETE /api/cart/u1',
       ],
     );
+    // payment is its own process: seen through its metrics, as production traffic
+    assert.equal(await charges(), charged + 1);
     for (const event of downstream) {
-      assert.equal(event.headers['x-loadline-shadow'], 'run-42', event.service);
-      assert.equal(event.headers.baggage, 'loadline-shadow=run-42', event.service);
+      assert.equal(event.headers['x-loadline-shadow'], undefined, event.service);
     }
     assert.deepEqual((await call('GET', '/api/cart/u1')).body.items, []);
-    const completed = () => scrape('inventory', 'queue_jobs_total', 'outcome="completed"');
+    const completed = () =>
+      scrape('inventory', 'queue_jobs_total', 'outcome="completed"', 'traffic="production"');
     await eventually(async () => (await completed()) === 1 && (await stockOf(7)).stock !== stock);
     assert.deepEqual(await stockOf(7), {
       productId: 7,
@@ -190,11 +220,60 @@ describe('demo mall', { timeout: 60_000 }, () => {
     assert.equal(await completed(), 1);
   });
 
+  it('buys as shadow traffic: shadow cart, order, stock and queue; production untouched', async (t) => {
+    if (needsRedis(t)) return;
+    const production = await stockOf(13);
+    const shadowStock = async () =>
+      (await call('GET', '/api/inventory/13', undefined, shadow)).body;
+    const before = await shadowStock();
+    assert.deepEqual(before, production, 'shadow stock starts as a copy');
+    const added = await call('POST', '/api/cart', { userId: 's1', productId: 13, qty: 2 }, shadow);
+    assert.equal(added.status, 200);
+    assert.deepEqual((await call('GET', '/api/cart/s1')).body.items, [], 'no production cart');
+    const charges = () =>
+      scrape('payment', 'http_requests_total', 'status="201"', 'traffic="shadow"');
+    // failure rate 0.5: this second charge is declined; shadow stock is given back
+    const declined = await call('POST', '/api/orders', { userId: 's1' }, shadow);
+    assert.equal(declined.status, 402);
+    assert.deepEqual(await shadowStock(), before);
+    const from = seen.length;
+    const placed = await call('POST', '/api/orders', { userId: 's1' }, shadow);
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    for (const event of seen.slice(from)) {
+      assert.equal(event.headers['x-loadline-shadow'], tag, `${event.service} ${event.path}`);
+    }
+    assert.equal(await charges(), 1, 'the zero-code payment process saw shadow traffic');
+    const path = `/api/orders/${placed.body.id}`;
+    assert.deepEqual((await call('GET', path, undefined, shadow)).body, placed.body);
+    assert.equal((await call('GET', path)).status, 404, 'not a production order');
+    const completed = () =>
+      scrape('inventory', 'queue_jobs_total', 'outcome="completed"', 'traffic="shadow"');
+    await eventually(async () => (await completed()) === 1);
+    assert.equal(await completed(), 1);
+    assert.deepEqual(await shadowStock(), {
+      ...before,
+      stock: before.stock - 2,
+      available: before.available - 2,
+    });
+    assert.deepEqual(await stockOf(13), production);
+    const redis = connectRedis(redisUrl);
+    try {
+      assert.deepEqual(
+        await redis.keys(`${prefix}*`).then((k) => k.filter((x) => x.includes('s1'))),
+        [],
+      );
+      assert.equal(await redis.exists(`shadow:${prefix}payments:cents`), 1);
+      assert.ok(Number(await redis.get(`${prefix}payments:cents`)) > 0, 'production ledger exists');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('gives the stock back and keeps the cart when payment declines', async (t) => {
     if (needsRedis(t)) return;
     const before = await stockOf(11);
     await call('POST', '/api/cart', { userId: 'u2', productId: 11, qty: 3 });
-    // failure rate 0.5: the second charge of the payment instance is declined
+    // failure rate 0.5: every second charge of the payment instance is declined
     const declined = await call('POST', '/api/orders', { userId: 'u2' });
     assert.equal(declined.status, 402);
     assert.deepEqual(await stockOf(11), before);

@@ -1,9 +1,14 @@
 /**
  * The order event queue: the order service publishes `order-placed` after it commits an
- * order; inventory instances consume it (competing consumers) and take the stock.
+ * order; inventory instances consume it (competing consumers) and take the stock. Shadow
+ * orders go to the shadow queue (`shadow:<prefix>:<queue>`, the SDK's `shadowQueue`) with
+ * the tag in the job, and a shadow worker beside each production one consumes them in the
+ * tag's context (`shadowWorkers`), so their stock is taken from shadow inventory.
  */
+import { type Shadow, shadowQueue, shadowWorkers } from '@loadline/shadow';
 import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
 import { z } from 'zod';
+import type { Traffic } from './metrics.js';
 
 export const ORDER_PLACED = 'order-placed';
 
@@ -12,8 +17,6 @@ export const OrderPlaced = z.object({
   ref: z.string().min(1),
   userId: z.string().min(1),
   items: z.array(z.object({ productId: z.number().int(), qty: z.number().int().positive() })),
-  /** the shadow tag and baggage of the request that placed the order */
-  headers: z.record(z.string(), z.string()).default({}),
 });
 export type OrderPlaced = z.infer<typeof OrderPlaced>;
 
@@ -27,8 +30,9 @@ export class OrderPublisher {
   readonly #queue: Queue;
 
   constructor(connection: ConnectionOptions, names: QueueNames) {
-    this.#queue = new Queue(names.queue, { connection, prefix: names.prefix });
-    this.#queue.on('error', () => {});
+    const queue = new Queue(names.queue, { connection, prefix: names.prefix });
+    queue.on('error', () => {});
+    this.#queue = shadowQueue(queue);
   }
 
   async publish(event: OrderPlaced): Promise<void> {
@@ -42,18 +46,26 @@ export class OrderPublisher {
     });
   }
 
+  /** Closes the production queue and, when shadow traffic opened it, the shadow one. */
   close(): Promise<void> {
     return this.#queue.close();
   }
 }
 
+export interface OrderConsumer {
+  close(): Promise<void>;
+}
+
 export function consumeOrders(
+  shadow: Shadow,
   connection: ConnectionOptions,
   names: QueueNames,
   handle: (event: OrderPlaced) => Promise<void>,
-  onOutcome: (outcome: 'completed' | 'failed', error?: Error) => void,
-): Worker {
-  const worker = new Worker(
+  onOutcome: (outcome: 'completed' | 'failed', traffic: Traffic, error?: Error) => void,
+): OrderConsumer {
+  const workers = shadowWorkers(
+    Worker,
+    shadow,
     names.queue,
     async (job: Job) => {
       const parsed = OrderPlaced.safeParse(job.data);
@@ -62,8 +74,14 @@ export function consumeOrders(
     },
     { connection, prefix: names.prefix, concurrency: 4 },
   );
-  worker.on('error', () => {});
-  worker.on('completed', () => onOutcome('completed'));
-  worker.on('failed', (_job, error) => onOutcome('failed', error));
-  return worker;
+  const traffics = [
+    [workers.production, 'production'],
+    [workers.shadow, 'shadow'],
+  ] as const;
+  for (const [worker, traffic] of traffics) {
+    worker.on('error', () => {});
+    worker.on('completed', () => onOutcome('completed', traffic));
+    worker.on('failed', (_job, error) => onOutcome('failed', traffic, error));
+  }
+  return workers;
 }

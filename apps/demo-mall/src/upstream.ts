@@ -1,6 +1,7 @@
 /**
  * The instances of one downstream service, called round-robin over keep-alive
- * connections: a real HTTP hop per call, as between machines.
+ * connections: a real HTTP hop per call, as between machines. The caller's `request`
+ * (the shadow SDK's tagging `shadowRequest`) carries the shadow tag on.
  */
 import http from 'node:http';
 import { HttpError } from './http.js';
@@ -17,6 +18,8 @@ export interface CallOptions {
 
 const TIMEOUT_MS = 10_000;
 
+export type RequestFn = typeof http.request;
+
 export class Upstream {
   readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   readonly #targets: URL[];
@@ -25,6 +28,7 @@ export class Upstream {
   constructor(
     readonly service: string,
     urls: string[],
+    readonly request: RequestFn = http.request,
   ) {
     if (urls.length === 0) throw new Error(`no instances of ${service}`);
     this.#targets = urls.map((u) => new URL(u));
@@ -42,7 +46,7 @@ export class Upstream {
     const target = this.pick();
     const payload = options.json === undefined ? undefined : JSON.stringify(options.json);
     return new Promise((resolve, reject) => {
-      const req = http.request(
+      const req = this.request(
         {
           host: target.hostname.replace(/^\[|\]$/g, ''),
           port: target.port,

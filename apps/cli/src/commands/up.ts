@@ -66,8 +66,39 @@ async function ensureRedis(children: ChildProcess[], log: (line: string) => void
 }
 
 /**
+ * Lists every demo-mall instance's /metrics under the `local` environment, so runs against
+ * the mall are scraped each second and `loadline capacity fit --runs` has what it needs.
+ * Each instance counts the CPU its own cost work used (the process's CPU is shared by the
+ * instances that live in it).
+ */
+async function registerMallMetrics(
+  api: string,
+  services: Record<string, string[]>,
+  log: (line: string) => void,
+): Promise<void> {
+  const metricsTargets = Object.entries(services).flatMap(([service, urls]) =>
+    urls.map((url) => ({
+      service,
+      url: `${url}/metrics`,
+      cpuMetric: 'demo_cost_cpu_seconds_total',
+    })),
+  );
+  const response = await fetch(`${api}/environments/local`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      allowedHosts: ['127.0.0.0/8', '::1', 'localhost'],
+      requiresShadow: false,
+      metricsTargets,
+    }),
+  });
+  if (!response.ok) log(`could not list the mall's metrics under local: ${await response.text()}`);
+}
+
+/**
  * `loadline up`: the embedded stack in the foreground — control (PGlite + chdb under
- * .loadline/), N local agent processes, the demo mall — until Ctrl-C.
+ * .loadline/, or DATABASE_URL), N local agent processes, the demo mall (trusting shadow
+ * tags signed with control's `local` key) — until Ctrl-C.
  */
 export async function runUp(
   options: UpOptions,
@@ -91,23 +122,6 @@ export async function runUp(
   };
   try {
     const redisUrl = await ensureRedis(children, log);
-    let mall: Awaited<ReturnType<typeof startDemoMall>>;
-    try {
-      // The mall's carts and order queue use the same Redis as the fleet, under its own prefix.
-      mall = await startDemoMall({
-        port: demoPort,
-        redisUrl,
-        ...(options.data === undefined ? {} : { dataDir: `${options.data}/demo-mall` }),
-      });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new UsageError(
-          '--demo-port',
-          `port ${demoPort} is in use; pick another with --demo-port`,
-        );
-      }
-      throw error;
-    }
     const config = configFromEnv(process.env, {
       port,
       redisUrl,
@@ -119,7 +133,6 @@ export async function runUp(
     try {
       control = await Control.start(config);
     } catch (error) {
-      await mall.close();
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new UsageError(
           '--port',
@@ -128,6 +141,35 @@ export async function runUp(
       }
       throw error;
     }
+    let mall: Awaited<ReturnType<typeof startDemoMall>>;
+    try {
+      // The mall's carts and order queue use the same Redis as the fleet, under its own
+      // prefix; its orders the same Postgres as control when DATABASE_URL is set. It trusts
+      // shadow tags of the `local` environment and reports leaks to this control.
+      mall = await startDemoMall({
+        port: demoPort,
+        redisUrl,
+        // Under a namespace of its own, the mall's keys and queue are the namespace's too.
+        ...(config.namespace === 'loadline' ? {} : { redisPrefix: `${config.namespace}:demo:` }),
+        ...(config.databaseUrl
+          ? { databaseUrl: config.databaseUrl }
+          : options.data === undefined
+            ? {}
+            : { dataDir: `${options.data}/demo-mall` }),
+        shadow: { secret: control.shadowSecretFor('local'), controlUrl: control.url },
+        log,
+      });
+    } catch (error) {
+      await control.close();
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new UsageError(
+          '--demo-port',
+          `port ${demoPort} is in use; pick another with --demo-port`,
+        );
+      }
+      throw error;
+    }
+    await registerMallMetrics(control.url, mall.services, log);
     const consoleUrl = startConsole(consolePort, control.url, children);
     for (let i = 0; i < agents; i++) {
       children.push(
@@ -158,11 +200,14 @@ export async function runUp(
         `  control API  ${control.url}   (OpenAPI at ${control.url}/openapi.json)`,
         `  agents       ${agents} local process(es)`,
         `  demo mall    ${mall.url}   (products, cart, orders: see apps/demo-mall/README.md)`,
+        `               trusts shadow tags of environment "local", reports leaks to control`,
         `  state        ${config.databaseUrl ?? config.dataDir}`,
         '',
         'Try:',
         `  npx loadline run scenarios/demo-browse-buy.yaml --wait          # on the agents, through control`,
         `  npx loadline run scenarios/demo-browse-buy.yaml --local          # in one process`,
+        `  npx loadline run scenarios/demo-shadow-buy.yaml --wait --json    # shadow traffic`,
+        `  npx loadline verify RUN --stores scenarios/demo-shadow-stores.yaml   # isolation check`,
         `  npx loadline bench --url ${mall.url}/api/products/42 --rate 1000 --duration 10s`,
         '',
         'Ctrl-C stops everything.',
@@ -174,8 +219,9 @@ export async function runUp(
       process.once('SIGTERM', resolve);
     });
     cleanup();
-    await control.close();
+    // The mall first: its last leak reports still reach control.
     await mall.close();
+    await control.close();
     return 0;
   } catch (error) {
     cleanup();

@@ -74,7 +74,10 @@ export function ScenarioWorkbench() {
     name ? `/scenarios/${encodeURIComponent(name)}` : null,
   );
   const [source, setSource] = useState<string>();
+  // What the editor finds as you type (blocks saving), and what control answered to the
+  // last save (shown until the next edit or feeder file: it may be fixed by either).
   const [problems, setProblems] = useState<ScenarioProblem[]>([]);
+  const [apiProblems, setApiProblems] = useState<ScenarioProblem[]>([]);
   const [saved, setSaved] = useState<{ name: string; version: number }>();
   const [error, setError] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
@@ -96,6 +99,7 @@ export function ScenarioWorkbench() {
   const edited = (text: string) => {
     setSource(text);
     setSaved(undefined);
+    setApiProblems([]);
   };
 
   const save = async (): Promise<{ name: string; version: number } | undefined> => {
@@ -115,7 +119,7 @@ export function ScenarioWorkbench() {
     } catch (e) {
       const failure = e instanceof ApiError ? e : new ApiError(0, String(e), undefined);
       setError(failure);
-      if (failure.errors.length > 0) setProblems(failure.errors);
+      if (failure.errors.length > 0) setApiProblems(failure.errors);
       return undefined;
     }
   };
@@ -184,7 +188,7 @@ export function ScenarioWorkbench() {
               },
             ]}
           />
-          <ProblemList problems={problems} />
+          <ProblemList problems={[...problems, ...apiProblems]} />
           <FeederFiles
             feeders={feeders}
             rows={feederRows}
@@ -196,6 +200,7 @@ export function ScenarioWorkbench() {
                 return next;
               });
               setSaved(undefined);
+              setApiProblems([]);
             }}
           />
         </div>

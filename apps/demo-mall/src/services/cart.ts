@@ -1,6 +1,7 @@
 /**
  * cart: one Redis hash per user (`<prefix>cart:<userId>`, fields `qty:<id>` and
- * `price:<id>`). Adding an item asks catalog for the product and its price.
+ * `price:<id>`). Adding an item asks catalog for the product and its price. The client is
+ * the SDK's `shadowRedis`: shadow carts live at `shadow:<prefix>cart:<userId>`.
  */
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -58,9 +59,7 @@ export function cartRoutes(deps: CartDeps): Route[] {
       pattern: '/api/cart',
       handler: async (ctx) => {
         const add = await ctx.json(AddItem);
-        const found = await deps.catalog.call('GET', `/api/products/${add.productId}`, {
-          headers: ctx.propagate,
-        });
+        const found = await deps.catalog.call('GET', `/api/products/${add.productId}`);
         if (found.status === 404) throw new HttpError(404, `no product ${add.productId}`);
         const product = Product.parse(found.body);
         await store((redis) =>

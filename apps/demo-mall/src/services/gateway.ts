@@ -1,9 +1,10 @@
 /**
  * gateway: the mall's front door. Routes each public API call to an instance of the
- * service behind it (round-robin, keep-alive), streaming bodies both ways, and passes the
- * shadow tag (`x-loadline-shadow`) and `baggage` on with every other end-to-end header.
+ * service behind it (round-robin, keep-alive), streaming bodies both ways, with every
+ * end-to-end header but the shadow tag: that one only the shadow SDK sets (on calls to
+ * the mall's own hosts, when the request's tag was verified).
  */
-import http from 'node:http';
+import type http from 'node:http';
 import { type Context, HttpError, type Route } from '../http.js';
 import type { Upstream } from '../upstream.js';
 
@@ -35,24 +36,30 @@ const HOP_BY_HOP = new Set([
 
 const TIMEOUT_MS = 10_000;
 
-function endToEnd(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+function endToEnd(
+  headers: http.IncomingHttpHeaders,
+  drop = new Set<string>(),
+): http.OutgoingHttpHeaders {
   const out: http.OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+    if (value !== undefined && !HOP_BY_HOP.has(name) && !drop.has(name)) out[name] = value;
   }
   return out;
 }
 
+/** Set by the SDK on the outgoing call, never copied: a copy would bypass its host check. */
+const SHADOW_CARRIERS = new Set(['x-loadline-shadow']);
+
 function proxy(upstream: Upstream, { req, res }: Context): Promise<undefined> {
   const target = upstream.pick();
-  const headers = endToEnd(req.headers);
+  const headers = endToEnd(req.headers, SHADOW_CARRIERS);
   const from = req.socket.remoteAddress;
   if (from) {
     const prior = req.headers['x-forwarded-for'];
     headers['x-forwarded-for'] = prior ? `${prior}, ${from}` : from;
   }
   return new Promise((resolve, reject) => {
-    const out = http.request(
+    const out = upstream.request(
       {
         host: target.hostname.replace(/^\[|\]$/g, ''),
         port: target.port,

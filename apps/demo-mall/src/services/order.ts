@@ -1,11 +1,12 @@
 /**
  * order: places an order from a user's cart — reserve stock (inventory), charge (payment),
  * write the order (Postgres), empty the cart, publish `order-placed` (BullMQ) — and reads
- * orders back. A failed charge gives the reservation back and keeps the cart.
+ * orders back. A failed charge gives the reservation back and keeps the cart. The shadow
+ * SDK carries the tag on every call and routes `db` and the publisher's queue.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Database } from '../db.js';
+import type { Database, Queryable } from '../db.js';
 import { HttpError, type Route } from '../http.js';
 import type { OrderPublisher } from '../queue.js';
 import type { Upstream, UpstreamReply } from '../upstream.js';
@@ -21,6 +22,12 @@ export interface OrderDeps {
   payment: Upstream;
   /** undefined when the mall runs without Redis: orders cannot be placed then */
   publisher: OrderPublisher | undefined;
+  /**
+   * The deliberately broken audit (`brokenShadowAudit`): a client that bypasses the shadow
+   * SDK. Its write is a leak: refused by the pg guard (Postgres), or it lands in
+   * production (PGlite), where `loadline verify` finds it.
+   */
+  rawAudit?: Queryable | undefined;
   log: (line: string) => void;
 }
 
@@ -86,11 +93,21 @@ async function readOrder(db: Database, id: number) {
 }
 
 export function orderRoutes(deps: OrderDeps): Route[] {
-  const place = async (userId: string, headers: Record<string, string>) => {
+  const audit = async (id: number, ref: string, userId: string) => {
+    try {
+      await deps.rawAudit?.query(
+        'insert into order_audit (order_id, ref, user_id) values ($1, $2, $3)',
+        [id, ref, userId],
+      );
+    } catch (error) {
+      deps.log(`order ${id}: audit failed: ${(error as Error).message}`);
+    }
+  };
+  const place = async (userId: string) => {
     const publisher = deps.publisher;
     if (!publisher) throw new HttpError(503, 'orders need Redis; this mall runs without it');
     const user = encodeURIComponent(userId);
-    const cartReply = await deps.cart.call('GET', `/api/cart/${user}`, { headers });
+    const cartReply = await deps.cart.call('GET', `/api/cart/${user}`);
     expect(cartReply, 200, 'cart');
     const cart = Cart.parse(cartReply.body);
     if (cart.items.length === 0) throw new HttpError(409, `the cart of user ${userId} is empty`);
@@ -98,7 +115,6 @@ export function orderRoutes(deps: OrderDeps): Route[] {
     const items = cart.items.map(({ productId, qty }) => ({ productId, qty }));
     const reserved = await deps.inventory.call('POST', '/internal/reservations', {
       json: { ref, items },
-      headers,
     });
     if (reserved.status === 409) throw new HttpError(409, 'out of stock', reserved.body);
     expect(reserved, 201, 'inventory');
@@ -106,7 +122,6 @@ export function orderRoutes(deps: OrderDeps): Route[] {
     try {
       const charged = await deps.payment.call('POST', '/internal/charges', {
         json: { ref, userId, amountCents: cart.totalCents },
-        headers,
       });
       if (charged.status === 402) throw new HttpError(402, 'payment declined', { ref });
       expect(charged, 201, 'payment');
@@ -115,15 +130,16 @@ export function orderRoutes(deps: OrderDeps): Route[] {
       id = await insertOrder(deps.db, { ref, userId, paymentId, items: lines, totalCents });
     } catch (error) {
       await deps.inventory
-        .call('POST', `/internal/reservations/${ref}/release`, { headers })
+        .call('POST', `/internal/reservations/${ref}/release`)
         .catch((e: Error) => deps.log(`order ${ref}: releasing stock failed: ${e.message}`));
       throw error;
     }
     // The order is placed: a cart that fails to empty must not turn into an error answer.
     await deps.cart
-      .call('DELETE', `/api/cart/${user}`, { headers })
+      .call('DELETE', `/api/cart/${user}`)
       .catch((e: Error) => deps.log(`order ${id}: emptying the cart failed: ${e.message}`));
-    await publisher.publish({ orderId: id, ref, userId, items, headers });
+    await audit(id, ref, userId);
+    await publisher.publish({ orderId: id, ref, userId, items });
     return id;
   };
 
@@ -133,7 +149,7 @@ export function orderRoutes(deps: OrderDeps): Route[] {
       pattern: '/api/orders',
       handler: async (ctx) => {
         const { userId } = await ctx.json(PlaceOrder);
-        const id = await place(userId, ctx.propagate);
+        const id = await place(userId);
         return {
           status: 201,
           body: await readOrder(deps.db, id),

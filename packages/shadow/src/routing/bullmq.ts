@@ -78,8 +78,15 @@ export function addShadowJobs(queue: Queue, ctx: ShadowContext, jobs: AddBulkJob
 export function shadowQueue<T extends Queue>(queue: T): T {
   return new Proxy(queue, {
     get(target, prop, receiver) {
+      // The shadow sibling holds connections of its own: closing the wrapper closes both.
+      if (prop === 'close') {
+        return async () => {
+          await siblings.get(target)?.close();
+          return target.close();
+        };
+      }
       const ctx = currentShadow();
-      if (!ctx || prop === 'close' || prop === 'on' || prop === 'once' || prop === 'off') {
+      if (!ctx || prop === 'on' || prop === 'once' || prop === 'off') {
         const value = Reflect.get(target, prop, receiver);
         return typeof value === 'function' ? value.bind(target) : value;
       }
