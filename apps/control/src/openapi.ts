@@ -142,6 +142,55 @@ export function openApiDocument(): object {
           responses: { 204: { description: 'removed' }, 404: problem },
         },
       },
+      '/runs/{id}/leaks': {
+        get: {
+          summary: "A run's shadow leak reports: { runId, leaks: [...] }",
+          responses: { 200: ok, 404: problem },
+        },
+        post: {
+          summary:
+            'A service reports a refused shadow write { kind: postgres|redis|queue|egress, target, service, detail, at }: recorded, and the run is stopped',
+          responses: { 202: ok, 404: problem, 422: problem },
+        },
+      },
+      '/runs/{id}/target-metrics': {
+        get: {
+          summary:
+            "What control scraped from the environment's metricsTargets each second of the run: { runId, rows: [{ service, instance, second, intervalS, requests, cpuSeconds, p50Ms, p99Ms }] }",
+          responses: { 200: ok, 404: problem },
+        },
+      },
+      '/corpora': {
+        get: {
+          summary: 'Stored replay corpora with their latest version and mix',
+          responses: { 200: ok },
+        },
+        post: {
+          summary:
+            'Store a corpus ({ name, corpus } as `loadline import --out` writes it) as a new version',
+          responses: { 201: ok, 422: problem },
+        },
+      },
+      '/corpora/{name}': {
+        get: {
+          summary: 'A corpus version (?version=N) with meta and mix; ?requests=1 adds the requests',
+          responses: { 200: ok, 404: problem },
+        },
+      },
+      '/capacity/model': {
+        post: {
+          summary:
+            'Fit a capacity model from stored runs { runs, cores?, slo?, entrySteps?, levelSeconds? }: { model, measurements }',
+          responses: { 200: ok, 404: problem, 422: problem },
+        },
+      },
+      '/capacity/plan': {
+        post: {
+          summary:
+            'Plan machines for { model, forecast } (?format=json|md|csv|xlsx|pdf|html): the plan, or the report',
+          responses: { 200: ok, 422: problem, 503: problem },
+        },
+      },
       '/runs/{id}/stop': {
         post: {
           summary: 'Stop a run: every agent within a second',

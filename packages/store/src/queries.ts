@@ -165,13 +165,17 @@ export async function timeSeriesBy(
       if (by === 'step' && row.step === '') continue;
       const key = by === 'step' ? row.step : row.agentId;
       let seconds = groups.get(key);
-      if (!seconds) groups.set(key, (seconds = new Groups<number>()));
+      if (!seconds) {
+        seconds = new Groups<number>();
+        groups.set(key, seconds);
+      }
       const group = seconds.get(row.second);
       group.addCounters(row, 1);
       group.latency.addEncoded(row.histogram);
     }
     for (const [key, seconds] of groups) {
-      const points = (out[key] ??= []);
+      const points = out[key] ?? [];
+      out[key] = points;
       for (const [second, aggregate] of seconds.entries()) points.push(pointOf(second, aggregate));
     }
   }

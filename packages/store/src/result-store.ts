@@ -5,8 +5,6 @@ import { ChdbDriver, DEFAULT_EMBEDDED_PATH } from './chdb-driver.js';
 import type { ClickHouseDriver } from './driver.js';
 import { MIGRATIONS_DIR, type MigrationReport, migrate } from './migrations.js';
 import * as queries from './queries.js';
-import * as targetMetrics from './target-metrics.js';
-import { TargetMetricRow } from './target-metrics.js';
 import type { RollupOptions } from './rollups.js';
 import { ingestMarkers, toIntervalRecord, validateIntervalRows } from './rows.js';
 import {
@@ -19,6 +17,8 @@ import {
   type Totals,
 } from './schemas.js';
 import { ServerDriver } from './server-driver.js';
+import * as targetMetrics from './target-metrics.js';
+import { TargetMetricRow } from './target-metrics.js';
 
 const Common = {
   /** rows per INSERT; larger batches are split */

@@ -1,0 +1,117 @@
+// From a measured run to a machine plan in the browser: `loadline up` lists the demo
+// mall's /metrics under `local`, control scrapes them every second of a ramp, and the
+// Capacity page fits a model from that run, plans a forecast and exports the plan.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, chromium } from 'playwright-core';
+import {
+  browserSkipReason,
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  root,
+  UpStack,
+  waitUntil,
+} from '../support.js';
+
+const skip = browserSkipReason();
+const artifacts = join(root, 'test', 'artifacts');
+const stack = new UpStack(join(mkdtempSync(join(tmpdir(), 'loadline-capacity-ui-')), 'state'));
+let browser: Browser | undefined;
+
+async function post(path: string, body: unknown) {
+  const response = await fetch(`${stack.api}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+describe('capacity in Chromium against loadline up', { skip, timeout: 180_000 }, () => {
+  before(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
+    await stack.start({ agents: 2, waitForConsole: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack.stop();
+  });
+
+  it('scrapes the mall during a ramp, fits a model from the run, plans and exports', async () => {
+    const source = `name: ramp
+target: ${stack.demo}
+agents: 2
+load: { startRate: 20, stages: [{ duration: 8s, target: 200 }] }
+flows:
+  - name: browse
+    steps:
+      - { name: list, request: { path: /api/products }, check: { status: 200 } }
+`;
+    assert.equal((await post('/scenarios', { source })).status, 201);
+    const created = await post('/runs', { scenario: 'ramp' });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const runId = created.json.id as string;
+    await waitUntil(
+      'the ramp finishing',
+      async () =>
+        ['passed', 'failed'].includes(
+          (await (await fetch(`${stack.api}/runs/${runId}`)).json()).status,
+        ),
+      60_000,
+    );
+    const { rows } = await (await fetch(`${stack.api}/runs/${runId}/target-metrics`)).json();
+    const services = new Set(rows.map((r: { service: string }) => r.service));
+    assert.ok(services.has('gateway') && services.has('catalog'), [...services].join(', '));
+
+    const page = await (browser as Browser).newPage({
+      viewport: { width: 1280, height: 900 },
+      acceptDownloads: true,
+    });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    await page.goto(`${stack.site}/capacity`);
+    await page.getByRole('heading', { name: 'Capacity', level: 1 }).waitFor();
+    await page.getByLabel(new RegExp(`^${runId}`)).check();
+    await page.getByLabel('Cores per machine').fill('gateway=2');
+    await page.getByLabel('Seconds per load level').fill('1');
+    await page.getByRole('button', { name: /^Fit model/ }).click();
+    const table = page.getByTestId('capacity-services');
+    await table.waitFor({ timeout: 30_000 });
+    await table.locator('tr', { hasText: 'gateway' }).waitFor();
+    await table.locator('tr', { hasText: 'catalog' }).waitFor();
+    await page.getByTestId('capacity-ratios').waitFor();
+
+    await page.getByLabel('Peak list (req/s)').fill('1000');
+    const headline = page.getByTestId('plan-headline');
+    await headline.getByText(/\d+ machines/).waitFor({ timeout: 10_000 });
+    const before = (await headline.textContent()) ?? '';
+    // What if the peak is three times as high: the plan follows the slider.
+    await page.getByLabel(/What if the peak is/).fill('3');
+    await waitUntil(
+      'the plan following the what-if',
+      async () => ((await headline.textContent()) ?? '') !== before,
+      10_000,
+    );
+    await page.getByTestId('plan-table').locator('tr', { hasText: 'gateway' }).waitFor();
+    await page.screenshot({ path: join(artifacts, 'console-capacity.png'), fullPage: true });
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export MD' }).click(),
+    ]);
+    const markdown = readFileSync((await download.path()) as string, 'utf8');
+    assert.match(markdown, /^# Capacity plan/);
+    assert.match(markdown, /gateway/);
+    assert.deepEqual(pageErrors, []);
+    await page.close();
+  });
+});
