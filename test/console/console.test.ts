@@ -2,7 +2,7 @@
 // agents, demo mall) and the built console (`next start`), driven by Debian's Chromium.
 // Screenshots of each page land in test/artifacts/ for a reviewer.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +11,7 @@ import {
   browserSkipReason,
   CHROMIUM,
   CHROMIUM_ARGS,
+  cli,
   freePort,
   root,
   startConsole,
@@ -408,6 +409,29 @@ thresholds:
       { product: '3' },
     ]);
     assert.deepEqual(pageErrors, []);
+    await page.close();
+  });
+
+  it('lists stored replay corpora with their request mix', async () => {
+    const log = join(dir, 'access.log');
+    const lines = Array.from(
+      { length: 30 },
+      (_, i) =>
+        `10.0.0.${1 + (i % 3)} - - [11/Nov/2026:00:00:${String(i).padStart(2, '0')} +0000] "GET ${i % 3 === 0 ? '/api/products' : `/api/products/${i}`} HTTP/1.1" 200 99 "-" "curl/8"`,
+    );
+    writeFileSync(log, `${lines.join('\n')}\n`);
+    const imported = await cli(['import', log, '--api', api, '--name', 'console-traffic']);
+    assert.equal(imported.code, 0, imported.stderr);
+    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${site}/corpora`);
+    await page
+      .getByTestId('corpora-table')
+      .getByRole('button', { name: 'console-traffic' })
+      .click();
+    const mix = page.getByTestId('corpus-mix');
+    await mix.getByText('/api/products/{id}').waitFor();
+    await mix.getByText('66.7%').waitFor();
+    await shot(page, 'corpora');
     await page.close();
   });
 

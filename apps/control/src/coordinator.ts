@@ -387,7 +387,7 @@ export class RunCoordinator {
     if (live.phase === 'finishing') return;
     live.phase = 'finishing';
     clearInterval(live.timer);
-    live.scraper?.stop();
+    void live.scraper?.stop();
     this.#live.delete(live.run.id);
     const abortedByAgent = [...live.done.values()].find(
       (d) => d.aborted && !live.abortReason,
@@ -485,7 +485,7 @@ export class RunCoordinator {
   async close(): Promise<void> {
     for (const live of this.#live.values()) {
       clearInterval(live.timer);
-      live.scraper?.stop();
+      await live.scraper?.stop();
       await this.#metadata
         .releaseRunLease(live.run.id, this.#options.coordinatorId)
         .catch(() => false);

@@ -13,8 +13,16 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const block = Buffer.alloc(1024, 7);
-parentPort.on('message', ({ id, hashes }) => {
-  for (let i = 0; i < hashes; i++) createHash('sha256').update(block).digest();
+// At least the calibrated number of hashes, and at least the cost in time: a calibration
+// taken while the machine was busy undercounts the hash rate, and must not make a 25 ms
+// service answer in 17.
+parentPort.on('message', ({ id, hashes, ms }) => {
+  const start = performance.now();
+  let done = 0;
+  while (done < hashes || performance.now() - start < ms) {
+    for (let i = 0; i < 16; i++) createHash('sha256').update(block).digest();
+    done += 16;
+  }
   parentPort.postMessage(id);
 });
 `;
@@ -54,7 +62,7 @@ export class CpuCore {
     const hashes = Math.max(1, Math.round(ms * hashesPerMs()));
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      worker.postMessage({ id, hashes });
+      worker.postMessage({ id, hashes, ms });
     });
   }
 

@@ -106,17 +106,18 @@ describe('migrate', () => {
         '002_interval_minutes.sql',
         '003_interval_ingests.sql',
         '004_checks.sql',
+        '005_target_metrics.sql',
       ],
       alreadyApplied: [],
     });
     assert.deepEqual(
       driver.ledger.map((r) => r.version),
-      [1, 2, 3, 4],
+      [1, 2, 3, 4, 5],
     );
     const statements = driver.executed.length;
     const second = await migrate(driver);
     assert.deepEqual(second.applied, []);
-    assert.equal(second.alreadyApplied.length, 4);
+    assert.equal(second.alreadyApplied.length, 5);
     // only the ledger's own CREATE IF NOT EXISTS ran again
     assert.equal(driver.executed.length, statements + 1);
   });

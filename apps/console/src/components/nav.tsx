@@ -7,6 +7,7 @@ const LINKS: Array<{ href: string; label: string; also?: string[] }> = [
   { href: '/runs', label: 'Runs', also: ['/compare'] },
   { href: '/scenarios', label: 'Scenarios' },
   { href: '/schedules', label: 'Schedules' },
+  { href: '/corpora', label: 'Corpora' },
   { href: '/environments', label: 'Environments' },
   { href: '/agents', label: 'Agents' },
   { href: '/capacity', label: 'Capacity' },

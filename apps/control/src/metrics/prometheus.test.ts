@@ -16,12 +16,14 @@ http_request_duration_seconds_bucket{le="0.1",route="/a"} 9
 http_request_duration_seconds_bucket{le="+Inf",route="/a"} 12
 http_request_duration_seconds_sum{route="/a"} 0.5
 process_cpu_seconds_total 3.5
+nodejs_eventloop_lag_mean_seconds Nan
 `;
 
 describe('Prometheus text', () => {
   it('parses samples with labels, escapes and timestamps', () => {
     const samples = parsePrometheusText(TEXT);
-    assert.equal(samples.length, 7);
+    assert.equal(samples.length, 8);
+    assert.ok(Number.isNaN(samples[7]?.value), 'prom-client spells NaN "Nan"');
     assert.deepEqual(samples[1], {
       name: 'http_requests_total',
       labels: { method: 'GET', route: '/b "q"', status: '500' },

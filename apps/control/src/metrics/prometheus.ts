@@ -10,10 +10,12 @@ export interface Sample {
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
 
+// Exporters spell the special values variously (prom-client writes "Nan"): any case.
 function parseValue(text: string): number {
-  if (text === '+Inf') return Number.POSITIVE_INFINITY;
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
-  if (text === 'NaN') return Number.NaN;
+  const lower = text.toLowerCase();
+  if (lower === '+inf' || lower === 'inf') return Number.POSITIVE_INFINITY;
+  if (lower === '-inf') return Number.NEGATIVE_INFINITY;
+  if (lower === 'nan') return Number.NaN;
   return Number(text);
 }
 
@@ -57,7 +59,7 @@ export function parsePrometheusText(text: string): Sample[] {
     if (
       valueText === undefined ||
       valueText === '' ||
-      (Number.isNaN(value) && valueText !== 'NaN')
+      (Number.isNaN(value) && valueText.toLowerCase() !== 'nan')
     ) {
       throw new Error(`line ${i + 1}: expected a value: ${line.slice(0, 80)}`);
     }

@@ -49,6 +49,8 @@ interface Previous {
   reading: InstanceReading;
 }
 
+const ALIGN_OFFSET_MS = 50;
+
 const increase = (before: number, after: number) => (after >= before ? after - before : after);
 
 export class TargetScraper {
@@ -58,6 +60,7 @@ export class TargetScraper {
   readonly #previous = new Map<string, Previous>();
   readonly #failing = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
+  #started = false;
   #busy = false;
 
   constructor(runId: string, targets: readonly MetricsTarget[], options: ScraperOptions) {
@@ -71,16 +74,32 @@ export class TargetScraper {
     };
   }
 
-  /** Scrapes now (the baseline) and then every interval until stop(). */
+  /**
+   * Scrapes on each whole second (plus a little, for the target's own counters to settle)
+   * until stop(), the first scrape being the baseline: a scrape at s+1.05 covers about the
+   * second [s, s+1), the same second the agents' rows of that second cover, so entry
+   * requests and service calls line up second by second for the fan-out fit.
+   */
   start(): void {
-    if (this.#timer || this.#targets.length === 0) return;
-    void this.scrape();
-    this.#timer = setInterval(() => void this.scrape(), this.#options.intervalMs);
+    if (this.#timer || this.#started || this.#targets.length === 0) return;
+    this.#started = true;
+    const interval = this.#options.intervalMs;
+    const untilAligned = interval - (Date.now() % interval) + ALIGN_OFFSET_MS;
+    this.#timer = setTimeout(() => {
+      if (!this.#started) return;
+      void this.scrape();
+      this.#timer = setInterval(() => void this.scrape(), interval);
+    }, untilAligned);
   }
 
-  stop(): void {
+  /** Stops, after one last reading so the run's final part-second is counted too. */
+  stop(): Promise<TargetMetricRow[]> {
+    const wasRunning = this.#started;
+    this.#started = false;
+    clearTimeout(this.#timer);
     clearInterval(this.#timer);
     this.#timer = undefined;
+    return wasRunning ? this.scrape() : Promise.resolve([]);
   }
 
   /** One round over every target; rows for those with a previous reading. */
@@ -131,7 +150,9 @@ export class TargetScraper {
       runId: this.#runId,
       service: target.service,
       instance: target.url,
-      second: Math.floor(at / 1000),
+      // Aligned scrapes land just after a whole second: the interval is the one before (the
+      // last reading, taken at stop, belongs to the second it was taken in).
+      second: Math.round(at / 1000) - 1,
       intervalS: (at - previous.at) / 1000,
       requests: increase(previous.reading.requests, reading.requests),
       cpuSeconds:
