@@ -396,6 +396,84 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     assert.equal(badForecast.status, 422);
   });
 
+  it('ends a capacity probe when the service breaks its SLO, and fits the ramp as SLO-bound', async () => {
+    // A service that answers fast below 70 requests a second and slowly above: its own
+    // histogram says so, as a real one would.
+    const recent: number[] = [];
+    let fast = 0;
+    let slow = 0;
+    const probed = http.createServer((req, res) => {
+      if (req.url === '/metrics') {
+        res.end(
+          [
+            `http_requests_total ${fast + slow}`,
+            `http_request_duration_seconds_bucket{le="0.005"} ${fast}`,
+            `http_request_duration_seconds_bucket{le="0.1"} ${fast + slow}`,
+            `http_request_duration_seconds_bucket{le="+Inf"} ${fast + slow}`,
+            '',
+          ].join('\n'),
+        );
+        return;
+      }
+      const now = Date.now();
+      recent.push(now);
+      while ((recent[0] ?? now) < now - 1000) recent.shift();
+      if (recent.length > 70) slow++;
+      else fast++;
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => probed.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(probed.address() as AddressInfo).port}`;
+    try {
+      await api('PUT', '/environments/probed', {
+        allowedHosts: ['127.0.0.0/8'],
+        requiresShadow: false,
+        metricsTargets: [{ service: 'web', url: `${url}/metrics` }],
+      });
+      const source = `name: probe
+target: ${url}
+environment: probed
+agents: 2
+load:
+  startRate: 20
+  stages: [${[30, 50, 70, 90, 110, 130, 150, 170].map((r) => `{ duration: 1s, target: ${r} }`).join(', ')}]
+flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
+capacityProbe: { service: web, slo: { p99Ms: 50 }, for: 1s }
+`;
+      const saved = await api('POST', '/scenarios', { source });
+      assert.equal(saved.status, 201, JSON.stringify(saved.json));
+      const created = await api('POST', '/runs', { scenario: 'probe' });
+      assert.equal(created.status, 201, JSON.stringify(created.json));
+      const run = await waitForRun(created.json.id, 20_000);
+      assert.equal(run.status, 'aborted');
+      assert.match(
+        run.abortReason,
+        /^capacity probe: web SLO crossed: p99 \d+(\.\d+)? ms > 50 ms at \d+ QPS/,
+      );
+      // It stopped at the breach, not at the end of the 8 s ramp.
+      assert.ok(run.summary.total.requests < 800, `${run.summary.total.requests} requests`);
+      const fitted = await api('POST', '/capacity/model', {
+        runs: [run.id],
+        slo: { p99Ms: 50 },
+        levelSeconds: 1,
+      });
+      assert.equal(fitted.status, 200, JSON.stringify(fitted.json));
+      const web = fitted.json.model.services.find((s: Json) => s.service === 'web');
+      assert.equal(
+        web.capacity.lowerBound,
+        false,
+        'the ramp crossed the SLO: a capacity, not a bound',
+      );
+      assert.ok(
+        web.capacity.qps > 30 && web.capacity.qps < 110,
+        `capacity ${web.capacity.qps} QPS`,
+      );
+    } finally {
+      probed.closeAllConnections();
+      probed.close();
+    }
+  });
+
   it('creates environments over the API and names a bad field', async () => {
     const ok = await api('PUT', '/environments/staging', {
       baseUrls: { gateway: 'http://127.0.0.2:8080' },
@@ -411,7 +489,7 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     assert.equal(bad.status, 422);
     assert.match(JSON.stringify(bad.json.errors), /baseUrls/);
     const names = (await api('GET', '/environments')).json.environments.map((e: Json) => e.name);
-    assert.deepEqual(names.sort(), ['local', 'scraped', 'staging']);
+    assert.deepEqual(names.sort(), ['local', 'probed', 'scraped', 'staging']);
   });
 
   it('settles a run left running by a control that went away, keeping what was delivered', async () => {

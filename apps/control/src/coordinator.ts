@@ -89,6 +89,8 @@ interface LiveRun {
   window: SecondWindow;
   guardrails: GuardrailMonitor;
   scraper: TargetScraper | undefined;
+  /** when the capacity probe's SLO started to hold broken (undefined while it holds) */
+  probeBreachSince?: number | undefined;
   abortReason: string | undefined;
   timer: NodeJS.Timeout;
 }
@@ -270,9 +272,43 @@ export class RunCoordinator {
         await store(rows).catch((error) =>
           this.#options.log(`run ${runId}: storing target metrics: ${error.message ?? error}`),
         );
+        await this.#probe(runId, rows);
       },
       log: this.#options.log,
     });
+  }
+
+  /**
+   * A capacity probe ends its run once the probed service's SLO has held broken for `for`:
+   * the ramp found the load the instance cannot carry, which is what the run was for.
+   */
+  async #probe(runId: string, rows: TargetMetricRow[]): Promise<void> {
+    const live = this.#live.get(runId);
+    const probe = live?.scenario.capacityProbe;
+    if (!live || !probe || live.phase !== 'running') return;
+    const mine = rows.filter((r) => r.service === probe.service);
+    if (mine.length === 0) return;
+    const breaches = mine.flatMap((r) => {
+      const cpu = r.cpuSeconds < 0 ? null : r.cpuSeconds / r.intervalS / probe.cores;
+      const qps = r.requests / r.intervalS;
+      const out: string[] = [];
+      if (probe.slo.p99Ms !== undefined && r.p99Ms > probe.slo.p99Ms)
+        out.push(`p99 ${r.p99Ms.toFixed(1)} ms > ${probe.slo.p99Ms} ms at ${qps.toFixed(0)} QPS`);
+      if (probe.slo.cpuCeiling !== undefined && cpu !== null && cpu > probe.slo.cpuCeiling)
+        out.push(
+          `CPU ${(cpu * 100).toFixed(0)}% > ${probe.slo.cpuCeiling * 100}% at ${qps.toFixed(0)} QPS`,
+        );
+      return out;
+    });
+    if (breaches.length === 0) {
+      live.probeBreachSince = undefined;
+      return;
+    }
+    live.probeBreachSince ??= Date.now() - 1000;
+    const heldMs = Date.now() - live.probeBreachSince;
+    if (heldMs >= (parseDuration(probe.for) ?? 0)) {
+      await this.stop(runId, `capacity probe: ${probe.service} SLO crossed: ${breaches[0]}`);
+    }
   }
 
   async stop(runId: string, reason: string): Promise<boolean> {

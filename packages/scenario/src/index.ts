@@ -8,6 +8,7 @@ export {
   type ScenarioError,
 } from './parse.js';
 export {
+  CapacityProbe,
   Check,
   Duration,
   Feeder,

@@ -166,6 +166,39 @@ guardrails:
     assert.ok(errors.some((e) => /^guardrails\[1\]\.step: no step is named "zzz"/.test(e)));
   });
 
+  it('accepts a capacity probe over six stages or more, and says when there are fewer', () => {
+    const probe = (stages: number) => `name: probe
+target: http://127.0.0.1:8081
+load:
+  stages: [${Array.from({ length: stages }, (_, i) => `{ duration: 5s, target: ${(i + 1) * 100} }`).join(', ')}]
+flows: [{ name: f, steps: [{ name: s, request: { path: /api/products } }] }]
+capacityProbe: { service: catalog, slo: { p99Ms: 50, cpuCeiling: 0.8 }, cores: 2 }
+`;
+    const result = parseScenario(probe(6));
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+    assert.deepEqual(result.scenario.capacityProbe, {
+      service: 'catalog',
+      slo: { p99Ms: 50, cpuCeiling: 0.8 },
+      cores: 2,
+      for: '2s',
+    });
+    const messages = (text: string) =>
+      errorsOf(text).map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`);
+    assert.ok(
+      messages(probe(5)).some((e) =>
+        /^6:16 capacityProbe: a capacity probe ramps in stages: give load.stages with at least six load levels/.test(
+          e,
+        ),
+      ),
+      messages(probe(5)).join('\n'),
+    );
+    assert.ok(
+      messages(probe(6).replace('slo: { p99Ms: 50, cpuCeiling: 0.8 }', 'slo: {}')).some((e) =>
+        /capacityProbe\.slo: an SLO needs p99Ms, cpuCeiling or both/.test(e),
+      ),
+    );
+  });
+
   it('accepts a replay scenario instead of load + flows', () => {
     const result = parseScenario(`name: replay-mall
 target: http://127.0.0.1:8080

@@ -160,6 +160,29 @@ export const Guardrail = z
   .catchall(z.string());
 export type Guardrail = z.infer<typeof Guardrail>;
 
+/**
+ * A single-machine capacity run: ramp one service's instance (the target, or a share of
+ * traffic behind a gateway) in stages until its SLO, read from the instance's own
+ * /metrics that control scrapes (the environment's metricsTargets), holds broken for
+ * `for`; control then ends the run and says at which load. At least six load levels.
+ */
+export const CapacityProbe = z.strictObject({
+  /** the service as the environment's metricsTargets name it */
+  service: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, "_", "-" and "."'),
+  slo: z
+    .strictObject({
+      p99Ms: z.number().positive().optional(),
+      cpuCeiling: z.number().gt(0).max(1).optional(),
+    })
+    .refine((slo) => slo.p99Ms !== undefined || slo.cpuCeiling !== undefined, {
+      message: 'an SLO needs p99Ms, cpuCeiling or both',
+    }),
+  /** cores of the instance's machine, for the CPU ceiling (default 1) */
+  cores: z.number().int().positive().default(1),
+  for: Duration.default('2s'),
+});
+export type CapacityProbe = z.infer<typeof CapacityProbe>;
+
 export const Scenario = z
   .strictObject({
     name: Name,
@@ -175,6 +198,7 @@ export const Scenario = z
     replay: Replay.optional(),
     thresholds: z.record(z.string(), ThresholdConditions).default({}),
     guardrails: z.array(Guardrail).default([]),
+    capacityProbe: CapacityProbe.optional(),
   })
   .superRefine(checkReferences);
 export type Scenario = z.infer<typeof Scenario>;
@@ -220,6 +244,13 @@ function checkModel(scenario: Scenario, ctx: z.RefinementCtx): void {
 /** Cross-field rules zod cannot express field by field. */
 function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
   checkModel(scenario, ctx);
+  if (scenario.capacityProbe && (scenario.load?.stages?.length ?? 0) < 6) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['capacityProbe'],
+      message: 'a capacity probe ramps in stages: give load.stages with at least six load levels',
+    });
+  }
   // A replay's steps are its corpus's request templates, known when the corpus is loaded.
   const replay = scenario.replay !== undefined;
   const flowNames = new Set<string>();
