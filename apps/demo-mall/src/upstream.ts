@@ -20,10 +20,25 @@ const TIMEOUT_MS = 10_000;
 
 export type RequestFn = typeof http.request;
 
+/** Why `weights` cannot be the weights of `count` instances of `service`, if it cannot. */
+export function weightsProblem(
+  service: string,
+  count: number,
+  weights: readonly number[],
+): string | undefined {
+  if (weights.length !== count)
+    return `${service} has ${count} instance(s), got ${weights.length} weight(s)`;
+  if (weights.some((w) => !Number.isFinite(w) || w < 0) || weights.every((w) => w === 0))
+    return `${service}: weights are non-negative numbers, at least one above 0`;
+  return undefined;
+}
+
 export class Upstream {
   readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   readonly #targets: URL[];
-  #next = 0;
+  /** per-instance weights and the smooth weighted round-robin state (nginx's) */
+  #weights: number[];
+  #current: number[];
 
   constructor(
     readonly service: string,
@@ -32,13 +47,44 @@ export class Upstream {
   ) {
     if (urls.length === 0) throw new Error(`no instances of ${service}`);
     this.#targets = urls.map((u) => new URL(u));
+    this.#weights = urls.map(() => 1);
+    this.#current = urls.map(() => 0);
   }
 
-  /** The next instance, round-robin. */
+  get weights(): number[] {
+    return [...this.#weights];
+  }
+
+  /**
+   * Shifts traffic between instances (Alibaba-style online single-machine tests raise one
+   * machine's share until it breaks): one non-negative weight per instance, not all zero.
+   */
+  setWeights(weights: readonly number[]): void {
+    const problem = weightsProblem(this.service, this.#targets.length, weights);
+    if (problem) throw new RangeError(problem);
+    this.#weights = [...weights];
+    this.#current = weights.map(() => 0);
+  }
+
+  /**
+   * The next instance: smooth weighted round-robin, which spreads a heavy instance's turns
+   * evenly between the others' (equal weights: plain round-robin).
+   */
   pick(): URL {
-    const target = this.#targets[this.#next % this.#targets.length] as URL;
-    this.#next = (this.#next + 1) % this.#targets.length;
-    return target;
+    let best = -1;
+    let total = 0;
+    for (let i = 0; i < this.#targets.length; i++) {
+      const weight = this.#weights[i] as number;
+      total += weight;
+      this.#current[i] = (this.#current[i] as number) + weight;
+      if (
+        weight > 0 &&
+        (best < 0 || (this.#current[i] as number) > (this.#current[best] as number))
+      )
+        best = i;
+    }
+    this.#current[best] = (this.#current[best] as number) - total;
+    return this.#targets[best] as URL;
   }
 
   /** One JSON call; a network failure or a 5xx answer becomes a 502 of the caller. */

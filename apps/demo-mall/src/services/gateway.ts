@@ -5,8 +5,9 @@
  * the mall's own hosts, when the request's tag was verified).
  */
 import type http from 'node:http';
+import { z } from 'zod';
 import { type Context, HttpError, type Route } from '../http.js';
-import type { Upstream } from '../upstream.js';
+import { type Upstream, weightsProblem } from '../upstream.js';
 
 export type Backend = 'catalog' | 'cart' | 'order' | 'inventory';
 
@@ -92,10 +93,49 @@ function proxy(upstream: Upstream, { req, res }: Context): Promise<undefined> {
   });
 }
 
+const Weights = z.record(z.string(), z.array(z.number().min(0)).min(1));
+
+/**
+ * The weights admin API: `GET /admin/weights` → `{ catalog: [1, 1], … }`;
+ * `PUT /admin/weights { catalog: [9, 1] }` sends 90% of catalog calls to its first instance.
+ */
+function weightRoutes(backends: Record<Backend, Upstream>): Route[] {
+  const current = () =>
+    Object.fromEntries(Object.entries(backends).map(([name, up]) => [name, up.weights]));
+  return [
+    { method: 'GET', pattern: '/admin/weights', handler: () => ({ status: 200, body: current() }) },
+    {
+      method: 'PUT',
+      pattern: '/admin/weights',
+      handler: async (ctx) => {
+        const wanted = await ctx.json(Weights);
+        for (const name of Object.keys(wanted)) {
+          if (!(name in backends)) {
+            throw new HttpError(422, `no service "${name}" behind the gateway`, {
+              services: Object.keys(backends),
+            });
+          }
+        }
+        // Checked for every service first: a bad entry changes nothing.
+        for (const [name, weights] of Object.entries(wanted)) {
+          const problem = weightsProblem(name, backends[name as Backend].weights.length, weights);
+          if (problem) throw new HttpError(422, problem);
+        }
+        for (const [name, weights] of Object.entries(wanted))
+          backends[name as Backend].setWeights(weights);
+        return { status: 200, body: current() };
+      },
+    },
+  ];
+}
+
 export function gatewayRoutes(backends: Record<Backend, Upstream>): Route[] {
-  return PUBLIC_ROUTES.map(([method, pattern, backend]) => ({
-    method,
-    pattern,
-    handler: (ctx) => proxy(backends[backend], ctx),
-  }));
+  return [
+    ...PUBLIC_ROUTES.map(([method, pattern, backend]) => ({
+      method,
+      pattern,
+      handler: (ctx: Context) => proxy(backends[backend], ctx),
+    })),
+    ...weightRoutes(backends),
+  ];
 }
