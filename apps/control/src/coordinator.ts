@@ -53,8 +53,9 @@ const TAG_SLACK_S = 15 * 60;
 export type RunTarget = { kind: 'open'; profile: RateProfile } | { kind: 'closed'; vus: number };
 
 /**
- * The target of the epoch second `second` of a run that started at `startAt` (ms): the
- * intended arrivals within that second (open model), the VUs (closed), 0 outside the run.
+ * The target of the point keyed `second` of a run that started at `startAt` (ms): the
+ * intended arrivals in the run's interval that starts in that epoch second (open model), the
+ * VUs (closed), 0 outside the run.
  */
 export function targetOfSecond(
   target: RunTarget,
@@ -62,7 +63,9 @@ export function targetOfSecond(
   durationMs: number,
   second: number,
 ) {
-  const from = second * 1000 - startAt;
+  // Agents rotate intervals every second from the common start and key each by the epoch
+  // second it starts in: the point of second s is the run's interval k = s − ⌊start⌋.
+  const from = (second - Math.floor(startAt / 1000)) * 1000;
   const to = from + 1000;
   if (to <= 0 || from >= durationMs) return 0;
   if (target.kind === 'closed') return target.vus;
@@ -200,6 +203,10 @@ function shadowHeadersOf(input: LaunchInput, durationMs: number): [string, strin
  */
 export class RunCoordinator {
   readonly #live = new Map<string, LiveRun>();
+  readonly #recentTargets = new Map<
+    string,
+    { target: RunTarget; startAt: number; durationMs: number }
+  >();
   readonly #metadata: MetadataStore;
   readonly #redis: Redis;
   readonly #names: RedisNames;
@@ -343,7 +350,7 @@ export class RunCoordinator {
         const scraper = live.scraper;
         if (scraper)
           setTimeout(
-            () => live.phase === 'running' && scraper.start(),
+            () => live.phase === 'running' && scraper.start(live.startAt),
             this.#options.startDelayMs - 1000,
           );
         await this.#metadata.transitionRun(live.run.id, ['waiting-for-agents'], 'running', {});
@@ -425,6 +432,7 @@ export class RunCoordinator {
     clearInterval(live.timer);
     void live.scraper?.stop();
     this.#live.delete(live.run.id);
+    if (live.startAt > 0) this.#rememberTarget(live);
     const abortedByAgent = [...live.done.values()].find(
       (d) => d.aborted && !live.abortReason,
     )?.reason;
@@ -498,6 +506,31 @@ export class RunCoordinator {
         live.scenario.flows.flatMap((f) => f.steps.map((s) => s.name)),
       ),
     };
+  }
+
+  /**
+   * What a run asked for each second, while it runs and for a while after (the last live
+   * events of a run that just ended still draw its target), or undefined.
+   */
+  targetOf(runId: string): { target: RunTarget; startAt: number; durationMs: number } | undefined {
+    const live = this.#live.get(runId);
+    if (live && live.startAt > 0) {
+      return { target: live.target, startAt: live.startAt, durationMs: live.durationMs };
+    }
+    return this.#recentTargets.get(runId);
+  }
+
+  #rememberTarget(live: LiveRun): void {
+    this.#recentTargets.set(live.run.id, {
+      target: live.target,
+      startAt: live.startAt,
+      durationMs: live.durationMs,
+    });
+    // Bounded: only runs that ended recently are still being watched live.
+    for (const key of this.#recentTargets.keys()) {
+      if (this.#recentTargets.size <= 100) break;
+      this.#recentTargets.delete(key);
+    }
   }
 
   /** Thresholds on what has been merged so far (for live views), or undefined when not active. */

@@ -10,7 +10,7 @@ import { type Handler, HttpProblem } from './http.js';
 export interface RunEventsDeps {
   metadata: MetadataStore;
   store: ResultStore;
-  coordinator: Pick<RunCoordinator, 'liveSnapshot' | 'liveThresholds'>;
+  coordinator: Pick<RunCoordinator, 'liveSnapshot' | 'liveThresholds' | 'targetOf'>;
 }
 
 export interface RunEventsOptions {
@@ -76,11 +76,13 @@ export async function runEvent(
     deps.store.timeSeriesBy(runId, 'step', { fromSecond }),
     deps.store.timeSeriesBy(runId, 'agent', { fromSecond }),
   ]);
+  // Known while the run goes and for a while after, so the last events draw it too.
+  const planned = deps.coordinator.targetOf(runId);
   const withTarget = (p: TimeSeriesPoint): LivePoint =>
-    snapshot && snapshot.startAt > 0
+    planned
       ? {
           ...p,
-          target: targetOfSecond(snapshot.target, snapshot.startAt, snapshot.durationMs, p.second),
+          target: targetOfSecond(planned.target, planned.startAt, planned.durationMs, p.second),
         }
       : p;
   return {

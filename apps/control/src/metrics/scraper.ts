@@ -60,6 +60,7 @@ export class TargetScraper {
   readonly #previous = new Map<string, Previous>();
   readonly #failing = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
+  #nextTickAt = 0;
   #started = false;
   #busy = false;
 
@@ -75,21 +76,31 @@ export class TargetScraper {
   }
 
   /**
-   * Scrapes on each whole second (plus a little, for the target's own counters to settle)
-   * until stop(), the first scrape being the baseline: a scrape at s+1.05 covers about the
-   * second [s, s+1), the same second the agents' rows of that second cover, so entry
-   * requests and service calls line up second by second for the fan-out fit.
+   * Scrapes on the run's interval boundaries (`origin`, the common start, plus whole
+   * intervals, plus a little for the target's own counters to settle) until stop(), the
+   * first scrape being the baseline. Agents key each interval by the epoch second it starts
+   * in; a reading just after boundary k+1 covers the run's interval k and takes its key, so
+   * entry requests and service calls line up interval by interval for the fan-out fit.
    */
-  start(): void {
+  start(origin = 0): void {
     if (this.#timer || this.#started || this.#targets.length === 0) return;
     this.#started = true;
     const interval = this.#options.intervalMs;
-    const untilAligned = interval - (Date.now() % interval) + ALIGN_OFFSET_MS;
-    this.#timer = setTimeout(() => {
+    const phase = (((Date.now() - origin - ALIGN_OFFSET_MS) % interval) + interval) % interval;
+    this.#nextTickAt = Date.now() + (interval - phase);
+    const tick = () => {
       if (!this.#started) return;
-      void this.scrape();
-      this.#timer = setInterval(() => void this.scrape(), interval);
-    }, untilAligned);
+      // The key comes from the scheduled time, not the (late) timer: jitter never shifts it.
+      void this.scrape(this.#keyOfIntervalEndingAt(this.#nextTickAt));
+      this.#nextTickAt += interval;
+      this.#timer = setTimeout(tick, Math.max(0, this.#nextTickAt - Date.now()));
+    };
+    this.#timer = setTimeout(tick, this.#nextTickAt - Date.now());
+  }
+
+  /** The key (epoch second it starts in) of the interval a reading at `tickAt` closes. */
+  #keyOfIntervalEndingAt(tickAt: number): number {
+    return Math.floor((tickAt - ALIGN_OFFSET_MS - this.#options.intervalMs) / 1000);
   }
 
   /** Stops, after one last reading so the run's final part-second is counted too. */
@@ -99,16 +110,23 @@ export class TargetScraper {
     clearTimeout(this.#timer);
     clearInterval(this.#timer);
     this.#timer = undefined;
-    return wasRunning ? this.scrape() : Promise.resolve([]);
+    // The last reading (mid-interval) belongs to the interval in progress.
+    return wasRunning
+      ? this.scrape(this.#keyOfIntervalEndingAt(this.#nextTickAt))
+      : Promise.resolve([]);
   }
 
-  /** One round over every target; rows for those with a previous reading. */
-  async scrape(): Promise<TargetMetricRow[]> {
+  /**
+   * One round over every target; rows for those with a previous reading, keyed `second`
+   * (default: the second before the one it is taken in).
+   */
+  async scrape(second?: number): Promise<TargetMetricRow[]> {
     // A round slower than the interval (a hung target) must not pile rounds up.
     if (this.#busy) return [];
     this.#busy = true;
     try {
-      const rows = (await Promise.all(this.#targets.map((t) => this.#scrapeOne(t)))).filter(
+      const key = second ?? Math.floor(Date.now() / 1000) - 1;
+      const rows = (await Promise.all(this.#targets.map((t) => this.#scrapeOne(t, key)))).filter(
         (r): r is TargetMetricRow => r !== undefined,
       );
       if (rows.length > 0) await this.#options.onRows(rows);
@@ -118,7 +136,7 @@ export class TargetScraper {
     }
   }
 
-  async #scrapeOne(target: MetricsTarget): Promise<TargetMetricRow | undefined> {
+  async #scrapeOne(target: MetricsTarget, second: number): Promise<TargetMetricRow | undefined> {
     const at = Date.now();
     let reading: InstanceReading;
     try {
@@ -150,9 +168,7 @@ export class TargetScraper {
       runId: this.#runId,
       service: target.service,
       instance: target.url,
-      // Aligned scrapes land just after a whole second: the interval is the one before (the
-      // last reading, taken at stop, belongs to the second it was taken in).
-      second: Math.round(at / 1000) - 1,
+      second,
       intervalS: (at - previous.at) / 1000,
       requests: increase(previous.reading.requests, reading.requests),
       cpuSeconds:
