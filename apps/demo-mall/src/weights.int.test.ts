@@ -44,10 +44,13 @@ describe('gateway weights admin API', () => {
     });
 
   it('sends each instance its share, and refuses bad weights changing nothing', async () => {
-    assert.deepEqual((await (await fetch(`${mall.url}/admin/weights`)).json()).catalog, [1, 1]);
+    assert.deepEqual(
+      ((await (await fetch(`${mall.url}/admin/weights`)).json()) as { catalog: number[] }).catalog,
+      [1, 1],
+    );
     const set = await put({ catalog: [3, 1] });
     assert.equal(set.status, 200);
-    assert.deepEqual((await set.json()).catalog, [3, 1]);
+    assert.deepEqual(((await set.json()) as { catalog: number[] }).catalog, [3, 1]);
     seen.length = 0;
     for (let i = 0; i < 40; i++) {
       assert.equal((await fetch(`${mall.url}/api/products/${i + 1}`)).status, 200);
@@ -66,6 +69,9 @@ describe('gateway weights admin API', () => {
     assert.equal(mixed.status, 422);
     const malformed = await put({ catalog: [] });
     assert.equal(malformed.status, 400);
-    assert.deepEqual((await (await fetch(`${mall.url}/admin/weights`)).json()).catalog, [3, 1]);
+    assert.deepEqual(
+      ((await (await fetch(`${mall.url}/admin/weights`)).json()) as { catalog: number[] }).catalog,
+      [3, 1],
+    );
   });
 });

@@ -59,6 +59,23 @@ describe('fitFanout', () => {
     assert.equal(fit.services.cart!.refused, false);
   });
 
+  it('keeps a tight fit whose calls hardly vary, where R² says nothing', () => {
+    // Both entry kinds call the gateway twice: its calls track the total, which is steady.
+    const seconds: FanoutSecond[] = Array.from({ length: 40 }, (_, i) => {
+      const order = i < 20 ? 10 : 30;
+      const view = 40 - order + (i % 2);
+      return { entries: { order, view }, calls: { gateway: 2 * (order + view) + (i % 3) - 1 } };
+    });
+    const fit = fitFanout(seconds);
+    const gateway = fit.services.gateway!;
+    assert.ok(gateway.r2 < 0.9, `R² ${gateway.r2}`);
+    assert.ok((gateway.relativeError ?? 1) < 0.05, `relative error ${gateway.relativeError}`);
+    assert.equal(gateway.refused, false);
+    assert.ok(
+      Math.abs(gateway.ratios.order! - 2) < 0.1 && Math.abs(gateway.ratios.view! - 2) < 0.1,
+    );
+  });
+
   it('refuses every service with too few seconds', () => {
     const fit = fitFanout(traffic(8));
     assert.ok(Object.values(fit.services).every((s) => s.refused));

@@ -10,8 +10,14 @@ export const FanoutSecond = z.object({
 export type FanoutSecond = z.infer<typeof FanoutSecond>;
 
 export const FanoutOptions = z.object({
-  /** Below this R² a service's ratios are refused (default 0.9). */
+  /**
+   * A fit is poor, and its ratios refused, when R² is below this (default 0.9) *and* the
+   * residuals are large: R² alone says nothing when a service's calls hardly vary (steady
+   * load, or a service every entry kind calls equally), where a perfect fit scores near 0.
+   */
   minR2: z.number().min(0).max(1).default(0.9),
+  /** …where "large" is an RMS residual above this share of the mean calls (default 0.05). */
+  maxRelativeError: z.number().positive().default(0.05),
   /** Fewer seconds than this and every ratio is refused (default max(20, 5 × entry kinds)). */
   minSeconds: z.number().int().positive().optional(),
   /**
@@ -27,6 +33,8 @@ export const ServiceFanout = z.object({
   /** Calls to the service per entry request of each kind. */
   ratios: z.record(z.string(), z.number().nonnegative()),
   r2: z.number(),
+  /** RMS of the residuals over the mean calls per second (0 when no calls) */
+  relativeError: z.number().optional(),
   refused: z.boolean(),
   reason: z.string().optional(),
 });
@@ -49,7 +57,7 @@ export function fitFanout(
   seconds: readonly FanoutSecond[],
   options: FanoutOptions = {},
 ): FanoutFit {
-  const { minR2, minIndependence, minSeconds } = FanoutOptions.parse(options);
+  const { minR2, maxRelativeError, minIndependence, minSeconds } = FanoutOptions.parse(options);
   const entryKinds = [...new Set(seconds.flatMap((s) => Object.keys(s.entries)))].sort();
   const services = [...new Set(seconds.flatMap((s) => Object.keys(s.calls)))].sort();
   const rows = seconds.map((s) => entryKinds.map((k) => s.entries[k] ?? 0));
@@ -61,18 +69,29 @@ export function fitFanout(
     const { x } = nnls(rows, calls);
     const predicted = rows.map((row) => row.reduce((sum, e, k) => sum + e * x[k]!, 0));
     const r2 = rSquared(calls, predicted);
+    const relativeError = rmsRelative(calls, predicted);
     const ratios = Object.fromEntries(entryKinds.map((k, i) => [k, x[i]!]));
     const reason =
       shared ??
-      (r2 < minR2
-        ? `R² ${r2.toFixed(3)} is below ${minR2}: calls do not follow the entry mix (background traffic, caching, batching?)`
+      (r2 < minR2 && relativeError > maxRelativeError
+        ? `R² ${r2.toFixed(3)} is below ${minR2} and the residuals are ${(relativeError * 100).toFixed(1)}% of the calls: calls do not follow the entry mix (background traffic, caching, batching?)`
         : undefined);
+    const fit = { ratios, r2, relativeError };
     return [
       service,
-      reason === undefined ? { ratios, r2, refused: false } : { ratios, r2, refused: true, reason },
+      reason === undefined ? { ...fit, refused: false } : { ...fit, refused: true, reason },
     ];
   });
   return { entryKinds, seconds: seconds.length, services: Object.fromEntries(fits) };
+}
+
+/** RMS of the residuals relative to the mean of `actual` (0 when there were no calls). */
+function rmsRelative(actual: readonly number[], predicted: readonly number[]): number {
+  if (actual.length === 0) return 0;
+  const mean = actual.reduce((a, b) => a + b, 0) / actual.length;
+  if (mean <= 0) return 0;
+  const sq = actual.reduce((sum, a, i) => sum + (a - (predicted[i] as number)) ** 2, 0);
+  return Math.sqrt(sq / actual.length) / mean;
 }
 
 /** Problems with the entry traffic itself, which make every service's ratios unreliable. */

@@ -35,7 +35,7 @@ describe('measurementsFromRuns', () => {
     );
     assert.equal(ramp[0]?.cpu, 0.1 / 2, 'CPU seconds per second over 2 cores');
     assert.equal(m.services.cart?.cores, 2);
-    assert.equal(m.fanout.length, 20);
+    assert.equal(m.fanout.length, 18, 'the first and last seconds are cut');
     assert.deepEqual(m.fanout[0], { entries: { order: 100 }, calls: { cart: 300 } });
     assert.equal(m.run, 'run_a');
   });
@@ -43,12 +43,19 @@ describe('measurementsFromRuns', () => {
   it('skips windows without requests and seconds only one side saw', () => {
     const run: StoredRun = {
       runId: 'run_b',
-      targetMetrics: [row(5, 0, -1, 0), row(6, 10, 5, -1)],
-      steps: { view: [{ second: 6, requests: 4 }] },
+      targetMetrics: [row(5, 0, -1, 0), row(6, 10, 5, -1), row(7, 10, 5, -1), row(8, 9, 5, -1)],
+      steps: {
+        view: [
+          { second: 6, requests: 4 },
+          { second: 7, requests: 5 },
+          { second: 8, requests: 6 },
+        ],
+      },
     };
     const m = measurementsFromRuns([run], { slo: { p99Ms: 50 }, levelSeconds: 1 });
-    assert.equal(m.services.cart?.ramp.length, 1);
+    assert.equal(m.services.cart?.ramp.length, 3);
     assert.equal(m.services.cart?.ramp[0]?.cpu, 0, 'no CPU counter: 0, not a guess');
-    assert.deepEqual(m.fanout, [{ entries: { view: 4 }, calls: { cart: 10 } }]);
+    // Seconds both sides saw are 6, 7 and 8; the edges go, second 7 stays.
+    assert.deepEqual(m.fanout, [{ entries: { view: 5 }, calls: { cart: 10 } }]);
   });
 });

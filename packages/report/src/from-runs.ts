@@ -104,10 +104,13 @@ export function measurementsFromRuns(runs: StoredRun[], options: FromRunsOptions
       (s) => !options.entrySteps || options.entrySteps.includes(s),
     );
     const serviceNames = [...byService.keys()];
-    // Seconds both sides saw: a scrape attributes its interval to the second it ended in.
-    for (const [second, called] of calls) {
-      const entered = entries.get(second);
-      if (!entered) continue;
+    // Seconds both sides saw (control keys each reading by the agents' interval it covers),
+    // less the run's first and last: there iterations are cut in two, their entry request
+    // in one second and the calls of their later steps in a drain nobody entered.
+    const shared = [...calls.keys()].filter((second) => entries.has(second)).sort((a, b) => a - b);
+    for (const second of shared.slice(1, -1)) {
+      const entered = entries.get(second) ?? {};
+      const called = calls.get(second) ?? {};
       fanout.push({
         entries: Object.fromEntries(stepNames.map((s) => [s, entered[s] ?? 0])),
         calls: Object.fromEntries(serviceNames.map((s) => [s, called[s] ?? 0])),

@@ -11,6 +11,7 @@ const TEXT = `# HELP http_requests_total HTTP requests
 # TYPE http_requests_total counter
 http_requests_total{method="GET",route="/a",status="200",service="catalog"} 10
 http_requests_total{method="GET",route="/b \\"q\\"",status="500"} 2 1700000000000
+http_requests_total{method="GET",route="/metrics",status="200"} 40
 http_request_duration_seconds_bucket{le="0.01",route="/a"} 4
 http_request_duration_seconds_bucket{le="0.1",route="/a"} 9
 http_request_duration_seconds_bucket{le="+Inf",route="/a"} 12
@@ -22,14 +23,14 @@ nodejs_eventloop_lag_mean_seconds Nan
 describe('Prometheus text', () => {
   it('parses samples with labels, escapes and timestamps', () => {
     const samples = parsePrometheusText(TEXT);
-    assert.equal(samples.length, 8);
-    assert.ok(Number.isNaN(samples[7]?.value), 'prom-client spells NaN "Nan"');
+    assert.equal(samples.length, 9);
+    assert.ok(Number.isNaN(samples[8]?.value), 'prom-client spells NaN "Nan"');
     assert.deepEqual(samples[1], {
       name: 'http_requests_total',
       labels: { method: 'GET', route: '/b "q"', status: '500' },
       value: 2,
     });
-    assert.equal(samples[4]?.labels.le, '+Inf');
+    assert.equal(samples[5]?.labels.le, '+Inf');
   });
 
   it('names the line of a malformed sample', () => {
@@ -39,7 +40,7 @@ describe('Prometheus text', () => {
 
   it('sums an instance over label sets', () => {
     const reading = readInstance(parsePrometheusText(TEXT), DEFAULT_METRIC_NAMES);
-    assert.equal(reading.requests, 12);
+    assert.equal(reading.requests, 12, 'our own scrapes of /metrics are not counted');
     assert.equal(reading.cpuSeconds, 3.5);
     assert.deepEqual(
       [...reading.buckets],

@@ -88,11 +88,23 @@ export const DEFAULT_METRIC_NAMES: MetricNames = {
   cpu: 'process_cpu_seconds_total',
 };
 
+/** Labels exporters name a request's route with. */
+const ROUTE_LABELS = ['route', 'path', 'handler', 'endpoint', 'uri'];
+
+/**
+ * Our own scrapes are requests too, for the instance: left out, or every service would
+ * seem to take one call a second that no entry request made (and bias the fan-out fit).
+ */
+function isScrape(sample: Sample): boolean {
+  return ROUTE_LABELS.some((label) => sample.labels[label] === '/metrics');
+}
+
 export function readInstance(samples: readonly Sample[], names: MetricNames): InstanceReading {
   let requests = 0;
   let cpuSeconds: number | null = null;
   const buckets = new Map<number, number>();
   for (const s of samples) {
+    if (isScrape(s)) continue;
     if (s.name === names.requests) requests += s.value;
     else if (s.name === names.cpu) cpuSeconds = (cpuSeconds ?? 0) + s.value;
     else if (s.name === `${names.duration}_bucket` && s.labels.le !== undefined) {

@@ -1,0 +1,119 @@
+// The capacity model's fan-out ratios against the demo mall's real call graph: two runs
+// with different browse/buy mixes, scraped by control from every mall instance's /metrics,
+// fitted by `loadline capacity fit --runs A,B`. The mall's code makes, per entry request:
+//   browse (list, then detail): gateway 2, catalog 2
+//   buy (add to cart, then order): gateway 2, cart 3 (add; the order reads and empties the
+//     cart), catalog 1 (the cart prices the item), inventory 1, payment 1, order 1
+// so per `list` and per `add` (each flow's first step) the ratios below are the truth.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { cli, UpStack, waitUntil } from './support.js';
+
+const TRUTH: Record<string, { list: number; add: number }> = {
+  gateway: { list: 2, add: 2 },
+  catalog: { list: 2, add: 1 },
+  cart: { list: 0, add: 3 },
+  inventory: { list: 0, add: 1 },
+  payment: { list: 0, add: 1 },
+  order: { list: 0, add: 1 },
+};
+
+const stack = new UpStack(join(mkdtempSync(join(tmpdir(), 'loadline-ratios-')), 'state'));
+
+async function post(path: string, body: unknown) {
+  const response = await fetch(`${stack.api}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+function scenario(name: string, browse: number, buy: number): string {
+  return `name: ${name}
+target: ${stack.demo}
+agents: 2
+load: { startRate: 20, stages: [{ duration: 12s, target: 60 }] }
+flows:
+  - name: browse
+    weight: ${browse}
+    steps:
+      - { name: list, request: { path: "/api/products?page=\${random(1,20)}" }, check: { status: 200 } }
+      - { name: detail, request: { path: "/api/products/\${random(1,1000)}" }, check: { status: 200 } }
+  - name: buy
+    weight: ${buy}
+    steps:
+      - name: add
+        request:
+          method: POST
+          path: /api/cart
+          json: { userId: "\${uuid()}", productId: "\${random(1,1000)}", qty: 1 }
+        extract: { user: "json $.userId" }
+        check: { status: 200 }
+      - name: order
+        request: { method: POST, path: /api/orders, json: { userId: "\${user}" } }
+        check: { status: 201 }
+`;
+}
+
+async function run(name: string, browse: number, buy: number): Promise<string> {
+  assert.equal((await post('/scenarios', { source: scenario(name, browse, buy) })).status, 201);
+  const created = await post('/runs', { scenario: name });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const id = created.json.id as string;
+  let status = '';
+  await waitUntil(
+    `run ${name} finishing`,
+    async () => {
+      status = (await (await fetch(`${stack.api}/runs/${id}`)).json()).status;
+      return ['passed', 'failed', 'aborted', 'degraded', 'error'].includes(status);
+    },
+    60_000,
+  );
+  const done = await (await fetch(`${stack.api}/runs/${id}`)).json();
+  assert.equal(done.summary.total.errors, 0, `${name}: ${JSON.stringify(done.summary.steps)}`);
+  return id;
+}
+
+describe('fan-out ratios from the demo mall', { timeout: 180_000 }, () => {
+  before(() => stack.start({ agents: 2 }));
+  after(() => stack.stop());
+
+  it('match the calls the mall makes per entry request within 2%', async (t) => {
+    const browseHeavy = await run('mix-browse', 4, 1);
+    const buyHeavy = await run('mix-buy', 1, 4);
+    const fitted = await cli([
+      'capacity',
+      'fit',
+      '--runs',
+      `${browseHeavy},${buyHeavy}`,
+      '--api',
+      stack.api,
+      '--entry-steps',
+      'list,add',
+      '--json',
+    ]);
+    assert.equal(fitted.code, 0, fitted.stderr);
+    const model = JSON.parse(fitted.stdout);
+    for (const [service, truth] of Object.entries(TRUTH)) {
+      const fit = model.fanout.services[service];
+      assert.ok(fit, `${service} was scraped`);
+      t.diagnostic(
+        `${service}: per list ${fit.ratios.list?.toFixed(4)} (truth ${truth.list}), per add ${fit.ratios.add?.toFixed(4)} (truth ${truth.add}), R² ${fit.r2.toFixed(4)}`,
+      );
+      assert.equal(fit.refused, false, `${service}: ${fit.reason}`);
+      for (const kind of ['list', 'add'] as const) {
+        const got = fit.ratios[kind] ?? 0;
+        if (truth[kind] === 0) assert.ok(got < 0.02, `${service} per ${kind}: ${got}, truth 0`);
+        else
+          assert.ok(
+            Math.abs(got / truth[kind] - 1) <= 0.02,
+            `${service} per ${kind}: ${got}, truth ${truth[kind]}`,
+          );
+      }
+    }
+  });
+});
