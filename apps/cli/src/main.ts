@@ -12,6 +12,7 @@ const load = {
   agent: () => import('./commands/agent.js'),
   bench: () => import('./commands/bench.js'),
   capacity: () => import('./commands/capacity.js'),
+  capacityValidate: () => import('./commands/capacity-validate.js'),
   control: () => import('./commands/control.js'),
   import: () => import('./commands/import.js'),
   fleet: () => import('./commands/fleet.js'),
@@ -318,6 +319,19 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print the plan JSON on stdout, whatever --format')
     .action(async (options) =>
       setExit(await (await load.capacity()).runCapacityPlan(options, process)),
+    );
+  capacity
+    .command('validate')
+    .description(
+      "The plan's own proof: scale the demo mall to the plan, drive the forecast through the scenario's flows, and check each service's SLO (exit 0 held, 1 not)",
+    )
+    .option('--model <file>', 'model JSON from `loadline capacity fit`')
+    .option('--forecast <file>', "forecast YAML; entry kinds are the flows' first steps")
+    .option('--scenario <file>', 'scenario whose flows carry the entry requests')
+    .option('--duration <duration>', 'how long to hold the forecast load (default 20s)')
+    .option('--json', 'print { held, instances, requests, errorRate, services: [...] }')
+    .action(async (options) =>
+      setExit(await (await load.capacityValidate()).runCapacityValidate(options, process)),
     );
 
   return program;

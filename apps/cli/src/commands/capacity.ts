@@ -101,7 +101,7 @@ export function renderUslFit(file: string, fit: UslFit): string {
 }
 
 /** Reads `file` (the value of `flag`) and parses it; every problem, located, is bad input. */
-async function readInput<T>(
+export async function readInput<T>(
   flag: string,
   file: string | undefined,
   what: string,

@@ -1,0 +1,217 @@
+// `loadline capacity validate`: the plan's own proof. Scale the demo mall to the plan
+// (each service gets the machines the plan gives it, as instances), drive the forecast's
+// entry rates through the scenario's flows, read every instance's own /metrics each second,
+// and say whether each service kept its SLO.
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { CapacityModel, Forecast } from '@loadline/capacity';
+import { type TargetMetricRow, TargetScraper } from '@loadline/control';
+import { BACKENDS, type BackendName, startDemoMall } from '@loadline/demo-mall';
+import { compileScenario, FlowRunner, summarizeFlows } from '@loadline/engine';
+import { DEFAULT_REDIS_URL, redisAnswers } from '@loadline/queue';
+import { parseInput, planFromModel } from '@loadline/report';
+import { parseDuration, parseScenario, type Scenario } from '@loadline/scenario';
+import { ExitCode, UsageError } from '../exit-codes.js';
+import { type CapacityIo, readInput } from './capacity.js';
+
+export interface CapacityValidateOptions {
+  model?: string;
+  forecast?: string;
+  scenario?: string;
+  duration?: string;
+  json?: boolean;
+}
+
+/** What validation found for one service. */
+export interface ServiceVerdict {
+  service: string;
+  instances: number;
+  /** p99 of the instance-seconds' p99s: a second or two of warm-up does not fail a plan */
+  p99Ms: number | null;
+  sloP99Ms: number | null;
+  /** mean CPU share of an instance's cores */
+  cpu: number | null;
+  cpuCeiling: number | null;
+  held: boolean;
+}
+
+/** The scenario with the forecast's entry rates: each flow weighted by its first step's kind. */
+export function forecastScenario(
+  scenario: Scenario,
+  forecast: Forecast,
+  target: string,
+  durationMs: number,
+) {
+  const flows = scenario.flows
+    .map((flow) => ({ ...flow, weight: forecast.entries[flow.steps[0]?.name ?? ''] ?? 0 }))
+    .filter((flow) => flow.weight > 0);
+  const rate = flows.reduce((sum, f) => sum + f.weight, 0);
+  return {
+    scenario: { ...scenario, target, flows },
+    rate,
+    profile: { startRate: rate, stages: [{ durationMs, target: rate }] },
+  };
+}
+
+function quantile(values: number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+}
+
+export function verdicts(
+  model: CapacityModel,
+  instances: Record<string, number>,
+  rows: TargetMetricRow[],
+): ServiceVerdict[] {
+  return model.services.map((s) => {
+    const mine = rows.filter((r) => r.service === s.service);
+    const p99s = mine.filter((r) => r.p99Ms >= 0).map((r) => r.p99Ms);
+    const cpus = mine
+      .filter((r) => r.cpuSeconds >= 0 && r.intervalS > 0)
+      .map((r) => r.cpuSeconds / r.intervalS / s.cores);
+    const p99Ms = quantile(p99s, 0.99);
+    const cpu = cpus.length === 0 ? null : cpus.reduce((a, b) => a + b, 0) / cpus.length;
+    const sloP99Ms = s.slo.p99Ms ?? null;
+    const cpuCeiling = s.slo.cpuCeiling ?? null;
+    const held =
+      (sloP99Ms === null || p99Ms === null || p99Ms <= sloP99Ms) &&
+      (cpuCeiling === null || cpu === null || cpu <= cpuCeiling);
+    return {
+      service: s.service,
+      instances: instances[s.service] ?? 1,
+      p99Ms,
+      sloP99Ms,
+      cpu,
+      cpuCeiling,
+      held,
+    };
+  });
+}
+
+export async function runCapacityValidate(
+  options: CapacityValidateOptions,
+  io: CapacityIo,
+): Promise<number> {
+  const model = await readInput(
+    '--model',
+    options.model,
+    'a model file from `loadline capacity fit`',
+    (t, f) => parseInput(t, CapacityModel, f),
+  );
+  const forecast = await readInput('--forecast', options.forecast, 'a forecast YAML file', (t, f) =>
+    parseInput(t, Forecast, f),
+  );
+  if (!options.scenario)
+    throw new UsageError(
+      '--scenario',
+      'required: the scenario whose flows carry the entry requests',
+    );
+  let text: string;
+  try {
+    text = await readFile(options.scenario, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      '--scenario',
+      `cannot read ${options.scenario} (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
+  const parsed = parseScenario(text);
+  if (!parsed.ok) {
+    throw new UsageError(
+      undefined,
+      `${options.scenario}: ${parsed.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('; ')}`,
+    );
+  }
+  const durationMs = parseDuration(options.duration ?? '20s');
+  if (!durationMs)
+    throw new UsageError('--duration', `expected a duration like 20s, got "${options.duration}"`);
+
+  const plan = planFromModel(model, forecast);
+  if (plan.unmet.length > 0) {
+    for (const u of plan.unmet)
+      io.stderr.write(`unmet: ${u.service ? `${u.service}: ` : ''}${u.reason}\n`);
+    io.stderr.write('loadline: the plan has unmet parts; there is nothing firm to validate\n');
+    return ExitCode.thresholdsFailed;
+  }
+  // The demo mall scales its backends; the gateway stays one instance.
+  const instances: Record<string, number> = {};
+  for (const s of plan.services) {
+    if (s.machines !== null && (BACKENDS as readonly string[]).includes(s.service)) {
+      instances[s.service] = Math.min(64, Math.max(1, s.machines));
+    }
+  }
+  const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+  if (!(await redisAnswers(redisUrl, 1000))) {
+    throw new UsageError(
+      undefined,
+      `the demo mall needs Redis: none answers at ${redisUrl} (set REDIS_URL)`,
+    );
+  }
+  const mall = await startDemoMall({
+    port: 0,
+    redisUrl,
+    redisPrefix: `validate-${Date.now().toString(36)}:`,
+    dataDir: join(tmpdir(), `loadline-validate-${process.pid}-${Date.now()}`),
+    instances: instances as Partial<Record<BackendName, number>>,
+  });
+  const rows: TargetMetricRow[] = [];
+  try {
+    const shaped = forecastScenario(parsed.scenario, forecast, mall.url, durationMs);
+    if (shaped.scenario.flows.length === 0) {
+      throw new UsageError(
+        '--scenario',
+        `no flow starts with a step named after a forecast entry kind (${Object.keys(forecast.entries).join(', ')})`,
+      );
+    }
+    const compiled = compileScenario(shaped.scenario, {
+      baseDir: dirname(resolve(options.scenario)),
+    });
+    const runner = new FlowRunner({
+      plan: compiled,
+      model: { kind: 'open', profile: shaped.profile, maxInFlight: 10_000 },
+      runId: `validate_${Date.now().toString(36)}`,
+      startAt: Date.now() + 1200,
+    });
+    const targets = Object.entries(mall.services).flatMap(([service, urls]) =>
+      urls.map((url) => ({
+        service,
+        url: `${url}/metrics`,
+        cpuMetric: 'demo_cost_cpu_seconds_total',
+      })),
+    );
+    const scraper = new TargetScraper('validate', targets, { onRows: (r) => void rows.push(...r) });
+    scraper.start(Date.now() + 1200);
+    io.stderr.write(
+      `validating: the mall scaled to ${JSON.stringify(instances)}, ${shaped.rate.toFixed(0)} entry requests/s for ${durationMs / 1000} s\n`,
+    );
+    const report = await runner.run();
+    await scraper.stop();
+    const found = verdicts(model, instances, rows);
+    const { requests, errors } = summarizeFlows(report.totals).total;
+    const errorRate = requests === 0 ? 0 : errors / requests;
+    const held = found.every((v) => v.held) && errorRate < 0.01;
+    if (options.json) {
+      io.stdout.write(
+        `${JSON.stringify({ held, instances, requests, errorRate, services: found })}\n`,
+      );
+    } else {
+      const ms = (v: number | null) => (v === null ? '–' : `${v.toFixed(1)} ms`);
+      const share = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(0)}%`);
+      io.stdout.write(
+        [
+          `${held ? 'HELD' : 'NOT HELD'}: ${requests} requests, ${(errorRate * 100).toFixed(2)}% errors`,
+          ...found.map(
+            (v) =>
+              `  ${v.held ? 'ok  ' : 'FAIL'} ${v.service.padEnd(12)} ${String(v.instances).padStart(3)} instance(s)  p99 ${ms(v.p99Ms)} (SLO ${ms(v.sloP99Ms)})  CPU ${share(v.cpu)} (ceiling ${share(v.cpuCeiling)})`,
+          ),
+          '',
+        ].join('\n'),
+      );
+    }
+    return held ? ExitCode.passed : ExitCode.thresholdsFailed;
+  } finally {
+    await mall.close();
+  }
+}
