@@ -38,6 +38,18 @@ describe('measurementsFromRuns', () => {
     assert.equal(m.fanout.length, 18, 'the first and last seconds are cut');
     assert.deepEqual(m.fanout[0], { entries: { order: 100 }, calls: { cart: 300 } });
     assert.equal(m.run, 'run_a');
+    assert.equal(m.costs, undefined, 'one run: no later cost sample');
+
+    // A later run whose requests cost twice the CPU: a cost sample for drift.
+    const later: StoredRun = {
+      runId: 'run_b',
+      targetMetrics: targetMetrics.map((r) => ({ ...r, cpuSeconds: r.cpuSeconds * 2 })),
+      steps: { order },
+    };
+    const both = measurementsFromRuns([run, later], { slo: { p99Ms: 50 } });
+    assert.equal(both.run, 'run_a', 'the ramp run names the model');
+    const perRequest = both.costs?.[0]?.cpuSecondsPerRequest.cart ?? 0;
+    assert.ok(Math.abs(perRequest - 2 / 3000) < 1e-12, `${perRequest}`);
   });
 
   it('skips windows without requests and seconds only one side saw', () => {

@@ -117,5 +117,24 @@ export function measurementsFromRuns(runs: StoredRun[], options: FromRunsOptions
       });
     }
   }
-  return { run: runs.map((r) => r.runId).join(','), services, fanout };
+  // Every run after the first is a cost sample: CPU-seconds per request per service, so a
+  // model fitted over an old ramp and a newer regression run shows (and plans for) drift.
+  const costs = runs.slice(1).flatMap((run) => {
+    const perService: Record<string, number> = {};
+    for (const service of byService.keys()) {
+      const rows = run.targetMetrics.filter((r) => r.service === service && r.cpuSeconds >= 0);
+      const requests = rows.reduce((n, r) => n + r.requests, 0);
+      const cpu = rows.reduce((n, r) => n + r.cpuSeconds, 0);
+      if (requests > 0 && cpu > 0) perService[service] = cpu / requests;
+    }
+    return Object.keys(perService).length > 0
+      ? [{ run: run.runId, cpuSecondsPerRequest: perService }]
+      : [];
+  });
+  return {
+    run: runs[0]?.runId ?? '',
+    services,
+    fanout,
+    ...(costs.length > 0 ? { costs } : {}),
+  };
 }
