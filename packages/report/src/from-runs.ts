@@ -36,15 +36,30 @@ export interface FromRunsOptions {
   levelSeconds?: number;
 }
 
+type RunRow = ScrapedRow & { run: string };
+
+/** The upper median: one slow second (a cold start, a GC pause) does not make a level. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
 /**
- * One ramp point per instance and `levelSeconds` window: rates and CPU averaged over the
- * window (CPU as a share of the machine's cores), p99 the worst second's (a window's p99 is
- * not the mean of its seconds'). Windows without requests are skipped; points sorted by QPS.
+ * One ramp point per instance and `levelSeconds` window, counted from the instance's first
+ * second in its run (so a run's stages, which start with it, fall into whole windows):
+ * rates and CPU averaged over the window (CPU as a share of the machine's cores), p99 the
+ * median second's. Windows without requests are skipped; points sorted by QPS.
  */
-function rampOf(rows: ScrapedRow[], cores: number, levelSeconds: number): RampPoint[] {
-  const windows = new Map<string, ScrapedRow[]>();
+function rampOf(rows: RunRow[], cores: number, levelSeconds: number): RampPoint[] {
+  const firstSecond = new Map<string, number>();
   for (const row of rows) {
-    const key = `${row.instance}|${Math.floor(row.second / levelSeconds)}`;
+    const at = `${row.run}|${row.instance}`;
+    firstSecond.set(at, Math.min(firstSecond.get(at) ?? row.second, row.second));
+  }
+  const windows = new Map<string, RunRow[]>();
+  for (const row of rows) {
+    const at = `${row.run}|${row.instance}`;
+    const key = `${at}|${Math.floor((row.second - (firstSecond.get(at) ?? 0)) / levelSeconds)}`;
     const list = windows.get(key) ?? [];
     list.push(row);
     windows.set(key, list);
@@ -60,7 +75,7 @@ function rampOf(rows: ScrapedRow[], cores: number, levelSeconds: number): RampPo
     const cpuSpan = withCpu.reduce((n, r) => n + r.intervalS, 0);
     points.push({
       qps: requests / seconds,
-      p99Ms: Math.max(...withLatency.map((r) => r.p99Ms)),
+      p99Ms: median(withLatency.map((r) => r.p99Ms)),
       cpu: cpuSpan > 0 ? Math.min(1, cpuSeconds / cpuSpan / cores) : 0,
     });
   }
@@ -69,11 +84,11 @@ function rampOf(rows: ScrapedRow[], cores: number, levelSeconds: number): RampPo
 
 export function measurementsFromRuns(runs: StoredRun[], options: FromRunsOptions): Measurements {
   const levelSeconds = options.levelSeconds ?? 5;
-  const byService = new Map<string, ScrapedRow[]>();
+  const byService = new Map<string, RunRow[]>();
   for (const run of runs) {
     for (const row of run.targetMetrics) {
       const list = byService.get(row.service) ?? [];
-      list.push(row);
+      list.push({ ...row, run: run.runId });
       byService.set(row.service, list);
     }
   }
