@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cli, UpStack } from './support.js';
+import { cli, freePort, UpStack } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadline-fleet-'));
 const stack = new UpStack(join(dir, 'state'));
@@ -130,6 +130,25 @@ flows: [{ name: f, steps: [{ name: s, request: { path: /api/products/1 } }] }]
     assert.equal(result.code, 3, result.stderr);
     assert.equal(JSON.parse(result.stdout).status, 'aborted');
     assert.ok(Date.now() - stopped < 5000, 'the waiting client saw the stop within seconds');
+  });
+
+  it('refuses a second stack on the same data directory, saying why (exit 2)', async () => {
+    const [port, demoPort, consolePort] = [await freePort(), await freePort(), await freePort()];
+    const second = await cli([
+      'up',
+      '--agents',
+      '0',
+      '--port',
+      String(port),
+      '--demo-port',
+      String(demoPort),
+      '--console-port',
+      String(consolePort),
+      '--data',
+      join(dir, 'state'),
+    ]);
+    assert.equal(second.code, 2, second.stderr);
+    assert.match(second.stderr, /--data: .*state is in use by another `loadline up`/);
   });
 
   it('marks a run degraded when an agent dies, keeping what it delivered', async () => {

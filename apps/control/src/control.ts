@@ -14,6 +14,7 @@ import {
 } from '@loadline/queue';
 import { ResultStore } from '@loadline/store';
 import { RunCoordinator } from './coordinator.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { Ingest } from './ingest.js';
 import { recoverOrphanedRuns } from './recovery.js';
 import { buildRoutes, CreateRunBody, launchRun, type RouteDeps } from './routes.js';
@@ -70,9 +71,11 @@ export class Control {
   readonly #ingest: Ingest;
   readonly #schedules: ScheduleDriver;
   readonly #masterSecret: string;
+  readonly #unlock: () => void;
 
   private constructor(parts: {
     url: string;
+    unlock: () => void;
     masterSecret: string;
     server: http.Server;
     metadata: MetadataStore;
@@ -93,6 +96,7 @@ export class Control {
     this.#ingest = parts.ingest;
     this.#schedules = parts.schedules;
     this.#masterSecret = parts.masterSecret;
+    this.#unlock = parts.unlock;
   }
 
   /** The key services of environment `name` verify this control's shadow tags with. */
@@ -101,6 +105,18 @@ export class Control {
   }
 
   static async start(config: ControlConfig): Promise<Control> {
+    // Embedded stores assume one process; with both stores on servers, replicas may share it.
+    const embedded = !config.databaseUrl || !config.clickhouseUrl;
+    const unlock = embedded ? lockDataDir(config.dataDir) : () => {};
+    try {
+      return await Control.#start(config, unlock);
+    } catch (error) {
+      unlock();
+      throw error;
+    }
+  }
+
+  static async #start(config: ControlConfig, unlock: () => void): Promise<Control> {
     const masterSecret = loadMasterSecret(config.shadowSecret, config.dataDir);
     const metadata = await MetadataStore.open(
       config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pg') },
@@ -178,6 +194,7 @@ export class Control {
     config.log(`control API on ${url}`);
     return new Control({
       url,
+      unlock,
       masterSecret,
       server,
       metadata,
@@ -202,5 +219,6 @@ export class Control {
     this.#redis.disconnect();
     await this.#store.close();
     await this.#metadata.close();
+    this.#unlock();
   }
 }

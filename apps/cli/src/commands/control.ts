@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Control, configFromEnv } from '@loadline/control';
 import { redisAnswers } from '@loadline/queue';
+import { dataDirInUse } from '../data-dir.js';
 import { UsageError } from '../exit-codes.js';
 
 export interface ControlCommandOptions {
@@ -32,7 +33,15 @@ export async function runControl(
   if (!(await redisAnswers(config.redisUrl, 2000))) {
     throw new UsageError(undefined, `no Redis answers at ${config.redisUrl} (set REDIS_URL)`);
   }
-  const control = await Control.start(config);
+  const control = await Control.start(config).catch((error: unknown) => {
+    if (dataDirInUse(error)) {
+      throw new UsageError(
+        undefined,
+        `${config.dataDir} is in use by another \`loadline up\` or \`loadline control\` (embedded PGlite and ClickHouse serve one process); stop the other one, or set LOADLINE_DATA_DIR`,
+      );
+    }
+    throw error;
+  });
   stderr.write(
     `control on ${control.url} (state in ${config.databaseUrl ?? join(config.dataDir, 'pg')}); Ctrl-C stops\n`,
   );

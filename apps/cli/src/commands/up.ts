@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Control, configFromEnv } from '@loadline/control';
 import { startDemoMall } from '@loadline/demo-mall';
 import { redisAnswers } from '@loadline/queue';
+import { dataDirInUse } from '../data-dir.js';
 import { UsageError } from '../exit-codes.js';
 import { parsePort } from './control.js';
 
@@ -137,6 +138,12 @@ export async function runUp(
         throw new UsageError(
           '--port',
           `port ${port} is in use; is another \`loadline up\` running?`,
+        );
+      }
+      if (dataDirInUse(error)) {
+        throw new UsageError(
+          '--data',
+          `${config.dataDir} is in use by another \`loadline up\` or \`loadline control\` (embedded PGlite and ClickHouse serve one process); stop the other one, or give this one its own --data`,
         );
       }
       throw error;
