@@ -442,6 +442,10 @@ capacityProbe: { service: web, slo: { p99Ms: 50 }, for: 1s }
 `;
       const saved = await api('POST', '/scenarios', { source });
       assert.equal(saved.status, 201, JSON.stringify(saved.json));
+      // Where nothing scrapes the service, nothing could end the ramp: refused up front.
+      const blind = await api('POST', '/runs/check', { scenario: 'probe', environment: 'local' });
+      assert.equal(blind.status, 422);
+      assert.match(blind.json.detail, /no metricsTargets for service "web"/);
       const created = await api('POST', '/runs', { scenario: 'probe' });
       assert.equal(created.status, 201, JSON.stringify(created.json));
       const run = await waitForRun(created.json.id, 20_000);

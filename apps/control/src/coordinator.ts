@@ -67,8 +67,8 @@ export function targetOfSecond(
   // second it starts in: the point of second s is the run's interval k = s − ⌊start⌋.
   const from = (second - Math.floor(startAt / 1000)) * 1000;
   const to = from + 1000;
+  if (target.kind === 'closed') return undefined; // VUs, not a rate: no target rate to draw
   if (to <= 0 || from >= durationMs) return 0;
-  if (target.kind === 'closed') return target.vus;
   return (
     arrivalsBy(target.profile, Math.min(to, durationMs)) -
     arrivalsBy(target.profile, Math.max(from, 0))
@@ -279,7 +279,17 @@ export class RunCoordinator {
         await store(rows).catch((error) =>
           this.#options.log(`run ${runId}: storing target metrics: ${error.message ?? error}`),
         );
-        await this.#probe(runId, rows);
+        await this.#probe(runId, rows).catch((error: Error) =>
+          this.#options.log(`run ${runId}: capacity probe: ${error.message}`),
+        );
+      },
+      onFailure: (target, reason) => {
+        // A probed service too busy to answer its /metrics has broken its SLO as surely.
+        const probe = this.#live.get(runId)?.scenario.capacityProbe;
+        if (probe?.service !== target.service) return;
+        this.#probeBreach(runId, [`${target.url} did not answer (${reason}): overloaded`]).catch(
+          (error: Error) => this.#options.log(`run ${runId}: capacity probe: ${error.message}`),
+        );
       },
       log: this.#options.log,
     });
@@ -311,6 +321,13 @@ export class RunCoordinator {
       live.probeBreachSince = undefined;
       return;
     }
+    await this.#probeBreach(runId, breaches);
+  }
+
+  async #probeBreach(runId: string, breaches: string[]): Promise<void> {
+    const live = this.#live.get(runId);
+    const probe = live?.scenario.capacityProbe;
+    if (!live || !probe || live.phase !== 'running') return;
     live.probeBreachSince ??= Date.now() - 1000;
     const heldMs = Date.now() - live.probeBreachSince;
     if (heldMs >= (parseDuration(probe.for) ?? 0)) {
@@ -345,7 +362,9 @@ export class RunCoordinator {
       live.claims.set(message.shard, message.agentId);
       if (live.phase === 'waiting' && live.claims.size === live.shardCount) {
         live.phase = 'running';
-        live.startAt = Date.now() + this.#options.startDelayMs;
+        // Mid-second: agents key intervals by the epoch second each starts in, and a start at
+        // .5 keeps every agent's key (and control's) the same despite timer jitter.
+        live.startAt = Math.ceil((Date.now() + this.#options.startDelayMs) / 1000) * 1000 + 500;
         // From the common start (the baseline reading a second before the first load).
         const scraper = live.scraper;
         if (scraper)
@@ -430,7 +449,9 @@ export class RunCoordinator {
     if (live.phase === 'finishing') return;
     live.phase = 'finishing';
     clearInterval(live.timer);
-    void live.scraper?.stop();
+    live.scraper
+      ?.stop()
+      .catch((error: Error) => this.#options.log(`run ${live.run.id}: ${error.message}`));
     this.#live.delete(live.run.id);
     if (live.startAt > 0) this.#rememberTarget(live);
     const abortedByAgent = [...live.done.values()].find(

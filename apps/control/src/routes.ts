@@ -89,7 +89,24 @@ export async function checkLaunch(
       },
     );
   }
-  return { stored, scenario, parsedForm, environment, environmentName, agents };
+  const probe = scenario.capacityProbe;
+  if (probe && !environment.metricsTargets.some((t) => t.service === probe.service)) {
+    // Without the service's /metrics nothing could end the ramp: refuse rather than overload.
+    throw new HttpProblem(
+      422,
+      'capacity probe without metrics',
+      `environment "${environmentName}" lists no metricsTargets for service "${probe.service}": the probe could not see its SLO break`,
+      {
+        errors: [
+          { field: 'capacityProbe.service', message: "not among the environment's metricsTargets" },
+        ],
+      },
+    );
+  }
+  // A replay's corpus is loaded (and sized against the agents) here, so a check says what
+  // the launch would say.
+  const corpus = await loadReplayCorpus(metadata, scenario, agents, input.overrides.rateMultiplier);
+  return { stored, scenario, parsedForm, environment, environmentName, agents, corpus };
 }
 
 export async function launchRun(
@@ -98,11 +115,8 @@ export async function launchRun(
   scheduleId?: string,
 ) {
   const { metadata, coordinator } = deps;
-  const { stored, scenario, parsedForm, environment, environmentName, agents } = await checkLaunch(
-    deps,
-    input,
-  );
-  const corpus = await loadReplayCorpus(metadata, scenario, agents, input.overrides.rateMultiplier);
+  const { stored, scenario, parsedForm, environment, environmentName, agents, corpus } =
+    await checkLaunch(deps, input);
   const run = await metadata.createRun({
     scenario: input.scenario,
     version: stored.version,

@@ -26,8 +26,10 @@ const { values } = parseArgs({
 
 const instance = Number(values.instance);
 const cpu = new CpuCore();
-const redis = values.redis
-  ? new Redis(values.redis, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
+// From the environment by preference: a URL with a password must not show in `ps`.
+const redisUrl = process.env.DEMO_PAYMENT_REDIS_URL ?? values.redis;
+const redis = redisUrl
+  ? new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
   : undefined;
 redis?.on('error', () => {});
 const service = await startService({

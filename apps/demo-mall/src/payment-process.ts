@@ -45,7 +45,6 @@ function args(o: PaymentProcessOptions): string[] {
     `--failure-rate=${o.failureRate}`,
     `--cost-ms=${o.costMs}`,
     `--redis-prefix=${o.redisPrefix}`,
-    ...(o.redisUrl === null ? [] : [`--redis=${o.redisUrl}`]),
   ];
 }
 
@@ -56,6 +55,9 @@ function exited(child: ChildProcess): Promise<void> {
 
 export function startPaymentProcess(options: PaymentProcessOptions): Promise<PaymentProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.shadowEnv };
+  // Through the environment, not argv: `ps` shows argv to everyone.
+  if (options.redisUrl === null) delete env.DEMO_PAYMENT_REDIS_URL;
+  else env.DEMO_PAYMENT_REDIS_URL = options.redisUrl;
   if (options.shadowEnv.LOADLINE_CONTROL_URL === undefined) delete env.LOADLINE_CONTROL_URL;
   // The bare specifier resolves from the working directory, as it would for a user.
   const child = spawn(process.execPath, args(options), {
@@ -69,7 +71,9 @@ export function startPaymentProcess(options: PaymentProcessOptions): Promise<Pay
     tail = (tail + chunk).slice(-4000);
     for (const line of chunk.split('\n')) if (line.trim()) options.log(`payment: ${line}`);
   });
+  let closing = false;
   const close = async () => {
+    closing = true;
     child.stdin?.end();
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
     await exited(child);
@@ -91,13 +95,27 @@ export function startPaymentProcess(options: PaymentProcessOptions): Promise<Pay
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
       out += chunk;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (!line || !out.includes('\n')) return;
+      // Whole lines only: a chunk can end in the middle of the announcement.
+      const complete = out.slice(0, out.lastIndexOf('\n') + 1).split('\n');
+      let url: string | undefined;
+      for (const line of complete) {
+        if (!line.startsWith('{')) continue;
+        try {
+          url = (JSON.parse(line) as { url?: string }).url;
+        } catch {
+          // not the announcement
+        }
+        if (url) break;
+      }
+      if (!url) return;
       clearTimeout(timer);
       child.removeAllListeners('exit');
       child.stdout?.removeAllListeners('data');
       child.stdout?.resume();
-      const { url } = JSON.parse(line) as { url: string };
+      // After it started, a crash must still be said (the gateway would call a dead port).
+      child.once('exit', (code, signal) => {
+        if (!closing) options.log(`payment ${options.instance}: exited (${code ?? signal})`);
+      });
       resolve({ url, pid: child.pid, close });
     });
   });

@@ -11,6 +11,11 @@ export const ReplaySend = z.object({
   at: z.number().nonnegative(),
   /** index into the model's `steps`: the request's method + path template */
   step: z.number().int().nonnegative(),
+  /**
+   * The send's session within the shard: a session's sends go one after another (the next
+   * waits for the previous answer, its latency still counted from its own time).
+   */
+  session: z.number().int().nonnegative().optional(),
   method: z.string().min(1),
   /** path with query; the scenario target supplies scheme, host and base path */
   path: z.string().startsWith('/'),

@@ -7,6 +7,8 @@ export interface PlannedSend {
   at: number;
   /** index into `steps` */
   step: number;
+  /** the send's session, numbered within its shard: its sends go one after another */
+  session: number;
   method: string;
   path: string;
   headers: Array<[string, string]>;
@@ -46,11 +48,18 @@ export function replayShards(
   };
   const shards = plan.shards.map((shard) => {
     const sends: PlannedSend[] = [];
+    const sessions = new Map<string, number>();
     for (const { at, request } of shard.sends()) {
       const step = stepIndex.get(`${request.method} ${pathTemplate(request.path)}`) ?? other();
+      let session = sessions.get(request.sessionKey);
+      if (session === undefined) {
+        session = sessions.size;
+        sessions.set(request.sessionKey, session);
+      }
       sends.push({
         at,
         step,
+        session,
         method: request.method,
         path: request.path,
         headers: request.headers,

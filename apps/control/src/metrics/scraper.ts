@@ -38,6 +38,8 @@ export interface TargetMetricRow {
 
 export interface ScraperOptions {
   onRows: (rows: TargetMetricRow[]) => Promise<void> | void;
+  /** a target did not answer (in time): an overloaded service often looks like this */
+  onFailure?: (target: MetricsTarget, reason: string) => void;
   log?: (line: string) => void;
   intervalMs?: number;
   timeoutMs?: number;
@@ -56,13 +58,17 @@ const increase = (before: number, after: number) => (after >= before ? after - b
 export class TargetScraper {
   readonly #runId: string;
   readonly #targets: readonly MetricsTarget[];
-  readonly #options: Required<Omit<ScraperOptions, 'log'>> & Pick<ScraperOptions, 'log'>;
+  readonly #options: Required<Omit<ScraperOptions, 'log' | 'onFailure'>> &
+    Pick<ScraperOptions, 'log' | 'onFailure'>;
   readonly #previous = new Map<string, Previous>();
   readonly #failing = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #nextTickAt = 0;
   #started = false;
-  #busy = false;
+  /** once stopped, never again (a late start timer must not revive it) */
+  #stopped = false;
+  /** the round of readings in progress, if any */
+  #inFlight: Promise<TargetMetricRow[]> | undefined;
 
   constructor(runId: string, targets: readonly MetricsTarget[], options: ScraperOptions) {
     this.#runId = runId;
@@ -83,7 +89,7 @@ export class TargetScraper {
    * entry requests and service calls line up interval by interval for the fan-out fit.
    */
   start(origin = 0): void {
-    if (this.#timer || this.#started || this.#targets.length === 0) return;
+    if (this.#timer || this.#started || this.#stopped || this.#targets.length === 0) return;
     this.#started = true;
     const interval = this.#options.intervalMs;
     const phase = (((Date.now() - origin - ALIGN_OFFSET_MS) % interval) + interval) % interval;
@@ -91,7 +97,9 @@ export class TargetScraper {
     const tick = () => {
       if (!this.#started) return;
       // The key comes from the scheduled time, not the (late) timer: jitter never shifts it.
-      void this.scrape(this.#keyOfIntervalEndingAt(this.#nextTickAt));
+      this.scrape(this.#keyOfIntervalEndingAt(this.#nextTickAt)).catch((error: Error) =>
+        this.#log(`scraping failed: ${error.message}`),
+      );
       this.#nextTickAt += interval;
       this.#timer = setTimeout(tick, Math.max(0, this.#nextTickAt - Date.now()));
     };
@@ -104,16 +112,20 @@ export class TargetScraper {
   }
 
   /** Stops, after one last reading so the run's final part-second is counted too. */
-  stop(): Promise<TargetMetricRow[]> {
+  async stop(): Promise<TargetMetricRow[]> {
     const wasRunning = this.#started;
     this.#started = false;
+    this.#stopped = true;
     clearTimeout(this.#timer);
-    clearInterval(this.#timer);
     this.#timer = undefined;
-    // The last reading (mid-interval) belongs to the interval in progress.
-    return wasRunning
-      ? this.scrape(this.#keyOfIntervalEndingAt(this.#nextTickAt))
-      : Promise.resolve([]);
+    if (!wasRunning) return [];
+    // Let a round in progress finish, then the last reading (mid-interval) belongs to the
+    // interval in progress.
+    await this.#inFlight?.catch(() => []);
+    return this.scrape(this.#keyOfIntervalEndingAt(this.#nextTickAt)).catch((error: Error) => {
+      this.#log(`the last reading failed: ${error.message}`);
+      return [];
+    });
   }
 
   /**
@@ -121,28 +133,34 @@ export class TargetScraper {
    * (default: the second before the one it is taken in).
    */
   async scrape(second?: number): Promise<TargetMetricRow[]> {
-    // A round slower than the interval (a hung target) must not pile rounds up.
-    if (this.#busy) return [];
-    this.#busy = true;
+    // A round slower than the interval (a hung target) must not pile rounds up; storing the
+    // rows is not part of the round, so a slow store cannot cost a reading.
+    if (this.#inFlight) return [];
+    const key = second ?? Math.floor(Date.now() / 1000) - 1;
+    const round = Promise.all(this.#targets.map((t) => this.#scrapeOne(t, key))).then((rows) =>
+      rows.filter((r): r is TargetMetricRow => r !== undefined),
+    );
+    this.#inFlight = round;
+    let rows: TargetMetricRow[];
     try {
-      const key = second ?? Math.floor(Date.now() / 1000) - 1;
-      const rows = (await Promise.all(this.#targets.map((t) => this.#scrapeOne(t, key)))).filter(
-        (r): r is TargetMetricRow => r !== undefined,
-      );
-      if (rows.length > 0) await this.#options.onRows(rows);
-      return rows;
+      rows = await round;
     } finally {
-      this.#busy = false;
+      this.#inFlight = undefined;
     }
+    if (rows.length > 0) await this.#options.onRows(rows);
+    return rows;
   }
 
   async #scrapeOne(target: MetricsTarget, second: number): Promise<TargetMetricRow | undefined> {
-    const at = Date.now();
+    let at: number;
     let reading: InstanceReading;
     try {
       const response = await this.#options.fetch(target.url, {
         signal: AbortSignal.timeout(this.#options.timeoutMs),
       });
+      // The counters are as of the answer, not the ask: a slow answer must not stretch
+      // the interval its increase is divided by.
+      at = Date.now();
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       reading = readInstance(parsePrometheusText(await response.text()), {
         requests: target.requestsMetric ?? DEFAULT_METRIC_NAMES.requests,
@@ -157,6 +175,7 @@ export class TargetScraper {
         this.#log(`cannot scrape ${target.url}: ${(error as Error).message}`);
       }
       this.#previous.delete(target.url);
+      this.#options.onFailure?.(target, (error as Error).message);
       return undefined;
     }
     const previous = this.#previous.get(target.url);

@@ -81,10 +81,19 @@ function corpusSends(count: number, spanMs: number, sessions: number, speed: num
       ['x-due', String(offset / speed)],
     ];
     return step === 2
-      ? { at: offset / speed, step, method: 'POST', path: '/api/cart', headers, body: '{"sku":1}' }
+      ? {
+          at: offset / speed,
+          step,
+          session,
+          method: 'POST',
+          path: '/api/cart',
+          headers,
+          body: '{"sku":1}',
+        }
       : {
           at: offset / speed,
           step,
+          session,
           method: 'GET',
           path: step === 0 ? `/api/products/${i}` : '/api/products?page=2',
           headers,
@@ -179,6 +188,66 @@ describe('FlowRunner replay model', () => {
       [100, 100, 100],
     );
     assert.equal(summary.dropped, 0);
+  });
+
+  it("holds a session's next send until its previous answer is back (counted late)", async () => {
+    // Even requests take 40 ms; a session's sends are due 5 ms apart. A send that left
+    // before its predecessor's answer would find the session busy at the server.
+    const busy = new Map<string, number>();
+    let overlaps = 0;
+    const order: string[] = [];
+    const server = http.createServer((req, res) => {
+      const session = req.headers['x-session'] as string;
+      const seq = Number(req.headers['x-seq']);
+      if ((busy.get(session) ?? 0) > 0) overlaps++;
+      busy.set(session, (busy.get(session) ?? 0) + 1);
+      order.push(`${session}:${seq}`);
+      setTimeout(
+        () => {
+          busy.set(session, (busy.get(session) ?? 1) - 1);
+          res.end('ok');
+        },
+        seq % 2 === 0 ? 40 : 0,
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const sends: ReplaySend[] = [];
+      for (let i = 0; i < 40; i++) {
+        const session = i % 4;
+        sends.push({
+          at: Math.floor(i / 4) * 5,
+          step: 0,
+          session,
+          method: 'GET',
+          path: '/api/products/1',
+          headers: [
+            ['x-session', `s${session}`],
+            ['x-seq', String(Math.floor(i / 4))],
+          ],
+        });
+      }
+      const model: ReplayModel = { kind: 'replay', steps: STEPS, sends, maxInFlight: 100 };
+      const { summary } = await replay(url, model);
+      assert.equal(summary.total.requests, 40);
+      assert.equal(overlaps, 0, 'no session had two requests at the server at once');
+      for (let s = 0; s < 4; s++) {
+        const seqs = order
+          .filter((o) => o.startsWith(`s${s}:`))
+          .map((o) => Number(o.split(':')[1]));
+        assert.deepEqual(
+          seqs,
+          [...seqs].sort((a, b) => a - b),
+          `session ${s} in order`,
+        );
+      }
+      assert.ok(summary.late > 0, 'sends that waited for their session are late');
+      assert.equal(summary.dropped, 0);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('counts dropped sends when maxInFlight is reached on a stalled target', async () => {

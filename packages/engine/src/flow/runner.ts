@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { IntervalRow, ReplayModel } from '@loadline/api';
+import type { IntervalRow, ReplayModel, ReplaySend } from '@loadline/api';
 import { Connection, type ConnectionHost, type SendContext } from '../connection.js';
 import type { CapturedResponse } from '../response-parser.js';
 import { ArrivalSchedule, type RateProfile } from '../schedule.js';
@@ -78,6 +78,8 @@ interface Iteration {
   finished: boolean;
   /** A replay send's request, serialised at its arrival (no template to render). */
   request?: Buffer;
+  /** A replay send's session: the next send of the session waits for this one. */
+  session?: number;
 }
 
 interface StepSend extends SendContext {
@@ -126,6 +128,9 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
   #intervalStart = 0;
   #schedule: Arrivals | undefined;
   #replay: ReplayArrivals | undefined;
+  /** replay sessions with a request out, and the sends waiting behind it */
+  readonly #sessionQueues = new Map<number, Array<{ send: ReplaySend; intendedAt: number }>>();
+  #queuedSends = 0;
   #nextDue: number | undefined;
   #t0 = 0;
   #loadEndAt = 0;
@@ -260,11 +265,41 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
     }
     const send = this.#replay?.current;
     if (send === undefined) this.#startIteration(intendedAt);
-    else {
-      const flow = this.#plan.flows[send.step] as CompiledFlow;
-      const request = replayRequest(send, this.#plan.target, this.#extraHeaders);
-      this.#startIteration(intendedAt, flow, request);
+    else if (send.session !== undefined && this.#sessionQueues.has(send.session)) {
+      // The session's previous request is still out: this one goes when it comes back.
+      if (this.#iterations.size + this.#queuedSends >= model.maxInFlight) {
+        this.#interval.counters.dropped++;
+        return;
+      }
+      this.#sessionQueues.get(send.session)?.push({ send, intendedAt });
+      this.#queuedSends++;
+    } else this.#startReplaySend(send, intendedAt);
+  }
+
+  #startReplaySend(send: ReplaySend, intendedAt: number): void {
+    const flow = this.#plan.flows[send.step] as CompiledFlow;
+    const request = replayRequest(send, this.#plan.target, this.#extraHeaders);
+    if (send.session !== undefined && !this.#sessionQueues.has(send.session)) {
+      this.#sessionQueues.set(send.session, []);
     }
+    this.#startIteration(intendedAt, flow, request, send.session);
+  }
+
+  /** A replay session's request ended: its next queued send goes now, or the session idles. */
+  #nextOfSession(session: number): void {
+    const queue = this.#sessionQueues.get(session);
+    const next = queue?.shift();
+    if (!next) {
+      this.#sessionQueues.delete(session);
+      return;
+    }
+    this.#queuedSends--;
+    if (this.#aborted || this.#phase === 'done') {
+      this.#interval.counters.dropped++;
+      this.#nextOfSession(session);
+      return;
+    }
+    this.#startReplaySend(next.send, next.intendedAt);
   }
 
   #pickFlow(): CompiledFlow {
@@ -276,7 +311,12 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
     return this.#plan.flows[this.#plan.flows.length - 1] as CompiledFlow;
   }
 
-  #startIteration(dueAt: number, flow = this.#pickFlow(), request?: Buffer): void {
+  #startIteration(
+    dueAt: number,
+    flow = this.#pickFlow(),
+    request?: Buffer,
+    session?: number,
+  ): void {
     const rows: IterationContext['rows'] = {};
     for (const name of flow.feeders) {
       const cursor = this.#plan.feeders[name];
@@ -288,7 +328,8 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
       stepIndex: 0,
       thinkTimer: undefined,
       finished: false,
-      ...(request === undefined ? {} : { request }),
+      request,
+      session,
     };
     this.#iterations.add(iteration);
     const started = this.#interval.counters.iterationsStarted;
@@ -338,6 +379,7 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
     this.#iterations.delete(iteration);
     if (completed) this.#interval.counters.iterationsCompleted++;
     else this.#interval.counters.iterationsFailed++;
+    if (iteration.session !== undefined) this.#nextOfSession(iteration.session);
     if (this.#phase === 'load' && this.#model.kind === 'closed') {
       // The virtual user goes round again (on the next turn, not recursively).
       setImmediate(() => {

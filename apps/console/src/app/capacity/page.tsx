@@ -277,7 +277,8 @@ async function download(model: CapacityModel, forecast: object, format: string) 
   a.href = url;
   a.download = `capacity-plan.${format}`;
   a.click();
-  URL.revokeObjectURL(url);
+  // Revoked after the browser has started the download, not before.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 function PlanSection({ model }: { model: CapacityModel }) {
@@ -310,7 +311,10 @@ function PlanSection({ model }: { model: CapacityModel }) {
           setError(undefined);
         })
         .catch((e: unknown) => {
-          if (live) setError(e instanceof ApiError ? e : new ApiError(0, String(e), undefined));
+          if (!live) return;
+          // No stale plan beside the error: its numbers are not this forecast's.
+          setPlan(undefined);
+          setError(e instanceof ApiError ? e : new ApiError(0, String(e), undefined));
         });
     }, 200);
     return () => {
@@ -465,7 +469,10 @@ export default function CapacityPage() {
       {model ? (
         <>
           <ModelView model={model} />
-          <PlanSection model={model} />
+          <PlanSection
+            key={`${model.provenance.source}@${model.provenance.createdAt}`}
+            model={model}
+          />
         </>
       ) : null}
     </>
