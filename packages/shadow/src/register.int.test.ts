@@ -160,7 +160,8 @@ describe('zero-code register', () => {
     assert.equal(leaks[0]!.url, '/runs/run-zero/leaks');
     const { at, detail, ...rest } = leaks[0]!.body;
     assert.deepEqual(rest, { kind: 'postgres', target: 'products', service: 'zero-code-mall' });
-    assert.match(String(detail), /UPDATE products/);
+    // The verb and the table, never the statement's text (it may carry literal values).
+    assert.equal(detail, 'refused: UPDATE on production table products');
     assert.ok(!Number.isNaN(Date.parse(String(at))));
   });
 });
