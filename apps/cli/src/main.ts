@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { STORES_HELP } from './commands/verify-stores.js';
+import { STORES_HELP } from './commands/verify-help.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 
 const VERSION = '0.1.0';
