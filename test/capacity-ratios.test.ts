@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cli, UpStack, waitUntil } from './support.js';
+import { cli, mallEntryFlows, UpStack, waitUntil } from './support.js';
 
 const TRUTH: Record<string, { list: number; add: number }> = {
   gateway: { list: 2, add: 2 },
@@ -37,26 +37,7 @@ function scenario(name: string, browse: number, buy: number): string {
 target: ${stack.demo}
 agents: 2
 load: { startRate: 20, stages: [{ duration: 12s, target: 60 }] }
-flows:
-  - name: browse
-    weight: ${browse}
-    steps:
-      - { name: list, request: { path: "/api/products?page=\${random(1,20)}" }, check: { status: 200 } }
-      - { name: detail, request: { path: "/api/products/\${random(1,1000)}" }, check: { status: 200 } }
-  - name: buy
-    weight: ${buy}
-    steps:
-      - name: add
-        request:
-          method: POST
-          path: /api/cart
-          json: { userId: "\${uuid()}", productId: "\${random(1,1000)}", qty: 1 }
-        extract: { user: "json $.userId" }
-        check: { status: 200 }
-      - name: order
-        request: { method: POST, path: /api/orders, json: { userId: "\${user}" } }
-        check: { status: 201 }
-`;
+${mallEntryFlows({ browse, buy })}`;
 }
 
 async function run(name: string, browse: number, buy: number): Promise<string> {

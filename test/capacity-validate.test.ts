@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { cli } from './support.js';
+import { cli, mallEntryFlows } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadline-validate-'));
 const file = (name: string, text: string) => {
@@ -53,24 +53,7 @@ const scenario = file(
   `name: mall-entries
 target: http://127.0.0.1:1
 load: { rate: 1, duration: 1s }
-flows:
-  - name: browse
-    steps:
-      - { name: list, request: { path: "/api/products?page=\${random(1,20)}" }, check: { status: 200 } }
-      - { name: detail, request: { path: "/api/products/\${random(1,1000)}" }, check: { status: 200 } }
-  - name: buy
-    steps:
-      - name: add
-        request:
-          method: POST
-          path: /api/cart
-          json: { userId: "\${uuid()}", productId: "\${random(1,1000)}", qty: 1 }
-        extract: { user: "json $.userId" }
-        check: { status: 200 }
-      - name: order
-        request: { method: POST, path: /api/orders, json: { userId: "\${user}" } }
-        check: { status: 201 }
-`,
+${mallEntryFlows()}`,
 );
 const forecast = file(
   'forecast.yaml',

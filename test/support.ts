@@ -196,3 +196,31 @@ export class UpStack {
     await stopChild(this.child, 'SIGINT');
   }
 }
+
+/**
+ * The demo mall's two entry flows as scenario YAML (the `flows:` key and its list): browse
+ * (list, then detail) and buy (add to cart, then order, as the same new user). Each flow's
+ * first step is its entry request kind; the capacity tests know the calls each one makes.
+ */
+export function mallEntryFlows(weights: { browse: number; buy: number } = { browse: 1, buy: 1 }) {
+  return `flows:
+  - name: browse
+    weight: ${weights.browse}
+    steps:
+      - { name: list, request: { path: "/api/products?page=\${random(1,20)}" }, check: { status: 200 } }
+      - { name: detail, request: { path: "/api/products/\${random(1,1000)}" }, check: { status: 200 } }
+  - name: buy
+    weight: ${weights.buy}
+    steps:
+      - name: add
+        request:
+          method: POST
+          path: /api/cart
+          json: { userId: "\${uuid()}", productId: "\${random(1,1000)}", qty: 1 }
+        extract: { user: "json $.userId" }
+        check: { status: 200 }
+      - name: order
+        request: { method: POST, path: /api/orders, json: { userId: "\${user}" } }
+        check: { status: 201 }
+`;
+}

@@ -4,18 +4,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import { API, ApiError, apiCall } from '@/lib/api';
 import { count, ms, percent } from '@/lib/format';
-import {
-  columns,
-  keyedColumns,
-  lastComplete,
-  mergeKeyedWindows,
-  mergeWindow,
-  PALETTE,
-} from '@/lib/series';
+import { columns, keyedColumns, lastComplete, mergeKeyedWindows, mergeWindow } from '@/lib/series';
 import type { GuardrailState, RunEvent, SeriesPoint } from '@/lib/types';
 import { StatusBadge } from './bits';
 import { Thresholds } from './run-summary';
-import { TimeChart } from './time-chart';
+import { KeyedTimeChart, TimeChart } from './time-chart';
 
 /** Seconds the charts keep: a one-hour run draws as fast as a one-minute one. */
 export const WINDOW_SECONDS = 300;
@@ -179,41 +172,21 @@ export function LiveRun({ runId, onEnd }: { runId: string; onEnd: () => void }) 
       <h3>Per step</h3>
       <SecondTable what="Step" now={stepNow} columns={STEP_COLUMNS} testId="live-steps" />
       <div className="charts">
-        <TimeChart
-          key={`step-rate:${stepRate.keys.join('|')}`}
+        <KeyedTimeChart
           title="Rate per step"
           unit="/s"
-          series={stepRate.keys.map((k, i) => ({
-            label: k,
-            color: PALETTE[i % PALETTE.length] as string,
-          }))}
-          data={stepRate.data}
+          columns={stepRate}
           testId="step-rate-chart"
         />
-        <TimeChart
-          key={`step-p99:${stepP99.keys.join('|')}`}
-          title="p99 per step"
-          unit="ms"
-          series={stepP99.keys.map((k, i) => ({
-            label: k,
-            color: PALETTE[i % PALETTE.length] as string,
-          }))}
-          data={stepP99.data}
-          testId="step-p99-chart"
-        />
+        <KeyedTimeChart title="p99 per step" unit="ms" columns={stepP99} testId="step-p99-chart" />
       </div>
       <h3>Per agent</h3>
       <SecondTable what="Agent" now={agentNow} columns={AGENT_COLUMNS} testId="live-agents" />
       <div className="charts">
-        <TimeChart
-          key={`agent-rate:${agentRate.keys.join('|')}`}
+        <KeyedTimeChart
           title="Rate per agent"
           unit="/s"
-          series={agentRate.keys.map((k, i) => ({
-            label: k,
-            color: PALETTE[i % PALETTE.length] as string,
-          }))}
-          data={agentRate.data}
+          columns={agentRate}
           testId="agent-rate-chart"
         />
       </div>

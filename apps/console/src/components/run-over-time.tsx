@@ -4,20 +4,17 @@
 // drew, so the picture does not change when the run ends.
 import { useMemo } from 'react';
 import { useApi } from '@/lib/api';
-import { columns, keyedColumns, PALETTE } from '@/lib/series';
+import { columns, keyedColumns } from '@/lib/series';
 import type { RunSeries } from '@/lib/types';
 import { Loading, Problem } from './bits';
 import { LATENCY } from './live-run';
-import { TimeChart } from './time-chart';
+import { KeyedTimeChart, TimeChart } from './time-chart';
 
 const RATE = [
   { label: 'requests/s', color: '#3b82f6' },
   { label: 'errors/s', color: '#ef4444' },
   { label: 'dropped/s', color: '#f59e0b' },
 ];
-
-const colored = (keys: string[]) =>
-  keys.map((k, i) => ({ label: k, color: PALETTE[i % PALETTE.length] as string }));
 
 export function RunOverTime({ runId }: { runId: string }) {
   const base = `/runs/${encodeURIComponent(runId)}/series`;
@@ -56,20 +53,16 @@ export function RunOverTime({ runId }: { runId: string }) {
             data={latency}
             testId="done-latency-chart"
           />
-          <TimeChart
-            key={`steps:${stepP99.keys.join('|')}`}
+          <KeyedTimeChart
             title="p99 per step"
             unit="ms"
-            series={colored(stepP99.keys)}
-            data={stepP99.data}
+            columns={stepP99}
             testId="done-step-p99-chart"
           />
-          <TimeChart
-            key={`agents:${agentRate.keys.join('|')}`}
+          <KeyedTimeChart
             title="Rate per agent"
             unit="/s"
-            series={colored(agentRate.keys)}
-            data={agentRate.data}
+            columns={agentRate}
             testId="done-agent-rate-chart"
           />
         </div>

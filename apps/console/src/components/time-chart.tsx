@@ -3,6 +3,7 @@
 // caller's window decides how much the chart holds.
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
+import { PALETTE } from '@/lib/series';
 import 'uplot/dist/uPlot.min.css';
 
 export interface ChartSeries {
@@ -91,4 +92,27 @@ export function elapsedLabel(seconds: number): string {
   const mm = Math.floor((s % 3600) / 60);
   const ss = String(s % 60).padStart(2, '0');
   return hh > 0 ? `${hh}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
+}
+
+/**
+ * One line per key (step or agent), coloured from the shared palette. The chart is built
+ * anew when the set of keys changes (uPlot fixes its series at creation).
+ */
+export function KeyedTimeChart(props: {
+  title: string;
+  unit: string;
+  columns: { keys: string[]; data: (number | null)[][] };
+  testId: string;
+}) {
+  const { keys, data } = props.columns;
+  return (
+    <TimeChart
+      key={keys.join('|')}
+      title={props.title}
+      unit={props.unit}
+      series={keys.map((k, i) => ({ label: k, color: PALETTE[i % PALETTE.length] as string }))}
+      data={data}
+      testId={props.testId}
+    />
+  );
 }

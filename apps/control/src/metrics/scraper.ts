@@ -2,6 +2,8 @@
 // what the system under test did in the same seconds the agents measured — request rate
 // and latency per instance, and the CPU each spent. The capacity model fits ratios and
 // per-machine curves on these rows.
+
+import type { TargetMetricRow } from '@loadline/store';
 import {
   DEFAULT_METRIC_NAMES,
   type InstanceReading,
@@ -20,21 +22,9 @@ export interface MetricsTarget {
   durationMetric?: string;
 }
 
-/** What one instance did between two scrapes, attributed to the second of the later one. */
-export interface TargetMetricRow {
-  runId: string;
-  service: string;
-  instance: string;
-  second: number;
-  /** seconds between the two scrapes (close to 1; rates are counts ÷ this) */
-  intervalS: number;
-  requests: number;
-  /** CPU seconds used in the interval; -1 when the instance exposes no such counter */
-  cpuSeconds: number;
-  /** latency quantiles from the instance's histogram buckets; -1 without requests */
-  p50Ms: number;
-  p99Ms: number;
-}
+// A row is what the store keeps (its schema documents the fields: -1 means not exposed, or
+// no requests): one type for the scraper, the store and the capacity fit's reader.
+export type { TargetMetricRow };
 
 export interface ScraperOptions {
   onRows: (rows: TargetMetricRow[]) => Promise<void> | void;
