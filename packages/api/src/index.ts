@@ -14,3 +14,11 @@ export {
   ShardJob,
   splitEvenly,
 } from './shards.js';
+export {
+  IterationCounts,
+  ReportLatency,
+  RunSummary,
+  StepResult,
+  ThresholdResult,
+  TotalResult,
+} from './summary.js';

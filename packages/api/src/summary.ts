@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { RunStatus } from './runs.js';
+
+/** Latency figures of a report, in ms, from a merged histogram. */
+export const ReportLatency = z.object({
+  p50: z.number(),
+  p90: z.number(),
+  p99: z.number(),
+  p999: z.number(),
+  max: z.number(),
+});
+export type ReportLatency = z.infer<typeof ReportLatency>;
+
+export const TotalResult = z.object({
+  requests: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  latencyMs: ReportLatency,
+});
+export type TotalResult = z.infer<typeof TotalResult>;
+
+export const StepResult = TotalResult.extend({
+  checksFailed: z.number().int().nonnegative(),
+});
+export type StepResult = z.infer<typeof StepResult>;
+
+export const ThresholdResult = z.object({
+  /** `latency{step:detail}: p(99)<300` */
+  expression: z.string(),
+  passed: z.boolean(),
+  /** the measured value (ms for latency), or null when there was no data */
+  value: z.number().nullable(),
+});
+export type ThresholdResult = z.infer<typeof ThresholdResult>;
+
+export const IterationCounts = z.object({
+  started: z.number().int().nonnegative(),
+  completed: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+});
+export type IterationCounts = z.infer<typeof IterationCounts>;
+
+/**
+ * A run's result: `loadline run --json`, the stored summary of a fleet run and the JSON
+ * report are this one shape. Field names are a stable interface: add, never rename.
+ */
+export const RunSummary = z.object({
+  runId: z.string(),
+  status: RunStatus,
+  /** the thresholds held on a run that completed: never true beside failed, aborted or error */
+  passed: z.boolean(),
+  durationS: z.number().nonnegative(),
+  agents: z.number().int().nonnegative(),
+  intendedMix: z.record(z.string(), z.number()),
+  achievedMix: z.record(z.string(), z.number()),
+  total: TotalResult,
+  steps: z.record(z.string(), StepResult),
+  late: z.number().int().nonnegative(),
+  dropped: z.number().int().nonnegative(),
+  thresholds: z.array(ThresholdResult),
+  scenario: z.string(),
+  iterations: IterationCounts.optional(),
+  abortReason: z.string().optional(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
