@@ -2,51 +2,32 @@
 // scraped from the targets plus the agents' per-step seconds), plan a forecast on a model,
 // and export the plan as a report. The report package (exceljs, Chromium for PDF) loads
 // only when asked, so a control that never plans never maps it.
-import { CapacityModel, Forecast } from '@loadline/capacity';
-import { z } from 'zod';
+import { controlApi, FitCapacityBody, PlanCapacityBody } from '@loadline/api/http';
+import { NotFoundError } from '@loadline/metadata';
+import type { RouteDeps } from './api/deps.js';
+import { fieldProblem, problemOf } from './api/errors.js';
 import { HttpProblem, parseBody, type Router } from './http.js';
-import type { RouteDeps } from './routes.js';
 
-const FitBody = z.strictObject({
-  runs: z.array(z.string().min(1)).min(1).max(50),
-  /** cores per machine by service; default 1 */
-  cores: z.record(z.string(), z.number().int().positive()).default({}),
-  slo: z
-    .strictObject({
-      p99Ms: z.number().positive().optional(),
-      cpuCeiling: z.number().gt(0).max(1).optional(),
-    })
-    .default({ p99Ms: 500 }),
-  entrySteps: z.array(z.string()).optional(),
-  /** seconds averaged into one load level of a ramp (default 5) */
-  levelSeconds: z.number().int().positive().max(300).optional(),
-});
-
-const PlanBody = z.strictObject({ model: CapacityModel, forecast: Forecast });
-
-const FORMATS = {
-  json: 'application/json',
-  md: 'text/markdown; charset=utf-8',
-  csv: 'text/csv; charset=utf-8',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  pdf: 'application/pdf',
-  html: 'text/html; charset=utf-8',
-} as const;
+const FORMATS = controlApi.planCapacity.success.body.formats;
 type Format = keyof typeof FORMATS;
 
 export function registerCapacityRoutes(
   router: Router,
   deps: Pick<RouteDeps, 'metadata' | 'store'>,
 ) {
-  router.add('POST', '/capacity/model', async ({ body }) => {
-    const input = parseBody(FitBody, body);
+  router.route(controlApi.fitCapacity, async ({ body }) => {
+    const input = parseBody(FitCapacityBody, body);
     const report = await import('@loadline/report');
     const runs = [];
     for (const id of input.runs) {
-      const run = await deps.metadata.getRun(id).catch(() => {
-        throw new HttpProblem(404, 'not found', `no run ${id}`, {
-          errors: [{ field: 'runs', message: `no run ${id}` }],
-        });
+      // An unknown run is the caller's 404; a database outage is a 503, never "no run".
+      const run = await deps.metadata.getRun(id).catch((error: unknown) => {
+        if (error instanceof NotFoundError) {
+          throw new HttpProblem(404, 'not found', `no run ${id}`, {
+            errors: [{ field: 'runs', message: `no run ${id}` }],
+          });
+        }
+        throw problemOf(error);
       });
       runs.push({
         runId: run.id,
@@ -79,15 +60,15 @@ export function registerCapacityRoutes(
     }
   });
 
-  router.add('POST', '/capacity/plan', async ({ body, query }) => {
-    const input = parseBody(PlanBody, body);
+  router.route(controlApi.planCapacity, async ({ body, query }) => {
+    const input = parseBody(PlanCapacityBody, body);
     const format = (query.get('format') ?? 'json') as Format;
     if (!(format in FORMATS)) {
-      throw new HttpProblem(
-        422,
+      throw fieldProblem(
         'unknown report format',
+        'format',
         `format "${format}" is not one of ${Object.keys(FORMATS).join(', ')}`,
-        { errors: [{ field: 'format', message: `expected ${Object.keys(FORMATS).join('|')}` }] },
+        `expected ${Object.keys(FORMATS).join('|')}`,
       );
     }
     const report = await import('@loadline/report');

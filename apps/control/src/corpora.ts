@@ -1,3 +1,4 @@
+import { controlApi, SaveCorpusBody } from '@loadline/api/http';
 import {
   type CorpusInfo,
   InvalidInputError,
@@ -6,31 +7,13 @@ import {
 } from '@loadline/metadata';
 import { Corpus } from '@loadline/replay';
 import { formatPath, type Scenario } from '@loadline/scenario';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { guarded } from './api/errors.js';
 import { HttpProblem, type Router } from './http.js';
 import { planReplay } from './replay-shards.js';
 
-/** A corpus of ~200k requests is ~100 MB of JSON; the API takes one at a time. */
-export const MAX_CORPUS_BYTES = 128 * 1024 * 1024;
 /** Problems listed in a 422; the detail gives the total. */
 const MAX_LISTED_ERRORS = 50;
-
-export const SaveCorpusBody = z.strictObject({
-  name: z
-    .string()
-    .max(128, 'at most 128 characters')
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'use letters, digits, "_", "-" and "." (no spaces)'),
-  /** what `loadline import --out corpus.json` writes */
-  corpus: Corpus.superRefine((corpus, ctx) => {
-    if (corpus.meta.requests !== corpus.requests.length) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['meta', 'requests'],
-        message: `says ${corpus.meta.requests} but the corpus has ${corpus.requests.length} requests`,
-      });
-    }
-  }),
-});
 
 function parseCorpusBody(body: unknown): z.infer<typeof SaveCorpusBody> {
   const result = SaveCorpusBody.safeParse(body);
@@ -46,19 +29,6 @@ function parseCorpusBody(body: unknown): z.infer<typeof SaveCorpusBody> {
         .map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
     },
   );
-}
-
-/** Metadata errors as problems: unknown corpus 404, bad name or version 422. */
-async function guarded<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof NotFoundError) throw new HttpProblem(404, 'not found', error.message);
-    if (error instanceof InvalidInputError) {
-      throw new HttpProblem(422, 'invalid input', error.message, { errors: error.issues });
-    }
-    throw error;
-  }
 }
 
 /** A stored version as the API shows it: figures, meta and mix, no request list. */
@@ -91,25 +61,21 @@ function mixSummary(mix: CorpusInfo['mix'], top = 5) {
  */
 export function registerCorpusRoutes(router: Router, deps: { metadata: MetadataStore }): void {
   const { metadata } = deps;
-  router.add(
-    'POST',
-    '/corpora',
-    async ({ body }) =>
-      guarded(async () => {
-        const { name, corpus } = parseCorpusBody(body);
-        const stored = await metadata.saveCorpusVersion({
-          name,
-          meta: JSON.parse(JSON.stringify(corpus.meta)),
-          mix: JSON.parse(JSON.stringify(corpus.mix)),
-          requests: JSON.stringify(corpus.requests),
-          requestCount: corpus.requests.length,
-          durationMs: corpus.meta.durationMs,
-        });
-        return { status: 201, body: view(stored) };
-      }),
-    { maxBodyBytes: MAX_CORPUS_BYTES },
+  router.route(controlApi.saveCorpus, async ({ body }) =>
+    guarded(async () => {
+      const { name, corpus } = parseCorpusBody(body);
+      const stored = await metadata.saveCorpusVersion({
+        name,
+        meta: JSON.parse(JSON.stringify(corpus.meta)),
+        mix: JSON.parse(JSON.stringify(corpus.mix)),
+        requests: JSON.stringify(corpus.requests),
+        requestCount: corpus.requests.length,
+        durationMs: corpus.meta.durationMs,
+      });
+      return { body: view(stored) };
+    }),
   );
-  router.add('GET', '/corpora', async () =>
+  router.route(controlApi.listCorpora, async () =>
     guarded(async () => ({
       body: {
         corpora: (await metadata.listCorpora()).map((info) => ({
@@ -119,7 +85,7 @@ export function registerCorpusRoutes(router: Router, deps: { metadata: MetadataS
       },
     })),
   );
-  router.add('GET', '/corpora/:name', async ({ params, query }) =>
+  router.route(controlApi.getCorpus, async ({ params, query }) =>
     guarded(async () => {
       const text = query.get('version');
       const version = text === null || text === '' ? undefined : Number(text);

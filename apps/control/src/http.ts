@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import type { RouteContract } from '@loadline/api/http';
 import type { z } from 'zod';
 
 /** An RFC 9457 problem: every error the API returns has this body. */
@@ -31,7 +32,7 @@ export type Handler = (
 ) => Promise<{ status?: number; body: unknown; contentType?: string } | StreamResult | undefined>;
 
 interface Route {
-  method: string;
+  contract: RouteContract;
   pattern: RegExp;
   handler: Handler;
   maxBodyBytes: number;
@@ -57,21 +58,27 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
 export class Router {
   readonly #routes: Route[] = [];
 
-  /** `maxBodyBytes` raises the request body limit for a route that takes big uploads. */
-  add(
-    method: string,
-    path: string,
-    handler: Handler,
-    options: { maxBodyBytes?: number } = {},
-  ): this {
-    const pattern = new RegExp(`^${path.replace(/:(\w+)/g, '(?<$1>[^/]+)')}$`);
+  /**
+   * Serves a route of the control API's contract: its path, method and body limit come from
+   * the contract, so nothing is served that the OpenAPI document does not describe.
+   */
+  route(contract: RouteContract, handler: Handler): this {
+    if (this.#routes.some((r) => r.contract === contract)) {
+      throw new Error(`${contract.method} ${contract.path} is served twice`);
+    }
+    const pattern = new RegExp(`^${contract.path.replace(/:(\w+)/g, '(?<$1>[^/]+)')}$`);
     this.#routes.push({
-      method,
+      contract,
       pattern,
       handler,
-      maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
+      maxBodyBytes: contract.maxBodyBytes ?? MAX_BODY_BYTES,
     });
     return this;
+  }
+
+  /** The contracts of every route served, in the order they were added. */
+  get contracts(): readonly RouteContract[] {
+    return this.#routes.map((r) => r.contract);
   }
 
   listener(): http.RequestListener {
@@ -90,14 +97,14 @@ export class Router {
     const url = new URL(req.url ?? '/', 'http://control');
     const method = req.method ?? 'GET';
     const matches = this.#routes.filter((r) => r.pattern.test(url.pathname));
-    const route = matches.find((r) => r.method === method);
+    const route = matches.find((r) => r.contract.method === method);
     try {
       if (!route) {
         if (matches.length > 0) {
           throw new HttpProblem(
             405,
             'method not allowed',
-            `${method} ${url.pathname}; allowed: ${matches.map((m) => m.method).join(', ')}`,
+            `${method} ${url.pathname}; allowed: ${matches.map((m) => m.contract.method).join(', ')}`,
           );
         }
         throw new HttpProblem(404, 'not found', `no route for ${method} ${url.pathname}`);
@@ -132,7 +139,7 @@ export class Router {
         typeof result.body === 'string' || Buffer.isBuffer(result.body)
           ? result.body
           : JSON.stringify(result.body);
-      res.writeHead(result.status ?? 200, {
+      res.writeHead(result.status ?? route.contract.success.status, {
         'content-type':
           result.contentType ??
           (typeof result.body === 'string'

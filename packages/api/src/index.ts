@@ -3,9 +3,11 @@ export { IntervalRow, StatusClass, statusClassOf } from './intervals.js';
 export {
   AgentMessage,
   ControlSignal,
+  Heartbeat,
   parseAgentMessage,
   parseControlSignal,
 } from './messages.js';
+export { Counters, LatencySummary, TargetMetricRow, TimeSeriesPoint, Totals } from './results.js';
 export { RunStatus, TERMINAL_STATUSES } from './runs.js';
 export {
   MAX_REPLAY_SENDS_PER_SHARD,

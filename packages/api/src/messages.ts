@@ -12,19 +12,23 @@ export const ControlSignal = z.discriminatedUnion('type', [
 ]);
 export type ControlSignal = z.infer<typeof ControlSignal>;
 
+/** An agent's liveness, every second: who it is, what it runs, how saturated it is. */
+export const Heartbeat = z.object({
+  type: z.literal('heartbeat'),
+  agentId: z.string(),
+  host: z.string(),
+  pid: z.number().int(),
+  version: z.string(),
+  runId: z.string().nullable(),
+  at: z.number(),
+  /** the generator's own saturation: event-loop delay p99 (ms) over the last second */
+  eventLoopDelayP99Ms: z.number().nonnegative(),
+});
+export type Heartbeat = z.infer<typeof Heartbeat>;
+
 /** Agents → control, on the results stream. */
 export const AgentMessage = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('heartbeat'),
-    agentId: z.string(),
-    host: z.string(),
-    pid: z.number().int(),
-    version: z.string(),
-    runId: z.string().nullable(),
-    at: z.number(),
-    /** the generator's own saturation: event-loop delay p99 (ms) over the last second */
-    eventLoopDelayP99Ms: z.number().nonnegative(),
-  }),
+  Heartbeat,
   z.object({
     type: z.literal('claimed'),
     runId: z.string(),

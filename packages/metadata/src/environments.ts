@@ -1,6 +1,5 @@
-import { hostMatcher, hostPatternProblem } from '@loadline/api';
+import { EnvironmentInput } from '@loadline/api/http';
 import { asc, eq, sql } from 'drizzle-orm';
-import { z } from 'zod';
 import type { Db } from './db.js';
 import {
   ConflictError,
@@ -9,72 +8,11 @@ import {
   UnknownEnvironmentError,
   validate,
 } from './errors.js';
-import { Name } from './inputs.js';
 import { environments } from './schema.js';
 
 export type Environment = typeof environments.$inferSelect;
 
-const HostPattern = z
-  .string()
-  .trim()
-  .superRefine((entry, ctx) => {
-    const problem = hostPatternProblem(entry);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
-
-export const EnvironmentInput = z
-  .strictObject({
-    name: Name,
-    /** Named base URLs, e.g. `{ gateway: "https://gw.shop.internal" }`. */
-    baseUrls: z
-      .record(
-        z.string().regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, "_", "-" and "."'),
-        z.url({ protocol: /^(https?|wss?)$/, error: 'expected an absolute http(s):// URL' }),
-      )
-      .default({}),
-    /** Hosts runs may target: names, `*.suffix`, IP addresses and CIDR blocks. */
-    allowedHosts: z.array(HostPattern).default([]),
-    /** Whether every run against this environment must carry the shadow tag. */
-    requiresShadow: z.boolean().default(true),
-    /** Prometheus endpoints of the target's instances, scraped every second during runs. */
-    metricsTargets: z
-      .array(
-        z.strictObject({
-          service: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, "_", "-" and "."'),
-          url: z.url({ protocol: /^https?$/, error: 'expected an absolute http(s):// URL' }),
-          /** counter of the instance's CPU seconds; default process_cpu_seconds_total */
-          cpuMetric: z
-            .string()
-            .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'not a Prometheus metric name')
-            .optional(),
-        }),
-      )
-      .max(1000)
-      .default([]),
-  })
-  .superRefine((env, ctx) => {
-    const allowed = hostMatcher(env.allowedHosts);
-    for (const [key, url] of Object.entries(env.baseUrls)) {
-      if (!allowed(url)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['baseUrls', key],
-          message: `${url} is not covered by allowedHosts`,
-        });
-      }
-    }
-    // Scraping is traffic too: only hosts the environment allows.
-    env.metricsTargets.forEach((target, i) => {
-      if (!allowed(target.url)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['metricsTargets', i, 'url'],
-          message: `${target.url} is not covered by allowedHosts`,
-        });
-      }
-    });
-  });
-export type EnvironmentInput = z.input<typeof EnvironmentInput>;
+export { EnvironmentInput };
 
 /** Creates or replaces an environment; `createdAt` survives a replace. */
 export async function upsertEnvironment(db: Db, input: EnvironmentInput): Promise<Environment> {

@@ -1,11 +1,7 @@
 import { z } from 'zod';
 import type { JsonObject as JsonObjectType } from './schema.js';
 
-/** Names of environments, scenarios and schedules: as in scenario files, no spaces. */
-export const Name = z
-  .string()
-  .max(128, 'at most 128 characters')
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'use letters, digits, "_", "-" and "." (no spaces)');
+export { Name } from '@loadline/api/http';
 
 /** Ids of agents and coordinators: whatever the process calls itself, printable, no spaces. */
 export const ProcessId = z

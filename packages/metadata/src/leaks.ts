@@ -1,19 +1,11 @@
+import { LeakInput } from '@loadline/api/http';
 import { asc, eq } from 'drizzle-orm';
-import { z } from 'zod';
 import type { Db } from './db.js';
 import { UnknownRunError, validate } from './errors.js';
 import { newId } from './ids.js';
 import { runLeaks, runs } from './schema.js';
 
-/** What a service's shadow SDK reports (see @loadline/shadow's controlLeakReporter). */
-export const LeakInput = z.strictObject({
-  kind: z.enum(['postgres', 'redis', 'queue', 'egress']),
-  target: z.string().min(1).max(1000),
-  service: z.string().min(1).max(200),
-  detail: z.string().max(4000),
-  at: z.coerce.date(),
-});
-export type LeakInput = z.input<typeof LeakInput>;
+export { LeakInput };
 
 export type Leak = typeof runLeaks.$inferSelect;
 

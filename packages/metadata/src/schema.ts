@@ -4,6 +4,10 @@
  * integration tests compare the two.
  */
 import type { RunStatus } from '@loadline/api';
+import type { MetricsTarget } from '@loadline/api/http';
+
+export type { MetricsTarget };
+
 import { sql } from 'drizzle-orm';
 import {
   boolean,
@@ -16,13 +20,6 @@ import {
   text,
   timestamp,
 } from 'drizzle-orm/pg-core';
-
-/** A target instance's Prometheus endpoint, scraped every second during runs. */
-export interface MetricsTarget {
-  service: string;
-  url: string;
-  cpuMetric?: string;
-}
 
 /** A JSON value as stored in a jsonb column. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };

@@ -1,8 +1,8 @@
-import { AgentMessage } from '@loadline/api';
+import { AgentMessage, type Heartbeat } from '@loadline/api';
 import type { Redis } from 'ioredis';
 import type { RedisNames } from './names.js';
 
-export type Heartbeat = Extract<AgentMessage, { type: 'heartbeat' }>;
+export type { Heartbeat } from '@loadline/api';
 
 /** An agent whose heartbeat is older than this is gone. */
 export const HEARTBEAT_TTL_S = 10;

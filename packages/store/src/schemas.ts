@@ -1,5 +1,7 @@
-import { StatusClass } from '@loadline/api';
+import { StatusClass, Totals } from '@loadline/api';
 import { z } from 'zod';
+
+export { Counters, LatencySummary, TimeSeriesPoint, Totals } from '@loadline/api';
 
 /** Run ids as control makes them (`run_01JD…`, `local_…`): plain, at most 128 characters. */
 export const RunId = z
@@ -44,50 +46,8 @@ export const TimeSeriesOptions = z.object({
 });
 export type TimeSeriesOptions = z.input<typeof TimeSeriesOptions>;
 
-/** Latency in milliseconds, from a merged histogram (never averaged percentiles). */
-export const LatencySummary = z.object({
-  count: z.number(),
-  min: z.number(),
-  mean: z.number(),
-  p50: z.number(),
-  p90: z.number(),
-  p99: z.number(),
-  p999: z.number(),
-  max: z.number(),
-});
-export type LatencySummary = z.infer<typeof LatencySummary>;
-
-export const Counters = z.object({
-  requests: z.number(),
-  errors: z.number(),
-  /** checks evaluated; the passing rate is (checks - checksFailed) / checks */
-  checks: z.number(),
-  checksFailed: z.number(),
-  late: z.number(),
-  dropped: z.number(),
-});
-export type Counters = z.infer<typeof Counters>;
-
-export const Totals = Counters.extend({ latency: LatencySummary });
-export type Totals = z.infer<typeof Totals>;
-
 export const StepSummary = Totals.extend({ step: z.string() });
 export type StepSummary = z.infer<typeof StepSummary>;
-
-/** One point of a time series: the second (or minute) it starts at, latency in ms. */
-export const TimeSeriesPoint = z.object({
-  second: z.number(),
-  requests: z.number(),
-  errors: z.number(),
-  p50: z.number(),
-  p90: z.number(),
-  p99: z.number(),
-  max: z.number(),
-  /** sends that went out later than intended, and arrivals never sent (open model) */
-  late: z.number(),
-  dropped: z.number(),
-});
-export type TimeSeriesPoint = z.infer<typeof TimeSeriesPoint>;
 
 export const AgentSummary = z.object({
   agentId: z.string(),

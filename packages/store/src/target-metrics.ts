@@ -1,21 +1,9 @@
 // Rows control scrapes from the targets' /metrics during a run (see migration 005).
+import type { TargetMetricRow } from '@loadline/api';
 import { z } from 'zod';
 import type { ClickHouseDriver } from './driver.js';
 
-export const TargetMetricRow = z.strictObject({
-  runId: z.string().min(1).max(128),
-  service: z.string().min(1).max(200),
-  instance: z.string().min(1).max(2000),
-  second: z.number().int().nonnegative().max(4_294_967_295),
-  intervalS: z.number().positive(),
-  requests: z.number().min(0),
-  /** -1: the instance exposes no CPU counter */
-  cpuSeconds: z.number().min(-1),
-  /** -1: no requests in the interval */
-  p50Ms: z.number().min(-1),
-  p99Ms: z.number().min(-1),
-});
-export type TargetMetricRow = z.infer<typeof TargetMetricRow>;
+export { TargetMetricRow } from '@loadline/api';
 
 export async function insertTargetMetrics(
   driver: ClickHouseDriver,

@@ -1,0 +1,200 @@
+import { CreateRunBody, controlApi, LeakInput, SeriesBy } from '@loadline/api/http';
+import { percentileCurve } from '@loadline/histogram';
+import { RUN_TRANSITIONS } from '@loadline/metadata';
+import { listAgents } from '@loadline/queue';
+import { runEvents } from '../events.js';
+import { HttpProblem, parseBody, type Router } from '../http.js';
+import { contentTypeOf, REPORT_FORMATS, type ReportFormat, renderReport } from '../report.js';
+import type { RouteDeps } from './deps.js';
+import { fieldProblem, guarded } from './errors.js';
+import { checkLaunch, launchRun } from './launch.js';
+
+/** Percentiles for a log-scale distribution chart (x = 1/(1-p)): dense toward the tail. */
+export const DISTRIBUTION_PERCENTILES = [
+  0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999, 100,
+] as const;
+
+/** `?from=`/`?to=` of the runs list: ISO 8601 dates, or absent. */
+function dateQuery(query: URLSearchParams, name: 'from' | 'to'): { from?: Date; to?: Date } {
+  const text = query.get(name);
+  if (!text) return {};
+  const value = new Date(text);
+  if (Number.isNaN(value.getTime())) {
+    throw fieldProblem(
+      'invalid query',
+      name,
+      `${name}: "${text}" is not a date (ISO 8601, e.g. 2026-11-11 or 2026-11-11T00:00:00Z)`,
+      'not a date',
+    );
+  }
+  return { [name]: value };
+}
+
+/** `?from=`/`?to=` of a series: epoch seconds, or absent. */
+function secondQuery(query: URLSearchParams, name: 'from' | 'to'): number | undefined {
+  const text = query.get(name);
+  if (text === null || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) {
+    throw fieldProblem(
+      'invalid query',
+      name,
+      `${name}: "${text}" is not an epoch second`,
+      'not an epoch second',
+    );
+  }
+  return value;
+}
+
+/** Launching, listing, reading, reporting and stopping runs; leaks; agents. */
+export function registerRunRoutes(router: Router, deps: RouteDeps): void {
+  const { metadata, store, coordinator } = deps;
+  router.route(controlApi.launchRun, async ({ body }) =>
+    guarded(async () => ({ body: await launchRun(deps, parseBody(CreateRunBody, body)) })),
+  );
+  router.route(controlApi.checkRun, async ({ body }) =>
+    guarded(async () => {
+      // What POST /runs would do, without creating anything: the console asks before it
+      // offers Launch, and shows the refusal with its reason.
+      const checked = await checkLaunch(deps, parseBody(CreateRunBody, body));
+      return {
+        body: {
+          ok: true,
+          scenario: checked.stored.name,
+          version: checked.stored.version,
+          environment: checked.environmentName,
+          target: checked.scenario.target,
+          agents: checked.agents,
+          shadow: checked.scenario.shadow,
+        },
+      };
+    }),
+  );
+  router.route(controlApi.listRuns, async ({ query }) =>
+    guarded(async () => {
+      const limit = query.get('limit');
+      const page = await metadata.listRuns({
+        ...dateQuery(query, 'from'),
+        ...dateQuery(query, 'to'),
+        ...(query.get('scenario') ? { scenario: query.get('scenario') as string } : {}),
+        ...(query.get('status') ? { status: query.get('status') as never } : {}),
+        ...(query.get('cursor') ? { cursor: query.get('cursor') as string } : {}),
+        ...(limit ? { limit: Number(limit) } : {}),
+      });
+      return { body: page };
+    }),
+  );
+  router.route(controlApi.getRun, async ({ params }) =>
+    guarded(async () => {
+      const run = await metadata.getRun(params.id as string);
+      const totals = await store.runTotals(run.id);
+      const thresholds = coordinator.liveThresholds(run.id);
+      return { body: { ...run, live: { ...totals, ...(thresholds ? { thresholds } : {}) } } };
+    }),
+  );
+  router.route(controlApi.runReport, async ({ params, query }) =>
+    guarded(async () => {
+      const format = (query.get('format') ?? 'json') as ReportFormat;
+      if (!REPORT_FORMATS.includes(format)) {
+        throw fieldProblem(
+          'unknown report format',
+          'format',
+          `format "${format}" is not one of ${REPORT_FORMATS.join(', ')}`,
+          `expected ${REPORT_FORMATS.join('|')}`,
+        );
+      }
+      const run = await metadata.getRun(params.id as string);
+      if (!run.summary && format !== 'hlog') {
+        throw new HttpProblem(
+          409,
+          'run not finished',
+          `run ${run.id} is ${run.status}; its report exists once it ends`,
+        );
+      }
+      return { body: await renderReport(run, store, format), contentType: contentTypeOf(format) };
+    }),
+  );
+  router.route(controlApi.runPercentiles, async ({ params, query }) =>
+    guarded(async () => {
+      const run = await metadata.getRun(params.id as string);
+      const step = query.get('step') || null;
+      if (step !== null && (step.length > 256 || step.includes('\0'))) {
+        throw new HttpProblem(422, 'invalid step', 'a step name is at most 256 characters', {
+          errors: [{ field: 'step', message: 'invalid step name' }],
+        });
+      }
+      const histogram = await store.mergedHistogram(run.id, step ? { steps: [step] } : {});
+      return {
+        body: {
+          runId: run.id,
+          step,
+          count: histogram.totalCount,
+          curve:
+            histogram.totalCount === 0 ? [] : percentileCurve(histogram, DISTRIBUTION_PERCENTILES),
+        },
+      };
+    }),
+  );
+  router.route(controlApi.runSeries, async ({ params, query }) =>
+    guarded(async () => {
+      const run = await metadata.getRun(params.id as string);
+      const by = SeriesBy.safeParse(query.get('by') ?? 'total');
+      if (!by.success) {
+        throw fieldProblem(
+          'invalid query',
+          'by',
+          `by: "${query.get('by')}" is not one of total, step, agent`,
+          'expected total|step|agent',
+        );
+      }
+      const range = { fromSecond: secondQuery(query, 'from'), toSecond: secondQuery(query, 'to') };
+      const series =
+        by.data === 'total'
+          ? { total: await store.timeSeries(run.id, range) }
+          : await store.timeSeriesBy(run.id, by.data, range);
+      return { body: { runId: run.id, by: by.data, series } };
+    }),
+  );
+  router.route(controlApi.reportLeak, async ({ params, body }) =>
+    guarded(async () => {
+      // A service's shadow SDK refused a write that would have reached production: keep the
+      // evidence and stop the run (every agent within a second or two).
+      const run = await metadata.getRun(params.id as string);
+      const leak = await metadata.recordLeak(run.id, parseBody(LeakInput, body));
+      const stopping = await coordinator.stop(
+        run.id,
+        `shadow leak: ${leak.kind} ${leak.target} from ${leak.service}`,
+      );
+      deps.log?.(
+        `run ${run.id}: shadow leak reported by ${leak.service}: ${leak.kind} ${leak.target}`,
+      );
+      return { body: { ...leak, runStopping: stopping } };
+    }),
+  );
+  router.route(controlApi.runLeaks, async ({ params }) =>
+    guarded(async () => {
+      const run = await metadata.getRun(params.id as string);
+      return { body: { runId: run.id, leaks: await metadata.listLeaks(run.id) } };
+    }),
+  );
+  router.route(controlApi.runTargetMetrics, async ({ params }) =>
+    guarded(async () => {
+      const run = await metadata.getRun(params.id as string);
+      return { body: { runId: run.id, rows: await store.targetMetrics(run.id) } };
+    }),
+  );
+  router.route(controlApi.runEvents, runEvents(deps));
+  router.route(controlApi.stopRun, async ({ params }) =>
+    guarded(async () => {
+      const run = await metadata.getRun(params.id as string);
+      if (!(await coordinator.stop(run.id, 'stopped from the API'))) {
+        throw new HttpProblem(409, 'run is not active', `run ${run.id} is ${run.status}`);
+      }
+      return { body: { runId: run.id, stopping: true } };
+    }),
+  );
+  router.route(controlApi.listAgents, async () => ({
+    body: { agents: await listAgents(deps.redis, deps.names) },
+  }));
+  router.route(controlApi.runStates, async () => ({ body: RUN_TRANSITIONS }));
+}

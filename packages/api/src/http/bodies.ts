@@ -1,0 +1,167 @@
+import { CapacityModel, Forecast } from '@loadline/capacity';
+import { Corpus } from '@loadline/replay/corpus';
+import { z } from 'zod';
+import { hostMatcher, hostPatternProblem } from '../hosts.js';
+
+// Request bodies of the control API. Control parses every body with these, the typed client
+// sends them, and the OpenAPI document is generated from them.
+
+/** Names of environments, scenarios, corpora and schedules: as in scenario files, no spaces. */
+export const Name = z
+  .string()
+  .max(128, 'at most 128 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'use letters, digits, "_", "-" and "." (no spaces)');
+
+const Identifier = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, "_", "-" and "."');
+
+const HostPattern = z
+  .string()
+  .trim()
+  .superRefine((entry, ctx) => {
+    const problem = hostPatternProblem(entry);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/** A target instance's Prometheus endpoint, scraped every second during runs. */
+export const MetricsTarget = z.strictObject({
+  service: Identifier,
+  url: z.url({ protocol: /^https?$/, error: 'expected an absolute http(s):// URL' }),
+  /** counter of the instance's CPU seconds; default process_cpu_seconds_total */
+  cpuMetric: z
+    .string()
+    .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'not a Prometheus metric name')
+    .optional(),
+});
+export type MetricsTarget = z.infer<typeof MetricsTarget>;
+
+const EnvironmentFields = z.strictObject({
+  name: Name,
+  /** Named base URLs, e.g. `{ gateway: "https://gw.shop.internal" }`. */
+  baseUrls: z
+    .record(
+      Identifier,
+      z.url({ protocol: /^(https?|wss?)$/, error: 'expected an absolute http(s):// URL' }),
+    )
+    .default({}),
+  /** Hosts runs may target: names, `*.suffix`, IP addresses and CIDR blocks. */
+  allowedHosts: z.array(HostPattern).default([]),
+  /** Whether every run against this environment must carry the shadow tag. */
+  requiresShadow: z.boolean().default(true),
+  /** Prometheus endpoints of the target's instances, scraped every second during runs. */
+  metricsTargets: z.array(MetricsTarget).max(1000).default([]),
+});
+
+export const EnvironmentInput = EnvironmentFields.superRefine((env, ctx) => {
+  const allowed = hostMatcher(env.allowedHosts);
+  for (const [key, url] of Object.entries(env.baseUrls)) {
+    if (!allowed(url)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['baseUrls', key],
+        message: `${url} is not covered by allowedHosts`,
+      });
+    }
+  }
+  // Scraping is traffic too: only hosts the environment allows.
+  env.metricsTargets.forEach((target, i) => {
+    if (!allowed(target.url)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metricsTargets', i, 'url'],
+        message: `${target.url} is not covered by allowedHosts`,
+      });
+    }
+  });
+});
+export type EnvironmentInput = z.input<typeof EnvironmentInput>;
+
+/** PUT /environments/:name: the environment without its name (the path names it). */
+export const EnvironmentBody = EnvironmentFields.omit({ name: true });
+
+/** Feeder rows as read from a scenario's CSV files: name → rows of column → value. */
+export const FeederRows = z.record(z.string(), z.array(z.record(z.string(), z.string())));
+export type FeederRows = z.infer<typeof FeederRows>;
+
+export const SaveScenarioBody = z.strictObject({
+  /** the scenario as written (YAML or JSON text) */
+  source: z.string().min(1).max(1_000_000),
+  /** feeder rows read by the client from the files the scenario names */
+  feederRows: FeederRows.default({}),
+});
+export type SaveScenarioBody = z.infer<typeof SaveScenarioBody>;
+
+/** What a launch may change of the scenario it runs. */
+export const RunOverrides = z.strictObject({
+  duration: z.string().optional(),
+  rateMultiplier: z.number().positive().optional(),
+});
+export type RunOverrides = z.infer<typeof RunOverrides>;
+
+export const CreateRunBody = z.strictObject({
+  scenario: z.string().min(1),
+  version: z.number().int().positive().optional(),
+  environment: z.string().min(1).optional(),
+  agents: z.number().int().positive().max(10_000).optional(),
+  overrides: RunOverrides.default({}),
+});
+export type CreateRunBody = z.infer<typeof CreateRunBody>;
+
+export const CreateScheduleBody = z.strictObject({
+  name: z.string().min(1),
+  scenario: z.string().min(1),
+  /** pin a version; by default each firing runs the latest version */
+  version: z.number().int().positive().optional(),
+  cron: z.string().min(1),
+  timezone: z.string().default('UTC'),
+  environment: z.string().optional(),
+  agents: z.number().int().positive().max(10_000).optional(),
+  overrides: RunOverrides.default({}),
+});
+export type CreateScheduleBody = z.infer<typeof CreateScheduleBody>;
+
+export const PauseScheduleBody = z.strictObject({ paused: z.boolean().default(true) });
+export type PauseScheduleBody = z.infer<typeof PauseScheduleBody>;
+
+/** What a service's shadow SDK reports (see @loadline/shadow's controlLeakReporter). */
+export const LeakInput = z.strictObject({
+  kind: z.enum(['postgres', 'redis', 'queue', 'egress']),
+  target: z.string().min(1).max(1000),
+  service: z.string().min(1).max(200),
+  detail: z.string().max(4000),
+  at: z.coerce.date(),
+});
+export type LeakInput = z.input<typeof LeakInput>;
+
+export const SaveCorpusBody = z.strictObject({
+  name: Name,
+  /** what `loadline import --out corpus.json` writes */
+  corpus: Corpus.superRefine((corpus, ctx) => {
+    if (corpus.meta.requests !== corpus.requests.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['meta', 'requests'],
+        message: `says ${corpus.meta.requests} but the corpus has ${corpus.requests.length} requests`,
+      });
+    }
+  }),
+});
+export type SaveCorpusBody = z.infer<typeof SaveCorpusBody>;
+
+export const FitCapacityBody = z.strictObject({
+  runs: z.array(z.string().min(1)).min(1).max(50),
+  /** cores per machine by service; default 1 */
+  cores: z.record(z.string(), z.number().int().positive()).default({}),
+  slo: z
+    .strictObject({
+      p99Ms: z.number().positive().optional(),
+      cpuCeiling: z.number().gt(0).max(1).optional(),
+    })
+    .default({ p99Ms: 500 }),
+  entrySteps: z.array(z.string()).optional(),
+  /** seconds averaged into one load level of a ramp (default 5) */
+  levelSeconds: z.number().int().positive().max(300).optional(),
+});
+export type FitCapacityBody = z.infer<typeof FitCapacityBody>;
+
+export const PlanCapacityBody = z.strictObject({ model: CapacityModel, forecast: Forecast });
+export type PlanCapacityBody = z.infer<typeof PlanCapacityBody>;

@@ -1,0 +1,288 @@
+import { CapacityModel, Plan } from '@loadline/capacity';
+import { Corpus } from '@loadline/replay/corpus';
+import { z } from 'zod';
+import { Heartbeat } from '../messages.js';
+import { Counters, LatencySummary, TargetMetricRow, TimeSeriesPoint, Totals } from '../results.js';
+import { RunStatus } from '../runs.js';
+import { RunSummary, ThresholdResult } from '../summary.js';
+import { FeederRows, LeakInput, MetricsTarget, RunOverrides } from './bodies.js';
+
+// Response bodies of the control API and the JSON that control stores in Postgres: what
+// goes over the wire is parsed by the typed client, what comes back from a jsonb column is
+// parsed by control, both with these.
+
+/** An instant as JSON carries it: ISO 8601 in UTC (`2026-11-11T00:00:00.000Z`). */
+export const Timestamp = z.iso.datetime({ offset: true });
+
+/** An RFC 9457 problem: every error the API answers has this body. */
+export const Problem = z.looseObject({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  /** each refused field with why */
+  errors: z.array(z.looseObject({ message: z.string() })).optional(),
+});
+export type Problem = z.infer<typeof Problem>;
+
+export const Health = z.object({
+  ok: z.literal(true),
+  /** `pglite` (embedded) or `postgres` */
+  metadata: z.string(),
+  activeRuns: z.number().int().nonnegative(),
+});
+
+export const Environment = z.object({
+  name: z.string(),
+  baseUrls: z.record(z.string(), z.string()),
+  allowedHosts: z.array(z.string()),
+  requiresShadow: z.boolean(),
+  metricsTargets: z.array(MetricsTarget),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Environment = z.infer<typeof Environment>;
+export const EnvironmentList = z.object({ environments: z.array(Environment) });
+
+export const ScenarioInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  latestVersion: z.number().int().positive(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type ScenarioInfo = z.infer<typeof ScenarioInfo>;
+export const ScenarioList = z.object({ scenarios: z.array(ScenarioInfo) });
+
+export const ScenarioVersionInfo = z.object({
+  version: z.number().int().positive(),
+  createdAt: Timestamp,
+  createdBy: z.string().nullable(),
+});
+export type ScenarioVersionInfo = z.infer<typeof ScenarioVersionInfo>;
+export const ScenarioVersions = z.object({
+  name: z.string(),
+  versions: z.array(ScenarioVersionInfo),
+});
+
+/**
+ * A scenario version's parsed form as stored (jsonb `parsed`): the validated scenario as
+ * JSON and the feeder rows that went with it.
+ */
+export const StoredScenario = z.object({
+  scenario: z.record(z.string(), z.unknown()),
+  feederRows: FeederRows.default({}),
+});
+export type StoredScenario = z.infer<typeof StoredScenario>;
+
+export const ScenarioVersion = z.object({
+  scenarioId: z.string(),
+  name: z.string(),
+  version: z.number().int().positive(),
+  /** the YAML (or JSON) exactly as the author wrote it */
+  source: z.string(),
+  parsed: StoredScenario,
+  createdAt: Timestamp,
+  createdBy: z.string().nullable(),
+});
+export type ScenarioVersion = z.infer<typeof ScenarioVersion>;
+
+export const SavedScenario = z.object({ name: z.string(), version: z.number().int().positive() });
+
+/** A run's launch options as stored (jsonb `options`). */
+export const RunOptions = z.object({ overrides: RunOverrides.default({}) });
+export type RunOptions = z.infer<typeof RunOptions>;
+
+export const Run = z.object({
+  id: z.string(),
+  scenarioId: z.string(),
+  scenario: z.string(),
+  scenarioVersion: z.number().int().positive(),
+  environment: z.string(),
+  scheduleId: z.string().nullable(),
+  status: RunStatus,
+  agentsRequested: z.number().int().positive(),
+  options: RunOptions,
+  createdAt: Timestamp,
+  startedAt: Timestamp.nullable(),
+  endedAt: Timestamp.nullable(),
+  passed: z.boolean().nullable(),
+  summary: RunSummary.nullable(),
+  abortReason: z.string().nullable(),
+  /** the control process coordinating the run, while one does */
+  coordinator: z.string().nullable(),
+  leaseUntil: Timestamp.nullable(),
+});
+export type Run = z.infer<typeof Run>;
+
+export const RunPage = z.object({
+  runs: z.array(Run),
+  /** pass as `cursor` for the next page; null on the last page */
+  nextCursor: z.string().nullable(),
+});
+export type RunPage = z.infer<typeof RunPage>;
+
+/** GET /runs/:id: the run with what has been stored of it so far (and live thresholds). */
+export const RunDetail = Run.extend({
+  live: Totals.extend({ thresholds: z.array(ThresholdResult).optional() }),
+});
+export type RunDetail = z.infer<typeof RunDetail>;
+
+export const LaunchCheck = z.object({
+  ok: z.literal(true),
+  scenario: z.string(),
+  version: z.number().int().positive(),
+  environment: z.string(),
+  target: z.string(),
+  agents: z.number().int().positive(),
+  shadow: z.boolean(),
+});
+export type LaunchCheck = z.infer<typeof LaunchCheck>;
+
+export const PercentileDistribution = z.object({
+  runId: z.string(),
+  step: z.string().nullable(),
+  count: z.number().int().nonnegative(),
+  curve: z.array(z.object({ percentile: z.number(), ms: z.number() })),
+});
+export type PercentileDistribution = z.infer<typeof PercentileDistribution>;
+
+export const SeriesBy = z.enum(['total', 'step', 'agent']);
+export type SeriesBy = z.infer<typeof SeriesBy>;
+
+export const RunSeries = z.object({
+  runId: z.string(),
+  by: SeriesBy,
+  series: z.record(z.string(), z.array(TimeSeriesPoint)),
+});
+export type RunSeries = z.infer<typeof RunSeries>;
+
+export const Leak = LeakInput.extend({
+  id: z.string(),
+  runId: z.string(),
+  at: Timestamp,
+  receivedAt: Timestamp,
+});
+export type Leak = z.infer<typeof Leak>;
+export const LeakAccepted = Leak.extend({ runStopping: z.boolean() });
+export const RunLeaks = z.object({ runId: z.string(), leaks: z.array(Leak) });
+
+export const TargetMetrics = z.object({ runId: z.string(), rows: z.array(TargetMetricRow) });
+export const StopAccepted = z.object({ runId: z.string(), stopping: z.literal(true) });
+export const AgentList = z.object({ agents: z.array(Heartbeat) });
+export const RunStates = z.record(RunStatus, z.array(RunStatus));
+
+export const Schedule = z.object({
+  id: z.string(),
+  name: z.string(),
+  scenarioId: z.string(),
+  scenario: z.string(),
+  /** a pinned version; null runs the latest version each time */
+  scenarioVersion: z.number().int().positive().nullable(),
+  cron: z.string(),
+  timezone: z.string(),
+  environment: z.string(),
+  agents: z.number().int().positive(),
+  options: RunOptions,
+  paused: z.boolean(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Schedule = z.infer<typeof Schedule>;
+export const ScheduleList = z.object({ schedules: z.array(Schedule) });
+
+/** A stored corpus version as lists and detail pages show it: figures, no requests. */
+export const CorpusView = z.object({
+  name: z.string(),
+  version: z.number().int().positive(),
+  latestVersion: z.number().int().positive().optional(),
+  requests: z.number().int().nonnegative(),
+  sessions: z.number().int().nonnegative(),
+  durationMs: z.number().nonnegative(),
+  format: z.string().optional(),
+  source: z.string().optional(),
+  createdAt: Timestamp,
+  createdBy: z.string().nullable(),
+});
+export type CorpusView = z.infer<typeof CorpusView>;
+export const CorpusList = z.object({
+  corpora: z.array(
+    CorpusView.extend({
+      /** the biggest request templates and how many there are */
+      mix: z.object({ distinct: z.number().int().nonnegative(), top: z.array(z.unknown()) }),
+    }),
+  ),
+});
+export const CorpusDetail = CorpusView.extend({
+  meta: Corpus.shape.meta,
+  mix: Corpus.shape.mix,
+  /** with ?requests=1: the whole corpus as `loadline import --out` writes it */
+  corpus: Corpus.optional(),
+});
+export type CorpusDetail = z.infer<typeof CorpusDetail>;
+
+export const CapacityFit = z.object({
+  model: CapacityModel,
+  /** what the model was fitted on, per service and entry step */
+  measurements: z.record(z.string(), z.unknown()),
+});
+export type CapacityFit = z.infer<typeof CapacityFit>;
+export { Plan as CapacityPlan };
+
+/** Where a guardrail stands: its last value and how long its condition has held. */
+export const GuardrailState = z.object({
+  guardrail: z.string(),
+  value: z.number().nullable(),
+  holdingForS: z.number(),
+  forS: z.number(),
+});
+
+const LiveStep = Counters.extend({ latencyMs: LatencySummary.omit({ count: true }) }).partial({
+  checks: true,
+  checksFailed: true,
+  late: true,
+  dropped: true,
+});
+
+/** What control holds of an active run: phase, claims and the merged totals so far. */
+export const LiveSnapshot = z.looseObject({
+  phase: z.enum(['waiting', 'running', 'finishing']),
+  agents: z.object({
+    requested: z.number().int(),
+    claimed: z.number().int(),
+    done: z.number().int(),
+    lost: z.number().int(),
+  }),
+  startAt: z.number(),
+  durationMs: z.number(),
+  target: z.looseObject({ kind: z.enum(['open', 'closed']) }).optional(),
+  guardrails: z.array(GuardrailState).optional(),
+  summary: z.looseObject({
+    total: z.looseObject(LiveStep.shape),
+    steps: z.record(z.string(), z.looseObject(LiveStep.shape)),
+  }),
+});
+export type LiveSnapshot = z.infer<typeof LiveSnapshot>;
+
+export const LivePoint = TimeSeriesPoint.extend({
+  /** the run's intended arrivals in this second (open model) or VUs (closed), when known */
+  target: z.number().optional(),
+});
+export type LivePoint = z.infer<typeof LivePoint>;
+
+/** One Server-Sent Event of GET /runs/:id/events (`update` each second, `end` last). */
+export const RunEvent = z.object({
+  runId: z.string(),
+  status: RunStatus,
+  abortReason: z.string().nullable(),
+  at: z.number(),
+  final: z.boolean(),
+  snapshot: LiveSnapshot.nullable(),
+  thresholds: z.array(ThresholdResult).nullable(),
+  points: z.array(LivePoint),
+  /** per-second points per step and per agent over the same seconds */
+  steps: z.record(z.string(), z.array(TimeSeriesPoint)),
+  agents: z.record(z.string(), z.array(TimeSeriesPoint)),
+});
+export type RunEvent = z.infer<typeof RunEvent>;
