@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { watchControl } from './contract.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const loadline = join(root, 'node_modules', '.bin', 'loadline');
@@ -132,6 +133,8 @@ export class UpStack {
     this.api = `http://127.0.0.1:${apiPort}`;
     this.demo = `http://127.0.0.1:${demoPort}`;
     this.site = `http://127.0.0.1:${consolePort}`;
+    watchControl(this.api);
+    watchControl(this.site, '/api/control');
     const child = spawn(
       loadline,
       [

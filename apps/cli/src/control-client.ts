@@ -1,41 +1,50 @@
+import {
+  ApiProblem,
+  ApiUnreachable,
+  type CallOptions,
+  ControlApiClient,
+  type ResponseOf,
+  type RouteContract,
+} from '@loadline/api/http';
 import { UsageError } from './exit-codes.js';
+
+export { controlApi } from '@loadline/api/http';
+export { ApiProblem };
 
 export const DEFAULT_API = 'http://127.0.0.1:7700';
 
-/** A problem+json answer from control, kept whole so the CLI can show its errors. */
-export class ApiProblem extends Error {
-  constructor(
-    readonly status: number,
-    readonly problem: { title?: string; detail?: string; errors?: unknown[] },
-  ) {
-    super(`${problem.title ?? `HTTP ${status}`}${problem.detail ? `: ${problem.detail}` : ''}`);
-  }
-}
-
-/** The control API as the CLI uses it. */
+/**
+ * The control API as the CLI uses it: the typed client, with "control is not there" turned
+ * into a usage error that says how to start it.
+ */
 export class ControlClient {
-  constructor(readonly baseUrl: string = DEFAULT_API) {}
+  readonly #api: ControlApiClient;
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let response: Response;
+  constructor(readonly baseUrl: string = DEFAULT_API) {
+    this.#api = new ControlApiClient(baseUrl);
+  }
+
+  /** Calls a route; the answer is parsed with the route's response schema. */
+  call<R extends RouteContract>(route: R, options: CallOptions<R> = {}): Promise<ResponseOf<R>> {
+    return this.#reachable(() => this.#api.call(route, options));
+  }
+
+  /** Calls a route whose answer is a document (a report in some format): the raw response. */
+  send<R extends RouteContract>(route: R, options: CallOptions<R> = {}): Promise<Response> {
+    return this.#reachable(() => this.#api.send(route, options));
+  }
+
+  async #reachable<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      response = await fetch(`${this.baseUrl}${path}`, {
-        method,
-        ...(body === undefined
-          ? {}
-          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-      });
+      return await fn();
     } catch (error) {
-      const cause =
-        (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-      throw new UsageError(
-        '--api',
-        `cannot reach control at ${this.baseUrl} (${cause}); start it with \`loadline up\` (or \`npm start\`), or use --local`,
-      );
+      if (error instanceof ApiUnreachable) {
+        throw new UsageError(
+          '--api',
+          `${error.message}; start it with \`loadline up\` (or \`npm start\`), or use --local`,
+        );
+      }
+      throw error;
     }
-    const text = await response.text();
-    const json = text === '' ? undefined : JSON.parse(text);
-    if (!response.ok) throw new ApiProblem(response.status, json ?? {});
-    return json as T;
   }
 }

@@ -30,7 +30,7 @@ import {
   type StoredRun,
 } from '@loadline/report';
 import { parseDuration } from '@loadline/scenario';
-import { ApiProblem, ControlClient, DEFAULT_API } from '../control-client.js';
+import { ApiProblem, ControlClient, controlApi, DEFAULT_API } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 
 export interface CapacityUslOptions {
@@ -141,18 +141,16 @@ async function storedRuns(ids: string[], api: string): Promise<StoredRun[]> {
   const client = new ControlClient(api);
   const runs: StoredRun[] = [];
   for (const id of ids) {
-    const get = async <T>(path: string) =>
-      client.request<T>('GET', path).catch((error: unknown) => {
-        if (error instanceof ApiProblem && error.status === 404)
-          throw new UsageError('--runs', `no run ${id} in control at ${api}`);
-        throw error;
-      });
-    const metrics = await get<{ rows: ScrapedRow[] }>(
-      `/runs/${encodeURIComponent(id)}/target-metrics`,
-    );
-    const steps = await get<{ series: StoredRun['steps'] }>(
-      `/runs/${encodeURIComponent(id)}/series?by=step`,
-    );
+    const unknownRun = (error: unknown): never => {
+      if (error instanceof ApiProblem && error.status === 404)
+        throw new UsageError('--runs', `no run ${id} in control at ${api}`);
+      throw error;
+    };
+    const params = { id };
+    const metrics = await client.call(controlApi.runTargetMetrics, { params }).catch(unknownRun);
+    const steps = await client
+      .call(controlApi.runSeries, { params, query: { by: 'step' } })
+      .catch(unknownRun);
     runs.push({ runId: id, targetMetrics: metrics.rows, steps: steps.series });
   }
   return runs;

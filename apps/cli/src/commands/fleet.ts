@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { loadFeederRows } from '@loadline/engine';
 import { formatError, parseScenario } from '@loadline/scenario';
-import { ApiProblem, ControlClient } from '../control-client.js';
+import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { summaryTable } from '../render-run.js';
 
@@ -14,14 +14,6 @@ export interface FleetRunOptions {
   environment?: string;
   duration?: string;
   rateMultiplier?: string;
-}
-
-interface RunView {
-  id: string;
-  status: string;
-  abortReason?: string | null;
-  summary?: Record<string, unknown> | null;
-  live?: { requests?: number; errors?: number };
 }
 
 const TERMINAL = new Set(['passed', 'failed', 'aborted', 'degraded', 'error']);
@@ -73,10 +65,7 @@ export async function saveScenario(
     ]),
   );
   try {
-    return await client.request<{ name: string; version: number }>('POST', '/scenarios', {
-      source,
-      feederRows,
-    });
+    return await client.call(controlApi.saveScenario, { body: { source, feederRows } });
   } catch (error) {
     if (error instanceof ApiProblem) {
       for (const e of (error.problem.errors ?? []) as Array<{
@@ -117,16 +106,18 @@ export async function runOnFleet(
     );
   }
   const saved = await saveScenario(client, file, io);
-  let run: RunView;
+  let run: { id: string; status: string; abortReason: string | null; summary: unknown };
   try {
-    run = await client.request<RunView>('POST', '/runs', {
-      scenario: saved.name,
-      version: saved.version,
-      ...(options.environment ? { environment: options.environment } : {}),
-      ...(agents ? { agents } : {}),
-      overrides: {
-        ...(options.duration ? { duration: options.duration } : {}),
-        ...(multiplier ? { rateMultiplier: multiplier } : {}),
+    run = await client.call(controlApi.launchRun, {
+      body: {
+        scenario: saved.name,
+        version: saved.version,
+        ...(options.environment ? { environment: options.environment } : {}),
+        ...(agents ? { agents } : {}),
+        overrides: {
+          ...(options.duration ? { duration: options.duration } : {}),
+          ...(multiplier ? { rateMultiplier: multiplier } : {}),
+        },
       },
     });
   } catch (error) {
@@ -160,16 +151,17 @@ export async function runOnFleet(
   const onSignal = () => {
     if (interrupted) process.exit(ExitCode.aborted);
     interrupted = true;
-    client.request('POST', `/runs/${run.id}/stop`).catch(() => {});
+    client.call(controlApi.stopRun, { params: { id: run.id } }).catch(() => {});
   };
   process.on('SIGINT', onSignal);
   try {
     while (!TERMINAL.has(run.status)) {
       await new Promise((r) => setTimeout(r, 1000));
-      run = await client.request<RunView>('GET', `/runs/${run.id}`);
+      const detail = await client.call(controlApi.getRun, { params: { id: run.id } });
+      run = detail;
       if (io.stderr.isTTY) {
         io.stderr.write(
-          `\r\x1b[2K${run.id}  ${run.status}  requests ${run.live?.requests ?? 0}  errors ${run.live?.errors ?? 0}`,
+          `\r\x1b[2K${run.id}  ${run.status}  requests ${detail.live.requests}  errors ${detail.live.errors}`,
         );
       }
     }
@@ -177,7 +169,7 @@ export async function runOnFleet(
     process.off('SIGINT', onSignal);
   }
   if (io.stderr.isTTY) io.stderr.write('\r\x1b[2K');
-  const summary = { ...(run.summary ?? {}), runId: run.id, status: run.status };
+  const summary = { ...((run.summary ?? {}) as object), runId: run.id, status: run.status };
   if (run.status === 'error') io.stderr.write(`run ${run.id} failed to run: ${run.abortReason}\n`);
   io.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : summaryTable(summary));
   return exitFor(run.status);
@@ -188,9 +180,7 @@ export async function listRuns(
   stdout: NodeJS.WriteStream,
 ): Promise<number> {
   const client = new ControlClient(options.api ?? process.env.LOADLINE_API);
-  const page = await client.request<{
-    runs: Array<{ id: string; scenario: string; status: string; createdAt: string }>;
-  }>('GET', '/runs?limit=50');
+  const page = await client.call(controlApi.listRuns, { query: { limit: 50 } });
   if (options.json) stdout.write(`${JSON.stringify(page)}\n`);
   else
     for (const run of page.runs)
@@ -205,7 +195,7 @@ export async function stopRun(
 ): Promise<number> {
   const client = new ControlClient(options.api ?? process.env.LOADLINE_API);
   try {
-    const result = await client.request('POST', `/runs/${encodeURIComponent(runId)}/stop`);
+    const result = await client.call(controlApi.stopRun, { params: { id: runId } });
     stdout.write(options.json ? `${JSON.stringify(result)}\n` : `stopping ${runId}\n`);
     return ExitCode.passed;
   } catch (error) {

@@ -12,7 +12,7 @@ import {
   parseRemapRule,
   type RemapRule,
 } from '@loadline/replay';
-import { ApiProblem, ControlClient } from '../control-client.js';
+import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 
 export interface ImportCommandOptions {
@@ -99,10 +99,7 @@ async function storeCorpus(
 ): Promise<{ name: string; version: number }> {
   const client = new ControlClient(api);
   try {
-    const stored = await client.request<{ name: string; version: number }>('POST', '/corpora', {
-      name,
-      corpus,
-    });
+    const stored = await client.call(controlApi.saveCorpus, { body: { name, corpus } });
     return { name: stored.name, version: stored.version };
   } catch (error) {
     if (!(error instanceof ApiProblem)) throw error;

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
-import { ApiProblem, ControlClient } from '../control-client.js';
+import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 
-const FORMATS = ['json', 'md', 'csv', 'hlog', 'junit'];
+const FORMATS = Object.keys(controlApi.runReport.success.body.formats);
 
 /** `loadline report RUN --format F [--out FILE]`: a finished run's report from control. */
 export async function runReport(
@@ -15,22 +15,16 @@ export async function runReport(
     throw new UsageError('--format', `expected one of ${FORMATS.join(', ')}, got "${format}"`);
   }
   const client = new ControlClient(options.api ?? process.env.LOADLINE_API);
-  let response: Response;
+  let text: string;
   try {
-    response = await fetch(
-      `${client.baseUrl}/runs/${encodeURIComponent(runId)}/report?format=${format}`,
-    );
+    const response = await client.send(controlApi.runReport, {
+      params: { id: runId },
+      query: { format },
+    });
+    text = await response.text();
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new UsageError(
-      '--api',
-      `cannot reach control at ${client.baseUrl} (${cause}); start it with \`loadline up\``,
-    );
-  }
-  const text = await response.text();
-  if (!response.ok) {
-    const problem = new ApiProblem(response.status, JSON.parse(text || '{}'));
-    throw new UsageError(undefined, problem.message);
+    if (error instanceof ApiProblem) throw new UsageError(undefined, error.message);
+    throw error;
   }
   if (options.out) await writeFile(options.out, text);
   else stdout.write(text);

@@ -1,4 +1,4 @@
-import { ApiProblem, ControlClient } from '../control-client.js';
+import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { saveScenario } from './fleet.js';
 
@@ -10,17 +10,6 @@ export interface ScheduleAddOptions {
   agents?: string;
   environment?: string;
   json?: boolean;
-}
-
-interface ScheduleView {
-  id: string;
-  name: string;
-  scenario: string;
-  cron: string;
-  timezone: string;
-  paused: boolean;
-  agents: number;
-  environment: string;
 }
 
 function client(api: string | undefined): ControlClient {
@@ -57,13 +46,15 @@ export async function addSchedule(
   }
   const schedule = await call(
     () =>
-      api.request<ScheduleView>('POST', '/schedules', {
-        name: options.name ?? saved.name,
-        scenario: saved.name,
-        cron: options.cron,
-        ...(options.tz ? { timezone: options.tz } : {}),
-        ...(agents ? { agents } : {}),
-        ...(options.environment ? { environment: options.environment } : {}),
+      api.call(controlApi.createSchedule, {
+        body: {
+          name: options.name ?? saved.name,
+          scenario: saved.name,
+          cron: options.cron as string,
+          ...(options.tz ? { timezone: options.tz } : {}),
+          ...(agents ? { agents } : {}),
+          ...(options.environment ? { environment: options.environment } : {}),
+        },
       }),
     io,
   );
@@ -79,10 +70,7 @@ export async function listSchedules(
   options: { api?: string; json?: boolean },
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
 ): Promise<number> {
-  const { schedules } = await call(
-    () => client(options.api).request<{ schedules: ScheduleView[] }>('GET', '/schedules'),
-    io,
-  );
+  const { schedules } = await call(() => client(options.api).call(controlApi.listSchedules), io);
   if (options.json) io.stdout.write(`${JSON.stringify({ schedules })}\n`);
   else if (schedules.length === 0) io.stdout.write('no schedules\n');
   else {
@@ -101,7 +89,7 @@ export async function removeSchedule(
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
 ): Promise<number> {
   await call(
-    () => client(options.api).request('DELETE', `/schedules/${encodeURIComponent(nameOrId)}`),
+    () => client(options.api).call(controlApi.deleteSchedule, { params: { id: nameOrId } }),
     io,
   );
   io.stdout.write(

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Control, configFromEnv } from '@loadline/control';
 import { startDemoMall } from '@loadline/demo-mall';
 import { redisAnswers } from '@loadline/queue';
+import { ControlClient, controlApi } from '../control-client.js';
 import { dataDirInUse } from '../data-dir.js';
 import { UsageError } from '../exit-codes.js';
 import { parsePort } from './control.js';
@@ -84,16 +85,18 @@ async function registerMallMetrics(
       cpuMetric: 'demo_cost_cpu_seconds_total',
     })),
   );
-  const response = await fetch(`${api}/environments/local`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      allowedHosts: ['127.0.0.0/8', '::1', 'localhost'],
-      requiresShadow: false,
-      metricsTargets,
-    }),
-  });
-  if (!response.ok) log(`could not list the mall's metrics under local: ${await response.text()}`);
+  await new ControlClient(api)
+    .call(controlApi.putEnvironment, {
+      params: { name: 'local' },
+      body: {
+        allowedHosts: ['127.0.0.0/8', '::1', 'localhost'],
+        requiresShadow: false,
+        metricsTargets,
+      },
+    })
+    .catch((error: unknown) =>
+      log(`could not list the mall's metrics under local: ${(error as Error).message}`),
+    );
 }
 
 /**

@@ -5,8 +5,9 @@
 // remaps use, the run id, the shadow tag in queued jobs. See STORES_HELP for the file.
 // pg, ioredis and yaml load when a check runs: main.ts imports this module for its help.
 import { readFile } from 'node:fs/promises';
+import type { Leak, Run } from '@loadline/api/http';
 import type { Redis } from 'ioredis';
-import { ApiProblem, ControlClient } from '../control-client.js';
+import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { parseStores, type StoresFile } from './verify-stores.js';
 
@@ -248,27 +249,14 @@ async function checkRedis(
   }
 }
 
-interface RunView {
-  id: string;
-  status: string;
-  abortReason?: string | null;
-}
-interface LeakView {
-  kind: string;
-  target: string;
-  service: string;
-  detail: string;
-  at: string;
-}
-
 /** Control's record of the run and the leaks services reported for it. */
 async function checkControl(client: ControlClient, runId: string) {
-  const path = `/runs/${encodeURIComponent(runId)}`;
-  let run: RunView;
-  let leaks: LeakView[];
+  const params = { id: runId };
+  let run: Run;
+  let leaks: Leak[];
   try {
-    run = await client.request<RunView>('GET', path);
-    leaks = (await client.request<{ leaks: LeakView[] }>('GET', `${path}/leaks`)).leaks;
+    run = await client.call(controlApi.getRun, { params });
+    leaks = (await client.call(controlApi.runLeaks, { params })).leaks;
   } catch (error) {
     if (error instanceof ApiProblem)
       throw new UsageError(undefined, `run ${runId}: ${error.message}`);
