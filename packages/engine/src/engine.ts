@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { dispatchArrivals } from './arrivals.js';
 import type { Connection, ConnectionHost } from './connection.js';
-import { IntervalCounters, RunTotals, statusCodesOf } from './counters.js';
+import { figuresOf, IntervalCounters, RunTotals } from './counters.js';
 import type { EngineEvents, IntervalReport, RunReport } from './events.js';
 import { type IntervalWindow, RunLifecycle, type RunWindow } from './lifecycle.js';
 import { ConnectionPool } from './pool.js';
@@ -250,16 +250,7 @@ export class LoadEngine extends EventEmitter<EngineEvents> implements Connection
       startMs: performance.timeOrigin + window.startedAt,
       endMs: performance.timeOrigin + window.endedAt,
       elapsedS: window.elapsedS,
-      scheduled: counters.scheduled,
-      requests: counters.requests,
-      errors: counters.errors,
-      late: counters.late,
-      dropped: counters.dropped,
-      targetRps: this.#model.kind === 'open' ? counters.scheduled / lengthS : null,
-      achievedRps: counters.requests / lengthS,
-      statusCodes: counters.statusCodes(),
-      transportErrors: Object.fromEntries(counters.transportErrors),
-      histogram: counters.histogram,
+      ...figuresOf(counters, lengthS, this.#model.kind === 'open'),
       inFlight: this.#inFlight,
       queued: this.#pending.length,
       connections: this.#pool.size,
@@ -275,16 +266,7 @@ export class LoadEngine extends EventEmitter<EngineEvents> implements Connection
       startedAtMs: run.startedAtMs,
       endedAtMs: run.endedAtMs,
       durationS,
-      scheduled: totals.scheduled,
-      requests: totals.requests,
-      errors: totals.errors,
-      late: totals.late,
-      dropped: totals.dropped,
-      targetRps: this.#model.kind === 'open' ? totals.scheduled / durationS : null,
-      achievedRps: totals.requests / durationS,
-      statusCodes: statusCodesOf(totals.statusCounts),
-      transportErrors: Object.fromEntries(totals.transportErrors),
-      histogram: totals.histogram,
+      ...figuresOf(totals, durationS, this.#model.kind === 'open'),
       peakConnections: this.#pool.peak,
       ...run.outcome,
     };
