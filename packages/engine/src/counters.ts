@@ -1,10 +1,8 @@
 import { createLatencyHistogram, type Histogram, recordLatencyUs } from '@loadline/histogram';
+import type { LoadFigures } from './events.js';
 
-/**
- * Counts for one interval. Status codes live in a flat array indexed by code so the hot
- * path is an increment, not a map lookup; they become a plain object when reported.
- */
-export class IntervalCounters {
+/** The counts an interval and a whole run both keep. */
+export class Counts {
   requests = 0;
   errors = 0;
   late = 0;
@@ -13,7 +11,13 @@ export class IntervalCounters {
   readonly statusCounts = new Float64Array(600);
   readonly transportErrors = new Map<string, number>();
   readonly histogram: Histogram = createLatencyHistogram();
+}
 
+/**
+ * Counts for one interval. Status codes live in a flat array indexed by code so the hot
+ * path is an increment, not a map lookup; they become a plain object when reported.
+ */
+export class IntervalCounters extends Counts {
   recordResponse(statusCode: number, latencyUs: number): void {
     this.requests++;
     this.statusCounts[statusCode] = (this.statusCounts[statusCode] as number) + 1;
@@ -25,10 +29,6 @@ export class IntervalCounters {
     this.requests += count;
     this.errors += count;
     this.transportErrors.set(code, (this.transportErrors.get(code) ?? 0) + count);
-  }
-
-  statusCodes(): Record<string, number> {
-    return statusCodesOf(this.statusCounts);
   }
 }
 
@@ -42,16 +42,7 @@ export function statusCodesOf(counts: Float64Array): Record<string, number> {
 }
 
 /** Run-wide totals, folded in from each finished interval (histograms merge exactly). */
-export class RunTotals {
-  requests = 0;
-  errors = 0;
-  late = 0;
-  dropped = 0;
-  scheduled = 0;
-  readonly statusCounts = new Float64Array(600);
-  readonly transportErrors = new Map<string, number>();
-  readonly histogram: Histogram = createLatencyHistogram();
-
+export class RunTotals extends Counts {
   add(interval: IntervalCounters): void {
     this.requests += interval.requests;
     this.errors += interval.errors;
@@ -67,4 +58,20 @@ export class RunTotals {
     }
     this.histogram.add(interval.histogram);
   }
+}
+
+/** The figures an interval report and a run report share, over `lengthS` seconds. */
+export function figuresOf(counts: Counts, lengthS: number, open: boolean): LoadFigures {
+  return {
+    scheduled: counts.scheduled,
+    requests: counts.requests,
+    errors: counts.errors,
+    late: counts.late,
+    dropped: counts.dropped,
+    targetRps: open ? counts.scheduled / lengthS : null,
+    achievedRps: counts.requests / lengthS,
+    statusCodes: statusCodesOf(counts.statusCounts),
+    transportErrors: Object.fromEntries(counts.transportErrors),
+    histogram: counts.histogram,
+  };
 }

@@ -1,0 +1,60 @@
+import type { IntervalRow, ReplayModel } from '@loadline/api';
+import type { RateProfile } from '../schedule.js';
+import type { CompiledPlan } from './compile.js';
+import type { StepTable } from './step-stats.js';
+
+// The flow runner's public types: its load model, options, intervals and report.
+
+export type FlowModel =
+  | { kind: 'open'; profile: RateProfile; maxInFlight: number }
+  | { kind: 'closed'; vus: number; durationMs: number }
+  /** Replay: each planned send at its time, the plan from compileReplay (one flow per step). */
+  | ReplayModel;
+
+export interface FlowRunOptions {
+  plan: CompiledPlan;
+  model: FlowModel;
+  runId: string;
+  agentId?: string;
+  /** epoch ms at which to start (all shards of a run start together); default now */
+  startAt?: number;
+  /** headers added to every request (the shadow tag, for one) */
+  extraHeaders?: ReadonlyArray<readonly [string, string]>;
+  timeoutMs?: number;
+  gracefulStopMs?: number;
+  lateThresholdMs?: number;
+  intervalMs?: number;
+  insecure?: boolean;
+}
+
+export interface FlowInterval {
+  index: number;
+  startMs: number;
+  endMs: number;
+  /** epoch second the interval starts in: the row key in storage */
+  second: number;
+  rows: IntervalRow[];
+  table: StepTable;
+  activeIterations: number;
+  connections: number;
+  eventLoopDelayP99Ms: number;
+}
+
+export interface FlowReport {
+  runId: string;
+  startedAtMs: number;
+  endedAtMs: number;
+  /** load phase in seconds (drain excluded) */
+  durationS: number;
+  totals: StepTable;
+  intendedMix: Record<string, number>;
+  achievedMix: Record<string, number>;
+  peakConnections: number;
+  aborted: boolean;
+  abortReason?: string;
+}
+
+export interface FlowEvents {
+  interval: [FlowInterval];
+  done: [FlowReport];
+}
