@@ -1,5 +1,4 @@
 export { hostAllowed, hostMatcher, hostOf, hostPatternProblem } from '@loadline/api';
-export { type Agent, type AgentStatus, HeartbeatInput, ListAgentsQuery } from './agents.js';
 export {
   type CorpusInfo,
   type CorpusSummary,

@@ -138,16 +138,6 @@ export const runShards = pgTable(
   (t) => [primaryKey({ columns: [t.runId, t.shardIndex] })],
 );
 
-export const agents = pgTable('agents', {
-  id: text('id').primaryKey(),
-  host: text('host').notNull(),
-  pid: integer('pid').notNull(),
-  version: text('version').notNull(),
-  currentRunId: text('current_run_id'),
-  firstSeenAt: at('first_seen_at').notNull().defaultNow(),
-  lastHeartbeatAt: at('last_heartbeat_at').notNull().defaultNow(),
-});
-
 export const schemaMigrations = pgTable('schema_migrations', {
   version: integer('version').primaryKey(),
   name: text('name').notNull(),

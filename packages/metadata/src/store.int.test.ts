@@ -345,52 +345,6 @@ for (const backend of await backends()) {
       });
     });
 
-    describe('agents', () => {
-      before(() => store.migrate());
-
-      it('record heartbeats and report their age on the database clock', async () => {
-        const [a, b] = [unique('agent'), unique('agent')];
-        const first = await store.heartbeat({ id: a, host: 'gen-1', pid: 101, version: '0.1.0' });
-        await sleep(150);
-        await store.heartbeat({ id: b, host: 'gen-2', pid: 202, version: '0.1.0' });
-        const listed = (await store.listAgents()).filter((x) => x.id === a || x.id === b);
-        const age = Object.fromEntries(listed.map((x) => [x.id, x.heartbeatAgeMs]));
-        assert.ok(age[a]! >= 140, `a is ~150 ms old, got ${age[a]}`);
-        assert.ok(age[b]! < 100, `b just beat, got ${age[b]}`);
-        assert.ok(age[a]! > age[b]!);
-        const fresh = (await store.listAgents({ maxAgeMs: 100 })).map((x) => x.id);
-        assert.ok(fresh.includes(b) && !fresh.includes(a));
-
-        const again = await store.heartbeat({
-          id: a,
-          host: 'gen-1',
-          pid: 102,
-          version: '0.2.0',
-          currentRunId: 'run_X',
-        });
-        assert.equal(again.firstSeenAt.getTime(), first.firstSeenAt.getTime());
-        assert.equal(again.pid, 102);
-        assert.equal(again.currentRunId, 'run_X');
-        const refreshed = (await store.listAgents()).find((x) => x.id === a)!;
-        assert.ok(refreshed.heartbeatAgeMs < 100);
-      });
-
-      it('prune agents that went silent', async () => {
-        const quiet = unique('agent');
-        await store.heartbeat({ id: quiet, host: 'h', pid: 1, version: '1' });
-        await sleep(60);
-        const loud = unique('agent');
-        await store.heartbeat({ id: loud, host: 'h', pid: 2, version: '1' });
-        assert.ok((await store.pruneAgents(50)) >= 1);
-        const ids = (await store.listAgents()).map((x) => x.id);
-        assert.ok(ids.includes(loud) && !ids.includes(quiet));
-        await assert.rejects(
-          store.heartbeat({ id: '', host: 'h', pid: -1, version: '1' }),
-          /id: .*; pid/,
-        );
-      });
-    });
-
     describe('schedules', () => {
       before(() => store.migrate());
 

@@ -1,5 +1,4 @@
 import type { RunStatus } from '@loadline/api';
-import * as agents from './agents.js';
 import * as corpora from './corpora.js';
 import { type Connection, connect, type Db, type OpenOptions } from './db.js';
 import * as environments from './environments.js';
@@ -13,7 +12,7 @@ import * as shards from './shards.js';
 
 /**
  * Loadline's metadata in Postgres: environments, versioned scenarios, runs and their
- * shards, agents, schedules. The same code runs on embedded PGlite and on a Postgres
+ * shards, schedules. The same code runs on embedded PGlite and on a Postgres
  * server; every method validates its input and throws a MetadataError subclass for
  * anything the caller got wrong. Holds no state of its own besides the connection, so any
  * number of control replicas can share one database.
@@ -139,17 +138,6 @@ export class MetadataStore {
   }
   listShards(runId: string) {
     return shards.listShards(this.db, runId);
-  }
-
-  // Agents
-  heartbeat(input: agents.HeartbeatInput) {
-    return agents.heartbeat(this.db, input);
-  }
-  listAgents(query: agents.ListAgentsQuery = {}) {
-    return agents.listAgents(this.db, query);
-  }
-  pruneAgents(olderThanMs: number) {
-    return agents.pruneAgents(this.db, olderThanMs);
   }
 
   // Schedules
