@@ -141,6 +141,6 @@ export async function guardProcess(shadow: Shadow, config: MallConfig): Promise<
   instrumentBullmq(bullmq, shadow);
   if (config.databaseUrl) {
     const { default: pg } = await import('pg');
-    instrumentPg(pg as unknown as Parameters<typeof instrumentPg>[0], shadow);
+    instrumentPg(pg, shadow);
   }
 }

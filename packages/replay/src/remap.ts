@@ -66,12 +66,10 @@ export function parseRemapRule(spec: string): RemapRule {
     );
   };
   if (!match) return fail('expected IN:SELECTOR=+OFFSET or IN:SELECTOR=MIN..MAX');
-  const [, where, selector, transform] = match as unknown as [
-    string,
-    RemapRule['in'],
-    string,
-    string,
-  ];
+  // The pattern has three groups that always take part in a match.
+  const where = match[1] as RemapRule['in'];
+  const selector = match[2] as string;
+  const transform = match[3] as string;
   const range = /^(.+)\.\.(.+)$/.exec(transform);
   const base = where === 'path' ? { in: where, pattern: selector } : { in: where, name: selector };
   const rule = range

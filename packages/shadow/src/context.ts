@@ -12,9 +12,10 @@ export interface ShadowContext {
 // preload's copy and the app's copy): the context must be shared or routing silently
 // stops at the package boundary.
 const KEY = Symbol.for('loadline.shadow.context');
-const holder = globalThis as unknown as Record<symbol, AsyncLocalStorage<ShadowContext>>;
-const storage: AsyncLocalStorage<ShadowContext> = holder[KEY] ?? new AsyncLocalStorage();
-holder[KEY] = storage;
+const storage: AsyncLocalStorage<ShadowContext> =
+  (Reflect.get(globalThis, KEY) as AsyncLocalStorage<ShadowContext> | undefined) ??
+  new AsyncLocalStorage();
+Reflect.set(globalThis, KEY, storage);
 
 export function currentShadow(): ShadowContext | undefined {
   return storage.getStore();

@@ -15,7 +15,7 @@ export const INSTRUMENTED_MODULES = ['pg', 'ioredis', 'bullmq'] as const;
 
 export function instrumentNode(shadow: Shadow): void {
   patchHttpServer(shadow, http.Server);
-  patchHttpServer(shadow, https.Server as unknown as typeof http.Server);
+  patchHttpServer(shadow, https.Server);
   patchHttpClient(shadow, http, 'http:');
   patchHttpClient(shadow, https, 'https:');
   subscribeUndici(shadow);

@@ -20,6 +20,5 @@ export const shadowFastify: FastifyPluginCallback<ShadowFastifyOptions> = (app, 
   });
   done();
 };
-(shadowFastify as unknown as Record<symbol, unknown>)[Symbol.for('skip-override')] = true;
-(shadowFastify as unknown as Record<symbol, unknown>)[Symbol.for('fastify.display-name')] =
-  '@loadline/shadow';
+Reflect.set(shadowFastify, Symbol.for('skip-override'), true);
+Reflect.set(shadowFastify, Symbol.for('fastify.display-name'), '@loadline/shadow');

@@ -25,7 +25,7 @@ const PATCHED = Symbol.for('loadline.shadow.http-server');
  * emit (as OpenTelemetry does) rather than createServer also covers `new Server()` and
  * listeners added later with `server.on('request')`.
  */
-export function patchHttpServer(shadow: Shadow, ServerClass: typeof Server): void {
+export function patchHttpServer(shadow: Shadow, ServerClass: { prototype: Server }): void {
   const proto = ServerClass.prototype as Server & { [PATCHED]?: true };
   if (proto[PATCHED]) return;
   const emit = proto.emit as (this: Server, event: string | symbol, ...args: unknown[]) => boolean;

@@ -120,7 +120,7 @@ export function shadowPg<T extends Queryable>(poolOrClient: T, options: PgRoutin
     (poolOrClient.query as AnyQuery).call(poolOrClient, sql) as Promise<unknown>;
   const tables = new ShadowTables(run);
   const query = routedQuery(poolOrClient.query as AnyQuery, poolOrClient, options, tables);
-  const pool = poolOrClient as unknown as PoolLike;
+  const pool = poolOrClient as Queryable as PoolLike;
   const isPool = typeof pool.connect === 'function' && 'totalCount' in pool;
   const connect = async () => {
     const client = await pool.connect();

@@ -35,10 +35,11 @@ type Fn = (...args: unknown[]) => unknown;
 function scanAware(client: Redis): Record<string, Fn> {
   return {
     scan: async (...args: unknown[]) => {
-      const [cursor, keys] = (await (client.scan as unknown as Fn)(...shadowScanArgs(args, 1))) as [
-        string,
-        string[],
-      ];
+      const [cursor, keys] = (await Reflect.apply(
+        client.scan,
+        client,
+        shadowScanArgs(args, 1),
+      )) as [string, string[]];
       return [cursor, keys.map(unshadowKey)];
     },
     keys: async (pattern: unknown) =>
@@ -75,7 +76,7 @@ export function shadowRedis<T extends Redis>(redis: T): T {
     (method: 'quit' | 'disconnect') =>
     async (...args: unknown[]) => {
       await shadowClient?.[method]();
-      return (redis[method] as unknown as Fn).apply(redis, args);
+      return Reflect.apply(redis[method], redis, args);
     };
   return new Proxy(redis, {
     get(target, prop, receiver) {
