@@ -33,6 +33,33 @@ function exitFor(status: string): number {
 }
 
 /**
+ * Control refused what FILE asked for: each refused field on stderr (at FILE:line:column when
+ * control knows where), and the usage error to exit with.
+ */
+function refused(
+  what: string,
+  error: ApiProblem,
+  file: string,
+  stderr: NodeJS.WritableStream,
+): UsageError {
+  for (const e of (error.problem.errors ?? []) as Array<{
+    path?: string;
+    field?: string;
+    message: string;
+    line?: number;
+    column?: number;
+  }>) {
+    const path = e.path ?? e.field ?? '';
+    stderr.write(
+      e.line !== undefined
+        ? `${formatError({ path, message: e.message, line: e.line, column: e.column ?? 1 }, file)}\n`
+        : `  ${path}: ${e.message}\n`,
+    );
+  }
+  return new UsageError(undefined, `control refused the ${what}: ${error.message}`);
+}
+
+/**
  * Saves FILE as a new version of its scenario on control, with its feeder rows (agents
  * hold no data). Problems are reported with file:line:column before anything is sent.
  */
@@ -67,21 +94,7 @@ export async function saveScenario(
   try {
     return await client.call(controlApi.saveScenario, { body: { source, feederRows } });
   } catch (error) {
-    if (error instanceof ApiProblem) {
-      for (const e of (error.problem.errors ?? []) as Array<{
-        path?: string;
-        message: string;
-        line?: number;
-        column?: number;
-      }>) {
-        io.stderr.write(
-          e.line !== undefined
-            ? `${formatError({ path: e.path ?? '', message: e.message, line: e.line, column: e.column ?? 1 }, file)}\n`
-            : `  ${e.path ?? ''}: ${e.message}\n`,
-        );
-      }
-      throw new UsageError(undefined, `control refused the scenario: ${error.message}`);
-    }
+    if (error instanceof ApiProblem) throw refused('scenario', error, file, io.stderr);
     throw error;
   }
 }
@@ -121,22 +134,7 @@ export async function runOnFleet(
       },
     });
   } catch (error) {
-    if (error instanceof ApiProblem) {
-      for (const e of (error.problem.errors ?? []) as Array<{
-        path?: string;
-        field?: string;
-        message: string;
-        line?: number;
-        column?: number;
-      }>) {
-        io.stderr.write(
-          e.line !== undefined
-            ? `${formatError({ path: e.path ?? '', message: e.message, line: e.line, column: e.column ?? 1 }, file)}\n`
-            : `  ${e.path ?? e.field ?? ''}: ${e.message}\n`,
-        );
-      }
-      throw new UsageError(undefined, `control refused the run: ${error.message}`);
-    }
+    if (error instanceof ApiProblem) throw refused('run', error, file, io.stderr);
     throw error;
   }
   if (!options.wait) {
