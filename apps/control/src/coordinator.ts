@@ -55,6 +55,8 @@ const LEASE_MS = 10_000;
  */
 export class RunCoordinator {
   readonly #live = new Map<string, LiveRun>();
+  /** ticks under way: close waits for them, so none renews a lease after it is given up */
+  readonly #ticks = new Set<Promise<void>>();
   readonly #recentTargets = new Map<
     string,
     { target: RunTarget; startAt: number; durationMs: number }
@@ -104,9 +106,10 @@ export class RunCoordinator {
       scraper: this.#scraperFor(runId, input.metricsTargets ?? []),
       abortReason: undefined,
       timer: setInterval(() => {
-        this.#tick(runId).catch((error) =>
-          this.#options.log(`run ${runId}: ${error.stack ?? error}`),
-        );
+        const tick = this.#tick(runId)
+          .catch((error) => this.#options.log(`run ${runId}: ${error.stack ?? error}`))
+          .finally(() => this.#ticks.delete(tick));
+        this.#ticks.add(tick);
       }, 1000),
     };
     this.#live.set(runId, live);
@@ -355,8 +358,13 @@ export class RunCoordinator {
    * these runs at once from what was stored (agents stop within seconds on their own).
    */
   async close(): Promise<void> {
+    for (const live of this.#live.values()) clearInterval(live.timer);
+    // Bounded: a tick stuck on an unreachable Redis does not hold the shutdown.
+    await Promise.race([
+      Promise.all([...this.#ticks]),
+      new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+    ]);
     for (const live of this.#live.values()) {
-      clearInterval(live.timer);
       await live.scraper?.stop();
       await this.#metadata
         .releaseRunLease(live.run.id, this.#options.coordinatorId)
