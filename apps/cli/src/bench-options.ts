@@ -9,6 +9,7 @@ import {
   profileDurationMs,
   validateTarget,
 } from '@loadline/engine';
+import { DEFAULT_MAX_IN_FLIGHT } from '@loadline/scenario';
 import { UsageError } from './exit-codes.js';
 
 /** Options as commander hands them over: every value still a string. */
@@ -42,7 +43,8 @@ export interface BenchConfig {
   durationMs: number;
 }
 
-export const DEFAULT_MAX_IN_FLIGHT = 10_000;
+/** The scenario load's default, for bench runs too. */
+export { DEFAULT_MAX_IN_FLIGHT };
 
 function positiveInteger(flag: string, text: string, what: string): number {
   const value = Number(text);

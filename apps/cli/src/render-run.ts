@@ -1,67 +1,14 @@
-import {
-  type FlowReport,
-  type ReportedResults,
-  reportedResults,
-  summarizeFlows,
-  type ThresholdResult,
-} from '@loadline/engine';
-import type { Scenario } from '@loadline/scenario';
-
-/** `loadline run --json`. Field names are a stable interface: add, never rename. */
-export interface RunJson extends ReportedResults {
-  runId: string;
-  status: 'passed' | 'failed' | 'aborted';
-  passed: boolean;
-  durationS: number;
-  agents: number;
-  intendedMix: Record<string, number>;
-  achievedMix: Record<string, number>;
-  thresholds: ThresholdResult[];
-  // additions beyond the documented shape
-  scenario: string;
-  iterations: { started: number; completed: number; failed: number };
-  abortReason?: string;
-}
-
-const round = (v: number) => Math.round(v * 1000) / 1000;
-
-export function runJson(
-  scenario: Scenario,
-  report: FlowReport,
-  thresholds: ThresholdResult[],
-): RunJson {
-  const order = scenario.flows.flatMap((f) => f.steps.map((s) => s.name));
-  const summary = summarizeFlows(report.totals, order);
-  const passed = !report.aborted && thresholds.every((t) => t.passed);
-  return {
-    runId: report.runId,
-    status: report.aborted ? 'aborted' : passed ? 'passed' : 'failed',
-    passed,
-    durationS: round(report.durationS),
-    agents: 1,
-    intendedMix: Object.fromEntries(
-      Object.entries(report.intendedMix).map(([k, v]) => [k, round(v)]),
-    ),
-    achievedMix: Object.fromEntries(
-      Object.entries(report.achievedMix).map(([k, v]) => [k, round(v)]),
-    ),
-    ...reportedResults(summary),
-    thresholds,
-    scenario: scenario.name,
-    iterations: summary.iterations,
-    ...(report.abortReason === undefined ? {} : { abortReason: report.abortReason }),
-  };
-}
+import { type FlowReport, RunSummary } from '@loadline/engine';
 
 function pad(text: string, width: number, left = false): string {
   return left ? text.padEnd(width) : text.padStart(width);
 }
 
-export function runTable(result: RunJson, report: FlowReport): string {
+export function runTable(result: RunSummary, report: FlowReport): string {
   const lines: string[] = [];
   lines.push(`loadline run  ${result.scenario}  (${result.runId}, in this process)`);
   lines.push(
-    `  status ${result.status.toUpperCase()}${result.abortReason ? ` (${result.abortReason})` : ''}, ${result.durationS}s, ${result.iterations.started} iterations (${result.iterations.failed} failed), late ${result.late}, dropped ${result.dropped}, peak connections ${report.peakConnections}`,
+    `  status ${result.status.toUpperCase()}${result.abortReason ? ` (${result.abortReason})` : ''}, ${result.durationS}s, ${result.iterations?.started ?? 0} iterations (${result.iterations?.failed ?? 0} failed), late ${result.late}, dropped ${result.dropped}, peak connections ${report.peakConnections}`,
   );
   lines.push('');
   const mix = Object.keys(result.intendedMix)
@@ -113,9 +60,12 @@ export function runTable(result: RunJson, report: FlowReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The final table for a run summary as control stores it (same shape as RunJson). */
-export function summaryTable(summary: Record<string, unknown>): string {
-  const s = summary as Partial<RunJson> & { runId: string; status: string };
+/** The final table for a run summary as control stores it (a RunSummary, maybe partial). */
+export function summaryTable(
+  summary: Record<string, unknown> & { runId: string; status: string },
+): string {
+  const read = RunSummary.partial().safeParse(summary);
+  const s = { ...(read.success ? read.data : {}), runId: summary.runId, status: summary.status };
   const lines = [`loadline run  ${s.scenario ?? ''}  (${s.runId})`];
   lines.push(
     `  status ${s.status.toUpperCase()}${s.abortReason ? ` (${s.abortReason})` : ''}, ${s.durationS ?? 0}s on ${s.agents ?? 0} agent(s), late ${s.late ?? 0}, dropped ${s.dropped ?? 0}`,

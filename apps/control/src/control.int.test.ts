@@ -549,6 +549,10 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     const run = await waitForRun(created.json.id, 10_000);
     assert.equal(run.status, 'error');
     assert.match(run.abortReason, /asked for 5 agent\(s\), 2 claimed/);
+    // A run that never started does not pass: status and passed agree.
+    assert.equal(run.passed, false);
+    assert.equal(run.summary.status, 'error');
+    assert.equal(run.summary.passed, false);
   });
 
   it('runs a scenario on a cron schedule until the schedule is removed', async () => {

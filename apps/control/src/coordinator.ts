@@ -1,17 +1,12 @@
-import { type AgentMessage, type IntervalRow, type ShardJob, splitEvenly } from '@loadline/api';
+import type { AgentMessage, IntervalRow } from '@loadline/api';
 import {
-  arrivalsBy,
-  evaluateThresholds,
-  fitProfile,
   GuardrailMonitor,
   type GuardrailState,
-  type RateProfile,
   StepTable,
-  stepTableSource,
   summarizeFlows,
   type ThresholdResult,
 } from '@loadline/engine';
-import { canTransition, type MetadataStore, type Run } from '@loadline/metadata';
+import type { MetadataStore } from '@loadline/metadata';
 import {
   listAgents,
   publishSignal,
@@ -19,84 +14,26 @@ import {
   type RedisNames,
   type ShardQueue,
 } from '@loadline/queue';
-import type { Corpus } from '@loadline/replay';
-import { parseDuration, type Scenario } from '@loadline/scenario';
-import { shadowHeaders, signShadowTag } from '@loadline/shadow';
+import { parseDuration } from '@loadline/scenario';
+import {
+  judgeGuardrails,
+  type LiveRun,
+  newlyLost,
+  probeBreaches,
+  thresholdsSoFar,
+} from './live-run.js';
 import { addRows, SecondWindow } from './live-table.js';
 import { type MetricsTarget, type TargetMetricRow, TargetScraper } from './metrics/scraper.js';
-import { planReplayShards } from './replay-shards.js';
-import { buildSummary } from './summary.js';
+import { settleLive, storeSettlement } from './settle.js';
+import { type LaunchInput, planShards, type RunTarget } from './shard-plan.js';
 
-export interface RunOverrides {
-  duration?: string;
-  rateMultiplier?: number;
-}
-
-export interface LaunchInput {
-  run: Run;
-  scenario: Scenario;
-  feederRows: Record<string, Array<Record<string, string>>>;
-  allowedHosts: string[];
-  overrides: RunOverrides;
-  /** a replay scenario's corpus, loaded by launchRun */
-  corpus?: Corpus;
-  /** the environment's shadow key: shadow runs carry a tag signed with it */
-  shadowSecret?: string;
-  /** the environment's Prometheus endpoints, scraped every second while the run goes */
-  metricsTargets?: MetricsTarget[];
-}
-
-/** Shadow tags outlive the run by this much (claims and start delay come first). */
-const TAG_SLACK_S = 15 * 60;
-
-/** What the whole run asks for (all shards together): a rate profile or a number of VUs. */
-export type RunTarget = { kind: 'open'; profile: RateProfile } | { kind: 'closed'; vus: number };
-
-/**
- * The target of the point keyed `second` of a run that started at `startAt` (ms): the
- * intended arrivals in the run's interval that starts in that epoch second (open model), the
- * VUs (closed), 0 outside the run.
- */
-export function targetOfSecond(
-  target: RunTarget,
-  startAt: number,
-  durationMs: number,
-  second: number,
-) {
-  // Agents rotate intervals every second from the common start and key each by the epoch
-  // second it starts in: the point of second s is the run's interval k = s − ⌊start⌋.
-  const from = (second - Math.floor(startAt / 1000)) * 1000;
-  const to = from + 1000;
-  if (target.kind === 'closed') return undefined; // VUs, not a rate: no target rate to draw
-  if (to <= 0 || from >= durationMs) return 0;
-  return (
-    arrivalsBy(target.profile, Math.min(to, durationMs)) -
-    arrivalsBy(target.profile, Math.max(from, 0))
-  );
-}
-
-interface LiveRun {
-  run: Run;
-  target: RunTarget;
-  scenario: Scenario;
-  shardCount: number;
-  claims: Map<number, string>;
-  done: Map<number, { aborted: boolean; reason?: string }>;
-  lost: Set<number>;
-  phase: 'waiting' | 'running' | 'finishing';
-  waitingSince: number;
-  startAt: number;
-  durationMs: number;
-  totals: StepTable;
-  iterationsByFlow: Map<string, number>;
-  window: SecondWindow;
-  guardrails: GuardrailMonitor;
-  scraper: TargetScraper | undefined;
-  /** when the capacity probe's SLO started to hold broken (undefined while it holds) */
-  probeBreachSince?: number | undefined;
-  abortReason: string | undefined;
-  timer: NodeJS.Timeout;
-}
+export {
+  type LaunchInput,
+  planShards,
+  type RunOverrides,
+  type RunTarget,
+  targetOfSecond,
+} from './shard-plan.js';
 
 export interface CoordinatorOptions {
   claimTimeoutMs: number;
@@ -111,91 +48,6 @@ export interface CoordinatorOptions {
 
 const LEASE_MS = 10_000;
 
-/** Splits a run into shard jobs: rate and VUs divided, feeder rows dealt round-robin. */
-export function planShards(input: LaunchInput): {
-  jobs: ShardJob[];
-  durationMs: number;
-  target: RunTarget;
-} {
-  const { run, scenario, overrides } = input;
-  const count = run.agentsRequested;
-  const load = scenario.load;
-  if (scenario.replay || load === undefined) {
-    return planReplayShards(input, (durationMs) => shadowHeadersOf(input, durationMs));
-  }
-  const multiplier = overrides.rateMultiplier ?? 1;
-  const override = overrides.duration === undefined ? undefined : parseDuration(overrides.duration);
-  const rows = (name: string, shard: number) =>
-    (input.feederRows[name] ?? []).filter((_, i) => i % count === shard);
-  const feederRows = (shard: number) =>
-    Object.fromEntries(Object.keys(scenario.feeders).map((name) => [name, rows(name, shard)]));
-  let models: ShardJob['model'][];
-  let durationMs: number;
-  let target: RunTarget;
-  if (load.vus !== undefined) {
-    durationMs = override ?? parseDuration(load.duration as string) ?? 0;
-    const vus = splitEvenly(Math.max(count, Math.round(load.vus * multiplier)), count);
-    models = vus.map((v) => ({ kind: 'closed', vus: v, durationMs }));
-    target = { kind: 'closed', vus: vus.reduce((a, b) => a + b, 0) };
-  } else {
-    const base =
-      load.rate !== undefined
-        ? {
-            startRate: load.rate,
-            stages: [
-              { durationMs: parseDuration(load.duration as string) ?? 0, target: load.rate },
-            ],
-          }
-        : {
-            startRate: load.startRate ?? 0,
-            stages: (load.stages ?? []).map((s) => ({
-              durationMs: parseDuration(s.duration) ?? 0,
-              target: s.target,
-            })),
-          };
-    const profile = override === undefined ? base : fitProfile(base, override);
-    durationMs = profile.stages.reduce((n, s) => n + s.durationMs, 0);
-    const share = multiplier / count;
-    target = {
-      kind: 'open',
-      profile: {
-        startRate: profile.startRate * multiplier,
-        stages: profile.stages.map((s) => ({ ...s, target: s.target * multiplier })),
-      },
-    };
-    const maxInFlight = Math.max(1, Math.ceil((load.maxInFlight ?? 10_000) / count));
-    models = Array.from({ length: count }, () => ({
-      kind: 'open',
-      startRate: profile.startRate * share,
-      stages: profile.stages.map((s) => ({ durationMs: s.durationMs, target: s.target * share })),
-      maxInFlight,
-    }));
-  }
-  const jobs = models.map((model, shard) => ({
-    runId: run.id,
-    shard,
-    shardCount: count,
-    scenario: scenario as unknown as Record<string, unknown>,
-    model,
-    feederRows: feederRows(shard),
-    extraHeaders: shadowHeadersOf(input, durationMs),
-    allowedHosts: input.allowedHosts,
-  }));
-  return { jobs, durationMs, target };
-}
-
-/**
- * The headers a shadow run's requests carry: `x-loadline-shadow` and W3C baggage with a tag
- * signed by the environment's key, valid for the run and some slack. None for a plain run.
- */
-function shadowHeadersOf(input: LaunchInput, durationMs: number): [string, string][] {
-  if (!input.scenario.shadow) return [];
-  if (!input.shadowSecret) throw new Error("a shadow run needs its environment's shadow secret");
-  const expiresAt = Math.ceil((Date.now() + durationMs) / 1000) + TAG_SLACK_S;
-  const tag = signShadowTag({ runId: input.run.id, expiresAt, secret: input.shadowSecret });
-  return Object.entries(shadowHeaders(tag));
-}
-
 /**
  * Drives runs through their life: enqueue shards, wait for every claim, broadcast one
  * start time, keep agents alive, watch guardrails every second, notice lost agents, and
@@ -203,6 +55,8 @@ function shadowHeadersOf(input: LaunchInput, durationMs: number): [string, strin
  */
 export class RunCoordinator {
   readonly #live = new Map<string, LiveRun>();
+  /** ticks under way: close waits for them, so none renews a lease after it is given up */
+  readonly #ticks = new Set<Promise<void>>();
   readonly #recentTargets = new Map<
     string,
     { target: RunTarget; startAt: number; durationMs: number }
@@ -247,15 +101,15 @@ export class RunCoordinator {
       startAt: 0,
       durationMs,
       totals: new StepTable(),
-      iterationsByFlow: new Map(),
       window: new SecondWindow(),
       guardrails: new GuardrailMonitor(input.scenario.guardrails),
       scraper: this.#scraperFor(runId, input.metricsTargets ?? []),
       abortReason: undefined,
       timer: setInterval(() => {
-        this.#tick(runId).catch((error) =>
-          this.#options.log(`run ${runId}: ${error.stack ?? error}`),
-        );
+        const tick = this.#tick(runId)
+          .catch((error) => this.#options.log(`run ${runId}: ${error.stack ?? error}`))
+          .finally(() => this.#ticks.delete(tick));
+        this.#ticks.add(tick);
       }, 1000),
     };
     this.#live.set(runId, live);
@@ -303,20 +157,8 @@ export class RunCoordinator {
     const live = this.#live.get(runId);
     const probe = live?.scenario.capacityProbe;
     if (!live || !probe || live.phase !== 'running') return;
-    const mine = rows.filter((r) => r.service === probe.service);
-    if (mine.length === 0) return;
-    const breaches = mine.flatMap((r) => {
-      const cpu = r.cpuSeconds < 0 ? null : r.cpuSeconds / r.intervalS / probe.cores;
-      const qps = r.requests / r.intervalS;
-      const out: string[] = [];
-      if (probe.slo.p99Ms !== undefined && r.p99Ms > probe.slo.p99Ms)
-        out.push(`p99 ${r.p99Ms.toFixed(1)} ms > ${probe.slo.p99Ms} ms at ${qps.toFixed(0)} QPS`);
-      if (probe.slo.cpuCeiling !== undefined && cpu !== null && cpu > probe.slo.cpuCeiling)
-        out.push(
-          `CPU ${(cpu * 100).toFixed(0)}% > ${probe.slo.cpuCeiling * 100}% at ${qps.toFixed(0)} QPS`,
-        );
-      return out;
-    });
+    if (!rows.some((r) => r.service === probe.service)) return;
+    const breaches = probeBreaches(probe, rows);
     if (breaches.length === 0) {
       live.probeBreachSince = undefined;
       return;
@@ -411,36 +253,19 @@ export class RunCoordinator {
       }
       return;
     }
-    // Guardrails: judge each second once it is 2 s old (agents rotate independently).
-    const settled = live.window.takeSettled(Math.floor(Date.now() / 1000) - 2);
-    const stepsOfFlow = Object.fromEntries(
-      live.scenario.flows.map((f) => [f.name, f.steps.map((s) => s.name)]),
-    );
-    for (const [second, table] of settled) {
-      const trip = live.guardrails.observe(
-        stepTableSource(table, stepsOfFlow, 1),
-        (second + 1) * 1000,
-        1000,
-      );
-      if (trip && live.abortReason === undefined) {
-        live.abortReason = `guardrail: ${trip.guardrail} (value ${trip.value})`;
-        this.#options.log(`run ${runId}: ${live.abortReason}; aborting`);
-        await publishSignal(this.#redis, this.#names, {
-          type: 'abort',
-          runId,
-          reason: live.abortReason,
-        });
-      }
+    const trip = judgeGuardrails(live, Date.now());
+    if (trip !== undefined && live.abortReason === undefined) {
+      live.abortReason = trip;
+      this.#options.log(`run ${runId}: ${live.abortReason}; aborting`);
+      await publishSignal(this.#redis, this.#names, { type: 'abort', runId, reason: trip });
     }
     // An agent whose heartbeat expired mid-shard is lost: the run goes on without it.
     const alive = new Set((await listAgents(this.#redis, this.#names)).map((a) => a.agentId));
-    for (const [shard, agentId] of live.claims) {
-      if (!live.done.has(shard) && !live.lost.has(shard) && !alive.has(agentId)) {
-        live.lost.add(shard);
-        this.#options.log(
-          `run ${runId}: agent ${agentId} lost (shard ${shard}); the run is degraded`,
-        );
-      }
+    for (const [shard, agentId] of newlyLost(live, alive)) {
+      live.lost.add(shard);
+      this.#options.log(
+        `run ${runId}: agent ${agentId} lost (shard ${shard}); the run is degraded`,
+      );
     }
     if (live.done.size + live.lost.size >= live.shardCount) await this.#settle(live);
   }
@@ -454,42 +279,9 @@ export class RunCoordinator {
       .catch((error: Error) => this.#options.log(`run ${live.run.id}: ${error.message}`));
     this.#live.delete(live.run.id);
     if (live.startAt > 0) this.#rememberTarget(live);
-    const abortedByAgent = [...live.done.values()].find(
-      (d) => d.aborted && !live.abortReason,
-    )?.reason;
-    const abortReason = live.abortReason ?? abortedByAgent;
-    const ranMs = live.startAt === 0 ? 0 : Math.min(live.durationMs, Date.now() - live.startAt);
-    const status =
-      forced ??
-      (abortReason !== undefined ? 'aborted' : live.lost.size > 0 ? 'degraded' : 'pending');
-    // A flow's first step is its own (step names are unique): its requests are the
-    // iterations that flow started, which gives the achieved mix.
-    for (const flow of live.scenario.flows) {
-      const first = flow.steps[0]?.name;
-      let started = 0;
-      for (const [key, cell] of live.totals.cells)
-        if (key.split('\u0000')[0] === first) started += cell.requests;
-      live.iterationsByFlow.set(flow.name, started);
-    }
-    const summary = buildSummary(live.run.id, live.scenario, live.totals, {
-      durationS: (status === 'aborted' ? ranMs : live.durationMs) / 1000,
-      agents: live.shardCount,
-      status,
-      ...(abortReason === undefined ? {} : { abortReason }),
-      iterationsByFlow: live.iterationsByFlow,
-    });
-    const final = status === 'pending' ? (summary.passed ? 'passed' : 'failed') : status;
-    summary.status = final;
-    if (final === 'degraded') summary.passed = false;
-    const from = (['queued', 'waiting-for-agents', 'running'] as const).filter((state) =>
-      canTransition(state, final),
-    );
-    await this.#metadata.transitionRun(live.run.id, [...from], final, {
-      summary: JSON.parse(JSON.stringify(summary)),
-      ...(final === 'passed' || final === 'failed' ? {} : { passed: false }),
-      ...(abortReason === undefined ? {} : { abortReason }),
-    });
-    this.#options.log(`run ${live.run.id}: ${final}`);
+    const settlement = settleLive(live, Date.now(), forced);
+    await storeSettlement(this.#metadata, live.run.id, settlement);
+    this.#options.log(`run ${live.run.id}: ${settlement.status}`);
   }
 
   /**
@@ -558,14 +350,7 @@ export class RunCoordinator {
   liveThresholds(runId: string): ThresholdResult[] | undefined {
     const live = this.#live.get(runId);
     if (live?.phase !== 'running') return undefined;
-    const stepsOfFlow = Object.fromEntries(
-      live.scenario.flows.map((f) => [f.name, f.steps.map((s) => s.name)]),
-    );
-    const elapsedS = Math.max((Date.now() - live.startAt) / 1000, 1);
-    return evaluateThresholds(
-      live.scenario.thresholds,
-      stepTableSource(live.totals, stepsOfFlow, elapsedS),
-    );
+    return thresholdsSoFar(live, Date.now());
   }
 
   /**
@@ -573,8 +358,13 @@ export class RunCoordinator {
    * these runs at once from what was stored (agents stop within seconds on their own).
    */
   async close(): Promise<void> {
+    for (const live of this.#live.values()) clearInterval(live.timer);
+    // Bounded: a tick stuck on an unreachable Redis does not hold the shutdown.
+    await Promise.race([
+      Promise.all([...this.#ticks]),
+      new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+    ]);
     for (const live of this.#live.values()) {
-      clearInterval(live.timer);
       await live.scraper?.stop();
       await this.#metadata
         .releaseRunLease(live.run.id, this.#options.coordinatorId)

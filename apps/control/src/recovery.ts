@@ -1,9 +1,21 @@
-import { evaluateThresholds, type MetricSource } from '@loadline/engine';
+import {
+  buildRunSummary,
+  evaluateThresholds,
+  intendedMixOf,
+  type MetricSource,
+  sharesOf,
+  startedByFirstStep,
+} from '@loadline/engine';
 import { createLatencyHistogram, type Histogram } from '@loadline/histogram';
-import { canTransition, type MetadataStore, type Run } from '@loadline/metadata';
+import type { MetadataStore, Run } from '@loadline/metadata';
 import type { MetricSelector } from '@loadline/scenario';
 import { parseSelector, Scenario } from '@loadline/scenario';
 import type { ResultStore } from '@loadline/store';
+import { z } from 'zod';
+import { storeSettlement } from './settle.js';
+
+/** A stored scenario's parsed form: the validated scenario (and what launch adds). */
+const StoredForm = z.looseObject({ scenario: Scenario });
 
 /**
  * A control that starts finds runs no live control coordinates (it crashed, or was
@@ -36,17 +48,16 @@ async function settleFromStore(
   store: ResultStore,
   run: Run,
 ): Promise<void> {
-  const final = run.status === 'running' ? 'aborted' : 'error';
+  const outcome = run.status === 'running' ? 'aborted' : 'error';
   const reason =
     run.status === 'running'
       ? 'control restarted during the run; agents stopped by their dead-man switch; delivered results kept'
       : 'control restarted before the run started';
   const stored = await metadata.getScenario(run.scenario, run.scenarioVersion ?? undefined);
-  const scenario = Scenario.parse((stored.parsed as { scenario: unknown }).scenario);
+  const { scenario } = StoredForm.parse(stored.parsed);
   const totals = await store.runTotals(run.id);
   const steps = await store.stepSummaries(run.id);
   const durationS = run.startedAt ? Math.max((Date.now() - run.startedAt.getTime()) / 1000, 1) : 1;
-  // Thresholds are still reported (on what was delivered), for the record.
   const histograms = new Map<string, Histogram>();
   for (const selectorText of Object.keys(scenario.thresholds)) {
     const selector = parseSelector(selectorText);
@@ -96,38 +107,44 @@ async function settleFromStore(
     p999: l.p999,
     max: l.max,
   });
-  const summary = {
+  const requestsOfStep = new Map(steps.map((s) => [s.step, s.requests]));
+  const summary = buildRunSummary({
     runId: run.id,
-    status: final,
-    passed: false,
+    scenario: scenario.name,
+    outcome,
     durationS,
     agents: run.agentsRequested,
-    intendedMix: {},
-    achievedMix: {},
-    total: { requests: totals.requests, errors: totals.errors, latencyMs: pick(totals.latency) },
-    steps: Object.fromEntries(
-      steps.map((s) => [
-        s.step,
-        {
-          requests: s.requests,
-          errors: s.errors,
-          checksFailed: s.checksFailed,
-          latencyMs: pick(s.latency),
-        },
-      ]),
-    ),
+    results: {
+      total: { requests: totals.requests, errors: totals.errors, latencyMs: pick(totals.latency) },
+      steps: Object.fromEntries(
+        steps.map((s) => [
+          s.step,
+          {
+            requests: s.requests,
+            errors: s.errors,
+            checksFailed: s.checksFailed,
+            latencyMs: pick(s.latency),
+          },
+        ]),
+      ),
+      late: totals.late,
+      dropped: totals.dropped,
+    },
+    // Thresholds are still reported (on what was delivered), for the record.
     thresholds: evaluateThresholds(scenario.thresholds, source),
-    scenario: scenario.name,
-    late: totals.late,
-    dropped: totals.dropped,
+    intendedMix: intendedMixOf(scenario.flows),
+    // As on a live run: a flow's first-step requests are the iterations it started.
+    achievedMix: sharesOf(
+      startedByFirstStep(scenario.flows, (step) => requestsOfStep.get(step) ?? 0),
+    ),
+    ...(totals.requests === 0
+      ? { achievedMixNote: 'no results were stored before control restarted' }
+      : {}),
     abortReason: reason,
-  };
-  const from = (['queued', 'waiting-for-agents', 'running'] as const).filter((s) =>
-    canTransition(s, final),
-  );
-  await metadata.transitionRun(run.id, [...from], final, {
-    summary: JSON.parse(JSON.stringify(summary)),
-    passed: false,
+  });
+  await storeSettlement(metadata, run.id, {
+    status: summary.status,
+    summary,
     abortReason: reason,
   });
 }

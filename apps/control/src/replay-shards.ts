@@ -1,11 +1,8 @@
 import { MAX_REPLAY_SENDS_PER_SHARD, type ShardJob } from '@loadline/api';
 import { type Corpus, type ReplayShards, replayShards } from '@loadline/replay';
-import type { Replay } from '@loadline/scenario';
-import type { LaunchInput, RunTarget } from './coordinator.js';
+import { planReplayTiming, type Replay, splitPlan } from '@loadline/scenario';
 import { HttpProblem } from './http.js';
-
-/** In flight at once over the whole run when the scenario does not say. */
-const DEFAULT_MAX_IN_FLIGHT = 10_000;
+import { type LaunchInput, planOverrides, type RunTarget } from './shard-plan.js';
 
 /**
  * Plans a replay across `agents`: sessions placed whole on one agent, sends timed by the
@@ -18,12 +15,8 @@ export function planReplay(
   agents: number,
   rateMultiplier = 1,
 ): ReplayShards {
-  const planned = replayShards(corpus, {
-    ...(replay.rate === undefined
-      ? { speed: (replay.speed ?? 1) * rateMultiplier }
-      : { rate: replay.rate * rateMultiplier }),
-    agents,
-  });
+  const { timing } = planReplayTiming(replay, { rateMultiplier });
+  const planned = replayShards(corpus, { ...timing, agents });
   const biggest = Math.max(0, ...planned.shards.map((sends) => sends.length));
   if (biggest > MAX_REPLAY_SENDS_PER_SHARD) {
     throw new HttpProblem(
@@ -63,10 +56,8 @@ export function planReplayShards(
     count,
     input.overrides.rateMultiplier,
   );
-  const maxInFlight = Math.max(
-    1,
-    Math.ceil((scenario.replay.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT) / count),
-  );
+  const timing = planReplayTiming(scenario.replay, planOverrides(input.overrides));
+  const maxInFlight = splitPlan(timing, count)[0]?.maxInFlight ?? timing.maxInFlight;
   const durationMs = plan.durationMs;
   const headers = extraHeaders(durationMs);
   const jobs = shards.map(
@@ -74,7 +65,7 @@ export function planReplayShards(
       runId: run.id,
       shard,
       shardCount: count,
-      scenario: scenario as unknown as Record<string, unknown>,
+      scenario,
       model: { kind: 'replay', steps, sends, maxInFlight },
       feederRows: {},
       extraHeaders: headers,

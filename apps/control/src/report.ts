@@ -1,7 +1,7 @@
+import { RunSummary } from '@loadline/api';
 import { HlogWriter } from '@loadline/histogram';
 import type { Run } from '@loadline/metadata';
 import type { ResultStore } from '@loadline/store';
-import type { RunSummary } from './summary.js';
 
 export const REPORT_FORMATS = ['json', 'md', 'csv', 'hlog', 'junit'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -137,7 +137,7 @@ export async function renderReport(
   format: ReportFormat,
 ): Promise<string> {
   if (format === 'hlog') return hlog(run, store);
-  const summary = run.summary as unknown as RunSummary;
+  const summary = RunSummary.parse(run.summary);
   switch (format) {
     case 'json':
       return `${JSON.stringify({ run: { id: run.id, scenario: run.scenario, environment: run.environment, status: run.status, createdAt: run.createdAt, startedAt: run.startedAt, endedAt: run.endedAt }, summary }, null, 2)}\n`;

@@ -46,12 +46,18 @@ export type IterationCounts = z.infer<typeof IterationCounts>;
 export const RunSummary = z.object({
   runId: z.string(),
   status: RunStatus,
-  /** the thresholds held on a run that completed: never true beside failed, aborted or error */
+  /**
+   * True exactly when `status` is `passed`: the run completed and every threshold held. A
+   * degraded run (an agent lost on the way) does not pass even when its thresholds held,
+   * and failed, aborted and error runs never pass.
+   */
   passed: z.boolean(),
   durationS: z.number().nonnegative(),
   agents: z.number().int().nonnegative(),
   intendedMix: z.record(z.string(), z.number()),
   achievedMix: z.record(z.string(), z.number()),
+  /** why the achieved mix is missing (e.g. nothing was stored), when it is */
+  achievedMixNote: z.string().optional(),
   total: TotalResult,
   steps: z.record(z.string(), StepResult),
   late: z.number().int().nonnegative(),

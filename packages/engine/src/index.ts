@@ -1,3 +1,5 @@
+/** The one shape of a run's result, built by buildRunSummary. */
+export { RunSummary } from '@loadline/api';
 export { formatDuration, parseDuration } from '@loadline/scenario';
 export { type EngineOptions, LoadEngine, type LoadModel } from './engine.js';
 export type { EngineEvents, IntervalReport, RunReport } from './events.js';
@@ -5,6 +7,17 @@ export { type CompiledPlan, type CompiledStep, compileScenario } from './flow/co
 export { FeederError, type FeederRow, loadFeederRows } from './flow/feeders.js';
 export { GuardrailMonitor, type GuardrailState, type GuardrailTrip } from './flow/guardrails.js';
 export { compileReplay, replayRequest } from './flow/replay.js';
+export {
+  buildRunSummary,
+  intendedMixOf,
+  type RunOutcome,
+  type RunSummaryInput,
+  requestsByStep,
+  runVerdict,
+  sharesOf,
+  startedByFirstStep,
+  tableResults,
+} from './flow/run-summary.js';
 export {
   type FlowEvents,
   type FlowInterval,

@@ -1,59 +1,18 @@
-import { parseDuration } from '@loadline/scenario';
+import {
+  parseDuration,
+  profileDurationMs,
+  type RateProfile,
+  type RateStage as Stage,
+} from '@loadline/scenario';
 
-/** One stage of an arrival-rate profile: ramp linearly to `target` rps over `durationMs`. */
-export interface Stage {
-  durationMs: number;
-  target: number;
-}
-
-/** A piecewise-linear arrival rate: starts at `startRate` and follows the stages. */
-export interface RateProfile {
-  startRate: number;
-  stages: Stage[];
-}
-
-export function constantRate(rate: number, durationMs: number): RateProfile {
-  return { startRate: rate, stages: [{ durationMs, target: rate }] };
-}
-
-export function profileDurationMs(profile: RateProfile): number {
-  return profile.stages.reduce((sum, stage) => sum + stage.durationMs, 0);
-}
-
-/**
- * Stretches or cuts a profile to `durationMs`: longer holds the last rate, shorter ends
- * mid-stage at the rate interpolated there.
- */
-export function fitProfile(profile: RateProfile, durationMs: number): RateProfile {
-  const total = profileDurationMs(profile);
-  const last = profile.stages[profile.stages.length - 1]?.target ?? profile.startRate;
-  if (durationMs >= total) {
-    const extra = durationMs - total;
-    return extra > 0
-      ? { ...profile, stages: [...profile.stages, { durationMs: extra, target: last }] }
-      : profile;
-  }
-  const stages: Stage[] = [];
-  let elapsed = 0;
-  let rate = profile.startRate;
-  for (const stage of profile.stages) {
-    if (elapsed + stage.durationMs <= durationMs) {
-      stages.push(stage);
-    } else {
-      const part = durationMs - elapsed;
-      if (part > 0) {
-        stages.push({
-          durationMs: part,
-          target: rate + ((stage.target - rate) * part) / stage.durationMs,
-        });
-      }
-      break;
-    }
-    elapsed += stage.durationMs;
-    rate = stage.target;
-  }
-  return { ...profile, stages };
-}
+// The rate profile and its fitting live with the load plan (browser-safe, in scenario).
+export {
+  constantRate,
+  fitProfile,
+  profileDurationMs,
+  type RateProfile,
+  type RateStage as Stage,
+} from '@loadline/scenario';
 
 /**
  * Parses "30s:1000,60s:5000" (k6's ramping-arrival-rate stages: each ramps linearly from

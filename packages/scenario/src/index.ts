@@ -1,6 +1,24 @@
 export { formatDuration, parseDuration } from './duration.js';
 export { type ExtractSpec, followJsonPath, parseExtract, parseJsonPath } from './extract.js';
 export {
+  type ClosedPlan,
+  constantRate,
+  DEFAULT_MAX_IN_FLIGHT,
+  fitProfile,
+  type LoadPlan,
+  type OpenPlan,
+  type PlanOverrides,
+  planDurationMs,
+  planLoad,
+  planReplayTiming,
+  planScenario,
+  profileDurationMs,
+  type RateProfile,
+  type RateStage,
+  type ReplayPlan,
+  splitPlan,
+} from './load-plan.js';
+export {
   formatError,
   formatPath,
   type ParseResult,

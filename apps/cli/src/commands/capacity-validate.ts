@@ -11,7 +11,12 @@ import { BACKENDS, type BackendName, startDemoMall } from '@loadline/demo-mall';
 import { compileScenario, FlowRunner, summarizeFlows } from '@loadline/engine';
 import { DEFAULT_REDIS_URL, redisAnswers } from '@loadline/queue';
 import { parseInput, planFromModel } from '@loadline/report';
-import { parseDuration, parseScenario, type Scenario } from '@loadline/scenario';
+import {
+  DEFAULT_MAX_IN_FLIGHT,
+  parseDuration,
+  parseScenario,
+  type Scenario,
+} from '@loadline/scenario';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { type CapacityIo, readInput } from './capacity.js';
 
@@ -170,7 +175,7 @@ export async function runCapacityValidate(
     });
     const runner = new FlowRunner({
       plan: compiled,
-      model: { kind: 'open', profile: shaped.profile, maxInFlight: 10_000 },
+      model: { kind: 'open', profile: shaped.profile, maxInFlight: DEFAULT_MAX_IN_FLIGHT },
       runId: `validate_${Date.now().toString(36)}`,
       startAt: Date.now() + 1200,
     });

@@ -2,11 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type CompiledPlan, compileReplay, type FlowModel } from '@loadline/engine';
 import { type Corpus, corpusFromJson, corpusFromJsonLines, replayShards } from '@loadline/replay';
-import type { Replay, Scenario } from '@loadline/scenario';
+import { planReplayTiming, type Replay, type Scenario } from '@loadline/scenario';
 import { UsageError } from '../exit-codes.js';
-
-/** In flight at once when the scenario does not say (as on the fleet). */
-const DEFAULT_MAX_IN_FLIGHT = 10_000;
 
 /** Reads the corpus a local replay names (`replay.file`, relative to the scenario). */
 async function readCorpus(replay: Replay, scenarioFile: string): Promise<Corpus> {
@@ -41,17 +38,13 @@ export async function localReplay(
 ): Promise<{ plan: CompiledPlan; model: FlowModel; durationMs: number }> {
   const { replay } = scenario;
   const corpus = await readCorpus(replay, scenarioFile);
-  const { steps, shards, plan } = replayShards(corpus, {
-    ...(replay.rate === undefined
-      ? { speed: (replay.speed ?? 1) * rateMultiplier }
-      : { rate: replay.rate * rateMultiplier }),
-    agents: 1,
-  });
+  const { timing, maxInFlight } = planReplayTiming(replay, { rateMultiplier });
+  const { steps, shards, plan } = replayShards(corpus, { ...timing, agents: 1 });
   const model: FlowModel = {
     kind: 'replay',
     steps,
     sends: shards[0] ?? [],
-    maxInFlight: replay.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+    maxInFlight,
   };
   return {
     plan: compileReplay(scenario.name, scenario.target, model),

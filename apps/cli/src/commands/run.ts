@@ -1,23 +1,29 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
+  buildRunSummary,
   compileScenario,
-  constantRate,
   evaluateThresholds,
   FeederError,
   type FlowModel,
   type FlowReport,
   FlowRunner,
-  fitProfile,
   GuardrailMonitor,
-  profileDurationMs,
   stepTableSource,
   summarizeFlows,
+  tableResults,
 } from '@loadline/engine';
-import { formatError, type Load, parseDuration, parseScenario } from '@loadline/scenario';
+import {
+  formatError,
+  type Load,
+  parseDuration,
+  parseScenario,
+  planDurationMs,
+  planLoad,
+} from '@loadline/scenario';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { loopbackOnly } from '../local-environment.js';
-import { type RunJson, runJson, runTable } from '../render-run.js';
+import { runTable } from '../render-run.js';
 import { localReplay } from './replay-local.js';
 
 export interface RunOptions {
@@ -44,7 +50,6 @@ function multiplierOf(options: RunOptions): number {
 }
 
 function modelOf(load: Load, options: RunOptions): { model: FlowModel; durationMs: number } {
-  const multiplier = multiplierOf(options);
   const override = options.duration === undefined ? undefined : parseDuration(options.duration);
   if (options.duration !== undefined && (override === undefined || override <= 0)) {
     throw new UsageError(
@@ -52,32 +57,14 @@ function modelOf(load: Load, options: RunOptions): { model: FlowModel; durationM
       `expected a duration like 30s or 1m30s, got "${options.duration}"`,
     );
   }
-  const maxInFlight = load.maxInFlight ?? 10_000;
-  if (load.vus !== undefined) {
-    const durationMs = override ?? parseDuration(load.duration as string) ?? 0;
-    return {
-      model: { kind: 'closed', vus: Math.max(1, Math.round(load.vus * multiplier)), durationMs },
-      durationMs,
-    };
-  }
-  if (load.rate !== undefined) {
-    const durationMs = override ?? parseDuration(load.duration as string) ?? 0;
-    return {
-      model: {
-        kind: 'open',
-        profile: constantRate(load.rate * multiplier, durationMs),
-        maxInFlight,
-      },
-      durationMs,
-    };
-  }
-  const stages = (load.stages ?? []).map((s) => ({
-    durationMs: parseDuration(s.duration) ?? 0,
-    target: s.target * multiplier,
-  }));
-  const ramp = { startRate: (load.startRate ?? 0) * multiplier, stages };
-  const profile = override === undefined ? ramp : fitProfile(ramp, override);
-  return { model: { kind: 'open', profile, maxInFlight }, durationMs: profileDurationMs(profile) };
+  const plan = planLoad(load, {
+    rateMultiplier: multiplierOf(options),
+    ...(override === undefined ? {} : { durationMs: override }),
+  });
+  const durationMs = planDurationMs(plan);
+  if (plan.kind === 'closed') return { model: plan, durationMs };
+  const { startRate, stages, maxInFlight } = plan;
+  return { model: { kind: 'open', profile: { startRate, stages }, maxInFlight }, durationMs };
 }
 
 /** `loadline run FILE --local`: runs a scenario in this process and judges its thresholds. */
@@ -175,7 +162,20 @@ export async function runLocally(file: string, options: RunOptions, io: RunIo): 
     scenario.thresholds,
     stepTableSource(report.totals, stepsOfFlow, report.durationS),
   );
-  const result: RunJson = runJson(scenario, report, thresholds);
+  const { iterations, ...results } = tableResults(report.totals, scenario.flows);
+  const result = buildRunSummary({
+    runId: report.runId,
+    scenario: scenario.name,
+    outcome: report.aborted ? 'aborted' : 'completed',
+    durationS: report.durationS,
+    agents: 1,
+    results,
+    thresholds,
+    intendedMix: report.intendedMix,
+    achievedMix: report.achievedMix,
+    iterations,
+    ...(report.abortReason === undefined ? {} : { abortReason: report.abortReason }),
+  });
   io.stdout.write(options.json ? `${JSON.stringify(result)}\n` : runTable(result, report));
   if (report.aborted) return ExitCode.aborted;
   return result.passed ? ExitCode.passed : ExitCode.thresholdsFailed;

@@ -1,6 +1,6 @@
 // What a scenario's `load` asks for over time: the intended arrival rate (open model) or
 // the number of virtual users (closed model), as points joined by straight lines.
-import { parseDuration, type Scenario } from '@loadline/scenario';
+import { planLoad, type Scenario } from '@loadline/scenario';
 
 export interface LoadProfile {
   unit: 'req/s' | 'VUs';
@@ -9,24 +9,21 @@ export interface LoadProfile {
   values: number[];
 }
 
-const seconds = (d: string | undefined): number => (parseDuration(d ?? '') ?? 0) / 1000;
-
 export function loadProfile(load: NonNullable<Scenario['load']>): LoadProfile {
-  if (load.stages) {
-    const times = [0];
-    const values = [load.startRate ?? 0];
-    let t = 0;
-    for (const stage of load.stages) {
-      t += seconds(stage.duration);
-      times.push(t);
-      values.push(stage.target);
-    }
-    return { unit: 'req/s', times, values };
+  const plan = planLoad(load);
+  if (plan.kind === 'closed') {
+    const end = plan.durationMs / 1000;
+    return { unit: 'VUs', times: [0, end], values: [plan.vus, plan.vus] };
   }
-  const end = seconds(load.duration);
-  if (load.vus !== undefined) return { unit: 'VUs', times: [0, end], values: [load.vus, load.vus] };
-  const rate = load.rate ?? 0;
-  return { unit: 'req/s', times: [0, end], values: [rate, rate] };
+  const times = [0];
+  const values = [plan.startRate];
+  let t = 0;
+  for (const stage of plan.stages) {
+    t += stage.durationMs / 1000;
+    times.push(t);
+    values.push(stage.target);
+  }
+  return { unit: 'req/s', times, values };
 }
 
 export interface FlowShare {

@@ -1,0 +1,92 @@
+import {
+  evaluateThresholds,
+  type GuardrailMonitor,
+  type StepTable,
+  stepTableSource,
+  type ThresholdResult,
+} from '@loadline/engine';
+import type { Run } from '@loadline/metadata';
+import type { CapacityProbe, Scenario } from '@loadline/scenario';
+import type { SecondWindow } from './live-table.js';
+import type { TargetMetricRow, TargetScraper } from './metrics/scraper.js';
+import type { RunTarget } from './shard-plan.js';
+
+/** What this control holds about a run it coordinates, between its seconds. */
+export interface LiveRun {
+  run: Run;
+  target: RunTarget;
+  scenario: Scenario;
+  shardCount: number;
+  claims: Map<number, string>;
+  done: Map<number, { aborted: boolean; reason?: string }>;
+  lost: Set<number>;
+  phase: 'waiting' | 'running' | 'finishing';
+  waitingSince: number;
+  startAt: number;
+  durationMs: number;
+  totals: StepTable;
+  window: SecondWindow;
+  guardrails: GuardrailMonitor;
+  scraper: TargetScraper | undefined;
+  /** when the capacity probe's SLO started to hold broken (undefined while it holds) */
+  probeBreachSince?: number | undefined;
+  abortReason: string | undefined;
+  timer: NodeJS.Timeout;
+}
+
+function stepsOfFlow(scenario: Scenario): Record<string, string[]> {
+  return Object.fromEntries(scenario.flows.map((f) => [f.name, f.steps.map((s) => s.name)]));
+}
+
+/**
+ * Guardrails on each second once it is 2 s old (agents rotate independently): the first
+ * trip's abort reason, or undefined while every guardrail holds.
+ */
+export function judgeGuardrails(live: LiveRun, nowMs: number): string | undefined {
+  const settled = live.window.takeSettled(Math.floor(nowMs / 1000) - 2);
+  const steps = stepsOfFlow(live.scenario);
+  let reason: string | undefined;
+  for (const [second, table] of settled) {
+    const trip = live.guardrails.observe(
+      stepTableSource(table, steps, 1),
+      (second + 1) * 1000,
+      1000,
+    );
+    if (trip) reason ??= `guardrail: ${trip.guardrail} (value ${trip.value})`;
+  }
+  return reason;
+}
+
+/** Shards whose agent's heartbeat expired mid-shard, not yet counted lost. */
+export function newlyLost(live: LiveRun, alive: ReadonlySet<string>): Array<[number, string]> {
+  return [...live.claims].filter(
+    ([shard, agentId]) => !live.done.has(shard) && !live.lost.has(shard) && !alive.has(agentId),
+  );
+}
+
+/** Thresholds on what has been merged so far. */
+export function thresholdsSoFar(live: LiveRun, nowMs: number): ThresholdResult[] {
+  const elapsedS = Math.max((nowMs - live.startAt) / 1000, 1);
+  return evaluateThresholds(
+    live.scenario.thresholds,
+    stepTableSource(live.totals, stepsOfFlow(live.scenario), elapsedS),
+  );
+}
+
+/** How the probed service's readings break its SLO (none while it holds). */
+export function probeBreaches(probe: CapacityProbe, rows: readonly TargetMetricRow[]): string[] {
+  return rows
+    .filter((r) => r.service === probe.service)
+    .flatMap((r) => {
+      const cpu = r.cpuSeconds < 0 ? null : r.cpuSeconds / r.intervalS / probe.cores;
+      const qps = r.requests / r.intervalS;
+      const out: string[] = [];
+      if (probe.slo.p99Ms !== undefined && r.p99Ms > probe.slo.p99Ms)
+        out.push(`p99 ${r.p99Ms.toFixed(1)} ms > ${probe.slo.p99Ms} ms at ${qps.toFixed(0)} QPS`);
+      if (probe.slo.cpuCeiling !== undefined && cpu !== null && cpu > probe.slo.cpuCeiling)
+        out.push(
+          `CPU ${(cpu * 100).toFixed(0)}% > ${probe.slo.cpuCeiling * 100}% at ${qps.toFixed(0)} QPS`,
+        );
+      return out;
+    });
+}

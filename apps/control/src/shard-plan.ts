@@ -1,0 +1,141 @@
+import type { ShardJob } from '@loadline/api';
+import { arrivalsBy } from '@loadline/engine';
+import type { Run } from '@loadline/metadata';
+import type { Corpus } from '@loadline/replay';
+import {
+  type ClosedPlan,
+  type OpenPlan,
+  type PlanOverrides,
+  parseDuration,
+  planDurationMs,
+  planLoad,
+  type RateProfile,
+  type Scenario,
+  splitPlan,
+} from '@loadline/scenario';
+import { shadowHeaders, signShadowTag } from '@loadline/shadow';
+import type { MetricsTarget } from './metrics/scraper.js';
+import { planReplayShards } from './replay-shards.js';
+
+export interface RunOverrides {
+  duration?: string;
+  rateMultiplier?: number;
+}
+
+export interface LaunchInput {
+  run: Run;
+  scenario: Scenario;
+  feederRows: Record<string, Array<Record<string, string>>>;
+  allowedHosts: string[];
+  overrides: RunOverrides;
+  /** a replay scenario's corpus, loaded by launchRun */
+  corpus?: Corpus;
+  /** the environment's shadow key: shadow runs carry a tag signed with it */
+  shadowSecret?: string;
+  /** the environment's Prometheus endpoints, scraped every second while the run goes */
+  metricsTargets?: MetricsTarget[];
+}
+
+/** Shadow tags outlive the run by this much (claims and start delay come first). */
+const TAG_SLACK_S = 15 * 60;
+
+/** What the whole run asks for (all shards together): a rate profile or a number of VUs. */
+export type RunTarget = { kind: 'open'; profile: RateProfile } | { kind: 'closed'; vus: number };
+
+/**
+ * The target of the point keyed `second` of a run that started at `startAt` (ms): the
+ * intended arrivals in the run's interval that starts in that epoch second (open model), the
+ * VUs (closed), 0 outside the run.
+ */
+export function targetOfSecond(
+  target: RunTarget,
+  startAt: number,
+  durationMs: number,
+  second: number,
+) {
+  // Agents rotate intervals every second from the common start and key each by the epoch
+  // second it starts in: the point of second s is the run's interval k = s − ⌊start⌋.
+  const from = (second - Math.floor(startAt / 1000)) * 1000;
+  const to = from + 1000;
+  if (target.kind === 'closed') return undefined; // VUs, not a rate: no target rate to draw
+  if (to <= 0 || from >= durationMs) return 0;
+  return (
+    arrivalsBy(target.profile, Math.min(to, durationMs)) -
+    arrivalsBy(target.profile, Math.max(from, 0))
+  );
+}
+
+/** A run's overrides as the load plan takes them (the duration checked by the route). */
+export function planOverrides(overrides: RunOverrides): PlanOverrides {
+  const durationMs =
+    overrides.duration === undefined ? undefined : parseDuration(overrides.duration);
+  return {
+    ...(durationMs === undefined ? {} : { durationMs }),
+    ...(overrides.rateMultiplier === undefined ? {} : { rateMultiplier: overrides.rateMultiplier }),
+  };
+}
+
+function runTarget(shards: Array<OpenPlan | ClosedPlan>, whole: OpenPlan | ClosedPlan): RunTarget {
+  if (whole.kind === 'open') {
+    return { kind: 'open', profile: { startRate: whole.startRate, stages: whole.stages } };
+  }
+  return { kind: 'closed', vus: shards.reduce((n, s) => n + (s.kind === 'closed' ? s.vus : 0), 0) };
+}
+
+function shardModel(plan: OpenPlan | ClosedPlan): ShardJob['model'] {
+  return plan.kind === 'open'
+    ? {
+        kind: 'open',
+        startRate: plan.startRate,
+        stages: plan.stages,
+        maxInFlight: plan.maxInFlight,
+      }
+    : { kind: 'closed', vus: plan.vus, durationMs: plan.durationMs };
+}
+
+/** Splits a run into shard jobs: rate and VUs divided, feeder rows dealt round-robin. */
+export function planShards(input: LaunchInput): {
+  jobs: ShardJob[];
+  durationMs: number;
+  target: RunTarget;
+} {
+  const { run, scenario } = input;
+  const count = run.agentsRequested;
+  const load = scenario.load;
+  if (scenario.replay || load === undefined) {
+    return planReplayShards(input, (durationMs) => shadowHeadersOf(input, durationMs));
+  }
+  const whole = planLoad(load, planOverrides(input.overrides));
+  const durationMs = planDurationMs(whole);
+  const shards = splitPlan(whole, count);
+  const rows = (name: string, shard: number) =>
+    (input.feederRows[name] ?? []).filter((_, i) => i % count === shard);
+  const feederRows = (shard: number) =>
+    Object.fromEntries(Object.keys(scenario.feeders).map((name) => [name, rows(name, shard)]));
+  const extraHeaders = shadowHeadersOf(input, durationMs);
+  const jobs = shards.map(
+    (plan, shard): ShardJob => ({
+      runId: run.id,
+      shard,
+      shardCount: count,
+      scenario,
+      model: shardModel(plan),
+      feederRows: feederRows(shard),
+      extraHeaders,
+      allowedHosts: input.allowedHosts,
+    }),
+  );
+  return { jobs, durationMs, target: runTarget(shards, whole) };
+}
+
+/**
+ * The headers a shadow run's requests carry: `x-loadline-shadow` and W3C baggage with a tag
+ * signed by the environment's key, valid for the run and some slack. None for a plain run.
+ */
+function shadowHeadersOf(input: LaunchInput, durationMs: number): [string, string][] {
+  if (!input.scenario.shadow) return [];
+  if (!input.shadowSecret) throw new Error("a shadow run needs its environment's shadow secret");
+  const expiresAt = Math.ceil((Date.now() + durationMs) / 1000) + TAG_SLACK_S;
+  const tag = signShadowTag({ runId: input.run.id, expiresAt, secret: input.shadowSecret });
+  return Object.entries(shadowHeaders(tag));
+}
