@@ -52,7 +52,8 @@ export function buildRunSummary(input: RunSummaryInput): RunSummary {
     runId: input.runId,
     status,
     passed,
-    durationS: round(input.durationS),
+    // A run stopped before its common start instant has run for no time, not for less.
+    durationS: round(Math.max(0, input.durationS)),
     agents: input.agents,
     intendedMix: rounded(input.intendedMix),
     achievedMix: rounded(input.achievedMix),
