@@ -1,10 +1,5 @@
 import { controlApi, SaveCorpusBody } from '@loadline/api/http';
-import {
-  type CorpusInfo,
-  InvalidInputError,
-  type MetadataStore,
-  NotFoundError,
-} from '@loadline/metadata';
+import type { CorpusInfo, MetadataStore } from '@loadline/metadata';
 import { Corpus } from '@loadline/replay';
 import { formatPath, type Scenario } from '@loadline/scenario';
 import type { z } from 'zod';
@@ -94,19 +89,16 @@ export function registerCorpusRoutes(router: Router, deps: { metadata: MetadataS
         ...(version === undefined ? {} : { version }),
         requests: withRequests,
       });
+      // Stored meta and mix are read back through the corpus schema, not cast.
+      const meta = Corpus.shape.meta.parse(info.meta);
+      const mix = Corpus.shape.mix.parse(info.mix);
       return {
         body: {
           ...view(info),
-          meta: info.meta,
-          mix: info.mix,
+          meta,
+          mix,
           ...(withRequests
-            ? {
-                corpus: {
-                  meta: info.meta,
-                  mix: info.mix,
-                  requests: JSON.parse(info.requests ?? '[]'),
-                },
-              }
+            ? { corpus: Corpus.parse({ meta, mix, requests: JSON.parse(info.requests ?? '[]') }) }
             : {}),
         },
       };

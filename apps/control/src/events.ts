@@ -2,10 +2,11 @@
 // until the run ends (a final `end` event) or the client goes away.
 import type http from 'node:http';
 import { TERMINAL_STATUSES } from '@loadline/api';
+import type { controlApi } from '@loadline/api/http';
 import { type MetadataStore, NotFoundError, type Run } from '@loadline/metadata';
 import type { ResultStore, TimeSeriesPoint } from '@loadline/store';
 import { type RunCoordinator, targetOfSecond } from './coordinator.js';
-import { type Handler, HttpProblem } from './http.js';
+import { HttpProblem, type RouteHandler } from './http.js';
 
 export interface RunEventsDeps {
   metadata: MetadataStore;
@@ -143,7 +144,7 @@ function streamEvents(
 export function runEvents(
   deps: RunEventsDeps,
   options: RunEventsOptions = { intervalMs: 1000, windowS: 300, updateWindowS: 5 },
-): Handler {
+): RouteHandler<typeof controlApi.runEvents> {
   return async ({ params }) => {
     const runId = params.id as string;
     try {

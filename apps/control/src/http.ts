@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import type { RouteContract } from '@loadline/api/http';
+import type { ResponseOf, RouteContract } from '@loadline/api/http';
 import type { z } from 'zod';
 
 /** An RFC 9457 problem: every error the API returns has this body. */
@@ -30,6 +30,29 @@ export interface StreamResult {
 export type Handler = (
   ctx: RequestContext,
 ) => Promise<{ status?: number; body: unknown; contentType?: string } | StreamResult | undefined>;
+
+/**
+ * A value as a handler may return it for a JSON body of type T: a Date wherever the wire
+ * has a timestamp string (JSON.stringify writes it as ISO 8601).
+ */
+export type Wire<T> = T extends string
+  ? T | Date
+  : T extends readonly (infer U)[]
+    ? readonly Wire<U>[]
+    : T extends object
+      ? { [K in keyof T]: Wire<T[K]> }
+      : T;
+
+/** What a route's handler returns, typed from its contract's success body. */
+export type ResultOf<R extends RouteContract> = R['success']['body'] extends z.ZodType
+  ? { body: Wire<z.output<R['success']['body']>> }
+  : R['success']['body'] extends 'empty'
+    ? undefined
+    : R['success']['body'] extends { kind: 'event-stream' }
+      ? StreamResult
+      : { body: string | Buffer | Wire<ResponseOf<R>>; contentType?: string };
+
+export type RouteHandler<R extends RouteContract> = (ctx: RequestContext) => Promise<ResultOf<R>>;
 
 interface Route {
   contract: RouteContract;
@@ -62,7 +85,7 @@ export class Router {
    * Serves a route of the control API's contract: its path, method and body limit come from
    * the contract, so nothing is served that the OpenAPI document does not describe.
    */
-  route(contract: RouteContract, handler: Handler): this {
+  route<R extends RouteContract>(contract: R, handler: RouteHandler<R>): this {
     if (this.#routes.some((r) => r.contract === contract)) {
       throw new Error(`${contract.method} ${contract.path} is served twice`);
     }
@@ -70,7 +93,7 @@ export class Router {
     this.#routes.push({
       contract,
       pattern,
-      handler,
+      handler: handler as Handler,
       maxBodyBytes: contract.maxBodyBytes ?? MAX_BODY_BYTES,
     });
     return this;

@@ -16,7 +16,7 @@ export function buildRoutes(deps: RouteDeps): Router {
   const { metadata, coordinator } = deps;
   const router = new Router();
   router.route(controlApi.health, async () => ({
-    body: { ok: true, metadata: metadata.kind, activeRuns: coordinator.activeRuns.length },
+    body: { ok: true as const, metadata: metadata.kind, activeRuns: coordinator.activeRuns.length },
   }));
   const document = openApiDocument();
   router.route(controlApi.openApi, async () => ({ body: document }));

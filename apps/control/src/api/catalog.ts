@@ -11,6 +11,7 @@ import { parseScenario } from '@loadline/scenario';
 import { HttpProblem, parseBody, type Router } from '../http.js';
 import type { RouteDeps } from './deps.js';
 import { guarded } from './errors.js';
+import { scenarioVersionView, scheduleView } from './views.js';
 
 /** Environments, scenarios and their versions, and schedules: what runs are made from. */
 export function registerCatalogRoutes(router: Router, deps: RouteDeps): void {
@@ -89,23 +90,25 @@ export function registerCatalogRoutes(router: Router, deps: RouteDeps): void {
   }));
   router.route(controlApi.scenarioVersions, async ({ params }) =>
     guarded(async () => ({
-      body: { name: params.name, versions: await metadata.listVersions(params.name as string) },
+      body: {
+        name: params.name as string,
+        versions: await metadata.listVersions(params.name as string),
+      },
     })),
   );
   router.route(controlApi.getScenario, async ({ params, query }) =>
     guarded(async () => {
       const version = query.get('version');
-      return {
-        body: await metadata.getScenario(
-          params.name as string,
-          version === null ? undefined : Number(version),
-        ),
-      };
+      const stored = await metadata.getScenario(
+        params.name as string,
+        version === null ? undefined : Number(version),
+      );
+      return { body: scenarioVersionView(stored) };
     }),
   );
 
   router.route(controlApi.listSchedules, async () => ({
-    body: { schedules: await metadata.listSchedules() },
+    body: { schedules: (await metadata.listSchedules()).map(scheduleView) },
   }));
   router.route(controlApi.createSchedule, async ({ body }) =>
     guarded(async () => {
@@ -125,7 +128,7 @@ export function registerCatalogRoutes(router: Router, deps: RouteDeps): void {
         options: { overrides: input.overrides },
       });
       await deps.schedules.upsert(schedule);
-      return { body: schedule };
+      return { body: scheduleView(schedule) };
     }),
   );
   router.route(controlApi.deleteSchedule, async ({ params }) =>
@@ -142,7 +145,7 @@ export function registerCatalogRoutes(router: Router, deps: RouteDeps): void {
       const schedule = await metadata.pauseSchedule(params.id as string, paused);
       if (paused) await deps.schedules.remove(schedule.id);
       else await deps.schedules.upsert(schedule);
-      return { body: schedule };
+      return { body: scheduleView(schedule) };
     }),
   );
 }

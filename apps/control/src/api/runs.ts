@@ -8,6 +8,7 @@ import { contentTypeOf, REPORT_FORMATS, type ReportFormat, renderReport } from '
 import type { RouteDeps } from './deps.js';
 import { fieldProblem, guarded } from './errors.js';
 import { checkLaunch, launchRun } from './launch.js';
+import { runView } from './views.js';
 
 /** Percentiles for a log-scale distribution chart (x = 1/(1-p)): dense toward the tail. */
 export const DISTRIBUTION_PERCENTILES = [
@@ -50,7 +51,9 @@ function secondQuery(query: URLSearchParams, name: 'from' | 'to'): number | unde
 export function registerRunRoutes(router: Router, deps: RouteDeps): void {
   const { metadata, store, coordinator } = deps;
   router.route(controlApi.launchRun, async ({ body }) =>
-    guarded(async () => ({ body: await launchRun(deps, parseBody(CreateRunBody, body)) })),
+    guarded(async () => ({
+      body: runView(await launchRun(deps, parseBody(CreateRunBody, body))),
+    })),
   );
   router.route(controlApi.checkRun, async ({ body }) =>
     guarded(async () => {
@@ -81,7 +84,7 @@ export function registerRunRoutes(router: Router, deps: RouteDeps): void {
         ...(query.get('cursor') ? { cursor: query.get('cursor') as string } : {}),
         ...(limit ? { limit: Number(limit) } : {}),
       });
-      return { body: page };
+      return { body: { ...page, runs: page.runs.map(runView) } };
     }),
   );
   router.route(controlApi.getRun, async ({ params }) =>
@@ -89,7 +92,9 @@ export function registerRunRoutes(router: Router, deps: RouteDeps): void {
       const run = await metadata.getRun(params.id as string);
       const totals = await store.runTotals(run.id);
       const thresholds = coordinator.liveThresholds(run.id);
-      return { body: { ...run, live: { ...totals, ...(thresholds ? { thresholds } : {}) } } };
+      return {
+        body: { ...runView(run), live: { ...totals, ...(thresholds ? { thresholds } : {}) } },
+      };
     }),
   );
   router.route(controlApi.runReport, async ({ params, query }) =>

@@ -1,0 +1,27 @@
+import { RunSummary } from '@loadline/api';
+import { RunOptions, StoredScenario } from '@loadline/api/http';
+import type {
+  Run as RunRow,
+  ScenarioVersion as ScenarioVersionRow,
+  Schedule as ScheduleRow,
+} from '@loadline/metadata';
+
+// Rows as the API shows them: the JSON columns (a run's options and summary, a scenario
+// version's parsed form, a schedule's options) parsed through their schemas on the way out,
+// so what is stored is checked when it is read back.
+
+export function runView(run: RunRow) {
+  return {
+    ...run,
+    options: RunOptions.parse(run.options),
+    summary: run.summary === null ? null : RunSummary.parse(run.summary),
+  };
+}
+
+export function scheduleView(schedule: ScheduleRow) {
+  return { ...schedule, options: RunOptions.parse(schedule.options) };
+}
+
+export function scenarioVersionView(version: ScenarioVersionRow) {
+  return { ...version, parsed: StoredScenario.parse(version.parsed) };
+}
