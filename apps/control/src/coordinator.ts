@@ -12,6 +12,7 @@ import {
   type ThresholdResult,
 } from '@loadline/engine';
 import { canTransition, type MetadataStore, type Run } from '@loadline/metadata';
+import { type MetricsTarget, type TargetMetricRow, TargetScraper } from '@loadline/metrics';
 import {
   listAgents,
   publishSignal,
@@ -23,7 +24,6 @@ import type { Corpus } from '@loadline/replay';
 import { parseDuration, type Scenario } from '@loadline/scenario';
 import { shadowHeaders, signShadowTag } from '@loadline/shadow';
 import { addRows, SecondWindow } from './live-table.js';
-import { type MetricsTarget, type TargetMetricRow, TargetScraper } from './metrics/scraper.js';
 import { planReplayShards } from './replay-shards.js';
 import { buildSummary } from './summary.js';
 

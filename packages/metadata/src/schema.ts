@@ -4,6 +4,7 @@
  * integration tests compare the two.
  */
 import type { RunStatus } from '@loadline/api';
+import type { MetricsTarget } from '@loadline/metrics';
 import { sql } from 'drizzle-orm';
 import {
   boolean,
@@ -18,11 +19,7 @@ import {
 } from 'drizzle-orm/pg-core';
 
 /** A target instance's Prometheus endpoint, scraped every second during runs. */
-export interface MetricsTarget {
-  service: string;
-  url: string;
-  cpuMetric?: string;
-}
+export type { MetricsTarget };
 
 /** A JSON value as stored in a jsonb column. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
