@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { CapacityModel, Forecast, type ServiceModel } from '@loadline/capacity';
+import { CapacityModel, Forecast, planFromModel, type ServiceModel } from '@loadline/capacity';
 import { BACKENDS, type BackendName, startDemoMall } from '@loadline/demo-mall';
 import { compileScenario, FlowRunner, summarizeFlows } from '@loadline/engine';
 import {
@@ -16,7 +16,7 @@ import {
   TargetScraper,
 } from '@loadline/metrics';
 import { DEFAULT_REDIS_URL, redisAnswers } from '@loadline/queue';
-import { parseInput, planFromModel } from '@loadline/report';
+import { parseInput } from '@loadline/report';
 import { parseDuration, parseScenario, type Scenario } from '@loadline/scenario';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { type CapacityIo, readInput } from './capacity.js';
