@@ -10,9 +10,23 @@ import {
   validate,
 } from './errors.js';
 import { Name } from './inputs.js';
-import { environments } from './schema.js';
+import { environments, type MetricsTarget } from './schema.js';
 
 export type Environment = typeof environments.$inferSelect;
+
+/**
+ * A target an environment lists (a subset of what the scraper takes: service, URL and the
+ * CPU counter's name), checked against @loadline/metrics' MetricsTarget at compile time.
+ */
+const MetricsTargetInput = z.strictObject({
+  service: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, "_", "-" and "."'),
+  url: z.url({ protocol: /^https?$/, error: 'expected an absolute http(s):// URL' }),
+  /** counter of the instance's CPU seconds; default process_cpu_seconds_total */
+  cpuMetric: z
+    .string()
+    .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'not a Prometheus metric name')
+    .optional(),
+}) satisfies z.ZodType<MetricsTarget>;
 
 const HostPattern = z
   .string()
@@ -37,20 +51,7 @@ export const EnvironmentInput = z
     /** Whether every run against this environment must carry the shadow tag. */
     requiresShadow: z.boolean().default(true),
     /** Prometheus endpoints of the target's instances, scraped every second during runs. */
-    metricsTargets: z
-      .array(
-        z.strictObject({
-          service: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, "_", "-" and "."'),
-          url: z.url({ protocol: /^https?$/, error: 'expected an absolute http(s):// URL' }),
-          /** counter of the instance's CPU seconds; default process_cpu_seconds_total */
-          cpuMetric: z
-            .string()
-            .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'not a Prometheus metric name')
-            .optional(),
-        }),
-      )
-      .max(1000)
-      .default([]),
+    metricsTargets: z.array(MetricsTargetInput).max(1000).default([]),
   })
   .superRefine((env, ctx) => {
     const allowed = hostMatcher(env.allowedHosts);
