@@ -150,6 +150,7 @@ export class Agent {
       this.#names,
       job.runId,
       onSignal,
+      (line) => this.#log(line),
     );
     try {
       await sendAgentMessage(this.#redis, this.#names, {

@@ -47,7 +47,14 @@ describe('queue (real Redis)', { skip }, () => {
     const runId = 'run_signals';
     await publishSignal(redis, names, { type: 'start', runId, startAt: 1234 });
     const seen: ControlSignal[] = [];
-    const subscription = await SignalSubscription.open(redis, names, runId, (s) => seen.push(s));
+    const errors: string[] = [];
+    const subscription = await SignalSubscription.open(
+      redis,
+      names,
+      runId,
+      (s) => seen.push(s),
+      (line) => errors.push(line),
+    );
     await publishSignal(redis, names, { type: 'keepalive', runId, at: 1 });
     await publishSignal(redis, names, { type: 'abort', runId, reason: 'stop button' });
     await redis.publish(names.signals(runId), '{"type":"bogus"}');
@@ -58,6 +65,7 @@ describe('queue (real Redis)', { skip }, () => {
       ['start', 'keepalive', 'abort'],
     );
     assert.equal(subscription.malformed, 1);
+    assert.deepEqual(errors, []);
   });
 
   it('carries agent messages through the results stream until acked', async () => {
