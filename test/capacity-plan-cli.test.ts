@@ -15,7 +15,7 @@ import {
   runCapacityPlan,
 } from '../apps/cli/src/commands/capacity.js';
 import { ExitCode, UsageError } from '../apps/cli/src/exit-codes.js';
-import { sampleMeasurements } from '../packages/report/src/testing.js';
+import { sampleMeasurements } from '../packages/capacity/src/testing.js';
 import { CHROMIUM } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadline-plan-'));

@@ -97,7 +97,7 @@ async function control(
   const runId = (jobs[0] as ShardJob).runId;
   const reader = new ResultsReader(redis, names, 'test-control');
   await reader.ensureGroup();
-  const queue = new ShardQueue(redis, names);
+  const queue = new ShardQueue(redis, names, (line) => console.error(line));
   await queue.enqueue(jobs);
   const messages: AgentMessage[] = [];
   const started = Date.now();

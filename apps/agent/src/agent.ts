@@ -63,7 +63,12 @@ export class Agent {
     agent.#heartbeat = setInterval(() => {
       agent.#beat().catch((error) => agent.#log(`heartbeat failed: ${error.message}`));
     }, options.heartbeatMs ?? 1000);
-    agent.#worker = new ShardWorker(agent.#redis, agent.#names, (job) => agent.#runShard(job));
+    agent.#worker = new ShardWorker(
+      agent.#redis,
+      agent.#names,
+      (job) => agent.#runShard(job),
+      (line) => agent.#log(line),
+    );
     agent.#log(`agent ${agent.agentId} ready`);
     return agent;
   }
@@ -145,6 +150,7 @@ export class Agent {
       this.#names,
       job.runId,
       onSignal,
+      (line) => this.#log(line),
     );
     try {
       await sendAgentMessage(this.#redis, this.#names, {

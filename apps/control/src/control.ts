@@ -138,7 +138,7 @@ export class Control {
     const redis = connectRedis(config.redisUrl);
     redis.on('error', (error) => config.log(`redis: ${error.message}`));
     const names = new RedisNames(config.namespace);
-    const queue = new ShardQueue(redis, names);
+    const queue = new ShardQueue(redis, names, config.log);
     const consumer = `control@${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const coordinator = new RunCoordinator(metadata, redis, names, queue, {
       claimTimeoutMs: config.claimTimeoutMs,

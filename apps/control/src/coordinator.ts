@@ -7,6 +7,7 @@ import {
   type ThresholdResult,
 } from '@loadline/engine';
 import type { MetadataStore } from '@loadline/metadata';
+import { type MetricsTarget, type TargetMetricRow, TargetScraper } from '@loadline/metrics';
 import {
   listAgents,
   publishSignal,
@@ -23,7 +24,6 @@ import {
   thresholdsSoFar,
 } from './live-run.js';
 import { addRows, SecondWindow } from './live-table.js';
-import { type MetricsTarget, type TargetMetricRow, TargetScraper } from './metrics/scraper.js';
 import { settleLive, storeSettlement } from './settle.js';
 import { type LaunchInput, planShards, type RunTarget } from './shard-plan.js';
 

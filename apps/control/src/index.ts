@@ -1,8 +1,3 @@
 export { Control, type ControlConfig, configFromEnv } from './control.js';
 export { planShards } from './coordinator.js';
 export { DataDirInUseError } from './data-dir-lock.js';
-export {
-  type MetricsTarget,
-  type TargetMetricRow,
-  TargetScraper,
-} from './metrics/scraper.js';

@@ -6,9 +6,9 @@ import {
   type ThresholdResult,
 } from '@loadline/engine';
 import type { Run } from '@loadline/metadata';
+import type { TargetMetricRow, TargetScraper } from '@loadline/metrics';
 import type { CapacityProbe, Scenario } from '@loadline/scenario';
 import type { SecondWindow } from './live-table.js';
-import type { TargetMetricRow, TargetScraper } from './metrics/scraper.js';
 import type { RunTarget } from './shard-plan.js';
 
 /** What this control holds about a run it coordinates, between its seconds. */

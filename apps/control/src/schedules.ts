@@ -1,6 +1,11 @@
 import type { MetadataStore, Schedule } from '@loadline/metadata';
-import type { Redis, RedisNames } from '@loadline/queue';
-import { type ConnectionOptions, Queue, Worker } from 'bullmq';
+import {
+  type Redis,
+  type RedisNames,
+  type ScheduleFiring,
+  ScheduleQueue,
+  ScheduleWorker,
+} from '@loadline/queue';
 
 /**
  * Cron schedules as BullMQ job schedulers: Postgres holds the schedules, Redis holds
@@ -8,9 +13,11 @@ import { type ConnectionOptions, Queue, Worker } from 'bullmq';
  * each firing becomes one run (the basis of nightly and pre-promotion rehearsals).
  */
 export class ScheduleDriver {
-  readonly #queue: Queue;
-  readonly #worker: Worker;
+  readonly #queue: ScheduleQueue;
+  readonly #worker: ScheduleWorker;
   readonly #metadata: MetadataStore;
+  readonly #fire: (schedule: Schedule) => Promise<void>;
+  readonly #log: (line: string) => void;
 
   constructor(
     redis: Redis,
@@ -19,24 +26,27 @@ export class ScheduleDriver {
     fire: (schedule: Schedule) => Promise<void>,
     log: (line: string) => void,
   ) {
-    const connection = { ...redis.options, maxRetriesPerRequest: null } as ConnectionOptions;
-    const name = `${names.namespace}-schedules`;
     this.#metadata = metadata;
-    this.#queue = new Queue(name, { connection });
-    this.#worker = new Worker(
-      name,
-      async (job) => {
-        const schedule = await metadata
-          .getSchedule(String(job.data.scheduleId))
-          .catch(() => undefined);
-        if (!schedule || schedule.paused) return;
-        log(`schedule ${schedule.name}: starting a run of ${schedule.scenario}`);
-        await fire(schedule);
-      },
-      { connection, concurrency: 4 },
-    );
-    this.#worker.on('failed', (job, error) => log(`schedule job ${job?.id}: ${error.message}`));
-    this.#worker.on('error', () => {});
+    this.#fire = fire;
+    this.#log = log;
+    this.#queue = new ScheduleQueue(redis, names, log);
+    this.#worker = new ScheduleWorker(redis, names, (firing) => this.#fired(firing), log);
+  }
+
+  async #fired({ scheduleId }: ScheduleFiring): Promise<void> {
+    let schedule: Schedule;
+    try {
+      schedule = await this.#metadata.getSchedule(scheduleId);
+    } catch (error) {
+      // Skipped, not retried: the next firing comes on time anyway.
+      this.#log(
+        `schedule ${scheduleId}: cannot look it up, this firing is skipped: ${(error as Error).message}`,
+      );
+      return;
+    }
+    if (schedule.paused) return;
+    this.#log(`schedule ${schedule.name}: starting a run of ${schedule.scenario}`);
+    await this.#fire(schedule);
   }
 
   async upsert(schedule: Schedule): Promise<void> {
@@ -44,23 +54,19 @@ export class ScheduleDriver {
       await this.remove(schedule.id);
       return;
     }
-    await this.#queue.upsertJobScheduler(
-      schedule.id,
-      { pattern: schedule.cron, tz: schedule.timezone },
-      { name: 'scheduled-run', data: { scheduleId: schedule.id } },
-    );
+    await this.#queue.upsert({ id: schedule.id, cron: schedule.cron, timezone: schedule.timezone });
   }
 
   async remove(scheduleId: string): Promise<void> {
-    await this.#queue.removeJobScheduler(scheduleId);
+    await this.#queue.remove(scheduleId);
   }
 
   /** Rebuilds Redis timers from Postgres: adds missing ones, drops strays. */
   async sync(): Promise<void> {
     const schedules = await this.#metadata.listSchedules();
     const wanted = new Set(schedules.filter((s) => !s.paused).map((s) => s.id));
-    for (const scheduler of await this.#queue.getJobSchedulers()) {
-      if (scheduler.key && !wanted.has(scheduler.key)) await this.remove(scheduler.key);
+    for (const timer of await this.#queue.timers()) {
+      if (!wanted.has(timer.id)) await this.remove(timer.id);
     }
     for (const schedule of schedules) await this.upsert(schedule);
   }
@@ -68,9 +74,7 @@ export class ScheduleDriver {
   /** When each active schedule fires next (epoch ms), for listings. */
   async nextRuns(): Promise<Record<string, number | undefined>> {
     const out: Record<string, number | undefined> = {};
-    for (const scheduler of await this.#queue.getJobSchedulers()) {
-      if (scheduler.key) out[scheduler.key] = scheduler.next ?? undefined;
-    }
+    for (const timer of await this.#queue.timers()) out[timer.id] = timer.next;
     return out;
   }
 

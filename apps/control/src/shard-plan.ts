@@ -1,6 +1,7 @@
 import type { ShardJob } from '@loadline/api';
 import { arrivalsBy } from '@loadline/engine';
 import type { Run } from '@loadline/metadata';
+import type { MetricsTarget } from '@loadline/metrics';
 import type { Corpus } from '@loadline/replay';
 import {
   type ClosedPlan,
@@ -14,7 +15,6 @@ import {
   splitPlan,
 } from '@loadline/scenario';
 import { shadowHeaders, signShadowTag } from '@loadline/shadow';
-import type { MetricsTarget } from './metrics/scraper.js';
 import { planReplayShards } from './replay-shards.js';
 
 export interface RunOverrides {

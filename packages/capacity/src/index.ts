@@ -1,3 +1,4 @@
+export { type BuildModelOptions, buildModel } from './build-model.js';
 export {
   computeCapacity,
   formatCapacity,
@@ -11,11 +12,20 @@ export { type CsvProblem, formatCsvProblem, parseUslCsv, type UslCsvResult } fro
 export { CostDrift, CostRun, costDrift } from './drift.js';
 export { FanoutFit, FanoutOptions, FanoutSecond, fitFanout, ServiceFanout } from './fanout.js';
 export { Forecast, Redundancy } from './forecast.js';
+export {
+  type FromRunsOptions,
+  measurementsFromRuns,
+  type ScrapedRow,
+  type StoredRun,
+} from './from-runs.js';
 export { EXTRAPOLATION_FACTOR, KneeLimit, kneeLimit, kneeUtilisation } from './knee.js';
 export { fitLine, LinearFit } from './linear.js';
+export { Measurements, ServiceMeasurements } from './measurements.js';
 export { CapacityModel, Provenance, ServiceModel, UslCurve } from './model.js';
 export { type NnlsResult, nnls } from './nnls.js';
 export { Plan, PlanInput, planCapacity, ServicePlan, Unmet } from './plan.js';
+export { planFromModel } from './plan-model.js';
+export { rampConcurrency } from './ramp.js';
 export { Slo, SloLimit, sloLimit } from './slo.js';
 export { fitUsl, type UslFit, type UslFitOptions, UslInputError } from './usl.js';
 export { type UslParameters, UslPeak, UslPoint, uslPeak, uslThroughput } from './usl-model.js';

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -8,6 +9,14 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
  */
 export function connectRedis(url = DEFAULT_REDIS_URL, options: RedisOptions = {}): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false, ...options });
+}
+
+/**
+ * Options (not an instance) for a BullMQ worker or queue that should own its connections,
+ * including a worker's blocking one: the same server as `redis`, retrying through reconnects.
+ */
+export function bullConnection(redis: Redis): ConnectionOptions {
+  return { ...redis.options, maxRetriesPerRequest: null } as ConnectionOptions;
 }
 
 /** true when a Redis answers PING at `url` within `timeoutMs`. */

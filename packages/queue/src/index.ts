@@ -1,5 +1,6 @@
 export type { Redis } from 'ioredis';
-export { connectRedis, DEFAULT_REDIS_URL, redisAnswers } from './connection.js';
+export { bullConnection, connectRedis, DEFAULT_REDIS_URL, redisAnswers } from './connection.js';
+export { type ErrorEmitter, logErrors } from './errors.js';
 export {
   HEARTBEAT_TTL_S,
   type Heartbeat,
@@ -9,5 +10,12 @@ export {
 } from './heartbeats.js';
 export { RedisNames } from './names.js';
 export { type ReceivedMessage, ResultsReader, sendAgentMessage } from './results.js';
+export {
+  ScheduleFiring,
+  type ScheduleProcessor,
+  ScheduleQueue,
+  type ScheduleTimer,
+  ScheduleWorker,
+} from './schedules.js';
 export { type ShardProcessor, ShardQueue, ShardWorker } from './shards.js';
 export { publishSignal, SignalSubscription } from './signals.js';

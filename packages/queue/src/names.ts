@@ -8,6 +8,9 @@ export class RedisNames {
   get shardQueue(): string {
     return `${this.namespace}-shards`;
   }
+  get scheduleQueue(): string {
+    return `${this.namespace}-schedules`;
+  }
   get results(): string {
     return `${this.namespace}:results`;
   }

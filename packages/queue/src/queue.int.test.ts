@@ -7,6 +7,7 @@ import { connectRedis, DEFAULT_REDIS_URL, redisAnswers } from './connection.js';
 import { listAgents, writeHeartbeat } from './heartbeats.js';
 import { RedisNames } from './names.js';
 import { ResultsReader, sendAgentMessage } from './results.js';
+import { type ScheduleFiring, ScheduleQueue, ScheduleWorker } from './schedules.js';
 import { ShardQueue, ShardWorker } from './shards.js';
 import { publishSignal, SignalSubscription } from './signals.js';
 
@@ -46,7 +47,14 @@ describe('queue (real Redis)', { skip }, () => {
     const runId = 'run_signals';
     await publishSignal(redis, names, { type: 'start', runId, startAt: 1234 });
     const seen: ControlSignal[] = [];
-    const subscription = await SignalSubscription.open(redis, names, runId, (s) => seen.push(s));
+    const errors: string[] = [];
+    const subscription = await SignalSubscription.open(
+      redis,
+      names,
+      runId,
+      (s) => seen.push(s),
+      (line) => errors.push(line),
+    );
     await publishSignal(redis, names, { type: 'keepalive', runId, at: 1 });
     await publishSignal(redis, names, { type: 'abort', runId, reason: 'stop button' });
     await redis.publish(names.signals(runId), '{"type":"bogus"}');
@@ -57,6 +65,7 @@ describe('queue (real Redis)', { skip }, () => {
       ['start', 'keepalive', 'abort'],
     );
     assert.equal(subscription.malformed, 1);
+    assert.deepEqual(errors, []);
   });
 
   it('carries agent messages through the results stream until acked', async () => {
@@ -110,14 +119,20 @@ describe('queue (real Redis)', { skip }, () => {
   });
 
   it('hands each shard job to exactly one worker', async () => {
-    const queue = new ShardQueue(redis, names);
+    const errors: string[] = [];
+    const queue = new ShardQueue(redis, names, (line) => errors.push(line));
     const done: string[] = [];
     const workers = [1, 2].map(
       (w) =>
-        new ShardWorker(redis, names, async (job) => {
-          done.push(`${job.runId}.${job.shard}@${w}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }),
+        new ShardWorker(
+          redis,
+          names,
+          async (job) => {
+            done.push(`${job.runId}.${job.shard}@${w}`);
+            await new Promise((r) => setTimeout(r, 50));
+          },
+          (line) => errors.push(line),
+        ),
     );
     await queue.enqueue([shardJob('run_q', 0), shardJob('run_q', 1)]);
     await queue.enqueue([shardJob('run_q', 0)]); // duplicate enqueue is ignored
@@ -127,5 +142,64 @@ describe('queue (real Redis)', { skip }, () => {
     await Promise.all(workers.map((w) => w.close()));
     await queue.close();
     assert.deepEqual(done.map((d) => d.split('@')[0]).sort(), ['run_q.0', 'run_q.1']);
+    assert.deepEqual(errors, []);
+  });
+
+  it('fires a schedule timer on the schedule queue until it is removed', async () => {
+    const lines: string[] = [];
+    const queue = new ScheduleQueue(redis, names, (line) => lines.push(line));
+    const fired: ScheduleFiring[] = [];
+    const worker = new ScheduleWorker(
+      redis,
+      names,
+      async (firing) => {
+        fired.push(firing);
+        throw new Error('no such scenario');
+      },
+      (line) => lines.push(line),
+    );
+    try {
+      await queue.upsert({ id: 'sch_1', cron: '* * * * * *', timezone: 'UTC' });
+      const [timer] = await queue.timers();
+      assert.equal(timer?.id, 'sch_1');
+      assert.ok((timer?.next ?? 0) - Date.now() <= 1000, `next at ${timer?.next}`);
+      const deadline = Date.now() + 5000;
+      while (fired.length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(fired[0], { scheduleId: 'sch_1' });
+      // A firing that fails is said, with the job it was.
+      while (lines.length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      assert.match(lines[0] ?? '', /^schedule job .+: no such scenario$/);
+      await queue.remove('sch_1');
+      assert.deepEqual(await queue.timers(), []);
+    } finally {
+      await worker.close();
+      await queue.close();
+    }
+  });
+
+  it('says what a worker cannot reach instead of dropping the error', async () => {
+    const lines: string[] = [];
+    const dead = connectRedis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      retryStrategy: () => 200,
+    });
+    dead.on('error', () => {});
+    const worker = new ShardWorker(
+      dead,
+      names,
+      async () => {},
+      (line) => lines.push(line),
+    );
+    try {
+      const deadline = Date.now() + 5000;
+      while (lines.length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.match(lines[0] ?? '', new RegExp(`^shard worker ${names.shardQueue}: .*ECONNREFUSED`));
+    } finally {
+      await Promise.race([worker.close(), new Promise((r) => setTimeout(r, 2000))]);
+      dead.disconnect();
+    }
   });
 });

@@ -1,6 +1,8 @@
 import { ShardJob } from '@loadline/api';
-import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
+import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { bullConnection } from './connection.js';
+import { logErrors } from './errors.js';
 import type { RedisNames } from './names.js';
 
 /** Control side: enqueues one BullMQ job per shard of a run. */
@@ -8,9 +10,11 @@ export class ShardQueue {
   readonly #queue: Queue;
   readonly #connection: Redis;
 
-  constructor(redis: Redis, names: RedisNames) {
+  /** `log` hears the queue's errors (Redis unreachable, say), with the queue's name. */
+  constructor(redis: Redis, names: RedisNames, log: (line: string) => void) {
     this.#connection = redis.duplicate();
     this.#queue = new Queue(names.shardQueue, { connection: this.#connection });
+    logErrors(this.#queue, `shard queue ${names.shardQueue}`, log);
   }
 
   async enqueue(jobs: ShardJob[]): Promise<void> {
@@ -58,7 +62,13 @@ export type ShardProcessor = (job: ShardJob, signal: { jobId: string }) => Promi
 export class ShardWorker {
   readonly #worker: Worker;
 
-  constructor(redis: Redis, names: RedisNames, processor: ShardProcessor) {
+  /** `log` hears the worker's errors (Redis unreachable, a lost lock), with the queue's name. */
+  constructor(
+    redis: Redis,
+    names: RedisNames,
+    processor: ShardProcessor,
+    log: (line: string) => void,
+  ) {
     this.#worker = new Worker(
       names.shardQueue,
       async (job: Job) => {
@@ -70,13 +80,13 @@ export class ShardWorker {
       {
         // Options, not an instance: the worker then owns (and closes) its connections,
         // including the blocking one it makes to wait for jobs.
-        connection: { ...redis.options, maxRetriesPerRequest: null } as ConnectionOptions,
+        connection: bullConnection(redis),
         concurrency: 1,
         lockDuration: 30_000,
         stalledInterval: 30_000,
       },
     );
-    this.#worker.on('error', () => {});
+    logErrors(this.#worker, `shard worker ${names.shardQueue}`, log);
   }
 
   async close(): Promise<void> {

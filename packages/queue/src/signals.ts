@@ -1,5 +1,6 @@
 import { type ControlSignal, parseControlSignal } from '@loadline/api';
 import type { Redis } from 'ioredis';
+import { logErrors } from './errors.js';
 import type { RedisNames } from './names.js';
 
 /** How long the last signal of a run stays readable for late subscribers. */
@@ -41,8 +42,11 @@ export class SignalSubscription {
     names: RedisNames,
     runId: string,
     onSignal: (signal: ControlSignal) => void,
+    /** hears the subscriber connection's errors (a duplicate has no listener of its own) */
+    log: (line: string) => void,
   ): Promise<SignalSubscription> {
     const subscriber = redis.duplicate();
+    logErrors(subscriber, `signals of ${runId}`, log);
     const subscription = new SignalSubscription(subscriber, names.signals(runId));
     subscriber.on('message', (channel: string, message: string) => {
       if (channel !== subscription.#channel) return;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { samplePlan } from '@loadline/capacity/testing';
 import { planToCsv } from './csv.js';
-import { samplePlan } from './testing.js';
 
 /** A small RFC 4180 reader, so the test checks the CSV rather than trusting the writer. */
 function parseCsv(text: string): string[][] {

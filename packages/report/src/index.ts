@@ -1,16 +1,21 @@
-export { type BuildModelOptions, buildModel } from './build-model.js';
+// Moved to @loadline/capacity; re-exported until every caller imports them from there.
+export {
+  type BuildModelOptions,
+  buildModel,
+  type FromRunsOptions,
+  Measurements,
+  measurementsFromRuns,
+  planFromModel,
+  rampConcurrency,
+  type ScrapedRow,
+  ServiceMeasurements,
+  type StoredRun,
+} from '@loadline/capacity';
 export { type ServiceChart, serviceCharts } from './charts.js';
 export { planToCsv } from './csv.js';
 export { formatCell } from './format.js';
-export {
-  type FromRunsOptions,
-  measurementsFromRuns,
-  type ScrapedRow,
-  type StoredRun,
-} from './from-runs.js';
 export { planToHtml } from './html.js';
 export { planToMarkdown } from './markdown.js';
-export { Measurements, ServiceMeasurements } from './measurements.js';
 export {
   BrowserError,
   type BrowserOptions,
@@ -19,8 +24,6 @@ export {
   planToPdf,
   withReportPage,
 } from './pdf.js';
-export { planFromModel } from './plan-model.js';
-export { rampConcurrency } from './ramp.js';
 export {
   formatInputProblem,
   type InputProblem,

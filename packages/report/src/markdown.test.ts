@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { planFromModel } from '@loadline/capacity';
+import { SAMPLE_FORECAST, samplePlan } from '@loadline/capacity/testing';
 import { planToMarkdown } from './markdown.js';
-import { planFromModel } from './plan-model.js';
-import { SAMPLE_FORECAST, samplePlan } from './testing.js';
 
 describe('planToMarkdown', () => {
   it('GOLDEN: states the machine counts, the bottleneck and each binding limit', async () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { samplePlan } from '@loadline/capacity/testing';
 import { planToHtml } from './html.js';
 import { DEFAULT_CHROMIUM, planToPdf, withReportPage } from './pdf.js';
-import { samplePlan } from './testing.js';
 
 const executablePath = process.env.CHROMIUM_PATH ?? DEFAULT_CHROMIUM;
 const skip = existsSync(executablePath)

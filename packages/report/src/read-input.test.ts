@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Forecast } from '@loadline/capacity';
-import { Measurements } from './measurements.js';
+import { Forecast, Measurements } from '@loadline/capacity';
 import { formatInputProblem, parseInput } from './read-input.js';
 
 describe('parseInput', () => {

@@ -1,5 +1,4 @@
-import { type CapacityModel, type Plan, uslThroughput } from '@loadline/capacity';
-import { rampConcurrency } from './ramp.js';
+import { type CapacityModel, type Plan, rampConcurrency, uslThroughput } from '@loadline/capacity';
 
 export type Cell = string | number | boolean | null;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { samplePlan } from '@loadline/capacity/testing';
 import ExcelJS from 'exceljs';
-import { samplePlan } from './testing.js';
 import { planToXlsx } from './xlsx.js';
 
 describe('planToXlsx', () => {

@@ -5,12 +5,18 @@
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { CapacityModel, Forecast } from '@loadline/capacity';
-import { type TargetMetricRow, TargetScraper } from '@loadline/control';
+import { CapacityModel, Forecast, planFromModel, type ServiceModel } from '@loadline/capacity';
 import { BACKENDS, type BackendName, startDemoMall } from '@loadline/demo-mall';
 import { compileScenario, FlowRunner, summarizeFlows } from '@loadline/engine';
+import {
+  bucketQuantile,
+  type IntervalBuckets,
+  mergeBuckets,
+  type TargetMetricRow,
+  TargetScraper,
+} from '@loadline/metrics';
 import { DEFAULT_REDIS_URL, redisAnswers } from '@loadline/queue';
-import { parseInput, planFromModel } from '@loadline/report';
+import { parseInput } from '@loadline/report';
 import {
   DEFAULT_MAX_IN_FLIGHT,
   parseDuration,
@@ -32,7 +38,11 @@ export interface CapacityValidateOptions {
 export interface ServiceVerdict {
   service: string;
   instances: number;
-  /** p99 of the instance-seconds' p99s: a second or two of warm-up does not fail a plan */
+  /**
+   * p99 of every request the service's instances answered in the window: from their
+   * Prometheus histograms, buckets summed over instances and seconds (a percentile of
+   * per-second percentiles would weigh a quiet second like a busy one)
+   */
   p99Ms: number | null;
   sloP99Ms: number | null;
   /** mean CPU share of an instance's cores */
@@ -59,24 +69,29 @@ export function forecastScenario(
   };
 }
 
-function quantile(values: number[], q: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+/** What the scraper saw of the scaled mall: each instance-second's row and histogram. */
+export interface Observed {
+  rows: readonly TargetMetricRow[];
+  buckets: readonly IntervalBuckets[];
+}
+
+/** The p99 (ms) of a service's requests over the whole window, from merged buckets. */
+function mergedP99Ms(buckets: readonly IntervalBuckets[], service: string): number | null {
+  const merged = mergeBuckets(buckets.filter((b) => b.service === service).map((b) => b.buckets));
+  const p99 = bucketQuantile(merged, 0.99);
+  return p99 === null ? null : p99 * 1000;
 }
 
 export function verdicts(
-  model: CapacityModel,
+  services: ReadonlyArray<Pick<ServiceModel, 'service' | 'cores' | 'slo'>>,
   instances: Record<string, number>,
-  rows: TargetMetricRow[],
+  observed: Observed,
 ): ServiceVerdict[] {
-  return model.services.map((s) => {
-    const mine = rows.filter((r) => r.service === s.service);
-    const p99s = mine.filter((r) => r.p99Ms >= 0).map((r) => r.p99Ms);
-    const cpus = mine
-      .filter((r) => r.cpuSeconds >= 0 && r.intervalS > 0)
+  return services.map((s) => {
+    const cpus = observed.rows
+      .filter((r) => r.service === s.service && r.cpuSeconds >= 0 && r.intervalS > 0)
       .map((r) => r.cpuSeconds / r.intervalS / s.cores);
-    const p99Ms = quantile(p99s, 0.99);
+    const p99Ms = mergedP99Ms(observed.buckets, s.service);
     const cpu = cpus.length === 0 ? null : cpus.reduce((a, b) => a + b, 0) / cpus.length;
     const sloP99Ms = s.slo.p99Ms ?? null;
     const cpuCeiling = s.slo.cpuCeiling ?? null;
@@ -161,7 +176,7 @@ export async function runCapacityValidate(
     dataDir: join(tmpdir(), `loadline-validate-${process.pid}-${Date.now()}`),
     instances: instances as Partial<Record<BackendName, number>>,
   });
-  const rows: TargetMetricRow[] = [];
+  const observed = { rows: [] as TargetMetricRow[], buckets: [] as IntervalBuckets[] };
   try {
     const shaped = forecastScenario(parsed.scenario, forecast, mall.url, durationMs);
     if (shaped.scenario.flows.length === 0) {
@@ -186,14 +201,17 @@ export async function runCapacityValidate(
         cpuMetric: 'demo_cost_cpu_seconds_total',
       })),
     );
-    const scraper = new TargetScraper('validate', targets, { onRows: (r) => void rows.push(...r) });
+    const scraper = new TargetScraper('validate', targets, {
+      onRows: (r) => void observed.rows.push(...r),
+      onBuckets: (b) => void observed.buckets.push(...b),
+    });
     scraper.start(Date.now() + 1200);
     io.stderr.write(
       `validating: the mall scaled to ${JSON.stringify(instances)}, ${shaped.rate.toFixed(0)} entry requests/s for ${durationMs / 1000} s\n`,
     );
     const report = await runner.run();
     await scraper.stop();
-    const found = verdicts(model, instances, rows);
+    const found = verdicts(model.services, instances, observed);
     const { requests, errors } = summarizeFlows(report.totals).total;
     const errorRate = requests === 0 ? 0 : errors / requests;
     const held = found.every((v) => v.held) && errorRate < 0.01;

@@ -1,33 +1,33 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import {
+  buildModel,
   CapacityModel,
   Forecast,
+  type FromRunsOptions,
   fitUsl,
   formatCapacity,
   formatCsvProblem,
+  Measurements,
+  measurementsFromRuns,
   type Plan,
   parseUslCsv,
+  planFromModel,
+  type ScrapedRow,
+  type StoredRun,
   type UslFit,
   UslInputError,
 } from '@loadline/capacity';
 import {
   BrowserError,
-  buildModel,
-  type FromRunsOptions,
   formatInputProblem,
   type InputResult,
-  Measurements,
-  measurementsFromRuns,
   parseInput,
-  planFromModel,
   planToCsv,
   planToHtml,
   planToMarkdown,
   planToPdf,
   planToXlsx,
-  type ScrapedRow,
-  type StoredRun,
 } from '@loadline/report';
 import { parseDuration } from '@loadline/scenario';
 import { ApiProblem, ControlClient, controlApi, DEFAULT_API } from '../control-client.js';

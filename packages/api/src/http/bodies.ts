@@ -22,15 +22,18 @@ const HostPattern = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+const MetricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'not a Prometheus metric name');
+
 /** A target instance's Prometheus endpoint, scraped every second during runs. */
 export const MetricsTarget = z.strictObject({
   service: Identifier,
   url: z.url({ protocol: /^https?$/, error: 'expected an absolute http(s):// URL' }),
   /** counter of the instance's CPU seconds; default process_cpu_seconds_total */
-  cpuMetric: z
-    .string()
-    .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'not a Prometheus metric name')
-    .optional(),
+  cpuMetric: MetricName.optional(),
+  /** counter of requests served; default http_requests_total */
+  requestsMetric: MetricName.optional(),
+  /** histogram of request durations in seconds; default http_request_duration_seconds */
+  durationMetric: MetricName.optional(),
 });
 export type MetricsTarget = z.infer<typeof MetricsTarget>;
 

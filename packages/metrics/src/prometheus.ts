@@ -114,31 +114,3 @@ export function readInstance(samples: readonly Sample[], names: MetricNames): In
   }
   return { requests, cpuSeconds, buckets };
 }
-
-/**
- * A quantile from the increase of cumulative buckets between two scrapes, interpolated
- * linearly inside the bucket as Prometheus' histogram_quantile does; null without data.
- * Only as good as the buckets: the agents' HdrHistograms stay the precise latency.
- */
-export function quantileFromBuckets(
-  before: ReadonlyMap<number, number>,
-  after: ReadonlyMap<number, number>,
-  q: number,
-): number | null {
-  const bounds = [...after.keys()].sort((a, b) => a - b);
-  const counts = bounds.map((b) => Math.max(0, (after.get(b) ?? 0) - (before.get(b) ?? 0)));
-  const total = counts.at(-1) ?? 0;
-  if (total <= 0) return null;
-  const rank = q * total;
-  for (let i = 0; i < bounds.length; i++) {
-    if ((counts[i] as number) >= rank) {
-      const upper = bounds[i] as number;
-      const lower = i === 0 ? 0 : (bounds[i - 1] as number);
-      if (!Number.isFinite(upper)) return lower;
-      const below = i === 0 ? 0 : (counts[i - 1] as number);
-      const inBucket = (counts[i] as number) - below;
-      return inBucket === 0 ? upper : lower + ((upper - lower) * (rank - below)) / inBucket;
-    }
-  }
-  return bounds.at(-2) ?? null;
-}

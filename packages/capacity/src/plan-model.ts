@@ -1,10 +1,7 @@
-import {
-  type CapacityModel,
-  costDrift,
-  type Forecast,
-  type Plan,
-  planCapacity,
-} from '@loadline/capacity';
+import { costDrift } from './drift.js';
+import type { Forecast } from './forecast.js';
+import type { CapacityModel } from './model.js';
+import { type Plan, planCapacity } from './plan.js';
 
 /**
  * The machine plan for `forecast` from a model: its capacities and fan-out ratios, with any

@@ -1,4 +1,4 @@
-import type { RampPoint } from '@loadline/capacity';
+import type { RampPoint } from './capacity.js';
 
 /**
  * The same concurrency `computeCapacity` fits the USL to: measured, else Little's law

@@ -3,37 +3,49 @@
 // and latency per instance, and the CPU each spent. The capacity model fits ratios and
 // per-machine curves on these rows.
 
+import type { MetricsTarget } from '@loadline/api/http';
 import type { TargetMetricRow } from '@loadline/store';
+import { bucketIncrease, bucketQuantile } from './buckets.js';
 import {
   DEFAULT_METRIC_NAMES,
   type InstanceReading,
   parsePrometheusText,
-  quantileFromBuckets,
   readInstance,
 } from './prometheus.js';
 
 /** One instance to scrape, as an environment lists it. */
-export interface MetricsTarget {
-  service: string;
-  url: string;
-  /** counter of CPU seconds this instance used; default process_cpu_seconds_total */
-  cpuMetric?: string;
-  requestsMetric?: string;
-  durationMetric?: string;
-}
-
+/** A target instance's Prometheus endpoint: one schema, in the control API's contract. */
 // A row is what the store keeps (its schema documents the fields: -1 means not exposed, or
 // no requests): one type for the scraper, the store and the capacity fit's reader.
-export type { TargetMetricRow };
+export type { MetricsTarget, TargetMetricRow };
+
+/** What one instance's latency histogram counted in the interval a row covers. */
+export interface IntervalBuckets {
+  service: string;
+  instance: string;
+  second: number;
+  /** cumulative counts by upper bound (seconds) of this interval's requests only */
+  buckets: Map<number, number>;
+}
 
 export interface ScraperOptions {
   onRows: (rows: TargetMetricRow[]) => Promise<void> | void;
+  /**
+   * The histograms behind the rows' p50/p99, for a judge of latency over many seconds: it
+   * merges these (mergeBuckets) and takes the quantile of the sum.
+   */
+  onBuckets?: (intervals: IntervalBuckets[]) => void;
   /** a target did not answer (in time): an overloaded service often looks like this */
   onFailure?: (target: MetricsTarget, reason: string) => void;
   log?: (line: string) => void;
   intervalMs?: number;
   timeoutMs?: number;
   fetch?: typeof fetch;
+}
+
+interface Scraped {
+  row: TargetMetricRow;
+  buckets: IntervalBuckets;
 }
 
 interface Previous {
@@ -48,8 +60,8 @@ const increase = (before: number, after: number) => (after >= before ? after - b
 export class TargetScraper {
   readonly #runId: string;
   readonly #targets: readonly MetricsTarget[];
-  readonly #options: Required<Omit<ScraperOptions, 'log' | 'onFailure'>> &
-    Pick<ScraperOptions, 'log' | 'onFailure'>;
+  readonly #options: Required<Omit<ScraperOptions, 'log' | 'onFailure' | 'onBuckets'>> &
+    Pick<ScraperOptions, 'log' | 'onFailure' | 'onBuckets'>;
   readonly #previous = new Map<string, Previous>();
   readonly #failing = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
@@ -58,7 +70,7 @@ export class TargetScraper {
   /** once stopped, never again (a late start timer must not revive it) */
   #stopped = false;
   /** the round of readings in progress, if any */
-  #inFlight: Promise<TargetMetricRow[]> | undefined;
+  #inFlight: Promise<unknown> | undefined;
 
   constructor(runId: string, targets: readonly MetricsTarget[], options: ScraperOptions) {
     this.#runId = runId;
@@ -127,21 +139,24 @@ export class TargetScraper {
     // rows is not part of the round, so a slow store cannot cost a reading.
     if (this.#inFlight) return [];
     const key = second ?? Math.floor(Date.now() / 1000) - 1;
-    const round = Promise.all(this.#targets.map((t) => this.#scrapeOne(t, key))).then((rows) =>
-      rows.filter((r): r is TargetMetricRow => r !== undefined),
+    const round = Promise.all(this.#targets.map((t) => this.#scrapeOne(t, key))).then((found) =>
+      found.filter((f): f is Scraped => f !== undefined),
     );
     this.#inFlight = round;
-    let rows: TargetMetricRow[];
+    let found: Scraped[];
     try {
-      rows = await round;
+      found = await round;
     } finally {
       this.#inFlight = undefined;
     }
-    if (rows.length > 0) await this.#options.onRows(rows);
+    if (found.length === 0) return [];
+    const rows = found.map((f) => f.row);
+    this.#options.onBuckets?.(found.map((f) => f.buckets));
+    await this.#options.onRows(rows);
     return rows;
   }
 
-  async #scrapeOne(target: MetricsTarget, second: number): Promise<TargetMetricRow | undefined> {
+  async #scrapeOne(target: MetricsTarget, second: number): Promise<Scraped | undefined> {
     let at: number;
     let reading: InstanceReading;
     try {
@@ -171,9 +186,10 @@ export class TargetScraper {
     const previous = this.#previous.get(target.url);
     this.#previous.set(target.url, { at, reading });
     if (!previous) return undefined;
-    const p50 = quantileFromBuckets(previous.reading.buckets, reading.buckets, 0.5);
-    const p99 = quantileFromBuckets(previous.reading.buckets, reading.buckets, 0.99);
-    return {
+    const buckets = bucketIncrease(previous.reading.buckets, reading.buckets);
+    const p50 = bucketQuantile(buckets, 0.5);
+    const p99 = bucketQuantile(buckets, 0.99);
+    const row: TargetMetricRow = {
       runId: this.#runId,
       service: target.service,
       instance: target.url,
@@ -187,6 +203,7 @@ export class TargetScraper {
       p50Ms: p50 === null ? -1 : p50 * 1000,
       p99Ms: p99 === null ? -1 : p99 * 1000,
     };
+    return { row, buckets: { service: target.service, instance: target.url, second, buckets } };
   }
 
   #log(line: string): void {

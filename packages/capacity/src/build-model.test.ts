@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CapacityModel, uslThroughput } from '@loadline/capacity';
 import { buildModel } from './build-model.js';
+import { CapacityModel } from './model.js';
 import { planFromModel } from './plan-model.js';
 import { SAMPLE_FORECAST, sampleMeasurements, samplePlan } from './testing.js';
+import { uslThroughput } from './usl-model.js';
 
 describe('buildModel', () => {
   it('fits each service’s capacity, the curve and points, the ratios and the cost baseline', async () => {

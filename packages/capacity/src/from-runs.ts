@@ -2,8 +2,10 @@
 // instance and second) and what the agents measured per step in the same seconds. The
 // per-instance seconds of a single-machine ramp become its load levels; every second of a
 // mixed run becomes a fan-out sample (entry requests by step → calls per service).
-import type { FanoutSecond, RampPoint, Slo } from '@loadline/capacity';
+import type { RampPoint } from './capacity.js';
+import type { FanoutSecond } from './fanout.js';
 import type { Measurements } from './measurements.js';
+import type { Slo } from './slo.js';
 
 /** A scraped row as GET /runs/:id/target-metrics returns it. */
 export interface ScrapedRow {

@@ -1,17 +1,11 @@
-import {
-  type CapacityModel,
-  type CostRun,
-  computeCapacity,
-  fitFanout,
-  fitLine,
-  fitUsl,
-  type RampPoint,
-  type ServiceModel,
-  type UslCurve,
-  UslInputError,
-} from '@loadline/capacity';
+import { computeCapacity, type RampPoint } from './capacity.js';
+import type { CostRun } from './drift.js';
+import { fitFanout } from './fanout.js';
+import { fitLine } from './linear.js';
 import { Measurements, type ServiceMeasurements } from './measurements.js';
+import type { CapacityModel, ServiceModel, UslCurve } from './model.js';
 import { rampConcurrency } from './ramp.js';
+import { fitUsl, UslInputError } from './usl.js';
 
 export interface BuildModelOptions {
   /** Where the measurements came from, recorded in the model's provenance. */

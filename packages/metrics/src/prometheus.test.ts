@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  DEFAULT_METRIC_NAMES,
-  parsePrometheusText,
-  quantileFromBuckets,
-  readInstance,
-} from './prometheus.js';
+import { quantileFromBuckets } from './buckets.js';
+import { DEFAULT_METRIC_NAMES, parsePrometheusText, readInstance } from './prometheus.js';
 
 const TEXT = `# HELP http_requests_total HTTP requests
 # TYPE http_requests_total counter

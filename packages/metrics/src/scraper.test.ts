@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { type TargetMetricRow, TargetScraper } from './scraper.js';
+import { type IntervalBuckets, type TargetMetricRow, TargetScraper } from './scraper.js';
 
 let server: http.Server;
 let base = '';
@@ -37,11 +37,16 @@ describe('TargetScraper against a real /metrics endpoint', () => {
 
   it('turns two readings into per-interval increases, and says once when a target fails', async () => {
     const rows: TargetMetricRow[] = [];
+    const buckets: IntervalBuckets[] = [];
     const log: string[] = [];
     const scraper = new TargetScraper(
       'run_1',
       [{ service: 'catalog', url: `${base}/metrics`, cpuMetric: 'demo_cpu_seconds_total' }],
-      { onRows: (r) => void rows.push(...r), log: (l) => log.push(l) },
+      {
+        onRows: (r) => void rows.push(...r),
+        onBuckets: (b) => void buckets.push(...b),
+        log: (l) => log.push(l),
+      },
     );
     assert.deepEqual(await scraper.scrape(), [], 'the first reading is the baseline');
     requests += 200;
@@ -54,6 +59,18 @@ describe('TargetScraper against a real /metrics endpoint', () => {
     assert.equal(row.p50Ms, 10);
     assert.ok(row.p99Ms > 10 && row.p99Ms <= 100, `p99 ${row.p99Ms}`);
     assert.deepEqual(rows, [row]);
+    assert.deepEqual(buckets, [
+      {
+        service: 'catalog',
+        instance: `${base}/metrics`,
+        second: row.second,
+        buckets: new Map([
+          [0.01, 100],
+          [0.1, 200],
+          [Number.POSITIVE_INFINITY, 200],
+        ]),
+      },
+    ]);
 
     broken = true;
     await scraper.scrape();

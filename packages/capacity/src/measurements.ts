@@ -1,5 +1,8 @@
-import { CostRun, FanoutSecond, RampPoint, Slo } from '@loadline/capacity';
 import { z } from 'zod';
+import { RampPoint } from './capacity.js';
+import { CostRun } from './drift.js';
+import { FanoutSecond } from './fanout.js';
+import { Slo } from './slo.js';
 
 /** One service measured alone on one machine: the ramp, lowest load first. */
 export const ServiceMeasurements = z.strictObject({
