@@ -1,6 +1,7 @@
+import { DEFAULT_API_URL } from '@loadline/config';
 import { UsageError } from './exit-codes.js';
 
-export const DEFAULT_API = 'http://127.0.0.1:7700';
+export const DEFAULT_API = DEFAULT_API_URL;
 
 /** A problem+json answer from control, kept whole so the CLI can show its errors. */
 export class ApiProblem extends Error {

@@ -1,5 +1,7 @@
+import type { CliEnv } from '@loadline/config';
 import { Command, CommanderError, Option } from 'commander';
 import { STORES_HELP } from './commands/verify-help.js';
+import { cliEnvOnce } from './env.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 
 const VERSION = '0.1.0';
@@ -28,7 +30,7 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-function buildProgram(setExit: (code: number) => void): Command {
+function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv>): Command {
   const program = new Command('loadline')
     .description('Full-link load testing and capacity planning')
     .version(VERSION)
@@ -89,7 +91,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(
         options.local
           ? await (await load.run()).runLocally(file, options, process)
-          : await (await load.fleet()).runOnFleet(file, options, process),
+          : await (await load.fleet()).runOnFleet(file, options, process, await env()),
       ),
     );
 
@@ -99,7 +101,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (options) =>
-      setExit(await (await load.fleet()).listRuns(options, process.stdout)),
+      setExit(await (await load.fleet()).listRuns(options, process.stdout, await env())),
     );
 
   program
@@ -112,7 +114,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--out <file>', 'write to a file instead of stdout')
     .option('--api <url>', 'control API')
     .action(async (runId: string, options) =>
-      setExit(await (await load.report()).runReport(runId, options, process.stdout)),
+      setExit(await (await load.report()).runReport(runId, options, process.stdout, await env())),
     );
 
   program
@@ -122,7 +124,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (runId: string, options) =>
-      setExit(await (await load.fleet()).stopRun(runId, options, process.stdout)),
+      setExit(await (await load.fleet()).stopRun(runId, options, process.stdout, await env())),
     );
 
   const schedule = program
@@ -140,7 +142,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (file: string, options) =>
-      setExit(await (await load.schedule()).addSchedule(file, options, process)),
+      setExit(await (await load.schedule()).addSchedule(file, options, process, await env())),
     );
   schedule
     .command('list')
@@ -148,7 +150,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (options) =>
-      setExit(await (await load.schedule()).listSchedules(options, process)),
+      setExit(await (await load.schedule()).listSchedules(options, process, await env())),
     );
   schedule
     .command('rm')
@@ -157,7 +159,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (name: string, options) =>
-      setExit(await (await load.schedule()).removeSchedule(name, options, process)),
+      setExit(await (await load.schedule()).removeSchedule(name, options, process, await env())),
     );
 
   program
@@ -170,7 +172,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       'Redis key namespace shared with agents (default $LOADLINE_NAMESPACE or loadline)',
     )
     .action(async (options) =>
-      setExit(await (await load.control()).runControl(options, process.stderr)),
+      setExit(await (await load.control()).runControl(options, process.stderr, await env())),
     );
 
   program
@@ -194,7 +196,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .option('--id <id>', 'agent id (default host-pid-random)')
     .action(async (options) =>
-      setExit(await (await load.agent()).runAgent(options, process.stderr)),
+      setExit(await (await load.agent()).runAgent(options, process.stderr, await env())),
     );
 
   program
@@ -207,7 +209,15 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--data <dir>', 'embedded state directory (default .loadline)')
     .option('--namespace <ns>', 'Redis key namespace (default $LOADLINE_NAMESPACE or loadline)')
     .action(async (options) =>
-      setExit(await (await load.up()).runUp(options, process.stdout, process.stderr)),
+      setExit(
+        await (await load.up()).runUp(
+          options,
+          process.stdout,
+          process.stderr,
+          await env(),
+          process.env,
+        ),
+      ),
     );
 
   program
@@ -265,7 +275,8 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(
         await (await load.verify()).runVerify(runId, options, {
           stdout: process.stdout,
-          env: process.env,
+          env: await env(),
+          vars: process.env,
         }),
       ),
     );
@@ -304,7 +315,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--out <file>', 'write the model JSON to this file')
     .option('--json', 'print the model JSON on stdout')
     .action(async (options) =>
-      setExit(await (await load.capacity()).runCapacityFit(options, process)),
+      setExit(await (await load.capacity()).runCapacityFit(options, process, await env())),
     );
   capacity
     .command('plan')
@@ -318,7 +329,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--out <file>', 'write the report here (required for xlsx and pdf)')
     .option('--json', 'print the plan JSON on stdout, whatever --format')
     .action(async (options) =>
-      setExit(await (await load.capacity()).runCapacityPlan(options, process)),
+      setExit(await (await load.capacity()).runCapacityPlan(options, process, await env())),
     );
   capacity
     .command('validate')
@@ -331,7 +342,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--duration <duration>', 'how long to hold the forecast load (default 20s)')
     .option('--json', 'print { held, instances, requests, errorRate, services: [...] }')
     .action(async (options) =>
-      setExit(await (await load.capacityValidate()).runCapacityValidate(options, process)),
+      setExit(
+        await (await load.capacityValidate()).runCapacityValidate(options, process, await env()),
+      ),
     );
 
   return program;
@@ -339,9 +352,11 @@ function buildProgram(setExit: (code: number) => void): Command {
 
 async function main(): Promise<void> {
   let exitCode: number = ExitCode.passed;
+  // The environment is read here only: parsed once (CliEnv), when a command first needs it.
+  const env = cliEnvOnce(process.env);
   const program = buildProgram((code) => {
     exitCode = code;
-  });
+  }, env);
   try {
     await program.parseAsync(process.argv);
   } catch (error) {

@@ -3,6 +3,7 @@
  * does the reading, printing and signals.
  */
 import { parseArgs } from 'node:util';
+import type { DemoMallEnv } from '@loadline/config';
 import { type BackendName, ConfigError, type MallConfig, parseConfig, SERVICES } from './config.js';
 import type { DemoMall, DemoMallOptions } from './server.js';
 
@@ -62,7 +63,8 @@ export function parseCost(text: string): number {
   return unit === 's' ? value * 1000 : unit === 'ms' ? value : value / 1000;
 }
 
-export function parseCli(argv: string[], env: Record<string, string | undefined>): Parsed {
+/** `env` is the parsed environment (DemoMallEnv); flags override it. */
+export function parseCli(argv: string[], env: DemoMallEnv): Parsed {
   let values: ReturnType<typeof read>;
   try {
     values = read(argv);

@@ -1,6 +1,7 @@
+import { DEFAULT_REDIS_URL } from '@loadline/config';
 import { Redis, type RedisOptions } from 'ioredis';
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export { DEFAULT_REDIS_URL };
 
 /**
  * A Redis connection. `maxRetriesPerRequest: null` is what BullMQ workers need (a

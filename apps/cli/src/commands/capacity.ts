@@ -11,6 +11,7 @@ import {
   type UslFit,
   UslInputError,
 } from '@loadline/capacity';
+import { type CliEnv, DEFAULT_API_URL } from '@loadline/config';
 import {
   BrowserError,
   buildModel,
@@ -30,7 +31,7 @@ import {
   type StoredRun,
 } from '@loadline/report';
 import { parseDuration } from '@loadline/scenario';
-import { ApiProblem, ControlClient, DEFAULT_API } from '../control-client.js';
+import { ApiProblem, ControlClient } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 
 export interface CapacityUslOptions {
@@ -188,7 +189,11 @@ function fromRunsOptions(options: CapacityFitOptions): FromRunsOptions {
  * `loadline capacity fit --from measurements.json [--json] [--out model.json]`: the capacity
  * model (per-machine capacities, curves, fan-out ratios, cost history) from measurements.
  */
-export async function runCapacityFit(options: CapacityFitOptions, io: CapacityIo): Promise<number> {
+export async function runCapacityFit(
+  options: CapacityFitOptions,
+  io: CapacityIo,
+  env: Pick<CliEnv, 'LOADLINE_API'> = { LOADLINE_API: DEFAULT_API_URL },
+): Promise<number> {
   if ((options.runs === undefined) === (options.from === undefined)) {
     throw new UsageError(
       options.runs === undefined ? '--from' : '--runs',
@@ -203,7 +208,7 @@ export async function runCapacityFit(options: CapacityFitOptions, io: CapacityIo
       .map((s) => s.trim())
       .filter(Boolean);
     if (ids.length === 0) throw new UsageError('--runs', 'expected run IDs, comma-separated');
-    const api = options.api ?? process.env.LOADLINE_API ?? DEFAULT_API;
+    const api = options.api ?? env.LOADLINE_API;
     const fromOptions = fromRunsOptions(options);
     const runs = await storedRuns(ids, api);
     measurements = measurementsFromRuns(runs, fromOptions);
@@ -307,7 +312,7 @@ async function renderPlan(
 export async function runCapacityPlan(
   options: CapacityPlanOptions,
   io: CapacityIo,
-  env: { CHROMIUM_PATH?: string } = process.env,
+  env: Pick<CliEnv, 'CHROMIUM_PATH'> = {},
 ): Promise<number> {
   const format = planFormat(options);
   const toStdout = !options.out;

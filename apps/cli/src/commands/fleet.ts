@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import type { CliEnv } from '@loadline/config';
 import { loadFeederRows } from '@loadline/engine';
 import { formatError, parseScenario } from '@loadline/scenario';
 import { ApiProblem, ControlClient } from '../control-client.js';
@@ -102,8 +103,9 @@ export async function runOnFleet(
   file: string,
   options: FleetRunOptions,
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+  env: CliEnv,
 ): Promise<number> {
-  const client = new ControlClient(options.api ?? process.env.LOADLINE_API);
+  const client = new ControlClient(options.api ?? env.LOADLINE_API);
   const agents = options.agents === undefined ? undefined : Number(options.agents);
   if (agents !== undefined && (!Number.isInteger(agents) || agents <= 0)) {
     throw new UsageError('--agents', `expected a positive whole number, got "${options.agents}"`);
@@ -186,8 +188,9 @@ export async function runOnFleet(
 export async function listRuns(
   options: { api?: string; json?: boolean },
   stdout: NodeJS.WriteStream,
+  env: CliEnv,
 ): Promise<number> {
-  const client = new ControlClient(options.api ?? process.env.LOADLINE_API);
+  const client = new ControlClient(options.api ?? env.LOADLINE_API);
   const page = await client.request<{
     runs: Array<{ id: string; scenario: string; status: string; createdAt: string }>;
   }>('GET', '/runs?limit=50');
@@ -202,8 +205,9 @@ export async function stopRun(
   runId: string,
   options: { api?: string; json?: boolean },
   stdout: NodeJS.WriteStream,
+  env: CliEnv,
 ): Promise<number> {
-  const client = new ControlClient(options.api ?? process.env.LOADLINE_API);
+  const client = new ControlClient(options.api ?? env.LOADLINE_API);
   try {
     const result = await client.request('POST', `/runs/${encodeURIComponent(runId)}/stop`);
     stdout.write(options.json ? `${JSON.stringify(result)}\n` : `stopping ${runId}\n`);

@@ -1,3 +1,4 @@
+import type { CliEnv } from '@loadline/config';
 import { ApiProblem, ControlClient } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { saveScenario } from './fleet.js';
@@ -23,8 +24,8 @@ interface ScheduleView {
   environment: string;
 }
 
-function client(api: string | undefined): ControlClient {
-  return new ControlClient(api ?? process.env.LOADLINE_API);
+function client(api: string | undefined, env: CliEnv): ControlClient {
+  return new ControlClient(api ?? env.LOADLINE_API);
 }
 
 async function call<T>(fn: () => Promise<T>, io: { stderr: NodeJS.WritableStream }): Promise<T> {
@@ -46,10 +47,11 @@ export async function addSchedule(
   file: string,
   options: ScheduleAddOptions,
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+  env: CliEnv,
 ): Promise<number> {
   if (!options.cron)
     throw new UsageError('--cron', 'is required (e.g. --cron "0 2 * * *" for 02:00 every day)');
-  const api = client(options.api);
+  const api = client(options.api, env);
   const saved = await saveScenario(api, file, io);
   const agents = options.agents === undefined ? undefined : Number(options.agents);
   if (agents !== undefined && (!Number.isInteger(agents) || agents <= 0)) {
@@ -78,9 +80,10 @@ export async function addSchedule(
 export async function listSchedules(
   options: { api?: string; json?: boolean },
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+  env: CliEnv,
 ): Promise<number> {
   const { schedules } = await call(
-    () => client(options.api).request<{ schedules: ScheduleView[] }>('GET', '/schedules'),
+    () => client(options.api, env).request<{ schedules: ScheduleView[] }>('GET', '/schedules'),
     io,
   );
   if (options.json) io.stdout.write(`${JSON.stringify({ schedules })}\n`);
@@ -99,9 +102,10 @@ export async function removeSchedule(
   nameOrId: string,
   options: { api?: string; json?: boolean },
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+  env: CliEnv,
 ): Promise<number> {
   await call(
-    () => client(options.api).request('DELETE', `/schedules/${encodeURIComponent(nameOrId)}`),
+    () => client(options.api, env).request('DELETE', `/schedules/${encodeURIComponent(nameOrId)}`),
     io,
   );
   io.stdout.write(

@@ -5,6 +5,7 @@
 // remaps use, the run id, the shadow tag in queued jobs. See STORES_HELP for the file.
 // pg, ioredis and yaml load when a check runs: main.ts imports this module for its help.
 import { readFile } from 'node:fs/promises';
+import type { CliEnv, RawEnv } from '@loadline/config';
 import type { Redis } from 'ioredis';
 import { ApiProblem, ControlClient } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
@@ -338,7 +339,12 @@ export function formatVerify(result: VerifyResult, storesGiven: boolean): string
 export async function runVerify(
   runId: string,
   options: VerifyOptions,
-  io: { stdout: NodeJS.WritableStream; env: NodeJS.ProcessEnv },
+  io: {
+    stdout: NodeJS.WritableStream;
+    env: CliEnv;
+    /** the whole environment, for `${VAR}` in the stores file */
+    vars: RawEnv;
+  },
 ): Promise<number> {
   let stores: StoresFile | undefined;
   if (options.stores !== undefined) {
@@ -351,7 +357,7 @@ export async function runVerify(
         `cannot read ${options.stores} (${(error as NodeJS.ErrnoException).code})`,
       );
     }
-    stores = await parseStores(text, io.env);
+    stores = await parseStores(text, io.vars);
   }
   const client = new ControlClient(options.api ?? io.env.LOADLINE_API);
   const result = await verifyRun(runId, stores, client);
