@@ -26,13 +26,10 @@ export const ShadowEnv = z.object({
       'Hosts outgoing calls keep the tag for (`*.svc.cluster.local,inventory:8080`); it is stripped elsewhere.',
     default: 'no hosts',
   }),
-  LOADLINE_CONTROL_URL: z
-    .url()
-    .optional()
-    .meta({
-      description: 'Where leak reports go (`POST /runs/:id/leaks`).',
-      default: 'not reported',
-    }),
+  LOADLINE_CONTROL_URL: z.url().optional().meta({
+    description: 'Where leak reports go (`POST /runs/:id/leaks`).',
+    default: 'not reported',
+  }),
   LOADLINE_SERVICE_NAME: z
     .string()
     .min(1)
