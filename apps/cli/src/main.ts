@@ -1,4 +1,12 @@
 import type { CliEnv } from '@loadline/config';
+// zod-free: the help text's defaults without loading the schemas
+import {
+  DEFAULT_API_PORT,
+  DEFAULT_API_URL,
+  DEFAULT_DATA_DIR,
+  DEFAULT_NAMESPACE,
+  DEFAULT_REDIS_URL,
+} from '@loadline/config/defaults';
 import { Command, CommanderError, Option } from 'commander';
 import { STORES_HELP } from './commands/verify-help.js';
 import { cliEnvOnce } from './env.js';
@@ -79,7 +87,7 @@ function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv
     .command('run')
     .description('Run a scenario on the fleet through control, or in this process with --local')
     .argument('<file>', 'scenario file (YAML or JSON)')
-    .option('--api <url>', 'control API (default $LOADLINE_API or http://127.0.0.1:7700)')
+    .option('--api <url>', `control API (default $LOADLINE_API or ${DEFAULT_API_URL})`)
     .option('--wait', 'follow the run; exit 0 passed, 1 thresholds failed, 3 aborted')
     .option('--local', 'run in this process instead (targets on 127.0.0.0/8, ::1, localhost only)')
     .option('--json', 'print one JSON object with the result')
@@ -165,11 +173,14 @@ function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv
   program
     .command('control')
     .description('Run the control plane (API, coordinator, ingest) in the foreground')
-    .option('--port <port>', 'API port (default 7700, or $LOADLINE_API)')
-    .option('--data <dir>', 'embedded state directory (default .loadline)')
+    .option('--port <port>', `API port (default ${DEFAULT_API_PORT}, or $LOADLINE_API)`)
+    .option(
+      '--data <dir>',
+      `embedded state directory (default $LOADLINE_DATA_DIR or ${DEFAULT_DATA_DIR})`,
+    )
     .option(
       '--namespace <ns>',
-      'Redis key namespace shared with agents (default $LOADLINE_NAMESPACE or loadline)',
+      `Redis key namespace shared with agents (default $LOADLINE_NAMESPACE or ${DEFAULT_NAMESPACE})`,
     )
     .action(async (options) =>
       setExit(await (await load.control()).runControl(options, process.stderr, await env())),
@@ -189,10 +200,10 @@ function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv
   program
     .command('agent')
     .description('Run a load-generator agent that claims shards from control through Redis')
-    .option('--redis <url>', 'Redis URL (default $REDIS_URL or redis://127.0.0.1:6379)')
+    .option('--redis <url>', `Redis URL (default $REDIS_URL or ${DEFAULT_REDIS_URL})`)
     .option(
       '--namespace <ns>',
-      'Redis key namespace shared with control (default $LOADLINE_NAMESPACE or loadline)',
+      `Redis key namespace shared with control (default $LOADLINE_NAMESPACE or ${DEFAULT_NAMESPACE})`,
     )
     .option('--id <id>', 'agent id (default host-pid-random)')
     .action(async (options) =>
@@ -203,11 +214,17 @@ function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv
     .command('up')
     .description('Start the embedded stack: control, N local agents and the demo mall')
     .option('--agents <n>', 'local agent processes', '2')
-    .option('--port <port>', 'control API port', '7700')
+    .option('--port <port>', 'control API port', String(DEFAULT_API_PORT))
     .option('--demo-port <port>', 'port of the demo mall', '8080')
     .option('--console-port <port>', 'port of the console', '3000')
-    .option('--data <dir>', 'embedded state directory (default .loadline)')
-    .option('--namespace <ns>', 'Redis key namespace (default $LOADLINE_NAMESPACE or loadline)')
+    .option(
+      '--data <dir>',
+      `embedded state directory (default $LOADLINE_DATA_DIR or ${DEFAULT_DATA_DIR})`,
+    )
+    .option(
+      '--namespace <ns>',
+      `Redis key namespace (default $LOADLINE_NAMESPACE or ${DEFAULT_NAMESPACE})`,
+    )
     .action(async (options) =>
       setExit(
         await (await load.up()).runUp(
@@ -303,7 +320,7 @@ function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv
       '--runs <ids>',
       'stored run IDs, comma-separated: their scraped target metrics and per-step seconds',
     )
-    .option('--api <url>', 'control API (default $LOADLINE_API or http://127.0.0.1:7700)')
+    .option('--api <url>', `control API (default $LOADLINE_API or ${DEFAULT_API_URL})`)
     .option(
       '--cores <service=n>',
       'cores per machine of a service (repeatable; default 1)',
