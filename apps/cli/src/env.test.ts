@@ -9,7 +9,7 @@ describe('the CLI environment', () => {
     const env = cliEnvOnce(raw);
     const first = await env();
     raw.LOADLINE_NAMESPACE = 'changed later';
-    assert.equal(await env(), first);
+    assert.deepEqual(await env(), first);
     assert.equal(first.LOADLINE_NAMESPACE, 'ci');
     assert.equal(first.LOADLINE_API, 'http://127.0.0.1:7700');
     assert.equal(first.REDIS_URL, undefined);
@@ -25,5 +25,15 @@ describe('the CLI environment', () => {
       );
       return true;
     });
+  });
+
+  it('a command fails only on the variables it reads', async () => {
+    const env = cliEnvOnce({ DATABASE_URL: 'mysql://other-tool/db', REDIS_URL: 'redis://r:1' });
+    assert.deepEqual(await env('LOADLINE_API'), { LOADLINE_API: 'http://127.0.0.1:7700' });
+    assert.deepEqual(await env('REDIS_URL', 'LOADLINE_NAMESPACE'), {
+      REDIS_URL: 'redis://r:1',
+      LOADLINE_NAMESPACE: 'loadline',
+    });
+    await assert.rejects(env(), /^Error: DATABASE_URL: expected a postgres:\/\//);
   });
 });

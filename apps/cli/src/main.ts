@@ -1,4 +1,3 @@
-import type { CliEnv } from '@loadline/config';
 // zod-free: the help text's defaults without loading the schemas
 import {
   DEFAULT_API_PORT,
@@ -9,7 +8,7 @@ import {
 } from '@loadline/config/defaults';
 import { Command, CommanderError, Option } from 'commander';
 import { STORES_HELP } from './commands/verify-help.js';
-import { cliEnvOnce } from './env.js';
+import { type CliEnvReader, cliEnvOnce } from './env.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 
 const VERSION = '0.1.0';
@@ -38,7 +37,7 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv>): Command {
+function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Command {
   const program = new Command('loadline')
     .description('Full-link load testing and capacity planning')
     .version(VERSION)
@@ -99,7 +98,12 @@ function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv
       setExit(
         options.local
           ? await (await load.run()).runLocally(file, options, process)
-          : await (await load.fleet()).runOnFleet(file, options, process, await env()),
+          : await (await load.fleet()).runOnFleet(
+              file,
+              options,
+              process,
+              await env('LOADLINE_API'),
+            ),
       ),
     );
 
@@ -109,7 +113,9 @@ function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (options) =>
-      setExit(await (await load.fleet()).listRuns(options, process.stdout, await env())),
+      setExit(
+        await (await load.fleet()).listRuns(options, process.stdout, await env('LOADLINE_API')),
+      ),
     );
 
   program
@@ -122,7 +128,14 @@ function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv
     .option('--out <file>', 'write to a file instead of stdout')
     .option('--api <url>', 'control API')
     .action(async (runId: string, options) =>
-      setExit(await (await load.report()).runReport(runId, options, process.stdout, await env())),
+      setExit(
+        await (await load.report()).runReport(
+          runId,
+          options,
+          process.stdout,
+          await env('LOADLINE_API'),
+        ),
+      ),
     );
 
   program
@@ -132,7 +145,14 @@ function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (runId: string, options) =>
-      setExit(await (await load.fleet()).stopRun(runId, options, process.stdout, await env())),
+      setExit(
+        await (await load.fleet()).stopRun(
+          runId,
+          options,
+          process.stdout,
+          await env('LOADLINE_API'),
+        ),
+      ),
     );
 
   const schedule = program
@@ -150,7 +170,14 @@ function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (file: string, options) =>
-      setExit(await (await load.schedule()).addSchedule(file, options, process, await env())),
+      setExit(
+        await (await load.schedule()).addSchedule(
+          file,
+          options,
+          process,
+          await env('LOADLINE_API'),
+        ),
+      ),
     );
   schedule
     .command('list')
@@ -158,7 +185,9 @@ function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (options) =>
-      setExit(await (await load.schedule()).listSchedules(options, process, await env())),
+      setExit(
+        await (await load.schedule()).listSchedules(options, process, await env('LOADLINE_API')),
+      ),
     );
   schedule
     .command('rm')
@@ -167,7 +196,14 @@ function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (name: string, options) =>
-      setExit(await (await load.schedule()).removeSchedule(name, options, process, await env())),
+      setExit(
+        await (await load.schedule()).removeSchedule(
+          name,
+          options,
+          process,
+          await env('LOADLINE_API'),
+        ),
+      ),
     );
 
   program
@@ -207,7 +243,13 @@ function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv
     )
     .option('--id <id>', 'agent id (default host-pid-random)')
     .action(async (options) =>
-      setExit(await (await load.agent()).runAgent(options, process.stderr, await env())),
+      setExit(
+        await (await load.agent()).runAgent(
+          options,
+          process.stderr,
+          await env('REDIS_URL', 'LOADLINE_NAMESPACE'),
+        ),
+      ),
     );
 
   program
@@ -292,7 +334,7 @@ function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv
       setExit(
         await (await load.verify()).runVerify(runId, options, {
           stdout: process.stdout,
-          env: await env(),
+          env: await env('LOADLINE_API'),
           vars: process.env,
         }),
       ),
@@ -332,7 +374,9 @@ function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv
     .option('--out <file>', 'write the model JSON to this file')
     .option('--json', 'print the model JSON on stdout')
     .action(async (options) =>
-      setExit(await (await load.capacity()).runCapacityFit(options, process, await env())),
+      setExit(
+        await (await load.capacity()).runCapacityFit(options, process, await env('LOADLINE_API')),
+      ),
     );
   capacity
     .command('plan')
@@ -346,7 +390,9 @@ function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv
     .option('--out <file>', 'write the report here (required for xlsx and pdf)')
     .option('--json', 'print the plan JSON on stdout, whatever --format')
     .action(async (options) =>
-      setExit(await (await load.capacity()).runCapacityPlan(options, process, await env())),
+      setExit(
+        await (await load.capacity()).runCapacityPlan(options, process, await env('CHROMIUM_PATH')),
+      ),
     );
   capacity
     .command('validate')
@@ -360,7 +406,11 @@ function buildProgram(setExit: (code: number) => void, env: () => Promise<CliEnv
     .option('--json', 'print { held, instances, requests, errorRate, services: [...] }')
     .action(async (options) =>
       setExit(
-        await (await load.capacityValidate()).runCapacityValidate(options, process, await env()),
+        await (await load.capacityValidate()).runCapacityValidate(
+          options,
+          process,
+          await env('REDIS_URL'),
+        ),
       ),
     );
 

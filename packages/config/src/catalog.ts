@@ -15,7 +15,7 @@ export const ENV_SECTIONS: EnvSection[] = [
   {
     title: 'loadline (CLI)',
     about:
-      'Read once when a command starts (`apps/cli/src/main.ts`); a bad value is exit 2. `loadline verify` also expands `${VAR}` and `${VAR:-default}` in its stores file from the whole environment.',
+      'Parsed once, when the first command that reads one runs (`apps/cli/src/main.ts`); a bad value of a variable the command reads is exit 2. `loadline verify` also expands `${VAR}` and `${VAR:-default}` in its stores file from the whole environment.',
     schema: CliEnv,
   },
   {

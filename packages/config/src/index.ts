@@ -7,7 +7,7 @@ export {
   DEFAULT_REDIS_URL,
 } from './defaults.js';
 export { type EnvRow, type EnvSection, envMarkdown, envRows, withEnvSection } from './docs.js';
-export { EnvError, type EnvIssue, parseEnv, type RawEnv } from './parse.js';
+export { EnvError, type EnvIssue, envPicker, parseEnv, type RawEnv } from './parse.js';
 export {
   AgentEnv,
   CliEnv,

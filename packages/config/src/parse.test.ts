@@ -8,6 +8,7 @@ import {
   DEFAULT_NAMESPACE,
   DemoMallEnv,
   EnvError,
+  envPicker,
   parseEnv,
 } from './index.js';
 
@@ -93,5 +94,20 @@ describe('parseEnv', () => {
       { variable: 'B', message: 'worse' },
     ]);
     assert.equal(error.message, 'A: bad; B: worse');
+  });
+});
+
+describe('envPicker', () => {
+  it('hands out the named variables, failing only on a bad one of those', () => {
+    const pick = envPicker(CliEnv, { DATABASE_URL: 'mysql://x/y', LOADLINE_NAMESPACE: 'n1' });
+    assert.deepEqual(pick('LOADLINE_API', 'LOADLINE_NAMESPACE'), {
+      LOADLINE_API: 'http://127.0.0.1:7700',
+      LOADLINE_NAMESPACE: 'n1',
+    });
+    assert.deepEqual(
+      issues(() => pick('DATABASE_URL', 'LOADLINE_API')).map((i) => i.split(':')[0]),
+      ['DATABASE_URL'],
+    );
+    assert.throws(() => pick(), EnvError);
   });
 });

@@ -36,3 +36,34 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: RawEnv): z.outpu
     })),
   );
 }
+
+/**
+ * Each variable of `schema` parsed once, now; the returned `pick` hands out the named ones
+ * (all of them when none is named) or throws EnvError for the bad among them. For a
+ * program of many commands: one fails only on a variable it reads.
+ */
+export function envPicker<S extends z.ZodObject>(schema: S, env: RawEnv) {
+  type Out = z.output<S>;
+  const results = new Map<string, ReturnType<z.ZodType['safeParse']>>();
+  for (const [name, field] of Object.entries(schema.shape)) {
+    const value = env[name];
+    results.set(name, (field as z.ZodType).safeParse(value === '' ? undefined : value));
+  }
+  return <K extends keyof Out & string>(...names: K[]): Pick<Out, K> => {
+    const wanted = names.length > 0 ? names : [...results.keys()];
+    const picked: Record<string, unknown> = {};
+    const issues: EnvIssue[] = [];
+    for (const name of wanted) {
+      const result = results.get(name);
+      if (!result) throw new Error(`${name} is not a variable of this schema`);
+      if (result.success) {
+        if (result.data !== undefined) picked[name] = result.data;
+      } else {
+        for (const issue of result.error.issues)
+          issues.push({ variable: name, message: issue.message });
+      }
+    }
+    if (issues.length > 0) throw new EnvError(issues);
+    return picked as Pick<Out, K>;
+  };
+}

@@ -13,7 +13,7 @@ export interface AgentCommandOptions {
 export async function runAgent(
   options: AgentCommandOptions,
   stderr: NodeJS.WritableStream,
-  env: CliEnv,
+  env: Pick<CliEnv, 'REDIS_URL' | 'LOADLINE_NAMESPACE'>,
 ): Promise<number> {
   const agentOptions = agentOptionsFromEnv(env, {
     ...(options.redis === undefined ? {} : { redisUrl: options.redis }),

@@ -103,7 +103,7 @@ export async function runOnFleet(
   file: string,
   options: FleetRunOptions,
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
-  env: CliEnv,
+  env: Pick<CliEnv, 'LOADLINE_API'>,
 ): Promise<number> {
   const client = new ControlClient(options.api ?? env.LOADLINE_API);
   const agents = options.agents === undefined ? undefined : Number(options.agents);
@@ -188,7 +188,7 @@ export async function runOnFleet(
 export async function listRuns(
   options: { api?: string; json?: boolean },
   stdout: NodeJS.WriteStream,
-  env: CliEnv,
+  env: Pick<CliEnv, 'LOADLINE_API'>,
 ): Promise<number> {
   const client = new ControlClient(options.api ?? env.LOADLINE_API);
   const page = await client.request<{
@@ -205,7 +205,7 @@ export async function stopRun(
   runId: string,
   options: { api?: string; json?: boolean },
   stdout: NodeJS.WriteStream,
-  env: CliEnv,
+  env: Pick<CliEnv, 'LOADLINE_API'>,
 ): Promise<number> {
   const client = new ControlClient(options.api ?? env.LOADLINE_API);
   try {

@@ -10,7 +10,7 @@ export async function runReport(
   runId: string,
   options: { api?: string; format?: string; out?: string },
   stdout: NodeJS.WritableStream,
-  env: CliEnv,
+  env: Pick<CliEnv, 'LOADLINE_API'>,
 ): Promise<number> {
   const format = options.format ?? 'json';
   if (!FORMATS.includes(format)) {

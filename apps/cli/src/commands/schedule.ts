@@ -24,7 +24,7 @@ interface ScheduleView {
   environment: string;
 }
 
-function client(api: string | undefined, env: CliEnv): ControlClient {
+function client(api: string | undefined, env: Pick<CliEnv, 'LOADLINE_API'>): ControlClient {
   return new ControlClient(api ?? env.LOADLINE_API);
 }
 
@@ -47,7 +47,7 @@ export async function addSchedule(
   file: string,
   options: ScheduleAddOptions,
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
-  env: CliEnv,
+  env: Pick<CliEnv, 'LOADLINE_API'>,
 ): Promise<number> {
   if (!options.cron)
     throw new UsageError('--cron', 'is required (e.g. --cron "0 2 * * *" for 02:00 every day)');
@@ -80,7 +80,7 @@ export async function addSchedule(
 export async function listSchedules(
   options: { api?: string; json?: boolean },
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
-  env: CliEnv,
+  env: Pick<CliEnv, 'LOADLINE_API'>,
 ): Promise<number> {
   const { schedules } = await call(
     () => client(options.api, env).request<{ schedules: ScheduleView[] }>('GET', '/schedules'),
@@ -102,7 +102,7 @@ export async function removeSchedule(
   nameOrId: string,
   options: { api?: string; json?: boolean },
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
-  env: CliEnv,
+  env: Pick<CliEnv, 'LOADLINE_API'>,
 ): Promise<number> {
   await call(
     () => client(options.api, env).request('DELETE', `/schedules/${encodeURIComponent(nameOrId)}`),

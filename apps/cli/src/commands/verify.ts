@@ -341,7 +341,7 @@ export async function runVerify(
   options: VerifyOptions,
   io: {
     stdout: NodeJS.WritableStream;
-    env: CliEnv;
+    env: Pick<CliEnv, 'LOADLINE_API'>;
     /** the whole environment, for `${VAR}` in the stores file */
     vars: RawEnv;
   },
