@@ -194,7 +194,9 @@ describe('loadline capacity plan', () => {
     skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`,
   }, async () => {
     const out = file('plan.pdf');
-    const result = await run((io) => runCapacityPlan({ model, forecast, out }, io));
+    const result = await run((io) =>
+      runCapacityPlan({ model, forecast, out }, io, { CHROMIUM_PATH: CHROMIUM }),
+    );
     assert.equal(result.code, 0, result.stderr);
     assert.equal(readFileSync(out).subarray(0, 5).toString('latin1'), '%PDF-');
     const missing = await run((io) =>

@@ -1,1 +1,2 @@
 export { Agent, type AgentOptions } from './agent.js';
+export { agentOptionsFromEnv } from './env.js';

@@ -6,12 +6,13 @@ import {
   type ResponseOf,
   type RouteContract,
 } from '@loadline/api/http';
+import { DEFAULT_API_URL } from '@loadline/config';
 import { UsageError } from './exit-codes.js';
 
 export { controlApi } from '@loadline/api/http';
 export { ApiProblem };
 
-export const DEFAULT_API = 'http://127.0.0.1:7700';
+export const DEFAULT_API = DEFAULT_API_URL;
 
 /**
  * The control API as the CLI uses it: the typed client, with "control is not there" turned

@@ -1,5 +1,14 @@
+// zod-free: the help text's defaults without loading the schemas
+import {
+  DEFAULT_API_PORT,
+  DEFAULT_API_URL,
+  DEFAULT_DATA_DIR,
+  DEFAULT_NAMESPACE,
+  DEFAULT_REDIS_URL,
+} from '@loadline/config/defaults';
 import { Command, CommanderError, Option } from 'commander';
 import { STORES_HELP } from './commands/verify-help.js';
+import { type CliEnvReader, cliEnvOnce } from './env.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 
 const VERSION = '0.1.0';
@@ -28,7 +37,7 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-function buildProgram(setExit: (code: number) => void): Command {
+function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Command {
   const program = new Command('loadline')
     .description('Full-link load testing and capacity planning')
     .version(VERSION)
@@ -77,7 +86,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .command('run')
     .description('Run a scenario on the fleet through control, or in this process with --local')
     .argument('<file>', 'scenario file (YAML or JSON)')
-    .option('--api <url>', 'control API (default $LOADLINE_API or http://127.0.0.1:7700)')
+    .option('--api <url>', `control API (default $LOADLINE_API or ${DEFAULT_API_URL})`)
     .option('--wait', 'follow the run; exit 0 passed, 1 thresholds failed, 3 aborted')
     .option('--local', 'run in this process instead (targets on 127.0.0.0/8, ::1, localhost only)')
     .option('--json', 'print one JSON object with the result')
@@ -89,7 +98,12 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(
         options.local
           ? await (await load.run()).runLocally(file, options, process)
-          : await (await load.fleet()).runOnFleet(file, options, process),
+          : await (await load.fleet()).runOnFleet(
+              file,
+              options,
+              process,
+              await env('LOADLINE_API'),
+            ),
       ),
     );
 
@@ -99,7 +113,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (options) =>
-      setExit(await (await load.fleet()).listRuns(options, process.stdout)),
+      setExit(
+        await (await load.fleet()).listRuns(options, process.stdout, await env('LOADLINE_API')),
+      ),
     );
 
   program
@@ -112,7 +128,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--out <file>', 'write to a file instead of stdout')
     .option('--api <url>', 'control API')
     .action(async (runId: string, options) =>
-      setExit(await (await load.report()).runReport(runId, options, process.stdout)),
+      setExit(
+        await (await load.report()).runReport(
+          runId,
+          options,
+          process.stdout,
+          await env('LOADLINE_API'),
+        ),
+      ),
     );
 
   program
@@ -122,7 +145,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (runId: string, options) =>
-      setExit(await (await load.fleet()).stopRun(runId, options, process.stdout)),
+      setExit(
+        await (await load.fleet()).stopRun(
+          runId,
+          options,
+          process.stdout,
+          await env('LOADLINE_API'),
+        ),
+      ),
     );
 
   const schedule = program
@@ -140,7 +170,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (file: string, options) =>
-      setExit(await (await load.schedule()).addSchedule(file, options, process)),
+      setExit(
+        await (await load.schedule()).addSchedule(
+          file,
+          options,
+          process,
+          await env('LOADLINE_API'),
+        ),
+      ),
     );
   schedule
     .command('list')
@@ -148,7 +185,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (options) =>
-      setExit(await (await load.schedule()).listSchedules(options, process)),
+      setExit(
+        await (await load.schedule()).listSchedules(options, process, await env('LOADLINE_API')),
+      ),
     );
   schedule
     .command('rm')
@@ -157,20 +196,30 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (name: string, options) =>
-      setExit(await (await load.schedule()).removeSchedule(name, options, process)),
+      setExit(
+        await (await load.schedule()).removeSchedule(
+          name,
+          options,
+          process,
+          await env('LOADLINE_API'),
+        ),
+      ),
     );
 
   program
     .command('control')
     .description('Run the control plane (API, coordinator, ingest) in the foreground')
-    .option('--port <port>', 'API port (default 7700, or $LOADLINE_API)')
-    .option('--data <dir>', 'embedded state directory (default .loadline)')
+    .option('--port <port>', `API port (default ${DEFAULT_API_PORT}, or $LOADLINE_API)`)
+    .option(
+      '--data <dir>',
+      `embedded state directory (default $LOADLINE_DATA_DIR or ${DEFAULT_DATA_DIR})`,
+    )
     .option(
       '--namespace <ns>',
-      'Redis key namespace shared with agents (default $LOADLINE_NAMESPACE or loadline)',
+      `Redis key namespace shared with agents (default $LOADLINE_NAMESPACE or ${DEFAULT_NAMESPACE})`,
     )
     .action(async (options) =>
-      setExit(await (await load.control()).runControl(options, process.stderr)),
+      setExit(await (await load.control()).runControl(options, process.stderr, await env())),
     );
 
   program
@@ -187,27 +236,47 @@ function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('agent')
     .description('Run a load-generator agent that claims shards from control through Redis')
-    .option('--redis <url>', 'Redis URL (default $REDIS_URL or redis://127.0.0.1:6379)')
+    .option('--redis <url>', `Redis URL (default $REDIS_URL or ${DEFAULT_REDIS_URL})`)
     .option(
       '--namespace <ns>',
-      'Redis key namespace shared with control (default $LOADLINE_NAMESPACE or loadline)',
+      `Redis key namespace shared with control (default $LOADLINE_NAMESPACE or ${DEFAULT_NAMESPACE})`,
     )
     .option('--id <id>', 'agent id (default host-pid-random)')
     .action(async (options) =>
-      setExit(await (await load.agent()).runAgent(options, process.stderr)),
+      setExit(
+        await (await load.agent()).runAgent(
+          options,
+          process.stderr,
+          await env('REDIS_URL', 'LOADLINE_NAMESPACE'),
+        ),
+      ),
     );
 
   program
     .command('up')
     .description('Start the embedded stack: control, N local agents and the demo mall')
     .option('--agents <n>', 'local agent processes', '2')
-    .option('--port <port>', 'control API port', '7700')
+    .option('--port <port>', 'control API port', String(DEFAULT_API_PORT))
     .option('--demo-port <port>', 'port of the demo mall', '8080')
     .option('--console-port <port>', 'port of the console', '3000')
-    .option('--data <dir>', 'embedded state directory (default .loadline)')
-    .option('--namespace <ns>', 'Redis key namespace (default $LOADLINE_NAMESPACE or loadline)')
+    .option(
+      '--data <dir>',
+      `embedded state directory (default $LOADLINE_DATA_DIR or ${DEFAULT_DATA_DIR})`,
+    )
+    .option(
+      '--namespace <ns>',
+      `Redis key namespace (default $LOADLINE_NAMESPACE or ${DEFAULT_NAMESPACE})`,
+    )
     .action(async (options) =>
-      setExit(await (await load.up()).runUp(options, process.stdout, process.stderr)),
+      setExit(
+        await (await load.up()).runUp(
+          options,
+          process.stdout,
+          process.stderr,
+          await env(),
+          process.env,
+        ),
+      ),
     );
 
   program
@@ -265,7 +334,8 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(
         await (await load.verify()).runVerify(runId, options, {
           stdout: process.stdout,
-          env: process.env,
+          env: await env('LOADLINE_API'),
+          vars: process.env,
         }),
       ),
     );
@@ -292,7 +362,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       '--runs <ids>',
       'stored run IDs, comma-separated: their scraped target metrics and per-step seconds',
     )
-    .option('--api <url>', 'control API (default $LOADLINE_API or http://127.0.0.1:7700)')
+    .option('--api <url>', `control API (default $LOADLINE_API or ${DEFAULT_API_URL})`)
     .option(
       '--cores <service=n>',
       'cores per machine of a service (repeatable; default 1)',
@@ -304,7 +374,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--out <file>', 'write the model JSON to this file')
     .option('--json', 'print the model JSON on stdout')
     .action(async (options) =>
-      setExit(await (await load.capacity()).runCapacityFit(options, process)),
+      setExit(
+        await (await load.capacity()).runCapacityFit(options, process, await env('LOADLINE_API')),
+      ),
     );
   capacity
     .command('plan')
@@ -318,7 +390,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--out <file>', 'write the report here (required for xlsx and pdf)')
     .option('--json', 'print the plan JSON on stdout, whatever --format')
     .action(async (options) =>
-      setExit(await (await load.capacity()).runCapacityPlan(options, process)),
+      setExit(
+        await (await load.capacity()).runCapacityPlan(options, process, await env('CHROMIUM_PATH')),
+      ),
     );
   capacity
     .command('validate')
@@ -331,7 +405,13 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--duration <duration>', 'how long to hold the forecast load (default 20s)')
     .option('--json', 'print { held, instances, requests, errorRate, services: [...] }')
     .action(async (options) =>
-      setExit(await (await load.capacityValidate()).runCapacityValidate(options, process)),
+      setExit(
+        await (await load.capacityValidate()).runCapacityValidate(
+          options,
+          process,
+          await env('REDIS_URL'),
+        ),
+      ),
     );
 
   return program;
@@ -339,9 +419,11 @@ function buildProgram(setExit: (code: number) => void): Command {
 
 async function main(): Promise<void> {
   let exitCode: number = ExitCode.passed;
+  // The environment is read here only: parsed once (CliEnv), when a command first needs it.
+  const env = cliEnvOnce(process.env);
   const program = buildProgram((code) => {
     exitCode = code;
-  });
+  }, env);
   try {
     await program.parseAsync(process.argv);
   } catch (error) {

@@ -3,15 +3,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { MetadataStore } from '@loadline/metadata';
 import {
-  connectRedis,
+  ControlEnv,
+  DEFAULT_API_PORT,
+  DEFAULT_DATA_DIR,
   DEFAULT_REDIS_URL,
-  type Redis,
-  RedisNames,
-  ResultsReader,
-  ShardQueue,
-} from '@loadline/queue';
+  parseEnv,
+  type RawEnv,
+} from '@loadline/config';
+import { MetadataStore } from '@loadline/metadata';
+import { connectRedis, type Redis, RedisNames, ResultsReader, ShardQueue } from '@loadline/queue';
 import { ResultStore } from '@loadline/store';
 import { RunCoordinator } from './coordinator.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -37,21 +38,24 @@ export interface ControlConfig {
   log: (line: string) => void;
 }
 
-/** Reads the environment once (nothing else in control reads process.env). */
-export function configFromEnv(
-  env: NodeJS.ProcessEnv,
-  overrides: Partial<ControlConfig> = {},
-): ControlConfig {
-  const api = env.LOADLINE_API ? new URL(env.LOADLINE_API) : undefined;
+/**
+ * The control config from its environment and the caller's overrides (flags). The
+ * environment is parsed here with ControlEnv, once at start (nothing else in control reads
+ * process.env); an already parsed one (the CLI's CliEnv) parses to itself. A bad variable
+ * throws EnvError naming it.
+ */
+export function configFromEnv(env: RawEnv, overrides: Partial<ControlConfig> = {}): ControlConfig {
+  const parsed = parseEnv(ControlEnv, env);
+  const api = new URL(parsed.LOADLINE_API);
   return {
-    host: api?.hostname ?? '127.0.0.1',
-    port: api?.port ? Number(api.port) : 7700,
-    dataDir: env.LOADLINE_DATA_DIR ?? join(process.cwd(), '.loadline'),
-    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
-    ...(env.CLICKHOUSE_URL ? { clickhouseUrl: env.CLICKHOUSE_URL } : {}),
-    ...(env.LOADLINE_SHADOW_SECRET ? { shadowSecret: env.LOADLINE_SHADOW_SECRET } : {}),
-    redisUrl: env.REDIS_URL ?? DEFAULT_REDIS_URL,
-    namespace: env.LOADLINE_NAMESPACE ?? 'loadline',
+    host: api.hostname,
+    port: api.port ? Number(api.port) : DEFAULT_API_PORT,
+    dataDir: parsed.LOADLINE_DATA_DIR ?? join(process.cwd(), DEFAULT_DATA_DIR),
+    ...(parsed.DATABASE_URL ? { databaseUrl: parsed.DATABASE_URL } : {}),
+    ...(parsed.CLICKHOUSE_URL ? { clickhouseUrl: parsed.CLICKHOUSE_URL } : {}),
+    ...(parsed.LOADLINE_SHADOW_SECRET ? { shadowSecret: parsed.LOADLINE_SHADOW_SECRET } : {}),
+    redisUrl: parsed.REDIS_URL ?? DEFAULT_REDIS_URL,
+    namespace: parsed.LOADLINE_NAMESPACE,
     claimTimeoutMs: 30_000,
     startDelayMs: 1000,
     log: () => {},

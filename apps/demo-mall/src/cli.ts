@@ -3,6 +3,7 @@
  * does the reading, printing and signals.
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_REDIS_URL, type DemoMallEnv } from '@loadline/config';
 import { type BackendName, ConfigError, type MallConfig, parseConfig, SERVICES } from './config.js';
 import type { DemoMall, DemoMallOptions } from './server.js';
 
@@ -14,7 +15,7 @@ export const USAGE = `usage: npm run demo -- [options]
   --cost order=5ms,...        CPU work per request per service (also gateway); ms, s or us
   --payment-failure-rate R    share of charges declined, 0..1 (default 0)
   --redis URL                 carts and the order queue (default REDIS_URL, else
-                              redis://127.0.0.1:6379 when it answers, else none)
+                              ${DEFAULT_REDIS_URL} when it answers, else none)
   --no-redis                  run without Redis: browsing only, cart and orders answer 503
   --redis-prefix P            Redis key prefix (default demo:)
   --database-url URL          orders in a Postgres server (default DATABASE_URL)
@@ -62,7 +63,8 @@ export function parseCost(text: string): number {
   return unit === 's' ? value * 1000 : unit === 'ms' ? value : value / 1000;
 }
 
-export function parseCli(argv: string[], env: Record<string, string | undefined>): Parsed {
+/** `env` is the parsed environment (DemoMallEnv); flags override it. */
+export function parseCli(argv: string[], env: DemoMallEnv): Parsed {
   let values: ReturnType<typeof read>;
   try {
     values = read(argv);

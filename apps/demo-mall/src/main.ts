@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // `npm run demo`: the demo mall in the foreground until Ctrl-C.
+import { DemoMallEnv, EnvError, parseEnv } from '@loadline/config';
 import { banner, parseCli, USAGE, UsageError } from './cli.js';
 import { startDemoMall } from './server.js';
 
 async function main(): Promise<number> {
   let parsed: ReturnType<typeof parseCli>;
   try {
-    parsed = parseCli(process.argv.slice(2), process.env);
+    // The environment is read here only, once (DemoMallEnv); flags override it.
+    parsed = parseCli(process.argv.slice(2), parseEnv(DemoMallEnv, process.env));
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!(error instanceof UsageError || error instanceof EnvError)) throw error;
     process.stderr.write(`demo mall: ${error.message}\n\n${USAGE}`);
     return 2;
   }

@@ -6,6 +6,7 @@
 // Prints `{"url": …}` once listening; exits when stdin closes (its parent is gone) or on
 // SIGTERM.
 import { parseArgs } from 'node:util';
+import { DemoPaymentEnv, parseEnv } from '@loadline/config';
 import { Redis } from 'ioredis';
 import { CpuCore } from './cpu.js';
 import { startService } from './http.js';
@@ -27,7 +28,8 @@ const { values } = parseArgs({
 const instance = Number(values.instance);
 const cpu = new CpuCore();
 // From the environment by preference: a URL with a password must not show in `ps`.
-const redisUrl = process.env.DEMO_PAYMENT_REDIS_URL ?? values.redis;
+const env = parseEnv(DemoPaymentEnv, process.env);
+const redisUrl = env.DEMO_PAYMENT_REDIS_URL ?? values.redis;
 const redis = redisUrl
   ? new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
   : undefined;

@@ -3,10 +3,11 @@
  * the connection options BullMQ gets: options, not a client, so that BullMQ owns and
  * closes every connection it makes (including a worker's blocking one).
  */
+import { DEFAULT_REDIS_URL } from '@loadline/config';
 import type { ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export { DEFAULT_REDIS_URL };
 
 /** Throws a message naming the URL when no Redis answers PING there. */
 export async function checkRedis(url: string, timeoutMs = 2000): Promise<void> {

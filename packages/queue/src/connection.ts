@@ -1,7 +1,8 @@
+import { DEFAULT_REDIS_URL } from '@loadline/config';
 import type { ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export { DEFAULT_REDIS_URL };
 
 /**
  * A Redis connection. `maxRetriesPerRequest: null` is what BullMQ workers need (a

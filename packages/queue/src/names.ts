@@ -1,9 +1,11 @@
+import { DEFAULT_NAMESPACE } from '@loadline/config';
+
 /**
  * Every Redis name Loadline uses, under one namespace so that several installations (or
  * test runs) can share a Redis without seeing each other.
  */
 export class RedisNames {
-  constructor(readonly namespace = 'loadline') {}
+  constructor(readonly namespace = DEFAULT_NAMESPACE) {}
 
   get shardQueue(): string {
     return `${this.namespace}-shards`;

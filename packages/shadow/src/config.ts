@@ -13,11 +13,28 @@ const list = z
   );
 
 export const ShadowEnv = z.object({
-  LOADLINE_SHADOW_SECRET: z.string().min(16, 'use at least 16 characters of secret'),
-  LOADLINE_SHADOW_TABLES: list,
-  LOADLINE_SHADOW_INTERNAL_HOSTS: list,
-  LOADLINE_CONTROL_URL: z.url().optional(),
-  LOADLINE_SERVICE_NAME: z.string().min(1).default('unknown-service'),
+  LOADLINE_SHADOW_SECRET: z
+    .string()
+    .min(16, 'use at least 16 characters of secret')
+    .meta({ description: "The environment's shadow key: tags signed with it are shadow traffic." }),
+  LOADLINE_SHADOW_TABLES: list.meta({
+    description: 'Production tables to route to `shadow_<table>`, comma-separated.',
+    default: 'no tables',
+  }),
+  LOADLINE_SHADOW_INTERNAL_HOSTS: list.meta({
+    description:
+      'Hosts outgoing calls keep the tag for (`*.svc.cluster.local,inventory:8080`); it is stripped elsewhere.',
+    default: 'no hosts',
+  }),
+  LOADLINE_CONTROL_URL: z.url().optional().meta({
+    description: 'Where leak reports go (`POST /runs/:id/leaks`).',
+    default: 'not reported',
+  }),
+  LOADLINE_SERVICE_NAME: z
+    .string()
+    .min(1)
+    .default('unknown-service')
+    .meta({ description: 'The service named in leak reports and logs.' }),
 });
 export type ShadowEnv = z.infer<typeof ShadowEnv>;
 

@@ -1,4 +1,5 @@
-import { Agent } from '@loadline/agent';
+import { Agent, agentOptionsFromEnv } from '@loadline/agent';
+import type { CliEnv } from '@loadline/config';
 import { redisAnswers } from '@loadline/queue';
 import { UsageError } from '../exit-codes.js';
 
@@ -12,17 +13,19 @@ export interface AgentCommandOptions {
 export async function runAgent(
   options: AgentCommandOptions,
   stderr: NodeJS.WritableStream,
+  env: Pick<CliEnv, 'REDIS_URL' | 'LOADLINE_NAMESPACE'>,
 ): Promise<number> {
-  const redisUrl = options.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  if (!(await redisAnswers(redisUrl, 2000))) {
-    throw new UsageError('--redis', `no Redis answers at ${redisUrl}`);
-  }
-  const agent = await Agent.start({
-    redisUrl,
-    namespace: options.namespace ?? process.env.LOADLINE_NAMESPACE ?? 'loadline',
+  const agentOptions = agentOptionsFromEnv(env, {
+    ...(options.redis === undefined ? {} : { redisUrl: options.redis }),
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
     ...(options.id === undefined ? {} : { agentId: options.id }),
     log: (line) => stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
+  const { redisUrl } = agentOptions;
+  if (!(await redisAnswers(redisUrl, 2000))) {
+    throw new UsageError('--redis', `no Redis answers at ${redisUrl}`);
+  }
+  const agent = await Agent.start(agentOptions);
   stderr.write(`agent ${agent.agentId} waiting for shards on ${redisUrl} (Ctrl-C stops)\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

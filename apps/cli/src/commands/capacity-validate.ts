@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CapacityModel, Forecast, planFromModel, type ServiceModel } from '@loadline/capacity';
+import { type CliEnv, DEFAULT_REDIS_URL } from '@loadline/config';
 import { BACKENDS, type BackendName, startDemoMall } from '@loadline/demo-mall';
 import { compileScenario, FlowRunner, summarizeFlows } from '@loadline/engine';
 import {
@@ -15,7 +16,7 @@ import {
   type TargetMetricRow,
   TargetScraper,
 } from '@loadline/metrics';
-import { DEFAULT_REDIS_URL, redisAnswers } from '@loadline/queue';
+import { redisAnswers } from '@loadline/queue';
 import { parseInput } from '@loadline/report';
 import {
   DEFAULT_MAX_IN_FLIGHT,
@@ -113,6 +114,7 @@ export function verdicts(
 export async function runCapacityValidate(
   options: CapacityValidateOptions,
   io: CapacityIo,
+  env: Pick<CliEnv, 'REDIS_URL'> = {},
 ): Promise<number> {
   const model = await readInput(
     '--model',
@@ -162,7 +164,7 @@ export async function runCapacityValidate(
       instances[s.service] = Math.min(64, Math.max(1, s.machines));
     }
   }
-  const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+  const redisUrl = env.REDIS_URL ?? DEFAULT_REDIS_URL;
   if (!(await redisAnswers(redisUrl, 1000))) {
     throw new UsageError(
       undefined,

@@ -13,11 +13,11 @@ import {
   type Plan,
   parseUslCsv,
   planFromModel,
-  type ScrapedRow,
   type StoredRun,
   type UslFit,
   UslInputError,
 } from '@loadline/capacity';
+import { type CliEnv, DEFAULT_API_URL } from '@loadline/config';
 import {
   BrowserError,
   formatInputProblem,
@@ -30,7 +30,7 @@ import {
   planToXlsx,
 } from '@loadline/report';
 import { parseDuration } from '@loadline/scenario';
-import { ApiProblem, ControlClient, controlApi, DEFAULT_API } from '../control-client.js';
+import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 
 export interface CapacityUslOptions {
@@ -186,7 +186,11 @@ function fromRunsOptions(options: CapacityFitOptions): FromRunsOptions {
  * `loadline capacity fit --from measurements.json [--json] [--out model.json]`: the capacity
  * model (per-machine capacities, curves, fan-out ratios, cost history) from measurements.
  */
-export async function runCapacityFit(options: CapacityFitOptions, io: CapacityIo): Promise<number> {
+export async function runCapacityFit(
+  options: CapacityFitOptions,
+  io: CapacityIo,
+  env: Pick<CliEnv, 'LOADLINE_API'> = { LOADLINE_API: DEFAULT_API_URL },
+): Promise<number> {
   if ((options.runs === undefined) === (options.from === undefined)) {
     throw new UsageError(
       options.runs === undefined ? '--from' : '--runs',
@@ -201,7 +205,7 @@ export async function runCapacityFit(options: CapacityFitOptions, io: CapacityIo
       .map((s) => s.trim())
       .filter(Boolean);
     if (ids.length === 0) throw new UsageError('--runs', 'expected run IDs, comma-separated');
-    const api = options.api ?? process.env.LOADLINE_API ?? DEFAULT_API;
+    const api = options.api ?? env.LOADLINE_API;
     const fromOptions = fromRunsOptions(options);
     const runs = await storedRuns(ids, api);
     measurements = measurementsFromRuns(runs, fromOptions);
@@ -305,7 +309,7 @@ async function renderPlan(
 export async function runCapacityPlan(
   options: CapacityPlanOptions,
   io: CapacityIo,
-  env: { CHROMIUM_PATH?: string } = process.env,
+  env: Pick<CliEnv, 'CHROMIUM_PATH'> = {},
 ): Promise<number> {
   const format = planFormat(options);
   const toStdout = !options.out;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { type CliEnv, DEFAULT_API_PORT } from '@loadline/config';
 import { Control, configFromEnv } from '@loadline/control';
 import { redisAnswers } from '@loadline/queue';
 import { dataDirInUse } from '../data-dir.js';
@@ -23,9 +24,12 @@ export function parsePort(flag: string, text: string | undefined, fallback: numb
 export async function runControl(
   options: ControlCommandOptions,
   stderr: NodeJS.WritableStream,
+  env: CliEnv,
 ): Promise<number> {
-  const config = configFromEnv(process.env, {
-    ...(options.port === undefined ? {} : { port: parsePort('--port', options.port, 7700) }),
+  const config = configFromEnv(env, {
+    ...(options.port === undefined
+      ? {}
+      : { port: parsePort('--port', options.port, DEFAULT_API_PORT) }),
     ...(options.data === undefined ? {} : { dataDir: options.data }),
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
     log: (line) => stderr.write(`${new Date().toISOString()} ${line}\n`),

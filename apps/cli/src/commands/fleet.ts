@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import type { CliEnv } from '@loadline/config';
 import { loadFeederRows } from '@loadline/engine';
 import { formatError, parseScenario } from '@loadline/scenario';
 import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
@@ -104,8 +105,9 @@ export async function runOnFleet(
   file: string,
   options: FleetRunOptions,
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+  env: Pick<CliEnv, 'LOADLINE_API'>,
 ): Promise<number> {
-  const client = new ControlClient(options.api ?? process.env.LOADLINE_API);
+  const client = new ControlClient(options.api ?? env.LOADLINE_API);
   const agents = options.agents === undefined ? undefined : Number(options.agents);
   if (agents !== undefined && (!Number.isInteger(agents) || agents <= 0)) {
     throw new UsageError('--agents', `expected a positive whole number, got "${options.agents}"`);
@@ -176,8 +178,9 @@ export async function runOnFleet(
 export async function listRuns(
   options: { api?: string; json?: boolean },
   stdout: NodeJS.WriteStream,
+  env: Pick<CliEnv, 'LOADLINE_API'>,
 ): Promise<number> {
-  const client = new ControlClient(options.api ?? process.env.LOADLINE_API);
+  const client = new ControlClient(options.api ?? env.LOADLINE_API);
   const page = await client.call(controlApi.listRuns, { query: { limit: 50 } });
   if (options.json) stdout.write(`${JSON.stringify(page)}\n`);
   else
@@ -190,8 +193,9 @@ export async function stopRun(
   runId: string,
   options: { api?: string; json?: boolean },
   stdout: NodeJS.WriteStream,
+  env: Pick<CliEnv, 'LOADLINE_API'>,
 ): Promise<number> {
-  const client = new ControlClient(options.api ?? process.env.LOADLINE_API);
+  const client = new ControlClient(options.api ?? env.LOADLINE_API);
   try {
     const result = await client.call(controlApi.stopRun, { params: { id: runId } });
     stdout.write(options.json ? `${JSON.stringify(result)}\n` : `stopping ${runId}\n`);

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import type { CliEnv } from '@loadline/config';
 import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 
@@ -9,12 +10,13 @@ export async function runReport(
   runId: string,
   options: { api?: string; format?: string; out?: string },
   stdout: NodeJS.WritableStream,
+  env: Pick<CliEnv, 'LOADLINE_API'>,
 ): Promise<number> {
   const format = options.format ?? 'json';
   if (!FORMATS.includes(format)) {
     throw new UsageError('--format', `expected one of ${FORMATS.join(', ')}, got "${format}"`);
   }
-  const client = new ControlClient(options.api ?? process.env.LOADLINE_API);
+  const client = new ControlClient(options.api ?? env.LOADLINE_API);
   let text: string;
   try {
     const response = await client.send(controlApi.runReport, {

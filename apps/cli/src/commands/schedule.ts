@@ -1,3 +1,4 @@
+import type { CliEnv } from '@loadline/config';
 import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { saveScenario } from './fleet.js';
@@ -12,8 +13,8 @@ export interface ScheduleAddOptions {
   json?: boolean;
 }
 
-function client(api: string | undefined): ControlClient {
-  return new ControlClient(api ?? process.env.LOADLINE_API);
+function client(api: string | undefined, env: Pick<CliEnv, 'LOADLINE_API'>): ControlClient {
+  return new ControlClient(api ?? env.LOADLINE_API);
 }
 
 async function call<T>(fn: () => Promise<T>, io: { stderr: NodeJS.WritableStream }): Promise<T> {
@@ -35,10 +36,11 @@ export async function addSchedule(
   file: string,
   options: ScheduleAddOptions,
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+  env: Pick<CliEnv, 'LOADLINE_API'>,
 ): Promise<number> {
   if (!options.cron)
     throw new UsageError('--cron', 'is required (e.g. --cron "0 2 * * *" for 02:00 every day)');
-  const api = client(options.api);
+  const api = client(options.api, env);
   const saved = await saveScenario(api, file, io);
   const agents = options.agents === undefined ? undefined : Number(options.agents);
   if (agents !== undefined && (!Number.isInteger(agents) || agents <= 0)) {
@@ -69,8 +71,12 @@ export async function addSchedule(
 export async function listSchedules(
   options: { api?: string; json?: boolean },
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+  env: Pick<CliEnv, 'LOADLINE_API'>,
 ): Promise<number> {
-  const { schedules } = await call(() => client(options.api).call(controlApi.listSchedules), io);
+  const { schedules } = await call(
+    () => client(options.api, env).call(controlApi.listSchedules),
+    io,
+  );
   if (options.json) io.stdout.write(`${JSON.stringify({ schedules })}\n`);
   else if (schedules.length === 0) io.stdout.write('no schedules\n');
   else {
@@ -87,9 +93,10 @@ export async function removeSchedule(
   nameOrId: string,
   options: { api?: string; json?: boolean },
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+  env: Pick<CliEnv, 'LOADLINE_API'>,
 ): Promise<number> {
   await call(
-    () => client(options.api).call(controlApi.deleteSchedule, { params: { id: nameOrId } }),
+    () => client(options.api, env).call(controlApi.deleteSchedule, { params: { id: nameOrId } }),
     io,
   );
   io.stdout.write(

@@ -3,6 +3,13 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  type CliEnv,
+  DEFAULT_API_PORT,
+  DEFAULT_NAMESPACE,
+  DEFAULT_REDIS_URL,
+  type RawEnv,
+} from '@loadline/config';
 import { Control, configFromEnv } from '@loadline/control';
 import { startDemoMall } from '@loadline/demo-mall';
 import { redisAnswers } from '@loadline/queue';
@@ -27,13 +34,18 @@ const CONSOLE_DIR = fileURLToPath(new URL('../../../console/', import.meta.url))
  * Starts the built console (Next.js) on 127.0.0.1:port, talking to `apiUrl`; undefined
  * when the console is not built (it is by `npm start`).
  */
-function startConsole(port: number, apiUrl: string, children: ChildProcess[]): string | undefined {
+function startConsole(
+  port: number,
+  apiUrl: string,
+  inherited: RawEnv,
+  children: ChildProcess[],
+): string | undefined {
   if (!existsSync(join(CONSOLE_DIR, '.next', 'BUILD_ID'))) return undefined;
   const next = createRequire(join(CONSOLE_DIR, 'package.json')).resolve('next/dist/bin/next');
   children.push(
     spawn(process.execPath, [next, 'start', '-p', String(port), '-H', '127.0.0.1'], {
       cwd: CONSOLE_DIR,
-      env: { ...process.env, LOADLINE_API: apiUrl, NEXT_TELEMETRY_DISABLED: '1' },
+      env: { ...inherited, LOADLINE_API: apiUrl, NEXT_TELEMETRY_DISABLED: '1' },
       stdio: ['ignore', 'ignore', 'inherit'],
     }),
   );
@@ -41,11 +53,14 @@ function startConsole(port: number, apiUrl: string, children: ChildProcess[]): s
 }
 
 /** Uses REDIS_URL, or 127.0.0.1:6379, or starts a redis-server child of ours. */
-async function ensureRedis(children: ChildProcess[], log: (line: string) => void): Promise<string> {
-  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+async function ensureRedis(
+  configured: string | undefined,
+  children: ChildProcess[],
+  log: (line: string) => void,
+): Promise<string> {
+  const url = configured ?? DEFAULT_REDIS_URL;
   if (await redisAnswers(url, 1000)) return url;
-  if (process.env.REDIS_URL)
-    throw new UsageError(undefined, `no Redis answers at REDIS_URL=${url}`);
+  if (configured) throw new UsageError(undefined, `no Redis answers at REDIS_URL=${url}`);
   if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) {
     throw new UsageError(
       undefined,
@@ -108,6 +123,9 @@ export async function runUp(
   options: UpOptions,
   stdout: NodeJS.WriteStream,
   stderr: NodeJS.WriteStream,
+  env: CliEnv,
+  /** the whole environment, handed on to the console */
+  inherited: RawEnv,
 ): Promise<number> {
   const agents = Number(options.agents ?? '2');
   if (!Number.isInteger(agents) || agents < 0 || agents > 64) {
@@ -116,7 +134,7 @@ export async function runUp(
       `expected a whole number from 0 to 64, got "${options.agents}"`,
     );
   }
-  const port = parsePort('--port', options.port, 7700);
+  const port = parsePort('--port', options.port, DEFAULT_API_PORT);
   const demoPort = parsePort('--demo-port', options.demoPort, 8080);
   const consolePort = parsePort('--console-port', options.consolePort, 3000);
   const log = (line: string) => stderr.write(`${new Date().toISOString()} ${line}\n`);
@@ -125,8 +143,8 @@ export async function runUp(
     for (const child of children) child.kill('SIGTERM');
   };
   try {
-    const redisUrl = await ensureRedis(children, log);
-    const config = configFromEnv(process.env, {
+    const redisUrl = await ensureRedis(env.REDIS_URL, children, log);
+    const config = configFromEnv(env, {
       port,
       redisUrl,
       ...(options.data === undefined ? {} : { dataDir: options.data }),
@@ -160,7 +178,9 @@ export async function runUp(
         port: demoPort,
         redisUrl,
         // Under a namespace of its own, the mall's keys and queue are the namespace's too.
-        ...(config.namespace === 'loadline' ? {} : { redisPrefix: `${config.namespace}:demo:` }),
+        ...(config.namespace === DEFAULT_NAMESPACE
+          ? {}
+          : { redisPrefix: `${config.namespace}:demo:` }),
         ...(config.databaseUrl
           ? { databaseUrl: config.databaseUrl }
           : options.data === undefined
@@ -180,7 +200,7 @@ export async function runUp(
       throw error;
     }
     await registerMallMetrics(control.url, mall.services, log);
-    const consoleUrl = startConsole(consolePort, control.url, children);
+    const consoleUrl = startConsole(consolePort, control.url, inherited, children);
     for (let i = 0; i < agents; i++) {
       children.push(
         spawn(

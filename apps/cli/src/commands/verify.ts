@@ -6,6 +6,7 @@
 // pg, ioredis and yaml load when a check runs: main.ts imports this module for its help.
 import { readFile } from 'node:fs/promises';
 import type { Leak, Run } from '@loadline/api/http';
+import type { CliEnv, RawEnv } from '@loadline/config';
 import type { Redis } from 'ioredis';
 import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
@@ -326,7 +327,12 @@ export function formatVerify(result: VerifyResult, storesGiven: boolean): string
 export async function runVerify(
   runId: string,
   options: VerifyOptions,
-  io: { stdout: NodeJS.WritableStream; env: NodeJS.ProcessEnv },
+  io: {
+    stdout: NodeJS.WritableStream;
+    env: Pick<CliEnv, 'LOADLINE_API'>;
+    /** the whole environment, for `${VAR}` in the stores file */
+    vars: RawEnv;
+  },
 ): Promise<number> {
   let stores: StoresFile | undefined;
   if (options.stores !== undefined) {
@@ -339,7 +345,7 @@ export async function runVerify(
         `cannot read ${options.stores} (${(error as NodeJS.ErrnoException).code})`,
       );
     }
-    stores = await parseStores(text, io.env);
+    stores = await parseStores(text, io.vars);
   }
   const client = new ControlClient(options.api ?? io.env.LOADLINE_API);
   const result = await verifyRun(runId, stores, client);

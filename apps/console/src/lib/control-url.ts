@@ -1,4 +1,12 @@
-/** Where the control API answers; read once per request on the server, never in the browser. */
+import { ConsoleEnv, parseEnv } from '@loadline/config';
+
+let url: string | undefined;
+
+/**
+ * Where the control API answers: LOADLINE_API (ConsoleEnv), parsed once on the server at
+ * the first request (when the console runs, not when it is built), never in the browser.
+ */
 export function controlUrl(): string {
-  return (process.env.LOADLINE_API ?? 'http://127.0.0.1:7700').replace(/\/+$/, '');
+  url ??= parseEnv(ConsoleEnv, process.env).LOADLINE_API.replace(/\/+$/, '');
+  return url;
 }

@@ -1,0 +1,19 @@
+import { AgentEnv, DEFAULT_REDIS_URL, parseEnv, type RawEnv } from '@loadline/config';
+import type { AgentOptions } from './agent.js';
+
+/**
+ * An agent's options from its environment (AgentEnv, parsed here once at start: nothing
+ * else in the agent reads process.env) and the caller's overrides (flags). A bad variable
+ * throws EnvError naming it.
+ */
+export function agentOptionsFromEnv(
+  env: RawEnv,
+  overrides: AgentOptions = {},
+): AgentOptions & { redisUrl: string; namespace: string } {
+  const parsed = parseEnv(AgentEnv, env);
+  return {
+    redisUrl: parsed.REDIS_URL ?? DEFAULT_REDIS_URL,
+    namespace: parsed.LOADLINE_NAMESPACE,
+    ...overrides,
+  };
+}

@@ -1,0 +1,19 @@
+export {
+  DEFAULT_API_HOST,
+  DEFAULT_API_PORT,
+  DEFAULT_API_URL,
+  DEFAULT_DATA_DIR,
+  DEFAULT_NAMESPACE,
+  DEFAULT_REDIS_URL,
+} from './defaults.js';
+export { type EnvRow, type EnvSection, envMarkdown, envRows, withEnvSection } from './docs.js';
+export { EnvError, type EnvIssue, envPicker, parseEnv, type RawEnv } from './parse.js';
+export {
+  AgentEnv,
+  CliEnv,
+  ConsoleEnv,
+  ControlEnv,
+  DemoMallEnv,
+  DemoPaymentEnv,
+} from './processes.js';
+export { redactUrl, urlProblem } from './vars.js';

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  AgentEnv,
+  CliEnv,
+  ControlEnv,
+  DEFAULT_API_URL,
+  DEFAULT_NAMESPACE,
+  DemoMallEnv,
+  EnvError,
+  envPicker,
+  parseEnv,
+} from './index.js';
+
+function issues(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof EnvError, String(error));
+    return error.issues.map((i) => `${i.variable}: ${i.message}`);
+  }
+  assert.fail('no EnvError');
+}
+
+describe('parseEnv', () => {
+  it('applies the shared defaults and ignores variables the process does not read', () => {
+    const env = parseEnv(ControlEnv, { PATH: '/bin', HOME: '/root' });
+    assert.deepEqual(env, { LOADLINE_API: DEFAULT_API_URL, LOADLINE_NAMESPACE: DEFAULT_NAMESPACE });
+    assert.equal(env.LOADLINE_API, 'http://127.0.0.1:7700');
+    assert.equal(env.LOADLINE_NAMESPACE, 'loadline');
+  });
+
+  it('keeps what is set, and counts the empty string as unset', () => {
+    const env = parseEnv(CliEnv, {
+      LOADLINE_API: 'http://10.0.0.5:8800/',
+      REDIS_URL: 'rediss://:pw@redis.internal:6380/2',
+      DATABASE_URL: 'postgresql://u:p@db:5432/loadline',
+      CLICKHOUSE_URL: 'https://ch:8443',
+      LOADLINE_NAMESPACE: '',
+      CHROMIUM_PATH: '/opt/chrome',
+    });
+    assert.equal(env.LOADLINE_API, 'http://10.0.0.5:8800/');
+    assert.equal(env.REDIS_URL, 'rediss://:pw@redis.internal:6380/2');
+    assert.equal(env.DATABASE_URL, 'postgresql://u:p@db:5432/loadline');
+    assert.equal(env.CLICKHOUSE_URL, 'https://ch:8443');
+    assert.equal(env.LOADLINE_NAMESPACE, 'loadline');
+    assert.equal(env.CHROMIUM_PATH, '/opt/chrome');
+    assert.equal(env.LOADLINE_DATA_DIR, undefined);
+  });
+
+  it('names each bad variable and why, all at once', () => {
+    assert.deepEqual(
+      issues(() =>
+        parseEnv(CliEnv, {
+          LOADLINE_API: 'not a url',
+          REDIS_URL: 'http://127.0.0.1:6379',
+          LOADLINE_SHADOW_SECRET: 'short',
+        }),
+      ),
+      [
+        'LOADLINE_API: expected an http:// or https:// URL like http://127.0.0.1:7700, got "not a url"',
+        'LOADLINE_SHADOW_SECRET: use at least 16 characters of secret',
+        'REDIS_URL: expected a redis:// or rediss:// URL like redis://127.0.0.1:6379, got "http://127.0.0.1:6379"',
+      ],
+    );
+  });
+
+  it('says when a port is not a number or out of range', () => {
+    assert.deepEqual(
+      issues(() => parseEnv(ControlEnv, { LOADLINE_API: 'http://127.0.0.1:77x0' })),
+      [
+        'LOADLINE_API: port "77x0" is not a number (expected an http:// or https:// URL like http://127.0.0.1:7700)',
+      ],
+    );
+    assert.deepEqual(
+      issues(() => parseEnv(AgentEnv, { REDIS_URL: 'redis://h:99999' })),
+      ['REDIS_URL: port 99999 is out of range (0–65535)'],
+    );
+  });
+
+  it('never prints a password', () => {
+    const [problem] = issues(() =>
+      parseEnv(DemoMallEnv, { DATABASE_URL: 'mysql://app:hunter2@db/x' }),
+    );
+    assert.equal(
+      problem,
+      'DATABASE_URL: expected a postgres:// or postgresql:// URL like postgres://user@host:5432/db, got "mysql://app:***@db/x"',
+    );
+  });
+
+  it('one message line for a CLI: every problem, joined', () => {
+    const error = new EnvError([
+      { variable: 'A', message: 'bad' },
+      { variable: 'B', message: 'worse' },
+    ]);
+    assert.equal(error.message, 'A: bad; B: worse');
+  });
+});
+
+describe('envPicker', () => {
+  it('hands out the named variables, failing only on a bad one of those', () => {
+    const pick = envPicker(CliEnv, { DATABASE_URL: 'mysql://x/y', LOADLINE_NAMESPACE: 'n1' });
+    assert.deepEqual(pick('LOADLINE_API', 'LOADLINE_NAMESPACE'), {
+      LOADLINE_API: 'http://127.0.0.1:7700',
+      LOADLINE_NAMESPACE: 'n1',
+    });
+    assert.deepEqual(
+      issues(() => pick('DATABASE_URL', 'LOADLINE_API')).map((i) => i.split(':')[0]),
+      ['DATABASE_URL'],
+    );
+    assert.throws(() => pick(), EnvError);
+  });
+});

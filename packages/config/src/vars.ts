@@ -1,0 +1,99 @@
+// Each variable declared once: how its value is checked, what it means, its default. The
+// process schemas (processes.ts) pick the ones they read.
+import { z } from 'zod';
+import {
+  DEFAULT_API_URL,
+  DEFAULT_DATA_DIR,
+  DEFAULT_NAMESPACE,
+  DEFAULT_REDIS_URL,
+} from './defaults.js';
+
+/** A URL as it may be printed: any password replaced by ***. */
+export function redactUrl(text: string): string {
+  return text.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+}
+
+/** Why `text` is not a URL with one of `protocols` (e.g. 'http:'), or undefined. */
+export function urlProblem(text: string, protocols: string[], example: string): string | undefined {
+  const schemes = protocols.map((p) => `${p}//`).join(' or ');
+  // "an http://" (aitch), "a redis://"
+  const kinds = `${/^h/.test(schemes) ? 'an' : 'a'} ${schemes}`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    const port = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*:([^/?#@]*)(?:[/?#]|$)/i.exec(text)?.[1];
+    if (port !== undefined && !/^\d+$/.test(port)) {
+      return `port "${port}" is not a number (expected ${kinds} URL like ${example})`;
+    }
+    if (port !== undefined) return `port ${port} is out of range (0–65535)`;
+    return `expected ${kinds} URL like ${example}, got "${redactUrl(text)}"`;
+  }
+  if (!protocols.includes(url.protocol)) {
+    return `expected ${kinds} URL like ${example}, got "${redactUrl(text)}"`;
+  }
+  return undefined;
+}
+
+function url(protocols: string[], example: string) {
+  return z.string().superRefine((text, ctx) => {
+    const problem = urlProblem(text, protocols, example);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+export const httpUrl = (example: string) => url(['http:', 'https:'], example);
+export const redisUrl = url(['redis:', 'rediss:'], DEFAULT_REDIS_URL);
+export const postgresUrl = url(['postgres:', 'postgresql:'], 'postgres://user@host:5432/db');
+
+export const LOADLINE_API = httpUrl(DEFAULT_API_URL)
+  .default(DEFAULT_API_URL)
+  .meta({ description: 'The control API.' });
+
+export const REDIS_URL = redisUrl.optional().meta({
+  description: 'The Redis control and agents share (jobs, signals, results).',
+  default: DEFAULT_REDIS_URL,
+});
+
+export const LOADLINE_NAMESPACE = z
+  .string()
+  .regex(/^\S+$/, 'expected a Redis key namespace without spaces')
+  .default(DEFAULT_NAMESPACE)
+  .meta({
+    description:
+      'Prefix of every Redis key and queue, so that installations (or test runs) can share a Redis.',
+  });
+
+export const LOADLINE_DATA_DIR = z
+  .string()
+  .optional()
+  .meta({
+    description:
+      'Embedded state: PGlite (`pg/`), chdb (`clickhouse/`) and the shadow master secret.',
+    default: `\`${DEFAULT_DATA_DIR}\` in the working directory`,
+  });
+
+export const DATABASE_URL = postgresUrl.optional().meta({
+  description: 'Postgres for metadata (runs, scenarios, environments) instead of embedded PGlite.',
+  default: `embedded PGlite under the data directory`,
+});
+
+export const CLICKHOUSE_URL = httpUrl('http://clickhouse:8123').optional().meta({
+  description: 'A ClickHouse server or cluster for results instead of embedded chdb.',
+  default: 'embedded chdb under the data directory',
+});
+
+export const LOADLINE_SHADOW_SECRET = z
+  .string()
+  .min(16, 'use at least 16 characters of secret')
+  .optional()
+  .meta({
+    description:
+      "Master secret of shadow tags; each environment's key is derived from it (`shadowSecretFor`).",
+    default: 'generated once into the data directory',
+  });
+
+export const CHROMIUM_PATH = z.string().optional().meta({
+  description: 'The Chromium `capacity plan --format pdf` prints with.',
+  default: '/usr/bin/chromium',
+});
