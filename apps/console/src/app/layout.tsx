@@ -2,6 +2,8 @@ import type { Metadata } from 'next';
 import { ControlBanner } from '@/components/control-banner';
 import { Nav } from '@/components/nav';
 import './globals.css';
+import './views.css';
+import './scenario-form.css';
 
 export const metadata: Metadata = {
   title: 'Loadline console',

@@ -1,5 +1,5 @@
+import type { RunStatus } from '@loadline/api';
 import type { ApiError } from '@/lib/api';
-import type { RunStatus } from '@/lib/types';
 
 export function StatusBadge({ status }: { status: RunStatus }) {
   return (

@@ -1,9 +1,10 @@
 'use client';
+import { controlApi } from '@loadline/api/http';
 import { useApi } from '@/lib/api';
 
 /** A banner on every page while the control API does not answer. */
 export function ControlBanner() {
-  const { error } = useApi<{ ok: boolean }>('/health', 5000);
+  const { error } = useApi(controlApi.health, {}, 5000);
   if (!error) return null;
   return (
     <div role="alert" className="banner" data-testid="control-down">

@@ -1,12 +1,12 @@
 'use client';
 // The classic HdrHistogram percentile distribution: x is 1/(1-p) on a log scale (so 90%,
 // 99%, 99.9%… are evenly spaced and the tail gets the room), y is the latency in ms.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { controlApi, type PercentileDistribution } from '@loadline/api/http';
+import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useApi } from '@/lib/api';
 import { ms } from '@/lib/format';
-import type { PercentileDistribution } from '@/lib/types';
 import { Loading, Problem } from './bits';
 
 /** Where 100% (the max) sits: one decade past 99.999%. */
@@ -111,12 +111,10 @@ export function DistributionPlot({
 /** A finished run's latency distribution, for all steps or one. */
 export function DistributionChart({ runId, steps }: { runId: string; steps: string[] }) {
   const [step, setStep] = useState('');
-  const path = useMemo(
-    () =>
-      `/runs/${encodeURIComponent(runId)}/percentiles${step ? `?step=${encodeURIComponent(step)}` : ''}`,
-    [runId, step],
-  );
-  const dist = useApi<PercentileDistribution>(path);
+  const dist = useApi(controlApi.runPercentiles, {
+    params: { id: runId },
+    query: { step: step || undefined },
+  });
   // Only show the curve that belongs to the selected step (not the previous one while loading).
   const data = dist.data && (dist.data.step ?? '') === step ? dist.data : undefined;
   return (

@@ -3,29 +3,14 @@
 // the launch as you choose (POST /runs/check): Launch is offered only when control would
 // accept it, and a refusal says why (a target the environment does not allow, a shadow
 // rule, a bad override) before anything is created.
+import { type CreateRunBody, controlApi, type LaunchCheck } from '@loadline/api/http';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useState } from 'react';
-import { ApiError, apiCall, useApi } from '@/lib/api';
+import { type ApiError, apiError, call, useApi } from '@/lib/api';
 import { when } from '@/lib/format';
-import type { Environment, Run } from '@/lib/types';
 import { Loading, Problem } from './bits';
-
-interface VersionInfo {
-  version: number;
-  createdAt: string;
-  createdBy: string | null;
-}
-
-interface LaunchCheck {
-  ok: true;
-  scenario: string;
-  version: number;
-  environment: string;
-  target: string;
-  agents: number;
-  shadow: boolean;
-}
+import { LabelledInput } from './labelled-input';
 
 export interface LaunchChoice {
   scenario: string;
@@ -37,7 +22,7 @@ export interface LaunchChoice {
 }
 
 /** The POST /runs body for a choice; empty fields mean "as the scenario says". */
-export function launchBody(choice: LaunchChoice) {
+export function launchBody(choice: LaunchChoice): CreateRunBody {
   return {
     scenario: choice.scenario,
     ...(choice.version ? { version: Number(choice.version) } : {}),
@@ -54,10 +39,11 @@ export function LaunchForm() {
   const params = useSearchParams();
   const scenario = params.get('name') ?? '';
   const router = useRouter();
-  const versions = useApi<{ versions: VersionInfo[] }>(
-    scenario ? `/scenarios/${encodeURIComponent(scenario)}/versions` : null,
+  const versions = useApi(
+    controlApi.scenarioVersions,
+    scenario ? { params: { name: scenario } } : null,
   );
-  const environments = useApi<{ environments: Environment[] }>('/environments');
+  const environments = useApi(controlApi.listEnvironments);
   const [choice, setChoice] = useState<LaunchChoice>({
     scenario,
     version: params.get('version') ?? '',
@@ -78,7 +64,7 @@ export function LaunchForm() {
     let live = true;
     setChecking(true);
     const timer = setTimeout(() => {
-      apiCall<LaunchCheck>('POST', '/runs/check', launchBody(choice))
+      call(controlApi.checkRun, { body: launchBody(choice) })
         .then((result) => {
           if (!live) return;
           setCheck(result);
@@ -87,7 +73,7 @@ export function LaunchForm() {
         .catch((e: unknown) => {
           if (!live) return;
           setCheck(undefined);
-          setRefusal(e instanceof ApiError ? e : new ApiError(0, String(e), undefined));
+          setRefusal(apiError(e));
         })
         .finally(() => {
           if (live) setChecking(false);
@@ -115,10 +101,10 @@ export function LaunchForm() {
     setBusy(true);
     setLaunchError(undefined);
     try {
-      const run = await apiCall<Run>('POST', '/runs', launchBody(choice));
+      const run = await call(controlApi.launchRun, { body: launchBody(choice) });
       router.push(`/runs/${run.id}`);
     } catch (e) {
-      setLaunchError(e instanceof ApiError ? e : new ApiError(0, String(e), undefined));
+      setLaunchError(apiError(e));
       setBusy(false);
     }
   };
@@ -161,40 +147,34 @@ export function LaunchForm() {
             ))}
           </select>
         </label>
-        <label>
-          Agents
-          <input
-            name="agents"
-            type="number"
-            min={1}
-            inputMode="numeric"
-            placeholder="as in scenario"
-            value={choice.agents}
-            onChange={set('agents')}
-          />
-        </label>
-        <label>
-          Duration override
-          <input
-            name="duration"
-            type="text"
-            placeholder="e.g. 5m"
-            value={choice.duration}
-            onChange={set('duration')}
-          />
-        </label>
-        <label>
-          Rate multiplier
-          <input
-            name="rateMultiplier"
-            type="number"
-            min={0.01}
-            step="any"
-            placeholder="1"
-            value={choice.rateMultiplier}
-            onChange={set('rateMultiplier')}
-          />
-        </label>
+        <LabelledInput
+          label="Agents"
+          name="agents"
+          type="number"
+          min={1}
+          inputMode="numeric"
+          placeholder="as in scenario"
+          value={choice.agents}
+          onChange={set('agents')}
+        />
+        <LabelledInput
+          label="Duration override"
+          name="duration"
+          type="text"
+          placeholder="e.g. 5m"
+          value={choice.duration}
+          onChange={set('duration')}
+        />
+        <LabelledInput
+          label="Rate multiplier"
+          name="rateMultiplier"
+          type="number"
+          min={0.01}
+          step="any"
+          placeholder="1"
+          value={choice.rateMultiplier}
+          onChange={set('rateMultiplier')}
+        />
         <div className="toolbar">
           <button type="submit" className="primary" disabled={!check || checking || busy}>
             {busy ? 'Launching…' : 'Launch'}

@@ -1,11 +1,12 @@
 'use client';
 // The live view of one run: one Server-Sent Event a second from control, a window of
 // the newest seconds for the charts, counters, thresholds, and Stop.
+import type { TimeSeriesPoint } from '@loadline/api';
+import { controlApi, type LivePoint, type LiveSnapshot, RunEvent } from '@loadline/api/http';
 import { useEffect, useMemo, useState } from 'react';
-import { API, ApiError, apiCall } from '@/lib/api';
+import { call, hrefOf } from '@/lib/api';
 import { count, ms, percent } from '@/lib/format';
 import { columns, keyedColumns, lastComplete, mergeKeyedWindows, mergeWindow } from '@/lib/series';
-import type { GuardrailState, RunEvent, SeriesPoint } from '@/lib/types';
 import { StatusBadge } from './bits';
 import { Thresholds } from './run-summary';
 import { KeyedTimeChart, TimeChart } from './time-chart';
@@ -27,17 +28,36 @@ export const LATENCY = [
   { label: 'max', color: '#a855f7' },
 ];
 
-function useRunEvents(runId: string, onEnd: (event: RunEvent) => void) {
+/** An event's data parsed with its schema; a message that does not match it is a bug to show. */
+function parseEvent(data: string): RunEvent | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    return 'a live update that is not JSON';
+  }
+  const parsed = RunEvent.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  return `a live update that does not match its schema (${issue?.path.join('.') || 'event'}: ${issue?.message})`;
+}
+
+function useRunEvents(runId: string, onEnd: (event: RunEvent | undefined) => void) {
   const [event, setEvent] = useState<RunEvent>();
-  const [points, setPoints] = useState<SeriesPoint[]>([]);
-  const [steps, setSteps] = useState<Record<string, SeriesPoint[]>>({});
-  const [agents, setAgents] = useState<Record<string, SeriesPoint[]>>({});
+  const [points, setPoints] = useState<LivePoint[]>([]);
+  const [steps, setSteps] = useState<Record<string, TimeSeriesPoint[]>>({});
+  const [agents, setAgents] = useState<Record<string, TimeSeriesPoint[]>>({});
   const [connected, setConnected] = useState(false);
+  const [invalid, setInvalid] = useState<string>();
   // biome-ignore lint/correctness/useExhaustiveDependencies: one stream per run
   useEffect(() => {
-    const source = new EventSource(`${API}/runs/${encodeURIComponent(runId)}/events`);
-    const take = (message: MessageEvent<string>) => {
-      const next = JSON.parse(message.data) as RunEvent;
+    const source = new EventSource(hrefOf(controlApi.runEvents, { id: runId }));
+    const take = (message: MessageEvent<string>): RunEvent | undefined => {
+      const next = parseEvent(message.data);
+      if (typeof next === 'string') {
+        setInvalid(next);
+        return undefined;
+      }
       // The final event comes after control let go of the run: keep the last live numbers.
       setEvent((previous) => ({ ...next, snapshot: next.snapshot ?? previous?.snapshot ?? null }));
       setPoints((window) => mergeWindow(window, next.points, WINDOW_SECONDS));
@@ -55,16 +75,16 @@ function useRunEvents(runId: string, onEnd: (event: RunEvent) => void) {
     });
     return () => source.close();
   }, [runId]);
-  return { event, points, steps, agents, connected };
+  return { event, points, steps, agents, connected, invalid };
 }
 
 export function LiveRun({ runId, onEnd }: { runId: string; onEnd: () => void }) {
   const [stopAskedAt, setStopAskedAt] = useState<number>();
   const [stoppedAfter, setStoppedAfter] = useState<number>();
   const [stopError, setStopError] = useState<string>();
-  const { event, points, steps, agents, connected } = useRunEvents(runId, (last) => {
+  const { event, points, steps, agents, connected, invalid } = useRunEvents(runId, (last) => {
     setStopAskedAt((asked) => {
-      if (asked !== undefined) setStoppedAfter(last.at - asked);
+      if (asked !== undefined && last) setStoppedAfter(last.at - asked);
       return asked;
     });
     onEnd();
@@ -87,10 +107,10 @@ export function LiveRun({ runId, onEnd }: { runId: string; onEnd: () => void }) 
     setStopError(undefined);
     setStopAskedAt(Date.now());
     try {
-      await apiCall('POST', `/runs/${encodeURIComponent(runId)}/stop`, {});
+      await call(controlApi.stopRun, { params: { id: runId } });
     } catch (error) {
       setStopAskedAt(undefined);
-      setStopError(error instanceof ApiError ? error.message : String(error));
+      setStopError((error as Error).message);
     }
   };
 
@@ -115,6 +135,11 @@ export function LiveRun({ runId, onEnd }: { runId: string; onEnd: () => void }) 
           </button>
         ) : null}
       </div>
+      {invalid ? (
+        <p role="alert" className="problem">
+          Control sent {invalid}.
+        </p>
+      ) : null}
       {stopError ? (
         <p role="alert" className="problem">
           Stop failed: {stopError}
@@ -200,7 +225,7 @@ export function LiveRun({ runId, onEnd }: { runId: string; onEnd: () => void }) 
 
 interface SecondColumn {
   header: string;
-  show: (p: SeriesPoint | undefined) => string;
+  show: (p: TimeSeriesPoint | undefined) => string;
 }
 
 const RATE_COLUMN: SecondColumn = { header: 'Rate', show: (p) => `${count(p?.requests ?? 0)}/s` };
@@ -228,7 +253,7 @@ function SecondTable({
   testId,
 }: {
   what: 'Step' | 'Agent';
-  now: Record<string, SeriesPoint | undefined>;
+  now: Record<string, TimeSeriesPoint | undefined>;
   columns: SecondColumn[];
   testId: string;
 }) {
@@ -262,6 +287,8 @@ function SecondTable({
     </table>
   );
 }
+
+type GuardrailState = NonNullable<LiveSnapshot['guardrails']>[number];
 
 function Guardrails({ states }: { states: GuardrailState[] }) {
   if (states.length === 0) return <p className="muted">This scenario has no guardrails.</p>;

@@ -2,10 +2,10 @@
 // A finished run's seconds, from the store: throughput and latency of the whole run, and
 // p99 and rate per step and per agent. The same merged per-second histograms the live view
 // drew, so the picture does not change when the run ends.
+import { controlApi } from '@loadline/api/http';
 import { useMemo } from 'react';
 import { useApi } from '@/lib/api';
 import { columns, keyedColumns } from '@/lib/series';
-import type { RunSeries } from '@/lib/types';
 import { Loading, Problem } from './bits';
 import { LATENCY } from './live-run';
 import { KeyedTimeChart, TimeChart } from './time-chart';
@@ -17,10 +17,10 @@ const RATE = [
 ];
 
 export function RunOverTime({ runId }: { runId: string }) {
-  const base = `/runs/${encodeURIComponent(runId)}/series`;
-  const total = useApi<RunSeries>(base);
-  const steps = useApi<RunSeries>(`${base}?by=step`);
-  const agents = useApi<RunSeries>(`${base}?by=agent`);
+  const params = { id: runId };
+  const total = useApi(controlApi.runSeries, { params });
+  const steps = useApi(controlApi.runSeries, { params, query: { by: 'step' } });
+  const agents = useApi(controlApi.runSeries, { params, query: { by: 'agent' } });
   const points = total.data?.series.total ?? [];
   const rate = useMemo(() => columns(points, ['requests', 'errors', 'dropped']), [points]);
   const latency = useMemo(() => columns(points, ['p50', 'p90', 'p99', 'max']), [points]);

@@ -1,6 +1,7 @@
-import { API } from '@/lib/api';
+import type { StepResult, ThresholdResult, TotalResult } from '@loadline/api';
+import { controlApi, type Run } from '@loadline/api/http';
+import { hrefOf } from '@/lib/api';
 import { count, ms, percent } from '@/lib/format';
-import type { Run, StepSummary, ThresholdResult } from '@/lib/types';
 import { DistributionChart } from './distribution-chart';
 
 const FORMATS = [
@@ -38,7 +39,8 @@ export function Thresholds({ results, caption }: { results: ThresholdResult[]; c
   );
 }
 
-function StepRow({ name, s }: { name: string; s: StepSummary }) {
+/** A step's figures; the run's total counts no checks. */
+function StepRow({ name, s }: { name: string; s: StepResult | TotalResult }) {
   return (
     <tr>
       <td>{name}</td>
@@ -46,7 +48,7 @@ function StepRow({ name, s }: { name: string; s: StepSummary }) {
       <td className="num">
         {count(s.errors)} ({percent(s.errors, s.requests)})
       </td>
-      <td className="num">{count(s.checksFailed)}</td>
+      <td className="num">{count('checksFailed' in s ? s.checksFailed : undefined)}</td>
       <td className="num">{ms(s.latencyMs.p50)}</td>
       <td className="num">{ms(s.latencyMs.p90)}</td>
       <td className="num">{ms(s.latencyMs.p99)}</td>
@@ -113,7 +115,7 @@ export function RunSummaryView({ run }: { run: Run }) {
         {FORMATS.map((f) => (
           <li key={f.format}>
             <a
-              href={`${API}/runs/${encodeURIComponent(run.id)}/report?format=${f.format}`}
+              href={hrefOf(controlApi.runReport, { id: run.id }, { format: f.format })}
               download={`${run.id}.${f.ext}`}
             >
               {f.label}

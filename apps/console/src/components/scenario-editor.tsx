@@ -15,8 +15,8 @@ import { EditorState, type Text } from '@codemirror/state';
 import { EditorView, highlightActiveLine, keymap, lineNumbers } from '@codemirror/view';
 import { parseScenario } from '@loadline/scenario';
 import { useEffect, useRef } from 'react';
+import type { FieldProblem } from '@/lib/api';
 import { keyCompletions } from '@/lib/scenario-keys';
-import type { ScenarioProblem } from '@/lib/types';
 
 /** Offers the scenario keys that fit where the cursor is (top level, load, step, request…). */
 export function scenarioKeys(context: CompletionContext): CompletionResult | null {
@@ -44,7 +44,7 @@ export function rangeOf(doc: Text, line: number, column: number): { from: number
   return from === to && from > l.from ? { from: from - 1, to } : { from, to };
 }
 
-export function validate(source: string): ScenarioProblem[] {
+export function validate(source: string): FieldProblem[] {
   const parsed = parseScenario(source);
   return parsed.ok ? [] : parsed.errors;
 }
@@ -72,7 +72,7 @@ export function ScenarioEditor(props: {
   /** when given and different from the document (e.g. the form edited it), replaces it */
   value?: string;
   onChange: (source: string) => void;
-  onProblems: (problems: ScenarioProblem[]) => void;
+  onProblems: (problems: FieldProblem[]) => void;
   labelledBy: string;
 }) {
   const host = useRef<HTMLDivElement>(null);

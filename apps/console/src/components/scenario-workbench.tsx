@@ -1,13 +1,13 @@
 'use client';
+import { controlApi } from '@loadline/api/http';
 import { parseScenario } from '@loadline/scenario';
 // Edit a scenario (new, or the latest version of ?name=), see every problem as you type,
 // save it as a new version, launch it.
 import dynamic from 'next/dynamic';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useMemo, useState } from 'react';
-import { ApiError, apiCall, useApi } from '@/lib/api';
+import { type ApiError, apiError, call, type FieldProblem, useApi } from '@/lib/api';
 import { type FeederRows, feedersOf } from '@/lib/feeder-csv';
-import type { Run, ScenarioProblem } from '@/lib/types';
 import { Loading, Problem } from './bits';
 import { FeederFiles } from './feeder-files';
 import { Tabs } from './tabs';
@@ -41,7 +41,7 @@ thresholds:
   errors: ["rate<0.01"]
 `;
 
-function ProblemList({ problems }: { problems: ScenarioProblem[] }) {
+function ProblemList({ problems }: { problems: FieldProblem[] }) {
   if (problems.length === 0) {
     return (
       <p className="ok-note" role="status" data-testid="scenario-valid">
@@ -70,14 +70,12 @@ function ProblemList({ problems }: { problems: ScenarioProblem[] }) {
 export function ScenarioWorkbench() {
   const name = useSearchParams().get('name');
   const router = useRouter();
-  const stored = useApi<{ source: string; version: number }>(
-    name ? `/scenarios/${encodeURIComponent(name)}` : null,
-  );
+  const stored = useApi(controlApi.getScenario, name ? { params: { name } } : null);
   const [source, setSource] = useState<string>();
   // What the editor finds as you type (blocks saving), and what control answered to the
   // last save (shown until the next edit or feeder file: it may be fixed by either).
-  const [problems, setProblems] = useState<ScenarioProblem[]>([]);
-  const [apiProblems, setApiProblems] = useState<ScenarioProblem[]>([]);
+  const [problems, setProblems] = useState<FieldProblem[]>([]);
+  const [apiProblems, setApiProblems] = useState<FieldProblem[]>([]);
   const [saved, setSaved] = useState<{ name: string; version: number }>();
   const [error, setError] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
@@ -108,16 +106,18 @@ export function ScenarioWorkbench() {
       // Rows of the feeders the scenario still defines; control keeps the previous
       // version's rows for a feeder whose file did not change and that has none here.
       const rows = Object.fromEntries(
-        feeders.filter((f) => feederRows[f.name]).map((f) => [f.name, feederRows[f.name]]),
+        feeders.flatMap((f) => {
+          const read = feederRows[f.name];
+          return read ? [[f.name, read] as const] : [];
+        }),
       );
-      const result = await apiCall<{ name: string; version: number }>('POST', '/scenarios', {
-        source: current,
-        feederRows: rows,
+      const result = await call(controlApi.saveScenario, {
+        body: { source: current, feederRows: rows },
       });
       setSaved(result);
       return result;
     } catch (e) {
-      const failure = e instanceof ApiError ? e : new ApiError(0, String(e), undefined);
+      const failure = apiError(e);
       setError(failure);
       if (failure.errors.length > 0) setApiProblems(failure.errors);
       return undefined;
@@ -138,15 +138,17 @@ export function ScenarioWorkbench() {
     if (!version) return;
     try {
       const overrides = duration ? { duration } : {};
-      const created = await apiCall<Run>('POST', '/runs', {
-        scenario: version.name,
-        version: version.version,
-        ...(agents ? { agents: Number(agents) } : {}),
-        overrides,
+      const created = await call(controlApi.launchRun, {
+        body: {
+          scenario: version.name,
+          version: version.version,
+          ...(agents ? { agents: Number(agents) } : {}),
+          overrides,
+        },
       });
       router.push(`/runs/${created.id}`);
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError(0, String(e), undefined));
+      setError(apiError(e));
     }
   };
 

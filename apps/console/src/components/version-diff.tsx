@@ -1,4 +1,5 @@
 'use client';
+import { controlApi } from '@loadline/api/http';
 // Any two versions of a scenario, line by line: what changed between the run that passed
 // and the one that did not.
 import Link from 'next/link';
@@ -9,27 +10,19 @@ import { when } from '@/lib/format';
 import { diffStats, lineDiff } from '@/lib/line-diff';
 import { Loading, Problem } from './bits';
 
-interface VersionInfo {
-  version: number;
-  createdAt: string;
-  createdBy: string | null;
-}
-
 export function VersionDiff() {
   const params = useSearchParams();
   const router = useRouter();
   const name = params.get('name') ?? '';
-  const versions = useApi<{ versions: VersionInfo[] }>(
-    name ? `/scenarios/${encodeURIComponent(name)}/versions` : null,
-  );
+  const versions = useApi(controlApi.scenarioVersions, name ? { params: { name } } : null);
   const list = versions.data?.versions ?? [];
   const latest = list.at(-1)?.version ?? 0;
   const b = Number(params.get('b') ?? latest);
   const a = Number(params.get('a') ?? Math.max(1, b - 1));
-  const path = (v: number) =>
-    name && v > 0 ? `/scenarios/${encodeURIComponent(name)}?version=${v}` : null;
-  const older = useApi<{ source: string }>(versions.data ? path(a) : null);
-  const newer = useApi<{ source: string }>(versions.data ? path(b) : null);
+  const at = (v: number) =>
+    versions.data && name && v > 0 ? { params: { name }, query: { version: v } } : null;
+  const older = useApi(controlApi.getScenario, at(a));
+  const newer = useApi(controlApi.getScenario, at(b));
   const rows = useMemo(
     () => (older.data && newer.data ? lineDiff(older.data.source, newer.data.source) : []),
     [older.data, newer.data],

@@ -1,9 +1,26 @@
 'use client';
-// The browser's only door to control: /api/control/* on the console's own origin.
-import { useCallback, useEffect, useState } from 'react';
-import type { ScenarioProblem } from './types';
+// The browser's only door to control: /api/control/* on the console's own origin, through
+// the contract's typed client, so every answer is parsed with its route's schema.
+import {
+  ApiProblem,
+  ApiUnreachable,
+  type CallOptions,
+  ControlApiClient,
+  type Problem,
+  pathOf,
+  type ResponseOf,
+  type RouteContract,
+} from '@loadline/api/http';
+import { useCallback, useEffect, useRef, useState } from 'react';
 
 export const API = '/api/control';
+
+/** One refused field of a problem (or a parser finding), at line:column when known. */
+export type FieldProblem = Pick<NonNullable<Problem['errors']>[number], 'message'> & {
+  path: string;
+  line?: number;
+  column?: number;
+};
 
 /** A failed call: an RFC 9457 problem from control, or control not answering at all. */
 export class ApiError extends Error {
@@ -11,7 +28,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly title: string,
     readonly detail: string | undefined,
-    readonly errors: ScenarioProblem[] = [],
+    readonly errors: FieldProblem[] = [],
     /** true when control did not answer (down, wrong LOADLINE_API) */
     readonly unreachable = false,
   ) {
@@ -19,43 +36,64 @@ export class ApiError extends Error {
   }
 }
 
-async function problemOf(response: Response): Promise<ApiError> {
-  const type = response.headers.get('content-type') ?? '';
-  if (type.includes('json')) {
-    const body = (await response.json().catch(() => ({}))) as {
-      title?: string;
-      detail?: string;
-      errors?: Array<ScenarioProblem & { field?: string }>;
-      unreachable?: boolean;
-    };
-    const errors = (body.errors ?? []).map((e) => ({ ...e, path: e.path ?? e.field ?? '' }));
-    return new ApiError(
-      response.status,
-      body.title ?? response.statusText,
-      body.detail,
-      errors,
-      body.unreachable === true,
-    );
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value : undefined;
+
+/** Any failure of a call as the console shows it. */
+export function apiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof ApiProblem) {
+    const { problem } = error;
+    const errors = (problem.errors ?? []).map((e) => ({
+      ...e,
+      path: text(e.path) ?? text(e.field) ?? '',
+    }));
+    // The console's proxy answers 502 with `unreachable: true` when control does not answer.
+    const unreachable = problem.unreachable === true;
+    return new ApiError(error.status, problem.title, problem.detail, errors, unreachable);
   }
-  return new ApiError(response.status, response.statusText || 'request failed', undefined);
+  if (error instanceof ApiUnreachable) {
+    return new ApiError(0, 'console unreachable', String(error.cause), [], true);
+  }
+  return new ApiError(0, String(error), undefined);
 }
 
-export async function apiCall<T>(method: string, path: string, body?: unknown): Promise<T> {
-  let response: Response;
+const client = new ControlApiClient(API, {
+  // The client leaves caching to fetch; the console never wants a cached answer.
+  fetch: (input, init) => fetch(input, { ...init, cache: 'no-store' }),
+});
+
+/** Calls a route; any failure is an ApiError. */
+export async function call<R extends RouteContract>(
+  route: R,
+  options: CallOptions<R> = {},
+): Promise<ResponseOf<R>> {
   try {
-    response = await fetch(`${API}${path}`, {
-      method,
-      cache: 'no-store',
-      ...(body === undefined
-        ? {}
-        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
+    return await client.call(route, options);
   } catch (error) {
-    throw new ApiError(0, 'console unreachable', String(error), [], true);
+    throw apiError(error);
   }
-  if (!response.ok) throw await problemOf(response);
-  if (response.status === 204) return undefined as T;
-  return (await response.json()) as T;
+}
+
+/** Sends a call and returns the raw answer (a report in another format); failures as call. */
+export async function send<R extends RouteContract>(
+  route: R,
+  options: CallOptions<R> = {},
+): Promise<Response> {
+  try {
+    return await client.send(route, options);
+  } catch (error) {
+    throw apiError(error);
+  }
+}
+
+/** The console-origin URL of a route, for links and EventSource. */
+export function hrefOf(
+  route: Pick<RouteContract, 'path'>,
+  params?: Record<string, string>,
+  query?: CallOptions<RouteContract>['query'],
+): string {
+  return `${API}${pathOf(route, params, query)}`;
 }
 
 export interface Loaded<T> {
@@ -65,26 +103,40 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** GETs `path` (null: nothing to load yet), and again every `refreshMs` when given. */
-export function useApi<T>(path: string | null, refreshMs?: number): Loaded<T> {
-  const [data, setData] = useState<T>();
+export type ApiRequest = Pick<CallOptions<RouteContract>, 'params' | 'query'>;
+
+/**
+ * GETs a route (request null: nothing to load yet), and again every `refreshMs` when given.
+ * It loads again when the URL the request makes changes.
+ */
+export function useApi<R extends RouteContract & { method: 'GET' }>(
+  route: R,
+  request: ApiRequest | null = {},
+  refreshMs?: number,
+): Loaded<ResponseOf<R>> {
+  const path = request === null ? null : pathOf(route, request.params, request.query);
+  const [data, setData] = useState<ResponseOf<R>>();
   const [error, setError] = useState<ApiError>();
   const [loading, setLoading] = useState(path !== null);
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((n) => n + 1), []);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: tick forces a reload
+  // The effect runs on the path; the route and request it reads are this render's.
+  const latest = useRef({ route, request });
+  latest.current = { route, request };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the path names the request; tick forces a reload
   useEffect(() => {
     if (path === null) return;
+    const { route, request } = latest.current;
     let live = true;
     setLoading(true);
-    apiCall<T>('GET', path)
+    call(route, request ?? {})
       .then((value) => {
         if (!live) return;
         setData(value);
         setError(undefined);
       })
       .catch((e: unknown) => {
-        if (live) setError(e instanceof ApiError ? e : new ApiError(0, String(e), undefined));
+        if (live) setError(apiError(e));
       })
       .finally(() => {
         if (live) setLoading(false);

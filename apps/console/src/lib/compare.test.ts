@@ -1,33 +1,31 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { StepResult } from '@loadline/api';
+import type { ComparedRun } from './compare';
 import { compareRuns, signedPercent } from './compare';
-import type { Run, StepSummary } from './types';
 
-const step = (requests: number, errors: number, p99: number): StepSummary => ({
+const step = (requests: number, errors: number, p99: number): StepResult => ({
   requests,
   errors,
-  latencyMs: { min: 1, mean: 2, p50: 2, p90: 3, p99, p999: p99, max: p99 * 2 },
+  checksFailed: 0,
+  latencyMs: { p50: 2, p90: 3, p99, p999: p99, max: p99 * 2 },
 });
 
-const run = (id: string, s: StepSummary): Run => ({
+const run = (id: string, s: StepResult): ComparedRun => ({
   id,
-  scenario: 's',
-  scenarioVersion: 1,
-  environment: 'local',
-  status: 'passed',
-  agentsRequested: 1,
-  createdAt: '2026-01-01T00:00:00Z',
-  startedAt: null,
-  endedAt: null,
-  passed: true,
-  abortReason: null,
   summary: {
+    runId: id,
+    scenario: 's',
     status: 'passed',
     passed: true,
     durationS: 1,
     agents: 1,
+    intendedMix: {},
+    achievedMix: {},
     total: s,
     steps: { list: s },
+    late: 0,
+    dropped: 0,
     thresholds: [],
   },
 });

@@ -1,4 +1,9 @@
-import type { Run, StepSummary } from './types';
+import type { StepResult, TotalResult } from '@loadline/api';
+import type { Run } from '@loadline/api/http';
+
+/** What a comparison reads of a run. */
+export type ComparedRun = Pick<Run, 'id' | 'summary'>;
+type Figures = StepResult | TotalResult;
 
 /** Worse by more than this fraction counts as a regression. */
 export const REGRESSION = 0.1;
@@ -21,7 +26,7 @@ export interface CompareRow {
   cells: Record<Metric, Cell>;
 }
 
-function metric(s: StepSummary | undefined, m: Metric): number | null {
+function metric(s: Figures | undefined, m: Metric): number | null {
   if (!s) return null;
   switch (m) {
     case 'requests':
@@ -47,7 +52,7 @@ function cell(m: Metric, value: number | null, base: number | null, baseline: bo
 }
 
 /** The steps of every run, in the baseline's order first, then `total`. */
-export function stepNames(runs: readonly Run[]): string[] {
+export function stepNames(runs: readonly ComparedRun[]): string[] {
   const names: string[] = [];
   for (const run of runs) {
     for (const name of Object.keys(run.summary?.steps ?? {})) {
@@ -57,13 +62,13 @@ export function stepNames(runs: readonly Run[]): string[] {
   return names;
 }
 
-function stepOf(run: Run, step: string): StepSummary | undefined {
+function stepOf(run: ComparedRun, step: string): Figures | undefined {
   if (!run.summary) return undefined;
   return step === 'total' ? run.summary.total : run.summary.steps[step];
 }
 
 /** Rows per step and run: each run's figures and their change against the first run. */
-export function compareRuns(runs: readonly Run[]): CompareRow[] {
+export function compareRuns(runs: readonly ComparedRun[]): CompareRow[] {
   const [baseline] = runs;
   if (!baseline) return [];
   const rows: CompareRow[] = [];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { LivePoint as SeriesPoint } from '@loadline/api/http';
 import { alignByElapsed, columns, keyedColumns, mergeKeyedWindows, mergeWindow } from './series';
-import type { SeriesPoint } from './types';
 
 const point = (second: number, requests = 1): SeriesPoint => ({
   second,
@@ -11,6 +11,8 @@ const point = (second: number, requests = 1): SeriesPoint => ({
   p90: 2,
   p99: 3,
   max: 4,
+  late: 0,
+  dropped: 0,
 });
 
 describe('mergeWindow', () => {

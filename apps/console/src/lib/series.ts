@@ -1,4 +1,7 @@
-import type { SeriesPoint } from './types';
+import type { LivePoint } from '@loadline/api/http';
+
+/** A point of any per-second series: the stored ones, or the live ones with their target. */
+type SeriesPoint = LivePoint;
 
 /**
  * Folds the latest per-second points into a window: a second seen again is replaced

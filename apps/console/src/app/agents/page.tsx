@@ -1,13 +1,13 @@
 'use client';
+import { controlApi } from '@loadline/api/http';
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import { Empty, Loading, Problem } from '@/components/bits';
 import { useApi } from '@/lib/api';
 import { age } from '@/lib/format';
-import type { AgentHeartbeat } from '@/lib/types';
 
 export default function AgentsPage() {
-  const agents = useApi<{ agents: AgentHeartbeat[] }>('/agents', 2000);
+  const agents = useApi(controlApi.listAgents, {}, 2000);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1000);

@@ -1,4 +1,11 @@
 'use client';
+import {
+  controlApi,
+  type PercentileDistribution,
+  type RouteContract,
+  type RunDetail,
+  type RunSeries,
+} from '@loadline/api/http';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import { Suspense, useEffect, useMemo, useState } from 'react';
@@ -6,7 +13,7 @@ import { Empty, Loading, Problem, StatusBadge } from '@/components/bits';
 import { DistributionPlot } from '@/components/distribution-chart';
 import { StepChart } from '@/components/step-chart';
 import { TimeChart } from '@/components/time-chart';
-import { ApiError, apiCall } from '@/lib/api';
+import { type ApiError, apiError, call } from '@/lib/api';
 import {
   type Cell,
   compareRuns,
@@ -18,7 +25,6 @@ import {
 } from '@/lib/compare';
 import { count, ms, when } from '@/lib/format';
 import { alignByElapsed } from '@/lib/series';
-import type { PercentileDistribution, Run, RunSeries } from '@/lib/types';
 
 const COLORS = ['#1f5fd1', '#d9480f', '#2b8a3e', '#9c36b5', '#c2255c', '#0b7285', '#e8a100'];
 
@@ -73,7 +79,7 @@ function Compare() {
     () => [...new Set(raw.split(',').map((s) => s.trim()))].filter((s) => s !== ''),
     [raw],
   );
-  const [runs, setRuns] = useState<Run[]>();
+  const [runs, setRuns] = useState<RunDetail[]>();
   const [error, setError] = useState<ApiError>();
   // Per run: its seconds and its latency distribution, for the overlays.
   const [seconds, setSeconds] = useState<RunSeries[]>();
@@ -86,22 +92,22 @@ function Compare() {
     setError(undefined);
     setSeconds(undefined);
     setDistributions(undefined);
-    const each = <T,>(path: (id: string) => string) =>
-      Promise.all(ids.map((id) => apiCall<T>('GET', path(encodeURIComponent(id)))));
+    const each = <R extends RouteContract>(route: R) =>
+      Promise.all(ids.map((id) => call(route, { params: { id } })));
     const fail = (e: unknown) => {
-      if (live) setError(e instanceof ApiError ? e : new ApiError(0, String(e), undefined));
+      if (live) setError(apiError(e));
     };
-    each<Run>((id) => `/runs/${id}`)
+    each(controlApi.getRun)
       .then((loaded) => {
         if (live) setRuns(loaded);
       })
       .catch(fail);
-    each<RunSeries>((id) => `/runs/${id}/series`)
+    each(controlApi.runSeries)
       .then((loaded) => {
         if (live) setSeconds(loaded);
       })
       .catch(fail);
-    each<PercentileDistribution>((id) => `/runs/${id}/percentiles`)
+    each(controlApi.runPercentiles)
       .then((loaded) => {
         if (live) setDistributions(loaded);
       })

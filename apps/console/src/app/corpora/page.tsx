@@ -1,47 +1,19 @@
 'use client';
 // Replay corpora stored in control (`loadline import FILE --api URL --name NAME`): what each
 // holds and its request mix, the shares a replay will send.
+import { controlApi } from '@loadline/api/http';
 import Link from 'next/link';
 import { useState } from 'react';
 import { Empty, Loading, Problem } from '@/components/bits';
 import { useApi } from '@/lib/api';
 import { count, when } from '@/lib/format';
 
-interface MixEntry {
-  method: string;
-  template: string;
-  count: number;
-  share: number;
-}
-
-interface CorpusSummary {
-  name: string;
-  version: number;
-  latestVersion?: number;
-  requests: number;
-  sessions: number;
-  durationMs: number;
-  format?: string;
-  source?: string;
-  createdAt: string;
-}
-
-interface CorpusDetail extends CorpusSummary {
-  meta: { skipped?: number; startedAt?: string };
-  mix: {
-    total: number;
-    distinct: number;
-    entries: MixEntry[];
-    other: { templates: number; count: number; share: number };
-  };
-}
-
 const seconds = (ms: number) =>
   `${(ms / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 })} s`;
 const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 
 function Mix({ name }: { name: string }) {
-  const corpus = useApi<CorpusDetail>(`/corpora/${encodeURIComponent(name)}`);
+  const corpus = useApi(controlApi.getCorpus, { params: { name } });
   const data = corpus.data;
   return (
     <section aria-labelledby="mix-heading" data-testid="corpus-mix">
@@ -108,7 +80,7 @@ function Mix({ name }: { name: string }) {
 }
 
 export default function CorporaPage() {
-  const corpora = useApi<{ corpora: CorpusSummary[] }>('/corpora');
+  const corpora = useApi(controlApi.listCorpora);
   const [open, setOpen] = useState<string>();
   const list = corpora.data?.corpora ?? [];
   return (

@@ -1,8 +1,8 @@
 'use client';
+import { controlApi, type Environment } from '@loadline/api/http';
 import { useState } from 'react';
 import { Empty, Loading, Problem } from '@/components/bits';
-import { ApiError, apiCall, useApi } from '@/lib/api';
-import type { Environment, ScenarioProblem } from '@/lib/types';
+import { ApiError, apiError, call, type FieldProblem, useApi } from '@/lib/api';
 
 type Field = 'name' | 'allowedHosts' | 'baseUrls' | 'requiresShadow';
 const FIELDS: Field[] = ['name', 'allowedHosts', 'baseUrls', 'requiresShadow'];
@@ -28,7 +28,7 @@ function lines(text: string): string[] {
 }
 
 /** Sorts the API's problems by the form field they belong to; the rest are general. */
-function byField(errors: readonly ScenarioProblem[], hosts: string[]) {
+function byField(errors: readonly FieldProblem[], hosts: string[]) {
   const out: Record<Field | 'other', string[]> = {
     name: [],
     allowedHosts: [],
@@ -69,7 +69,7 @@ function FieldErrors({ id, messages }: { id: string; messages: string[] }) {
 }
 
 export default function EnvironmentsPage() {
-  const list = useApi<{ environments: Environment[] }>('/environments');
+  const list = useApi(controlApi.listEnvironments);
   const [name, setName] = useState('');
   const [hosts, setHosts] = useState('');
   const [baseUrls, setBaseUrls] = useState('');
@@ -100,20 +100,15 @@ export default function EnvironmentsPage() {
     }
     setBusy(true);
     try {
-      const env = await apiCall<Environment>(
-        'PUT',
-        `/environments/${encodeURIComponent(trimmed)}`,
-        {
-          allowedHosts: hostList,
-          baseUrls: parseBaseUrls(baseUrls),
-          requiresShadow,
-        },
-      );
+      const env = await call(controlApi.putEnvironment, {
+        params: { name: trimmed },
+        body: { allowedHosts: hostList, baseUrls: parseBaseUrls(baseUrls), requiresShadow },
+      });
       setError(undefined);
       setSaved(env.name);
       list.reload();
     } catch (failure) {
-      setError(failure instanceof ApiError ? failure : new ApiError(0, String(failure), undefined));
+      setError(apiError(failure));
     } finally {
       setBusy(false);
     }

@@ -1,11 +1,12 @@
 'use client';
+import { RunStatus, TERMINAL_STATUSES } from '@loadline/api';
+import { controlApi } from '@loadline/api/http';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { Suspense, useState } from 'react';
 import { Empty, Loading, Problem, StatusBadge } from '@/components/bits';
 import { useApi } from '@/lib/api';
 import { count, ms, when } from '@/lib/format';
-import { RUN_STATUSES, type RunPage, type ScenarioInfo, TERMINAL } from '@/lib/types';
 
 const PAGE = 25;
 
@@ -32,14 +33,16 @@ function RunsList() {
   // The cursors of the pages before this one: the API pages forward, we remember the way back.
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1);
-  const query = new URLSearchParams({ limit: String(PAGE) });
-  if (scenario) query.set('scenario', scenario);
-  if (status) query.set('status', status);
-  if (fromDay) query.set('from', localMidnight(fromDay, 0));
-  if (toDay) query.set('to', localMidnight(toDay, 1));
-  if (cursor) query.set('cursor', cursor);
-  const page = useApi<RunPage>(`/runs?${query}`, 5000);
-  const scenarios = useApi<{ scenarios: ScenarioInfo[] }>('/scenarios');
+  const query = {
+    limit: PAGE,
+    scenario: scenario || undefined,
+    status: status || undefined,
+    from: fromDay ? localMidnight(fromDay, 0) : undefined,
+    to: toDay ? localMidnight(toDay, 1) : undefined,
+    cursor,
+  };
+  const page = useApi(controlApi.listRuns, { query }, 5000);
+  const scenarios = useApi(controlApi.listScenarios);
 
   const filter =
     (set: (v: string) => void) => (e: React.ChangeEvent<HTMLSelectElement | HTMLInputElement>) => {
@@ -66,7 +69,7 @@ function RunsList() {
           Status
           <select value={status} onChange={filter(setStatus)} name="status">
             <option value="">any status</option>
-            {RUN_STATUSES.map((s) => (
+            {RunStatus.options.map((s) => (
               <option key={s} value={s}>
                 {s}
               </option>
@@ -148,7 +151,7 @@ function RunsList() {
             {page.data.runs.map((run) => (
               <tr key={run.id}>
                 <td>
-                  {TERMINAL.has(run.status) ? (
+                  {TERMINAL_STATUSES.has(run.status) ? (
                     <input
                       type="checkbox"
                       aria-label={`Select ${run.id} to compare`}

@@ -1,12 +1,12 @@
 'use client';
+import { controlApi } from '@loadline/api/http';
 import Link from 'next/link';
 import { Empty, Loading, Problem } from '@/components/bits';
 import { useApi } from '@/lib/api';
 import { when } from '@/lib/format';
-import type { ScenarioInfo } from '@/lib/types';
 
 export default function ScenariosPage() {
-  const list = useApi<{ scenarios: ScenarioInfo[] }>('/scenarios');
+  const list = useApi(controlApi.listScenarios);
   const scenarios = list.data?.scenarios ?? [];
   return (
     <>
@@ -38,7 +38,7 @@ export default function ScenariosPage() {
                   <Link href={`/scenarios/edit?name=${encodeURIComponent(s.name)}`}>{s.name}</Link>
                 </td>
                 <td className="num">v{s.latestVersion}</td>
-                <td>{when(s.updatedAt ?? s.createdAt)}</td>
+                <td>{when(s.updatedAt)}</td>
                 <td>
                   <Link href={`/runs?scenario=${encodeURIComponent(s.name)}`}>runs</Link>
                   {' · '}

@@ -1,9 +1,9 @@
 'use client';
+import { controlApi, type Schedule } from '@loadline/api/http';
 import { useEffect, useState } from 'react';
 import { Empty, Loading, Problem } from '@/components/bits';
-import { ApiError, apiCall, useApi } from '@/lib/api';
+import { type ApiError, apiError, call, useApi } from '@/lib/api';
 import { when } from '@/lib/format';
-import type { ScenarioInfo, Schedule } from '@/lib/types';
 
 type Field = 'name' | 'scenario' | 'cron' | 'timezone';
 const FIELDS: Field[] = ['name', 'scenario', 'cron', 'timezone'];
@@ -38,8 +38,8 @@ function FieldErrors({ id, messages }: { id: string; messages: string[] }) {
 }
 
 export default function SchedulesPage() {
-  const list = useApi<{ schedules: Schedule[] }>('/schedules');
-  const scenarioList = useApi<{ scenarios: ScenarioInfo[] }>('/scenarios');
+  const list = useApi(controlApi.listSchedules);
+  const scenarioList = useApi(controlApi.listScenarios);
   const scenarios = scenarioList.data?.scenarios ?? [];
   const [name, setName] = useState('');
   const [scenario, setScenario] = useState('');
@@ -60,19 +60,18 @@ export default function SchedulesPage() {
     [hint, fieldErrors[field].length > 0 ? `error-${field}` : undefined]
       .filter(Boolean)
       .join(' ') || undefined;
-  const asApiError = (e: unknown) =>
-    e instanceof ApiError ? e : new ApiError(0, String(e), undefined);
-
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setNote(undefined);
     setBusy(true);
     try {
-      const created = await apiCall<Schedule>('POST', '/schedules', {
-        name: name.trim(),
-        scenario,
-        cron: cron.trim(),
-        timezone: timezone.trim() || 'UTC',
+      const created = await call(controlApi.createSchedule, {
+        body: {
+          name: name.trim(),
+          scenario,
+          cron: cron.trim(),
+          timezone: timezone.trim() || 'UTC',
+        },
       });
       setError(undefined);
       setNote(`Created schedule ${created.name}.`);
@@ -80,7 +79,7 @@ export default function SchedulesPage() {
       setCron('');
       list.reload();
     } catch (failure) {
-      setError(asApiError(failure));
+      setError(apiError(failure));
     } finally {
       setBusy(false);
     }
@@ -93,18 +92,18 @@ export default function SchedulesPage() {
       setActionError(undefined);
       setNote(what);
     } catch (failure) {
-      setActionError(asApiError(failure));
+      setActionError(apiError(failure));
     } finally {
       list.reload();
     }
   };
   const setPaused = (s: Schedule, paused: boolean) =>
     act(`${paused ? 'Paused' : 'Resumed'} schedule ${s.name}.`, () =>
-      apiCall('POST', `/schedules/${encodeURIComponent(s.id)}/pause`, { paused }),
+      call(controlApi.pauseSchedule, { params: { id: s.id }, body: { paused } }),
     );
   const remove = (s: Schedule) =>
     act(`Removed schedule ${s.name}.`, () =>
-      apiCall('DELETE', `/schedules/${encodeURIComponent(s.id)}`),
+      call(controlApi.deleteSchedule, { params: { id: s.id } }),
     );
 
   return (

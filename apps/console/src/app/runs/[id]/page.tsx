@@ -1,4 +1,6 @@
 'use client';
+import { TERMINAL_STATUSES } from '@loadline/api';
+import { controlApi } from '@loadline/api/http';
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
 import { useEffect, useState } from 'react';
@@ -8,15 +10,14 @@ import { RunOverTime } from '@/components/run-over-time';
 import { RunSummaryView } from '@/components/run-summary';
 import { useApi } from '@/lib/api';
 import { when } from '@/lib/format';
-import { type Run, TERMINAL } from '@/lib/types';
 
 export default function RunPage() {
   const { id } = useParams<{ id: string }>();
-  const run = useApi<Run>(`/runs/${encodeURIComponent(id)}`);
+  const run = useApi(controlApi.getRun, { params: { id } });
   const data = run.data;
   // A run watched live keeps its live view (final counters, the stop note) above the summary.
   const [watched, setWatched] = useState(false);
-  const terminal = data !== undefined && TERMINAL.has(data.status);
+  const terminal = data !== undefined && TERMINAL_STATUSES.has(data.status);
   useEffect(() => {
     if (data && !terminal) setWatched(true);
   }, [data, terminal]);

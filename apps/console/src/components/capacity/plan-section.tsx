@@ -1,0 +1,115 @@
+'use client';
+// The forecast form: peak entry rates, utilisation, redundancy and zones, and the what-if
+// slider on the peak. The plan follows the form as it changes.
+import { controlApi } from '@loadline/api/http';
+import type { CapacityModel, Forecast, Plan } from '@loadline/capacity';
+import { useEffect, useMemo, useState } from 'react';
+import { Problem } from '@/components/bits';
+import { LabelledInput } from '@/components/labelled-input';
+import { type ApiError, apiError, call } from '@/lib/api';
+import { PlanView } from './plan-view';
+
+/** The plan of a forecast on a model, asked again as the forecast changes (debounced). */
+function usePlan(model: CapacityModel, forecast: Forecast) {
+  const [plan, setPlan] = useState<Plan>();
+  const [error, setError] = useState<ApiError>();
+  // Debounced: a slider moves a lot.
+  useEffect(() => {
+    let live = true;
+    const timer = setTimeout(() => {
+      call(controlApi.planCapacity, { body: { model, forecast } })
+        .then((p) => {
+          if (!live) return;
+          setPlan(p);
+          setError(undefined);
+        })
+        .catch((e: unknown) => {
+          if (!live) return;
+          // No stale plan beside the error: its numbers are not this forecast's.
+          setPlan(undefined);
+          setError(apiError(e));
+        });
+    }, 200);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [model, forecast]);
+  return { plan, error, setError };
+}
+
+export function PlanSection({ model }: { model: CapacityModel }) {
+  const kinds = model.fanout.entryKinds;
+  const [entries, setEntries] = useState<Record<string, string>>({});
+  const [utilisation, setUtilisation] = useState('0.6');
+  const [redundancy, setRedundancy] = useState('2');
+  const [zones, setZones] = useState('3');
+  const [factor, setFactor] = useState(1);
+  const forecast = useMemo(
+    (): Forecast => ({
+      entries: Object.fromEntries(kinds.map((k) => [k, Number(entries[k] ?? 0) * factor])),
+      utilisation: Number(utilisation),
+      redundancy: { default: Number(redundancy) },
+      ...(zones ? { zones: Number(zones) } : {}),
+    }),
+    [kinds, entries, factor, utilisation, redundancy, zones],
+  );
+  const { plan, error, setError } = usePlan(model, forecast);
+
+  return (
+    <section aria-labelledby="plan-heading">
+      <h2 id="plan-heading">Forecast and plan</h2>
+      <div className="form-grid">
+        {kinds.map((k) => (
+          <LabelledInput
+            key={k}
+            label={`Peak ${k} (req/s)`}
+            name={`entry-${k}`}
+            type="number"
+            min={0}
+            value={entries[k] ?? ''}
+            onChange={(e) => setEntries((all) => ({ ...all, [k]: e.target.value }))}
+          />
+        ))}
+        <LabelledInput
+          label="Target utilisation"
+          name="utilisation"
+          type="number"
+          min={0.05}
+          max={1}
+          step="any"
+          value={utilisation}
+          onChange={(e) => setUtilisation(e.target.value)}
+        />
+        <LabelledInput
+          label="Redundancy (N+k)"
+          name="redundancy"
+          type="number"
+          min={0}
+          value={redundancy}
+          onChange={(e) => setRedundancy(e.target.value)}
+        />
+        <LabelledInput
+          label="Zones"
+          name="zones"
+          type="number"
+          min={1}
+          value={zones}
+          onChange={(e) => setZones(e.target.value)}
+        />
+        <LabelledInput
+          label={`What if the peak is × ${factor.toFixed(1)}`}
+          name="factor"
+          type="range"
+          min={0.5}
+          max={3}
+          step={0.1}
+          value={factor}
+          onChange={(e) => setFactor(Number(e.target.value))}
+        />
+      </div>
+      <Problem error={error} />
+      {plan ? <PlanView plan={plan} model={model} forecast={forecast} onError={setError} /> : null}
+    </section>
+  );
+}
