@@ -3,10 +3,10 @@
 // machines): every YAML file parses; the environment variables the deployments set are
 // the ones the code reads (found in the code, not listed here); selectors match labels;
 // $(VAR) references in args are defined; the ClickHouse cluster schema keeps the store's
-// columns. Run from the repo root after `npm install`: node infra/check.mjs
+// columns. Run from the repo root after `npm install` and the build: node infra/check.mjs
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 
 const infra = dirname(fileURLToPath(import.meta.url));
@@ -25,16 +25,13 @@ function parseYaml(file) {
   return out;
 }
 
-// Environment variables the code reads: configFromEnv's `env.X` (control) and
-// `process.env.X` in the CLI commands that start processes.
-function envNamesIn(file, pattern) {
-  return new Set([...readFileSync(join(root, file), 'utf8').matchAll(pattern)].map((m) => m[1]));
-}
-const controlReads = envNamesIn('apps/control/src/control.ts', /\benv\.([A-Z][A-Z0-9_]*)/g);
-const agentReads = envNamesIn('apps/cli/src/commands/agent.ts', /process\.env\.([A-Z][A-Z0-9_]*)/g);
-for (const name of envNamesIn('apps/cli/src/commands/control.ts', /process\.env\.([A-Z0-9_]+)/g)) {
-  controlReads.add(name);
-}
+// Environment variables the code reads: each process parses its environment once with its
+// schema in packages/config (built before this check runs), so the schemas are the list.
+const { AgentEnv, ControlEnv } = await import(
+  pathToFileURL(join(root, 'packages/config/dist/index.js')).href
+);
+const controlReads = new Set(Object.keys(ControlEnv.shape));
+const agentReads = new Set(Object.keys(AgentEnv.shape));
 // Read by the runtimes or images, not by Loadline's code.
 const platform = new Set(['NODE_ENV', 'NODE_OPTIONS']);
 
