@@ -3,6 +3,7 @@
 // and export the plan as a report. The report package (exceljs, Chromium for PDF) loads
 // only when asked, so a control that never plans never maps it.
 import { controlApi, FitCapacityBody, PlanCapacityBody } from '@loadline/api/http';
+import { buildModel, measurementsFromRuns, planFromModel } from '@loadline/capacity';
 import { NotFoundError } from '@loadline/metadata';
 import type { RouteDeps } from './api/deps.js';
 import { fieldProblem, problemOf } from './api/errors.js';
@@ -17,7 +18,6 @@ export function registerCapacityRoutes(
 ) {
   router.route(controlApi.fitCapacity, async ({ body }) => {
     const input = parseBody(FitCapacityBody, body);
-    const report = await import('@loadline/report');
     const runs = [];
     for (const id of input.runs) {
       // An unknown run is the caller's 404; a database outage is a 503, never "no run".
@@ -35,7 +35,7 @@ export function registerCapacityRoutes(
         steps: await deps.store.timeSeriesBy(run.id, 'step'),
       });
     }
-    const measurements = report.measurementsFromRuns(runs, {
+    const measurements = measurementsFromRuns(runs, {
       cores: input.cores,
       slo: input.slo,
       ...(input.entrySteps ? { entrySteps: input.entrySteps } : {}),
@@ -50,7 +50,7 @@ export function registerCapacityRoutes(
       );
     }
     try {
-      const model = await report.buildModel(measurements, {
+      const model = await buildModel(measurements, {
         source: `runs ${input.runs.join(',')}`,
         defaultRun: input.runs.join(','),
       });
@@ -72,7 +72,7 @@ export function registerCapacityRoutes(
       );
     }
     const report = await import('@loadline/report');
-    const plan = report.planFromModel(input.model, input.forecast);
+    const plan = planFromModel(input.model, input.forecast);
     const contentType = FORMATS[format];
     switch (format) {
       case 'json':

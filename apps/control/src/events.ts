@@ -2,11 +2,12 @@
 // until the run ends (a final `end` event) or the client goes away.
 import type http from 'node:http';
 import { TERMINAL_STATUSES } from '@loadline/api';
-import type { controlApi } from '@loadline/api/http';
-import { type MetadataStore, NotFoundError, type Run } from '@loadline/metadata';
+import { type controlApi, type LivePoint, LiveSnapshot, type RunEvent } from '@loadline/api/http';
+import type { MetadataStore } from '@loadline/metadata';
 import type { ResultStore, TimeSeriesPoint } from '@loadline/store';
+import { guarded } from './api/errors.js';
 import { type RunCoordinator, targetOfSecond } from './coordinator.js';
-import { HttpProblem, type RouteHandler } from './http.js';
+import type { RouteHandler, Wire } from './http.js';
 
 export interface RunEventsDeps {
   metadata: MetadataStore;
@@ -26,26 +27,7 @@ export interface RunEventsOptions {
   updateWindowS: number;
 }
 
-/** A per-second point with the run's target for that second when control knows it. */
-export type LivePoint = TimeSeriesPoint & { target?: number };
-
 type Snapshot = NonNullable<ReturnType<RunCoordinator['liveSnapshot']>>;
-
-/** What one event carries; `final` is true on the last one. */
-export interface RunEvent {
-  runId: string;
-  status: Run['status'];
-  abortReason: string | null;
-  at: number;
-  final: boolean;
-  snapshot: unknown;
-  thresholds: ReturnType<RunCoordinator['liveThresholds']> | null;
-  points: LivePoint[];
-  /** per-second points of each step, over the same seconds */
-  steps: Record<string, TimeSeriesPoint[]>;
-  /** per-second points of each agent, over the same seconds */
-  agents: Record<string, TimeSeriesPoint[]>;
-}
 
 /** The live snapshot without its HdrHistogram objects (they do not survive JSON). */
 export function withoutHistograms(snapshot: Snapshot): unknown {
@@ -68,7 +50,7 @@ export async function runEvent(
   deps: RunEventsDeps,
   runId: string,
   windowS: number,
-): Promise<RunEvent> {
+): Promise<Wire<RunEvent>> {
   const run = await deps.metadata.getRun(runId);
   const snapshot = deps.coordinator.liveSnapshot(runId);
   const fromSecond = Math.floor(Date.now() / 1000) - windowS;
@@ -92,7 +74,8 @@ export async function runEvent(
     abortReason: run.abortReason ?? null,
     at: Date.now(),
     final: TERMINAL_STATUSES.has(run.status),
-    snapshot: snapshot ? withoutHistograms(snapshot) : null,
+    // Parsed with the contract's schema: the live view reads exactly what it documents.
+    snapshot: snapshot ? LiveSnapshot.parse(withoutHistograms(snapshot)) : null,
     thresholds: deps.coordinator.liveThresholds(runId) ?? null,
     points: points.map(withTarget),
     steps,
@@ -147,12 +130,7 @@ export function runEvents(
 ): RouteHandler<typeof controlApi.runEvents> {
   return async ({ params }) => {
     const runId = params.id as string;
-    try {
-      await deps.metadata.getRun(runId);
-    } catch (error) {
-      if (error instanceof NotFoundError) throw new HttpProblem(404, 'not found', error.message);
-      throw error;
-    }
+    await guarded(() => deps.metadata.getRun(runId));
     return { stream: (res) => streamEvents(deps, runId, options, res) };
   };
 }

@@ -9,13 +9,10 @@ import {
 import { createLatencyHistogram, type Histogram } from '@loadline/histogram';
 import type { MetadataStore, Run } from '@loadline/metadata';
 import type { MetricSelector } from '@loadline/scenario';
-import { parseSelector, Scenario } from '@loadline/scenario';
+import { parseSelector } from '@loadline/scenario';
 import type { ResultStore } from '@loadline/store';
-import { z } from 'zod';
+import { storedScenarioOf } from './api/views.js';
 import { storeSettlement } from './settle.js';
-
-/** A stored scenario's parsed form: the validated scenario (and what launch adds). */
-const StoredForm = z.looseObject({ scenario: Scenario });
 
 /**
  * A control that starts finds runs no live control coordinates (it crashed, or was
@@ -54,7 +51,7 @@ async function settleFromStore(
       ? 'control restarted during the run; agents stopped by their dead-man switch; delivered results kept'
       : 'control restarted before the run started';
   const stored = await metadata.getScenario(run.scenario, run.scenarioVersion ?? undefined);
-  const { scenario } = StoredForm.parse(stored.parsed);
+  const { scenario } = storedScenarioOf(stored.parsed);
   const totals = await store.runTotals(run.id);
   const steps = await store.stepSummaries(run.id);
   const durationS = run.startedAt ? Math.max((Date.now() - run.startedAt.getTime()) / 1000, 1) : 1;

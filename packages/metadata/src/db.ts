@@ -41,6 +41,29 @@ export class DatabaseUnavailableError extends MetadataError {
   }
 }
 
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND']);
+
+/**
+ * Whether `error` says the database could not be reached or went away mid-query (SQLSTATE
+ * class 08, an admin shutdown 57P01–57P03, a socket error, a closed pool or PGlite), as
+ * opposed to a problem with the query itself.
+ */
+export function isUnavailable(error: unknown): boolean {
+  if (error instanceof DatabaseUnavailableError) return true;
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (/^08/.test(code) || /^57P0[123]$/.test(code))) return true;
+    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+    if (
+      typeof message === 'string' &&
+      /Connection terminated|Cannot use a pool after calling end|PGlite is closed/i.test(message)
+    )
+      return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** A connection string without its password, for messages. */
 export function redactUrl(url: string): string {
   try {

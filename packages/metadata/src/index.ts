@@ -6,7 +6,12 @@ export {
   UnknownCorpusError,
 } from './corpora.js';
 export { cronProblems, isTimeZone } from './cron.js';
-export { DatabaseUnavailableError, type Db, type OpenOptions } from './db.js';
+export {
+  DatabaseUnavailableError,
+  type Db,
+  isUnavailable,
+  type OpenOptions,
+} from './db.js';
 export { type Environment, EnvironmentInput } from './environments.js';
 export {
   ConflictError,

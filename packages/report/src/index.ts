@@ -1,16 +1,3 @@
-// Moved to @loadline/capacity; re-exported until every caller imports them from there.
-export {
-  type BuildModelOptions,
-  buildModel,
-  type FromRunsOptions,
-  Measurements,
-  measurementsFromRuns,
-  planFromModel,
-  rampConcurrency,
-  type ScrapedRow,
-  ServiceMeasurements,
-  type StoredRun,
-} from '@loadline/capacity';
 export { type ServiceChart, serviceCharts } from './charts.js';
 export { planToCsv } from './csv.js';
 export { formatCell } from './format.js';

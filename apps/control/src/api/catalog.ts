@@ -11,14 +11,14 @@ import { parseScenario } from '@loadline/scenario';
 import { HttpProblem, parseBody, type Router } from '../http.js';
 import type { RouteDeps } from './deps.js';
 import { guarded } from './errors.js';
-import { scenarioVersionView, scheduleView } from './views.js';
+import { scenarioVersionView, scheduleView, storedScenarioOf } from './views.js';
 
 /** Environments, scenarios and their versions, and schedules: what runs are made from. */
 export function registerCatalogRoutes(router: Router, deps: RouteDeps): void {
   const { metadata } = deps;
-  router.route(controlApi.listEnvironments, async () => ({
-    body: { environments: await metadata.listEnvironments() },
-  }));
+  router.route(controlApi.listEnvironments, async () =>
+    guarded(async () => ({ body: { environments: await metadata.listEnvironments() } })),
+  );
   router.route(controlApi.putEnvironment, async ({ params, body }) =>
     guarded(async () => {
       // The name comes from the path; the store validates the whole environment.
@@ -85,9 +85,9 @@ export function registerCatalogRoutes(router: Router, deps: RouteDeps): void {
       return { body: { name: parsed.scenario.name, version: version.version } };
     }),
   );
-  router.route(controlApi.listScenarios, async () => ({
-    body: { scenarios: await metadata.listScenarios() },
-  }));
+  router.route(controlApi.listScenarios, async () =>
+    guarded(async () => ({ body: { scenarios: await metadata.listScenarios() } })),
+  );
   router.route(controlApi.scenarioVersions, async ({ params }) =>
     guarded(async () => ({
       body: {
@@ -107,9 +107,11 @@ export function registerCatalogRoutes(router: Router, deps: RouteDeps): void {
     }),
   );
 
-  router.route(controlApi.listSchedules, async () => ({
-    body: { schedules: (await metadata.listSchedules()).map(scheduleView) },
-  }));
+  router.route(controlApi.listSchedules, async () =>
+    guarded(async () => ({
+      body: { schedules: (await metadata.listSchedules()).map(scheduleView) },
+    })),
+  );
   router.route(controlApi.createSchedule, async ({ body }) =>
     guarded(async () => {
       const input = parseBody(CreateScheduleBody, body);
@@ -121,9 +123,7 @@ export function registerCatalogRoutes(router: Router, deps: RouteDeps): void {
         cron: input.cron,
         timezone: input.timezone,
         environment:
-          input.environment ??
-          (StoredScenario.parse(stored.parsed).scenario.environment as string | undefined) ??
-          'local',
+          input.environment ?? storedScenarioOf(stored.parsed).scenario.environment ?? 'local',
         agents: input.agents ?? 1,
         options: { overrides: input.overrides },
       });

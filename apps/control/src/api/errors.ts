@@ -1,7 +1,7 @@
 import {
-  DatabaseUnavailableError,
   InvalidInputError,
   InvalidTransitionError,
+  isUnavailable,
   NotFoundError,
 } from '@loadline/metadata';
 import { HttpProblem } from '../http.js';
@@ -15,10 +15,15 @@ export function problemOf(error: unknown): unknown {
   }
   if (error instanceof InvalidTransitionError)
     return new HttpProblem(409, 'conflict', error.message);
-  if (error instanceof DatabaseUnavailableError) {
-    return new HttpProblem(503, 'metadata database unavailable', 'try again shortly', {
-      retryable: true,
-    });
+  if (isUnavailable(error)) {
+    return new HttpProblem(
+      503,
+      'storage unavailable',
+      'a database did not answer; try again shortly',
+      {
+        retryable: true,
+      },
+    );
   }
   return error;
 }

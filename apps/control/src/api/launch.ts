@@ -1,9 +1,10 @@
 import { hostMatcher } from '@loadline/api';
-import { type CreateRunBody, StoredScenario } from '@loadline/api/http';
-import { parseDuration, Scenario } from '@loadline/scenario';
+import type { CreateRunBody } from '@loadline/api/http';
+import { parseDuration } from '@loadline/scenario';
 import { loadReplayCorpus } from '../corpora.js';
 import type { RouteDeps } from './deps.js';
 import { fieldProblem } from './errors.js';
+import { storedScenarioOf } from './views.js';
 
 /**
  * Everything a launch checks, creating nothing: the scenario version, the environment's
@@ -12,8 +13,8 @@ import { fieldProblem } from './errors.js';
 export async function checkLaunch(deps: Pick<RouteDeps, 'metadata'>, input: CreateRunBody) {
   const { metadata } = deps;
   const stored = await metadata.getScenario(input.scenario, input.version);
-  const parsedForm = StoredScenario.parse(stored.parsed);
-  const scenario = Scenario.parse(parsedForm.scenario);
+  const parsedForm = storedScenarioOf(stored.parsed);
+  const { scenario } = parsedForm;
   const environmentName = input.environment ?? scenario.environment;
   const environment = await metadata.getEnvironment(environmentName);
   if (!hostMatcher(environment.allowedHosts)(scenario.target)) {

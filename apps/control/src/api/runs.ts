@@ -198,8 +198,8 @@ export function registerRunRoutes(router: Router, deps: RouteDeps): void {
       return { body: { runId: run.id, stopping: true } };
     }),
   );
-  router.route(controlApi.listAgents, async () => ({
-    body: { agents: await listAgents(deps.redis, deps.names) },
-  }));
+  router.route(controlApi.listAgents, async () =>
+    guarded(async () => ({ body: { agents: await listAgents(deps.redis, deps.names) } })),
+  );
   router.route(controlApi.runStates, async () => ({ body: RUN_TRANSITIONS }));
 }

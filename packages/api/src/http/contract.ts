@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { RunSummary } from '../summary.js';
 import {
   CreateRunBody,
   CreateScheduleBody,
@@ -30,6 +29,7 @@ import {
   RunEvent,
   RunLeaks,
   RunPage,
+  RunReport,
   RunSeries,
   RunStates,
   SavedScenario,
@@ -238,7 +238,7 @@ export const controlApi = {
     query: { format: { description: 'json (default), md, csv, hlog or junit' } },
     success: {
       status: 200,
-      body: { kind: 'document', formats: REPORT_FORMATS, json: RunSummary },
+      body: { kind: 'document', formats: REPORT_FORMATS, json: RunReport },
     },
     problems: [404, 409, 422],
   }),

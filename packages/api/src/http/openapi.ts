@@ -1,3 +1,4 @@
+import { DEFAULT_API_URL } from '@loadline/config/defaults';
 import { z } from 'zod';
 import { type Body, controlApi, type RouteContract } from './contract.js';
 import { Problem } from './resources.js';
@@ -86,6 +87,8 @@ function operationOf(name: string, route: RouteContract): JsonSchema {
       [route.success.status]: responseOf(route.success.body),
       ...Object.fromEntries(route.problems.map((status) => [status, problem])),
       ...(route.body ? { 400: problem, 413: problem, 415: problem } : {}),
+      // every route reads storage: a database that does not answer is a 503
+      ...(route.permission === 'public' ? {} : { 503: problem }),
       500: problem,
     },
   };
@@ -94,7 +97,7 @@ function operationOf(name: string, route: RouteContract): JsonSchema {
 /** The control API's OpenAPI 3.1 document. */
 export function openApiDocument(
   routes: Readonly<Record<string, RouteContract>> = controlApi,
-  serverUrl = 'http://127.0.0.1:7700',
+  serverUrl = DEFAULT_API_URL,
 ): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const [name, route] of Object.entries(routes)) {

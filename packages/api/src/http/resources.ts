@@ -33,12 +33,15 @@ export const Health = z.object({
   activeRuns: z.number().int().nonnegative(),
 });
 
+// Response shapes are plain objects, never strict: a newer control may add a field (add,
+// never rename), and an older client must still read the answer.
+
 export const Environment = z.object({
   name: z.string(),
   baseUrls: z.record(z.string(), z.string()),
   allowedHosts: z.array(z.string()),
   requiresShadow: z.boolean(),
-  metricsTargets: z.array(MetricsTarget),
+  metricsTargets: z.array(z.object(MetricsTarget.shape)),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -89,6 +92,21 @@ export const ScenarioVersion = z.object({
 export type ScenarioVersion = z.infer<typeof ScenarioVersion>;
 
 export const SavedScenario = z.object({ name: z.string(), version: z.number().int().positive() });
+
+/** GET /runs/:id/report?format=json: the run's identity and its summary. */
+export const RunReport = z.object({
+  run: z.object({
+    id: z.string(),
+    scenario: z.string(),
+    environment: z.string(),
+    status: RunStatus,
+    createdAt: Timestamp,
+    startedAt: Timestamp.nullable(),
+    endedAt: Timestamp.nullable(),
+  }),
+  summary: RunSummary,
+});
+export type RunReport = z.infer<typeof RunReport>;
 
 /** A run's launch options as stored (jsonb `options`). */
 export const RunOptions = z.object({ overrides: RunOverrides.default({}) });
@@ -158,7 +176,7 @@ export const RunSeries = z.object({
 });
 export type RunSeries = z.infer<typeof RunSeries>;
 
-export const Leak = LeakInput.extend({
+export const Leak = z.object(LeakInput.shape).extend({
   id: z.string(),
   runId: z.string(),
   at: Timestamp,
@@ -168,7 +186,10 @@ export type Leak = z.infer<typeof Leak>;
 export const LeakAccepted = Leak.extend({ runStopping: z.boolean() });
 export const RunLeaks = z.object({ runId: z.string(), leaks: z.array(Leak) });
 
-export const TargetMetrics = z.object({ runId: z.string(), rows: z.array(TargetMetricRow) });
+export const TargetMetrics = z.object({
+  runId: z.string(),
+  rows: z.array(z.object(TargetMetricRow.shape)),
+});
 export const StopAccepted = z.object({ runId: z.string(), stopping: z.literal(true) });
 export const AgentList = z.object({ agents: z.array(Heartbeat) });
 export const RunStates = z.record(RunStatus, z.array(RunStatus));
