@@ -96,6 +96,12 @@ export function LaunchForm() {
   const set =
     (field: keyof LaunchChoice) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
       setChoice((c) => ({ ...c, [field]: e.target.value }));
+  /** The name, value and change handler of the input for one field of the choice. */
+  const bound = (field: keyof LaunchChoice) => ({
+    name: field,
+    value: choice[field],
+    onChange: set(field),
+  });
 
   const launch = async () => {
     setBusy(true);
@@ -149,31 +155,25 @@ export function LaunchForm() {
         </label>
         <LabelledInput
           label="Agents"
-          name="agents"
           type="number"
           min={1}
           inputMode="numeric"
           placeholder="as in scenario"
-          value={choice.agents}
-          onChange={set('agents')}
+          {...bound('agents')}
         />
         <LabelledInput
           label="Duration override"
-          name="duration"
           type="text"
           placeholder="e.g. 5m"
-          value={choice.duration}
-          onChange={set('duration')}
+          {...bound('duration')}
         />
         <LabelledInput
           label="Rate multiplier"
-          name="rateMultiplier"
           type="number"
           min={0.01}
           step="any"
           placeholder="1"
-          value={choice.rateMultiplier}
-          onChange={set('rateMultiplier')}
+          {...bound('rateMultiplier')}
         />
         <div className="toolbar">
           <button type="submit" className="primary" disabled={!check || checking || busy}>

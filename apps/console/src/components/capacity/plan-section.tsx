@@ -5,7 +5,7 @@ import { controlApi } from '@loadline/api/http';
 import type { CapacityModel, Forecast, Plan } from '@loadline/capacity';
 import { useEffect, useMemo, useState } from 'react';
 import { Problem } from '@/components/bits';
-import { LabelledInput } from '@/components/labelled-input';
+import { LabelledInput, NumberInput } from '@/components/labelled-input';
 import { type ApiError, apiError, call } from '@/lib/api';
 import { PlanView } from './plan-view';
 
@@ -61,42 +61,32 @@ export function PlanSection({ model }: { model: CapacityModel }) {
       <h2 id="plan-heading">Forecast and plan</h2>
       <div className="form-grid">
         {kinds.map((k) => (
-          <LabelledInput
+          <NumberInput
             key={k}
             label={`Peak ${k} (req/s)`}
             name={`entry-${k}`}
-            type="number"
             min={0}
             value={entries[k] ?? ''}
-            onChange={(e) => setEntries((all) => ({ ...all, [k]: e.target.value }))}
+            onValue={(text) => setEntries((all) => ({ ...all, [k]: text }))}
           />
         ))}
-        <LabelledInput
+        <NumberInput
           label="Target utilisation"
           name="utilisation"
-          type="number"
           min={0.05}
           max={1}
           step="any"
           value={utilisation}
-          onChange={(e) => setUtilisation(e.target.value)}
+          onValue={setUtilisation}
         />
-        <LabelledInput
+        <NumberInput
           label="Redundancy (N+k)"
           name="redundancy"
-          type="number"
           min={0}
           value={redundancy}
-          onChange={(e) => setRedundancy(e.target.value)}
+          onValue={setRedundancy}
         />
-        <LabelledInput
-          label="Zones"
-          name="zones"
-          type="number"
-          min={1}
-          value={zones}
-          onChange={(e) => setZones(e.target.value)}
-        />
+        <NumberInput label="Zones" name="zones" min={1} value={zones} onValue={setZones} />
         <LabelledInput
           label={`What if the peak is × ${factor.toFixed(1)}`}
           name="factor"
