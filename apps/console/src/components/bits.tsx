@@ -37,18 +37,22 @@ export function ListState({
   what,
   count,
   empty,
+  children,
 }: {
   loaded: Pick<Loaded<unknown>, 'data' | 'error' | 'loading'>;
   /** e.g. "schedules", as in "Loading schedules…" */
   what: string;
   count: number;
   empty: React.ReactNode;
+  /** shown when there is something to show */
+  children?: React.ReactNode;
 }) {
   return (
     <>
       <Problem error={loaded.error} />
       {loaded.loading && !loaded.data ? <Loading what={what} /> : null}
       {loaded.data && count === 0 ? <Empty>{empty}</Empty> : null}
+      {count > 0 ? children : null}
     </>
   );
 }

@@ -3,12 +3,13 @@
 // the launch as you choose (POST /runs/check): Launch is offered only when control would
 // accept it, and a refusal says why (a target the environment does not allow, a shadow
 // rule, a bad override) before anything is created.
-import { type CreateRunBody, controlApi, type LaunchCheck } from '@loadline/api/http';
+import { type CreateRunBody, controlApi } from '@loadline/api/http';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useEffect, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { type ApiError, apiError, call, useApi } from '@/lib/api';
 import { when } from '@/lib/format';
+import { useDebouncedAsk } from '@/lib/use-debounced-ask';
 import { Loading, Problem } from './bits';
 import { LabelledInput } from './labelled-input';
 
@@ -52,38 +53,20 @@ export function LaunchForm() {
     duration: '',
     rateMultiplier: '',
   });
-  const [check, setCheck] = useState<LaunchCheck>();
-  const [refusal, setRefusal] = useState<ApiError>();
-  const [checking, setChecking] = useState(false);
   const [launchError, setLaunchError] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
 
   // Ask control about the choice as it changes (debounced: typing a duration is several edits).
-  useEffect(() => {
-    if (!scenario) return;
-    let live = true;
-    setChecking(true);
-    const timer = setTimeout(() => {
-      call(controlApi.checkRun, { body: launchBody(choice) })
-        .then((result) => {
-          if (!live) return;
-          setCheck(result);
-          setRefusal(undefined);
-        })
-        .catch((e: unknown) => {
-          if (!live) return;
-          setCheck(undefined);
-          setRefusal(apiError(e));
-        })
-        .finally(() => {
-          if (live) setChecking(false);
-        });
-    }, 250);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [scenario, choice]);
+  const checked = useMemo(() => (scenario ? { scenario, choice } : null), [scenario, choice]);
+  const {
+    answer: check,
+    error: refusal,
+    asking: checking,
+  } = useDebouncedAsk(
+    checked,
+    (q) => call(controlApi.checkRun, { body: launchBody(q.choice) }),
+    250,
+  );
 
   if (!scenario) {
     return (

@@ -21,8 +21,7 @@ export default function AgentsPage() {
       <p className="muted">
         Agents with a live heartbeat. Add one with <code>loadline agent --redis URL</code>.
       </p>
-      <ListState loaded={agents} what="agents" count={list.length} empty="No agent is connected." />
-      {list.length > 0 ? (
+      <ListState loaded={agents} what="agents" count={list.length} empty="No agent is connected.">
         <ListTable
           testId="agents-table"
           heads={[
@@ -45,7 +44,7 @@ export default function AgentsPage() {
             </tr>
           ))}
         </ListTable>
-      ) : null}
+      </ListState>
     </>
   );
 }

@@ -95,13 +95,7 @@ export default function CorporaPage() {
         </code>{' '}
         replays it. <Link href="/scenarios/edit">New scenario</Link>
       </p>
-      <ListState
-        loaded={corpora}
-        what="corpora"
-        count={list.length}
-        empty="No corpus stored yet."
-      />
-      {list.length > 0 ? (
+      <ListState loaded={corpora} what="corpora" count={list.length} empty="No corpus stored yet.">
         <ListTable
           testId="corpora-table"
           heads={[
@@ -135,7 +129,7 @@ export default function CorporaPage() {
             </tr>
           ))}
         </ListTable>
-      ) : null}
+      </ListState>
       {open ? <Mix key={open} name={open} /> : null}
     </>
   );

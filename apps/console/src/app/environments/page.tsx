@@ -111,8 +111,7 @@ export default function EnvironmentsPage() {
         what="environments"
         count={environments.length}
         empty="No environment yet. Create one below."
-      />
-      {environments.length > 0 ? (
+      >
         <ListTable
           testId="environments-table"
           heads={['Name', 'Allowed hosts', 'Base URLs', 'Requires shadow', { skip: 'Actions' }]}
@@ -157,7 +156,7 @@ export default function EnvironmentsPage() {
             </tr>
           ))}
         </ListTable>
-      ) : null}
+      </ListState>
 
       <ApiForm
         headingId="env-form-heading"

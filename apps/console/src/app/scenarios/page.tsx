@@ -22,8 +22,7 @@ export default function ScenariosPage() {
         what="scenarios"
         count={scenarios.length}
         empty="No scenario yet. Create one, or save one with `loadline run FILE`."
-      />
-      {scenarios.length > 0 ? (
+      >
         <ListTable
           testId="scenarios-table"
           heads={['Scenario', { num: 'Latest version' }, 'Updated', 'Actions']}
@@ -45,7 +44,7 @@ export default function ScenariosPage() {
             </tr>
           ))}
         </ListTable>
-      ) : null}
+      </ListState>
     </>
   );
 }

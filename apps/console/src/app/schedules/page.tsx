@@ -75,14 +75,13 @@ export default function SchedulesPage() {
     <>
       <h1>Schedules</h1>
       <p className="muted">Cron schedules that launch runs of a scenario.</p>
+      <Problem error={actionError} />
       <ListState
         loaded={list}
         what="schedules"
         count={schedules.length}
         empty="No schedule yet. Create one below."
-      />
-      <Problem error={actionError} />
-      {schedules.length > 0 ? (
+      >
         <ListTable
           testId="schedules-table"
           heads={[
@@ -129,7 +128,7 @@ export default function SchedulesPage() {
             </tr>
           ))}
         </ListTable>
-      ) : null}
+      </ListState>
       {note ? (
         <p role="status" className="ok-note" data-testid="schedule-note">
           {note}

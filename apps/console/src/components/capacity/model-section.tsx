@@ -21,27 +21,24 @@ function RunPicker({
   const runs = useApi(controlApi.listRuns, { query: { limit: 50 } });
   const finished = (runs.data?.runs ?? []).filter((r) => TERMINAL_STATUSES.has(r.status));
   return (
-    <>
-      <ListState loaded={runs} what="runs" count={finished.length} empty="No finished run yet." />
-      {finished.length > 0 ? (
-        <fieldset className="run-picker">
-          <legend>Runs to fit</legend>
-          {finished.slice(0, 20).map((r) => (
-            <label key={r.id} className="check">
-              <input
-                type="checkbox"
-                checked={picked.includes(r.id)}
-                onChange={(e) =>
-                  onPicked((p) => (e.target.checked ? [...p, r.id] : p.filter((x) => x !== r.id)))
-                }
-              />
-              {r.id} — {r.scenario} v{r.scenarioVersion}, {r.status}, {when(r.createdAt)},{' '}
-              {count(r.summary?.total.requests)} requests
-            </label>
-          ))}
-        </fieldset>
-      ) : null}
-    </>
+    <ListState loaded={runs} what="runs" count={finished.length} empty="No finished run yet.">
+      <fieldset className="run-picker">
+        <legend>Runs to fit</legend>
+        {finished.slice(0, 20).map((r) => (
+          <label key={r.id} className="check">
+            <input
+              type="checkbox"
+              checked={picked.includes(r.id)}
+              onChange={(e) =>
+                onPicked((p) => (e.target.checked ? [...p, r.id] : p.filter((x) => x !== r.id)))
+              }
+            />
+            {r.id} — {r.scenario} v{r.scenarioVersion}, {r.status}, {when(r.createdAt)},{' '}
+            {count(r.summary?.total.requests)} requests
+          </label>
+        ))}
+      </fieldset>
+    </ListState>
   );
 }
 

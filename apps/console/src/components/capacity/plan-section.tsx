@@ -2,40 +2,23 @@
 // The forecast form: peak entry rates, utilisation, redundancy and zones, and the what-if
 // slider on the peak. The plan follows the form as it changes.
 import { controlApi } from '@loadline/api/http';
-import type { CapacityModel, Forecast, Plan } from '@loadline/capacity';
-import { useEffect, useMemo, useState } from 'react';
+import type { CapacityModel, Forecast } from '@loadline/capacity';
+import { useMemo, useState } from 'react';
 import { Problem } from '@/components/bits';
 import { LabelledInput, NumberInput } from '@/components/labelled-input';
-import { type ApiError, apiError, call } from '@/lib/api';
+import { call } from '@/lib/api';
+import { useDebouncedAsk } from '@/lib/use-debounced-ask';
 import { PlanView } from './plan-view';
 
-/** The plan of a forecast on a model, asked again as the forecast changes (debounced). */
+/** The plan of a forecast on a model, asked again as the forecast changes. */
 function usePlan(model: CapacityModel, forecast: Forecast) {
-  const [plan, setPlan] = useState<Plan>();
-  const [error, setError] = useState<ApiError>();
-  // Debounced: a slider moves a lot.
-  useEffect(() => {
-    let live = true;
-    const timer = setTimeout(() => {
-      call(controlApi.planCapacity, { body: { model, forecast } })
-        .then((p) => {
-          if (!live) return;
-          setPlan(p);
-          setError(undefined);
-        })
-        .catch((e: unknown) => {
-          if (!live) return;
-          // No stale plan beside the error: its numbers are not this forecast's.
-          setPlan(undefined);
-          setError(apiError(e));
-        });
-    }, 200);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [model, forecast]);
-  return { plan, error, setError };
+  const request = useMemo(() => ({ model, forecast }), [model, forecast]);
+  const { answer, error, setError } = useDebouncedAsk(
+    request,
+    (body) => call(controlApi.planCapacity, { body }),
+    200, // a slider moves a lot
+  );
+  return { plan: answer, error, setError };
 }
 
 export function PlanSection({ model }: { model: CapacityModel }) {
