@@ -89,3 +89,17 @@ export function Field(props: FieldProps) {
     </div>
   );
 }
+
+/** A row's Remove button; `label` names the row for screen readers. */
+export function RemoveButton(props: { label: string; disabled?: boolean; onRemove: () => void }) {
+  return (
+    <button
+      type="button"
+      aria-label={props.label}
+      disabled={props.disabled}
+      onClick={props.onRemove}
+    >
+      Remove
+    </button>
+  );
+}

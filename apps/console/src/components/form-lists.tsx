@@ -4,7 +4,7 @@
 import { METRICS, type ScenarioError } from '@loadline/scenario';
 import { useId, useState } from 'react';
 import { fieldPath } from '@/lib/scenario-form';
-import { asNumber, Field, ProblemNotes } from './form-field';
+import { asNumber, Field, ProblemNotes, RemoveButton } from './form-field';
 import type { SectionProps } from './scenario-form';
 
 const conditionList = (text: string): string =>
@@ -90,16 +90,13 @@ export function ThresholdList({ model, placed, edit, focusNext }: SectionProps) 
                 }
               />
               <div className="row-actions">
-                <button
-                  type="button"
-                  aria-label={`Remove threshold ${i + 1} (${t.selector})`}
-                  onClick={() => {
+                <RemoveButton
+                  label={`Remove threshold ${i + 1} (${t.selector})`}
+                  onRemove={() => {
                     edit({ kind: 'threshold-remove', selector: t.selector });
                     focusNext(`${id}-add`);
                   }}
-                >
-                  Remove
-                </button>
+                />
               </div>
             </li>
           );
@@ -192,9 +189,7 @@ function GuardrailRow({
         onEdit={(value) => edit({ kind: 'guardrail', index, field: 'step', value })}
       />
       <div className="row-actions">
-        <button type="button" aria-label={`Remove guardrail ${n}`} onClick={onRemove}>
-          Remove
-        </button>
+        <RemoveButton label={`Remove guardrail ${n}`} onRemove={onRemove} />
       </div>
     </li>
   );

@@ -16,3 +16,13 @@ export function LabelledInput({ label, children, ...input }: LabelledInputProps)
     </label>
   );
 }
+
+export interface NumberInputProps extends Omit<LabelledInputProps, 'type' | 'onChange'> {
+  /** the text typed, as typed */
+  onValue: (text: string) => void;
+}
+
+/** A labelled number input whose change hands back the text typed. */
+export function NumberInput({ onValue, ...props }: NumberInputProps) {
+  return <LabelledInput type="number" {...props} onChange={(e) => onValue(e.target.value)} />;
+}

@@ -3,12 +3,13 @@
 // the launch as you choose (POST /runs/check): Launch is offered only when control would
 // accept it, and a refusal says why (a target the environment does not allow, a shadow
 // rule, a bad override) before anything is created.
-import { type CreateRunBody, controlApi, type LaunchCheck } from '@loadline/api/http';
+import { type CreateRunBody, controlApi } from '@loadline/api/http';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useEffect, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { type ApiError, apiError, call, useApi } from '@/lib/api';
 import { when } from '@/lib/format';
+import { useDebouncedAsk } from '@/lib/use-debounced-ask';
 import { Loading, Problem } from './bits';
 import { LabelledInput } from './labelled-input';
 
@@ -52,38 +53,20 @@ export function LaunchForm() {
     duration: '',
     rateMultiplier: '',
   });
-  const [check, setCheck] = useState<LaunchCheck>();
-  const [refusal, setRefusal] = useState<ApiError>();
-  const [checking, setChecking] = useState(false);
   const [launchError, setLaunchError] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
 
   // Ask control about the choice as it changes (debounced: typing a duration is several edits).
-  useEffect(() => {
-    if (!scenario) return;
-    let live = true;
-    setChecking(true);
-    const timer = setTimeout(() => {
-      call(controlApi.checkRun, { body: launchBody(choice) })
-        .then((result) => {
-          if (!live) return;
-          setCheck(result);
-          setRefusal(undefined);
-        })
-        .catch((e: unknown) => {
-          if (!live) return;
-          setCheck(undefined);
-          setRefusal(apiError(e));
-        })
-        .finally(() => {
-          if (live) setChecking(false);
-        });
-    }, 250);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [scenario, choice]);
+  const checked = useMemo(() => (scenario ? { scenario, choice } : null), [scenario, choice]);
+  const {
+    answer: check,
+    error: refusal,
+    asking: checking,
+  } = useDebouncedAsk(
+    checked,
+    (q) => call(controlApi.checkRun, { body: launchBody(q.choice) }),
+    250,
+  );
 
   if (!scenario) {
     return (
@@ -96,6 +79,12 @@ export function LaunchForm() {
   const set =
     (field: keyof LaunchChoice) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
       setChoice((c) => ({ ...c, [field]: e.target.value }));
+  /** The name, value and change handler of the input for one field of the choice. */
+  const bound = (field: keyof LaunchChoice) => ({
+    name: field,
+    value: choice[field],
+    onChange: set(field),
+  });
 
   const launch = async () => {
     setBusy(true);
@@ -149,31 +138,25 @@ export function LaunchForm() {
         </label>
         <LabelledInput
           label="Agents"
-          name="agents"
           type="number"
           min={1}
           inputMode="numeric"
           placeholder="as in scenario"
-          value={choice.agents}
-          onChange={set('agents')}
+          {...bound('agents')}
         />
         <LabelledInput
           label="Duration override"
-          name="duration"
           type="text"
           placeholder="e.g. 5m"
-          value={choice.duration}
-          onChange={set('duration')}
+          {...bound('duration')}
         />
         <LabelledInput
           label="Rate multiplier"
-          name="rateMultiplier"
           type="number"
           min={0.01}
           step="any"
           placeholder="1"
-          value={choice.rateMultiplier}
-          onChange={set('rateMultiplier')}
+          {...bound('rateMultiplier')}
         />
         <div className="toolbar">
           <button type="submit" className="primary" disabled={!check || checking || busy}>

@@ -194,27 +194,25 @@ export function LiveRun({ runId, onEnd }: { runId: string; onEnd: () => void }) 
           testId="latency-chart"
         />
       </div>
-      <h3>Per step</h3>
-      <SecondTable what="Step" now={stepNow} columns={STEP_COLUMNS} testId="live-steps" />
-      <div className="charts">
-        <KeyedTimeChart
-          title="Rate per step"
-          unit="/s"
-          columns={stepRate}
-          testId="step-rate-chart"
-        />
-        <KeyedTimeChart title="p99 per step" unit="ms" columns={stepP99} testId="step-p99-chart" />
-      </div>
-      <h3>Per agent</h3>
-      <SecondTable what="Agent" now={agentNow} columns={AGENT_COLUMNS} testId="live-agents" />
-      <div className="charts">
-        <KeyedTimeChart
-          title="Rate per agent"
-          unit="/s"
-          columns={agentRate}
-          testId="agent-rate-chart"
-        />
-      </div>
+      <Breakdown
+        what="Step"
+        now={stepNow}
+        columns={STEP_COLUMNS}
+        testId="live-steps"
+        charts={[
+          { title: 'Rate per step', unit: '/s', columns: stepRate, testId: 'step-rate-chart' },
+          { title: 'p99 per step', unit: 'ms', columns: stepP99, testId: 'step-p99-chart' },
+        ]}
+      />
+      <Breakdown
+        what="Agent"
+        now={agentNow}
+        columns={AGENT_COLUMNS}
+        testId="live-agents"
+        charts={[
+          { title: 'Rate per agent', unit: '/s', columns: agentRate, testId: 'agent-rate-chart' },
+        ]}
+      />
       {event?.thresholds ? (
         <Thresholds results={event.thresholds} caption="Thresholds so far" />
       ) : null}
@@ -246,6 +244,26 @@ const AGENT_COLUMNS: SecondColumn[] = [
 ];
 
 /** One row per step or agent: its last complete second. */
+/** The figures per step or per agent: this second's table, then their charts over time. */
+function Breakdown({
+  charts,
+  ...table
+}: React.ComponentProps<typeof SecondTable> & {
+  charts: React.ComponentProps<typeof KeyedTimeChart>[];
+}) {
+  return (
+    <>
+      <h3>Per {table.what.toLowerCase()}</h3>
+      <SecondTable {...table} />
+      <div className="charts">
+        {charts.map((chart) => (
+          <KeyedTimeChart key={chart.testId} {...chart} />
+        ))}
+      </div>
+    </>
+  );
+}
+
 function SecondTable({
   what,
   now,

@@ -1,5 +1,6 @@
 import type { StepResult, ThresholdResult, TotalResult } from '@loadline/api';
 import { controlApi, type Run } from '@loadline/api/http';
+import { ListTable } from '@/components/list-table';
 import { hrefOf } from '@/lib/api';
 import { count, ms, percent } from '@/lib/format';
 import { DistributionChart } from './distribution-chart';
@@ -85,27 +86,25 @@ export function RunSummaryView({ run }: { run: Run }) {
           <dd>{summary.agents}</dd>
         </div>
       </dl>
-      <table data-testid="steps-table">
-        <caption className="muted">Per step (latency from merged histograms)</caption>
-        <thead>
-          <tr>
-            <th>Step</th>
-            <th className="num">Requests</th>
-            <th className="num">Errors</th>
-            <th className="num">Checks failed</th>
-            <th className="num">p50</th>
-            <th className="num">p90</th>
-            <th className="num">p99</th>
-            <th className="num">max</th>
-          </tr>
-        </thead>
-        <tbody>
-          {Object.entries(summary.steps).map(([name, s]) => (
-            <StepRow key={name} name={name} s={s} />
-          ))}
-          <StepRow name="total" s={summary.total} />
-        </tbody>
-      </table>
+      <ListTable
+        testId="steps-table"
+        heads={[
+          'Step',
+          { num: 'Requests' },
+          { num: 'Errors' },
+          { num: 'Checks failed' },
+          { num: 'p50' },
+          { num: 'p90' },
+          { num: 'p99' },
+          { num: 'max' },
+        ]}
+        caption="Per step (latency from merged histograms)"
+      >
+        {Object.entries(summary.steps).map(([name, s]) => (
+          <StepRow key={name} name={name} s={s} />
+        ))}
+        <StepRow name="total" s={summary.total} />
+      </ListTable>
       <h2>Latency distribution</h2>
       <DistributionChart runId={run.id} steps={Object.keys(summary.steps)} />
       <h2>Thresholds</h2>

@@ -15,7 +15,7 @@ import {
   placeProblems,
   readForm,
 } from '@/lib/scenario-form';
-import { asNumber, Field, ProblemNotes } from './form-field';
+import { asNumber, Field, ProblemNotes, RemoveButton } from './form-field';
 import { FlowList, GuardrailList, ThresholdList } from './form-lists';
 
 /** Applies one edit; returns why it could not be made, if it could not. */
@@ -149,17 +149,14 @@ function Stages({ model, placed, edit, focusNext }: SectionProps) {
               >
                 ↓
               </button>
-              <button
-                type="button"
-                aria-label={`Remove stage ${i + 1}`}
+              <RemoveButton
+                label={`Remove stage ${i + 1}`}
                 disabled={stages.length === 1}
-                onClick={() => {
+                onRemove={() => {
                   edit({ kind: 'stage-remove', index: i });
                   focusNext('stage-add');
                 }}
-              >
-                Remove
-              </button>
+              />
             </div>
           </li>
         ))}

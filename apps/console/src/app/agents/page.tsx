@@ -2,7 +2,8 @@
 import { controlApi } from '@loadline/api/http';
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
-import { Empty, Loading, Problem } from '@/components/bits';
+import { ListState } from '@/components/bits';
+import { ListTable } from '@/components/list-table';
 import { useApi } from '@/lib/api';
 import { age } from '@/lib/format';
 
@@ -20,35 +21,30 @@ export default function AgentsPage() {
       <p className="muted">
         Agents with a live heartbeat. Add one with <code>loadline agent --redis URL</code>.
       </p>
-      <Problem error={agents.error} />
-      {agents.loading && !agents.data ? <Loading what="agents" /> : null}
-      {agents.data && list.length === 0 ? <Empty>No agent is connected.</Empty> : null}
-      {list.length > 0 ? (
-        <table data-testid="agents-table">
-          <thead>
-            <tr>
-              <th>Agent</th>
-              <th>Host</th>
-              <th className="num">PID</th>
-              <th className="num">Heartbeat age</th>
-              <th>Current run</th>
-              <th className="num">Event-loop p99</th>
+      <ListState loaded={agents} what="agents" count={list.length} empty="No agent is connected.">
+        <ListTable
+          testId="agents-table"
+          heads={[
+            'Agent',
+            'Host',
+            { num: 'PID' },
+            { num: 'Heartbeat age' },
+            'Current run',
+            { num: 'Event-loop p99' },
+          ]}
+        >
+          {list.map((a) => (
+            <tr key={a.agentId}>
+              <td>{a.agentId}</td>
+              <td>{a.host}</td>
+              <td className="num">{a.pid}</td>
+              <td className="num">{age(now - a.at)}</td>
+              <td>{a.runId ? <Link href={`/runs/${a.runId}`}>{a.runId}</Link> : 'idle'}</td>
+              <td className="num">{a.eventLoopDelayP99Ms.toFixed(1)} ms</td>
             </tr>
-          </thead>
-          <tbody>
-            {list.map((a) => (
-              <tr key={a.agentId}>
-                <td>{a.agentId}</td>
-                <td>{a.host}</td>
-                <td className="num">{a.pid}</td>
-                <td className="num">{age(now - a.at)}</td>
-                <td>{a.runId ? <Link href={`/runs/${a.runId}`}>{a.runId}</Link> : 'idle'}</td>
-                <td className="num">{a.eventLoopDelayP99Ms.toFixed(1)} ms</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+          ))}
+        </ListTable>
+      </ListState>
     </>
   );
 }

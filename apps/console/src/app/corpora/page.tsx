@@ -4,7 +4,8 @@
 import { controlApi } from '@loadline/api/http';
 import Link from 'next/link';
 import { useState } from 'react';
-import { Empty, Loading, Problem } from '@/components/bits';
+import { ListState, Loading, Problem } from '@/components/bits';
+import { ListTable } from '@/components/list-table';
 import { useApi } from '@/lib/api';
 import { count, when } from '@/lib/format';
 
@@ -94,46 +95,41 @@ export default function CorporaPage() {
         </code>{' '}
         replays it. <Link href="/scenarios/edit">New scenario</Link>
       </p>
-      <Problem error={corpora.error} />
-      {corpora.loading && !corpora.data ? <Loading what="corpora" /> : null}
-      {corpora.data && list.length === 0 ? <Empty>No corpus stored yet.</Empty> : null}
-      {list.length > 0 ? (
-        <table data-testid="corpora-table">
-          <thead>
-            <tr>
-              <th>Corpus</th>
-              <th className="num">Version</th>
-              <th className="num">Requests</th>
-              <th className="num">Sessions</th>
-              <th className="num">Span</th>
-              <th>Format</th>
-              <th>Imported</th>
+      <ListState loaded={corpora} what="corpora" count={list.length} empty="No corpus stored yet.">
+        <ListTable
+          testId="corpora-table"
+          heads={[
+            'Corpus',
+            { num: 'Version' },
+            { num: 'Requests' },
+            { num: 'Sessions' },
+            { num: 'Span' },
+            'Format',
+            'Imported',
+          ]}
+        >
+          {list.map((c) => (
+            <tr key={c.name}>
+              <td>
+                <button
+                  type="button"
+                  className="link"
+                  aria-expanded={open === c.name}
+                  onClick={() => setOpen(open === c.name ? undefined : c.name)}
+                >
+                  {c.name}
+                </button>
+              </td>
+              <td className="num">v{c.latestVersion ?? c.version}</td>
+              <td className="num">{count(c.requests)}</td>
+              <td className="num">{count(c.sessions)}</td>
+              <td className="num">{seconds(c.durationMs)}</td>
+              <td>{c.format}</td>
+              <td>{when(c.createdAt)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {list.map((c) => (
-              <tr key={c.name}>
-                <td>
-                  <button
-                    type="button"
-                    className="link"
-                    aria-expanded={open === c.name}
-                    onClick={() => setOpen(open === c.name ? undefined : c.name)}
-                  >
-                    {c.name}
-                  </button>
-                </td>
-                <td className="num">v{c.latestVersion ?? c.version}</td>
-                <td className="num">{count(c.requests)}</td>
-                <td className="num">{count(c.sessions)}</td>
-                <td className="num">{seconds(c.durationMs)}</td>
-                <td>{c.format}</td>
-                <td>{when(c.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+          ))}
+        </ListTable>
+      </ListState>
       {open ? <Mix key={open} name={open} /> : null}
     </>
   );

@@ -1,8 +1,17 @@
 'use client';
 import { controlApi, type Environment } from '@loadline/api/http';
 import { useState } from 'react';
-import { Empty, Loading, Problem } from '@/components/bits';
-import { ApiError, apiError, call, type FieldProblem, useApi } from '@/lib/api';
+import {
+  ApiForm,
+  byField,
+  describedBy,
+  FieldErrors,
+  TextField,
+  useSubmit,
+} from '@/components/api-form';
+import { ListState } from '@/components/bits';
+import { ListTable } from '@/components/list-table';
+import { ApiError, call, useApi } from '@/lib/api';
 
 type Field = 'name' | 'allowedHosts' | 'baseUrls' | 'requiresShadow';
 const FIELDS: Field[] = ['name', 'allowedHosts', 'baseUrls', 'requiresShadow'];
@@ -27,45 +36,14 @@ function lines(text: string): string[] {
     .filter((l) => l !== '');
 }
 
-/** Sorts the API's problems by the form field they belong to; the rest are general. */
-function byField(errors: readonly FieldProblem[], hosts: string[]) {
-  const out: Record<Field | 'other', string[]> = {
-    name: [],
-    allowedHosts: [],
-    baseUrls: [],
-    requiresShadow: [],
-    other: [],
-  };
-  for (const e of errors) {
-    const [head, ...rest] = e.path.split('.');
-    const field = FIELDS.find((f) => f === head);
-    if (!field) {
-      out.other.push(e.path ? `${e.path}: ${e.message}` : e.message);
-      continue;
-    }
-    const key = rest.join('.');
-    if (field === 'allowedHosts' && /^\d+$/.test(key)) {
-      const entry = hosts[Number(key)];
-      const named = entry !== undefined && e.message.includes(`"${entry}"`);
-      out.allowedHosts.push(
-        named ? e.message : `${entry === undefined ? `entry ${key}` : `"${entry}"`}: ${e.message}`,
-      );
-    } else {
-      out[field].push(key ? `${key}: ${e.message}` : e.message);
-    }
+/** An allowed host's problem names the host it is about. */
+function describe(field: Field, key: string, message: string, hosts: string[]): string {
+  if (field === 'allowedHosts' && /^\d+$/.test(key)) {
+    const entry = hosts[Number(key)];
+    if (entry !== undefined && message.includes(`"${entry}"`)) return message;
+    return `${entry === undefined ? `entry ${key}` : `"${entry}"`}: ${message}`;
   }
-  return out;
-}
-
-function FieldErrors({ id, messages }: { id: string; messages: string[] }) {
-  if (messages.length === 0) return null;
-  return (
-    <ul id={id} className="field-errors" data-testid={id}>
-      {messages.map((m) => (
-        <li key={m}>{m}</li>
-      ))}
-    </ul>
-  );
+  return key ? `${key}: ${message}` : message;
 }
 
 export default function EnvironmentsPage() {
@@ -74,23 +52,30 @@ export default function EnvironmentsPage() {
   const [hosts, setHosts] = useState('');
   const [baseUrls, setBaseUrls] = useState('');
   const [requiresShadow, setRequiresShadow] = useState(true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError>();
   const [saved, setSaved] = useState<string>();
 
   const environments = list.data?.environments ?? [];
   const hostList = lines(hosts);
-  const fieldErrors = byField(error?.errors ?? [], hostList);
-  const describedBy = (field: Field, hint?: string) =>
-    [hint, fieldErrors[field].length > 0 ? `error-${field}` : undefined]
-      .filter(Boolean)
-      .join(' ') || undefined;
+  const {
+    busy,
+    error,
+    setError,
+    submit: save,
+  } = useSubmit(async () => {
+    const env = await call(controlApi.putEnvironment, {
+      params: { name: name.trim() },
+      body: { allowedHosts: hostList, baseUrls: parseBaseUrls(baseUrls), requiresShadow },
+    });
+    setSaved(env.name);
+    list.reload();
+  });
+  const fieldErrors = byField(FIELDS, error?.errors ?? [], (field, key, message) =>
+    describe(field, key, message, hostList),
+  );
 
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault();
+  const submit = () => {
     setSaved(undefined);
-    const trimmed = name.trim();
-    if (!trimmed) {
+    if (!name.trim()) {
       setError(
         new ApiError(422, 'invalid input', undefined, [
           { path: 'name', message: 'a name is required' },
@@ -98,20 +83,7 @@ export default function EnvironmentsPage() {
       );
       return;
     }
-    setBusy(true);
-    try {
-      const env = await call(controlApi.putEnvironment, {
-        params: { name: trimmed },
-        body: { allowedHosts: hostList, baseUrls: parseBaseUrls(baseUrls), requiresShadow },
-      });
-      setError(undefined);
-      setSaved(env.name);
-      list.reload();
-    } catch (failure) {
-      setError(apiError(failure));
-    } finally {
-      setBusy(false);
-    }
+    void save();
   };
 
   const edit = (env: Environment) => {
@@ -134,125 +106,117 @@ export default function EnvironmentsPage() {
       <p className="muted">
         Where runs may go: a run's target must match the environment's allowed hosts.
       </p>
-      <Problem error={list.error} />
-      {list.loading && !list.data ? <Loading what="environments" /> : null}
-      {list.data && environments.length === 0 ? (
-        <Empty>No environment yet. Create one below.</Empty>
-      ) : null}
-      {environments.length > 0 ? (
-        <table data-testid="environments-table">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Allowed hosts</th>
-              <th>Base URLs</th>
-              <th>Requires shadow</th>
-              <th>
-                <span className="skip">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {environments.map((env) => (
-              <tr key={env.name} data-testid={`environment-${env.name}`}>
-                <td>
-                  <strong>{env.name}</strong>
-                </td>
-                <td>
-                  {env.allowedHosts.length === 0 ? (
-                    <span className="muted">none (no run can target it)</span>
-                  ) : (
-                    <ul className="plain-list">
-                      {env.allowedHosts.map((h) => (
-                        <li key={h}>
-                          <code>{h}</code>
-                        </li>
-                      ))}
-                    </ul>
-                  )}
-                </td>
-                <td>
-                  {Object.keys(env.baseUrls).length === 0 ? (
-                    <span className="muted">none</span>
-                  ) : (
-                    <ul className="plain-list">
-                      {Object.entries(env.baseUrls).map(([k, v]) => (
-                        <li key={k}>
-                          {k}: <code>{v}</code>
-                        </li>
-                      ))}
-                    </ul>
-                  )}
-                </td>
-                <td>{env.requiresShadow ? 'yes' : 'no'}</td>
-                <td>
-                  <button type="button" onClick={() => edit(env)} aria-label={`Edit ${env.name}`}>
-                    Edit
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-
-      <h2 id="env-form-heading">Create or replace an environment</h2>
-      <form
-        className="form"
-        aria-labelledby="env-form-heading"
-        onSubmit={submit}
-        noValidate
-        data-testid="environment-form"
+      <ListState
+        loaded={list}
+        what="environments"
+        count={environments.length}
+        empty="No environment yet. Create one below."
       >
-        <div className="field">
-          <label htmlFor="env-name">Name</label>
-          <input
-            id="env-name"
-            name="name"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            aria-invalid={fieldErrors.name.length > 0}
-            aria-describedby={describedBy('name', 'env-name-hint')}
-            autoComplete="off"
-          />
-          <p id="env-name-hint" className="hint">
-            Saving under an existing name replaces that environment.
-          </p>
-          <FieldErrors id="error-name" messages={fieldErrors.name} />
-        </div>
-        <div className="field">
-          <label htmlFor="env-hosts">Allowed hosts</label>
-          <textarea
-            id="env-hosts"
-            name="allowedHosts"
-            value={hosts}
-            onChange={(e) => setHosts(e.target.value)}
-            aria-invalid={fieldErrors.allowedHosts.length > 0}
-            aria-describedby={describedBy('allowedHosts', 'env-hosts-hint')}
-            spellCheck={false}
-          />
-          <p id="env-hosts-hint" className="hint">
-            One per line: a host name, <code>*.suffix</code>, an IP address or a CIDR block.
-          </p>
-          <FieldErrors id="error-allowedHosts" messages={fieldErrors.allowedHosts} />
-        </div>
-        <div className="field">
-          <label htmlFor="env-urls">Base URLs</label>
-          <textarea
-            id="env-urls"
-            name="baseUrls"
-            value={baseUrls}
-            onChange={(e) => setBaseUrls(e.target.value)}
-            aria-invalid={fieldErrors.baseUrls.length > 0}
-            aria-describedby={describedBy('baseUrls', 'env-urls-hint')}
-            spellCheck={false}
-          />
-          <p id="env-urls-hint" className="hint">
-            One per line as <code>name=https://host</code>; each must be covered by the allowed
-            hosts.
-          </p>
-          <FieldErrors id="error-baseUrls" messages={fieldErrors.baseUrls} />
-        </div>
+        <ListTable
+          testId="environments-table"
+          heads={['Name', 'Allowed hosts', 'Base URLs', 'Requires shadow', { skip: 'Actions' }]}
+        >
+          {environments.map((env) => (
+            <tr key={env.name} data-testid={`environment-${env.name}`}>
+              <td>
+                <strong>{env.name}</strong>
+              </td>
+              <td>
+                {env.allowedHosts.length === 0 ? (
+                  <span className="muted">none (no run can target it)</span>
+                ) : (
+                  <ul className="plain-list">
+                    {env.allowedHosts.map((h) => (
+                      <li key={h}>
+                        <code>{h}</code>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </td>
+              <td>
+                {Object.keys(env.baseUrls).length === 0 ? (
+                  <span className="muted">none</span>
+                ) : (
+                  <ul className="plain-list">
+                    {Object.entries(env.baseUrls).map(([k, v]) => (
+                      <li key={k}>
+                        {k}: <code>{v}</code>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </td>
+              <td>{env.requiresShadow ? 'yes' : 'no'}</td>
+              <td>
+                <button type="button" onClick={() => edit(env)} aria-label={`Edit ${env.name}`}>
+                  Edit
+                </button>
+              </td>
+            </tr>
+          ))}
+        </ListTable>
+      </ListState>
+
+      <ApiForm
+        headingId="env-form-heading"
+        heading="Create or replace an environment"
+        testId="environment-form"
+        onSubmit={submit}
+        error={error}
+        messages={fieldErrors}
+        failed="The environment was not saved"
+        submitLabel="Save environment"
+        busy={busy}
+        after={
+          saved ? (
+            <p role="status" className="ok-note" data-testid="environment-saved">
+              Saved environment {saved}.
+            </p>
+          ) : null
+        }
+      >
+        <TextField
+          id="env-name"
+          field="name"
+          label="Name"
+          value={name}
+          onValue={setName}
+          messages={fieldErrors}
+          hint="Saving under an existing name replaces that environment."
+          autoComplete="off"
+        />
+        <TextField
+          id="env-hosts"
+          field="allowedHosts"
+          label="Allowed hosts"
+          value={hosts}
+          onValue={setHosts}
+          messages={fieldErrors}
+          hint={
+            <>
+              One per line: a host name, <code>*.suffix</code>, an IP address or a CIDR block.
+            </>
+          }
+          multiline
+          spellCheck={false}
+        />
+        <TextField
+          id="env-urls"
+          field="baseUrls"
+          label="Base URLs"
+          value={baseUrls}
+          onValue={setBaseUrls}
+          messages={fieldErrors}
+          hint={
+            <>
+              One per line as <code>name=https://host</code>; each must be covered by the allowed
+              hosts.
+            </>
+          }
+          multiline
+          spellCheck={false}
+        />
         <div className="field inline">
           <input
             id="env-shadow"
@@ -260,31 +224,12 @@ export default function EnvironmentsPage() {
             name="requiresShadow"
             checked={requiresShadow}
             onChange={(e) => setRequiresShadow(e.target.checked)}
-            aria-describedby={describedBy('requiresShadow')}
+            aria-describedby={describedBy(fieldErrors, 'requiresShadow')}
           />
           <label htmlFor="env-shadow">Requires shadow (runs must set shadow: true)</label>
           <FieldErrors id="error-requiresShadow" messages={fieldErrors.requiresShadow} />
         </div>
-        {error && fieldErrors.other.length > 0 ? (
-          <FieldErrors id="error-other" messages={fieldErrors.other} />
-        ) : null}
-        {error && error.errors.length === 0 ? <Problem error={error} /> : null}
-        {error && error.errors.length > 0 ? (
-          <p role="alert" className="problem">
-            The environment was not saved: {error.title}. See the fields above.
-          </p>
-        ) : null}
-        <div className="toolbar">
-          <button type="submit" className="primary" disabled={busy}>
-            Save environment
-          </button>
-        </div>
-        {saved ? (
-          <p role="status" className="ok-note" data-testid="environment-saved">
-            Saved environment {saved}.
-          </p>
-        ) : null}
-      </form>
+      </ApiForm>
     </>
   );
 }

@@ -5,6 +5,8 @@ import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { Suspense, useState } from 'react';
 import { Empty, Loading, Problem, StatusBadge } from '@/components/bits';
+import { LabelledInput } from '@/components/labelled-input';
+import { ListTable } from '@/components/list-table';
 import { useApi } from '@/lib/api';
 import { count, ms, when } from '@/lib/format';
 
@@ -76,26 +78,22 @@ function RunsList() {
             ))}
           </select>
         </label>
-        <label>
-          From
-          <input
-            type="date"
-            name="from"
-            value={fromDay}
-            max={toDay || undefined}
-            onChange={filter(setFromDay)}
-          />
-        </label>
-        <label>
-          To
-          <input
-            type="date"
-            name="to"
-            value={toDay}
-            min={fromDay || undefined}
-            onChange={filter(setToDay)}
-          />
-        </label>
+        <LabelledInput
+          label="From"
+          type="date"
+          name="from"
+          value={fromDay}
+          max={toDay || undefined}
+          onChange={filter(setFromDay)}
+        />
+        <LabelledInput
+          label="To"
+          type="date"
+          name="to"
+          value={toDay}
+          min={fromDay || undefined}
+          onChange={filter(setToDay)}
+        />
       </div>
       <div className="toolbar">
         <button
@@ -129,54 +127,52 @@ function RunsList() {
         </Empty>
       ) : null}
       {page.data && page.data.runs.length > 0 ? (
-        <table data-testid="runs-table">
-          <caption className="muted">
-            Page {cursors.length + 1}, newest first, {PAGE} per page
-          </caption>
-          <thead>
-            <tr>
-              <th>
-                <span className="skip">Select to compare</span>
-              </th>
-              <th>Run</th>
-              <th>Scenario</th>
-              <th>Status</th>
-              <th>Created</th>
-              <th className="num">Requests</th>
-              <th className="num">Errors</th>
-              <th className="num">p99</th>
+        <ListTable
+          testId="runs-table"
+          heads={[
+            { skip: 'Select to compare' },
+            'Run',
+            'Scenario',
+            'Status',
+            'Created',
+            { num: 'Requests' },
+            { num: 'Errors' },
+            { num: 'p99' },
+          ]}
+          caption={
+            <>
+              Page {cursors.length + 1}, newest first, {PAGE} per page
+            </>
+          }
+        >
+          {page.data.runs.map((run) => (
+            <tr key={run.id}>
+              <td>
+                {TERMINAL_STATUSES.has(run.status) ? (
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${run.id} to compare`}
+                    checked={picked.includes(run.id)}
+                    onChange={(e) => toggle(run.id, e.target.checked)}
+                  />
+                ) : null}
+              </td>
+              <td>
+                <Link href={`/runs/${run.id}`}>{run.id}</Link>
+              </td>
+              <td>
+                {run.scenario} v{run.scenarioVersion}
+              </td>
+              <td>
+                <StatusBadge status={run.status} />
+              </td>
+              <td>{when(run.createdAt)}</td>
+              <td className="num">{count(run.summary?.total.requests)}</td>
+              <td className="num">{count(run.summary?.total.errors)}</td>
+              <td className="num">{ms(run.summary?.total.latencyMs.p99)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {page.data.runs.map((run) => (
-              <tr key={run.id}>
-                <td>
-                  {TERMINAL_STATUSES.has(run.status) ? (
-                    <input
-                      type="checkbox"
-                      aria-label={`Select ${run.id} to compare`}
-                      checked={picked.includes(run.id)}
-                      onChange={(e) => toggle(run.id, e.target.checked)}
-                    />
-                  ) : null}
-                </td>
-                <td>
-                  <Link href={`/runs/${run.id}`}>{run.id}</Link>
-                </td>
-                <td>
-                  {run.scenario} v{run.scenarioVersion}
-                </td>
-                <td>
-                  <StatusBadge status={run.status} />
-                </td>
-                <td>{when(run.createdAt)}</td>
-                <td className="num">{count(run.summary?.total.requests)}</td>
-                <td className="num">{count(run.summary?.total.errors)}</td>
-                <td className="num">{ms(run.summary?.total.latencyMs.p99)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </ListTable>
       ) : null}
       <div className="toolbar">
         <button

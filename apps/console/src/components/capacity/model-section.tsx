@@ -5,8 +5,8 @@ import { TERMINAL_STATUSES } from '@loadline/api';
 import { controlApi } from '@loadline/api/http';
 import type { CapacityModel } from '@loadline/capacity';
 import { type Dispatch, type SetStateAction, useState } from 'react';
-import { Empty, Loading, Problem } from '@/components/bits';
-import { LabelledInput } from '@/components/labelled-input';
+import { ListState, Problem } from '@/components/bits';
+import { LabelledInput, NumberInput } from '@/components/labelled-input';
 import { ApiError, apiError, call, useApi } from '@/lib/api';
 import { parseCores, parseModelFile } from '@/lib/capacity-form';
 import { count, when } from '@/lib/format';
@@ -21,29 +21,24 @@ function RunPicker({
   const runs = useApi(controlApi.listRuns, { query: { limit: 50 } });
   const finished = (runs.data?.runs ?? []).filter((r) => TERMINAL_STATUSES.has(r.status));
   return (
-    <>
-      <Problem error={runs.error} />
-      {runs.loading && !runs.data ? <Loading what="runs" /> : null}
-      {runs.data && finished.length === 0 ? <Empty>No finished run yet.</Empty> : null}
-      {finished.length > 0 ? (
-        <fieldset className="run-picker">
-          <legend>Runs to fit</legend>
-          {finished.slice(0, 20).map((r) => (
-            <label key={r.id} className="check">
-              <input
-                type="checkbox"
-                checked={picked.includes(r.id)}
-                onChange={(e) =>
-                  onPicked((p) => (e.target.checked ? [...p, r.id] : p.filter((x) => x !== r.id)))
-                }
-              />
-              {r.id} — {r.scenario} v{r.scenarioVersion}, {r.status}, {when(r.createdAt)},{' '}
-              {count(r.summary?.total.requests)} requests
-            </label>
-          ))}
-        </fieldset>
-      ) : null}
-    </>
+    <ListState loaded={runs} what="runs" count={finished.length} empty="No finished run yet.">
+      <fieldset className="run-picker">
+        <legend>Runs to fit</legend>
+        {finished.slice(0, 20).map((r) => (
+          <label key={r.id} className="check">
+            <input
+              type="checkbox"
+              checked={picked.includes(r.id)}
+              onChange={(e) =>
+                onPicked((p) => (e.target.checked ? [...p, r.id] : p.filter((x) => x !== r.id)))
+              }
+            />
+            {r.id} — {r.scenario} v{r.scenarioVersion}, {r.status}, {when(r.createdAt)},{' '}
+            {count(r.summary?.total.requests)} requests
+          </label>
+        ))}
+      </fieldset>
+    </ListState>
   );
 }
 
@@ -111,32 +106,23 @@ export function ModelSection({ onModel }: { onModel: (model: CapacityModel) => v
             {coresBad ? coresParsed : 'SERVICE=CORES, comma-separated'}
           </span>
         </LabelledInput>
-        <LabelledInput
-          label="SLO p99 (ms)"
-          name="p99"
-          type="number"
-          min={1}
-          value={p99}
-          onChange={(e) => setP99(e.target.value)}
-        />
-        <LabelledInput
+        <NumberInput label="SLO p99 (ms)" name="p99" min={1} value={p99} onValue={setP99} />
+        <NumberInput
           label="CPU ceiling (0–1)"
           name="cpuCeiling"
-          type="number"
           min={0.05}
           max={1}
           step="any"
           placeholder="none"
           value={ceiling}
-          onChange={(e) => setCeiling(e.target.value)}
+          onValue={setCeiling}
         />
-        <LabelledInput
+        <NumberInput
           label="Seconds per load level"
           name="levelSeconds"
-          type="number"
           min={1}
           value={levelSeconds}
-          onChange={(e) => setLevelSeconds(e.target.value)}
+          onValue={setLevelSeconds}
         />
         <div className="toolbar">
           <button

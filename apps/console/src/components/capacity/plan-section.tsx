@@ -2,40 +2,23 @@
 // The forecast form: peak entry rates, utilisation, redundancy and zones, and the what-if
 // slider on the peak. The plan follows the form as it changes.
 import { controlApi } from '@loadline/api/http';
-import type { CapacityModel, Forecast, Plan } from '@loadline/capacity';
-import { useEffect, useMemo, useState } from 'react';
+import type { CapacityModel, Forecast } from '@loadline/capacity';
+import { useMemo, useState } from 'react';
 import { Problem } from '@/components/bits';
-import { LabelledInput } from '@/components/labelled-input';
-import { type ApiError, apiError, call } from '@/lib/api';
+import { LabelledInput, NumberInput } from '@/components/labelled-input';
+import { call } from '@/lib/api';
+import { useDebouncedAsk } from '@/lib/use-debounced-ask';
 import { PlanView } from './plan-view';
 
-/** The plan of a forecast on a model, asked again as the forecast changes (debounced). */
+/** The plan of a forecast on a model, asked again as the forecast changes. */
 function usePlan(model: CapacityModel, forecast: Forecast) {
-  const [plan, setPlan] = useState<Plan>();
-  const [error, setError] = useState<ApiError>();
-  // Debounced: a slider moves a lot.
-  useEffect(() => {
-    let live = true;
-    const timer = setTimeout(() => {
-      call(controlApi.planCapacity, { body: { model, forecast } })
-        .then((p) => {
-          if (!live) return;
-          setPlan(p);
-          setError(undefined);
-        })
-        .catch((e: unknown) => {
-          if (!live) return;
-          // No stale plan beside the error: its numbers are not this forecast's.
-          setPlan(undefined);
-          setError(apiError(e));
-        });
-    }, 200);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [model, forecast]);
-  return { plan, error, setError };
+  const request = useMemo(() => ({ model, forecast }), [model, forecast]);
+  const { answer, error, setError } = useDebouncedAsk(
+    request,
+    (body) => call(controlApi.planCapacity, { body }),
+    200, // a slider moves a lot
+  );
+  return { plan: answer, error, setError };
 }
 
 export function PlanSection({ model }: { model: CapacityModel }) {
@@ -61,42 +44,32 @@ export function PlanSection({ model }: { model: CapacityModel }) {
       <h2 id="plan-heading">Forecast and plan</h2>
       <div className="form-grid">
         {kinds.map((k) => (
-          <LabelledInput
+          <NumberInput
             key={k}
             label={`Peak ${k} (req/s)`}
             name={`entry-${k}`}
-            type="number"
             min={0}
             value={entries[k] ?? ''}
-            onChange={(e) => setEntries((all) => ({ ...all, [k]: e.target.value }))}
+            onValue={(text) => setEntries((all) => ({ ...all, [k]: text }))}
           />
         ))}
-        <LabelledInput
+        <NumberInput
           label="Target utilisation"
           name="utilisation"
-          type="number"
           min={0.05}
           max={1}
           step="any"
           value={utilisation}
-          onChange={(e) => setUtilisation(e.target.value)}
+          onValue={setUtilisation}
         />
-        <LabelledInput
+        <NumberInput
           label="Redundancy (N+k)"
           name="redundancy"
-          type="number"
           min={0}
           value={redundancy}
-          onChange={(e) => setRedundancy(e.target.value)}
+          onValue={setRedundancy}
         />
-        <LabelledInput
-          label="Zones"
-          name="zones"
-          type="number"
-          min={1}
-          value={zones}
-          onChange={(e) => setZones(e.target.value)}
-        />
+        <NumberInput label="Zones" name="zones" min={1} value={zones} onValue={setZones} />
         <LabelledInput
           label={`What if the peak is × ${factor.toFixed(1)}`}
           name="factor"
