@@ -1,4 +1,4 @@
-import { RunSummary } from '@loadline/api';
+import { type RunSummary, storedRunSummary } from '@loadline/api';
 import { HlogWriter } from '@loadline/histogram';
 import type { Run } from '@loadline/metadata';
 import type { ResultStore } from '@loadline/store';
@@ -137,7 +137,7 @@ export async function renderReport(
   format: ReportFormat,
 ): Promise<string> {
   if (format === 'hlog') return hlog(run, store);
-  const summary = RunSummary.parse(run.summary);
+  const summary = storedRunSummary(run.summary, run);
   switch (format) {
     case 'json':
       return `${JSON.stringify({ run: { id: run.id, scenario: run.scenario, environment: run.environment, status: run.status, createdAt: run.createdAt, startedAt: run.startedAt, endedAt: run.endedAt }, summary }, null, 2)}\n`;

@@ -21,6 +21,7 @@ export {
   ReportLatency,
   RunSummary,
   StepResult,
+  storedRunSummary,
   ThresholdResult,
   TotalResult,
 } from './summary.js';

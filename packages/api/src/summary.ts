@@ -68,3 +68,24 @@ export const RunSummary = z.object({
   abortReason: z.string().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
+
+/**
+ * A summary as stored: what older versions wrote may lack fields added since (the run's id
+ * and scenario, the mixes, late and dropped) or carry a negative duration (a run stopped
+ * before its start instant); they read back with defaults, through this one schema.
+ */
+const StoredRunSummary = RunSummary.extend({
+  runId: z.string().optional(),
+  scenario: z.string().optional(),
+  durationS: z.number().transform((s) => Math.max(0, s)),
+  intendedMix: RunSummary.shape.intendedMix.default({}),
+  achievedMix: RunSummary.shape.achievedMix.default({}),
+  late: RunSummary.shape.late.default(0),
+  dropped: RunSummary.shape.dropped.default(0),
+});
+
+/** Reads a run's stored summary (jsonb) back as a RunSummary. */
+export function storedRunSummary(json: unknown, run: { id: string; scenario: string }): RunSummary {
+  const stored = StoredRunSummary.parse(json);
+  return { ...stored, runId: stored.runId ?? run.id, scenario: stored.scenario ?? run.scenario };
+}

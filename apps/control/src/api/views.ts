@@ -1,4 +1,4 @@
-import { RunSummary } from '@loadline/api';
+import { storedRunSummary } from '@loadline/api';
 import { type FeederRows, RunOptions, StoredScenario } from '@loadline/api/http';
 import type {
   Run as RunRow,
@@ -15,7 +15,7 @@ export function runView(run: RunRow) {
   return {
     ...run,
     options: RunOptions.parse(run.options),
-    summary: run.summary === null ? null : RunSummary.parse(run.summary),
+    summary: run.summary === null ? null : storedRunSummary(run.summary, run),
   };
 }
 
