@@ -1,60 +1,26 @@
 // End to end: the installed `loadline` binary against a real HTTP server on 127.0.0.1.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { decodeHistogram, readHlog } from '@loadline/histogram';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const loadline = join(root, 'node_modules', '.bin', 'loadline');
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], options: { interruptAfterMs?: number } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(loadline, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    if (options.interruptAfterMs !== undefined) {
-      setTimeout(() => child.kill('SIGINT'), options.interruptAfterMs);
-    }
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { cli, closeHttp, freePort, serveHttp } from './support.js';
 
 let server: http.Server;
 let base = '';
 let served = 0;
 
 before(async () => {
-  server = http.createServer((req, res) => {
+  ({ server, base } = await serveHttp((req, res) => {
     served++;
     res.statusCode = req.url === '/missing' ? 404 : 200;
     res.end('ok');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }));
 });
 
-after(() => {
-  server.closeAllConnections();
-  server.close();
-});
+after(() => closeHttp(server));
 
 describe('loadline bench', () => {
   it('--json prints one object with the documented fields', async () => {
@@ -133,10 +99,7 @@ describe('loadline bench', () => {
   });
 
   it('says clearly when every request failed, and exits 1', async () => {
-    const probe = http.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const port = await freePort();
     const result = await cli([
       'bench',
       '--url',
@@ -160,9 +123,7 @@ describe('loadline bench', () => {
   it('stops on Ctrl-C, still reports, and exits 3', async () => {
     const result = await cli(
       ['bench', '--url', `${base}/`, '--rate', '100', '--duration', '1m', '--json'],
-      {
-        interruptAfterMs: 1500,
-      },
+      { onStart: (child) => setTimeout(() => child.kill('SIGINT'), 1500) },
     );
     assert.equal(result.code, 3, result.stderr);
     const json = JSON.parse(result.stdout);

@@ -10,27 +10,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cli, mallEntryFlows, UpStack, waitUntil } from './support.js';
-
-const TRUTH: Record<string, { list: number; add: number }> = {
-  gateway: { list: 2, add: 2 },
-  catalog: { list: 2, add: 1 },
-  cart: { list: 0, add: 3 },
-  inventory: { list: 0, add: 1 },
-  payment: { list: 0, add: 1 },
-  order: { list: 0, add: 1 },
-};
+import { cli, MALL_CALL_RATIOS, mallEntryFlows, postJson, UpStack, waitUntil } from './support.js';
 
 const stack = new UpStack(join(mkdtempSync(join(tmpdir(), 'loadline-ratios-')), 'state'));
 
-async function post(path: string, body: unknown) {
-  const response = await fetch(`${stack.api}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, json: await response.json() };
-}
+const post = (path: string, body: unknown) => postJson(stack.api, path, body);
 
 function scenario(name: string, browse: number, buy: number): string {
   return `name: ${name}
@@ -79,7 +63,7 @@ describe('fan-out ratios from the demo mall', { timeout: 180_000 }, () => {
     ]);
     assert.equal(fitted.code, 0, fitted.stderr);
     const model = JSON.parse(fitted.stdout);
-    for (const [service, truth] of Object.entries(TRUTH)) {
+    for (const [service, truth] of Object.entries(MALL_CALL_RATIOS)) {
       const fit = model.fanout.services[service];
       assert.ok(fit, `${service} was scraped`);
       t.diagnostic(

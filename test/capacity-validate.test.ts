@@ -6,23 +6,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { cli, mallEntryFlows } from './support.js';
+import { cli, MALL_CALL_RATIOS, mallEntryFlows } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadline-validate-'));
 const file = (name: string, text: string) => {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
-};
-
-/** Calls per entry request, as the mall's code makes them (see capacity-ratios.test.ts). */
-const RATIOS: Record<string, { list: number; add: number }> = {
-  gateway: { list: 2, add: 2 },
-  catalog: { list: 2, add: 1 },
-  cart: { list: 0, add: 3 },
-  inventory: { list: 0, add: 1 },
-  payment: { list: 0, add: 1 },
-  order: { list: 0, add: 1 },
 };
 
 /** Measurements of a mall whose machines break their SLO between 500 and 600 QPS. */
@@ -33,7 +23,7 @@ function measurements(sloP99Ms: number): string {
     cpu: qps / 1000,
   }));
   const services = Object.fromEntries(
-    Object.keys(RATIOS).map((s) => [s, { cores: 1, slo: { p99Ms: sloP99Ms }, ramp }]),
+    Object.keys(MALL_CALL_RATIOS).map((s) => [s, { cores: 1, slo: { p99Ms: sloP99Ms }, ramp }]),
   );
   const fanout = Array.from({ length: 40 }, (_, i) => {
     const list = 20 + (i % 7) * 5;
@@ -41,7 +31,7 @@ function measurements(sloP99Ms: number): string {
     return {
       entries: { list, add },
       calls: Object.fromEntries(
-        Object.entries(RATIOS).map(([s, r]) => [s, r.list * list + r.add * add]),
+        Object.entries(MALL_CALL_RATIOS).map(([s, r]) => [s, r.list * list + r.add * add]),
       ),
     };
   });

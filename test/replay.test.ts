@@ -2,12 +2,10 @@
 // `loadline import --api`, replay it at speed 2 on two agents with `loadline run --wait`.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cli, UpStack } from './support.js';
+import { cli, serveHttp, UpStack } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadline-replay-'));
 const stack = new UpStack(join(dir, 'state'));
@@ -124,17 +122,15 @@ thresholds:
     const imported = await cli(['import', log.file, '--out', corpusFile]);
     assert.equal(imported.code, 0, imported.stderr);
     let received = 0;
-    const server = http.createServer((_req, res) => {
+    const { server, base } = await serveHttp((_req, res) => {
       received++;
       res.end('{}');
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const scenario = join(dir, 'local-replay.yaml');
-      const port = (server.address() as AddressInfo).port;
       writeFileSync(
         scenario,
-        `name: local-replay\ntarget: http://127.0.0.1:${port}\nreplay: { file: mall.json, speed: 10 }\n`,
+        `name: local-replay\ntarget: ${base}\nreplay: { file: mall.json, speed: 10 }\n`,
       );
       const run = await cli(['run', scenario, '--local', '--json']);
       assert.equal(run.code, 0, run.stderr + run.stdout);

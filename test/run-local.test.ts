@@ -1,16 +1,12 @@
 // End to end: `loadline run FILE --local` against a real HTTP server on 127.0.0.1.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { cli, closeHttp, serveHttp } from './support.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const loadline = join(root, 'node_modules', '.bin', 'loadline');
 const dir = mkdtempSync(join(tmpdir(), 'loadline-run-'));
 
 let server: http.Server;
@@ -18,7 +14,7 @@ let base = '';
 let served = 0;
 
 before(async () => {
-  server = http.createServer((req, res) => {
+  ({ server, base } = await serveHttp((req, res) => {
     served++;
     res.setHeader('content-type', 'application/json');
     if (req.url?.startsWith('/api/products?')) res.end('{"items":[{"id":42}]}');
@@ -28,14 +24,9 @@ before(async () => {
       res.statusCode = 500;
       res.end('{}');
     }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }));
 });
-after(() => {
-  server.closeAllConnections();
-  server.close();
-});
+after(() => closeHttp(server));
 
 function scenario(name: string, body: string): string {
   const file = join(dir, `${name}.yaml`);
@@ -43,20 +34,7 @@ function scenario(name: string, body: string): string {
   return file;
 }
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(loadline, ['run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => cli(['run', ...args]);
 
 const browse = `target: BASE
 load: { rate: 100, duration: 2s }

@@ -4,9 +4,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
 import { watchControl } from './contract.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,6 +32,31 @@ export function browserSkipReason(): string | false {
   return false;
 }
 
+/** Headless Chromium with CHROMIUM_ARGS; playwright-core loads only for the browser tests. */
+export async function launchChromium(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * A new 1280×900 page that opens /runs on `site` and follows the main navigation's `link`
+ * until the URL matches `path`; `pageErrors` collects the page's uncaught errors.
+ */
+export async function openFromNav(
+  browser: Browser,
+  site: string,
+  link: string,
+  path: RegExp,
+): Promise<{ page: Page; pageErrors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  await page.goto(`${site}/runs`);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
+  await page.waitForURL(path);
+  return { page, pageErrors };
+}
+
 /** The built console (`next start`) on 127.0.0.1:port, talking to control at `api`. */
 export function startConsole(port: number, api: string): ChildProcess {
   const next = join(root, 'node_modules', '.bin', 'next');
@@ -41,6 +68,31 @@ export function startConsole(port: number, api: string): ChildProcess {
   child.stdout?.resume();
   child.stderr?.resume();
   return child;
+}
+
+/** An HTTP server on 127.0.0.1, port 0; `base` is its URL. */
+export async function serveHttp(
+  handler: http.RequestListener,
+): Promise<{ server: http.Server; base: string }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, base: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` };
+}
+
+/** POSTs `body` as JSON to `base` + `path`: the status and the parsed reply. */
+export async function postJson(base: string, path: string, body: unknown) {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+/** Closes a server from serveHttp, dropping its kept-alive connections. */
+export function closeHttp(server: http.Server): void {
+  server.closeAllConnections();
+  server.close();
 }
 
 export function freePort(): Promise<number> {
@@ -205,6 +257,19 @@ export class UpStack {
  * (list, then detail) and buy (add to cart, then order, as the same new user). Each flow's
  * first step is its entry request kind; the capacity tests know the calls each one makes.
  */
+/**
+ * Calls per entry request, as the demo mall's code makes them: per `list` (browse: list,
+ * then detail) and per `add` (buy: add to cart, then order), each flow's first step.
+ */
+export const MALL_CALL_RATIOS: Record<string, { list: number; add: number }> = {
+  gateway: { list: 2, add: 2 },
+  catalog: { list: 2, add: 1 },
+  cart: { list: 0, add: 3 },
+  inventory: { list: 0, add: 1 },
+  payment: { list: 0, add: 1 },
+  order: { list: 0, add: 1 },
+};
+
 export function mallEntryFlows(weights: { browse: number; buy: number } = { browse: 1, buy: 1 }) {
   return `flows:
   - name: browse

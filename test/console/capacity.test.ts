@@ -6,11 +6,11 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import {
   browserSkipReason,
-  CHROMIUM,
-  CHROMIUM_ARGS,
+  launchChromium,
+  postJson,
   root,
   UpStack,
   waitUntil,
@@ -21,23 +21,12 @@ const artifacts = join(root, 'test', 'artifacts');
 const stack = new UpStack(join(mkdtempSync(join(tmpdir(), 'loadline-capacity-ui-')), 'state'));
 let browser: Browser | undefined;
 
-async function post(path: string, body: unknown) {
-  const response = await fetch(`${stack.api}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, json: await response.json() };
-}
+const post = (path: string, body: unknown) => postJson(stack.api, path, body);
 
 describe('capacity in Chromium against loadline up', { skip, timeout: 180_000 }, () => {
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchChromium();
     await stack.start({ agents: 2, waitForConsole: true });
   });
 

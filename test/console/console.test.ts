@@ -6,13 +6,13 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import {
   browserSkipReason,
-  CHROMIUM,
-  CHROMIUM_ARGS,
   cli,
   freePort,
+  launchChromium,
+  openFromNav,
   root,
   startConsole,
   stopChild,
@@ -57,11 +57,7 @@ guardrails:
 describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, () => {
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchChromium();
     // `loadline up` starts the built console itself, as `npm start` does.
     await stack.start({ agents: 2, waitForConsole: true });
     api = stack.api;
@@ -436,15 +432,12 @@ thresholds:
   });
 
   it("creates an environment and shows the API's errors next to the fields", async () => {
-    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(String(error)));
-    await page.goto(`${site}/runs`);
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Environments' })
-      .click();
-    await page.waitForURL(/\/environments$/);
+    const { page, pageErrors } = await openFromNav(
+      browser as Browser,
+      site,
+      'Environments',
+      /\/environments$/,
+    );
     await page.getByRole('heading', { name: 'Environments', level: 1 }).waitFor();
 
     await page.getByLabel('Name', { exact: true }).fill('staging-e2e');
@@ -540,15 +533,12 @@ thresholds:
   });
 
   it('creates, pauses and removes a schedule', async () => {
-    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(String(error)));
-    await page.goto(`${site}/runs`);
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Schedules' })
-      .click();
-    await page.waitForURL(/\/schedules$/);
+    const { page, pageErrors } = await openFromNav(
+      browser as Browser,
+      site,
+      'Schedules',
+      /\/schedules$/,
+    );
     await page.getByText('No schedule yet').waitFor();
     // The scenario select lists what the first test saved.
     const select = page.getByLabel('Scenario');

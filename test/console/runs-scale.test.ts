@@ -11,12 +11,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Control, configFromEnv } from '@loadline/control';
 import { MetadataStore } from '@loadline/metadata';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import {
   browserSkipReason,
-  CHROMIUM,
-  CHROMIUM_ARGS,
   freePort,
+  launchChromium,
   startConsole,
   stopChild,
   waitUntil,
@@ -82,11 +81,7 @@ describe(`the runs list with ${RUNS} stored runs`, { skip, timeout: 240_000 }, (
     const port = await freePort();
     site = `http://127.0.0.1:${port}`;
     web = startConsole(port, control.url);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchChromium();
     await waitUntil(
       'the console',
       async () => (await fetch(`${site}/api/control/health`)).ok,

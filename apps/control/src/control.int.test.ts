@@ -1,23 +1,25 @@
 // Control end to end in one process: real Redis, embedded chdb and PGlite, two agents,
 // a real HTTP target. The test talks to control only through its HTTP API.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { Agent } from '@loadline/agent';
+import type { Agent } from '@loadline/agent';
 import { readHlog } from '@loadline/histogram';
-import { connectRedis, DEFAULT_REDIS_URL, redisAnswers } from '@loadline/queue';
 import { verifyShadowTag } from '@loadline/shadow';
-import { Control, type ControlConfig, configFromEnv } from './control.js';
+import { Control, type ControlConfig } from './control.js';
+import {
+  callApi,
+  type Json,
+  skipWithoutRedis,
+  startAgents,
+  startTarget,
+  stopAll,
+  testControlConfig,
+  testRedis,
+} from './testing.js';
 
-const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
-const available = await redisAnswers(redisUrl);
-const skip = available ? false : `no Redis answers at ${redisUrl} (set REDIS_URL)`;
-const namespace = `loadline-test-${randomUUID().slice(0, 8)}`;
+const redis = testRedis(process.env.REDIS_URL);
+const skip = await skipWithoutRedis(redis);
 
 let control: Control;
 let config: ControlConfig;
@@ -26,22 +28,8 @@ let target = '';
 let served = 0;
 let server: http.Server;
 
-// biome-ignore lint/suspicious/noExplicitAny: the test reads the API's JSON as it comes
-type Json = any;
-
-async function api(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; json: Json }> {
-  const response = await fetch(`${control.url}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  return { status: response.status, json: await response.json().catch(() => undefined) };
-}
+const api = (method: string, path: string, body?: unknown) =>
+  callApi(control.url, method, path, body);
 
 async function waitForRun(id: string, timeoutMs = 20_000): Promise<Json> {
   const deadline = Date.now() + timeoutMs;
@@ -57,7 +45,7 @@ const shadowTags = new Set<string>();
 
 describe('control (real Redis, chdb, PGlite)', { skip }, () => {
   before(async () => {
-    server = http.createServer((req, res) => {
+    ({ server, url: target } = await startTarget((req, res) => {
       if (req.url === '/metrics') {
         // What the target itself says, as a Prometheus exposition control scrapes.
         res.setHeader('content-type', 'text/plain; version=0.0.4');
@@ -77,37 +65,17 @@ describe('control (real Redis, chdb, PGlite)', { skip }, () => {
       if (typeof tag === 'string') shadowTags.add(`${tag}|${req.headers.baggage ?? ''}`);
       res.statusCode = req.url === '/boom' ? 500 : 200;
       res.end('{"items":[{"id":7}]}');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    config = configFromEnv(
-      {},
-      {
-        port: 0,
-        dataDir: mkdtempSync(join(tmpdir(), 'loadline-control-')),
-        redisUrl,
-        namespace,
-        claimTimeoutMs: 3000,
-        startDelayMs: 500,
-        ...(process.env.LOADLINE_TEST_LOG ? { log: (line: string) => console.error(line) } : {}),
-      },
+    }));
+    config = testControlConfig(
+      redis,
+      'loadline-control-',
+      process.env.LOADLINE_TEST_LOG ? { log: (line: string) => console.error(line) } : {},
     );
     control = await Control.start(config);
-    agents = await Promise.all(
-      [1, 2].map((i) => Agent.start({ redisUrl, namespace, agentId: `agent-${i}` })),
-    );
+    agents = await startAgents(redis);
   });
 
-  after(async () => {
-    await Promise.all(agents.map((a) => a.stop()));
-    await control?.close();
-    server.closeAllConnections();
-    server.close();
-    const redis = connectRedis(redisUrl);
-    const keys = await redis.keys(`${namespace}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  });
+  after(() => stopAll(redis, agents, control, server));
 
   it('rejects a bad scenario with positions and stores nothing', async () => {
     const bad = await api('POST', '/scenarios', { source: 'name: x\ntarget: nope\n' });
@@ -402,7 +370,7 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     const recent: number[] = [];
     let fast = 0;
     let slow = 0;
-    const probed = http.createServer((req, res) => {
+    const { server: probed, url } = await startTarget((req, res) => {
       if (req.url === '/metrics') {
         res.end(
           [
@@ -422,8 +390,6 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
       else fast++;
       res.end('ok');
     });
-    await new Promise<void>((resolve) => probed.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(probed.address() as AddressInfo).port}`;
     try {
       await api('PUT', '/environments/probed', {
         allowedHosts: ['127.0.0.0/8'],

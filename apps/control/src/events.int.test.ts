@@ -1,29 +1,29 @@
 // GET /runs/:id/events end to end in one process: real Redis, embedded chdb and PGlite,
 // two agents, a real HTTP target; the test reads the stream as a browser would.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { Agent } from '@loadline/agent';
-import { connectRedis, DEFAULT_REDIS_URL, redisAnswers } from '@loadline/queue';
-import { Control, configFromEnv } from './control.js';
+import type { Agent } from '@loadline/agent';
+import { Control } from './control.js';
+import {
+  callApi,
+  type Json,
+  skipWithoutRedis,
+  startAgents,
+  startTarget,
+  stopAll,
+  testControlConfig,
+  testRedis,
+} from './testing.js';
 
-const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
-const available = await redisAnswers(redisUrl);
-const skip = available ? false : `no Redis answers at ${redisUrl} (set REDIS_URL)`;
-const namespace = `loadline-test-${randomUUID().slice(0, 8)}`;
+const redis = testRedis(process.env.REDIS_URL);
+const skip = await skipWithoutRedis(redis);
 
 let control: Control;
 let agents: Agent[] = [];
 let target = '';
 let server: http.Server;
 
-// biome-ignore lint/suspicious/noExplicitAny: the test reads the API's JSON as it comes
-type Json = any;
 const getJson = async (url: string): Promise<Json> => (await fetch(url)).json();
 
 interface SseEvent {
@@ -32,14 +32,7 @@ interface SseEvent {
   receivedAt: number;
 }
 
-async function post(path: string, body: unknown): Promise<{ status: number; json: Json }> {
-  const response = await fetch(`${control.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, json: await response.json().catch(() => undefined) };
-}
+const post = (path: string, body: unknown) => callApi(control.url, 'POST', path, body);
 
 /** Reads a stream of events until it ends, `until` says stop, or the time is up. */
 async function readEvents(
@@ -88,37 +81,12 @@ async function readEvents(
 
 describe('GET /runs/:id/events (real Redis, chdb, PGlite)', { skip }, () => {
   before(async () => {
-    server = http.createServer((_req, res) => res.end('ok'));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    control = await Control.start(
-      configFromEnv(
-        {},
-        {
-          port: 0,
-          dataDir: mkdtempSync(join(tmpdir(), 'loadline-events-')),
-          redisUrl,
-          namespace,
-          claimTimeoutMs: 3000,
-          startDelayMs: 500,
-        },
-      ),
-    );
-    agents = await Promise.all(
-      [1, 2].map((i) => Agent.start({ redisUrl, namespace, agentId: `agent-${i}` })),
-    );
+    ({ server, url: target } = await startTarget((_req, res) => res.end('ok')));
+    control = await Control.start(testControlConfig(redis, 'loadline-events-'));
+    agents = await startAgents(redis);
   });
 
-  after(async () => {
-    await Promise.all(agents.map((a) => a.stop()));
-    await control?.close();
-    server.closeAllConnections();
-    server.close();
-    const redis = connectRedis(redisUrl);
-    const keys = await redis.keys(`${namespace}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  });
+  after(() => stopAll(redis, agents, control, server));
 
   it('answers 404 as problem+json for an unknown run', async () => {
     const response = await fetch(`${control.url}/runs/run_nope/events`);

@@ -2,7 +2,7 @@ import { MAX_REPLAY_SENDS_PER_SHARD, type ShardJob } from '@loadline/api';
 import { type Corpus, type ReplayShards, replayShards } from '@loadline/replay';
 import { planReplayTiming, type Replay, splitPlan } from '@loadline/scenario';
 import { HttpProblem } from './http.js';
-import { type LaunchInput, planOverrides, type RunTarget } from './shard-plan.js';
+import { type LaunchInput, planOverrides, type RunTarget, shardJob } from './shard-plan.js';
 
 /**
  * Plans a replay across `agents`: sessions placed whole on one agent, sends timed by the
@@ -60,16 +60,11 @@ export function planReplayShards(
   const maxInFlight = splitPlan(timing, count)[0]?.maxInFlight ?? timing.maxInFlight;
   const durationMs = plan.durationMs;
   const headers = extraHeaders(durationMs);
-  const jobs = shards.map(
-    (sends, shard): ShardJob => ({
-      runId: run.id,
-      shard,
-      shardCount: count,
-      scenario,
+  const jobs = shards.map((sends, shard) =>
+    shardJob(input, shard, {
       model: { kind: 'replay', steps, sends, maxInFlight },
       feederRows: {},
       extraHeaders: headers,
-      allowedHosts: input.allowedHosts,
     }),
   );
   // Live views chart a target rate: the replay's average (its real shape is the corpus's).

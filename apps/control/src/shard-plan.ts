@@ -94,6 +94,22 @@ function shardModel(plan: OpenPlan | ClosedPlan): ShardJob['model'] {
 }
 
 /** Splits a run into shard jobs: rate and VUs divided, feeder rows dealt round-robin. */
+/** One agent's job: what every model's job carries, with the shard's own model, rows and headers. */
+export function shardJob(
+  input: LaunchInput,
+  shard: number,
+  own: Pick<ShardJob, 'model' | 'feederRows' | 'extraHeaders'>,
+): ShardJob {
+  return {
+    runId: input.run.id,
+    shard,
+    shardCount: input.run.agentsRequested,
+    scenario: input.scenario,
+    ...own,
+    allowedHosts: input.allowedHosts,
+  };
+}
+
 export function planShards(input: LaunchInput): {
   jobs: ShardJob[];
   durationMs: number;
@@ -113,16 +129,11 @@ export function planShards(input: LaunchInput): {
   const feederRows = (shard: number) =>
     Object.fromEntries(Object.keys(scenario.feeders).map((name) => [name, rows(name, shard)]));
   const extraHeaders = shadowHeadersOf(input, durationMs);
-  const jobs = shards.map(
-    (plan, shard): ShardJob => ({
-      runId: run.id,
-      shard,
-      shardCount: count,
-      scenario,
+  const jobs = shards.map((plan, shard) =>
+    shardJob(input, shard, {
       model: shardModel(plan),
       feederRows: feederRows(shard),
       extraHeaders,
-      allowedHosts: input.allowedHosts,
     }),
   );
   return { jobs, durationMs, target: runTarget(shards, whole) };

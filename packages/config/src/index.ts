@@ -8,12 +8,5 @@ export {
 } from './defaults.js';
 export { type EnvRow, type EnvSection, envMarkdown, envRows, withEnvSection } from './docs.js';
 export { EnvError, type EnvIssue, envPicker, parseEnv, type RawEnv } from './parse.js';
-export {
-  AgentEnv,
-  CliEnv,
-  ConsoleEnv,
-  ControlEnv,
-  DemoMallEnv,
-  DemoPaymentEnv,
-} from './processes.js';
+export * from './processes.js';
 export { redactUrl, urlProblem } from './vars.js';

@@ -77,21 +77,7 @@ export class ResultsReader {
       'COUNT',
       count,
     )) as [string, Array<[string, string[]] | null>, string[]?];
-    const out: ReceivedMessage[] = [];
-    const malformedIds: string[] = [];
-    for (const entry of reply[1] ?? []) {
-      if (!entry) continue;
-      const [id, fields] = entry;
-      const raw = fields[fields.indexOf('m') + 1];
-      const message = raw === undefined ? undefined : parseAgentMessage(raw);
-      if (message) out.push({ id, message });
-      else {
-        this.malformed++;
-        malformedIds.push(id);
-      }
-    }
-    await this.ack(malformedIds);
-    return out;
+    return this.#receive((reply[1] ?? []).filter((entry) => entry !== null));
   }
 
   async ack(ids: string[]): Promise<void> {
@@ -110,20 +96,22 @@ export class ResultsReader {
     const reply = (await (this.#redis.xreadgroup as (...a: unknown[]) => Promise<unknown>)(
       ...args,
     )) as Array<[string, Array<[string, string[]]>]> | null;
+    return this.#receive((reply ?? []).flatMap(([, entries]) => entries));
+  }
+
+  /** Parses stream entries; a malformed one is counted and acked so it is not redelivered forever. */
+  async #receive(entries: Array<[string, string[]]>): Promise<ReceivedMessage[]> {
     const out: ReceivedMessage[] = [];
     const malformedIds: string[] = [];
-    for (const [, entries] of reply ?? []) {
-      for (const [id, fields] of entries) {
-        const raw = fields[fields.indexOf('m') + 1];
-        const message = raw === undefined ? undefined : parseAgentMessage(raw);
-        if (message) out.push({ id, message });
-        else {
-          this.malformed++;
-          malformedIds.push(id);
-        }
+    for (const [id, fields] of entries) {
+      const raw = fields[fields.indexOf('m') + 1];
+      const message = raw === undefined ? undefined : parseAgentMessage(raw);
+      if (message) out.push({ id, message });
+      else {
+        this.malformed++;
+        malformedIds.push(id);
       }
     }
-    // A malformed message will never parse: ack it so it is not redelivered forever.
     await this.ack(malformedIds);
     return out;
   }

@@ -2,12 +2,8 @@ import { z } from 'zod';
 import type { ClickHouseDriver } from './driver.js';
 import type { Where } from './sql.js';
 
-/** A raw interval row as queries read it back (second as epoch s). */
-export const RawRow = z.object({
-  step: z.string(),
-  statusClass: z.string(),
-  agentId: z.string(),
-  second: z.coerce.number(),
+/** The counted columns a raw interval row and a stored minute rollup both carry. */
+export const countedColumns = {
   requests: z.coerce.number(),
   errors: z.coerce.number(),
   checks: z.coerce.number(),
@@ -15,6 +11,15 @@ export const RawRow = z.object({
   late: z.coerce.number(),
   dropped: z.coerce.number(),
   histogram: z.string(),
+};
+
+/** A raw interval row as queries read it back (second as epoch s). */
+export const RawRow = z.object({
+  step: z.string(),
+  statusClass: z.string(),
+  agentId: z.string(),
+  second: z.coerce.number(),
+  ...countedColumns,
 });
 export type RawRow = z.infer<typeof RawRow>;
 

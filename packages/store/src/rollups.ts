@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Aggregate } from './aggregate.js';
 import type { ClickHouseDriver } from './driver.js';
 import type { HistogramAccumulator } from './histogram-accumulator.js';
-import { readRawRows } from './raw.js';
+import { countedColumns, readRawRows } from './raw.js';
 import { minuteOf } from './rows.js';
 import type { Counters, IntervalFilter } from './schemas.js';
 import { type TimeRange, whereRun } from './sql.js';
@@ -47,13 +47,7 @@ const StoredRollup = z.object({
   minute: z.coerce.number(),
   builtAtUs: z.coerce.number(),
   rows: z.coerce.number(),
-  requests: z.coerce.number(),
-  errors: z.coerce.number(),
-  checks: z.coerce.number(),
-  checksFailed: z.coerce.number(),
-  late: z.coerce.number(),
-  dropped: z.coerce.number(),
-  histogram: z.string(),
+  ...countedColumns,
 });
 
 const key = (step: string, statusClass: string, minute: number) =>

@@ -22,6 +22,7 @@ import {
   MIGRATIONS_DIR,
   type ResultStore,
 } from './index.js';
+import { toIntervalRecord } from './rows.js';
 
 const AGENTS = ['agent-a', 'agent-b'];
 const STEPS = ['browse', "pay'); DROP TABLE intervals; --"];
@@ -153,20 +154,8 @@ export function storeSuite(mode: string, open: () => Promise<ResultStore>): void
       }
       // what insertIntervals wrote before 004: every column but checks
       const rows = legacy.map((s) => {
-        const row = rowOf(legacyRun, s);
-        return {
-          run_id: row.runId,
-          agent_id: row.agentId,
-          step: row.step,
-          status_class: row.statusClass,
-          second: row.second,
-          requests: row.requests,
-          errors: row.errors,
-          checks_failed: row.checksFailed,
-          late: row.late,
-          dropped: row.dropped,
-          histogram: row.histogram,
-        };
+        const { checks: _checks, ...before004 } = toIntervalRecord(rowOf(legacyRun, s));
+        return before004;
       });
       await store.driver.insertJSONEachRow('intervals', rows);
       const groups = new Map<string, { statusClass: string; minute: number; list: Sample[] }>();

@@ -2,10 +2,9 @@
 // (each service gets the machines the plan gives it, as instances), drive the forecast's
 // entry rates through the scenario's flows, read every instance's own /metrics each second,
 // and say whether each service kept its SLO.
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { CapacityModel, Forecast, planFromModel, type ServiceModel } from '@loadline/capacity';
+import { type Forecast, planFromModel, type ServiceModel } from '@loadline/capacity';
 import { type CliEnv, DEFAULT_REDIS_URL } from '@loadline/config';
 import { BACKENDS, type BackendName, startDemoMall } from '@loadline/demo-mall';
 import { compileScenario, FlowRunner, summarizeFlows } from '@loadline/engine';
@@ -17,7 +16,6 @@ import {
   TargetScraper,
 } from '@loadline/metrics';
 import { redisAnswers } from '@loadline/queue';
-import { parseInput } from '@loadline/report';
 import {
   DEFAULT_MAX_IN_FLIGHT,
   parseDuration,
@@ -25,7 +23,8 @@ import {
   type Scenario,
 } from '@loadline/scenario';
 import { ExitCode, UsageError } from '../exit-codes.js';
-import { type CapacityIo, readInput } from './capacity.js';
+import { readText } from '../read-text.js';
+import { type CapacityIo, readModelAndForecast } from './capacity.js';
 
 export interface CapacityValidateOptions {
   model?: string;
@@ -116,29 +115,13 @@ export async function runCapacityValidate(
   io: CapacityIo,
   env: Pick<CliEnv, 'REDIS_URL'> = {},
 ): Promise<number> {
-  const model = await readInput(
-    '--model',
-    options.model,
-    'a model file from `loadline capacity fit`',
-    (t, f) => parseInput(t, CapacityModel, f),
-  );
-  const forecast = await readInput('--forecast', options.forecast, 'a forecast YAML file', (t, f) =>
-    parseInput(t, Forecast, f),
-  );
+  const { model, forecast } = await readModelAndForecast(options);
   if (!options.scenario)
     throw new UsageError(
       '--scenario',
       'required: the scenario whose flows carry the entry requests',
     );
-  let text: string;
-  try {
-    text = await readFile(options.scenario, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      '--scenario',
-      `cannot read ${options.scenario} (${(error as NodeJS.ErrnoException).code})`,
-    );
-  }
+  const text = await readText(options.scenario, '--scenario');
   const parsed = parseScenario(text);
   if (!parsed.ok) {
     throw new UsageError(

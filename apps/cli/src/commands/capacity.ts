@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import {
   buildModel,
@@ -32,6 +32,7 @@ import {
 import { parseDuration } from '@loadline/scenario';
 import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { readText } from '../read-text.js';
 
 export interface CapacityUslOptions {
   csv?: string;
@@ -48,12 +49,7 @@ export async function runCapacityUsl(options: CapacityUslOptions, io: CapacityIo
   const file = options.csv;
   if (!file)
     throw new UsageError('--csv', 'required: a CSV file with columns concurrency,throughput');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError('--csv', `cannot read ${file} (${(error as NodeJS.ErrnoException).code})`);
-  }
+  const text = await readText(file, '--csv');
   const parsed = parseUslCsv(text, file);
   if (!parsed.ok) {
     const [first, ...rest] = parsed.errors;
@@ -108,16 +104,28 @@ export async function readInput<T>(
   parse: (text: string, file: string) => InputResult<T>,
 ): Promise<T> {
   if (!file) throw new UsageError(flag, `required: ${what}`);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(flag, `cannot read ${file} (${(error as NodeJS.ErrnoException).code})`);
-  }
+  const text = await readText(file, flag);
   const result = parse(text, file);
   if (!result.ok)
     throw new UsageError(undefined, result.problems.map(formatInputProblem).join('\n  '));
   return result.value;
+}
+
+/** The `--model` and `--forecast` files that `capacity plan` and `capacity validate` read. */
+export async function readModelAndForecast(options: {
+  model?: string;
+  forecast?: string;
+}): Promise<{ model: CapacityModel; forecast: Forecast }> {
+  const model = await readInput(
+    '--model',
+    options.model,
+    'a model file from `loadline capacity fit`',
+    (t, f) => parseInput(t, CapacityModel, f),
+  );
+  const forecast = await readInput('--forecast', options.forecast, 'a forecast YAML file', (t, f) =>
+    parseInput(t, Forecast, f),
+  );
+  return { model, forecast };
 }
 
 export interface CapacityFitOptions {
@@ -320,15 +328,7 @@ export async function runCapacityPlan(
       '--out',
       'required with --json and --format: stdout carries the plan JSON',
     );
-  const model = await readInput(
-    '--model',
-    options.model,
-    'a model file from `loadline capacity fit`',
-    (t, f) => parseInput(t, CapacityModel, f),
-  );
-  const forecast = await readInput('--forecast', options.forecast, 'a forecast YAML file', (t, f) =>
-    parseInput(t, Forecast, f),
-  );
+  const { model, forecast } = await readModelAndForecast(options);
   const plan = planFromModel(model, forecast);
   let report: string | Buffer;
   try {

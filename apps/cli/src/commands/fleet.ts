@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { CliEnv } from '@loadline/config';
 import { loadFeederRows } from '@loadline/engine';
 import { formatError, parseScenario } from '@loadline/scenario';
 import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { readText } from '../read-text.js';
 import { summaryTable } from '../render-run.js';
 
 export interface FleetRunOptions {
@@ -69,15 +69,7 @@ export async function saveScenario(
   file: string,
   io: { stderr: NodeJS.WritableStream },
 ): Promise<{ name: string; version: number }> {
-  let source: string;
-  try {
-    source = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      undefined,
-      `cannot read ${file} (${(error as NodeJS.ErrnoException).code})`,
-    );
-  }
+  const source = await readText(file);
   const parsed = parseScenario(source);
   if (!parsed.ok) {
     for (const error of parsed.errors) io.stderr.write(`${formatError(error, file)}\n`);
@@ -100,6 +92,15 @@ export async function saveScenario(
   }
 }
 
+/** `--agents N`: a positive whole number, or undefined when not given. */
+export function agentsOption(value: string | undefined): number | undefined {
+  const agents = value === undefined ? undefined : Number(value);
+  if (agents !== undefined && (!Number.isInteger(agents) || agents <= 0)) {
+    throw new UsageError('--agents', `expected a positive whole number, got "${value}"`);
+  }
+  return agents;
+}
+
 /** `loadline run FILE`: save the scenario as a new version and launch it on the fleet. */
 export async function runOnFleet(
   file: string,
@@ -108,10 +109,7 @@ export async function runOnFleet(
   env: Pick<CliEnv, 'LOADLINE_API'>,
 ): Promise<number> {
   const client = new ControlClient(options.api ?? env.LOADLINE_API);
-  const agents = options.agents === undefined ? undefined : Number(options.agents);
-  if (agents !== undefined && (!Number.isInteger(agents) || agents <= 0)) {
-    throw new UsageError('--agents', `expected a positive whole number, got "${options.agents}"`);
-  }
+  const agents = agentsOption(options.agents);
   const multiplier =
     options.rateMultiplier === undefined ? undefined : Number(options.rateMultiplier);
   if (multiplier !== undefined && !(multiplier > 0)) {

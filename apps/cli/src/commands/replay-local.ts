@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type CompiledPlan, compileReplay, type FlowModel } from '@loadline/engine';
 import { type Corpus, corpusFromJson, corpusFromJsonLines, replayShards } from '@loadline/replay';
 import { planReplayTiming, type Replay, type Scenario } from '@loadline/scenario';
 import { UsageError } from '../exit-codes.js';
+import { readText } from '../read-text.js';
 
 /** Reads the corpus a local replay names (`replay.file`, relative to the scenario). */
 async function readCorpus(replay: Replay, scenarioFile: string): Promise<Corpus> {
@@ -14,15 +14,7 @@ async function readCorpus(replay: Replay, scenarioFile: string): Promise<Corpus>
     );
   }
   const path = resolve(dirname(resolve(scenarioFile)), replay.file);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      undefined,
-      `cannot read ${path} (${(error as NodeJS.ErrnoException).code})`,
-    );
-  }
+  const text = await readText(path);
   try {
     return path.endsWith('.jsonl') ? corpusFromJsonLines(text) : corpusFromJson(text);
   } catch (error) {

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
   buildRunSummary,
@@ -23,6 +22,7 @@ import {
 } from '@loadline/scenario';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { loopbackOnly } from '../local-environment.js';
+import { readText } from '../read-text.js';
 import { runTable } from '../render-run.js';
 import { localReplay } from './replay-local.js';
 
@@ -69,15 +69,7 @@ function modelOf(load: Load, options: RunOptions): { model: FlowModel; durationM
 
 /** `loadline run FILE --local`: runs a scenario in this process and judges its thresholds. */
 export async function runLocally(file: string, options: RunOptions, io: RunIo): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      undefined,
-      `cannot read ${file} (${(error as NodeJS.ErrnoException).code})`,
-    );
-  }
+  const text = await readText(file);
   const parsed = parseScenario(text);
   if (!parsed.ok) {
     for (const error of parsed.errors) io.stderr.write(`${formatError(error, file)}\n`);

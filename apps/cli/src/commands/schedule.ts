@@ -1,7 +1,7 @@
 import type { CliEnv } from '@loadline/config';
 import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
-import { saveScenario } from './fleet.js';
+import { agentsOption, saveScenario } from './fleet.js';
 
 export interface ScheduleAddOptions {
   api?: string;
@@ -42,10 +42,7 @@ export async function addSchedule(
     throw new UsageError('--cron', 'is required (e.g. --cron "0 2 * * *" for 02:00 every day)');
   const api = client(options.api, env);
   const saved = await saveScenario(api, file, io);
-  const agents = options.agents === undefined ? undefined : Number(options.agents);
-  if (agents !== undefined && (!Number.isInteger(agents) || agents <= 0)) {
-    throw new UsageError('--agents', `expected a positive whole number, got "${options.agents}"`);
-  }
+  const agents = agentsOption(options.agents);
   const schedule = await call(
     () =>
       api.call(controlApi.createSchedule, {

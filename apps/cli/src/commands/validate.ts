@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { formatError, parseScenario } from '@loadline/scenario';
-import { ExitCode, UsageError } from '../exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
+import { readText } from '../read-text.js';
 
 export interface ValidateOptions {
   json?: boolean;
@@ -13,15 +13,7 @@ export async function runValidate(
   stdout: NodeJS.WritableStream,
   stderr: NodeJS.WritableStream,
 ): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      undefined,
-      `cannot read ${file} (${(error as NodeJS.ErrnoException).code})`,
-    );
-  }
+  const text = await readText(file);
   const result = parseScenario(text);
   if (options.json) {
     stdout.write(

@@ -4,12 +4,12 @@
 // for data only shadow traffic carries — IDs in the shadow ranges its feeders and replay
 // remaps use, the run id, the shadow tag in queued jobs. See STORES_HELP for the file.
 // pg, ioredis and yaml load when a check runs: main.ts imports this module for its help.
-import { readFile } from 'node:fs/promises';
 import type { Leak, Run } from '@loadline/api/http';
 import type { CliEnv, RawEnv } from '@loadline/config';
 import type { Redis } from 'ioredis';
 import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { readText } from '../read-text.js';
 import { parseStores, type StoresFile } from './verify-stores.js';
 
 export { STORES_HELP } from './verify-stores.js';
@@ -336,15 +336,7 @@ export async function runVerify(
 ): Promise<number> {
   let stores: StoresFile | undefined;
   if (options.stores !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(options.stores, 'utf8');
-    } catch (error) {
-      throw new UsageError(
-        '--stores',
-        `cannot read ${options.stores} (${(error as NodeJS.ErrnoException).code})`,
-      );
-    }
+    const text = await readText(options.stores, '--stores');
     stores = await parseStores(text, io.vars);
   }
   const client = new ControlClient(options.api ?? io.env.LOADLINE_API);

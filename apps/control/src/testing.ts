@@ -1,0 +1,100 @@
+// Shared setup for control's integration tests: real Redis, a real HTTP target, control
+// itself and two agents. Not exported from the package index.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent } from '@loadline/agent';
+import { connectRedis, DEFAULT_REDIS_URL, redisAnswers } from '@loadline/queue';
+import { type Control, type ControlConfig, configFromEnv } from './control.js';
+
+/** The Redis a test suite uses, and a key namespace of its own in it. */
+export interface TestRedis {
+  url: string;
+  namespace: string;
+}
+
+/** `url` is what the test file read from REDIS_URL (only entry points and tests read env). */
+export const testRedis = (url = DEFAULT_REDIS_URL): TestRedis => ({
+  url,
+  namespace: `loadline-test-${randomUUID().slice(0, 8)}`,
+});
+
+/** `false` when Redis answers, otherwise the reason to skip a suite. */
+export async function skipWithoutRedis({ url }: TestRedis): Promise<false | string> {
+  return (await redisAnswers(url)) ? false : `no Redis answers at ${url} (set REDIS_URL)`;
+}
+
+/** A target on port 0 of 127.0.0.1; resolves to its server and base URL. */
+export async function startTarget(
+  handler: http.RequestListener,
+): Promise<{ server: http.Server; url: string }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** Control's config for a test: port 0, a fresh data dir, short claim and start delays. */
+export function testControlConfig(
+  { url: redisUrl, namespace }: TestRedis,
+  dataDirPrefix: string,
+  overrides: Partial<ControlConfig> = {},
+): ControlConfig {
+  return configFromEnv(
+    {},
+    {
+      port: 0,
+      dataDir: mkdtempSync(join(tmpdir(), dataDirPrefix)),
+      redisUrl,
+      namespace,
+      claimTimeoutMs: 3000,
+      startDelayMs: 500,
+      ...overrides,
+    },
+  );
+}
+
+export const startAgents = ({ url, namespace }: TestRedis, count = 2): Promise<Agent[]> =>
+  Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      Agent.start({ redisUrl: url, namespace, agentId: `agent-${i + 1}` }),
+    ),
+  );
+
+// biome-ignore lint/suspicious/noExplicitAny: the tests read the API's JSON as it comes
+export type Json = any;
+
+/** Calls control's HTTP API at `base`: the status and the JSON reply, if any. */
+export async function callApi(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Json }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  return { status: response.status, json: await response.json().catch(() => undefined) };
+}
+
+/** Stops agents, control and the target, then deletes the namespace's Redis keys. */
+export async function stopAll(
+  { url, namespace }: TestRedis,
+  agents: Agent[],
+  control: Control | undefined,
+  server: http.Server,
+): Promise<void> {
+  await Promise.all(agents.map((a) => a.stop()));
+  await control?.close();
+  server.closeAllConnections();
+  server.close();
+  const redis = connectRedis(url);
+  const keys = await redis.keys(`${namespace}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+}
