@@ -99,11 +99,14 @@ async function production() {
   };
 }
 
+// 10 arrivals a second: on these 2-core machines the demo mall (control, two agents and six
+// services beside it) places 20 orders a second only with a p99 over the scenario's 1 s
+// (measured at the commit before too); the test is about where the writes go.
 function scenarioFile(name: string, target: string, duration: string): string {
   const source = readFileSync(join(root, 'scenarios', 'demo-shadow-buy.yaml'), 'utf8')
     .replace(/^name: .*$/m, `name: ${name}`)
     .replace(/^target: .*$/m, `target: ${target}`)
-    .replace(/^load: .*$/m, `load: { rate: 20, duration: ${duration} }`)
+    .replace(/^load: .*$/m, `load: { rate: 10, duration: ${duration} }`)
     .replace('data/shadow-users.csv', join(root, 'scenarios', 'data', 'shadow-users.csv'));
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, source);
@@ -208,7 +211,7 @@ describe('shadow isolation (real Postgres, Redis, control, agents, mall)', {
     assert.equal(before.orders.n, 2, 'Postgres (DATABASE_URL) holds the mall’s orders');
     assert.deepEqual([before.carts.n, before.payments.n - 1, before.queue.jobs], [1, 2, 2]);
 
-    const { code, summary } = await runScenario(scenarioFile('shadow-buy', stack.demo, '5s'));
+    const { code, summary } = await runScenario(scenarioFile('shadow-buy', stack.demo, '10s'));
     assert.equal(code, 0, JSON.stringify(summary));
     cleanRunId = summary.runId;
     const stored = await one<{ n: number }>(
