@@ -19,9 +19,8 @@ export function byField<F extends string>(
   errors: readonly FieldProblem[],
   describe: Describe<F> = plainly,
 ): FieldMessages<F> {
-  const out = Object.fromEntries(
-    [...fields, 'other'].map((f) => [f, []]),
-  ) as unknown as FieldMessages<F>;
+  const out = { other: [] as string[] } as FieldMessages<F>;
+  for (const f of fields) out[f] = [];
   for (const e of errors) {
     const [head, ...rest] = e.path.split('.');
     const field = fields.find((f) => f === head);
