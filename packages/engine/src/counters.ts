@@ -60,6 +60,12 @@ export class RunTotals extends Counts {
   }
 }
 
+/**
+ * A count per second, to the micro-unit: a length measured in float milliseconds must not
+ * turn 1,000 sends in one second into 999.9999999999999 a second.
+ */
+const perSecond = (count: number, lengthS: number) => Math.round((count / lengthS) * 1e6) / 1e6;
+
 /** The figures an interval report and a run report share, over `lengthS` seconds. */
 export function figuresOf(counts: Counts, lengthS: number, open: boolean): LoadFigures {
   return {
@@ -68,8 +74,8 @@ export function figuresOf(counts: Counts, lengthS: number, open: boolean): LoadF
     errors: counts.errors,
     late: counts.late,
     dropped: counts.dropped,
-    targetRps: open ? counts.scheduled / lengthS : null,
-    achievedRps: counts.requests / lengthS,
+    targetRps: open ? perSecond(counts.scheduled, lengthS) : null,
+    achievedRps: perSecond(counts.requests, lengthS),
     statusCodes: statusCodesOf(counts.statusCounts),
     transportErrors: Object.fromEntries(counts.transportErrors),
     histogram: counts.histogram,
