@@ -34,7 +34,10 @@ export function undocumentedFields(raw: unknown, parsed: unknown, path = ''): st
   });
 }
 
-/** Throws when a control answer does not match its contract. */
+/**
+ * Throws when a control answer does not match its contract. The body is read from a clone,
+ * and only where it is checked: a stream or an unwatched answer is never teed and buffered.
+ */
 export async function checkAnswer(method: string, url: URL, response: Response): Promise<void> {
   const prefix = controlOrigins.get(url.origin);
   if (prefix === undefined || !url.pathname.startsWith(prefix)) return;
@@ -46,14 +49,14 @@ export async function checkAnswer(method: string, url: URL, response: Response):
   if (!response.ok) {
     if (!type.startsWith('application/problem+json'))
       throw new Error(`${where}: an error answered as ${type}, not a problem`);
-    const problem = Problem.safeParse(await response.json());
+    const problem = Problem.safeParse(await response.clone().json());
     if (!problem.success) throw new Error(`${where}: not an RFC 9457 problem`);
     return;
   }
   if (response.status !== match.route.success.status)
     throw new Error(`${where}: the contract says ${match.route.success.status}`);
   if (!type.startsWith('application/json')) return; // reports in other formats, event streams
-  const raw = await response.json();
+  const raw = await response.clone().json();
   const parsed = parseResponse(match.name, match.route, raw);
   const extra = undocumentedFields(raw, parsed);
   if (extra.length > 0)
@@ -70,6 +73,6 @@ globalThis.fetch = async (input, init) => {
   const request = input instanceof Request ? input : undefined;
   const url = new URL(request?.url ?? String(input));
   const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
-  await checkAnswer(method, url, response.clone());
+  await checkAnswer(method, url, response);
   return response;
 };
