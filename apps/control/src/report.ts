@@ -1,21 +1,15 @@
 import { type RunSummary, storedRunSummary } from '@loadline/api';
+import { controlApi } from '@loadline/api/http';
 import { HlogWriter } from '@loadline/histogram';
 import type { Run } from '@loadline/metadata';
 import type { ResultStore } from '@loadline/store';
 
-export const REPORT_FORMATS = ['json', 'md', 'csv', 'hlog', 'junit'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
-
-const CONTENT_TYPES: Record<ReportFormat, string> = {
-  json: 'application/json',
-  md: 'text/markdown; charset=utf-8',
-  csv: 'text/csv; charset=utf-8',
-  hlog: 'text/plain; charset=utf-8',
-  junit: 'application/xml',
-};
+const FORMATS = controlApi.runReport.success.body.formats;
+export type ReportFormat = keyof typeof FORMATS;
+export const REPORT_FORMATS = Object.keys(FORMATS) as ReportFormat[];
 
 export function contentTypeOf(format: ReportFormat): string {
-  return CONTENT_TYPES[format];
+  return FORMATS[format];
 }
 
 const LATENCY = ['p50', 'p90', 'p99', 'p999', 'max'] as const;

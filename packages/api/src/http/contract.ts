@@ -101,7 +101,7 @@ const REPORT_FORMATS = {
   md: 'text/markdown; charset=utf-8',
   csv: 'text/csv; charset=utf-8',
   hlog: 'text/plain; charset=utf-8',
-  junit: 'application/xml; charset=utf-8',
+  junit: 'application/xml',
 } as const;
 
 const PLAN_FORMATS = {
