@@ -5,9 +5,18 @@ import { controlApi, Problem, parseResponse, type RouteContract } from '@loadlin
 
 /** Origins (with a path prefix, e.g. the console's /api/control proxy) that serve the API. */
 const controlOrigins = new Map<string, string>();
+/** The API token the tests call each control with, when they say nothing else. */
+const controlTokens = new Map<string, () => string | undefined>();
 
-export function watchControl(origin: string, prefix = ''): void {
+/**
+ * Checks every answer from `origin` against the contract; with `token`, calls to it that
+ * carry no Authorization header of their own are made with that API token (as the CLI
+ * would). A test that means to call anonymously says so with `authorization: ''`... or
+ * uses `anonymous()`.
+ */
+export function watchControl(origin: string, prefix = '', token?: () => string | undefined): void {
   controlOrigins.set(new URL(origin).origin, prefix);
+  if (token) controlTokens.set(new URL(origin).origin, token);
 }
 
 const routes = Object.entries(controlApi).map(([name, route]) => ({
@@ -67,11 +76,31 @@ export async function checkAnswer(method: string, url: URL, response: Response):
 
 const realFetch = globalThis.fetch;
 
+/** fetch without the token watchControl adds: what a caller who has not signed in gets. */
+export function anonymous(input: string | URL, init: RequestInit = {}): Promise<Response> {
+  return globalThis.fetch(input, {
+    ...init,
+    headers: { ...init.headers, 'x-test-anonymous': '1' },
+  });
+}
+
+function withToken(url: URL, init: RequestInit | undefined): RequestInit | undefined {
+  const token = controlTokens.get(url.origin)?.();
+  const headers = new Headers(init?.headers);
+  if (headers.has('x-test-anonymous')) {
+    headers.delete('x-test-anonymous');
+    return { ...init, headers };
+  }
+  if (!token || headers.has('authorization')) return init;
+  headers.set('authorization', `Bearer ${token}`);
+  return { ...init, headers };
+}
+
 /** fetch that checks every answer from a watched control before the test sees it. */
 globalThis.fetch = async (input, init) => {
-  const response = await realFetch(input, init);
   const request = input instanceof Request ? input : undefined;
   const url = new URL(request?.url ?? String(input));
+  const response = await realFetch(input, request ? init : withToken(url, init));
   const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
   await checkAnswer(method, url, response);
   return response;

@@ -5,6 +5,7 @@ import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { hostMatcher, LOOPBACK_HOSTS } from '@loadline/api';
 import { cli, closeHttp, serveHttp } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadline-run-'));
@@ -122,6 +123,34 @@ guardrails:
       result.stderr,
       /target shop\.example\.com is not allowed by the local environment/,
     );
+  });
+
+  it('agrees with the built-in local environment on tricky hosts', async () => {
+    const port = new URL(base).port;
+    // What control's launch check applies to runs in the `local` environment it creates.
+    const localEnvironment = hostMatcher([...LOOPBACK_HOSTS]);
+    const table: Array<[host: string, allowed: boolean]> = [
+      ['127.0.0.1', true],
+      ['[::ffff:127.0.0.1]', true],
+      ['localhost.', true],
+      ['2130706433', true],
+      ['a.localhost', false],
+      ['localhost.example.com', false],
+      ['0.0.0.0', false],
+      ['[::]', false],
+    ];
+    for (const [host, allowed] of table) {
+      const target = `http://${host}:${port}`;
+      assert.equal(localEnvironment(target), allowed, `control on ${host}`);
+      const file = scenario(
+        `tricky-${table.findIndex(([h]) => h === host)}`,
+        `target: ${target}\nload: { rate: 5, duration: 300ms }\nflows:\n  - name: f\n    steps: [{ name: s, request: { path: /x } }]\n`,
+      );
+      const result = await run([file, '--local', '--json']);
+      const refused = /is not allowed by the local environment/.test(result.stderr);
+      assert.equal(refused, !allowed, `--local on ${host}: ${result.stderr}`);
+      assert.equal(result.code, allowed ? 0 : 2, `--local on ${host}: ${result.stderr}`);
+    }
   });
 
   it('refuses an invalid scenario with its errors (exit 2)', async () => {

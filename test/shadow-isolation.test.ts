@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type DemoMall, startDemoMall } from '@loadline/demo-mall';
+import { shadowHeaders, signShadowTag } from '@loadline/shadow';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { cli, root, UpStack } from './support.js';
@@ -114,7 +115,18 @@ function scenarioFile(name: string, target: string, duration: string): string {
 }
 
 async function runScenario(file: string) {
-  const result = await cli(['run', file, '--api', stack.api, '--wait', '--json']);
+  // The feeder file stays in the repository's scenarios/data: that folder is allowed.
+  const data = join(root, 'scenarios', 'data');
+  const result = await cli([
+    'run',
+    file,
+    '--allow-path',
+    data,
+    '--api',
+    stack.api,
+    '--wait',
+    '--json',
+  ]);
   assert.ok(result.stdout.trim(), result.stderr);
   return { code: result.code, summary: JSON.parse(result.stdout) };
 }
@@ -257,28 +269,38 @@ describe('shadow isolation (real Postgres, Redis, control, agents, mall)', {
     assert.match(checked.out, /clean: no shadow data found in production/);
   });
 
-  it('a forged tag sent to the gateway is production traffic', async () => {
-    const forged = {
-      'x-loadline-shadow': `${cleanRunId}.${Math.floor(Date.now() / 1000) + 600}.Zm9yZ2Vk`,
+  it('a forged tag, or a valid one of a run aimed elsewhere, sent to the gateway is production traffic', async () => {
+    const expiresAt = Math.floor(Date.now() / 1000) + 600;
+    const cases = {
+      forged: `${cleanRunId}.${expiresAt}.Zm9yZ2Vk`,
+      // Signed with the environment key, for a run aimed at another listener (control's).
+      elsewhere: signShadowTag({
+        runId: cleanRunId,
+        expiresAt,
+        secret: localKey(),
+        target: stack.api,
+      }),
     };
-    const shadowBefore = await one<{ n: number }>('select count(*)::int as n from shadow_orders');
-    const before = await production();
-    await gateway(
-      stack.demo,
-      'POST',
-      '/api/cart',
-      { userId: '4242', productId: 5, qty: 1 },
-      forged,
-    );
-    const order = await gateway(stack.demo, 'POST', '/api/orders', { userId: '4242' }, forged);
-    assert.equal(order.status, 201);
-    const after = await production();
-    assert.equal(after.orders.n, before.orders.n + 1, 'a production order');
-    const row = await one<{ user_id: string }>(
-      `select user_id from orders where id = ${Number(order.body.id)}`,
-    );
-    assert.equal(row.user_id, '4242');
-    assert.deepEqual(await one('select count(*)::int as n from shadow_orders'), shadowBefore);
+    for (const [name, tag] of Object.entries(cases)) {
+      const userId = name === 'forged' ? '4242' : '4243';
+      const headers = shadowHeaders(tag);
+      const shadowBefore = await one<{ n: number }>('select count(*)::int as n from shadow_orders');
+      const before = await production();
+      await gateway(stack.demo, 'POST', '/api/cart', { userId, productId: 5, qty: 1 }, headers);
+      const order = await gateway(stack.demo, 'POST', '/api/orders', { userId }, headers);
+      assert.equal(order.status, 201, name);
+      const after = await production();
+      assert.equal(after.orders.n, before.orders.n + 1, `${name}: a production order`);
+      const row = await one<{ user_id: string }>(
+        `select user_id from orders where id = ${Number(order.body.id)}`,
+      );
+      assert.equal(row.user_id, userId);
+      assert.deepEqual(
+        await one('select count(*)::int as n from shadow_orders'),
+        shadowBefore,
+        name,
+      );
+    }
     assert.equal((await verify(cleanRunId)).code, 0, 'production-range data is not a finding');
   });
 

@@ -1,17 +1,38 @@
 // Helpers shared by the end-to-end tests: free ports, the `loadline` CLI as a child
 // process, and a whole `loadline up` stack that fails fast, with its own output, when it
 // dies instead of leaving a test to wait for an exit that already happened.
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { watchControl } from './contract.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// Each test file (a process of its own) keeps `loadline login` credentials in a home of its
+// own: `loadline up` writes its admin token there, and every `loadline` the file runs finds it.
+process.env.XDG_CONFIG_HOME = mkdtempSync(join(tmpdir(), 'loadline-e2e-home-'));
+
+/** The API token stored for `api` (what `loadline up` or `login` wrote), or undefined. */
+export function storedToken(api: string): string | undefined {
+  try {
+    const file = JSON.parse(
+      readFileSync(
+        join(process.env.XDG_CONFIG_HOME as string, 'loadline', 'credentials.json'),
+        'utf8',
+      ),
+    ) as { apis: Record<string, { token: string }> };
+    return file.apis[new URL(api).origin]?.token;
+  } catch {
+    return undefined;
+  }
+}
 export const loadline = join(root, 'node_modules', '.bin', 'loadline');
 export const consoleDir = join(root, 'apps', 'console');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -38,17 +59,60 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
+/** The console's session cookie (HttpOnly, SameSite=Strict), as control names it. */
+export const SESSION_COOKIE = 'loadline_session';
+
 /**
- * A new 1280×900 page that opens /runs on `site` and follows the main navigation's `link`
- * until the URL matches `path`; `pageErrors` collects the page's uncaught errors.
+ * Signs `page` in through the console's sign-in page as `user`, coming back to `next`, and
+ * waits until it is there (a refused sign-in fails with the page's message).
+ */
+export async function signIn(
+  page: Page,
+  site: string,
+  user: string,
+  password: string,
+  next = '/runs',
+): Promise<void> {
+  await page.goto(`${site}/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('User name', { exact: true }).fill(user);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  // The landing page names who signed in; a refused sign-in stays and says why.
+  const refusal = page.getByTestId('sign-in-error');
+  await page.getByTestId('account-name').or(refusal).waitFor();
+  if (await refusal.isVisible()) {
+    throw new Error(`sign-in as ${user} refused: ${await refusal.textContent()}`);
+  }
+  assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, next);
+  await page.getByTestId('account-name').getByText(user, { exact: true }).waitFor();
+}
+
+/** A 1280×900 browser context signed in as `user`: every page of it shares the session. */
+export async function signedInContext(
+  browser: Browser,
+  site: string,
+  user: string,
+  password: string,
+  options: BrowserContextOptions = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  const page = await context.newPage();
+  await signIn(page, site, user, password);
+  await page.close();
+  return context;
+}
+
+/**
+ * A new page of a signed-in `context` that opens /runs on `site` and follows the main
+ * navigation's `link` until the URL matches `path`; `pageErrors` collects its uncaught errors.
  */
 export async function openFromNav(
-  browser: Browser,
+  context: BrowserContext,
   site: string,
   link: string,
   path: RegExp,
 ): Promise<{ page: Page; pageErrors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(String(error)));
   await page.goto(`${site}/runs`);
@@ -115,13 +179,19 @@ export interface CliResult {
 /** Runs `loadline ARGS` to completion. */
 export function cli(
   args: string[],
-  options: { onStart?: (child: ChildProcess) => void; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    onStart?: (child: ChildProcess) => void;
+    env?: NodeJS.ProcessEnv;
+    /** written to its standard input (a password for --password-stdin, a secret's value) */
+    input?: string;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(loadline, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env: options.env ?? process.env,
     });
+    if (options.input !== undefined) child.stdin?.end(options.input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -167,6 +237,13 @@ export async function stopChild(
   clearTimeout(timer);
 }
 
+interface StartOptions {
+  agents?: number;
+  waitForConsole?: boolean;
+  /** variables for `loadline up` (and the console it starts), once the ports are known */
+  env?: (stack: UpStack) => Record<string, string>;
+}
+
 /** A `loadline up` stack on free ports, its own Redis namespace and data directory. */
 export class UpStack {
   readonly namespace = `loadline-e2e-${randomUUID().slice(0, 8)}`;
@@ -175,17 +252,41 @@ export class UpStack {
   site = '';
   private child: ChildProcess | undefined;
   private output = '';
+  private password: string | undefined;
+  /** it has been up once (its data directory holds what a test made) */
+  private started = false;
 
   constructor(private readonly dataDir: string) {}
 
-  /** Starts the stack and waits until `agents` agents report in (and the console answers). */
-  async start(options: { agents?: number; waitForConsole?: boolean } = {}): Promise<void> {
+  /**
+   * Starts the stack and waits until `agents` agents report in (and the console answers).
+   * A free port another process took in between is tried again, on new ports (and, on a
+   * first start, a new data directory: the first admin's password is printed only once).
+   */
+  async start(options: StartOptions = {}): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#startOnce(options);
+        this.started = true;
+        return;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (attempt >= 3 || !/port \d+ is in use/.test(message)) throw error;
+        await stopChild(this.child);
+        if (!this.started) rmSync(this.dataDir, { recursive: true, force: true });
+        this.output = '';
+        this.password = undefined;
+      }
+    }
+  }
+
+  async #startOnce(options: StartOptions): Promise<void> {
     const agents = options.agents ?? 2;
     const [apiPort, demoPort, consolePort] = [await freePort(), await freePort(), await freePort()];
     this.api = `http://127.0.0.1:${apiPort}`;
     this.demo = `http://127.0.0.1:${demoPort}`;
     this.site = `http://127.0.0.1:${consolePort}`;
-    watchControl(this.api);
+    watchControl(this.api, '', () => storedToken(this.api));
     watchControl(this.site, '/api/control');
     const child = spawn(
       loadline,
@@ -204,12 +305,13 @@ export class UpStack {
         '--namespace',
         this.namespace,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env?.(this) } },
     );
     this.child = child;
     const keep = (d: Buffer) => {
       // The tail is enough to say why a stack died; the whole log can grow for minutes.
       this.output = (this.output + d.toString()).slice(-20_000);
+      this.password ??= /user admin, password (\S+)/.exec(this.output)?.[1];
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -245,6 +347,19 @@ export class UpStack {
 
   get log(): string {
     return this.output;
+  }
+
+  /** The admin token `loadline up` stored for this machine's CLI. */
+  get token(): string {
+    const token = storedToken(this.api);
+    if (!token) throw new Error(`no token stored for ${this.api}`);
+    return token;
+  }
+
+  /** The first admin's password, as `loadline up` printed it on its first start. */
+  get adminPassword(): string {
+    if (!this.password) throw new Error('loadline up printed no admin password');
+    return this.password;
   }
 
   async stop(): Promise<void> {

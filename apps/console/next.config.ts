@@ -6,6 +6,9 @@ import type { NextConfig } from 'next';
 const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  // The middleware's redirect to sign in keeps the Host the browser used: normalized, Next
+  // would send a browser on 127.0.0.1 to localhost, another origin without its session.
+  skipMiddlewareUrlNormalize: true,
 };
 
 export default config;

@@ -12,6 +12,7 @@ import {
   launchChromium,
   postJson,
   root,
+  signedInContext,
   UpStack,
   waitUntil,
 } from '../support.js';
@@ -61,10 +62,14 @@ flows:
     const services = new Set(rows.map((r: { service: string }) => r.service));
     assert.ok(services.has('gateway') && services.has('catalog'), [...services].join(', '));
 
-    const page = await (browser as Browser).newPage({
-      viewport: { width: 1280, height: 900 },
-      acceptDownloads: true,
-    });
+    const context = await signedInContext(
+      browser as Browser,
+      stack.site,
+      'admin',
+      stack.adminPassword,
+      { acceptDownloads: true },
+    );
+    const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(String(error)));
     await page.goto(`${stack.site}/capacity`);
@@ -104,6 +109,6 @@ flows:
     assert.match(markdown, /^# Capacity plan/);
     assert.match(markdown, /gateway/);
     assert.deepEqual(pageErrors, []);
-    await page.close();
+    await context.close();
   });
 });

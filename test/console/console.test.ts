@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   browserSkipReason,
   cli,
@@ -14,6 +14,8 @@ import {
   launchChromium,
   openFromNav,
   root,
+  SESSION_COOKIE,
+  signedInContext,
   startConsole,
   stopChild,
   UpStack,
@@ -28,6 +30,8 @@ if (skip) console.error(`console e2e skipped: ${skip}`);
 
 const stack = new UpStack(join(dir, 'state'));
 let browser: Browser | undefined;
+/** pages signed in as the first admin, through the sign-in page */
+let admin: BrowserContext | undefined;
 let api = '';
 let demo = '';
 let site = '';
@@ -63,6 +67,7 @@ describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, 
     api = stack.api;
     demo = stack.demo;
     site = stack.site;
+    admin = await signedInContext(browser, site, 'admin', stack.adminPassword);
   });
 
   after(async () => {
@@ -71,9 +76,8 @@ describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, 
   });
 
   it('edits, validates, saves, launches, watches, stops and reports a run', async (t) => {
-    const context = await (browser as Browser).newContext({
+    const context = await signedInContext(browser as Browser, site, 'admin', stack.adminPassword, {
       acceptDownloads: true,
-      viewport: { width: 1280, height: 900 },
     });
     const page = await context.newPage();
     const consoleErrors: string[] = [];
@@ -262,13 +266,17 @@ describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, 
     await shot(page, 'scenarios');
 
     // The dark theme follows the system setting.
-    const dark = await (browser as Browser).newPage({ colorScheme: 'dark' });
+    const darkContext = await (browser as Browser).newContext({
+      colorScheme: 'dark',
+      storageState: await context.storageState(),
+    });
+    const dark = await darkContext.newPage();
     await dark.goto(`${site}/runs/${runId}`);
     await dark.getByTestId('run-summary').waitFor();
     const background = await dark.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.equal(background, 'rgb(18, 20, 23)');
     await shot(dark, 'run-detail-dark');
-    await dark.close();
+    await darkContext.close();
     assert.deepEqual(consoleErrors, []);
     await context.close();
   });
@@ -280,7 +288,7 @@ describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, 
       body: JSON.stringify({ allowedHosts: ['10.9.9.9'] }),
     });
     assert.equal(put.status, 200, await put.clone().text());
-    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await (admin as BrowserContext).newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(String(error)));
     await page.goto(`${site}/scenarios`);
@@ -305,7 +313,7 @@ describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, 
     await page.getByLabel('Duration override').fill('soon');
     await page
       .getByTestId('launch-refused')
-      .getByText(/"soon" is not a duration/)
+      .getByText(/expected a duration like 30s, 1m30s or 500ms, got "soon"/)
       .waitFor();
     assert.equal((await (await fetch(`${api}/runs?limit=500`)).json()).runs.length, runsBefore);
 
@@ -342,7 +350,7 @@ describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, 
   });
 
   it('edits a scenario in the form view, the YAML follows, and feeder rows upload from a file', async () => {
-    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await (admin as BrowserContext).newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(String(error)));
     await page.goto(`${site}/scenarios/edit`);
@@ -418,7 +426,7 @@ thresholds:
     writeFileSync(log, `${lines.join('\n')}\n`);
     const imported = await cli(['import', log, '--api', api, '--name', 'console-traffic']);
     assert.equal(imported.code, 0, imported.stderr);
-    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await (admin as BrowserContext).newPage();
     await page.goto(`${site}/corpora`);
     await page
       .getByTestId('corpora-table')
@@ -433,7 +441,7 @@ thresholds:
 
   it("creates an environment and shows the API's errors next to the fields", async () => {
     const { page, pageErrors } = await openFromNav(
-      browser as Browser,
+      admin as BrowserContext,
       site,
       'Environments',
       /\/environments$/,
@@ -496,7 +504,7 @@ thresholds:
     const baseline = finished.at(-1)?.id as string;
     assert.ok(baseline, 'the first run is finished');
 
-    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await (admin as BrowserContext).newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(String(error)));
     await page.goto(`${site}/runs`);
@@ -534,7 +542,7 @@ thresholds:
 
   it('creates, pauses and removes a schedule', async () => {
     const { page, pageErrors } = await openFromNav(
-      browser as Browser,
+      admin as BrowserContext,
       site,
       'Schedules',
       /\/schedules$/,
@@ -597,7 +605,12 @@ thresholds:
       await waitUntil('a console with no control', async () => {
         return (await fetch(`http://127.0.0.1:${port}/runs`)).ok;
       });
-      const page = await (browser as Browser).newPage();
+      // A session cookie control never made: the page loads, and its calls find no control.
+      const context = await (browser as Browser).newContext();
+      await context.addCookies([
+        { name: SESSION_COOKIE, value: 'stale', url: `http://127.0.0.1:${port}` },
+      ]);
+      const page = await context.newPage();
       await page.goto(`http://127.0.0.1:${port}/runs`);
       const banner = page.getByTestId('control-down');
       await banner.waitFor({ timeout: 10_000 });
@@ -605,7 +618,7 @@ thresholds:
       assert.match((await banner.textContent()) ?? '', new RegExp(dead.replace(/\./g, '\\.')));
       await page.getByRole('heading', { name: 'Runs' }).waitFor();
       await shot(page, 'control-down');
-      await page.close();
+      await context.close();
     } finally {
       await stopChild(orphan);
     }

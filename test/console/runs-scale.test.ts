@@ -16,12 +16,14 @@ import {
   browserSkipReason,
   freePort,
   launchChromium,
+  signedInContext,
   startConsole,
   stopChild,
   waitUntil,
 } from '../support.js';
 
 const RUNS = 1000;
+const ADMIN_PASSWORD = 'scale-admin-password';
 const skip = browserSkipReason();
 const dir = mkdtempSync(join(tmpdir(), 'loadline-scale-'));
 const namespace = `loadline-e2e-${randomUUID().slice(0, 8)}`;
@@ -75,6 +77,7 @@ describe(`the runs list with ${RUNS} stored runs`, { skip, timeout: 240_000 }, (
           dataDir: dir,
           redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
           namespace,
+          adminPassword: ADMIN_PASSWORD,
         },
       ),
     );
@@ -96,7 +99,8 @@ describe(`the runs list with ${RUNS} stored runs`, { skip, timeout: 240_000 }, (
   });
 
   it('renders the first page in under a second, and pages on', async (t) => {
-    const page = await (browser as Browser).newPage();
+    const context = await signedInContext(browser as Browser, site, 'admin', ADMIN_PASSWORD);
+    const page = await context.newPage();
     const rows = page.getByTestId('runs-table').locator('tbody tr');
     // Warm: the first visit loads the page's code; what a user waits for after that is data.
     await page.goto(`${site}/runs`);
@@ -132,6 +136,6 @@ describe(`the runs list with ${RUNS} stored runs`, { skip, timeout: 240_000 }, (
         (el) => el.textContent === 'failed',
       ),
     );
-    await page.close();
+    await context.close();
   });
 });

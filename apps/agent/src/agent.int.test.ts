@@ -2,9 +2,13 @@
 // claims, broadcast start, keep alive, read the results stream.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { agentKey, controlSigningKeys, deriveKey, hmacMatches, signText } from '@loadline/access';
 import { type AgentMessage, type ShardJob, splitEvenly } from '@loadline/api';
 import { decodeHistogram, mergeHistograms } from '@loadline/histogram';
 import {
@@ -18,6 +22,7 @@ import {
   ShardQueue,
 } from '@loadline/queue';
 import { Agent } from './agent.js';
+import type { AgentCredentials } from './credentials.js';
 
 const url = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
 const available = await redisAnswers(url);
@@ -26,12 +31,15 @@ const skip = available ? false : `no Redis answers at ${url} (set REDIS_URL)`;
 let server: http.Server;
 let target = '';
 let served = 0;
+/** every header value the target received, to prove what never reached it */
+let seen: string[] = [];
 let redis: Redis;
 const namespaces: RedisNames[] = [];
 
 before(async () => {
-  server = http.createServer((_req, res) => {
+  server = http.createServer((req, res) => {
     served++;
+    seen.push(...Object.values(req.headers).flat().map(String));
     res.end('{"ok":true}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -88,6 +96,28 @@ function shardJobs(
   }));
 }
 
+// The test plays control, with keys derived from a master secret as control derives them.
+const master = randomUUID();
+const signing = controlSigningKeys(master);
+const controlSigner = { sign: (text: string) => signText(signing.privateKey, text) };
+const agentVerifier = {
+  verify: async (agentId: string, text: string, signature: string) =>
+    hmacMatches(agentKey(master, agentId, 'test'), text, signature),
+};
+const credentials = (agentId: string): AgentCredentials => ({
+  agentId,
+  key: agentKey(master, agentId, 'test'),
+  controlKey: signing.publicKey,
+  jobKey: deriveKey(master, 'agent-jobs'),
+});
+const startAgent = (names: RedisNames, agentId: string, options: { deadManMs?: number } = {}) =>
+  Agent.start({
+    redisUrl: url,
+    namespace: names.namespace,
+    credentials: credentials(agentId),
+    ...options,
+  });
+
 /** Plays control for one run; returns every message the agents sent. */
 async function control(
   names: RedisNames,
@@ -95,9 +125,9 @@ async function control(
   options: { abortAfterMs?: number; silentAfterMs?: number } = {},
 ): Promise<AgentMessage[]> {
   const runId = (jobs[0] as ShardJob).runId;
-  const reader = new ResultsReader(redis, names, 'test-control');
+  const reader = new ResultsReader(redis, names, 'test-control', agentVerifier);
   await reader.ensureGroup();
-  const queue = new ShardQueue(redis, names, (line) => console.error(line));
+  const queue = new ShardQueue(redis, names, (line) => console.error(line), controlSigner);
   await queue.enqueue(jobs);
   const messages: AgentMessage[] = [];
   const started = Date.now();
@@ -107,7 +137,9 @@ async function control(
       keepalive = undefined;
       return;
     }
-    publishSignal(redis, names, { type: 'keepalive', runId, at: Date.now() }).catch(() => {});
+    publishSignal(redis, names, { type: 'keepalive', runId, at: Date.now() }, controlSigner).catch(
+      () => {},
+    );
   }, 500);
   let startSent = false;
   let abortSent = false;
@@ -120,7 +152,12 @@ async function control(
       const claimed = messages.filter((m) => m.type === 'claimed').length;
       if (!startSent && claimed === jobs.length) {
         startSent = true;
-        await publishSignal(redis, names, { type: 'start', runId, startAt: Date.now() + 300 });
+        await publishSignal(
+          redis,
+          names,
+          { type: 'start', runId, startAt: Date.now() + 300 },
+          controlSigner,
+        );
       }
       if (
         startSent &&
@@ -129,7 +166,12 @@ async function control(
         Date.now() - started > options.abortAfterMs
       ) {
         abortSent = true;
-        await publishSignal(redis, names, { type: 'abort', runId, reason: 'stop button' });
+        await publishSignal(
+          redis,
+          names,
+          { type: 'abort', runId, reason: 'stop button' },
+          controlSigner,
+        );
       }
       if (messages.filter((m) => m.type === 'shard-done').length === jobs.length) break;
     }
@@ -144,11 +186,7 @@ describe('agents (real Redis)', { skip }, () => {
   it('two agents split a run and deliver every interval', async () => {
     const names = new RedisNames(`loadline-test-${randomUUID().slice(0, 8)}`);
     namespaces.push(names);
-    const agents = await Promise.all(
-      [1, 2].map((i) =>
-        Agent.start({ redisUrl: url, namespace: names.namespace, agentId: `agent-${i}` }),
-      ),
-    );
+    const agents = await Promise.all([1, 2].map((i) => startAgent(names, `agent-${i}`)));
     served = 0;
     try {
       const messages = await control(names, shardJobs('run_fleet', 2, 200, 2000));
@@ -175,11 +213,7 @@ describe('agents (real Redis)', { skip }, () => {
   it('stops every agent within a second of an abort', async () => {
     const names = new RedisNames(`loadline-test-${randomUUID().slice(0, 8)}`);
     namespaces.push(names);
-    const agents = await Promise.all(
-      [1, 2].map((i) =>
-        Agent.start({ redisUrl: url, namespace: names.namespace, agentId: `agent-${i}` }),
-      ),
-    );
+    const agents = await Promise.all([1, 2].map((i) => startAgent(names, `agent-${i}`)));
     try {
       const started = Date.now();
       const messages = await control(names, shardJobs('run_abort', 2, 100, 30_000), {
@@ -202,12 +236,7 @@ describe('agents (real Redis)', { skip }, () => {
   it('stops sending by itself when control goes quiet (dead-man switch)', async () => {
     const names = new RedisNames(`loadline-test-${randomUUID().slice(0, 8)}`);
     namespaces.push(names);
-    const agent = await Agent.start({
-      redisUrl: url,
-      namespace: names.namespace,
-      agentId: 'lonely',
-      deadManMs: 1000,
-    });
+    const agent = await startAgent(names, 'lonely', { deadManMs: 1000 });
     try {
       const messages = await control(names, shardJobs('run_quiet', 1, 50, 30_000), {
         silentAfterMs: 1500,
@@ -220,14 +249,45 @@ describe('agents (real Redis)', { skip }, () => {
     }
   });
 
-  it("refuses a target outside the run's allowed hosts and sends nothing", async () => {
+  it('runs no shard job that control did not sign (a job written straight into Redis)', async () => {
     const names = new RedisNames(`loadline-test-${randomUUID().slice(0, 8)}`);
     namespaces.push(names);
+    const lines: string[] = [];
     const agent = await Agent.start({
       redisUrl: url,
       namespace: names.namespace,
-      agentId: 'careful',
+      credentials: credentials('wary'),
+      log: (line) => lines.push(line),
     });
+    served = 0;
+    const connection = redis.duplicate();
+    const { Queue } = await import('bullmq');
+    const intruder = new Queue(names.shardQueue, { connection });
+    try {
+      const [job] = shardJobs('run_injected', 1, 50, 1000) as [ShardJob];
+      // As it is, unsigned; and sealed with a signature of someone else's key.
+      await intruder.add('shard', job);
+      const other = controlSigningKeys(randomUUID());
+      const text = JSON.stringify({ ...job, runId: 'run_injected_2' });
+      await intruder.add('shard', { p: text, s: signText(other.privateKey, text) });
+      const deadline = Date.now() + 5000;
+      while (lines.filter((l) => /refused/.test(l)).length < 2 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.equal(lines.filter((l) => /does not carry control's signature/.test(l)).length, 2);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(served, 0, 'nothing reached the target');
+      assert.equal(agent.currentRun, null);
+    } finally {
+      await intruder.close();
+      connection.disconnect();
+      await agent.stop();
+    }
+  });
+
+  it("refuses a target outside the run's allowed hosts and sends nothing", async () => {
+    const names = new RedisNames(`loadline-test-${randomUUID().slice(0, 8)}`);
+    namespaces.push(names);
+    const agent = await startAgent(names, 'careful');
     served = 0;
     try {
       const messages = await control(names, shardJobs('run_refused', 1, 50, 1000, ['10.0.0.0/8']));
@@ -235,6 +295,75 @@ describe('agents (real Redis)', { skip }, () => {
       assert.ok(done && done.type === 'shard-done' && done.aborted);
       assert.match(done.reason ?? '', /not in the run's allowed hosts/);
       assert.equal(served, 0);
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it("refuses a target whose port the run's allowed hosts do not name", async () => {
+    const names = new RedisNames(`loadline-test-${randomUUID().slice(0, 8)}`);
+    namespaces.push(names);
+    const agent = await startAgent(names, 'ports');
+    served = 0;
+    const port = Number(new URL(target).port);
+    const other = port === 65535 ? '1-1023' : `${port + 1}-65535`;
+    try {
+      const messages = await control(
+        names,
+        shardJobs('run_port', 1, 50, 1000, [`127.0.0.1:${other}`, `[::1]:${port}`]),
+      );
+      const done = messages.find((m) => m.type === 'shard-done');
+      assert.ok(done && done.type === 'shard-done' && done.aborted);
+      assert.match(done.reason ?? '', /not in the run's allowed hosts/);
+      assert.equal(served, 0);
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it('reads no file of its own machine: a feeder without rows in the job refuses the shard', async () => {
+    const names = new RedisNames(`loadline-test-${randomUUID().slice(0, 8)}`);
+    namespaces.push(names);
+    // A file on the agent's machine a forged job names, absolute and relative to its cwd.
+    const secret = join(mkdtempSync(join(tmpdir(), 'loadline-agent-')), 'secret.csv');
+    writeFileSync(secret, 'token\nagent-secret-42\n');
+    const agent = await startAgent(names, 'dry');
+    served = 0;
+    seen = [];
+    try {
+      for (const file of [secret, 'package.json']) {
+        const [job] = shardJobs(`run_files_${file.length}`, 1, 50, 1000) as [ShardJob];
+        job.scenario = {
+          ...job.scenario,
+          feeders: { users: { file, order: 'sequential' } },
+          flows: [
+            {
+              name: 'f',
+              weight: 1,
+              steps: [
+                {
+                  name: 'hit',
+                  request: { method: 'GET', path: '/x', headers: { 'x-token': '${users.token}' } },
+                },
+              ],
+            },
+          ],
+        };
+        const messages = await control(names, [job]);
+        const done = messages.find((m) => m.type === 'shard-done');
+        assert.ok(done && done.type === 'shard-done' && done.aborted, file);
+        assert.match(done.reason ?? '', /feeders\.users: no rows were given for it/, file);
+        assert.equal(
+          messages.some((m) => m.type === 'claimed'),
+          false,
+          'refused before it claimed',
+        );
+      }
+      assert.equal(served, 0);
+      assert.equal(
+        seen.some((value) => value.includes('agent-secret-42')),
+        false,
+      );
     } finally {
       await agent.stop();
     }

@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { maskSecrets, open } from '@loadline/access';
 import { type ControlSignal, hostMatcher, type ShardJob } from '@loadline/api';
-import { compileReplay, compileScenario, type FlowModel, FlowRunner } from '@loadline/engine';
-import type { Redis } from '@loadline/queue';
+import {
+  type CompiledPlan,
+  compileReplay,
+  compileScenario,
+  type FlowModel,
+  FlowRunner,
+} from '@loadline/engine';
+import type { AgentSigner, ControlVerifier, Redis } from '@loadline/queue';
 import {
   connectRedis,
   DEFAULT_REDIS_URL,
@@ -15,13 +22,23 @@ import {
   writeHeartbeat,
 } from '@loadline/queue';
 import { Scenario } from '@loadline/scenario';
+import { z } from 'zod';
+import { type AgentCredentials, agentSigner, controlVerifier, enrollAgent } from './credentials.js';
 
 const VERSION = '0.1.0';
 
 export interface AgentOptions {
   redisUrl?: string;
+  /** PEM of the authority behind Redis's TLS certificate (rediss://), when not a system one */
+  redisCa?: string;
   namespace?: string;
   agentId?: string;
+  /**
+   * How the agent proves who it is: enroll with control's API and an agent token, or
+   * credentials already issued (control's keys derive them; tests that play control).
+   */
+  enroll?: { api: string; token: string };
+  credentials?: AgentCredentials;
   /** stop sending when control has been silent this long (dead-man switch) */
   deadManMs?: number;
   heartbeatMs?: number;
@@ -35,6 +52,11 @@ export interface AgentOptions {
  */
 export class Agent {
   readonly agentId: string;
+  readonly #jobKey: Buffer;
+  /** the secrets of the shard under way: masked in whatever leaves the agent */
+  #secrets: readonly string[] = [];
+  readonly #signer: AgentSigner;
+  readonly #verifier: ControlVerifier;
   readonly #redis: Redis;
   readonly #names: RedisNames;
   readonly #deadManMs: number;
@@ -46,18 +68,34 @@ export class Agent {
   #runId: string | null = null;
   #stopped = false;
 
-  private constructor(options: AgentOptions) {
-    this.agentId =
-      options.agentId ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
-    this.#redis = connectRedis(options.redisUrl ?? DEFAULT_REDIS_URL);
+  private constructor(options: AgentOptions, credentials: AgentCredentials) {
+    this.agentId = credentials.agentId;
+    this.#jobKey = credentials.jobKey;
+    this.#signer = agentSigner(credentials);
+    this.#verifier = controlVerifier(credentials);
+    this.#redis = connectRedis(
+      options.redisUrl ?? DEFAULT_REDIS_URL,
+      options.redisCa === undefined ? {} : { tlsCa: options.redisCa },
+    );
     this.#redis.on('error', (error) => this.#log(`redis: ${error.message}`));
     this.#names = new RedisNames(options.namespace);
     this.#deadManMs = options.deadManMs ?? 5000;
-    this.#log = options.log ?? (() => {});
+    const log = options.log ?? (() => {});
+    this.#log = (line) => log(maskSecrets(line, this.#secrets));
   }
 
-  static async start(options: AgentOptions = {}): Promise<Agent> {
-    const agent = new Agent(options);
+  static async start(options: AgentOptions): Promise<Agent> {
+    const agentId =
+      options.agentId ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+    const credentials =
+      options.credentials ??
+      (options.enroll
+        ? await enrollAgent(options.enroll.api, options.enroll.token, agentId, VERSION)
+        : undefined);
+    if (!credentials) {
+      throw new TypeError('an agent needs to enroll (api and agent token) or credentials');
+    }
+    const agent = new Agent(options, credentials);
     agent.#loopDelay.enable();
     await agent.#beat();
     agent.#heartbeat = setInterval(() => {
@@ -68,6 +106,7 @@ export class Agent {
       agent.#names,
       (job) => agent.#runShard(job),
       (line) => agent.#log(line),
+      agent.#verifier,
     );
     agent.#log(`agent ${agent.agentId} ready`);
     return agent;
@@ -89,28 +128,38 @@ export class Agent {
   }
 
   async #beat(): Promise<void> {
-    await writeHeartbeat(this.#redis, this.#names, {
-      type: 'heartbeat',
-      agentId: this.agentId,
-      host: hostname(),
-      pid: process.pid,
-      version: VERSION,
-      runId: this.#runId,
-      at: Date.now(),
-      eventLoopDelayP99Ms: this.#loopDelay.percentile(99) / 1e6,
-    });
+    await writeHeartbeat(
+      this.#redis,
+      this.#names,
+      {
+        type: 'heartbeat',
+        agentId: this.agentId,
+        host: hostname(),
+        pid: process.pid,
+        version: VERSION,
+        runId: this.#runId,
+        at: Date.now(),
+        eventLoopDelayP99Ms: this.#loopDelay.percentile(99) / 1e6,
+      },
+      this.#signer,
+    );
     this.#loopDelay.reset();
   }
 
   async #finish(job: ShardJob, aborted: boolean, reason?: string): Promise<void> {
-    await sendAgentMessage(this.#redis, this.#names, {
-      type: 'shard-done',
-      runId: job.runId,
-      agentId: this.agentId,
-      shard: job.shard,
-      aborted,
-      ...(reason === undefined ? {} : { reason }),
-    });
+    await sendAgentMessage(
+      this.#redis,
+      this.#names,
+      {
+        type: 'shard-done',
+        runId: job.runId,
+        agentId: this.agentId,
+        shard: job.shard,
+        aborted,
+        ...(reason === undefined ? {} : { reason: maskSecrets(reason, this.#secrets) }),
+      },
+      this.#signer,
+    );
   }
 
   async #runShard(job: ShardJob): Promise<void> {
@@ -133,6 +182,16 @@ export class Agent {
       );
       return;
     }
+    let plan: CompiledPlan;
+    try {
+      const secrets = openJobSecrets(this.#jobKey, job);
+      this.#secrets = Object.values(secrets);
+      plan = compileShard(job, scenario, secrets);
+    } catch (error) {
+      await this.#finish(job, true, `cannot run the shard: ${(error as Error).message}`);
+      this.#secrets = [];
+      return;
+    }
     this.#runId = job.runId;
     let startAt: number | undefined;
     let abortReason: string | undefined;
@@ -151,14 +210,20 @@ export class Agent {
       job.runId,
       onSignal,
       (line) => this.#log(line),
+      this.#verifier,
     );
     try {
-      await sendAgentMessage(this.#redis, this.#names, {
-        type: 'claimed',
-        runId: job.runId,
-        agentId: this.agentId,
-        shard: job.shard,
-      });
+      await sendAgentMessage(
+        this.#redis,
+        this.#names,
+        {
+          type: 'claimed',
+          runId: job.runId,
+          agentId: this.agentId,
+          shard: job.shard,
+        },
+        this.#signer,
+      );
       while (startAt === undefined && abortReason === undefined) {
         if (Date.now() - lastHeard > this.#deadManMs || this.#stopped) {
           await this.#finish(job, true, 'no start signal from control');
@@ -170,24 +235,21 @@ export class Agent {
         await this.#finish(job, true, `aborted: ${abortReason}`);
         return;
       }
-      await this.#execute(job, scenario, startAt as number, () => lastHeard);
+      await this.#execute(job, plan, startAt as number, () => lastHeard);
     } finally {
       await subscription.close();
       this.#runId = null;
+      this.#secrets = [];
       this.#runner = undefined;
     }
   }
 
   async #execute(
     job: ShardJob,
-    scenario: Scenario,
+    plan: CompiledPlan,
     startAt: number,
     lastHeard: () => number,
   ): Promise<void> {
-    const plan =
-      job.model.kind === 'replay'
-        ? compileReplay(scenario.name, scenario.target, job.model)
-        : compileScenario(scenario, { baseDir: process.cwd(), feederRows: job.feederRows });
     const model: FlowModel =
       job.model.kind === 'open'
         ? {
@@ -209,13 +271,18 @@ export class Agent {
     runner.on('interval', (interval) => {
       if (interval.rows.length === 0) return;
       sends.push(
-        sendAgentMessage(this.#redis, this.#names, {
-          type: 'intervals',
-          runId: job.runId,
-          agentId: this.agentId,
-          shard: job.shard,
-          rows: interval.rows,
-        }).catch((error) => this.#log(`could not push interval: ${error.message}`)),
+        sendAgentMessage(
+          this.#redis,
+          this.#names,
+          {
+            type: 'intervals',
+            runId: job.runId,
+            agentId: this.agentId,
+            shard: job.shard,
+            rows: interval.rows,
+          },
+          this.#signer,
+        ).catch((error) => this.#log(`could not push interval: ${error.message}`)),
       );
     });
     // Dead-man switch: an agent that stops hearing control stops sending.
@@ -230,4 +297,33 @@ export class Agent {
       clearInterval(deadMan);
     }
   }
+}
+
+/**
+ * What the agent runs for a shard. An agent reads no files of its own machine: a feeder's
+ * rows come in the job, and a feeder without them refuses the shard (FeederError).
+ */
+function compileShard(
+  job: ShardJob,
+  scenario: Scenario,
+  secrets: Record<string, string>,
+): CompiledPlan {
+  if (job.model.kind === 'replay') return compileReplay(scenario.name, scenario.target, job.model);
+  return compileScenario(scenario, { feederRows: job.feederRows, secrets });
+}
+
+const JobSecrets = z.record(z.string(), z.string());
+
+/** The environment secrets a job carries, opened with the key this agent enrolled with. */
+function openJobSecrets(jobKey: Buffer, job: ShardJob): Record<string, string> {
+  if (job.secrets === undefined) return {};
+  let text: string;
+  try {
+    text = open(jobKey, job.secrets, job.runId);
+  } catch {
+    throw new Error(
+      "the run's secrets do not open with this agent's key (enrolled with another control?)",
+    );
+  }
+  return JobSecrets.parse(JSON.parse(text));
 }

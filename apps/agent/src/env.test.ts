@@ -15,6 +15,20 @@ describe('agentOptionsFromEnv', () => {
     );
   });
 
+  it('enrolls with LOADLINE_AGENT_TOKEN at LOADLINE_API', () => {
+    const token = `llt_${'a'.repeat(43)}`;
+    assert.deepEqual(
+      agentOptionsFromEnv({ LOADLINE_AGENT_TOKEN: token, LOADLINE_API: 'http://10.0.0.9:7700' })
+        .enroll,
+      { api: 'http://10.0.0.9:7700', token },
+    );
+    assert.throws(
+      () => agentOptionsFromEnv({ LOADLINE_AGENT_TOKEN: 'hunter2' }),
+      (error: unknown) =>
+        error instanceof EnvError && error.issues[0]?.variable === 'LOADLINE_AGENT_TOKEN',
+    );
+  });
+
   it('lets flags override the environment', () => {
     const options = agentOptionsFromEnv(
       { REDIS_URL: 'redis://10.1.2.3:6380', LOADLINE_NAMESPACE: 'staging' },

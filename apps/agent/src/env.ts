@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { AgentEnv, DEFAULT_REDIS_URL, parseEnv, type RawEnv } from '@loadline/config';
 import type { AgentOptions } from './agent.js';
 
@@ -14,6 +15,12 @@ export function agentOptionsFromEnv(
   return {
     redisUrl: parsed.REDIS_URL ?? DEFAULT_REDIS_URL,
     namespace: parsed.LOADLINE_NAMESPACE,
+    ...(parsed.LOADLINE_REDIS_CA
+      ? { redisCa: readFileSync(parsed.LOADLINE_REDIS_CA, 'utf8') }
+      : {}),
+    ...(parsed.LOADLINE_AGENT_TOKEN
+      ? { enroll: { api: parsed.LOADLINE_API, token: parsed.LOADLINE_AGENT_TOKEN } }
+      : {}),
     ...overrides,
   };
 }

@@ -7,6 +7,8 @@ import {
   type RouteContract,
 } from '@loadline/api/http';
 import { DEFAULT_API_URL } from '@loadline/config';
+import type { ApiEnv } from './api-env.js';
+import { credentialsPath, loadCredential } from './credentials.js';
 import { UsageError } from './exit-codes.js';
 
 export { controlApi } from '@loadline/api/http';
@@ -14,28 +16,44 @@ export { ApiProblem };
 
 export const DEFAULT_API = DEFAULT_API_URL;
 
+export { API_ENV, type ApiEnv } from './api-env.js';
+
 /**
- * The control API as the CLI uses it: the typed client, with "control is not there" turned
- * into a usage error that says how to start it.
+ * The control API as the CLI uses it: the typed client with the caller's API token
+ * (LOADLINE_TOKEN, else the one `loadline login` stored for this URL), and "control is not
+ * there" or "sign in first" turned into usage errors that say what to do.
  */
 export class ControlClient {
   readonly #api: ControlApiClient;
 
-  constructor(readonly baseUrl: string = DEFAULT_API) {
-    this.#api = new ControlApiClient(baseUrl);
+  constructor(
+    readonly baseUrl: string = DEFAULT_API,
+    token?: string,
+  ) {
+    this.#api = new ControlApiClient(baseUrl.replace(/\/+$/, ''), {
+      ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+    });
+  }
+
+  /** A client for `--api` (or LOADLINE_API) with the token the environment or file holds. */
+  static for(api: string | undefined, env: ApiEnv): ControlClient {
+    const baseUrl = api ?? env.LOADLINE_API;
+    const token =
+      env.LOADLINE_TOKEN ?? loadCredential(credentialsPath(env.XDG_CONFIG_HOME), baseUrl)?.token;
+    return new ControlClient(baseUrl, token);
   }
 
   /** Calls a route; the answer is parsed with the route's response schema. */
   call<R extends RouteContract>(route: R, options: CallOptions<R> = {}): Promise<ResponseOf<R>> {
-    return this.#reachable(() => this.#api.call(route, options));
+    return this.#reachable(route, () => this.#api.call(route, options));
   }
 
   /** Calls a route whose answer is a document (a report in some format): the raw response. */
   send<R extends RouteContract>(route: R, options: CallOptions<R> = {}): Promise<Response> {
-    return this.#reachable(() => this.#api.send(route, options));
+    return this.#reachable(route, () => this.#api.send(route, options));
   }
 
-  async #reachable<T>(fn: () => Promise<T>): Promise<T> {
+  async #reachable<T>(route: RouteContract, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (error) {
@@ -43,6 +61,19 @@ export class ControlClient {
         throw new UsageError(
           '--api',
           `${error.message}; start it with \`loadline up\` (or \`npm start\`), or use --local`,
+        );
+      }
+      // A sign-in's own 401 is its answer (a wrong password), not a call to sign in.
+      if (error instanceof ApiProblem && error.status === 401 && route.permission !== 'public') {
+        throw new UsageError(
+          undefined,
+          `control at ${this.baseUrl} asks who you are: run \`loadline login --api ${this.baseUrl}\`, or set LOADLINE_TOKEN (${error.problem.detail ?? error.problem.title})`,
+        );
+      }
+      if (error instanceof ApiProblem && error.status === 403) {
+        throw new UsageError(
+          undefined,
+          `not allowed: ${error.problem.detail ?? error.problem.title}`,
         );
       }
       throw error;

@@ -7,9 +7,11 @@ import {
   DEFAULT_REDIS_URL,
 } from '@loadline/config/defaults';
 import { Command, CommanderError, Option } from 'commander';
+import { API_ENV } from './api-env.js';
 import { STORES_HELP } from './commands/verify-help.js';
 import { type CliEnvReader, cliEnvOnce } from './env.js';
 import { ExitCode, UsageError } from './exit-codes.js';
+import { addAccessCommands } from './program-access.js';
 
 const VERSION = '0.1.0';
 
@@ -35,6 +37,14 @@ const load = {
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** `--allow-path DIR` of the commands that read feeder files (run, validate, schedule add). */
+function allowPathOption(): Option {
+  return new Option(
+    '--allow-path <dir>',
+    'also read feeder files under this folder (repeatable; default: the scenario file’s folder only)',
+  ).argParser(collect);
 }
 
 function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Command {
@@ -94,16 +104,12 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     .option('--environment <name>', 'environment whose allowlist applies; default the scenario’s')
     .option('--duration <duration>', 'override the duration')
     .option('--rate-multiplier <x>', 'scale the arrival rate or the VU count')
+    .addOption(allowPathOption())
     .action(async (file: string, options) =>
       setExit(
         options.local
           ? await (await load.run()).runLocally(file, options, process)
-          : await (await load.fleet()).runOnFleet(
-              file,
-              options,
-              process,
-              await env('LOADLINE_API'),
-            ),
+          : await (await load.fleet()).runOnFleet(file, options, process, await env(...API_ENV)),
       ),
     );
 
@@ -113,9 +119,7 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (options) =>
-      setExit(
-        await (await load.fleet()).listRuns(options, process.stdout, await env('LOADLINE_API')),
-      ),
+      setExit(await (await load.fleet()).listRuns(options, process.stdout, await env(...API_ENV))),
     );
 
   program
@@ -133,7 +137,7 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
           runId,
           options,
           process.stdout,
-          await env('LOADLINE_API'),
+          await env(...API_ENV),
         ),
       ),
     );
@@ -146,12 +150,7 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     .option('--json', 'print JSON')
     .action(async (runId: string, options) =>
       setExit(
-        await (await load.fleet()).stopRun(
-          runId,
-          options,
-          process.stdout,
-          await env('LOADLINE_API'),
-        ),
+        await (await load.fleet()).stopRun(runId, options, process.stdout, await env(...API_ENV)),
       ),
     );
 
@@ -167,16 +166,12 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     .option('--tz <zone>', 'IANA time zone (default UTC)')
     .option('--agents <n>', 'agents per run')
     .option('--environment <name>', 'environment whose allowlist applies')
+    .addOption(allowPathOption())
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (file: string, options) =>
       setExit(
-        await (await load.schedule()).addSchedule(
-          file,
-          options,
-          process,
-          await env('LOADLINE_API'),
-        ),
+        await (await load.schedule()).addSchedule(file, options, process, await env(...API_ENV)),
       ),
     );
   schedule
@@ -185,9 +180,7 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     .option('--api <url>', 'control API')
     .option('--json', 'print JSON')
     .action(async (options) =>
-      setExit(
-        await (await load.schedule()).listSchedules(options, process, await env('LOADLINE_API')),
-      ),
+      setExit(await (await load.schedule()).listSchedules(options, process, await env(...API_ENV))),
     );
   schedule
     .command('rm')
@@ -197,12 +190,7 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     .option('--json', 'print JSON')
     .action(async (name: string, options) =>
       setExit(
-        await (await load.schedule()).removeSchedule(
-          name,
-          options,
-          process,
-          await env('LOADLINE_API'),
-        ),
+        await (await load.schedule()).removeSchedule(name, options, process, await env(...API_ENV)),
       ),
     );
 
@@ -218,6 +206,12 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
       '--namespace <ns>',
       `Redis key namespace shared with agents (default $LOADLINE_NAMESPACE or ${DEFAULT_NAMESPACE})`,
     )
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
+    .option('--tls-key <file>', 'and this private key (PEM)')
+    .option(
+      '--insecure-http',
+      'listen beyond loopback without TLS (only behind a TLS-terminating proxy you trust)',
+    )
     .action(async (options) =>
       setExit(await (await load.control()).runControl(options, process.stderr, await env())),
     );
@@ -227,6 +221,7 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     .description('Check a scenario file (YAML or JSON): every problem with its line:column')
     .argument('<file>', 'scenario file')
     .option('--json', 'print { file, valid, errors: [{ path, message, line, column }] }')
+    .addOption(allowPathOption())
     .action(async (file: string, options) =>
       setExit(
         await (await load.validate()).runValidate(file, options, process.stdout, process.stderr),
@@ -242,12 +237,22 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
       `Redis key namespace shared with control (default $LOADLINE_NAMESPACE or ${DEFAULT_NAMESPACE})`,
     )
     .option('--id <id>', 'agent id (default host-pid-random)')
+    .option(
+      '--api <url>',
+      'the control API it enrolls with (default $LOADLINE_API); the agent token comes in $LOADLINE_AGENT_TOKEN',
+    )
     .action(async (options) =>
       setExit(
         await (await load.agent()).runAgent(
           options,
           process.stderr,
-          await env('REDIS_URL', 'LOADLINE_NAMESPACE'),
+          await env(
+            'REDIS_URL',
+            'LOADLINE_NAMESPACE',
+            'LOADLINE_API',
+            'LOADLINE_AGENT_TOKEN',
+            'LOADLINE_REDIS_CA',
+          ),
         ),
       ),
     );
@@ -314,7 +319,9 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     )
     .option('--name <name>', 'corpus name in control (letters, digits, "_", "-", ".")')
     .action(async (file: string, options) =>
-      setExit(await (await load.import()).runImport(file, options, process.stdout)),
+      setExit(
+        await (await load.import()).runImport(file, options, process.stdout, await env(...API_ENV)),
+      ),
     );
 
   program
@@ -334,7 +341,7 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
       setExit(
         await (await load.verify()).runVerify(runId, options, {
           stdout: process.stdout,
-          env: await env('LOADLINE_API'),
+          env: await env(...API_ENV),
           vars: process.env,
         }),
       ),
@@ -375,7 +382,7 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     .option('--json', 'print the model JSON on stdout')
     .action(async (options) =>
       setExit(
-        await (await load.capacity()).runCapacityFit(options, process, await env('LOADLINE_API')),
+        await (await load.capacity()).runCapacityFit(options, process, await env(...API_ENV)),
       ),
     );
   capacity
@@ -414,6 +421,7 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
       ),
     );
 
+  addAccessCommands(program, setExit, env);
   return program;
 }
 

@@ -92,6 +92,16 @@ export function registerCapacityRoutes(
             contentType,
           };
         } catch (error) {
+          if (error instanceof report.BrowserBusyError) {
+            // Every render slot and wait place is taken: come back shortly.
+            throw new HttpProblem(
+              503,
+              'PDF renderer busy',
+              error.message,
+              {},
+              { 'retry-after': String(error.retryAfterSeconds) },
+            );
+          }
           throw new HttpProblem(503, 'no browser for PDF', (error as Error).message);
         }
     }

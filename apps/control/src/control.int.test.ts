@@ -5,9 +5,12 @@ import type http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Agent } from '@loadline/agent';
 import { readHlog } from '@loadline/histogram';
-import { verifyShadowTag } from '@loadline/shadow';
+import { connectRedis, RedisNames, ScheduleQueue } from '@loadline/queue';
+import { LEAK_SIGNATURE_HEADER, signLeakReport, verifyShadowTag } from '@loadline/shadow';
+import { Queue } from 'bullmq';
 import { Control, type ControlConfig } from './control.js';
 import {
+  adminFetch,
   callApi,
   type Json,
   skipWithoutRedis,
@@ -22,6 +25,7 @@ const redis = testRedis(process.env.REDIS_URL);
 const skip = await skipWithoutRedis(redis);
 
 let control: Control;
+let authed: typeof fetch = fetch;
 let config: ControlConfig;
 let agents: Agent[] = [];
 let target = '';
@@ -29,7 +33,7 @@ let served = 0;
 let server: http.Server;
 
 const api = (method: string, path: string, body?: unknown) =>
-  callApi(control.url, method, path, body);
+  callApi(control.url, method, path, body, authed);
 
 async function waitForRun(id: string, timeoutMs = 20_000): Promise<Json> {
   const deadline = Date.now() + timeoutMs;
@@ -72,7 +76,8 @@ describe('control (real Redis, chdb, PGlite)', { skip }, () => {
       process.env.LOADLINE_TEST_LOG ? { log: (line: string) => console.error(line) } : {},
     );
     control = await Control.start(config);
-    agents = await startAgents(redis);
+    authed = await adminFetch(control);
+    agents = await startAgents(redis, control);
   });
 
   after(() => stopAll(redis, agents, control, server));
@@ -88,7 +93,7 @@ describe('control (real Redis, chdb, PGlite)', { skip }, () => {
     );
     const list = await api('GET', '/scenarios');
     assert.deepEqual(list.json.scenarios, []);
-    const malformed = await fetch(`${control.url}/runs`, {
+    const malformed = await authed(`${control.url}/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{',
@@ -150,7 +155,7 @@ thresholds:
     assert.equal(run.live.requests, 800);
     // Reports: every format, from the stored run.
     const get = async (format: string) => {
-      const response = await fetch(`${control.url}/runs/${run.id}/report?format=${format}`);
+      const response = await authed(`${control.url}/runs/${run.id}/report?format=${format}`);
       return {
         status: response.status,
         type: response.headers.get('content-type'),
@@ -257,22 +262,43 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
       false,
     );
 
-    const bad = await api('POST', `/runs/${runId}/leaks`, {
-      kind: 'disk',
-      target: 'x',
-      service: 's',
-      detail: '',
-      at: new Date().toISOString(),
-    });
-    assert.equal(bad.status, 422);
-    const reported = Date.now();
-    const leak = await api('POST', `/runs/${runId}/leaks`, {
+    // Leak reports come from services, signed with the environment's shadow key (no user
+    // token): what fetch sends here carries no Authorization header at all.
+    const postLeak = async (body: unknown, secret?: string) => {
+      const path = `/runs/${runId}/leaks`;
+      const text = JSON.stringify(body);
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (secret) {
+        headers[LEAK_SIGNATURE_HEADER] = signLeakReport({
+          secret,
+          method: 'POST',
+          path,
+          body: text,
+        });
+      }
+      const response = await fetch(`${control.url}${path}`, {
+        method: 'POST',
+        headers,
+        body: text,
+      });
+      return { status: response.status, json: (await response.json()) as Json };
+    };
+    const key = control.shadowSecretFor('local');
+    const orders = {
       kind: 'postgres',
       target: 'orders',
       service: 'order',
       detail: 'INSERT INTO orders refused in a shadow context',
       at: new Date().toISOString(),
-    });
+    };
+    const bad = await postLeak({ ...orders, kind: 'disk' }, key);
+    assert.equal(bad.status, 422);
+    // Nobody stops a run with a report the environment's key did not sign.
+    assert.equal((await postLeak(orders)).status, 401);
+    assert.equal((await postLeak(orders, control.shadowSecretFor('staging'))).status, 401);
+    assert.equal((await api('GET', `/runs/${runId}`)).json.status, 'running');
+    const reported = Date.now();
+    const leak = await postLeak(orders, key);
     assert.equal(leak.status, 202, JSON.stringify(leak.json));
     assert.equal(leak.json.runStopping, true);
     const run = await waitForRun(runId, 5000);
@@ -333,14 +359,14 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     const plan = await api('POST', '/capacity/plan', { model, forecast });
     assert.equal(plan.status, 200, JSON.stringify(plan.json));
     assert.ok(Array.isArray(plan.json.services));
-    const md = await fetch(`${control.url}/capacity/plan?format=md`, {
+    const md = await authed(`${control.url}/capacity/plan?format=md`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model, forecast }),
     });
     assert.equal(md.status, 200);
     assert.match(await md.text(), /^# Capacity plan/);
-    const xlsx = await fetch(`${control.url}/capacity/plan?format=xlsx`, {
+    const xlsx = await authed(`${control.url}/capacity/plan?format=xlsx`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model, forecast }),
@@ -352,7 +378,7 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
         .toString(),
       'PK',
     );
-    const badFormat = await fetch(`${control.url}/capacity/plan?format=doc`, {
+    const badFormat = await authed(`${control.url}/capacity/plan?format=doc`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model, forecast }),
@@ -482,6 +508,7 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     await control.close();
     // A new control on the same state: the run must not stay "running" forever.
     control = await Control.start(config);
+    authed = await adminFetch(control);
     const run = await waitForRun(created.json.id, 5000);
     assert.equal(run.status, 'aborted');
     assert.match(run.abortReason, /control restarted during the run/);
@@ -535,13 +562,50 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
       cron: '61 * * * *',
     });
     assert.equal(bad.status, 422);
-    const created = await api('POST', '/schedules', {
+    // A seconds field is refused: a schedule launches load at most once a minute.
+    const tooOften = await api('POST', '/schedules', {
       name: 'every-3s',
       scenario: 'nightly',
       cron: '*/3 * * * * *',
+    });
+    assert.equal(tooOften.status, 422);
+    assert.match(tooOften.json.detail, /seconds field is not allowed/);
+    const never = await api('POST', '/schedules', {
+      name: 'feb-31',
+      scenario: 'nightly',
+      cron: '0 0 31 2 *',
+    });
+    assert.equal(never.status, 422, 'a date that never comes is refused, and leaves no row');
+    const created = await api('POST', '/schedules', {
+      name: 'every-minute',
+      scenario: 'nightly',
+      cron: '* * * * *',
       agents: 2,
     });
     assert.equal(created.status, 201, JSON.stringify(created.json));
+    assert.deepEqual(
+      (await api('GET', '/schedules')).json.schedules.map((s: Json) => s.name),
+      ['every-minute'],
+    );
+    // Its timer is armed in Redis for the next minute. Rather than wait for it, its next
+    // firing (a delayed BullMQ job) is promoted: as if its minute had come.
+    const redisClient = connectRedis(redis.url);
+    const names = new RedisNames(redis.namespace);
+    const [timer] = await new ScheduleQueue(redisClient, names, () => {}).timers();
+    assert.equal(timer?.id, created.json.id);
+    assert.ok((timer?.next ?? 0) - Date.now() <= 60_000, `fires next at ${timer?.next}`);
+    const firings = new Queue(names.scheduleQueue, { connection: redisClient.duplicate() });
+    let promoted = false;
+    for (let i = 0; i < 50 && !promoted; i++) {
+      for (const job of await firings.getDelayed()) {
+        if ((job.data as { scheduleId?: string }).scheduleId !== created.json.id) continue;
+        await job.promote();
+        promoted = true;
+      }
+      if (!promoted) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(promoted, 'the next firing is a delayed job');
+    await firings.close();
     const deadline = Date.now() + 15_000;
     let fired: Json;
     while (!fired && Date.now() < deadline) {
@@ -550,18 +614,16 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
       if (!fired) await new Promise((r) => setTimeout(r, 250));
     }
     assert.ok(fired, 'the schedule started a run');
+    assert.equal(fired.launchedBy, 'schedule:every-minute');
     const finished = await waitForRun(fired.id);
     assert.equal(finished.status, 'passed');
     assert.equal(finished.summary.total.requests, 20);
     assert.equal((await api('DELETE', `/schedules/${created.json.id}`)).status, 204);
-    await new Promise((r) => setTimeout(r, 500));
-    const countAfterDelete = (await api('GET', '/runs?scenario=nightly')).json.runs.length;
-    await new Promise((r) => setTimeout(r, 4000));
-    assert.equal(
-      (await api('GET', '/runs?scenario=nightly')).json.runs.length,
-      countAfterDelete,
-      'no run after removal',
-    );
+    // Removed, its timer is gone from Redis: nothing is left to fire.
+    const timers = new ScheduleQueue(redisClient, names, () => {});
+    assert.deepEqual(await timers.timers(), []);
+    await timers.close();
+    redisClient.disconnect();
     assert.deepEqual((await api('GET', '/schedules')).json.schedules, []);
   });
 });

@@ -1,19 +1,33 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { controlSigningKeys, deriveKey, signText } from '@loadline/access';
+import { LOOPBACK_HOSTS } from '@loadline/api';
 import {
   ControlEnv,
   DEFAULT_API_PORT,
   DEFAULT_DATA_DIR,
   DEFAULT_REDIS_URL,
+  EnvError,
+  listItems,
   parseEnv,
   type RawEnv,
 } from '@loadline/config';
 import { MetadataStore } from '@loadline/metadata';
 import { connectRedis, type Redis, RedisNames, ResultsReader, ShardQueue } from '@loadline/queue';
 import { ResultStore } from '@loadline/store';
+import { AgentKeyring } from './access/agent-keyring.js';
+import { expireApprovals } from './access/approvals.js';
+import { ensureFirstAdmin, type FirstAdmin, issueMachineToken } from './access/bootstrap.js';
+import { AccessGate } from './access/gate.js';
+import { type OidcConfig, oidcLogin, parseRoleRules } from './access/oidc.js';
+import { SYSTEM } from './access/principal.js';
+import { SignInLimiter } from './access/sign-in-limiter.js';
+import type { ControlKeys } from './api/deps.js';
 import { RunCoordinator } from './coordinator.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { Ingest } from './ingest.js';
@@ -30,11 +44,27 @@ export interface ControlConfig {
   databaseUrl?: string;
   clickhouseUrl?: string;
   redisUrl: string;
+  /** PEM of the authority behind Redis's TLS certificate (rediss://), when not a system one */
+  redisCa?: string;
   namespace: string;
   claimTimeoutMs: number;
   startDelayMs: number;
   /** master secret for shadow tags; generated into dataDir when unset */
   shadowSecret?: string;
+  /** serve HTTPS with this certificate and key (PEM files) */
+  tls?: { certFile: string; keyFile: string };
+  /** host names the API answers to besides loopback and its listening address */
+  publicHosts: string[];
+  /** proxies whose X-Forwarded-For the audit log believes */
+  trustedProxies: string[];
+  /** the first admin's password (else generated and handed back once, as firstAdmin) */
+  adminPassword?: string;
+  /** how long a launch in a protected environment waits for approval */
+  approvalTtlMs: number;
+  /** a console session nobody used for this long ends */
+  sessionIdleMs: number;
+  /** single sign-on over OpenID Connect */
+  oidc?: OidcConfig;
   log: (line: string) => void;
 }
 
@@ -55,9 +85,20 @@ export function configFromEnv(env: RawEnv, overrides: Partial<ControlConfig> = {
     ...(parsed.CLICKHOUSE_URL ? { clickhouseUrl: parsed.CLICKHOUSE_URL } : {}),
     ...(parsed.LOADLINE_SHADOW_SECRET ? { shadowSecret: parsed.LOADLINE_SHADOW_SECRET } : {}),
     redisUrl: parsed.REDIS_URL ?? DEFAULT_REDIS_URL,
+    ...(parsed.LOADLINE_REDIS_CA
+      ? { redisCa: readFileSync(parsed.LOADLINE_REDIS_CA, 'utf8') }
+      : {}),
     namespace: parsed.LOADLINE_NAMESPACE,
     claimTimeoutMs: 30_000,
     startDelayMs: 1000,
+    publicHosts: listItems(parsed.LOADLINE_PUBLIC_HOSTS),
+    trustedProxies: parsed.LOADLINE_TRUSTED_PROXIES
+      ? listItems(parsed.LOADLINE_TRUSTED_PROXIES)
+      : [...LOOPBACK_HOSTS],
+    ...(parsed.LOADLINE_ADMIN_PASSWORD ? { adminPassword: parsed.LOADLINE_ADMIN_PASSWORD } : {}),
+    approvalTtlMs: 3_600_000,
+    sessionIdleMs: 8 * 3_600_000,
+    ...oidcFromEnv(parsed),
     log: () => {},
     ...overrides,
   };
@@ -66,6 +107,8 @@ export function configFromEnv(env: RawEnv, overrides: Partial<ControlConfig> = {
 /** The control process: API, coordinator and ingest over one metadata DB, store and Redis. */
 export class Control {
   readonly url: string;
+  /** the admin this start created, with its password: shown once, never stored in clear */
+  readonly firstAdmin: FirstAdmin | undefined;
   readonly #server: http.Server;
   readonly #metadata: MetadataStore;
   readonly #store: ResultStore;
@@ -76,9 +119,12 @@ export class Control {
   readonly #schedules: ScheduleDriver;
   readonly #masterSecret: string;
   readonly #unlock: () => void;
+  readonly #timers: NodeJS.Timeout[];
 
   private constructor(parts: {
     url: string;
+    firstAdmin: FirstAdmin | undefined;
+    timers: NodeJS.Timeout[];
     unlock: () => void;
     masterSecret: string;
     server: http.Server;
@@ -91,6 +137,8 @@ export class Control {
     schedules: ScheduleDriver;
   }) {
     this.url = parts.url;
+    this.firstAdmin = parts.firstAdmin;
+    this.#timers = parts.timers;
     this.#server = parts.server;
     this.#metadata = parts.metadata;
     this.#store = parts.store;
@@ -108,7 +156,23 @@ export class Control {
     return environmentSecret(this.#masterSecret, name);
   }
 
+  /**
+   * A new admin API token for this machine's CLI (`loadline up` writes it into the
+   * credentials file); earlier tokens of the same name are revoked.
+   */
+  issueMachineToken(name: string): Promise<string> {
+    return issueMachineToken(this.#metadata, name);
+  }
+
+  /** An agent enrollment token for the agents this process starts (`loadline up`). */
+  issueAgentToken(name: string): Promise<string> {
+    return issueMachineToken(this.#metadata, name, 'agent');
+  }
+
   static async start(config: ControlConfig): Promise<Control> {
+    // What control writes (PGlite's files and WAL, chdb's parts, the shadow secret) is for
+    // its own user only, before any store opens: the WAL holds secrets in the clear.
+    process.umask(0o077);
     // Embedded stores assume one process; with both stores on servers, replicas may share it.
     const embedded = !config.databaseUrl || !config.clickhouseUrl;
     const unlock = embedded ? lockDataDir(config.dataDir) : () => {};
@@ -122,15 +186,22 @@ export class Control {
 
   static async #start(config: ControlConfig, unlock: () => void): Promise<Control> {
     const masterSecret = loadMasterSecret(config.shadowSecret, config.dataDir);
+    const keys: ControlKeys = {
+      master: masterSecret,
+      secrets: deriveKey(masterSecret, 'environment-secrets'),
+      jobs: deriveKey(masterSecret, 'agent-jobs'),
+      signing: controlSigningKeys(masterSecret),
+    };
     const metadata = await MetadataStore.open(
       config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pg') },
     );
     await metadata.migrate();
+    const firstAdmin = await ensureFirstAdmin(metadata, config.adminPassword);
     // The built-in environment for one machine: loopback only.
     await metadata.upsertEnvironment({
       name: 'local',
       baseUrls: {},
-      allowedHosts: ['127.0.0.0/8', '::1', 'localhost'],
+      allowedHosts: [...LOOPBACK_HOSTS],
       requiresShadow: false,
     });
     const store = await ResultStore.open(
@@ -139,10 +210,15 @@ export class Control {
         : { mode: 'embedded', path: join(config.dataDir, 'clickhouse') },
     );
     await store.migrate();
-    const redis = connectRedis(config.redisUrl);
+    const redis = connectRedis(
+      config.redisUrl,
+      config.redisCa === undefined ? {} : { tlsCa: config.redisCa },
+    );
     redis.on('error', (error) => config.log(`redis: ${error.message}`));
     const names = new RedisNames(config.namespace);
-    const queue = new ShardQueue(redis, names, config.log);
+    const signer = { sign: (text: string) => signText(keys.signing.privateKey, text) };
+    const keyring = new AgentKeyring(metadata.access, masterSecret);
+    const queue = new ShardQueue(redis, names, config.log, signer);
     const consumer = `control@${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const coordinator = new RunCoordinator(metadata, redis, names, queue, {
       claimTimeoutMs: config.claimTimeoutMs,
@@ -150,16 +226,20 @@ export class Control {
       coordinatorId: consumer,
       log: config.log,
       storeTargetMetrics: (rows) => store.insertTargetMetrics(rows),
+      signer,
+      agents: keyring,
     });
     // Runs a previous control left active are settled before taking new work.
     await recoverOrphanedRuns(metadata, store, config.log);
-    const ingest = new Ingest(new ResultsReader(redis, names, consumer), store, {
+    const ingest = new Ingest(new ResultsReader(redis, names, consumer, keyring), store, {
       onRows: (rows) => coordinator.onRows(rows),
       onMessage: (message) => coordinator.onMessage(message),
       log: config.log,
     });
     await ingest.start();
+    const scheme = config.tls ? 'https' : 'http';
     const deps: RouteDeps = {
+      agents: keyring,
       metadata,
       store,
       redis,
@@ -167,6 +247,17 @@ export class Control {
       coordinator,
       schedules: undefined as never,
       shadowSecretFor: (name) => environmentSecret(masterSecret, name),
+      keys,
+      signIns: new SignInLimiter(),
+      secureCookies: config.tls !== undefined,
+      approvalTtlMs: config.approvalTtlMs,
+      ...(config.oidc ? { oidc: oidcLogin(config.oidc, metadata) } : {}),
+      // Control's own URL joins once it listens (its port may be chosen then).
+      infrastructure: [
+        config.redisUrl,
+        ...(config.databaseUrl ? [config.databaseUrl] : []),
+        ...(config.clickhouseUrl ? [config.clickhouseUrl] : []),
+      ],
       log: config.log,
     };
     const schedules = new ScheduleDriver(
@@ -182,22 +273,53 @@ export class Control {
           agents: schedule.agents,
           overrides: options.overrides ?? {},
         });
-        await launchRun(deps, input, schedule.id);
+        await launchRun(deps, input, {
+          schedule: { id: schedule.id, name: schedule.name },
+          actor: { actor: `schedule:${schedule.name}`, actorKind: 'system' },
+        });
       },
       config.log,
     );
     deps.schedules = schedules;
     await schedules.sync();
-    const server = http.createServer(buildRoutes(deps).listener());
+    const gate = new AccessGate(metadata.access, {
+      hostNames: hostNamesOf(config),
+      trustedProxies: config.trustedProxies,
+      sessionIdleMs: config.sessionIdleMs,
+      log: config.log,
+    });
+    const listener = buildRoutes(deps, gate).listener();
+    const server = config.tls
+      ? https.createServer(
+          { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
+          listener,
+        )
+      : http.createServer(listener);
+    // Bounded: a client that trickles its headers or body cannot hold a socket for long.
+    server.headersTimeout = 20_000;
+    server.requestTimeout = 120_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, resolve);
     });
     const address = server.address() as AddressInfo;
-    const url = `http://${address.address}:${address.port}`;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `${scheme}://${host}:${address.port}`;
+    (deps.infrastructure as string[]).push(url);
     config.log(`control API on ${url}`);
+    const sweep = () =>
+      expireApprovals(metadata, (event) =>
+        gate.audit({ ...event, actor: SYSTEM, source: 'control', outcome: 'ok' }),
+      )
+        .then(() => metadata.access.pruneSessions())
+        .catch((error: Error) => config.log(`approvals: ${error.message}`));
+    await sweep();
+    // Expiries are noticed within a quarter of the approval window (at most 15 s late).
+    const timers = [setInterval(sweep, Math.min(15_000, Math.max(250, config.approvalTtlMs / 4)))];
     return new Control({
       url,
+      firstAdmin,
+      timers,
       unlock,
       masterSecret,
       server,
@@ -212,6 +334,7 @@ export class Control {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.#timers) clearInterval(timer);
     await this.#coordinator.close();
     await new Promise<void>((resolve) => {
       this.#server.closeAllConnections();
@@ -225,4 +348,47 @@ export class Control {
     await this.#metadata.close();
     this.#unlock();
   }
+}
+
+/** Single sign-on from LOADLINE_OIDC_*: all of issuer, client, secret, redirect and roles, or none. */
+function oidcFromEnv(env: ControlEnv): { oidc?: OidcConfig } {
+  const wanted = {
+    LOADLINE_OIDC_ISSUER: env.LOADLINE_OIDC_ISSUER,
+    LOADLINE_OIDC_CLIENT_ID: env.LOADLINE_OIDC_CLIENT_ID,
+    LOADLINE_OIDC_CLIENT_SECRET: env.LOADLINE_OIDC_CLIENT_SECRET,
+    LOADLINE_OIDC_REDIRECT_URL: env.LOADLINE_OIDC_REDIRECT_URL,
+    LOADLINE_OIDC_ROLES: env.LOADLINE_OIDC_ROLES,
+  };
+  const missing = Object.entries(wanted).filter(([, v]) => v === undefined);
+  if (missing.length === 5) return {};
+  if (missing.length > 0) {
+    throw new EnvError([
+      {
+        variable: missing[0]![0],
+        message: `single sign-on needs ${missing.map(([k]) => k).join(', ')} as well`,
+      },
+    ]);
+  }
+  parseRoleRules(env.LOADLINE_OIDC_ROLES as string);
+  return {
+    oidc: {
+      issuer: env.LOADLINE_OIDC_ISSUER as string,
+      clientId: env.LOADLINE_OIDC_CLIENT_ID as string,
+      clientSecret: env.LOADLINE_OIDC_CLIENT_SECRET as string,
+      redirectUrl: env.LOADLINE_OIDC_REDIRECT_URL as string,
+      roles: env.LOADLINE_OIDC_ROLES as string,
+      groupsClaim: env.LOADLINE_OIDC_GROUPS_CLAIM,
+    },
+  };
+}
+
+/**
+ * The names a request's Host may carry: loopback, the listening address and the public
+ * hosts; none (any Host) for a wildcard listener without public hosts, which serves
+ * whatever names point at it.
+ */
+function hostNamesOf(config: ControlConfig): string[] {
+  const wildcard = config.host === '0.0.0.0' || config.host === '::' || config.host === '';
+  if (wildcard && config.publicHosts.length === 0) return [];
+  return [...(wildcard ? [] : [config.host]), ...config.publicHosts, 'localhost'];
 }

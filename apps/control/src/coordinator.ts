@@ -1,4 +1,4 @@
-import type { AgentMessage, IntervalRow } from '@loadline/api';
+import type { AgentMessage, ControlSignal, IntervalRow } from '@loadline/api';
 import {
   GuardrailMonitor,
   type GuardrailState,
@@ -9,6 +9,8 @@ import {
 import type { MetadataStore } from '@loadline/metadata';
 import { type MetricsTarget, type TargetMetricRow, TargetScraper } from '@loadline/metrics';
 import {
+  type AgentVerifier,
+  type ControlSigner,
   listAgents,
   publishSignal,
   type Redis,
@@ -44,6 +46,10 @@ export interface CoordinatorOptions {
   log: (line: string) => void;
   /** where scraped target metrics go (the result store); scraping is off without it */
   storeTargetMetrics?: (rows: TargetMetricRow[]) => Promise<unknown>;
+  /** signs the run signals agents obey */
+  signer: ControlSigner;
+  /** tells an enrolled agent's heartbeat from anything else in Redis */
+  agents: AgentVerifier;
 }
 
 const LEASE_MS = 10_000;
@@ -85,6 +91,11 @@ export class RunCoordinator {
     return [...this.#live.keys()];
   }
 
+  /** Publishes a run signal, signed: agents obey nothing else. */
+  #signal(signal: ControlSignal): Promise<void> {
+    return publishSignal(this.#redis, this.#names, signal, this.#options.signer);
+  }
+
   async launch(input: LaunchInput): Promise<void> {
     const { jobs, durationMs, target } = planShards(input);
     const runId = input.run.id;
@@ -105,10 +116,17 @@ export class RunCoordinator {
       guardrails: new GuardrailMonitor(input.scenario.guardrails),
       scraper: this.#scraperFor(runId, input.metricsTargets ?? []),
       abortReason: undefined,
+      ticking: false,
       timer: setInterval(() => {
+        // One tick at a time per run: a slow one (a big fleet, a slow Redis) is not piled on.
+        if (live.ticking) return;
+        live.ticking = true;
         const tick = this.#tick(runId)
           .catch((error) => this.#options.log(`run ${runId}: ${error.stack ?? error}`))
-          .finally(() => this.#ticks.delete(tick));
+          .finally(() => {
+            live.ticking = false;
+            this.#ticks.delete(tick);
+          });
         this.#ticks.add(tick);
       }, 1000),
     };
@@ -122,7 +140,7 @@ export class RunCoordinator {
     });
     await this.#metadata.transitionRun(runId, ['queued'], 'waiting-for-agents', {});
     await this.#queue.enqueue(jobs);
-    await publishSignal(this.#redis, this.#names, { type: 'keepalive', runId, at: Date.now() });
+    await this.#signal({ type: 'keepalive', runId, at: Date.now() });
   }
 
   #scraperFor(runId: string, targets: MetricsTarget[]): TargetScraper | undefined {
@@ -181,7 +199,7 @@ export class RunCoordinator {
     const live = this.#live.get(runId);
     if (!live) return false;
     live.abortReason ??= reason;
-    await publishSignal(this.#redis, this.#names, { type: 'abort', runId, reason });
+    await this.#signal({ type: 'abort', runId, reason });
     if (live.phase === 'waiting') await this.#settle(live);
     return true;
   }
@@ -215,7 +233,7 @@ export class RunCoordinator {
             this.#options.startDelayMs - 1000,
           );
         await this.#metadata.transitionRun(live.run.id, ['waiting-for-agents'], 'running', {});
-        await publishSignal(this.#redis, this.#names, {
+        await this.#signal({
           type: 'start',
           runId: live.run.id,
           startAt: live.startAt,
@@ -233,7 +251,7 @@ export class RunCoordinator {
   async #tick(runId: string): Promise<void> {
     const live = this.#live.get(runId);
     if (!live || live.phase === 'finishing') return;
-    await publishSignal(this.#redis, this.#names, { type: 'keepalive', runId, at: Date.now() });
+    await this.#signal({ type: 'keepalive', runId, at: Date.now() });
     await this.#metadata.acquireRunLease({
       runId,
       coordinator: this.#options.coordinatorId,
@@ -244,7 +262,7 @@ export class RunCoordinator {
         const have = live.claims.size;
         live.abortReason = `asked for ${live.shardCount} agent(s), ${have} claimed a shard within ${Math.round(this.#options.claimTimeoutMs / 1000)} s; start more with \`loadline agent --redis URL\` or \`loadline up --agents ${live.shardCount}\``;
         await this.#queue.removeUnclaimed(runId, live.shardCount);
-        await publishSignal(this.#redis, this.#names, {
+        await this.#signal({
           type: 'abort',
           runId,
           reason: 'not enough agents',
@@ -257,10 +275,11 @@ export class RunCoordinator {
     if (trip !== undefined && live.abortReason === undefined) {
       live.abortReason = trip;
       this.#options.log(`run ${runId}: ${live.abortReason}; aborting`);
-      await publishSignal(this.#redis, this.#names, { type: 'abort', runId, reason: trip });
+      await this.#signal({ type: 'abort', runId, reason: trip });
     }
     // An agent whose heartbeat expired mid-shard is lost: the run goes on without it.
-    const alive = new Set((await listAgents(this.#redis, this.#names)).map((a) => a.agentId));
+    const heartbeats = await listAgents(this.#redis, this.#names, this.#options.agents);
+    const alive = new Set(heartbeats.map((a) => a.agentId));
     for (const [shard, agentId] of newlyLost(live, alive)) {
       live.lost.add(shard);
       this.#options.log(

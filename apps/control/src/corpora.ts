@@ -1,27 +1,85 @@
-import { controlApi, SaveCorpusBody } from '@loadline/api/http';
+import { controlApi, Name } from '@loadline/api/http';
 import type { CorpusInfo, MetadataStore } from '@loadline/metadata';
-import { Corpus } from '@loadline/replay';
+import { Corpus, type CorpusLineIssue, CorpusLinesReader, type ReadCorpus } from '@loadline/replay';
 import { formatPath, type Scenario } from '@loadline/scenario';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { guarded } from './api/errors.js';
 import { HttpProblem, type Router } from './http.js';
 import { planReplay } from './replay-shards.js';
+import { readLines } from './request-body.js';
 
 /** Problems listed in a 422; the detail gives the total. */
 const MAX_LISTED_ERRORS = 50;
 
-function parseCorpusBody(body: unknown): z.infer<typeof SaveCorpusBody> {
-  const result = SaveCorpusBody.safeParse(body);
-  if (result.success) return result.data;
-  const { issues } = result.error;
-  throw new HttpProblem(
+/** Lets other requests run: a corpus is checked a few hundred requests at a time. */
+const breathe = () => new Promise((resolve) => setImmediate(resolve));
+
+function refused(
+  reader: CorpusLinesReader,
+  field: (issue: CorpusLineIssue) => string,
+): HttpProblem {
+  const listed =
+    reader.issues.length < reader.problems ? ` (the first ${reader.issues.length} are listed)` : '';
+  return new HttpProblem(
     422,
     'invalid corpus',
-    `${issues.length} problem(s); nothing was stored${issues.length > MAX_LISTED_ERRORS ? ` (the first ${MAX_LISTED_ERRORS} are listed)` : ''}`,
+    `${reader.problems} problem(s); nothing was stored${listed}`,
     {
-      errors: issues
+      errors: reader.issues.map((issue) => ({
+        field: field(issue),
+        path: field(issue),
+        line: issue.line,
+        message: issue.message,
+      })),
+    },
+  );
+}
+
+/**
+ * A corpus sent as one JSON document, checked request by request with pauses between (a
+ * 30 MB corpus never holds other requests for seconds): the form it is stored in.
+ */
+async function corpusOfBody(body: unknown): Promise<{ name: string; corpus: ReadCorpus }> {
+  const shape = SaveCorpusShape.safeParse(body);
+  if (!shape.success) throw problemOf(shape.error);
+  const { name, corpus } = shape.data;
+  const reader = new CorpusLinesReader(MAX_LISTED_ERRORS);
+  reader.accept(JSON.stringify({ meta: corpus.meta, mix: corpus.mix }));
+  for (const [i, request] of corpus.requests.entries()) {
+    reader.accept(JSON.stringify(request));
+    if (i % 500 === 499) await breathe();
+  }
+  const read = reader.finish();
+  // Line 1 is { meta, mix }; line n + 2 is request n.
+  const fieldOf = (issue: CorpusLineIssue) =>
+    formatPath(
+      issue.line === 1
+        ? ['corpus', ...issue.path]
+        : ['corpus', 'requests', issue.line - 2, ...issue.path],
+    );
+  if (!read) throw refused(reader, fieldOf);
+  return { name, corpus: read };
+}
+
+/** The outer shape of POST /corpora: checked whole before its requests one by one. */
+const SaveCorpusShape = z.strictObject({
+  name: Name,
+  corpus: z.object({
+    meta: z.unknown(),
+    mix: z.unknown(),
+    requests: z.array(z.unknown()).max(1_000_000, 'at most 1,000,000 requests'),
+  }),
+});
+
+function problemOf(error: z.ZodError): HttpProblem {
+  return new HttpProblem(
+    422,
+    'invalid request body',
+    error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+    {
+      errors: error.issues
         .slice(0, MAX_LISTED_ERRORS)
-        .map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+        .map((i) => ({ field: i.path.join('.'), message: i.message })),
     },
   );
 }
@@ -56,18 +114,41 @@ function mixSummary(mix: CorpusInfo['mix'], top = 5) {
  */
 export function registerCorpusRoutes(router: Router, deps: { metadata: MetadataStore }): void {
   const { metadata } = deps;
-  router.route(controlApi.saveCorpus, async ({ body }) =>
-    guarded(async () => {
-      const { name, corpus } = parseCorpusBody(body);
-      const stored = await metadata.saveCorpusVersion({
+  const store = async (name: string, corpus: ReadCorpus) =>
+    view(
+      await metadata.saveCorpusVersion({
         name,
         meta: JSON.parse(JSON.stringify(corpus.meta)),
         mix: JSON.parse(JSON.stringify(corpus.mix)),
-        requests: JSON.stringify(corpus.requests),
-        requestCount: corpus.requests.length,
+        requests: corpus.requestsJson,
+        requestCount: corpus.requestCount,
         durationMs: corpus.meta.durationMs,
-      });
-      return { body: view(stored) };
+      }),
+    );
+  router.route(controlApi.saveCorpus, async ({ body, audit }) =>
+    guarded(async () => {
+      const { name, corpus } = await corpusOfBody(body);
+      audit.target = `corpus:${name}`;
+      return { body: await store(name, corpus) };
+    }),
+  );
+  router.route(controlApi.uploadCorpus, async ({ params, request, audit }) =>
+    guarded(async () => {
+      const name = Name.safeParse(params.name);
+      if (!name.success)
+        throw problemOf(new z.ZodError(name.error.issues.map((i) => ({ ...i, path: ['name'] }))));
+      audit.target = `corpus:${name.data}`;
+      const reader = new CorpusLinesReader(MAX_LISTED_ERRORS);
+      await readLines(request, controlApi.uploadCorpus.maxBodyBytes, (line) => reader.accept(line));
+      const read = reader.finish();
+      if (!read) {
+        throw refused(reader, (issue) =>
+          issue.path.length > 0
+            ? `line ${issue.line}: ${formatPath(issue.path)}`
+            : `line ${issue.line}`,
+        );
+      }
+      return { body: await store(name.data, read) };
     }),
   );
   router.route(controlApi.listCorpora, async () =>

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Agent } from '@loadline/agent';
 import { Control } from './control.js';
 import {
+  adminFetch,
   callApi,
   type Json,
   skipWithoutRedis,
@@ -20,11 +21,12 @@ const redis = testRedis(process.env.REDIS_URL);
 const skip = await skipWithoutRedis(redis);
 
 let control: Control;
+let authed: typeof fetch = fetch;
 let agents: Agent[] = [];
 let target = '';
 let server: http.Server;
 
-const getJson = async (url: string): Promise<Json> => (await fetch(url)).json();
+const getJson = async (url: string): Promise<Json> => (await authed(url)).json();
 
 interface SseEvent {
   event: string;
@@ -32,7 +34,7 @@ interface SseEvent {
   receivedAt: number;
 }
 
-const post = (path: string, body: unknown) => callApi(control.url, 'POST', path, body);
+const post = (path: string, body: unknown) => callApi(control.url, 'POST', path, body, authed);
 
 /** Reads a stream of events until it ends, `until` says stop, or the time is up. */
 async function readEvents(
@@ -45,7 +47,7 @@ async function readEvents(
 ): Promise<{ events: SseEvent[]; ended: boolean; contentType: string | null }> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), options.timeoutMs ?? 20_000);
-  const response = await fetch(`${control.url}/runs/${runId}/events`, { signal: abort.signal });
+  const response = await authed(`${control.url}/runs/${runId}/events`, { signal: abort.signal });
   const events: SseEvent[] = [];
   let ended = false;
   let buffer = '';
@@ -83,13 +85,14 @@ describe('GET /runs/:id/events (real Redis, chdb, PGlite)', { skip }, () => {
   before(async () => {
     ({ server, url: target } = await startTarget((_req, res) => res.end('ok')));
     control = await Control.start(testControlConfig(redis, 'loadline-events-'));
-    agents = await startAgents(redis);
+    authed = await adminFetch(control);
+    agents = await startAgents(redis, control);
   });
 
   after(() => stopAll(redis, agents, control, server));
 
   it('answers 404 as problem+json for an unknown run', async () => {
-    const response = await fetch(`${control.url}/runs/run_nope/events`);
+    const response = await authed(`${control.url}/runs/run_nope/events`);
     assert.equal(response.status, 404);
     assert.equal(response.headers.get('content-type'), 'application/problem+json');
   });
@@ -189,7 +192,7 @@ guardrails: [{ metric: errors, rate: ">0.5", for: 5s }]
     assert.deepEqual(Object.keys(bySteps.series), ['hit']);
     const byAgents = await series('?by=agent');
     assert.deepEqual(Object.keys(byAgents.series).sort(), ['agent-1', 'agent-2']);
-    const bad = await fetch(`${control.url}/runs/${created.json.id}/series?by=zone`);
+    const bad = await authed(`${control.url}/runs/${created.json.id}/series?by=zone`);
     assert.equal(bad.status, 422);
     assert.equal(bad.headers.get('content-type'), 'application/problem+json');
   });
@@ -216,7 +219,7 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     assert.ok(ended);
     const last = events.at(-1) as SseEvent;
     assert.equal(last.data.status, 'aborted');
-    assert.match(last.data.abortReason, /stopped from the API/);
+    assert.match(last.data.abortReason, /stopped by admin/);
     assert.ok(last.receivedAt - stoppedAt < 2500, `${last.receivedAt - stoppedAt} ms after stop`);
   });
 
@@ -239,7 +242,7 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     });
     assert.equal(badDuration.status, 422);
     assert.equal(badDuration.json.errors[0].field, 'overrides.duration');
-    await fetch(`${control.url}/environments/outside`, {
+    await authed(`${control.url}/environments/outside`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ allowedHosts: ['10.9.9.9'] }),
@@ -263,7 +266,7 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     const today = new Date(Date.now() - 3_600_000).toISOString();
     const recent = await getJson(`${control.url}/runs?from=${today}`);
     assert.equal(recent.runs.length, all.length);
-    const bad = await fetch(`${control.url}/runs?from=yesterday`);
+    const bad = await authed(`${control.url}/runs?from=yesterday`);
     assert.equal(bad.status, 422);
     assert.match(((await bad.json()) as Json).detail, /from: "yesterday" is not a date/);
   });
@@ -281,7 +284,7 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
       body.versions.map((v: Json) => v.version),
       [1, 2],
     );
-    assert.equal((await fetch(`${control.url}/scenarios/nope/versions`)).status, 404);
+    assert.equal((await authed(`${control.url}/scenarios/nope/versions`)).status, 404);
   });
 
   it('a finished run gets one final event at once', async () => {

@@ -52,8 +52,26 @@ export class Ingest {
   }
 
   #lastReclaim = 0;
+  #rejectedSaid = 0;
+  #rejectedSaidAt = 0;
+
+  /** Messages dropped because no enrolled agent signed them: said in the log, at most every 30 s. */
+  get rejected(): number {
+    return this.#reader.rejected;
+  }
+
+  #sayRejected(): void {
+    const rejected = this.#reader.rejected;
+    if (rejected === this.#rejectedSaid || Date.now() - this.#rejectedSaidAt < 30_000) return;
+    this.#hooks.log(
+      `ingest: dropped ${rejected - this.#rejectedSaid} message(s) not signed by an enrolled agent (the last claimed to be ${JSON.stringify(this.#reader.lastRejected)})`,
+    );
+    this.#rejectedSaid = rejected;
+    this.#rejectedSaidAt = Date.now();
+  }
 
   async #batch(): Promise<void> {
+    this.#sayRejected();
     // Every 30 s, adopt what a dead control read but never stored.
     const reclaimed =
       Date.now() - this.#lastReclaim > 30_000 ? await this.#reader.reclaim(60_000) : [];

@@ -32,6 +32,8 @@ export interface LiveRun {
   probeBreachSince?: number | undefined;
   abortReason: string | undefined;
   timer: NodeJS.Timeout;
+  /** a tick is under way (the next one waits its turn) */
+  ticking: boolean;
 }
 
 function stepsOfFlow(scenario: Scenario): Record<string, string[]> {

@@ -44,13 +44,21 @@ export class ScheduleDriver {
       );
       return;
     }
-    if (schedule.paused) return;
+    if (!(await this.#armed(schedule))) return;
     this.#log(`schedule ${schedule.name}: starting a run of ${schedule.scenario}`);
     await this.#fire(schedule);
   }
 
+  /** Whether a schedule may fire: not paused, and approved if its environment asked for it. */
+  async #armed(schedule: Schedule): Promise<boolean> {
+    if (schedule.paused) return false;
+    const approval = await this.#metadata.access.getApproval('schedule', schedule.id);
+    return approval === undefined || approval.state === 'approved';
+  }
+
+  /** Arms the schedule's timer, or removes it when the schedule may not fire. */
   async upsert(schedule: Schedule): Promise<void> {
-    if (schedule.paused) {
+    if (!(await this.#armed(schedule))) {
       await this.remove(schedule.id);
       return;
     }
@@ -64,7 +72,8 @@ export class ScheduleDriver {
   /** Rebuilds Redis timers from Postgres: adds missing ones, drops strays. */
   async sync(): Promise<void> {
     const schedules = await this.#metadata.listSchedules();
-    const wanted = new Set(schedules.filter((s) => !s.paused).map((s) => s.id));
+    const armed = await Promise.all(schedules.map((s) => this.#armed(s)));
+    const wanted = new Set(schedules.filter((_, i) => armed[i]).map((s) => s.id));
     for (const timer of await this.#queue.timers()) {
       if (!wanted.has(timer.id)) await this.remove(timer.id);
     }

@@ -34,6 +34,8 @@ export interface LaunchInput {
   shadowSecret?: string;
   /** the environment's Prometheus endpoints, scraped every second while the run goes */
   metricsTargets?: MetricsTarget[];
+  /** the secrets the scenario uses, sealed for the agents (see ShardJob.secrets) */
+  sealedSecrets?: string;
 }
 
 /** Shadow tags outlive the run by this much (claims and start delay come first). */
@@ -107,6 +109,7 @@ export function shardJob(
     scenario: input.scenario,
     ...own,
     allowedHosts: input.allowedHosts,
+    ...(input.sealedSecrets ? { secrets: input.sealedSecrets } : {}),
   };
 }
 
@@ -147,6 +150,11 @@ function shadowHeadersOf(input: LaunchInput, durationMs: number): [string, strin
   if (!input.scenario.shadow) return [];
   if (!input.shadowSecret) throw new Error("a shadow run needs its environment's shadow secret");
   const expiresAt = Math.ceil((Date.now() + durationMs) / 1000) + TAG_SLACK_S;
-  const tag = signShadowTag({ runId: input.run.id, expiresAt, secret: input.shadowSecret });
+  const tag = signShadowTag({
+    runId: input.run.id,
+    expiresAt,
+    secret: input.shadowSecret,
+    target: input.scenario.target,
+  });
   return Object.entries(shadowHeaders(tag));
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Agent } from '@loadline/agent';
 import { connectRedis, DEFAULT_REDIS_URL, redisAnswers } from '@loadline/queue';
 import { type Control, type ControlConfig, configFromEnv } from './control.js';
+import type { RouterAccess } from './http.js';
 
 /** The Redis a test suite uses, and a key namespace of its own in it. */
 export interface TestRedis {
@@ -56,15 +57,41 @@ export function testControlConfig(
   );
 }
 
-export const startAgents = ({ url, namespace }: TestRedis, count = 2): Promise<Agent[]> =>
-  Promise.all(
+/** `count` agents that enroll with `control` (an agent token, as `loadline up` gives its own). */
+export async function startAgents(
+  { url, namespace }: TestRedis,
+  control: Control,
+  count = 2,
+): Promise<Agent[]> {
+  const token = await control.issueAgentToken('integration test agents');
+  return Promise.all(
     Array.from({ length: count }, (_, i) =>
-      Agent.start({ redisUrl: url, namespace, agentId: `agent-${i + 1}` }),
+      Agent.start({
+        redisUrl: url,
+        namespace,
+        agentId: `agent-${i + 1}`,
+        enroll: { api: control.url, token },
+      }),
     ),
   );
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests read the API's JSON as it comes
 export type Json = any;
+
+/** fetch as `token`'s bearer: what the CLI does with a stored API token. */
+export function bearerFetch(token: string): typeof fetch {
+  return (input, init) =>
+    fetch(input, {
+      ...init,
+      headers: { ...(init?.headers as Record<string, string>), authorization: `Bearer ${token}` },
+    });
+}
+
+/** fetch as the admin: a token control issues for the tests, as `loadline up` does for its CLI. */
+export async function adminFetch(control: Control): Promise<typeof fetch> {
+  return bearerFetch(await control.issueMachineToken('integration tests'));
+}
 
 /** Calls control's HTTP API at `base`: the status and the JSON reply, if any. */
 export async function callApi(
@@ -72,8 +99,9 @@ export async function callApi(
   method: string,
   path: string,
   body?: unknown,
+  doFetch: typeof fetch = fetch,
 ): Promise<{ status: number; json: Json }> {
-  const response = await fetch(`${base}${path}`, {
+  const response = await doFetch(`${base}${path}`, {
     method,
     ...(body === undefined
       ? {}
@@ -97,4 +125,26 @@ export async function stopAll(
   const keys = await redis.keys(`${namespace}*`);
   if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
+}
+
+/**
+ * The router's access for a route test that is about something else (a renderer, say):
+ * every caller is a `viewer`, nothing is audited. The access tests use the real gate.
+ */
+export function viewerAccess(): RouterAccess {
+  return {
+    authenticate: async () => ({
+      kind: 'user',
+      userId: 'usr_test',
+      name: 'tester',
+      grant: { role: 'viewer', environments: [] },
+      via: 'token',
+      tokenId: 'tok_test',
+      expiresAt: null,
+    }),
+    sourceOf: () => '127.0.0.1',
+    hostAllowed: () => true,
+    audit: async () => {},
+    log: () => {},
+  };
 }

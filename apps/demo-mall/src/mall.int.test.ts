@@ -13,12 +13,16 @@ const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
 const prefix = `demo-test-${randomUUID().slice(0, 8)}:`;
 const CATALOG_COST_MS = 25;
 const SECRET = 'mall-test-secret-0123456789';
-const tag = signShadowTag({
-  runId: 'run-42',
-  expiresAt: Math.floor(Date.now() / 1000) + 600,
-  secret: SECRET,
-});
-const shadow = shadowHeaders(tag);
+const signFor = (target: string) =>
+  signShadowTag({
+    runId: 'run-42',
+    expiresAt: Math.floor(Date.now() / 1000) + 600,
+    secret: SECRET,
+    target,
+  });
+/** A run aimed at the gateway: signed once the mall listens. */
+let tag = '';
+let shadow: Record<string, string> = {};
 /** What the old, unsigned contract sent: now untrusted, so production traffic. */
 const forged = { 'x-loadline-shadow': 'run-42', baggage: 'loadline-shadow=run-42' };
 
@@ -85,6 +89,8 @@ describe('demo mall', { timeout: 60_000 }, () => {
       shadow: { secret: SECRET },
       onRequest: (event) => seen.push(event),
     });
+    tag = signFor(mall.url);
+    shadow = shadowHeaders(tag);
   });
 
   after(async () => {
@@ -139,6 +145,18 @@ describe('demo mall', { timeout: 60_000 }, () => {
     assert.equal(event?.headers['x-loadline-shadow'], undefined);
     assert.equal(event?.headers.baggage, 'a=1', 'other baggage members are kept');
     assert.equal(mall.shadow.counters().gateway?.untrusted.malformed, before + 1);
+    const route = 'route="/api/products/:id",status="200"';
+    assert.equal(await scrape('catalog', 'http_requests_total', route, 'traffic="shadow"'), 1);
+  });
+
+  it('strips a tag signed for another target at the gateway, even a mall address', async () => {
+    const before = mall.shadow.counters().gateway?.untrusted['wrong-target'] ?? 0;
+    for (const target of [mall.services.catalog[0]!, 'http://127.0.0.1:1']) {
+      await call('GET', '/api/products/9', undefined, shadowHeaders(signFor(target)));
+      const event = seen.findLast((e) => e.service === 'catalog' && e.path === '/api/products/9');
+      assert.equal(event?.headers['x-loadline-shadow'], undefined, target);
+    }
+    assert.equal(mall.shadow.counters().gateway?.untrusted['wrong-target'], before + 2);
     const route = 'route="/api/products/:id",status="200"';
     assert.equal(await scrape('catalog', 'http_requests_total', route, 'traffic="shadow"'), 1);
   });

@@ -139,7 +139,7 @@ export async function startDemoMall(options: DemoMallOptions = {}): Promise<Demo
       services[name].push(service.url);
       instances.push(instance);
     }
-    shadows.addInternal(services[name]);
+    shadows.addInternal(name, services[name]);
     return instances;
   };
 
@@ -233,7 +233,9 @@ async function startPayments(
   const controlUrl = config.shadow?.controlUrl;
   const shadowEnv = {
     LOADLINE_SHADOW_SECRET: shadows.secret,
-    LOADLINE_SHADOW_INTERNAL_HOSTS: shadows.internalHosts.join(','),
+    // Its own port is known only once it listens: any port of the mall's host is internal
+    // for payment, which is never a run's target.
+    LOADLINE_SHADOW_INTERNAL_HOSTS: [...shadows.internalHosts, config.host].join(','),
     LOADLINE_SERVICE_NAME: 'demo-mall/payment',
     ...(controlUrl ? { LOADLINE_CONTROL_URL: controlUrl } : {}),
   };
@@ -257,7 +259,7 @@ async function startPayments(
     ),
   );
   services.payment = started.map((p) => p.url);
-  shadows.addInternal(services.payment);
+  shadows.addInternal('payment', services.payment);
 }
 
 function startConsumer(

@@ -1,7 +1,9 @@
 /**
  * How the in-process services adopt the shadow SDK explicitly: one `Shadow` per service
- * (its name goes into leak reports), trusting tags signed with the environment's key and
- * tagging calls only to the mall's own instances; the database wrapped so shadow writes
+ * (its name goes into leak reports), trusting tags signed with the environment's key —
+ * bound to the gateway's address, or arriving at the service's own instances (a hop
+ * inside the mall) — and tagging calls only to the mall's own instances; leak reports
+ * signed with that key; the database wrapped so shadow writes
  * land in `shadow_` tables; and the process-wide fail-closed guard over raw pg, ioredis
  * and BullMQ clients. Without a secret, a random one: no tag verifies, so every tagged
  * request is production traffic.
@@ -51,9 +53,15 @@ export class MallShadow {
     this.#log = options.log;
   }
 
-  /** Instances started so far: the hosts a service started later may send the tag to. */
-  addInternal(urls: readonly string[]): void {
-    for (const url of urls) this.#internalHosts.push(new URL(url).host);
+  /**
+   * A service's instances, once they listen: hosts a service started later may send the
+   * tag to, and where the service itself accepts tags as an internal hop. Not the
+   * gateway's: runs are aimed at it, so it takes only tags bound to its own address.
+   */
+  addInternal(service: string, urls: readonly string[]): void {
+    const hosts = urls.map((url) => new URL(url).host);
+    this.#internalHosts.push(...hosts);
+    if (service !== 'gateway') this.#services.get(service)?.addInternalHosts(hosts);
   }
 
   get internalHosts(): readonly string[] {
@@ -70,7 +78,9 @@ export class MallShadow {
         tables: SHADOWED_TABLES,
         internalHosts: [...this.#internalHosts],
         service: `demo-mall/${service}`,
-        ...(controlUrl ? { leakReporter: controlLeakReporter({ controlUrl }) } : {}),
+        ...(controlUrl
+          ? { leakReporter: controlLeakReporter({ controlUrl, secret: this.secret }) }
+          : {}),
         log: (event, fields) => this.#log(`${service}: ${event} ${JSON.stringify(fields)}`),
       });
       this.#services.set(service, shadow);

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hostAllowed, hostMatcher, hostOf, hostPatternProblem, parseIp } from './hosts.js';
+import {
+  hostAllowed,
+  hostMatcher,
+  hostOf,
+  hostPatternProblem,
+  isLoopback,
+  LOOPBACK_HOSTS,
+  parseIp,
+} from './hosts.js';
 
 const env = (...allowedHosts: string[]) => ({ allowedHosts });
 
@@ -64,9 +72,17 @@ describe('hostAllowed', () => {
   });
 
   it('ignores invalid entries instead of matching too much', () => {
-    const matcher = hostMatcher(['*', 'localhost:80', '10.0.0.0/33', 'ok.internal']);
+    const matcher = hostMatcher([
+      '*',
+      'localhost:70000',
+      '10.0.0.0/33',
+      '127.0.0.1:9-1',
+      'ok.internal',
+    ]);
     assert.equal(matcher('http://anything.example/'), false);
     assert.equal(matcher('http://10.0.0.1/'), false);
+    assert.equal(matcher('http://localhost:70/'), false, 'a bad port is not "any port"');
+    assert.equal(matcher('http://127.0.0.1:5/'), false, 'nor is a reversed range');
     assert.equal(matcher('http://ok.internal/'), true);
   });
 });
@@ -91,8 +107,7 @@ describe('hostPatternProblem', () => {
   it('explains what is wrong', () => {
     const cases: [string, RegExp][] = [
       ['', /empty/],
-      ['http://shop.internal', /scheme or port/],
-      ['localhost:8080', /scheme or port/],
+      ['http://shop.internal', /has a scheme/],
       ['10.0.0.0/33', /longer than the 32 bits/],
       ['10.0.0.0/x', /not a prefix length/],
       ['10.0.0/8', /not an IP address/],
@@ -106,6 +121,106 @@ describe('hostPatternProblem', () => {
     for (const [entry, message] of cases) {
       assert.match(hostPatternProblem(entry) ?? '(accepted)', message, entry);
     }
+  });
+});
+
+describe('ports', () => {
+  it('allows only the port or range an entry names; no port means every port', () => {
+    const allow = hostMatcher(['127.0.0.1:8080', '127.0.0.2:8000-8999', 'localhost']);
+    assert.equal(allow('http://127.0.0.1:8080/x'), true);
+    assert.equal(allow('http://127.0.0.1:7700/'), false, 'control');
+    assert.equal(allow('http://127.0.0.1:6379/'), false, 'Redis');
+    assert.equal(allow('http://127.0.0.1:5432/'), false, 'Postgres');
+    assert.equal(allow('http://127.0.0.2:8000/'), true, 'range start');
+    assert.equal(allow('http://127.0.0.2:8999/'), true, 'range end');
+    assert.equal(allow('http://127.0.0.2:9000/'), false);
+    assert.equal(allow('http://127.0.0.2:7999/'), false);
+    assert.equal(allow('http://localhost:6379/'), true, 'a port-less entry keeps every port');
+  });
+
+  it("uses the scheme's default port when the URL names none", () => {
+    const web = hostMatcher(['*.shop.internal:443', 'plain.internal:80']);
+    assert.equal(web('https://cart.shop.internal/'), true);
+    assert.equal(web('https://cart.shop.internal:443/'), true);
+    assert.equal(web('http://cart.shop.internal/'), false, 'http is port 80');
+    assert.equal(web('https://cart.shop.internal:8443/'), false);
+    assert.equal(web('http://plain.internal/'), true);
+    assert.equal(web('ws://plain.internal/'), true, 'ws is port 80 too');
+    assert.equal(web('wss://plain.internal/'), false);
+    assert.equal(web('http://plain.internal:80/'), true, 'the URL parser drops :80');
+  });
+
+  it('reads IPv6 ports in brackets only, and CIDR blocks with ports', () => {
+    const v6 = hostMatcher(['[::1]:8080', '[fd00::/8]:443', '10.0.0.0/8:80', 'fe80::1:8080']);
+    assert.equal(v6('http://[::1]:8080/'), true);
+    assert.equal(v6('http://[::1]:8081/'), false);
+    assert.equal(v6('https://[fd12::5]/'), true);
+    assert.equal(v6('http://[fd12::5]/'), false);
+    assert.equal(v6('http://10.1.2.3/'), true);
+    assert.equal(v6('http://10.1.2.3:8080/'), false);
+    // Unbracketed, fe80::1:8080 is one address (last group 0x8080), on every port.
+    assert.equal(v6('http://[fe80::1:8080]:9/'), true);
+    assert.equal(v6('http://[fe80::1]:8080/'), false);
+    assert.equal(hostMatcher(['[::1]'])('http://[::1]:1234/'), true);
+  });
+
+  it('names what is wrong with a port', () => {
+    const cases: [string, RegExp][] = [
+      ['127.0.0.1:70000', /port 70000 is out of range \(1-65535\)/],
+      ['127.0.0.1:0', /port 0 is out of range/],
+      ['127.0.0.1:9000-8000', /range 9000-8000 is reversed/],
+      ['localhost:http', /port "http" is not a number/],
+      ['localhost:', /port after ":" is missing/],
+      ['localhost:1-2-3', /not a port or a port range/],
+      ['[::1]:', /port after ":" is missing/],
+      ['[::1]x', /expected ":PORT" after "]"/],
+      ['[::1', /without closing/],
+      ['[127.0.0.1]:80', /brackets are for IPv6/],
+      ['fd00::/8:443', /goes in brackets: \[fd00::\/8\]:443/],
+      ['::1:70000', /goes in brackets: \[::1\]:70000/],
+    ];
+    for (const [entry, message] of cases) {
+      assert.match(hostPatternProblem(entry) ?? '(accepted)', message, entry);
+    }
+    for (const ok of [
+      '127.0.0.1:8080',
+      '127.0.0.1:8000-8999',
+      'localhost:8080',
+      '*.shop.internal:443',
+      '[::1]:8080',
+      '10.0.0.0/8:80',
+      '[fd00::/8]:443',
+      '127.0.0.1:1-65535',
+    ]) {
+      assert.equal(hostPatternProblem(ok), undefined, ok);
+    }
+  });
+});
+
+describe('LOOPBACK_HOSTS / isLoopback', () => {
+  it('is this machine by address or by the name localhost, never a look-alike', () => {
+    assert.deepEqual([...LOOPBACK_HOSTS], ['127.0.0.0/8', '::1', 'localhost']);
+    const yes = [
+      'http://127.0.0.1:7700/',
+      'http://127.1.2.3/',
+      'http://[::1]:8080/',
+      'http://[::ffff:127.0.0.1]/',
+      'http://localhost./',
+      'http://LOCALHOST:3000/',
+      'http://2130706433/',
+    ];
+    const no = [
+      'http://a.localhost/',
+      'http://localhost.example.com/',
+      'http://0.0.0.0/',
+      'http://[::]/',
+      'http://128.0.0.1/',
+      'http://[::2]/',
+      'http://[::ffff:10.0.0.1]/',
+      'http://127.0.0.1.nip.io/',
+    ];
+    for (const url of yes) assert.equal(isLoopback(url), true, url);
+    for (const url of no) assert.equal(isLoopback(url), false, url);
   });
 });
 

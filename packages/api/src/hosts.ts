@@ -1,15 +1,23 @@
 /**
- * Host allowlists: which hosts an environment's runs may send traffic to. Entries are
- * exact host names (`localhost`), wildcards (`*.shop.internal`: any name below
- * shop.internal, not shop.internal itself), IP addresses (`10.0.0.7`, `::1`) and CIDR blocks
- * (`127.0.0.0/8`, `fd00::/8`). Matching is purely textual: nothing is resolved over DNS, so
- * a name matches only name entries and an IP literal only address/CIDR entries.
+ * Host allowlists: where an environment's runs may send traffic. An entry is a host —
+ * an exact name (`localhost`), a wildcard (`*.shop.internal`: any name below shop.internal,
+ * not shop.internal itself), an IP address (`10.0.0.7`, `::1`) or a CIDR block
+ * (`127.0.0.0/8`, `fd00::/8`) — optionally followed by a port or an inclusive port range:
+ * `127.0.0.1:8080`, `localhost:8000-8999`, `*.shop.internal:443`, `10.0.0.0/8:80`. IPv6
+ * goes in brackets when a port follows (`[::1]:8080`, `[fd00::/8]:443`); unbracketed IPv6
+ * has no port. An entry without a port allows every port. A URL's port is its effective
+ * one: the scheme's default (80 for http/ws, 443 for https/wss) when none is written.
+ * Matching is purely textual: nothing is resolved over DNS, so a name matches only name
+ * entries and an IP literal only address/CIDR entries.
  */
 
-type Pattern =
+type Host =
   | { kind: 'cidr'; bytes: Uint8Array; prefix: number }
   | { kind: 'name'; name: string }
   | { kind: 'suffix'; suffix: string };
+
+/** A host and the ports allowed on it (undefined: every port). */
+type Pattern = Host & { ports?: { from: number; to: number } };
 
 const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
 
@@ -64,7 +72,10 @@ export function parseIp(text: string): Uint8Array | undefined {
   return bytes;
 }
 
-function parseCidr(entry: string): Pattern | string {
+const USAGE =
+  'use a host name, "*.suffix", an IP address or a CIDR block like 10.0.0.0/8, optionally with :PORT or :FROM-TO';
+
+function parseCidr(entry: string): Host | string {
   const [address = '', prefixText = '', ...rest] = entry.split('/');
   let bytes = parseIp(address);
   if (!bytes || rest.length > 0) return `"${address}" is not an IP address`;
@@ -93,13 +104,7 @@ function parseName(name: string): string | undefined {
   return labels.every((label) => LABEL.test(label)) ? trimmed : undefined;
 }
 
-function parsePattern(entry: string): Pattern | string {
-  const text = entry.trim();
-  const usage = 'use a host name, "*.suffix", an IP address or a CIDR block like 10.0.0.0/8';
-  if (text === '') return `empty entry; ${usage}`;
-  if (text.includes('://') || /^[^:[]+:[0-9]+$/.test(text)) {
-    return `"${text}" has a scheme or port; ${usage}`;
-  }
+function parseHost(text: string): Host | string {
   if (text.includes('/')) return parseCidr(text);
   const ip = parseIp(text);
   if (ip) return { kind: 'cidr', bytes: ip, prefix: ip.length * 8 };
@@ -110,7 +115,72 @@ function parsePattern(entry: string): Pattern | string {
   if (text.includes('*')) return `"${text}": a wildcard is only allowed as a leading "*."`;
   const name = parseName(text);
   if (name) return { kind: 'name', name };
-  return `"${text}" is not a host name, IP address or CIDR block; ${usage}`;
+  return `"${text}" is not a host name, IP address or CIDR block; ${USAGE}`;
+}
+
+function parsePort(text: string): number | string {
+  if (!/^[0-9]+$/.test(text)) return `port "${text}" is not a number`;
+  const port = Number(text);
+  return port >= 1 && port <= 65535 ? port : `port ${text} is out of range (1-65535)`;
+}
+
+/** `8080` or `8000-8999`: the inclusive range of ports it allows. */
+function parsePorts(text: string): { from: number; to: number } | string {
+  if (text === '') return 'the port after ":" is missing';
+  const [fromText = '', toText, ...rest] = text.split('-');
+  if (rest.length > 0) return `"${text}" is not a port or a port range like 8000-8999`;
+  const from = parsePort(fromText);
+  if (typeof from === 'string') return from;
+  if (toText === undefined) return { from, to: from };
+  const to = parsePort(toText);
+  if (typeof to === 'string') return to;
+  if (to < from) return `range ${text} is reversed (write ${to}-${from})`;
+  return { from, to };
+}
+
+/** Splits `[v6]:ports`, `[v6]`, `host:ports` and `host` (bare IPv6 has no port). */
+function splitPort(text: string): { host: string; ports?: string } | string {
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close === -1) return `"${text}" opens "[" without closing it`;
+    const host = text.slice(1, close);
+    const after = text.slice(close + 1);
+    if (!host.includes(':')) return `"${text}": brackets are for IPv6 addresses and blocks`;
+    if (after === '') return { host };
+    if (!after.startsWith(':')) return `"${text}": expected ":PORT" after "]"`;
+    return { host, ports: after.slice(1) };
+  }
+  const colons = text.split(':').length - 1;
+  if (colons === 1) {
+    const [host = '', ports = ''] = text.split(':');
+    return { host, ports };
+  }
+  return { host: text };
+}
+
+function parsePattern(entry: string): Pattern | string {
+  const text = entry.trim();
+  if (text === '') return `empty entry; ${USAGE}`;
+  if (text.includes('://')) return `"${text}" has a scheme; ${USAGE}`;
+  const split = splitPort(text);
+  if (typeof split === 'string') return split;
+  const host = parseHost(split.host);
+  if (typeof host === 'string') {
+    // `fd00::1:8080` is an IPv6 address (its last group is 8080), not an address and a port;
+    // say so when the text before the last colon is an address on its own.
+    const last = split.host.lastIndexOf(':');
+    if (split.ports === undefined && split.host.includes(':') && last > 0) {
+      const head = split.host.slice(0, last);
+      if (parseIp(head) || typeof parseCidr(head) !== 'string') {
+        return `${host}; an IPv6 address with a port goes in brackets: [${head}]${split.host.slice(last)}`;
+      }
+    }
+    return host;
+  }
+  if (split.ports === undefined) return host;
+  const ports = parsePorts(split.ports);
+  if (typeof ports === 'string') return `"${text}": ${ports}`;
+  return { ...host, ports };
 }
 
 /** Why `entry` is not a valid allowlist entry, or undefined when it is. */
@@ -141,6 +211,28 @@ export function hostOf(url: string | URL): string | undefined {
   return host === '' ? undefined : host.toLowerCase();
 }
 
+const DEFAULT_PORTS: Record<string, number> = {
+  'http:': 80,
+  'ws:': 80,
+  'https:': 443,
+  'wss:': 443,
+};
+
+/** The port a client connects to: the URL's own, else its scheme's default (undefined if none). */
+function effectivePort(url: URL): number | undefined {
+  return url.port === '' ? DEFAULT_PORTS[url.protocol] : Number(url.port);
+}
+
+function hostMatches(pattern: Host, host: string, ip: Uint8Array | undefined): boolean {
+  if (ip) return pattern.kind === 'cidr' && inBlock(ip, pattern);
+  return (
+    (pattern.kind === 'name' && pattern.name === host) ||
+    (pattern.kind === 'suffix' &&
+      host.endsWith(pattern.suffix) &&
+      host.length > pattern.suffix.length)
+  );
+}
+
 /**
  * A predicate for one allowlist, parsed once. Invalid entries never match (they are refused
  * when an environment is saved, so they only occur in hand-edited rows).
@@ -150,22 +242,38 @@ export function hostMatcher(allowedHosts: readonly string[]): (url: string | URL
     .map(parsePattern)
     .filter((p): p is Pattern => typeof p !== 'string');
   return (url) => {
-    const host = hostOf(url);
+    let parsed: URL;
+    try {
+      parsed = typeof url === 'string' ? new URL(url) : url;
+    } catch {
+      return false;
+    }
+    const host = hostOf(parsed);
     if (host === undefined) return false;
     const ip = parseIp(host);
-    if (ip) return patterns.some((p) => p.kind === 'cidr' && inBlock(ip, p));
+    const port = effectivePort(parsed);
     return patterns.some(
       (p) =>
-        (p.kind === 'name' && p.name === host) ||
-        (p.kind === 'suffix' && host.endsWith(p.suffix) && host.length > p.suffix.length),
+        hostMatches(p, host, ip) &&
+        (p.ports === undefined ||
+          (port !== undefined && port >= p.ports.from && port <= p.ports.to)),
     );
   };
 }
 
-/** Whether `url`'s host is on `environment`'s allowlist (see the top of this file). */
+/** Whether `url`'s host (and port) is on `environment`'s allowlist (see the top of this file). */
 export function hostAllowed(
   environment: { readonly allowedHosts: readonly string[] },
   url: string | URL,
 ): boolean {
   return hostMatcher(environment.allowedHosts)(url);
 }
+
+/**
+ * This machine, and nothing that merely resolves to it: the built-in `local` environment's
+ * allowlist and what `loadline run --local` may load (any port).
+ */
+export const LOOPBACK_HOSTS: readonly string[] = Object.freeze(['127.0.0.0/8', '::1', 'localhost']);
+
+/** Whether `url` points at this machine by LOOPBACK_HOSTS (the one loopback policy). */
+export const isLoopback: (url: string | URL) => boolean = hostMatcher(LOOPBACK_HOSTS);

@@ -1,4 +1,12 @@
-export { hostAllowed, hostMatcher, hostOf, hostPatternProblem, parseIp } from './hosts.js';
+export {
+  hostAllowed,
+  hostMatcher,
+  hostOf,
+  hostPatternProblem,
+  isLoopback,
+  LOOPBACK_HOSTS,
+  parseIp,
+} from './hosts.js';
 export { IntervalRow, StatusClass, statusClassOf } from './intervals.js';
 export {
   AgentMessage,

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 
 /**
- * Run lifecycle. `degraded` is a completed run that lost an agent on the way: what the
- * agent delivered is kept, the rest of the run still ran.
+ * Run lifecycle. `awaiting-approval`: a launch in a protected environment waits for a second
+ * person (refused or expired, it ends `aborted`). `degraded` is a completed run that lost an
+ * agent on the way: what the agent delivered is kept, the rest of the run still ran.
  */
 export const RunStatus = z.enum([
+  'awaiting-approval',
   'queued',
   'waiting-for-agents',
   'running',

@@ -69,6 +69,11 @@ export const ShardJob = z.object({
   extraHeaders: z.array(z.tuple([z.string(), z.string()])).default([]),
   /** the target hosts this run may load: agents refuse anything else */
   allowedHosts: z.array(z.string()),
+  /**
+   * The environment secrets the scenario uses, as JSON sealed with the key enrolled agents
+   * hold (AES-256-GCM, associated data the run id): Redis never holds them in clear.
+   */
+  secrets: z.string().optional(),
 });
 export type ShardJob = z.infer<typeof ShardJob>;
 

@@ -25,7 +25,11 @@ function issues(fn: () => unknown): string[] {
 describe('parseEnv', () => {
   it('applies the shared defaults and ignores variables the process does not read', () => {
     const env = parseEnv(ControlEnv, { PATH: '/bin', HOME: '/root' });
-    assert.deepEqual(env, { LOADLINE_API: DEFAULT_API_URL, LOADLINE_NAMESPACE: DEFAULT_NAMESPACE });
+    assert.deepEqual(env, {
+      LOADLINE_API: DEFAULT_API_URL,
+      LOADLINE_NAMESPACE: DEFAULT_NAMESPACE,
+      LOADLINE_OIDC_GROUPS_CLAIM: 'groups',
+    });
     assert.equal(env.LOADLINE_API, 'http://127.0.0.1:7700');
     assert.equal(env.LOADLINE_NAMESPACE, 'loadline');
   });

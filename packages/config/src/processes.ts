@@ -6,10 +6,15 @@ import {
   CLICKHOUSE_URL,
   DATABASE_URL,
   httpUrl,
+  LOADLINE_AGENT_TOKEN,
   LOADLINE_API,
   LOADLINE_DATA_DIR,
   LOADLINE_NAMESPACE,
+  LOADLINE_PUBLIC_HOSTS,
+  LOADLINE_REDIS_CA,
   LOADLINE_SHADOW_SECRET,
+  LOADLINE_TOKEN,
+  LOADLINE_TRUSTED_PROXIES,
   REDIS_URL,
   redisUrl,
 } from './vars.js';
@@ -31,11 +36,54 @@ export const ControlEnv = z.object({
   LOADLINE_SHADOW_SECRET,
   REDIS_URL,
   LOADLINE_NAMESPACE,
+  LOADLINE_REDIS_CA,
+  LOADLINE_PUBLIC_HOSTS,
+  LOADLINE_TRUSTED_PROXIES,
+  LOADLINE_ADMIN_PASSWORD: z
+    .string()
+    .min(12, 'use at least 12 characters')
+    .max(1024)
+    .optional()
+    .meta({
+      description:
+        "The first admin's password, when control creates the `admin` user (its first start on an empty database).",
+      default: 'generated and printed once',
+    }),
+  LOADLINE_OIDC_ISSUER: httpUrl('https://id.example.com/realms/loadline').optional().meta({
+    description:
+      'Single sign-on: the OpenID Connect issuer (discovery at `/.well-known/openid-configuration`). Set with the client id, secret and redirect URL.',
+    default: 'no single sign-on',
+  }),
+  LOADLINE_OIDC_CLIENT_ID: z.string().min(1).max(256).optional().meta({
+    description: "Single sign-on: Loadline's client id at the provider.",
+  }),
+  LOADLINE_OIDC_CLIENT_SECRET: z.string().min(1).max(1024).optional().meta({
+    description: "Single sign-on: the client's secret.",
+  }),
+  LOADLINE_OIDC_REDIRECT_URL: httpUrl('http://127.0.0.1:3000/api/control/auth/oidc/callback')
+    .optional()
+    .meta({
+      description:
+        "Single sign-on: the callback as the browser reaches it (the console's `/api/control/auth/oidc/callback`).",
+    }),
+  LOADLINE_OIDC_ROLES: z.string().max(4096).optional().meta({
+    description:
+      'Single sign-on: groups to roles, e.g. `sre=operator:staging|production,platform=admin,*=viewer`; the highest matching role wins; no match, no sign-in.',
+    default: 'nobody signs in until set',
+  }),
+  LOADLINE_OIDC_GROUPS_CLAIM: z.string().min(1).max(128).default('groups').meta({
+    description: "Single sign-on: the ID token's claim that lists the user's groups.",
+  }),
 });
 export type ControlEnv = z.infer<typeof ControlEnv>;
 
 /** A load-generator agent (`loadline agent`, and the agents `loadline up` starts). */
 export const AgentEnv = z.object({
+  LOADLINE_API: meaning(
+    LOADLINE_API,
+    'The control API the agent enrolls with (`--api` overrides).',
+  ),
+  LOADLINE_AGENT_TOKEN,
   REDIS_URL: meaning(
     REDIS_URL,
     'The Redis shards, signals and results go through (`--redis` overrides).',
@@ -44,6 +92,7 @@ export const AgentEnv = z.object({
     LOADLINE_NAMESPACE,
     'Redis key namespace shared with control (`--namespace` overrides).',
   ),
+  LOADLINE_REDIS_CA,
 });
 export type AgentEnv = z.infer<typeof AgentEnv>;
 
@@ -62,12 +111,20 @@ export const CliEnv = z.object({
     'The Redis of `agent`, `control`, `up` and `capacity validate`. Unset, `up` starts a `redis-server` when nothing answers on the default.',
   ),
   CHROMIUM_PATH,
+  LOADLINE_TOKEN,
+  LOADLINE_AGENT_TOKEN,
+  XDG_CONFIG_HOME: z.string().optional().meta({
+    description:
+      '`loadline login` keeps credentials in `$XDG_CONFIG_HOME/loadline/credentials.json` (0600).',
+    default: '`~/.config`',
+  }),
 });
 export type CliEnv = z.infer<typeof CliEnv>;
 
 /** The web console's server side (Next.js). */
 export const ConsoleEnv = z.object({
   LOADLINE_API: meaning(LOADLINE_API, 'The control API the console forwards `/api/control/*` to.'),
+  LOADLINE_PUBLIC_HOSTS,
 });
 export type ConsoleEnv = z.infer<typeof ConsoleEnv>;
 

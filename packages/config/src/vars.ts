@@ -97,3 +97,72 @@ export const CHROMIUM_PATH = z.string().optional().meta({
   description: 'The Chromium `capacity plan --format pdf` prints with.',
   default: '/usr/bin/chromium',
 });
+
+/** The items of a comma-separated list, trimmed, empty ones dropped. */
+export function listItems(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/**
+ * A comma-separated list (kept as text, so a parsed environment is an environment still;
+ * read it with listItems).
+ */
+const list = (itemPattern: RegExp, what: string) =>
+  z.string().superRefine((text, ctx) => {
+    for (const item of listItems(text)) {
+      if (!itemPattern.test(item)) {
+        ctx.addIssue({ code: 'custom', message: `"${item}" is not ${what}` });
+      }
+    }
+  });
+
+export const LOADLINE_PUBLIC_HOSTS = list(/^[A-Za-z0-9.:[\]_-]+$/, 'a host name or address')
+  .optional()
+  .meta({
+    description:
+      'Host names the API (and console) answer to besides loopback, comma-separated; any other `Host` header is refused (DNS rebinding).',
+    default: 'loopback names and the listening address only',
+  });
+
+export const LOADLINE_TOKEN = z
+  .string()
+  .regex(/^llt_[A-Za-z0-9_-]{43}$/, 'expected an API token (llt_…)')
+  .optional()
+  .meta({
+    description:
+      'An API token for every command that calls control (CI); wins over the credentials file.',
+    default: 'the token `loadline login` stored for the API URL',
+  });
+
+export const LOADLINE_AGENT_TOKEN = z
+  .string()
+  .regex(
+    /^llt_[A-Za-z0-9_-]{43}$/,
+    'expected an agent token (llt_…, from `loadline token create --role agent`)',
+  )
+  .optional()
+  .meta({
+    description:
+      'The agent token an agent enrolls with (a variable, not a flag: it must not show in `ps`).',
+    default: 'required by `loadline agent`',
+  });
+
+export const LOADLINE_REDIS_CA = z.string().optional().meta({
+  description:
+    "A PEM file of the authority that signed Redis's TLS certificate (`rediss://` URLs), when the system does not trust it.",
+  default: 'the system trust store',
+});
+
+export const LOADLINE_TRUSTED_PROXIES = list(
+  /^[A-Za-z0-9.:[\]/*_-]+$/,
+  'a host, address or CIDR block',
+)
+  .optional()
+  .meta({
+    description:
+      'Proxies (hosts, addresses, CIDR blocks, comma-separated) whose X-Forwarded-For names the caller in the audit log and for sign-in limits: the console, an Ingress.',
+    default: 'loopback (the console of `loadline up`)',
+  });

@@ -3,8 +3,21 @@ export { RunSummary } from '@loadline/api';
 export { formatDuration, parseDuration } from '@loadline/scenario';
 export { type EngineOptions, LoadEngine, type LoadModel } from './engine.js';
 export type { EngineEvents, IntervalReport, RunReport } from './events.js';
-export { type CompiledPlan, type CompiledStep, compileScenario } from './flow/compile.js';
-export { FeederError, type FeederRow, loadFeederRows } from './flow/feeders.js';
+export {
+  type CompiledPlan,
+  type CompiledStep,
+  type CompileOptions,
+  compileScenario,
+  SecretsMissingError,
+} from './flow/compile.js';
+export {
+  FeederError,
+  FeederFileError,
+  type FeederFiles,
+  type FeederRow,
+  loadFeederRows,
+  resolveFeederFile,
+} from './flow/feeders.js';
 export { GuardrailMonitor, type GuardrailState, type GuardrailTrip } from './flow/guardrails.js';
 export { compileReplay, replayRequest } from './flow/replay.js';
 export {
@@ -26,6 +39,7 @@ export {
   FlowRunner,
   type FlowRunOptions,
 } from './flow/runner.js';
+export { INVALID_REQUEST, InvalidRequestError } from './flow/sendable.js';
 export { StepTable } from './flow/step-stats.js';
 export {
   type FlowSummary,

@@ -38,7 +38,7 @@ describe('validateTarget', () => {
     const url = new URL('http://127.0.0.1/');
     assert.match(
       validateTarget({ url, method: 'GET', headers: [['X', 'a\r\nEvil: 1']] }) ?? '',
-      /line break/,
+      /carriage return/,
     );
     assert.match(validateTarget({ url, method: 'GE T', headers: [] }) ?? '', /method/);
     assert.match(

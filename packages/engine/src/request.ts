@@ -1,3 +1,5 @@
+import { headerValueProblem } from '@loadline/scenario';
+
 /** What to send: one HTTP request, serialised once and written as is on every send. */
 export interface HttpTarget {
   url: URL;
@@ -25,7 +27,8 @@ export function validateTarget(target: HttpTarget): string | undefined {
   if (!TOKEN.test(target.method)) return `method "${target.method}" is not an HTTP token`;
   for (const [name, value] of target.headers) {
     if (!TOKEN.test(name)) return `header name "${name}" is not an HTTP token`;
-    if (/[\r\n\0]/.test(value)) return `header "${name}" has a line break or NUL in its value`;
+    const problem = headerValueProblem(value);
+    if (problem) return `header "${name}": ${problem}`;
   }
   return undefined;
 }

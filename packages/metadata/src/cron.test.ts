@@ -12,7 +12,9 @@ describe('cronProblems', () => {
       '0 0 L * ?',
       '0 12 * JAN,jul 5L',
       '0 12 * * 1#2',
-      '*/10 * * * * *',
+      '0 0 29 2 *',
+      '0 0 31 1-2 *',
+      '0 0 31 2 MON',
       '@daily',
       '  0 3 * * 7  ',
     ]) {
@@ -34,6 +36,13 @@ describe('cronProblems', () => {
     assert.deepEqual(cronProblems('1,,2 * * * *'), ['minute: empty item in "1,,2"']);
     assert.deepEqual(cronProblems('L * * * *'), ['minute: "L" is not a minute (0-59)']);
     assert.equal(cronProblems('@sometimes').length, 1);
+  });
+
+  it('refuses a seconds field and a date that never comes', () => {
+    assert.match(cronProblems('*/10 * * * * *')[0]!, /seconds field is not allowed/);
+    assert.match(cronProblems('0 0 31 2 *')[0]!, /never falls in month 2: .* never fire/);
+    assert.match(cronProblems('0 0 30,31 FEB *')[0]!, /never fire/);
+    assert.match(cronProblems('0 0 31 4,6,9,11 *')[0]!, /never fire/);
   });
 });
 

@@ -3,7 +3,8 @@
  * a Postgres server through a node-postgres pool. Both drivers are imported lazily, so a
  * server deployment never loads the PGlite WASM and embedded mode never opens sockets.
  */
-import { mkdir } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { MetadataError } from './errors.js';
 
@@ -122,8 +123,13 @@ async function openPglite(dataDir: string | undefined): Promise<Connection> {
   const inMemory = dataDir === undefined || dataDir.startsWith('memory://');
   let client: InstanceType<typeof PGlite>;
   try {
-    if (!inMemory) await mkdir(dataDir, { recursive: true });
+    if (!inMemory) {
+      await mkdir(dataDir, { recursive: true, mode: 0o700 });
+      await chmod(dataDir, 0o700);
+    }
     client = await PGlite.create(inMemory ? undefined : dataDir);
+    // PGlite copies its initial database in with mode 0666, whatever the umask.
+    if (!inMemory) await keepPrivate(dataDir);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new DatabaseUnavailableError(
@@ -144,8 +150,26 @@ async function openPglite(dataDir: string | undefined): Promise<Connection> {
             (await tx.query<Row>(text, params)).rows,
         }),
       ),
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      if (!inMemory) await keepPrivate(dataDir);
+    },
   };
+}
+
+/**
+ * Takes group and other permissions off everything under `dir` (the directory itself is
+ * 0700 already, so between two calls nothing is reachable by another user either). The
+ * data holds secrets: environment keys, and the WAL keeps rows in the clear.
+ */
+async function keepPrivate(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isSymbolicLink()) continue;
+    const path = join(dir, entry.name);
+    const { mode } = await lstat(path);
+    if (mode & 0o077) await chmod(path, mode & 0o700);
+    if (entry.isDirectory()) await keepPrivate(path);
+  }
 }
 
 /** Opens a connection; `url` wins over `dataDir`. Does not migrate. */

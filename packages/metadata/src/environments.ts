@@ -27,6 +27,7 @@ export async function upsertEnvironment(db: Db, input: EnvironmentInput): Promis
         baseUrls: env.baseUrls,
         allowedHosts,
         requiresShadow: env.requiresShadow,
+        protected: env.protected,
         metricsTargets: env.metricsTargets,
         updatedAt: sql`now()`,
       },

@@ -1,4 +1,7 @@
 export { hostAllowed, hostMatcher, hostOf, hostPatternProblem } from '@loadline/api';
+export { AccessStore } from './access-store.js';
+export type { Approval } from './approvals.js';
+export { type AuditEvent, AuditInput, AuditQuery } from './audit.js';
 export {
   type CorpusInfo,
   type CorpusSummary,
@@ -12,6 +15,7 @@ export {
   isUnavailable,
   type OpenOptions,
 } from './db.js';
+export { type EnrolledAgent, UnknownAgentError } from './enrolled-agents.js';
 export { type Environment, EnvironmentInput } from './environments.js';
 export {
   ConflictError,
@@ -44,8 +48,23 @@ export {
   type ScenarioVersionInfo,
 } from './scenarios.js';
 export { CreateScheduleInput, type Schedule, UpdateScheduleInput } from './schedules.js';
-export type { Json, JsonObject, MetricsTarget, ShardState } from './schema.js';
+export type {
+  ApprovalState,
+  ApprovalSubject,
+  AuditActorKind,
+  AuditOutcome,
+  Json,
+  JsonObject,
+  MetricsTarget,
+  ShardState,
+  TokenRole,
+  UserRole,
+} from './schema.js';
 export * as tables from './schema.js';
+export { type SealedSecret, UnknownSecretError } from './secrets.js';
+export type { Session, SessionWithUser } from './sessions.js';
 export { ClaimShardInput, FinishShardInput, type Shard } from './shards.js';
 export { MetadataStore } from './store.js';
+export { type ApiToken, type TokenWithOwner, UnknownTokenError } from './tokens.js';
 export { ACTIVE_STATUSES, canTransition, RUN_TRANSITIONS } from './transitions.js';
+export { PutUserInput, SsoUserInput, UnknownUserError, type User } from './users.js';

@@ -32,6 +32,10 @@ export const CreateRunInput = z.strictObject({
   /** Overrides of the scenario for this run (rate, duration, …). */
   options: JsonObject.default({}),
   scheduleId: z.string().min(1).optional(),
+  /** Who launched it, as the audit log names actors (`user:alice`, `schedule:nightly`). */
+  launchedBy: z.string().max(300).optional(),
+  /** A launch in a protected environment starts out waiting for a second person. */
+  awaitingApproval: z.boolean().default(false),
   /** Normally generated (`run_` + a time-sortable id); settable for imports and tests. */
   id: RunId.optional(),
 });
@@ -98,6 +102,8 @@ export async function createRun(db: Db, input: CreateRunInput): Promise<Run> {
           scenarioVersion: version,
           environment: run.environment,
           scheduleId: run.scheduleId ?? null,
+          launchedBy: run.launchedBy ?? null,
+          status: run.awaitingApproval ? 'awaiting-approval' : 'queued',
           agentsRequested: run.agents,
           options: run.options,
         })

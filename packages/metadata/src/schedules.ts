@@ -33,6 +33,7 @@ const fields = {
   agents: z.number().int().positive().max(10_000),
   options: JsonObject,
   paused: z.boolean(),
+  createdBy: z.string().max(300).nullable(),
 };
 
 export const CreateScheduleInput = z.strictObject({
@@ -42,6 +43,7 @@ export const CreateScheduleInput = z.strictObject({
   agents: fields.agents.default(1),
   options: fields.options.default({}),
   paused: fields.paused.default(false),
+  createdBy: fields.createdBy.default(null),
 });
 export type CreateScheduleInput = z.input<typeof CreateScheduleInput>;
 
@@ -86,6 +88,7 @@ export async function createSchedule(db: Db, input: CreateScheduleInput): Promis
         agents: s.agents,
         options: s.options,
         paused: s.paused,
+        createdBy: s.createdBy,
       })
       .catch((error) => duplicateName(error, s.name));
     return getSchedule(tx, id);

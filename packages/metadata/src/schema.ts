@@ -35,6 +35,7 @@ export const environments = pgTable('environments', {
   baseUrls: jsonb('base_urls').$type<Record<string, string>>().notNull().default({}),
   allowedHosts: text('allowed_hosts').array().notNull().default(sql`'{}'`),
   requiresShadow: boolean('requires_shadow').notNull().default(true),
+  protected: boolean('protected').notNull().default(false),
   metricsTargets: jsonb('metrics_targets').$type<MetricsTarget[]>().notNull().default([]),
   createdAt: at('created_at').notNull().defaultNow(),
   updatedAt: at('updated_at').notNull().defaultNow(),
@@ -82,6 +83,7 @@ export const schedules = pgTable(
     paused: boolean('paused').notNull().default(false),
     createdAt: at('created_at').notNull().defaultNow(),
     updatedAt: at('updated_at').notNull().defaultNow(),
+    createdBy: text('created_by'),
   },
   (t) => [
     foreignKey({
@@ -114,6 +116,7 @@ export const runs = pgTable(
     abortReason: text('abort_reason'),
     coordinator: text('coordinator'),
     leaseUntil: at('lease_until'),
+    launchedBy: text('launched_by'),
   },
   (t) => [
     foreignKey({
@@ -184,4 +187,115 @@ export const corpusVersions = pgTable(
     createdBy: text('created_by'),
   },
   (t) => [primaryKey({ columns: [t.corpusId, t.version] })],
+);
+
+export type UserRole = 'viewer' | 'author' | 'operator' | 'admin';
+export type TokenRole = UserRole | 'agent';
+
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  role: text('role').$type<UserRole>().notNull(),
+  environments: text('environments').array().notNull().default(sql`'{}'`),
+  passwordHash: text('password_hash'),
+  source: text('source').$type<'local' | 'oidc'>().notNull().default('local'),
+  subject: text('subject').unique(),
+  disabled: boolean('disabled').notNull().default(false),
+  createdAt: at('created_at').notNull().defaultNow(),
+  updatedAt: at('updated_at').notNull().defaultNow(),
+  lastSignInAt: at('last_sign_in_at'),
+});
+
+export const apiTokens = pgTable('api_tokens', {
+  id: text('id').primaryKey(),
+  hash: text('hash').notNull().unique(),
+  name: text('name').notNull(),
+  userId: text('user_id').references(() => users.id),
+  role: text('role').$type<TokenRole>().notNull(),
+  environments: text('environments').array().notNull().default(sql`'{}'`),
+  createdAt: at('created_at').notNull().defaultNow(),
+  expiresAt: at('expires_at'),
+  lastUsedAt: at('last_used_at'),
+  revokedAt: at('revoked_at'),
+});
+
+export const sessions = pgTable('sessions', {
+  hash: text('hash').primaryKey(),
+  userId: text('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  csrf: text('csrf').notNull(),
+  createdAt: at('created_at').notNull().defaultNow(),
+  lastSeenAt: at('last_seen_at').notNull().defaultNow(),
+  expiresAt: at('expires_at').notNull(),
+});
+
+export const oidcLogins = pgTable('oidc_logins', {
+  stateHash: text('state_hash').primaryKey(),
+  verifier: text('verifier').notNull(),
+  nonce: text('nonce').notNull(),
+  returnTo: text('return_to').notNull(),
+  createdAt: at('created_at').notNull().defaultNow(),
+});
+
+export type AuditActorKind = 'user' | 'token' | 'agent' | 'service' | 'anonymous' | 'system';
+export type AuditOutcome = 'ok' | 'denied' | 'invalid' | 'failed';
+
+/** Append-only (a trigger refuses UPDATE, DELETE and TRUNCATE). */
+export const auditEvents = pgTable('audit_events', {
+  id: text('id').primaryKey(),
+  at: at('at').notNull().defaultNow(),
+  actor: text('actor').notNull(),
+  actorKind: text('actor_kind').$type<AuditActorKind>().notNull(),
+  source: text('source').notNull(),
+  action: text('action').notNull(),
+  target: text('target'),
+  outcome: text('outcome').$type<AuditOutcome>().notNull(),
+  detail: jsonb('detail').$type<JsonObject>().notNull().default({}),
+});
+
+export type ApprovalSubject = 'run' | 'schedule';
+export type ApprovalState = 'pending' | 'approved' | 'refused' | 'expired';
+
+export const approvals = pgTable(
+  'approvals',
+  {
+    subjectKind: text('subject_kind').$type<ApprovalSubject>().notNull(),
+    subjectId: text('subject_id').notNull(),
+    state: text('state').$type<ApprovalState>().notNull().default('pending'),
+    requestedBy: text('requested_by').notNull(),
+    requesterUserId: text('requester_user_id'),
+    requestedAt: at('requested_at').notNull().defaultNow(),
+    expiresAt: at('expires_at').notNull(),
+    decidedBy: text('decided_by'),
+    deciderUserId: text('decider_user_id'),
+    decidedAt: at('decided_at'),
+    reason: text('reason'),
+  },
+  (t) => [primaryKey({ columns: [t.subjectKind, t.subjectId] })],
+);
+
+export const enrolledAgents = pgTable('agents', {
+  id: text('id').primaryKey(),
+  enrollment: text('enrollment').notNull(),
+  host: text('host').notNull(),
+  version: text('version').notNull(),
+  tokenId: text('token_id').references(() => apiTokens.id),
+  enrolledBy: text('enrolled_by'),
+  enrolledAt: at('enrolled_at').notNull().defaultNow(),
+  revokedAt: at('revoked_at'),
+});
+
+export const environmentSecrets = pgTable(
+  'environment_secrets',
+  {
+    environment: text('environment')
+      .notNull()
+      .references(() => environments.name, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    sealed: text('sealed').notNull(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+    updatedBy: text('updated_by'),
+  },
+  (t) => [primaryKey({ columns: [t.environment, t.name] })],
 );

@@ -185,7 +185,7 @@ for (const backend of await backends()) {
           store.upsertEnvironment({
             name,
             baseUrls: { api: 'https://api.example.com' },
-            allowedHosts: ['localhost:80', '*.shop.internal'],
+            allowedHosts: ['localhost:70000', '*.shop.internal'],
           }),
           (e: unknown) => {
             assert.ok(e instanceof InvalidInputError);

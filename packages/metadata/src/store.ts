@@ -1,4 +1,5 @@
 import type { RunStatus } from '@loadline/api';
+import { AccessStore } from './access-store.js';
 import * as corpora from './corpora.js';
 import { type Connection, connect, type Db, type OpenOptions } from './db.js';
 import * as environments from './environments.js';
@@ -18,7 +19,12 @@ import * as shards from './shards.js';
  * number of control replicas can share one database.
  */
 export class MetadataStore {
-  private constructor(private readonly connection: Connection) {}
+  /** users, tokens, sessions, the audit log, approvals, enrolled agents, secrets */
+  readonly access: AccessStore;
+
+  private constructor(private readonly connection: Connection) {
+    this.access = new AccessStore(connection.db);
+  }
 
   /**
    * Opens a Postgres server when `url` is set (DATABASE_URL), else embedded PGlite in

@@ -4,9 +4,11 @@ import { InvalidTransitionError } from './errors.js';
 /**
  * The run lifecycle: which status may follow which. Terminal statuses have no successors.
  * A run may skip `waiting-for-agents` (a single local agent is there at once) and may be
- * aborted or fail with an error from any live status.
+ * aborted or fail with an error from any live status. A run awaiting approval becomes
+ * queued when approved, aborted when refused or expired.
  */
 export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
+  'awaiting-approval': ['queued', 'aborted'],
   queued: ['waiting-for-agents', 'running', 'aborted', 'error'],
   'waiting-for-agents': ['running', 'aborted', 'error'],
   running: ['passed', 'failed', 'aborted', 'degraded', 'error'],
@@ -17,7 +19,10 @@ export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> 
   error: [],
 };
 
-/** Live statuses, in lifecycle order: a run in one of these may still change. */
+/**
+ * Statuses of runs a control coordinates, in lifecycle order (a run awaiting approval is
+ * not coordinated yet: nothing has been sent to agents).
+ */
 export const ACTIVE_STATUSES: readonly RunStatus[] = ['queued', 'waiting-for-agents', 'running'];
 
 export function canTransition(from: RunStatus, to: RunStatus): boolean {

@@ -94,3 +94,44 @@ describe('TargetScraper against a real /metrics endpoint', () => {
     assert.equal(row?.p99Ms, -1);
   });
 });
+
+describe('TargetScraper and redirects', () => {
+  it('never follows one: a 3xx is a failed scrape, and its target receives nothing', async () => {
+    let elsewhere = 0;
+    const other = http.createServer((_req, res) => {
+      elsewhere++;
+      res.end('http_requests_total 1\n');
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/metrics`;
+    let asked = 0;
+    const redirecting = http.createServer((_req, res) => {
+      asked++;
+      res.writeHead(302, { location: otherUrl });
+      res.end();
+    });
+    await new Promise<void>((r) => redirecting.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/metrics`;
+    const failures: string[] = [];
+    const log: string[] = [];
+    try {
+      const scraper = new TargetScraper('run_3', [{ service: 's', url }], {
+        onRows: () => {},
+        onFailure: (_target, reason) => failures.push(reason),
+        log: (line) => log.push(line),
+      });
+      assert.deepEqual(await scraper.scrape(), []);
+      assert.deepEqual(await scraper.scrape(), []);
+      assert.equal(asked, 2);
+      assert.equal(elsewhere, 0, 'the redirect target received nothing');
+      assert.deepEqual(failures, [
+        `HTTP 302: redirect to ${otherUrl} not followed`,
+        `HTTP 302: redirect to ${otherUrl} not followed`,
+      ]);
+      assert.match(log[0] ?? '', /cannot scrape .*: HTTP 302: redirect to .* not followed/);
+    } finally {
+      redirecting.close();
+      other.close();
+    }
+  });
+});

@@ -162,10 +162,20 @@ export class TargetScraper {
     try {
       const response = await this.#options.fetch(target.url, {
         signal: AbortSignal.timeout(this.#options.timeoutMs),
+        // The environment's allowlist covers the URL it lists, not wherever that answers
+        // "go there": following would let a target make control fetch any host (SSRF).
+        redirect: 'manual',
       });
       // The counters are as of the answer, not the ask: a slow answer must not stretch
       // the interval its increase is divided by.
       at = Date.now();
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel();
+        const location = response.headers.get('location');
+        throw new Error(
+          `HTTP ${response.status}: redirect to ${location ?? '(no Location)'} not followed`,
+        );
+      }
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       reading = readInstance(parsePrometheusText(await response.text()), {
         requests: target.requestsMetric ?? DEFAULT_METRIC_NAMES.requests,

@@ -19,3 +19,11 @@ export {
 } from './schedules.js';
 export { type ShardProcessor, ShardQueue, ShardWorker } from './shards.js';
 export { publishSignal, SignalSubscription } from './signals.js';
+export {
+  type AgentSigner,
+  type AgentVerifier,
+  type ControlSigner,
+  type ControlVerifier,
+  seal,
+  unseal,
+} from './signing.js';

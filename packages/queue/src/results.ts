@@ -1,16 +1,22 @@
 import { type AgentMessage, parseAgentMessage } from '@loadline/api';
 import type { Redis } from 'ioredis';
 import type { RedisNames } from './names.js';
+import type { AgentSigner, AgentVerifier } from './signing.js';
 
 /** Cap on the results stream: ~10 min of 300 agents sending one message a second. */
 const MAX_STREAM_LENGTH = 200_000;
 
-/** Agents → control. A Redis stream: durable, ordered, and the buffer when storage is slow. */
+/**
+ * Agents → control. A Redis stream: durable, ordered, and the buffer when storage is slow.
+ * Each entry names its agent (`a`) and carries the agent's signature of the message (`s`).
+ */
 export async function sendAgentMessage(
   redis: Redis,
   names: RedisNames,
   message: AgentMessage,
+  signer: AgentSigner,
 ): Promise<void> {
+  const text = JSON.stringify(message);
   await redis.xadd(
     names.results,
     'MAXLEN',
@@ -18,7 +24,11 @@ export async function sendAgentMessage(
     String(MAX_STREAM_LENGTH),
     '*',
     'm',
-    JSON.stringify(message),
+    text,
+    'a',
+    signer.agentId,
+    's',
+    signer.sign(text),
   );
 }
 
@@ -34,15 +44,21 @@ export interface ReceivedMessage {
  */
 export class ResultsReader {
   malformed = 0;
+  /** entries dropped because no enrolled agent signed them (or the signer is not who it says) */
+  rejected = 0;
+  /** the agent id the last rejected entry claimed, for the log */
+  lastRejected: string | undefined;
   readonly #redis: Redis;
   readonly #names: RedisNames;
   readonly #consumer: string;
+  readonly #verifier: AgentVerifier;
   readonly #group = 'control';
 
-  constructor(redis: Redis, names: RedisNames, consumer: string) {
+  constructor(redis: Redis, names: RedisNames, consumer: string, verifier: AgentVerifier) {
     this.#redis = redis;
     this.#names = names;
     this.#consumer = consumer;
+    this.#verifier = verifier;
   }
 
   async ensureGroup(): Promise<void> {
@@ -99,20 +115,36 @@ export class ResultsReader {
     return this.#receive((reply ?? []).flatMap(([, entries]) => entries));
   }
 
-  /** Parses stream entries; a malformed one is counted and acked so it is not redelivered forever. */
+  /**
+   * Parses stream entries. One that is malformed, unsigned, signed by no enrolled agent, or
+   * speaking for another agent than its signer, is counted and acked (so it is not
+   * redelivered forever) and never trusted.
+   */
   async #receive(entries: Array<[string, string[]]>): Promise<ReceivedMessage[]> {
     const out: ReceivedMessage[] = [];
-    const malformedIds: string[] = [];
+    const droppedIds: string[] = [];
     for (const [id, fields] of entries) {
-      const raw = fields[fields.indexOf('m') + 1];
+      const field = (name: string) => {
+        const at = fields.indexOf(name);
+        return at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined;
+      };
+      const [raw, agentId, signature] = [field('m'), field('a'), field('s')];
       const message = raw === undefined ? undefined : parseAgentMessage(raw);
-      if (message) out.push({ id, message });
-      else {
+      if (!message) {
         this.malformed++;
-        malformedIds.push(id);
-      }
+        droppedIds.push(id);
+      } else if (
+        agentId === undefined ||
+        signature === undefined ||
+        message.agentId !== agentId ||
+        !(await this.#verifier.verify(agentId, raw as string, signature))
+      ) {
+        this.rejected++;
+        this.lastRejected = agentId ?? message.agentId;
+        droppedIds.push(id);
+      } else out.push({ id, message });
     }
-    await this.ack(malformedIds);
+    await this.ack(droppedIds);
     return out;
   }
 }

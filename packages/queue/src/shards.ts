@@ -4,14 +4,20 @@ import type { Redis } from 'ioredis';
 import { bullConnection } from './connection.js';
 import { logErrors } from './errors.js';
 import type { RedisNames } from './names.js';
+import { type ControlSigner, type ControlVerifier, seal, unseal } from './signing.js';
 
-/** Control side: enqueues one BullMQ job per shard of a run. */
+/**
+ * Control side: enqueues one BullMQ job per shard of a run, each signed by control (agents
+ * run nothing else, whoever wrote it into Redis).
+ */
 export class ShardQueue {
   readonly #queue: Queue;
   readonly #connection: Redis;
+  readonly #signer: ControlSigner;
 
   /** `log` hears the queue's errors (Redis unreachable, say), with the queue's name. */
-  constructor(redis: Redis, names: RedisNames, log: (line: string) => void) {
+  constructor(redis: Redis, names: RedisNames, log: (line: string) => void, signer: ControlSigner) {
+    this.#signer = signer;
     this.#connection = redis.duplicate();
     this.#queue = new Queue(names.shardQueue, { connection: this.#connection });
     logErrors(this.#queue, `shard queue ${names.shardQueue}`, log);
@@ -21,7 +27,7 @@ export class ShardQueue {
     await this.#queue.addBulk(
       jobs.map((job) => ({
         name: 'shard',
-        data: job,
+        data: seal(JSON.stringify(job), this.#signer),
         // One job per shard, ever: a retried enqueue does not duplicate load.
         opts: {
           jobId: `${job.runId}.${job.shard}`,
@@ -56,8 +62,9 @@ export class ShardQueue {
 export type ShardProcessor = (job: ShardJob, signal: { jobId: string }) => Promise<void>;
 
 /**
- * Agent side: claims shard jobs one at a time (an agent runs one shard at once). A job
- * whose payload does not parse fails with the reason, visible in control.
+ * Agent side: claims shard jobs one at a time (an agent runs one shard at once). A job that
+ * control did not sign, or whose payload does not parse, fails with the reason and never
+ * runs: a job written straight into Redis sends no load.
  */
 export class ShardWorker {
   readonly #worker: Worker;
@@ -68,11 +75,17 @@ export class ShardWorker {
     names: RedisNames,
     processor: ShardProcessor,
     log: (line: string) => void,
+    verifier: ControlVerifier,
   ) {
     this.#worker = new Worker(
       names.shardQueue,
       async (job: Job) => {
-        const parsed = ShardJob.safeParse(job.data);
+        const payload = unseal(job.data, verifier);
+        if (payload === undefined) {
+          log(`shard job ${job.id} refused: it does not carry control's signature`);
+          throw new Error('refused: the shard job is not signed by control');
+        }
+        const parsed = ShardJob.safeParse(JSON.parse(payload));
         if (!parsed.success) throw new Error(`bad shard job: ${parsed.error.message}`);
         await processor(parsed.data, { jobId: String(job.id) });
       },

@@ -2,20 +2,22 @@ import { type ControlSignal, parseControlSignal } from '@loadline/api';
 import type { Redis } from 'ioredis';
 import { logErrors } from './errors.js';
 import type { RedisNames } from './names.js';
+import { type ControlSigner, type ControlVerifier, seal, unseal } from './signing.js';
 
 /** How long the last signal of a run stays readable for late subscribers. */
 const LAST_SIGNAL_TTL_S = 3600;
 
 /**
- * Control → agents. Published on the run's channel and also kept as the run's last
- * signal, so an agent that subscribes after a `start` or `abort` still learns it.
+ * Control → agents, signed by control. Published on the run's channel and also kept as the
+ * run's last signal, so an agent that subscribes after a `start` or `abort` still learns it.
  */
 export async function publishSignal(
   redis: Redis,
   names: RedisNames,
   signal: ControlSignal,
+  signer: ControlSigner,
 ): Promise<void> {
-  const text = JSON.stringify(signal);
+  const text = seal(JSON.stringify(signal), signer);
   // keepalives are too frequent to be "the" state of a run; start and abort are.
   if (signal.type !== 'keepalive') {
     await redis.set(names.lastSignal(signal.runId), text, 'EX', LAST_SIGNAL_TTL_S);
@@ -24,8 +26,8 @@ export async function publishSignal(
 }
 
 /**
- * Agent side: follows one run's signals on its own subscriber connection. Malformed
- * messages are counted and ignored, never trusted.
+ * Agent side: follows one run's signals on its own subscriber connection. Malformed or
+ * unsigned messages are counted and ignored, never trusted.
  */
 export class SignalSubscription {
   malformed = 0;
@@ -44,21 +46,26 @@ export class SignalSubscription {
     onSignal: (signal: ControlSignal) => void,
     /** hears the subscriber connection's errors (a duplicate has no listener of its own) */
     log: (line: string) => void,
+    verifier: ControlVerifier,
   ): Promise<SignalSubscription> {
+    const read = (raw: string) => {
+      const payload = unseal(raw, verifier);
+      return payload === undefined ? undefined : parseControlSignal(payload);
+    };
     const subscriber = redis.duplicate();
     logErrors(subscriber, `signals of ${runId}`, log);
     const subscription = new SignalSubscription(subscriber, names.signals(runId));
     subscriber.on('message', (channel: string, message: string) => {
       if (channel !== subscription.#channel) return;
-      const signal = parseControlSignal(message);
+      const signal = read(message);
       if (signal && signal.runId === runId) onSignal(signal);
       else subscription.malformed++;
     });
     await subscriber.subscribe(subscription.#channel);
     // Anything published before we subscribed is in the last-signal key.
     const last = await redis.get(names.lastSignal(runId));
-    const signal = last === null ? undefined : parseControlSignal(last);
-    if (signal) onSignal(signal);
+    const signal = last === null ? undefined : read(last);
+    if (signal && signal.runId === runId) onSignal(signal);
     return subscription;
   }
 

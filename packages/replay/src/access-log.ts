@@ -48,50 +48,70 @@ export function parseAccessLog(
   const excluded: Record<string, number> = {};
   const lines = text.split('\n');
   for (let index = 0; index < lines.length && !issues.full; index++) {
-    let line = lines[index]!;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line.trim() === '') continue;
-    const match = LINE.exec(line);
-    if (!match) {
-      issues.add({
-        line: index + 1,
-        message: `not a combined log line: ${diagnose(line)}: ${excerpt(line)}`,
-      });
-      continue;
-    }
-    const [, client, stamp, rawRequest, referer, userAgent] = match;
-    const timeMs = parseLogTime(stamp!);
-    if (timeMs === undefined) {
-      issues.add({ line: index + 1, message: `bad timestamp [${stamp}]: ${excerpt(line)}` });
-      continue;
-    }
-    const request = REQUEST.exec(unescapeField(rawRequest!));
-    const target = request ? toPath(request[2]!) : undefined;
-    if (!request || !target) {
-      // A well-formed line about a request that cannot be sent again: nginx's "-" for a
-      // client that closed early, TLS bytes sent to a plain port, `OPTIONS *`.
-      countExcluded(excluded, 'request line not replayable');
-      continue;
-    }
-    const headers: Header[] = [];
-    const agent = userAgent === undefined ? undefined : unescapeField(userAgent);
-    if (agent && agent !== '-') headers.push(['user-agent', agent]);
-    if (referer && referer !== '-') headers.push(['referer', unescapeField(referer)]);
-    requests.push({
-      line: index + 1,
-      timeMs,
-      method: request[1]!.toUpperCase(),
-      path: target.path,
-      ...(target.host ? { host: target.host } : {}),
-      headers,
-      sessionKey: options.sessions.fromClient(client!, agent),
-    });
+    const request = parseAccessLogLine(
+      lines[index]!,
+      index + 1,
+      issues,
+      excluded,
+      options.sessions,
+    );
+    if (request) requests.push(request);
   }
   // Logs are written when a request *ends*, so they are out of order (the sample log has
   // half its lines earlier than the line before): order by time, then by line.
   requests.sort((a, b) => a.timeMs - b.timeMs || a.line - b.line);
   if (options.spreadWithinSecond !== false) spreadWithinSeconds(requests);
   return { requests, excluded };
+}
+
+/**
+ * One line of a log (without its `\n`): the request, or undefined for a blank line, a bad
+ * one (added to `issues`) or one that cannot be sent again (counted in `excluded`).
+ */
+export function parseAccessLogLine(
+  text: string,
+  lineNumber: number,
+  issues: IssueLog,
+  excluded: Record<string, number>,
+  sessions: SessionKeys,
+): CapturedRequest | undefined {
+  const line = text.endsWith('\r') ? text.slice(0, -1) : text;
+  if (line.trim() === '') return undefined;
+  const match = LINE.exec(line);
+  if (!match) {
+    issues.add({
+      line: lineNumber,
+      message: `not a combined log line: ${diagnose(line)}: ${excerpt(line)}`,
+    });
+    return undefined;
+  }
+  const [, client, stamp, rawRequest, referer, userAgent] = match;
+  const timeMs = parseLogTime(stamp!);
+  if (timeMs === undefined) {
+    issues.add({ line: lineNumber, message: `bad timestamp [${stamp}]: ${excerpt(line)}` });
+    return undefined;
+  }
+  const request = REQUEST.exec(unescapeField(rawRequest!));
+  const target = request ? toPath(request[2]!) : undefined;
+  if (!request || !target) {
+    // A well-formed line about a request that cannot be sent again: nginx's "-" for a
+    // client that closed early, TLS bytes sent to a plain port, `OPTIONS *`.
+    countExcluded(excluded, 'request line not replayable');
+    return undefined;
+  }
+  const headers: Header[] = [];
+  const agent = userAgent === undefined ? undefined : unescapeField(userAgent);
+  if (agent && agent !== '-') headers.push(['user-agent', agent]);
+  if (referer && referer !== '-') headers.push(['referer', unescapeField(referer)]);
+  return {
+    line: lineNumber,
+    timeMs,
+    method: request[1]!.toUpperCase(),
+    path: target.path,
+    ...(target.host ? { host: target.host } : {}),
+    headers,
+    sessionKey: sessions.fromClient(client!, agent),
+  };
 }
 
 /** `20/May/2015:12:05:26 +0000` → epoch ms, or undefined. */

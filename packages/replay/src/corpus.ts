@@ -1,3 +1,9 @@
+import {
+  headerNameProblem,
+  headerValueProblem,
+  methodProblem,
+  requestTargetProblem,
+} from '@loadline/scenario/request-rules';
 import { z } from 'zod';
 
 export const CaptureFormat = z.enum(['har', 'access-log', 'gor']);
@@ -7,7 +13,32 @@ export type CaptureFormat = z.infer<typeof CaptureFormat>;
 export const Header = z.tuple([z.string(), z.string()]);
 export type Header = z.infer<typeof Header>;
 
-export const ReplayRequest = z.object({
+/** A problem of one captured request, at its field (`path`, `headers[2]`, …). */
+export interface ReplayRequestProblem {
+  path: Array<string | number>;
+  message: string;
+}
+
+/**
+ * Why a captured request cannot be replayed as one request to the replay target, or
+ * undefined when it can: the rules scenarios follow (@loadline/scenario's request rules),
+ * checked at import and when a corpus is stored; the engine checks every send again.
+ */
+export function replayRequestProblem(
+  request: Pick<ReplayRequest, 'method' | 'path' | 'headers'>,
+): ReplayRequestProblem | undefined {
+  const method = methodProblem(request.method);
+  if (method) return { path: ['method'], message: method };
+  const target = requestTargetProblem(request.path);
+  if (target) return { path: ['path'], message: target };
+  for (const [i, [name, value]] of request.headers.entries()) {
+    const problem = headerNameProblem(name) ?? headerValueProblem(value);
+    if (problem) return { path: ['headers', i], message: `header "${name}": ${problem}` };
+  }
+  return undefined;
+}
+
+const ReplayRequestFields = z.object({
   /** When it was sent, in ms after the corpus's first request. */
   offsetMs: z.number().nonnegative(),
   method: z.string().min(1),
@@ -23,7 +54,12 @@ export const ReplayRequest = z.object({
   sessionKey: z.string().min(1),
   source: z.object({ line: z.number().int().positive() }),
 });
-export type ReplayRequest = z.infer<typeof ReplayRequest>;
+
+export const ReplayRequest = ReplayRequestFields.superRefine((request, ctx) => {
+  const problem = replayRequestProblem(request);
+  if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+});
+export type ReplayRequest = z.infer<typeof ReplayRequestFields>;
 
 export const MixEntry = z.object({
   method: z.string(),
@@ -95,7 +131,8 @@ export function corpusFromJson(text: string): Corpus {
   return Corpus.parse(JSON.parse(text));
 }
 
-const JsonLinesHead = z.object({ meta: CorpusMeta, mix: RequestMix });
+/** The first line of a JSON Lines corpus: its meta and mix. */
+export const JsonLinesHead = z.object({ meta: CorpusMeta, mix: RequestMix });
 
 /**
  * JSON Lines: a head line `{ meta, mix }`, then one request per line. A big corpus can be

@@ -45,9 +45,18 @@ export class IssueLog {
     readonly cap: number,
   ) {}
 
+  /**
+   * Counts a problem; the `cap` with the smallest line numbers are kept, in line order,
+   * whatever order they were found in (a rule checked after parsing finds its later).
+   */
   add(issue: ImportIssue): void {
     this.count++;
-    if (this.issues.length < this.cap) this.issues.push(issue);
+    const last = this.issues.at(-1);
+    if (this.issues.length >= this.cap && last && last.line <= issue.line) return;
+    let at = this.issues.length;
+    while (at > 0 && (this.issues[at - 1] as ImportIssue).line > issue.line) at--;
+    this.issues.splice(at, 0, issue);
+    if (this.issues.length > this.cap) this.issues.pop();
   }
 
   /** True when the parser may stop: the import fails anyway and the cap is reached. */

@@ -38,7 +38,7 @@ export function parseGor(
     const found = text.indexOf(SEPARATOR, start);
     const end = found === -1 ? text.length : found;
     const record = text.slice(start, end);
-    if (record.trim() !== '') parseRecord(record, line, requests, excluded, issues, options);
+    if (record.trim() !== '') parseGorRecord(record, line, requests, excluded, issues, options);
     line += countLines(record) + 2;
     start = end + SEPARATOR.length;
   }
@@ -46,7 +46,8 @@ export function parseGor(
   return { requests, excluded };
 }
 
-function parseRecord(
+/** One record (latin1, between separators) starting at `line`: a request is pushed. */
+export function parseGorRecord(
   record: string,
   line: number,
   requests: CapturedRequest[],
@@ -131,7 +132,7 @@ function toBody(latin1: string): Pick<CapturedRequest, 'body' | 'bodyEncoding'> 
   }
 }
 
-function countLines(text: string): number {
+export function countLines(text: string): number {
   let n = 0;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
   return n;

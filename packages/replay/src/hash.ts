@@ -22,12 +22,15 @@ export function hash53(text: string, seed = 0): number {
  * session keys stay stable but a stored corpus does not leak the value.
  */
 export class Digester {
+  /** Values seen recently: a capture repeats its clients, but may hold millions of them. */
   private readonly seen = new Map<string, string>();
+  private static readonly REMEMBERED = 65_536;
 
   digest(value: string): string {
     let out = this.seen.get(value);
     if (out === undefined) {
       out = createHash('sha256').update(value).digest('hex').slice(0, 16);
+      if (this.seen.size >= Digester.REMEMBERED) this.seen.clear();
       this.seen.set(value, out);
     }
     return out;

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { parseAccessLog } from './access-log.js';
 import { type CapturedRequest, countExcluded, type ParsedCapture } from './captured.js';
-import { CaptureFormat, type Corpus, type MixEntry, type ReplayRequest } from './corpus.js';
+import {
+  CaptureFormat,
+  type Corpus,
+  type CorpusMeta,
+  type MixEntry,
+  type ReplayRequest,
+  replayRequestProblem,
+} from './corpus.js';
 import { ImportError, IssueLog } from './errors.js';
 import { parseGor } from './gor.js';
 import { parseHar } from './har.js';
@@ -95,63 +102,99 @@ export function importCorpus(
   options: ImportOptions = {},
 ): ImportResult {
   const opts = ImportOptions.parse(options);
-  const format = opts.format ?? detectFormat(opts.source, input);
-  if (!format) {
-    throw new ImportError(
-      opts.source,
-      [
-        {
-          line: 1,
-          message:
-            'cannot tell the format (not HAR JSON, a gor record or an access-log line); give one',
-        },
-      ],
-      1,
-    );
-  }
+  const format = formatOf(opts, input);
   const issues = new IssueLog(opts.skipBad, opts.maxErrors);
   const parsed = parse(format, input, issues, opts);
+  const sanitise = createSanitiser(opts);
+  const remapper = new Remapper(opts.remap);
+  const captured = keepHosts(parsed, opts.hosts).filter((request) => {
+    remapper.apply(request);
+    sanitise(request);
+    // What is stored is replayed as is: one request, to the target, headers on one line.
+    const problem = replayRequestProblem(request);
+    if (problem) issues.add({ line: request.line, message: problem.message });
+    return problem === undefined;
+  });
   if (issues.count > 0 && !opts.skipBad)
     throw new ImportError(opts.source, issues.issues, issues.count);
 
-  const captured = keepHosts(parsed, opts.hosts);
   captured.sort((a, b) => a.timeMs - b.timeMs || a.line - b.line);
   const times = compressGaps(
     captured.map((r) => r.timeMs),
     opts.maxGapMs,
   );
-  const sanitise = createSanitiser(opts);
-  const remapper = new Remapper(opts.remap);
-  const requests = captured.map((request, i) => {
-    remapper.apply(request);
-    sanitise(request);
-    return toReplayRequest(request, times[i]! - (times[0] ?? 0));
-  });
+  const requests = captured.map((request, i) =>
+    toReplayRequest(request, times[i]! - (times[0] ?? 0)),
+  );
 
-  const first = captured[0];
-  const durationMs = requests.at(-1)?.offsetMs ?? 0;
-  const mix = requestMix(requests, opts.mixLimit);
   const corpus: Corpus = {
-    meta: {
-      version: 1,
-      format,
-      source: opts.source,
-      importedAt: opts.importedAt ?? new Date().toISOString(),
-      ...(first && Number.isFinite(first.timeMs)
-        ? { startedAt: new Date(first.timeMs).toISOString() }
-        : {}),
+    meta: corpusMeta(opts, format, {
+      firstTimeMs: captured[0]?.timeMs,
       requests: requests.length,
       sessions: new Set(requests.map((r) => r.sessionKey)).size,
-      durationMs,
-      skipped: issues.count,
-      skippedReasons: issues.issues,
+      durationMs: requests.at(-1)?.offsetMs ?? 0,
+      issues,
       excluded: parsed.excluded,
       remapped: remapper.counts,
-    },
-    mix,
+    }),
+    mix: requestMix(requests, opts.mixLimit),
     requests,
   };
   return { corpus, summary: summarise(corpus) };
+}
+
+/** The format asked for, else detected; a capture of no known format is an ImportError. */
+export function formatOf(
+  opts: z.output<typeof ImportOptions>,
+  head: string | Uint8Array,
+): CaptureFormat {
+  const format = opts.format ?? detectFormat(opts.source, head);
+  if (format) return format;
+  throw new ImportError(
+    opts.source,
+    [
+      {
+        line: 1,
+        message:
+          'cannot tell the format (not HAR JSON, a gor record or an access-log line); give one',
+      },
+    ],
+    1,
+  );
+}
+
+/** A corpus's meta from what the import counted. */
+export function corpusMeta(
+  opts: z.output<typeof ImportOptions>,
+  format: CaptureFormat,
+  counted: {
+    /** Wall-clock time of the first request replayed, when there is one. */
+    firstTimeMs: number | undefined;
+    requests: number;
+    sessions: number;
+    durationMs: number;
+    issues: IssueLog;
+    excluded: Record<string, number>;
+    remapped: Record<string, number>;
+  },
+): CorpusMeta {
+  const { firstTimeMs } = counted;
+  return {
+    version: 1,
+    format,
+    source: opts.source,
+    importedAt: opts.importedAt ?? new Date().toISOString(),
+    ...(firstTimeMs !== undefined && Number.isFinite(firstTimeMs)
+      ? { startedAt: new Date(firstTimeMs).toISOString() }
+      : {}),
+    requests: counted.requests,
+    sessions: counted.sessions,
+    durationMs: counted.durationMs,
+    skipped: counted.issues.count,
+    skippedReasons: counted.issues.issues,
+    excluded: counted.excluded,
+    remapped: counted.remapped,
+  };
 }
 
 export function summarise(corpus: Corpus): ImportSummary {
@@ -202,8 +245,9 @@ function keepHosts(parsed: ParsedCapture, hosts: string[] | undefined): Captured
   });
 }
 
-function compressGaps(times: number[], maxGapMs: number | undefined): number[] {
-  if (maxGapMs === undefined) return times;
+/** Idle gaps longer than `maxGapMs` shortened to it. */
+export function compressGaps(times: ArrayLike<number>, maxGapMs: number | undefined): number[] {
+  if (maxGapMs === undefined) return Array.from(times);
   const out: number[] = [];
   let shift = 0;
   for (let i = 0; i < times.length; i++) {
@@ -214,7 +258,7 @@ function compressGaps(times: number[], maxGapMs: number | undefined): number[] {
   return out;
 }
 
-function toReplayRequest(request: CapturedRequest, offsetMs: number): ReplayRequest {
+export function toReplayRequest(request: CapturedRequest, offsetMs: number): ReplayRequest {
   return {
     // Microseconds are the finest any format records; more digits only bloat the JSON.
     offsetMs: Math.round(offsetMs * 1000) / 1000,

@@ -7,10 +7,15 @@ export {
   corpusToJson,
   corpusToJsonLines,
   Header,
+  JsonLinesHead,
   MixEntry,
   ReplayRequest,
+  type ReplayRequestProblem,
   RequestMix,
+  replayRequestProblem,
 } from './corpus.js';
+export { CorpusFileWriter, CorpusWriteError, writeCorpusFile } from './corpus-file.js';
+export { type CorpusLineIssue, CorpusLinesReader, type ReadCorpus } from './corpus-lines.js';
 export { formatIssue, ImportError, type ImportIssue } from './errors.js';
 export {
   detectFormat,
@@ -20,8 +25,17 @@ export {
   importCorpus,
   summarise,
 } from './import.js';
-export { importFile } from './import-file.js';
-export { pathTemplate, requestMix } from './mix.js';
+export {
+  CaptureTooLargeError,
+  importFile,
+  MAX_IN_MEMORY_CAPTURE_BYTES,
+} from './import-file.js';
+export {
+  importFileStreaming,
+  MAX_GOR_RECORD_BYTES,
+  MAX_LOG_LINE_BYTES,
+} from './import-stream.js';
+export { MixCounter, pathTemplate, requestMix } from './mix.js';
 export { parseRemapRule, RemapRule, ruleLabel } from './remap.js';
 export {
   CONNECTION_HEADERS,

@@ -32,33 +32,48 @@ export function pathTemplate(path: string): string {
     .join('/');
 }
 
+/** Counts requests by method + template as they come, for a mix of any number of them. */
+export class MixCounter {
+  private readonly counts = new Map<string, MixEntry>();
+  private total = 0;
+
+  add(method: string, path: string): void {
+    this.total++;
+    const template = pathTemplate(path);
+    const key = `${method} ${template}`;
+    const entry = this.counts.get(key);
+    if (entry) entry.count++;
+    else this.counts.set(key, { method, template, count: 1, share: 0 });
+  }
+
+  /** The top `limit` templates listed, the rest folded into `other`. */
+  mix(limit = 50): RequestMix {
+    const { total } = this;
+    const sorted = [...this.counts.values()].sort(
+      (a, b) =>
+        b.count - a.count ||
+        a.template.localeCompare(b.template) ||
+        a.method.localeCompare(b.method),
+    );
+    const share = (count: number) => (total === 0 ? 0 : count / total);
+    const entries = sorted.slice(0, limit).map((e) => ({ ...e, share: share(e.count) }));
+    const rest = sorted.slice(limit);
+    const otherCount = rest.reduce((n, e) => n + e.count, 0);
+    return {
+      total,
+      distinct: sorted.length,
+      entries,
+      other: { templates: rest.length, count: otherCount, share: share(otherCount) },
+    };
+  }
+}
+
 /** Counts by method + template; the top `limit` are listed, the rest folded into `other`. */
 export function requestMix(
   requests: Iterable<{ method: string; path: string }>,
   limit = 50,
 ): RequestMix {
-  const counts = new Map<string, MixEntry>();
-  let total = 0;
-  for (const { method, path } of requests) {
-    total++;
-    const template = pathTemplate(path);
-    const key = `${method} ${template}`;
-    const entry = counts.get(key);
-    if (entry) entry.count++;
-    else counts.set(key, { method, template, count: 1, share: 0 });
-  }
-  const sorted = [...counts.values()].sort(
-    (a, b) =>
-      b.count - a.count || a.template.localeCompare(b.template) || a.method.localeCompare(b.method),
-  );
-  const share = (count: number) => (total === 0 ? 0 : count / total);
-  const entries = sorted.slice(0, limit).map((e) => ({ ...e, share: share(e.count) }));
-  const rest = sorted.slice(limit);
-  const otherCount = rest.reduce((n, e) => n + e.count, 0);
-  return {
-    total,
-    distinct: sorted.length,
-    entries,
-    other: { templates: rest.length, count: otherCount, share: share(otherCount) },
-  };
+  const counter = new MixCounter();
+  for (const { method, path } of requests) counter.add(method, path);
+  return counter.mix(limit);
 }

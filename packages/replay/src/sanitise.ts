@@ -1,3 +1,4 @@
+import { RESERVED_HEADERS } from '@loadline/scenario/request-rules';
 import type { Header } from './corpus.js';
 import { editBody, editJsonPath, editQuery } from './fields.js';
 
@@ -25,8 +26,12 @@ export const CONNECTION_HEADERS = [
   'expect',
 ];
 
-/** Never kept: HTTP/2 pseudo-headers are not headers, and framing must match the body sent. */
-const ALWAYS_DROPPED = new Set(['content-length', 'transfer-encoding']);
+/**
+ * Never kept, whatever `keepHeaders` says: framing must match the body sent, the replay
+ * target is the only origin (`host`), and a shadow run's tag and baggage are loadline's to
+ * add. A corpus holding one is refused (see replayRequestProblem).
+ */
+const ALWAYS_DROPPED: ReadonlySet<string> = new Set(RESERVED_HEADERS.keys());
 
 /** `query.token`, `header.x-api-key`, `body.card.number` (dot path; `*` any key or index). */
 export interface MaskField {
@@ -61,11 +66,10 @@ export interface Sanitisable {
 /** Builds the sanitiser once per import; it edits requests in place and counts masked values. */
 export function createSanitiser(options: SanitiseOptions): (request: Sanitisable) => number {
   const keep = new Set((options.keepHeaders ?? []).map((h) => h.toLowerCase()));
-  const drop = new Set(
-    [...CREDENTIAL_HEADERS, ...CONNECTION_HEADERS].filter(
-      (h) => ALWAYS_DROPPED.has(h) || !keep.has(h),
-    ),
-  );
+  const drop = new Set([
+    ...[...CREDENTIAL_HEADERS, ...CONNECTION_HEADERS].filter((h) => !keep.has(h)),
+    ...ALWAYS_DROPPED,
+  ]);
   const fields = (options.mask ?? []).map(parseMaskField);
   const maskHeaders = new Set(
     fields.filter((f) => f.in === 'header').map((f) => f.name.toLowerCase()),
@@ -78,6 +82,7 @@ export function createSanitiser(options: SanitiseOptions): (request: Sanitisable
     let masked = 0;
     request.headers = request.headers.flatMap(([name, value]): Header[] => {
       const lower = name.toLowerCase();
+      // HTTP/2 pseudo-headers (`:authority`) are not headers.
       if (lower.startsWith(':') || drop.has(lower)) return [];
       if (maskHeaders.has(lower)) {
         masked++;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type CapacityModel, formatCapacity, type Plan } from '@loadline/capacity';
@@ -15,6 +16,27 @@ function uplot(): { js: string; css: string } {
     css: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
   };
   return uplotAssets;
+}
+
+/**
+ * The Content-Security-Policy a report page is rendered under: no script but the report's
+ * own two (uPlot and the chart script, by their SHA-256), nothing fetched (images and fonts
+ * only as data: URLs), no frames, forms or base URL. A page built from hostile names can
+ * then neither run script of its own nor reach the network.
+ */
+export function reportContentSecurityPolicy(): string {
+  const hash = (script: string) =>
+    `'sha256-${createHash('sha256').update(script, 'utf8').digest('base64')}'`;
+  return [
+    "default-src 'none'",
+    `script-src ${hash(uplot().js)} ${hash(CHART_SCRIPT)}`,
+    "style-src 'unsafe-inline'",
+    'img-src data:',
+    'font-src data:',
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
 }
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -1,16 +1,22 @@
+export {
+  BROWSER_IDLE_MS,
+  BrowserBusyError,
+  BrowserError,
+  BrowserPool,
+  BUSY_RETRY_AFTER_SECONDS,
+  browserPool,
+  CHROMIUM_ARGS,
+  closeReportBrowsers,
+  DEFAULT_CHROMIUM,
+  MAX_CONCURRENT_RENDERS,
+  MAX_WAITING_RENDERS,
+} from './browser-pool.js';
 export { type ServiceChart, serviceCharts } from './charts.js';
 export { planToCsv } from './csv.js';
 export { formatCell } from './format.js';
-export { planToHtml } from './html.js';
+export { planToHtml, reportContentSecurityPolicy } from './html.js';
 export { planToMarkdown } from './markdown.js';
-export {
-  BrowserError,
-  type BrowserOptions,
-  CHROMIUM_ARGS,
-  DEFAULT_CHROMIUM,
-  planToPdf,
-  withReportPage,
-} from './pdf.js';
+export { type BrowserOptions, planToPdf, withReportPage } from './pdf.js';
 export {
   formatInputProblem,
   type InputProblem,

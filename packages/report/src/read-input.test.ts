@@ -63,4 +63,39 @@ describe('parseInput', () => {
     const unknown = result.problems.find((p) => /fanuot/.test(p.message))!;
     assert.equal(json.split('\n')[unknown.line - 1]!.trim(), '"fanuot": []');
   });
+
+  it('refuses an alias bomb and duplicate keys with their place, in linear time', () => {
+    const levels = ['a0: &a0 "lol lol lol lol lol lol lol lol lol"'];
+    for (let i = 1; i < 12; i++) {
+      levels.push(
+        `a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
+    }
+    const bomb = parseInput(`${levels.join('\n')}\n`, Forecast, 'f.yaml');
+    assert.equal(bomb.ok, false);
+    if (!bomb.ok)
+      assert.match(
+        formatInputProblem(bomb.problems[0]!),
+        /^f\.yaml:\d+:\d+ a\d+\[\d+\]: aliases expand the document beyond 4 MB/,
+      );
+    const overused = parseInput(
+      `h: &h { x: 1 }\nuses: [${Array(101).fill('*h').join(', ')}]\n`,
+      Forecast,
+      'f.yaml',
+    );
+    assert.equal(overused.ok, false);
+    const twice = parseInput('utilisation: 0.5\nutilisation: 0.6\n', Forecast, 'f.yaml');
+    assert.equal(twice.ok, false);
+    if (!twice.ok)
+      assert.match(
+        formatInputProblem(twice.problems[0]!),
+        /^f\.yaml:2:1 utilisation: duplicate key/,
+      );
+    const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}: ${i}\n`).join('');
+    const started = performance.now();
+    assert.equal(parseInput(keys, Forecast, 'f.yaml').ok, false);
+    assert.ok(performance.now() - started < 2000);
+  });
 });

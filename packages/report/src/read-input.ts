@@ -1,3 +1,4 @@
+import { checkYamlDocument, MAX_EXPANDED_CHARS } from '@loadline/scenario';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 
@@ -29,10 +30,11 @@ export function parseInput<S extends z.ZodType>(
   file: string,
 ): InputResult<z.infer<S>> {
   const lines = new LineCounter();
+  // Keys are checked unique by checkYamlDocument, in linear time (yaml's check is quadratic).
   const document = parseDocument(text, {
     lineCounter: lines,
     prettyErrors: false,
-    uniqueKeys: true,
+    uniqueKeys: false,
   });
   const at = (offset: number) => {
     const { line, col } = lines.linePos(offset);
@@ -46,7 +48,21 @@ export function parseInput<S extends z.ZodType>(
     }));
     return { ok: false, problems };
   }
-  const result = schema.safeParse(document.toJS({ maxAliasCount: 100 }));
+  // Aliases may not expand a file to more than twice its size (or 4 MB): no alias bombs.
+  const shape = checkYamlDocument(document.contents, {
+    maxExpandedChars: Math.max(MAX_EXPANDED_CHARS, 2 * text.length),
+  });
+  if (shape.length > 0) {
+    const problems = shape.map((p) => ({ ...at(p.offset), path: p.path, message: p.message }));
+    return { ok: false, problems };
+  }
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    return { ok: false, problems: [{ ...at(0), path: '', message: (error as Error).message }] };
+  }
+  const result = schema.safeParse(data);
   if (result.success) return { ok: true, value: result.data };
   const problems = result.error.issues.map((issue) => {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];

@@ -1,5 +1,41 @@
+export {
+  checkDocument as checkYamlDocument,
+  type DocumentLimits,
+  type DocumentProblem,
+} from './document-limits.js';
 export { formatDuration, parseDuration } from './duration.js';
 export { type ExtractSpec, followJsonPath, parseExtract, parseJsonPath } from './extract.js';
+export {
+  MAX_AGENTS,
+  MAX_ALIAS_COUNT,
+  MAX_ALIASES,
+  MAX_BODY_LENGTH,
+  MAX_CONDITIONS,
+  MAX_CORES,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_DURATION_MS,
+  MAX_EXPANDED_CHARS,
+  MAX_EXPRESSION_LENGTH,
+  MAX_EXTRACTS,
+  MAX_FEEDERS,
+  MAX_FLOWS,
+  MAX_GUARDRAILS,
+  MAX_HEADER_VALUE_LENGTH,
+  MAX_HEADERS,
+  MAX_IN_FLIGHT,
+  MAX_NAME_LENGTH,
+  MAX_NESTING,
+  MAX_PATH_LENGTH,
+  MAX_RATE,
+  MAX_REPLAY_SPEED,
+  MAX_REPORTED_PROBLEMS,
+  MAX_SCENARIO_BYTES,
+  MAX_STAGES,
+  MAX_STEPS_PER_FLOW,
+  MAX_THRESHOLDS,
+  MAX_VUS,
+  MAX_WEIGHT,
+} from './limits.js';
 export {
   type ClosedPlan,
   constantRate,
@@ -21,10 +57,22 @@ export {
 export {
   formatError,
   formatPath,
+  type ParseOptions,
   type ParseResult,
   parseScenario,
+  parseScenarioDocument,
   type ScenarioError,
+  type ScenarioProblem,
 } from './parse.js';
+export {
+  headerNameProblem,
+  headerValueProblem,
+  methodProblem,
+  RESERVED_HEADERS,
+  requestTargetProblem,
+  targetStartProblem,
+  targetTextProblem,
+} from './request-rules.js';
 export {
   CapacityProbe,
   Check,
@@ -42,6 +90,10 @@ export {
 } from './schema.js';
 export {
   parseTemplate,
+  SECRET_NAME,
+  SECRETS,
+  secretsOf,
+  stepTemplateTexts,
   type TemplateExpression,
   type TemplatePart,
   templateExpressions,

@@ -1,33 +1,126 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { parseExtract } from './extract.js';
-import { parseTemplate, templateExpressions } from './template.js';
-import { METRICS, parseCondition, parseSelector } from './threshold.js';
+import {
+  MAX_AGENTS,
+  MAX_BODY_LENGTH,
+  MAX_CONDITIONS,
+  MAX_CORES,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_DURATION_MS,
+  MAX_EXPRESSION_LENGTH,
+  MAX_EXTRACTS,
+  MAX_FEEDERS,
+  MAX_FLOWS,
+  MAX_GUARDRAILS,
+  MAX_HEADER_VALUE_LENGTH,
+  MAX_HEADERS,
+  MAX_IN_FLIGHT,
+  MAX_NAME_LENGTH,
+  MAX_NESTING,
+  MAX_PATH_LENGTH,
+  MAX_RATE,
+  MAX_REPLAY_SPEED,
+  MAX_STAGES,
+  MAX_STEPS_PER_FLOW,
+  MAX_THRESHOLDS,
+  MAX_VUS,
+  MAX_WEIGHT,
+} from './limits.js';
+import { checkReferences } from './references.js';
+import {
+  headerNameProblem,
+  headerValueProblem,
+  targetStartProblem,
+  targetTextProblem,
+} from './request-rules.js';
+import { parseTemplate, SECRETS } from './template.js';
+import { METRICS } from './threshold.js';
 
-/** "30s", "1m30s", "500ms": kept as written, checked to be a positive duration. */
+/** A value echoed in a message: long enough to recognise, never the whole of a hostile one. */
+const quoted = (value: unknown) => {
+  const text = String(value);
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+};
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** A string of at most `max` characters, saying so in words. */
+const text = (max: number) => z.string().max(max, `at most ${count(max)} characters`);
+
+/** A record of at most `max` entries (zod's records have no size check of their own). */
+function boundedRecord<K extends z.core.$ZodRecordKey, V extends z.ZodType>(
+  key: K,
+  value: V,
+  max: number,
+  what: string,
+) {
+  return z
+    .record(key, value)
+    .refine((record) => Object.keys(record).length <= max, `at most ${count(max)} ${what}`);
+}
+
+/** "30s", "1m30s", "500ms": kept as written, checked to be a positive duration of ≤ 7 days. */
 export const Duration = z
   .string({ error: 'expected a duration like "30s", "1m30s" or "500ms"' })
-  .refine((text) => (parseDuration(text) ?? 0) > 0, {
-    error: (issue) => `expected a duration like 30s, 1m30s or 500ms, got "${issue.input}"`,
+  .superRefine((written, ctx) => {
+    const ms = written.length > MAX_EXPRESSION_LENGTH ? undefined : parseDuration(written);
+    if (ms === undefined || !(ms > 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a duration like 30s, 1m30s or 500ms, got ${quoted(written)}`,
+      });
+    } else if (ms > MAX_DURATION_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `at most 7 days (168h), got ${quoted(written)}`,
+      });
+    }
   });
 
-const Name = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'use letters, digits, "_", "-" and "." (no spaces)');
+const Name = text(MAX_NAME_LENGTH).regex(
+  /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+  'use letters, digits, "_", "-" and "." (no spaces)',
+);
 
-export const Stage = z.strictObject({ duration: Duration, target: z.number().min(0) });
+/** Arrivals per second. */
+const Rate = z.number().max(MAX_RATE, `at most ${count(MAX_RATE)} a second`);
+const InFlight = z
+  .number()
+  .int()
+  .positive()
+  .max(MAX_IN_FLIGHT, `at most ${count(MAX_IN_FLIGHT)} in flight`);
+
+export const Stage = z.strictObject({ duration: Duration, target: Rate.min(0) });
 export type Stage = z.infer<typeof Stage>;
 
 export const Load = z
   .strictObject({
-    rate: z.number().positive().optional(),
-    stages: z.array(Stage).min(1).optional(),
-    startRate: z.number().min(0).optional(),
-    vus: z.number().int().positive().optional(),
+    rate: Rate.positive().optional(),
+    stages: z
+      .array(Stage)
+      .min(1)
+      .max(MAX_STAGES, `at most ${count(MAX_STAGES)} stages`)
+      .optional(),
+    startRate: Rate.min(0).optional(),
+    vus: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_VUS, `at most ${count(MAX_VUS)} VUs`)
+      .optional(),
     duration: Duration.optional(),
-    maxInFlight: z.number().int().positive().optional(),
+    maxInFlight: InFlight.optional(),
   })
   .superRefine((load, ctx) => {
+    const total = (load.stages ?? []).reduce((sum, s) => sum + (parseDuration(s.duration) ?? 0), 0);
+    if (total > MAX_DURATION_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stages'],
+        message: 'the stages add up to more than 7 days (168h)',
+      });
+    }
     const models = (['rate', 'stages', 'vus'] as const).filter((k) => load[k] !== undefined);
     if (models.length !== 1) {
       ctx.addIssue({
@@ -57,27 +150,96 @@ export const Load = z
 export type Load = z.infer<typeof Load>;
 
 export const Feeder = z.strictObject({
-  file: z.string().min(1),
+  file: text(MAX_PATH_LENGTH).min(1),
   order: z.enum(['sequential', 'random']).default('sequential'),
 });
 export type Feeder = z.infer<typeof Feeder>;
 
-const Template = z.string().superRefine((text, ctx) => {
+/** A request template of at most `max` characters, its `${...}` expressions well-formed. */
+const Template = (max: number) =>
+  text(max).superRefine((written, ctx) => {
+    if (written.length > max) return;
+    const parts = parseTemplate(written);
+    if (typeof parts === 'string') ctx.addIssue({ code: 'custom', message: parts });
+  });
+
+/**
+ * A `json:` body: nested at most MAX_NESTING deep and at most MAX_BODY_LENGTH characters as
+ * JSON. Measured by walking it, stopping at the first bound crossed.
+ */
+const JsonBody = z.unknown().superRefine((value, ctx) => {
+  const problem = jsonBodyProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+function jsonBodyProblem(value: unknown): string | undefined {
+  // Characters of JSON.stringify(value), counted as it would write them, without writing
+  // more than one string at a time.
+  let size = 0;
+  const visit = (node: unknown, depth: number): string | undefined => {
+    if (depth > MAX_NESTING) return `nested deeper than ${MAX_NESTING} levels`;
+    if (node === null || typeof node !== 'object') {
+      size += (JSON.stringify(node) ?? 'null').length;
+      return undefined;
+    }
+    const entries = Array.isArray(node)
+      ? node.map((child) => [undefined, child] as const)
+      : Object.entries(node);
+    size += 2 + Math.max(0, entries.length - 1);
+    for (const [key, child] of entries) {
+      if (key !== undefined) size += JSON.stringify(key).length + 1;
+      const problem = visit(child, depth + 1);
+      if (problem) return problem;
+      if (size > MAX_BODY_LENGTH) break;
+    }
+    return undefined;
+  };
+  return (
+    visit(value, 1) ??
+    (size > MAX_BODY_LENGTH ? `at most ${count(MAX_BODY_LENGTH)} characters as JSON` : undefined)
+  );
+}
+
+/**
+ * A request path: starts with one "/" (the target holds scheme and host) or comes whole
+ * from a variable (e.g. a Location header); its literal text is sendable as is. What a
+ * variable renders to is checked again on every send.
+ */
+const PathTemplate = Template(MAX_PATH_LENGTH).superRefine((text, ctx) => {
   const parts = parseTemplate(text);
-  if (typeof parts === 'string') ctx.addIssue({ code: 'custom', message: parts });
+  if (typeof parts === 'string') return;
+  const first = parts[0] ?? '';
+  const problems = [
+    typeof first === 'string' ? targetStartProblem(first) : undefined,
+    ...parts.map((part) => (typeof part === 'string' ? targetTextProblem(part) : undefined)),
+  ];
+  const problem = problems.find((p) => p !== undefined);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Headers a scenario sets: tokens, one-line values, none of loadline's own (see RESERVED_HEADERS). */
+const Headers = boundedRecord(
+  text(MAX_NAME_LENGTH),
+  Template(MAX_HEADER_VALUE_LENGTH),
+  MAX_HEADERS,
+  'headers',
+).superRefine((headers, ctx) => {
+  for (const [name, value] of Object.entries(headers)) {
+    const parts = parseTemplate(value);
+    const literal = typeof parts === 'string' ? [] : parts.filter((p) => typeof p === 'string');
+    const problem =
+      headerNameProblem(name) ?? literal.map(headerValueProblem).find((p) => p !== undefined);
+    if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+  }
 });
 
 export const HttpRequest = z
   .strictObject({
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('GET'),
-    path: Template.refine(
-      // A path may also come whole from a variable (e.g. a Location header).
-      (p) => p.startsWith('/') || p.startsWith('${'),
-      'a path starts with "/" (the target holds scheme and host)',
-    ),
-    headers: z.record(z.string(), Template).optional(),
-    body: Template.optional(),
-    json: z.unknown().optional(),
+    path: PathTemplate,
+    headers: Headers.optional(),
+    body: Template(MAX_BODY_LENGTH).optional(),
+    json: JsonBody.optional(),
   })
   .refine((r) => !(r.body !== undefined && r.json !== undefined), {
     message: 'give body or json, not both',
@@ -89,7 +251,7 @@ export const Check = z.strictObject({
   status: z
     .union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)])
     .optional(),
-  bodyContains: z.string().optional(),
+  bodyContains: text(MAX_PATH_LENGTH).optional(),
   maxLatency: Duration.optional(),
 });
 export type Check = z.infer<typeof Check>;
@@ -97,15 +259,19 @@ export type Check = z.infer<typeof Check>;
 export const Step = z.strictObject({
   name: Name,
   request: HttpRequest,
-  extract: z
-    .record(
-      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name is letters, digits and "_"'),
-      z.string().superRefine((text, ctx) => {
-        const spec = parseExtract(text);
-        if (typeof spec === 'string') ctx.addIssue({ code: 'custom', message: spec });
-      }),
-    )
-    .optional(),
+  extract: boundedRecord(
+    text(MAX_NAME_LENGTH).regex(
+      /^[A-Za-z_][A-Za-z0-9_]*$/,
+      'a variable name is letters, digits and "_"',
+    ),
+    text(MAX_EXPRESSION_LENGTH).superRefine((written, ctx) => {
+      if (written.length > MAX_EXPRESSION_LENGTH) return;
+      const spec = parseExtract(written);
+      if (typeof spec === 'string') ctx.addIssue({ code: 'custom', message: spec });
+    }),
+    MAX_EXTRACTS,
+    'extracted variables',
+  ).optional(),
   check: Check.optional(),
   think: Duration.optional(),
 });
@@ -113,8 +279,15 @@ export type Step = z.infer<typeof Step>;
 
 export const Flow = z.strictObject({
   name: Name,
-  weight: z.number().positive().default(1),
-  steps: z.array(Step).min(1, 'a flow needs at least one step'),
+  weight: z
+    .number()
+    .positive()
+    .max(MAX_WEIGHT, `at most ${count(MAX_WEIGHT)}`)
+    .default(1),
+  steps: z
+    .array(Step)
+    .min(1, 'a flow needs at least one step')
+    .max(MAX_STEPS_PER_FLOW, `at most ${count(MAX_STEPS_PER_FLOW)} steps in a flow`),
 });
 export type Flow = z.infer<typeof Flow>;
 
@@ -125,14 +298,18 @@ export type Flow = z.infer<typeof Flow>;
 export const Replay = z
   .strictObject({
     corpus: Name.optional(),
-    version: z.number().int().positive().optional(),
-    file: z.string().min(1).optional(),
+    version: z.number().int().positive().max(2_147_483_647).optional(),
+    file: text(MAX_PATH_LENGTH).min(1).optional(),
     /** original timing × speed (2 = twice as fast); the default is 1 */
-    speed: z.number().positive().optional(),
+    speed: z
+      .number()
+      .positive()
+      .max(MAX_REPLAY_SPEED, `at most ${count(MAX_REPLAY_SPEED)} times as fast`)
+      .optional(),
     /** ignore the original timing: send in order at this many requests per second */
-    rate: z.number().positive().optional(),
+    rate: Rate.positive().optional(),
     /** sends in flight at once, whole run; beyond it a send is dropped and counted */
-    maxInFlight: z.number().int().positive().optional(),
+    maxInFlight: InFlight.optional(),
   })
   .superRefine((replay, ctx) => {
     if ((replay.corpus === undefined) === (replay.file === undefined)) {
@@ -153,11 +330,18 @@ export const Replay = z
   });
 export type Replay = z.infer<typeof Replay>;
 
-const ThresholdConditions = z.array(z.string()).min(1, 'list at least one condition');
+const ThresholdConditions = z
+  .array(text(MAX_EXPRESSION_LENGTH))
+  .min(1, 'list at least one condition')
+  .max(MAX_CONDITIONS, `at most ${MAX_CONDITIONS} conditions`);
 
 export const Guardrail = z
-  .object({ metric: z.enum(METRICS), for: Duration.default('1s'), step: z.string().optional() })
-  .catchall(z.string());
+  .object({
+    metric: z.enum(METRICS),
+    for: Duration.default('1s'),
+    step: text(MAX_PATH_LENGTH).optional(),
+  })
+  .catchall(text(MAX_EXPRESSION_LENGTH));
 export type Guardrail = z.infer<typeof Guardrail>;
 
 /**
@@ -168,17 +352,20 @@ export type Guardrail = z.infer<typeof Guardrail>;
  */
 export const CapacityProbe = z.strictObject({
   /** the service as the environment's metricsTargets name it */
-  service: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, "_", "-" and "."'),
+  service: text(MAX_NAME_LENGTH).regex(
+    /^[A-Za-z0-9_.-]+$/,
+    'use letters, digits, "_", "-" and "."',
+  ),
   slo: z
     .strictObject({
-      p99Ms: z.number().positive().optional(),
+      p99Ms: z.number().positive().max(MAX_DURATION_MS, 'at most 7 days in ms').optional(),
       cpuCeiling: z.number().gt(0).max(1).optional(),
     })
     .refine((slo) => slo.p99Ms !== undefined || slo.cpuCeiling !== undefined, {
       message: 'an SLO needs p99Ms, cpuCeiling or both',
     }),
   /** cores of the instance's machine, for the CPU ceiling (default 1) */
-  cores: z.number().int().positive().default(1),
+  cores: z.number().int().positive().max(MAX_CORES, `at most ${MAX_CORES}`).default(1),
   for: Duration.default('2s'),
 });
 export type CapacityProbe = z.infer<typeof CapacityProbe>;
@@ -186,178 +373,47 @@ export type CapacityProbe = z.infer<typeof CapacityProbe>;
 export const Scenario = z
   .strictObject({
     name: Name,
-    description: z.string().optional(),
-    target: z.url({ protocol: /^https?$/, error: 'expected an absolute http:// or https:// URL' }),
+    description: text(MAX_DESCRIPTION_LENGTH).optional(),
+    target: text(MAX_PATH_LENGTH).pipe(
+      z
+        .url({ protocol: /^https?$/, error: 'expected an absolute http:// or https:// URL' })
+        .refine((url) => !URL.canParse(url) || !new URL(url).pathname.startsWith('//'), {
+          // Its path is every request's base path: "//" would name another host.
+          message: 'the target\'s path may not start with "//"',
+        }),
+    ),
     environment: Name.default('local'),
-    agents: z.number().int().positive().max(10_000).default(1),
+    agents: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_AGENTS, `at most ${count(MAX_AGENTS)}`)
+      .default(1),
     shadow: z.boolean().default(false),
     /** flows and their load model; a replay scenario has `replay` instead */
     load: Load.optional(),
-    feeders: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), Feeder).default({}),
-    flows: z.array(Flow).default([]),
+    feeders: boundedRecord(
+      text(MAX_NAME_LENGTH)
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+        .refine((name) => name !== SECRETS, '"secrets" names environment secrets, not a feeder'),
+      Feeder,
+      MAX_FEEDERS,
+      'feeders',
+    ).default({}),
+    flows: z.array(Flow).max(MAX_FLOWS, `at most ${MAX_FLOWS} flows`).default([]),
     replay: Replay.optional(),
-    thresholds: z.record(z.string(), ThresholdConditions).default({}),
-    guardrails: z.array(Guardrail).default([]),
+    thresholds: boundedRecord(
+      text(MAX_EXPRESSION_LENGTH),
+      ThresholdConditions,
+      MAX_THRESHOLDS,
+      'thresholds',
+    ).default({}),
+    guardrails: z
+      .array(Guardrail)
+      .max(MAX_GUARDRAILS, `at most ${MAX_GUARDRAILS} guardrails`)
+      .default([]),
     capacityProbe: CapacityProbe.optional(),
   })
   .superRefine(checkReferences);
 export type Scenario = z.infer<typeof Scenario>;
 export type ScenarioInput = z.input<typeof Scenario>;
-
-/** Exactly one of `load` + `flows` (flows) or `replay` (captured traffic). */
-function checkModel(scenario: Scenario, ctx: z.RefinementCtx): void {
-  if (scenario.replay !== undefined) {
-    const extra = (['load', 'flows', 'feeders'] as const).filter((key) =>
-      key === 'load'
-        ? scenario.load !== undefined
-        : key === 'flows'
-          ? scenario.flows.length > 0
-          : Object.keys(scenario.feeders).length > 0,
-    );
-    for (const key of extra) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [key],
-        message:
-          'a replay scenario sends captured requests; give load + flows, or replay, not both',
-      });
-    }
-    return;
-  }
-  if (scenario.load === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['load'],
-      message:
-        'is required (a load model), with flows; or give replay: { corpus: NAME } to replay captured traffic',
-    });
-  }
-  if (scenario.flows.length === 0) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['flows'],
-      message: 'a scenario needs at least one flow',
-    });
-  }
-}
-
-/** Cross-field rules zod cannot express field by field. */
-function checkReferences(scenario: Scenario, ctx: z.RefinementCtx): void {
-  checkModel(scenario, ctx);
-  if (scenario.capacityProbe && (scenario.load?.stages?.length ?? 0) < 6) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['capacityProbe'],
-      message: 'a capacity probe ramps in stages: give load.stages with at least six load levels',
-    });
-  }
-  // A replay's steps are its corpus's request templates, known when the corpus is loaded.
-  const replay = scenario.replay !== undefined;
-  const flowNames = new Set<string>();
-  const stepNames = new Set<string>();
-  scenario.flows.forEach((flow, f) => {
-    if (flowNames.has(flow.name)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['flows', f, 'name'],
-        message: `flow "${flow.name}" is defined twice`,
-      });
-    }
-    flowNames.add(flow.name);
-    const known = new Set<string>();
-    flow.steps.forEach((step, s) => {
-      const at = ['flows', f, 'steps', s];
-      if (stepNames.has(step.name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [...at, 'name'],
-          message: `step "${step.name}" is already used; step names are unique per scenario (thresholds select by them)`,
-        });
-      }
-      stepNames.add(step.name);
-      const templates: Array<[Array<string | number>, string]> = [
-        [[...at, 'request', 'path'], step.request.path],
-      ];
-      for (const [name, value] of Object.entries(step.request.headers ?? {})) {
-        templates.push([[...at, 'request', 'headers', name], value]);
-      }
-      if (step.request.body !== undefined)
-        templates.push([[...at, 'request', 'body'], step.request.body]);
-      for (const [path, text] of templates) {
-        const parts = parseTemplate(text);
-        if (typeof parts === 'string') continue;
-        for (const expression of templateExpressions(parts)) {
-          if (expression.kind === 'variable' && !known.has(expression.name)) {
-            ctx.addIssue({
-              code: 'custom',
-              path,
-              message: `"\${${expression.name}}" is not extracted by an earlier step of flow "${flow.name}"`,
-            });
-          }
-          if (expression.kind === 'feeder' && !(expression.feeder in scenario.feeders)) {
-            ctx.addIssue({
-              code: 'custom',
-              path,
-              message: `feeder "${expression.feeder}" is not defined under feeders`,
-            });
-          }
-        }
-      }
-      for (const name of Object.keys(step.extract ?? {})) known.add(name);
-    });
-  });
-
-  for (const [selectorText, conditions] of Object.entries(scenario.thresholds)) {
-    const selector = parseSelector(selectorText);
-    if (typeof selector === 'string') {
-      ctx.addIssue({ code: 'custom', path: ['thresholds', selectorText], message: selector });
-      continue;
-    }
-    if (!replay && selector.tags.step !== undefined && !stepNames.has(selector.tags.step)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['thresholds', selectorText],
-        message: `no step is named "${selector.tags.step}"`,
-      });
-    }
-    if (selector.tags.flow !== undefined && !flowNames.has(selector.tags.flow)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['thresholds', selectorText],
-        message: `no flow is named "${selector.tags.flow}"`,
-      });
-    }
-    conditions.forEach((text, i) => {
-      const condition = parseCondition(selector.metric, text);
-      if (typeof condition === 'string') {
-        ctx.addIssue({ code: 'custom', path: ['thresholds', selectorText, i], message: condition });
-      }
-    });
-  }
-
-  scenario.guardrails.forEach((guardrail, g) => {
-    const conditions = Object.entries(guardrail).filter(
-      ([key]) => !['metric', 'for', 'step'].includes(key),
-    );
-    if (conditions.length !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['guardrails', g],
-        message: 'a guardrail has exactly one condition, e.g. rate: ">0.2" or "p(99)": ">2000"',
-      });
-      return;
-    }
-    const [aggregation, comparison] = conditions[0] as [string, string];
-    const condition = parseCondition(guardrail.metric, `${aggregation}${comparison}`);
-    if (typeof condition === 'string') {
-      ctx.addIssue({ code: 'custom', path: ['guardrails', g, aggregation], message: condition });
-    }
-    if (!replay && guardrail.step !== undefined && !stepNames.has(guardrail.step)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['guardrails', g, 'step'],
-        message: `no step is named "${guardrail.step}"`,
-      });
-    }
-  });
-}

@@ -7,6 +7,8 @@
 export type TemplateExpression =
   | { kind: 'variable'; name: string }
   | { kind: 'feeder'; feeder: string; column: string }
+  /** `${secrets.NAME}`: a secret of the run's environment (never stored in the scenario) */
+  | { kind: 'secret'; name: string }
   | { kind: 'random'; min: number; max: number }
   | { kind: 'uuid' }
   | { kind: 'iteration' }
@@ -15,6 +17,10 @@ export type TemplateExpression =
 export type TemplatePart = string | TemplateExpression;
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `${secrets.NAME}` names an environment secret; no feeder may be called `secrets`. */
+export const SECRETS = 'secrets';
+export const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
 
 function parseExpression(source: string): TemplateExpression | string {
   const text = source.trim();
@@ -43,6 +49,12 @@ function parseExpression(source: string): TemplateExpression | string {
     return `unknown function "${name}()" (expected random(min,max), uuid(), iteration() or runId())`;
   }
   const dotted = text.split('.');
+  if (dotted.length === 2 && dotted[0] === SECRETS) {
+    const name = dotted[1] as string;
+    return SECRET_NAME.test(name)
+      ? { kind: 'secret', name }
+      : `"\${secrets.${name}}": secret names are upper-case letters, digits and "_" (e.g. API_TOKEN)`;
+  }
   if (dotted.length === 2 && IDENT.test(dotted[0] as string) && IDENT.test(dotted[1] as string)) {
     return { kind: 'feeder', feeder: dotted[0] as string, column: dotted[1] as string };
   }
@@ -73,4 +85,41 @@ export function parseTemplate(text: string): TemplatePart[] | string {
 
 export function templateExpressions(parts: TemplatePart[]): TemplateExpression[] {
   return parts.filter((p): p is TemplateExpression => typeof p !== 'string');
+}
+
+/** Every template text of a step: its path, header values, body, and the strings of a JSON body. */
+export function stepTemplateTexts(request: {
+  path: string;
+  headers?: Record<string, string> | undefined;
+  body?: string | undefined;
+  json?: unknown;
+}): string[] {
+  const texts = [request.path, ...Object.values(request.headers ?? {})];
+  if (request.body !== undefined) texts.push(request.body);
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string') texts.push(value);
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(walk);
+  };
+  walk(request.json);
+  return texts;
+}
+
+/** The environment secrets a scenario's requests use (`${secrets.NAME}`), each once. */
+export function secretsOf(scenario: {
+  flows: ReadonlyArray<{
+    steps: ReadonlyArray<{ request: Parameters<typeof stepTemplateTexts>[0] }>;
+  }>;
+}): string[] {
+  const names = new Set<string>();
+  for (const flow of scenario.flows) {
+    for (const step of flow.steps) {
+      for (const text of stepTemplateTexts(step.request)) {
+        const parts = parseTemplate(text);
+        if (typeof parts === 'string') continue;
+        for (const e of templateExpressions(parts)) if (e.kind === 'secret') names.add(e.name);
+      }
+    }
+  }
+  return [...names].sort();
 }

@@ -23,7 +23,7 @@ export const ShadowEnv = z.object({
   }),
   LOADLINE_SHADOW_INTERNAL_HOSTS: list.meta({
     description:
-      'Hosts outgoing calls keep the tag for (`*.svc.cluster.local,inventory:8080`); it is stripped elsewhere.',
+      'Internal hops (`*.svc.cluster.local,inventory:8080`): outgoing calls keep the tag only for them, and a tag arriving at one of them is accepted whatever target its run was aimed at.',
     default: 'no hosts',
   }),
   LOADLINE_CONTROL_URL: z.url().optional().meta({

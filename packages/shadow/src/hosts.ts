@@ -5,7 +5,8 @@ export type HostMatcher = (host: string, port?: string) => boolean;
 
 /**
  * Patterns: `orders.internal` (exact), `orders.internal:8080` (exact host and port),
- * `*.svc.cluster.local` (any subdomain). Case-insensitive.
+ * `*.svc.cluster.local` (any subdomain), `::1` or `[::1]` (any port), `[::1]:8080`.
+ * Case-insensitive.
  */
 export function hostMatcher(patterns: readonly string[]): HostMatcher {
   const exact = new Set<string>();
@@ -13,9 +14,12 @@ export function hostMatcher(patterns: readonly string[]): HostMatcher {
   const suffixes: string[] = [];
   for (const raw of patterns) {
     const p = raw.trim().toLowerCase();
+    const bracketed = /^\[([^\]]+)\]:([0-9]+)$/.exec(p); // [::1]:8080
     if (p.startsWith('*.')) suffixes.push(p.slice(1));
-    else if (/:[0-9]+$/.test(p) && !p.startsWith('[')) withPort.add(p);
-    else exact.add(p.replace(/^\[|\]$/g, ''));
+    else if (bracketed) withPort.add(`${bracketed[1]}:${bracketed[2]}`);
+    else if (/:[0-9]+$/.test(p) && !p.startsWith('[') && p.indexOf(':') === p.lastIndexOf(':')) {
+      withPort.add(p);
+    } else exact.add(p.replace(/^\[|\]$/g, ''));
   }
   return (host, port) => {
     const h = host.toLowerCase().replace(/^\[|\]$/g, '');

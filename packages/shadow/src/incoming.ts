@@ -41,15 +41,21 @@ function stripRawHeaders(raw: string[]): void {
   }
 }
 
+/** The authority the client addressed: `Host`, or HTTP/2's `:authority`. */
+function requestHost(headers: IncomingHttpHeaders): string | undefined {
+  return single(headers.host) ?? single(headers[':authority']);
+}
+
 /**
- * Verifies the request's tag. Returns the context for a trusted tag; for a missing tag
+ * Verifies the request's tag, and that it was issued for this request's Host (or that the
+ * Host is an internal one). Returns the context for a trusted tag; for a missing tag
  * returns undefined; for an untrusted one strips it from `headers` and `rawHeaders`,
  * counts it, and returns undefined (the request continues as production traffic).
  */
 export function acceptIncoming(shadow: Shadow, req: IncomingMessage): ShadowContext | undefined {
   const value = incomingTag(req.headers);
   if (value === undefined) return undefined;
-  const ctx = shadow.accept(value, 'http');
+  const ctx = shadow.accept(value, { via: 'http', host: requestHost(req.headers) });
   if (!ctx) {
     stripHeaders(req.headers);
     stripRawHeaders(req.rawHeaders);

@@ -2,10 +2,21 @@
 // Peer libraries (pg, ioredis, bullmq, undici) are only imported as types here, so a
 // service pulls in nothing it does not use.
 
+export { hostAuthorities, targetAuthority } from './authority.js';
 export { mergeShadowBaggage, readShadowBaggage, removeShadowBaggage } from './baggage.js';
 export { parseShadowEnv, type ShadowConfig, ShadowConfigError, ShadowEnv } from './config.js';
 export { currentShadow, runInShadow, runOutsideShadow, type ShadowContext } from './context.js';
 export { INSTRUMENTED_MODULES, instrumentModule, instrumentNode } from './instrument.js';
+export {
+  LEAK_SIGNATURE_HEADER,
+  LEAK_SIGNATURE_WINDOW_S,
+  type LeakSignatureRejection,
+  type LeakSignatureVerdict,
+  type SignLeakReportInput,
+  signLeakReport,
+  type VerifyLeakReportInput,
+  verifyLeakReport,
+} from './leak-signature.js';
 export {
   type ControlLeakReporterOptions,
   controlLeakReporter,
@@ -54,12 +65,19 @@ export {
   type Shadow,
   type ShadowCounters,
   type ShadowOptions,
+  type TagArrival,
   type UntrustedEvent,
+  type UntrustedReason,
 } from './shadow.js';
 export {
+  authorityBinding,
+  describeTag,
   SHADOW_HEADER,
+  type SignTagInput,
   shadowHeaders,
   signShadowTag,
+  type TagRejection,
   type TagVerdict,
+  tagBoundToHost,
   verifyShadowTag,
 } from './tag.js';

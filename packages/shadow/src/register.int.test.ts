@@ -10,32 +10,48 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import {
+  LEAK_SIGNATURE_HEADER,
+  type LeakSignatureVerdict,
+  verifyLeakReport,
+} from './leak-signature.js';
 import { createTestSchema, type TestSchema } from './routing/pg-testkit.js';
 import { shadowHeaders, signShadowTag } from './tag.js';
 
 const secret = 'register-secret-0123456';
-const tag = signShadowTag({
-  runId: 'run-zero',
-  expiresAt: Math.floor(Date.now() / 1000) + 300,
-  secret,
-});
+/** A run aimed at the app: signed once the app listens. */
+let tag = '';
 const ns = `shadowtest-${randomBytes(4).toString('hex')}:`;
 let schema: TestSchema;
 let app: ChildProcess;
 let appUrl = '';
 let control: Server;
 let redis: Redis;
-const leaks: Array<{ url: string; body: Record<string, unknown> }> = [];
+const leaks: Array<{ url: string; body: Record<string, unknown>; signed: LeakSignatureVerdict }> =
+  [];
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+async function readBody(req: IncomingMessage): Promise<string> {
   let raw = '';
   for await (const c of req) raw += c;
-  return JSON.parse(raw) as Record<string, unknown>;
+  return raw;
+}
+
+/** What control does with a leak report: check its signature with the environment key. */
+async function receiveLeak(req: IncomingMessage): Promise<void> {
+  const raw = await readBody(req);
+  const signed = verifyLeakReport({
+    secret,
+    method: req.method ?? '',
+    path: new URL(req.url ?? '/', 'http://control').pathname,
+    body: raw,
+    header: req.headers[LEAK_SIGNATURE_HEADER],
+  });
+  leaks.push({ url: req.url ?? '', body: JSON.parse(raw) as Record<string, unknown>, signed });
 }
 
 before(async () => {
@@ -43,7 +59,7 @@ before(async () => {
   redis = new Redis({ host: '127.0.0.1' });
   // Plays both control (leak reports) and an internal downstream service (echoes the tag).
   control = createServer(async (req, res) => {
-    if (req.method === 'POST') leaks.push({ url: req.url ?? '', body: await readJson(req) });
+    if (req.method === 'POST') await receiveLeak(req);
     res.end(JSON.stringify({ tag: req.headers['x-loadline-shadow'] ?? null }));
   });
   const controlUrl = await listen(control);
@@ -85,6 +101,12 @@ before(async () => {
       resolve(`http://127.0.0.1:${c.toString().trim()}`);
     });
     app.once('exit', (code) => reject(new Error(`app exited ${code}:\n${stderr}`)));
+  });
+  tag = signShadowTag({
+    runId: 'run-zero',
+    expiresAt: Math.floor(Date.now() / 1000) + 300,
+    secret,
+    target: appUrl,
   });
 });
 
@@ -142,10 +164,24 @@ describe('zero-code register', () => {
       runId: 'run-zero',
       expiresAt: 9_999_999_999,
       secret: 'x'.repeat(20),
+      target: appUrl,
     });
     const out = await call('/order', shadowHeaders(forged));
     assert.deepEqual(out.body, { ok: true, downstream: { tag: null } });
     assert.equal(await rows('orders'), 2);
+  });
+
+  it('treats a valid tag of a run aimed elsewhere as production', async () => {
+    const elsewhere = signShadowTag({
+      runId: 'run-zero',
+      expiresAt: Math.floor(Date.now() / 1000) + 300,
+      secret,
+      target: 'http://127.0.0.1:1',
+    });
+    const out = await call('/order', shadowHeaders(elsewhere));
+    assert.deepEqual(out.body, { ok: true, downstream: { tag: null } });
+    assert.equal(await rows('orders'), 3);
+    assert.equal(await rows('shadow_orders'), 3);
   });
 
   it('refuses a raw production write from a tagged request and reports it to control', async () => {
@@ -158,6 +194,7 @@ describe('zero-code register', () => {
     for (let i = 0; i < 50 && leaks.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(leaks.length, 1);
     assert.equal(leaks[0]!.url, '/runs/run-zero/leaks');
+    assert.equal(leaks[0]!.signed.ok, true, JSON.stringify(leaks[0]!.signed));
     const { at, detail, ...rest } = leaks[0]!.body;
     assert.deepEqual(rest, { kind: 'postgres', target: 'products', service: 'zero-code-mall' });
     // The verb and the table, never the statement's text (it may carry literal values).

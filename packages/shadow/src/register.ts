@@ -18,7 +18,7 @@ const shadow = createShadow({
   internalHosts: config.internalHosts,
   service: config.service,
   leakReporter: config.controlUrl
-    ? controlLeakReporter({ controlUrl: config.controlUrl })
+    ? controlLeakReporter({ controlUrl: config.controlUrl, secret: config.secret })
     : undefined,
 });
 

@@ -1,16 +1,32 @@
 // The runtime every integration shares: secret, internal hosts, declared tables, the leak
 // reporter, counters and hooks. Created once per process by the service (or the preload).
+import { hostAuthorities, splitAuthority } from './authority.js';
 import { runOutsideShadow, type ShadowContext } from './context.js';
 import { type HostMatcher, hostMatcher } from './hosts.js';
 import { type LeakKind, type LeakReport, type LeakReporter, ShadowLeakError } from './leaks.js';
-import { type TagRejection, verifyShadowTag } from './tag.js';
+import { logFields, logText } from './log-text.js';
+import { describeTag, type TagRejection, tagBoundToHost, verifyShadowTag } from './tag.js';
+
+/** Why a tag was not trusted: the verifier's reasons, or a valid tag used off its target. */
+export type UntrustedReason = TagRejection | 'wrong-target';
+
+/**
+ * Where a tag arrived. A request's tag must be bound to the authority in its Host header
+ * (the run's target), unless that Host is one of the service's internal hosts: a hop the
+ * tag was propagated to inside the system. A job's tag is inside the system already (only
+ * a tagged context writes the shadow queue), and its expiry is not checked: a delayed job
+ * must not turn into production.
+ */
+export type TagArrival = { via: 'http'; host: string | undefined } | { via: 'job' };
 
 export interface UntrustedEvent {
-  reason: TagRejection;
-  /** Where the tag arrived: `http`, `job`, … */
+  reason: UntrustedReason;
+  /** Where the tag arrived: `http`, `job`. */
   via: string;
-  /** Truncated: a forged tag is attacker-controlled text going into our logs. */
-  value: string;
+  /** The tag's run id, when it has a well-formed one. */
+  runId?: string;
+  /** A short hash of the whole value, to tell tags apart: never the tag itself. */
+  fingerprint: string;
 }
 
 export interface EgressEvent {
@@ -23,7 +39,7 @@ export interface ShadowCounters {
   /** Requests/jobs accepted as shadow traffic. */
   accepted: number;
   /** Tags rejected and treated as production, by reason. */
-  untrusted: Record<TagRejection, number>;
+  untrusted: Record<UntrustedReason, number>;
   /** Tagged-context calls to non-internal hosts (tag stripped). */
   egress: number;
   /** Writes refused by the leak guard, by kind. */
@@ -44,7 +60,10 @@ export interface ShadowOptions {
   onUntrusted?: (event: UntrustedEvent) => void;
   onEgress?: (event: EgressEvent) => void;
   onLeak?: (runId: string, leak: LeakReport) => void;
-  /** Defaults to one JSON line on stderr. */
+  /**
+   * Defaults to one JSON line on stderr. Every string in `fields` has its control
+   * characters escaped before it gets here, so a text log cannot be forged either.
+   */
   log?: ShadowLog;
   /** Unix seconds; injectable for tests. */
   now?: () => number;
@@ -57,10 +76,12 @@ export interface Shadow {
   readonly counters: ShadowCounters;
   readonly isInternalHost: HostMatcher;
   /**
-   * Verify an incoming tag; counts and logs rejections. `allowExpired` is for carriers
-   * that are already in shadow storage (a delayed job must not turn into production).
+   * Add internal hosts known only later, e.g. a service's own `host:port` once it
+   * listens on port 0 (so that hops to it are accepted).
    */
-  accept(value: string, via: string, allowExpired?: boolean): ShadowContext | undefined;
+  addInternalHosts(patterns: readonly string[]): void;
+  /** Verify an incoming tag (see TagArrival); counts and logs rejections. */
+  accept(value: string, arrival: TagArrival): ShadowContext | undefined;
   /** Count, log and report a tagged call leaving the trusted perimeter. */
   egress(ctx: ShadowContext, host: string, via: string): void;
   /** Count, log and report a refused write; returns the error to throw. */
@@ -70,17 +91,21 @@ export interface Shadow {
 }
 
 const defaultLog: ShadowLog = (event, fields) => {
-  process.stderr.write(`${JSON.stringify({ level: 'warn', event, ...fields })}\n`);
+  const { level: _level, event: _event, ...rest } = fields;
+  process.stderr.write(`${JSON.stringify({ level: 'warn', event, ...rest })}\n`);
 };
 
 export function createShadow(options: ShadowOptions): Shadow {
-  const log = options.log ?? defaultLog;
+  const sink = options.log ?? defaultLog;
+  const log: ShadowLog = (event, fields) => sink(event, logFields(fields));
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
-  const service = options.service ?? 'unknown-service';
+  const service = logText(options.service ?? 'unknown-service');
+  const internalHosts = [...(options.internalHosts ?? [])];
+  let isInternalHost = hostMatcher(internalHosts);
   const pending = new Set<Promise<void>>();
   const counters: ShadowCounters = {
     accepted: 0,
-    untrusted: { malformed: 0, 'bad-signature': 0, expired: 0 },
+    untrusted: { malformed: 0, 'bad-signature': 0, expired: 0, 'wrong-target': 0 },
     egress: 0,
     leaks: { postgres: 0, redis: 0, queue: 0, egress: 0 },
     reportFailures: 0,
@@ -99,8 +124,31 @@ export function createShadow(options: ShadowOptions): Shadow {
     pending.add(p);
   }
 
+  /** Target and detail come from request data (keys, table names): escaped at the source. */
   function leakReport(kind: LeakKind, target: string, detail: string): LeakReport {
-    return { kind, target, service, detail, at: new Date().toISOString() };
+    return {
+      kind,
+      target: logText(target),
+      service,
+      detail: logText(detail),
+      at: new Date().toISOString(),
+    };
+  }
+
+  /** A Host naming one of our internal hosts: this request is a hop inside the system. */
+  function isInternalAuthority(host: string | undefined): boolean {
+    return hostAuthorities(host).some((authority) => {
+      const { host: name, port } = splitAuthority(authority);
+      return isInternalHost(name, port);
+    });
+  }
+
+  function untrusted(reason: UntrustedReason, value: string, via: string): undefined {
+    counters.untrusted[reason]++;
+    const event: UntrustedEvent = { reason, via, ...describeTag(value) };
+    log('shadow.untrusted-tag', { ...event });
+    options.onUntrusted?.(event);
+    return undefined;
   }
 
   return {
@@ -108,18 +156,24 @@ export function createShadow(options: ShadowOptions): Shadow {
     tables: options.tables ?? [],
     service,
     counters,
-    isInternalHost: hostMatcher(options.internalHosts ?? []),
-    accept(value, via, allowExpired = false) {
-      const verdict = verifyShadowTag(value, options.secret, allowExpired ? 0 : now());
-      if (verdict.ok) {
-        counters.accepted++;
-        return { runId: verdict.runId, tag: value };
+    isInternalHost: (host, port) => isInternalHost(host, port),
+    addInternalHosts(patterns) {
+      internalHosts.push(...patterns);
+      isInternalHost = hostMatcher(internalHosts);
+    },
+    accept(value, arrival) {
+      const job = arrival.via === 'job';
+      const verdict = verifyShadowTag(value, options.secret, job ? 0 : now());
+      if (!verdict.ok) return untrusted(verdict.reason, value, arrival.via);
+      if (
+        !job &&
+        !tagBoundToHost(verdict.bind, arrival.host) &&
+        !isInternalAuthority(arrival.host)
+      ) {
+        return untrusted('wrong-target', value, arrival.via);
       }
-      counters.untrusted[verdict.reason]++;
-      const event = { reason: verdict.reason, via, value: value.slice(0, 200) };
-      log('shadow.untrusted-tag', event);
-      options.onUntrusted?.(event);
-      return undefined;
+      counters.accepted++;
+      return { runId: verdict.runId, tag: value };
     },
     egress(ctx, host, via) {
       counters.egress++;

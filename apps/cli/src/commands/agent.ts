@@ -1,5 +1,7 @@
 import { Agent, agentOptionsFromEnv } from '@loadline/agent';
+import { ApiProblem, ApiUnreachable } from '@loadline/api/http';
 import type { CliEnv } from '@loadline/config';
+import { redactUrl } from '@loadline/config';
 import { redisAnswers } from '@loadline/queue';
 import { UsageError } from '../exit-codes.js';
 
@@ -7,26 +9,59 @@ export interface AgentCommandOptions {
   redis?: string;
   namespace?: string;
   id?: string;
+  api?: string;
 }
 
 /** `loadline agent`: a load generator that serves the fleet until interrupted. */
 export async function runAgent(
   options: AgentCommandOptions,
   stderr: NodeJS.WritableStream,
-  env: Pick<CliEnv, 'REDIS_URL' | 'LOADLINE_NAMESPACE'>,
+  env: Pick<
+    CliEnv,
+    | 'REDIS_URL'
+    | 'LOADLINE_NAMESPACE'
+    | 'LOADLINE_API'
+    | 'LOADLINE_AGENT_TOKEN'
+    | 'LOADLINE_REDIS_CA'
+  >,
 ): Promise<number> {
+  if (
+    options.redis !== undefined &&
+    URL.canParse(options.redis) &&
+    new URL(options.redis).password
+  ) {
+    throw new UsageError(
+      '--redis',
+      'a password in a flag shows in `ps` to every user of this machine: set REDIS_URL instead',
+    );
+  }
+  const fromEnv = agentOptionsFromEnv(env);
+  if (!fromEnv.enroll) {
+    throw new UsageError(
+      undefined,
+      'an agent enrolls with control: set LOADLINE_AGENT_TOKEN to an agent token (`loadline token create --role agent`) and point --api (or LOADLINE_API) at control',
+    );
+  }
   const agentOptions = agentOptionsFromEnv(env, {
+    enroll: { ...fromEnv.enroll, ...(options.api === undefined ? {} : { api: options.api }) },
     ...(options.redis === undefined ? {} : { redisUrl: options.redis }),
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
     ...(options.id === undefined ? {} : { agentId: options.id }),
     log: (line) => stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   const { redisUrl } = agentOptions;
-  if (!(await redisAnswers(redisUrl, 2000))) {
-    throw new UsageError('--redis', `no Redis answers at ${redisUrl}`);
+  if (!(await redisAnswers(redisUrl, 2000, agentOptions.redisCa))) {
+    throw new UsageError('--redis', `no Redis answers at ${redactUrl(redisUrl)}`);
   }
-  const agent = await Agent.start(agentOptions);
-  stderr.write(`agent ${agent.agentId} waiting for shards on ${redisUrl} (Ctrl-C stops)\n`);
+  const agent = await Agent.start(agentOptions).catch((error: unknown) => {
+    if (error instanceof ApiProblem || error instanceof ApiUnreachable) {
+      throw new UsageError(undefined, `could not enroll with control: ${(error as Error).message}`);
+    }
+    throw error;
+  });
+  stderr.write(
+    `agent ${agent.agentId} waiting for shards on ${redactUrl(redisUrl)} (Ctrl-C stops)\n`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

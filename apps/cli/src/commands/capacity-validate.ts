@@ -5,7 +5,7 @@
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { type Forecast, planFromModel, type ServiceModel } from '@loadline/capacity';
-import { type CliEnv, DEFAULT_REDIS_URL } from '@loadline/config';
+import { type CliEnv, DEFAULT_REDIS_URL, redactUrl } from '@loadline/config';
 import { BACKENDS, type BackendName, startDemoMall } from '@loadline/demo-mall';
 import { compileScenario, FlowRunner, summarizeFlows } from '@loadline/engine';
 import {
@@ -23,7 +23,7 @@ import {
   type Scenario,
 } from '@loadline/scenario';
 import { ExitCode, UsageError } from '../exit-codes.js';
-import { readText } from '../read-text.js';
+import { readScenarioText } from '../read-text.js';
 import { type CapacityIo, readModelAndForecast } from './capacity.js';
 
 export interface CapacityValidateOptions {
@@ -121,7 +121,7 @@ export async function runCapacityValidate(
       '--scenario',
       'required: the scenario whose flows carry the entry requests',
     );
-  const text = await readText(options.scenario, '--scenario');
+  const text = await readScenarioText(options.scenario, '--scenario');
   const parsed = parseScenario(text);
   if (!parsed.ok) {
     throw new UsageError(
@@ -151,7 +151,7 @@ export async function runCapacityValidate(
   if (!(await redisAnswers(redisUrl, 1000))) {
     throw new UsageError(
       undefined,
-      `the demo mall needs Redis: none answers at ${redisUrl} (set REDIS_URL)`,
+      `the demo mall needs Redis: none answers at ${redactUrl(redisUrl)} (set REDIS_URL)`,
     );
   }
   const mall = await startDemoMall({

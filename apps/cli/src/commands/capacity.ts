@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import {
   buildModel,
@@ -20,6 +19,7 @@ import {
 import { type CliEnv, DEFAULT_API_URL } from '@loadline/config';
 import {
   BrowserError,
+  closeReportBrowsers,
   formatInputProblem,
   type InputResult,
   parseInput,
@@ -30,8 +30,9 @@ import {
   planToXlsx,
 } from '@loadline/report';
 import { parseDuration } from '@loadline/scenario';
-import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
+import { type ApiEnv, ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { checkOutFile, writeOutFile } from '../out-file.js';
 import { readText } from '../read-text.js';
 
 export interface CapacityUslOptions {
@@ -145,8 +146,8 @@ export interface CapacityFitOptions {
 }
 
 /** Reads what control stored for `runs`: scraped target metrics and per-step seconds. */
-async function storedRuns(ids: string[], api: string): Promise<StoredRun[]> {
-  const client = new ControlClient(api);
+async function storedRuns(ids: string[], client: ControlClient): Promise<StoredRun[]> {
+  const api = client.baseUrl;
   const runs: StoredRun[] = [];
   for (const id of ids) {
     const unknownRun = (error: unknown): never => {
@@ -197,7 +198,7 @@ function fromRunsOptions(options: CapacityFitOptions): FromRunsOptions {
 export async function runCapacityFit(
   options: CapacityFitOptions,
   io: CapacityIo,
-  env: Pick<CliEnv, 'LOADLINE_API'> = { LOADLINE_API: DEFAULT_API_URL },
+  env: ApiEnv = { LOADLINE_API: DEFAULT_API_URL },
 ): Promise<number> {
   if ((options.runs === undefined) === (options.from === undefined)) {
     throw new UsageError(
@@ -205,6 +206,7 @@ export async function runCapacityFit(
       'give either --from FILE (measurements) or --runs ID,ID (stored runs with scraped target metrics)',
     );
   }
+  if (options.out) await checkOutFile(options.out);
   let measurements: Measurements;
   let source: string;
   if (options.runs !== undefined) {
@@ -213,9 +215,8 @@ export async function runCapacityFit(
       .map((s) => s.trim())
       .filter(Boolean);
     if (ids.length === 0) throw new UsageError('--runs', 'expected run IDs, comma-separated');
-    const api = options.api ?? env.LOADLINE_API;
     const fromOptions = fromRunsOptions(options);
-    const runs = await storedRuns(ids, api);
+    const runs = await storedRuns(ids, ControlClient.for(options.api, env));
     measurements = measurementsFromRuns(runs, fromOptions);
     if (Object.keys(measurements.services).length === 0) {
       throw new UsageError(
@@ -243,7 +244,7 @@ export async function runCapacityFit(
     throw error;
   });
   const text = `${JSON.stringify(model, null, 2)}\n`;
-  if (options.out) await writeFile(options.out, text);
+  if (options.out) await writeOutFile(options.out, text);
   if (options.json) {
     io.stdout.write(text);
     return ExitCode.passed;
@@ -306,7 +307,12 @@ async function renderPlan(
     case 'html':
       return planToHtml(plan, model);
     case 'pdf':
-      return planToPdf(planToHtml(plan, model), { executablePath: chromiumPath });
+      try {
+        return await planToPdf(planToHtml(plan, model), { executablePath: chromiumPath });
+      } finally {
+        // The shared browser would idle on for BROWSER_IDLE_MS: this process is done with it.
+        await closeReportBrowsers();
+      }
   }
 }
 
@@ -328,6 +334,7 @@ export async function runCapacityPlan(
       '--out',
       'required with --json and --format: stdout carries the plan JSON',
     );
+  if (options.out) await checkOutFile(options.out);
   const { model, forecast } = await readModelAndForecast(options);
   const plan = planFromModel(model, forecast);
   let report: string | Buffer;
@@ -338,7 +345,7 @@ export async function runCapacityPlan(
     io.stderr.write(`loadline: ${error.message}\n`);
     return ExitCode.internalError;
   }
-  if (options.out) await writeFile(options.out, report);
+  if (options.out) await writeOutFile(options.out, report);
   if (options.json) io.stdout.write(`${JSON.stringify(plan)}\n`);
   else if (toStdout) io.stdout.write(report);
   else io.stdout.write(`${renderPlanSummary(plan)}wrote ${options.out} (${format})\n`);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type CliEnv, DEFAULT_API_PORT } from '@loadline/config';
+import { type CliEnv, DEFAULT_API_PORT, redactUrl } from '@loadline/config';
 import { Control, configFromEnv } from '@loadline/control';
 import { redisAnswers } from '@loadline/queue';
 import { dataDirInUse } from '../data-dir.js';
@@ -9,6 +9,37 @@ export interface ControlCommandOptions {
   port?: string;
   data?: string;
   namespace?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  insecureHttp?: boolean;
+}
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
+
+/**
+ * TLS from the flags; a listener beyond loopback without TLS only with --insecure-http
+ * (tokens and session cookies would cross the network in clear).
+ */
+export function tlsOption(
+  host: string,
+  options: Pick<ControlCommandOptions, 'tlsCert' | 'tlsKey' | 'insecureHttp'>,
+): { tls?: { certFile: string; keyFile: string } } {
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+    throw new UsageError(
+      options.tlsCert === undefined ? '--tls-cert' : '--tls-key',
+      'give --tls-cert and --tls-key together',
+    );
+  }
+  if (options.tlsCert !== undefined && options.tlsKey !== undefined) {
+    return { tls: { certFile: options.tlsCert, keyFile: options.tlsKey } };
+  }
+  if (!LOOPBACK.test(host.replace(/^\[(.*)\]$/, '$1')) && !options.insecureHttp) {
+    throw new UsageError(
+      undefined,
+      `control would listen on ${host} without TLS: API tokens and sessions would cross the network in clear. Give --tls-cert FILE --tls-key FILE, or --insecure-http behind a TLS-terminating proxy you trust`,
+    );
+  }
+  return {};
 }
 
 export function parsePort(flag: string, text: string | undefined, fallback: number): number {
@@ -26,7 +57,7 @@ export async function runControl(
   stderr: NodeJS.WritableStream,
   env: CliEnv,
 ): Promise<number> {
-  const config = configFromEnv(env, {
+  const base = configFromEnv(env, {
     ...(options.port === undefined
       ? {}
       : { port: parsePort('--port', options.port, DEFAULT_API_PORT) }),
@@ -34,8 +65,12 @@ export async function runControl(
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
     log: (line) => stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
-  if (!(await redisAnswers(config.redisUrl, 2000))) {
-    throw new UsageError(undefined, `no Redis answers at ${config.redisUrl} (set REDIS_URL)`);
+  const config = { ...base, ...tlsOption(base.host, options) };
+  if (!(await redisAnswers(config.redisUrl, 2000, config.redisCa))) {
+    throw new UsageError(
+      undefined,
+      `no Redis answers at ${redactUrl(config.redisUrl)} (set REDIS_URL)`,
+    );
   }
   const control = await Control.start(config).catch((error: unknown) => {
     if (dataDirInUse(error)) {
@@ -49,6 +84,11 @@ export async function runControl(
   stderr.write(
     `control on ${control.url} (state in ${config.databaseUrl ?? join(config.dataDir, 'pg')}); Ctrl-C stops\n`,
   );
+  if (control.firstAdmin) {
+    stderr.write(
+      `first admin: user ${control.firstAdmin.username}, password ${control.firstAdmin.password} (shown this once); \`loadline login --api URL\` (this control's address as clients reach it) signs the CLI in\n`,
+    );
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

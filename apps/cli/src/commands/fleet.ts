@@ -1,10 +1,9 @@
-import { dirname, resolve } from 'node:path';
-import type { CliEnv } from '@loadline/config';
-import { loadFeederRows } from '@loadline/engine';
+import { FeederError, loadFeederRows } from '@loadline/engine';
 import { formatError, parseScenario } from '@loadline/scenario';
-import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
+import { type ApiEnv, ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
-import { readText } from '../read-text.js';
+import { checkFeederFiles, feederFilesOf } from '../feeder-files.js';
+import { readScenarioText } from '../read-text.js';
 import { summaryTable } from '../render-run.js';
 
 export interface FleetRunOptions {
@@ -15,6 +14,8 @@ export interface FleetRunOptions {
   environment?: string;
   duration?: string;
   rateMultiplier?: string;
+  /** folders feeder files may also be read from (`--allow-path`, repeatable) */
+  allowPath?: string[];
 }
 
 const TERMINAL = new Set(['passed', 'failed', 'aborted', 'degraded', 'error']);
@@ -62,28 +63,38 @@ function refused(
 
 /**
  * Saves FILE as a new version of its scenario on control, with its feeder rows (agents
- * hold no data). Problems are reported with file:line:column before anything is sent.
+ * hold no data; control shows the rows to whoever may read the scenario, so only files
+ * under FILE's folder or `allowPaths` are read). Problems are reported with
+ * file:line:column before anything is sent.
  */
 export async function saveScenario(
   client: ControlClient,
   file: string,
   io: { stderr: NodeJS.WritableStream },
+  allowPaths: readonly string[] = [],
 ): Promise<{ name: string; version: number }> {
-  const source = await readText(file);
-  const parsed = parseScenario(source);
+  const source = await readScenarioText(file);
+  const files = feederFilesOf(file, allowPaths);
+  const parsed = parseScenario(source, { check: checkFeederFiles(files) });
   if (!parsed.ok) {
     for (const error of parsed.errors) io.stderr.write(`${formatError(error, file)}\n`);
     throw new UsageError(
       undefined,
-      `${file}: ${parsed.errors.length} problem(s); nothing was submitted`,
+      `${file}: ${parsed.problems} problem(s); nothing was submitted`,
     );
   }
-  const feederRows = Object.fromEntries(
-    Object.entries(parsed.scenario.feeders).map(([name, feeder]) => [
-      name,
-      loadFeederRows(name, feeder, dirname(resolve(file)), { index: 0, count: 1 }),
-    ]),
-  );
+  let feederRows: Record<string, Array<Record<string, string>>>;
+  try {
+    feederRows = Object.fromEntries(
+      Object.entries(parsed.scenario.feeders).map(([name, feeder]) => [
+        name,
+        loadFeederRows(name, feeder, files, { index: 0, count: 1 }),
+      ]),
+    );
+  } catch (error) {
+    if (error instanceof FeederError) throw new UsageError(undefined, `${file}: ${error.message}`);
+    throw error;
+  }
   try {
     return await client.call(controlApi.saveScenario, { body: { source, feederRows } });
   } catch (error) {
@@ -106,9 +117,9 @@ export async function runOnFleet(
   file: string,
   options: FleetRunOptions,
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
-  env: Pick<CliEnv, 'LOADLINE_API'>,
+  env: ApiEnv,
 ): Promise<number> {
-  const client = new ControlClient(options.api ?? env.LOADLINE_API);
+  const client = ControlClient.for(options.api, env);
   const agents = agentsOption(options.agents);
   const multiplier =
     options.rateMultiplier === undefined ? undefined : Number(options.rateMultiplier);
@@ -118,7 +129,7 @@ export async function runOnFleet(
       `expected a positive number, got "${options.rateMultiplier}"`,
     );
   }
-  const saved = await saveScenario(client, file, io);
+  const saved = await saveScenario(client, file, io, options.allowPath);
   let run: { id: string; status: string; abortReason: string | null; summary: unknown };
   try {
     run = await client.call(controlApi.launchRun, {
@@ -176,9 +187,9 @@ export async function runOnFleet(
 export async function listRuns(
   options: { api?: string; json?: boolean },
   stdout: NodeJS.WriteStream,
-  env: Pick<CliEnv, 'LOADLINE_API'>,
+  env: ApiEnv,
 ): Promise<number> {
-  const client = new ControlClient(options.api ?? env.LOADLINE_API);
+  const client = ControlClient.for(options.api, env);
   const page = await client.call(controlApi.listRuns, { query: { limit: 50 } });
   if (options.json) stdout.write(`${JSON.stringify(page)}\n`);
   else
@@ -191,9 +202,9 @@ export async function stopRun(
   runId: string,
   options: { api?: string; json?: boolean },
   stdout: NodeJS.WriteStream,
-  env: Pick<CliEnv, 'LOADLINE_API'>,
+  env: ApiEnv,
 ): Promise<number> {
-  const client = new ControlClient(options.api ?? env.LOADLINE_API);
+  const client = ControlClient.for(options.api, env);
   try {
     const result = await client.call(controlApi.stopRun, { params: { id: runId } });
     stdout.write(options.json ? `${JSON.stringify(result)}\n` : `stopping ${runId}\n`);

@@ -1,19 +1,22 @@
-import { createWriteStream } from 'node:fs';
-import { finished } from 'node:stream/promises';
 import {
   CaptureFormat,
+  CaptureTooLargeError,
   type Corpus,
+  CorpusWriteError,
   corpusToJsonLines,
   ImportError,
   type ImportOptions,
   type ImportSummary,
   importFile,
+  importFileStreaming,
   parseMaskField,
   parseRemapRule,
   type RemapRule,
+  writeCorpusFile,
 } from '@loadline/replay';
-import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
+import { type ApiEnv, ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { checkOutFile } from '../out-file.js';
 
 export interface ImportCommandOptions {
   format?: string;
@@ -37,11 +40,14 @@ const CORPUS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 /**
  * `loadline import FILE`: a HAR, access log or .gor capture → a replay corpus. Bad input
  * is a UsageError naming FILE:LINE (exit 2); with --json the full error list is printed too.
+ * Without --api the capture is read and the corpus written as streams (a log of any size);
+ * storing it in control needs it whole in memory, so --api refuses a capture over 256 MB.
  */
 export async function runImport(
   file: string,
   options: ImportCommandOptions,
   stdout: NodeJS.WritableStream,
+  env: ApiEnv,
   stderr: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
   const importOptions = toImportOptions(file, options);
@@ -57,10 +63,29 @@ export async function runImport(
       'give --api URL and --name NAME together to store the corpus in control',
     );
   }
-  let result: Awaited<ReturnType<typeof importFile>>;
+  if (options.out !== undefined) await checkOutFile(options.out);
+  const storeIn =
+    options.api !== undefined && options.name !== undefined
+      ? { api: options.api, name: options.name }
+      : undefined;
+  let summary: ImportSummary;
+  let corpus: Corpus | undefined;
   try {
-    result = await importFile(file, importOptions);
+    if (storeIn) {
+      ({ corpus, summary } = await importFile(
+        file,
+        importOptions,
+        'limit of a capture stored in control (read whole): import it with --out FILE, which streams, and store a smaller one',
+      ));
+      if (options.out) writeCorpusFile(corpus, options.out);
+    } else {
+      summary = await importFileStreaming(file, importOptions, options.out);
+    }
   } catch (error) {
+    if (error instanceof CaptureTooLargeError) throw new UsageError(undefined, error.message);
+    if (error instanceof CorpusWriteError) {
+      throw new UsageError('--out', `cannot write ${error.path} (${error.code})`);
+    }
     const code = (error as NodeJS.ErrnoException).code;
     if (code) throw new UsageError(undefined, `cannot read ${file} (${code})`);
     if (!(error instanceof ImportError)) throw error;
@@ -74,15 +99,14 @@ export async function runImport(
     const hint = options.skipBad ? '' : '; --skip-bad imports the good records';
     throw new UsageError(undefined, `${error.message}${hint}`);
   }
-  if (options.out) await writeCorpus(result.corpus, options.out);
   const stored =
-    options.api !== undefined && options.name !== undefined
-      ? await storeCorpus(result.corpus, options.api, options.name, stderr)
+    storeIn && corpus
+      ? await storeCorpus(corpus, ControlClient.for(storeIn.api, env), storeIn.name, stderr)
       : undefined;
   stdout.write(
     options.json
-      ? `${JSON.stringify({ ...jsonSummary(result.summary), ...(stored ? { stored } : {}) })}\n`
-      : `${renderSummary(result.summary, options.out)}${stored ? `stored ${stored.name}@${stored.version}\n` : ''}`,
+      ? `${JSON.stringify({ ...jsonSummary(summary), ...(stored ? { stored } : {}) })}\n`
+      : `${renderSummary(summary, options.out)}${stored ? `stored ${stored.name}@${stored.version}\n` : ''}`,
   );
   return ExitCode.passed;
 }
@@ -93,18 +117,21 @@ export async function runImport(
  */
 async function storeCorpus(
   corpus: Corpus,
-  api: string,
+  client: ControlClient,
   name: string,
   stderr: NodeJS.WritableStream,
 ): Promise<{ name: string; version: number }> {
-  const client = new ControlClient(api);
   try {
-    const stored = await client.call(controlApi.saveCorpus, { body: { name, corpus } });
+    // As JSON Lines, sent as they are made: control reads them line by line.
+    const stored = await client.call(controlApi.uploadCorpus, {
+      params: { name },
+      lines: corpusToJsonLines(corpus),
+    });
     return { name: stored.name, version: stored.version };
   } catch (error) {
     if (!(error instanceof ApiProblem)) throw error;
-    const errors = (error.problem.errors ?? []) as Array<{ path?: string; message: string }>;
-    for (const e of errors) stderr.write(`  ${e.path ?? ''}: ${e.message}\n`);
+    const errors = (error.problem.errors ?? []) as Array<{ field?: string; message: string }>;
+    for (const e of errors) stderr.write(`  ${e.field ?? ''}: ${e.message}\n`);
     throw new UsageError(undefined, `control refused the corpus: ${error.message}`);
   }
 }
@@ -194,16 +221,4 @@ function formatDuration(ms: number): string {
     : m > 0
       ? `${m}m${String(s % 60).padStart(2, '0')}s`
       : `${s}s`;
-}
-
-/** `.jsonl` → JSON Lines (streamed); anything else → one JSON document. */
-async function writeCorpus(corpus: Corpus, path: string): Promise<void> {
-  const stream = createWriteStream(path);
-  const lines = path.endsWith('.jsonl') ? corpusToJsonLines(corpus) : [JSON.stringify(corpus)];
-  for (const line of lines) {
-    if (!stream.write(line))
-      await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
-  }
-  stream.end();
-  await finished(stream);
 }

@@ -3,7 +3,7 @@ import { type CompiledPlan, compileReplay, type FlowModel } from '@loadline/engi
 import { type Corpus, corpusFromJson, corpusFromJsonLines, replayShards } from '@loadline/replay';
 import { planReplayTiming, type Replay, type Scenario } from '@loadline/scenario';
 import { UsageError } from '../exit-codes.js';
-import { readText } from '../read-text.js';
+import { MAX_CORPUS_BYTES, readText } from '../read-text.js';
 
 /** Reads the corpus a local replay names (`replay.file`, relative to the scenario). */
 async function readCorpus(replay: Replay, scenarioFile: string): Promise<Corpus> {
@@ -14,7 +14,7 @@ async function readCorpus(replay: Replay, scenarioFile: string): Promise<Corpus>
     );
   }
   const path = resolve(dirname(resolve(scenarioFile)), replay.file);
-  const text = await readText(path);
+  const text = await readText(path, undefined, MAX_CORPUS_BYTES);
   try {
     return path.endsWith('.jsonl') ? corpusFromJsonLines(text) : corpusFromJson(text);
   } catch (error) {

@@ -1,7 +1,6 @@
-import { writeFile } from 'node:fs/promises';
-import type { CliEnv } from '@loadline/config';
-import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
+import { type ApiEnv, ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
+import { checkOutFile, writeOutFile } from '../out-file.js';
 
 const FORMATS = Object.keys(controlApi.runReport.success.body.formats);
 
@@ -10,13 +9,14 @@ export async function runReport(
   runId: string,
   options: { api?: string; format?: string; out?: string },
   stdout: NodeJS.WritableStream,
-  env: Pick<CliEnv, 'LOADLINE_API'>,
+  env: ApiEnv,
 ): Promise<number> {
   const format = options.format ?? 'json';
   if (!FORMATS.includes(format)) {
     throw new UsageError('--format', `expected one of ${FORMATS.join(', ')}, got "${format}"`);
   }
-  const client = new ControlClient(options.api ?? env.LOADLINE_API);
+  if (options.out) await checkOutFile(options.out);
+  const client = ControlClient.for(options.api, env);
   let text: string;
   try {
     const response = await client.send(controlApi.runReport, {
@@ -28,7 +28,7 @@ export async function runReport(
     if (error instanceof ApiProblem) throw new UsageError(undefined, error.message);
     throw error;
   }
-  if (options.out) await writeFile(options.out, text);
+  if (options.out) await writeOutFile(options.out, text);
   else stdout.write(text);
   return ExitCode.passed;
 }

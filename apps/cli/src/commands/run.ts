@@ -1,4 +1,4 @@
-import { dirname, resolve } from 'node:path';
+import { isLoopback, LOOPBACK_HOSTS } from '@loadline/api';
 import {
   buildRunSummary,
   compileScenario,
@@ -8,6 +8,7 @@ import {
   type FlowReport,
   FlowRunner,
   GuardrailMonitor,
+  SecretsMissingError,
   stepTableSource,
   summarizeFlows,
   tableResults,
@@ -15,19 +16,24 @@ import {
 import {
   formatError,
   type Load,
+  MAX_DURATION_MS,
+  MAX_RATE,
+  MAX_VUS,
   parseDuration,
   parseScenario,
   planDurationMs,
   planLoad,
 } from '@loadline/scenario';
 import { ExitCode, UsageError } from '../exit-codes.js';
-import { loopbackOnly } from '../local-environment.js';
-import { readText } from '../read-text.js';
+import { checkFeederFiles, feederFilesOf } from '../feeder-files.js';
+import { readScenarioText } from '../read-text.js';
 import { runTable } from '../render-run.js';
 import { localReplay } from './replay-local.js';
 
 export interface RunOptions {
   local?: boolean;
+  /** folders feeder files may also be read from (`--allow-path`, repeatable) */
+  allowPath?: string[];
   json?: boolean;
   duration?: string;
   rateMultiplier?: string;
@@ -57,11 +63,26 @@ function modelOf(load: Load, options: RunOptions): { model: FlowModel; durationM
       `expected a duration like 30s or 1m30s, got "${options.duration}"`,
     );
   }
+  if (override !== undefined && override > MAX_DURATION_MS) {
+    throw new UsageError('--duration', `at most 7 days (168h), got "${options.duration}"`);
+  }
   const plan = planLoad(load, {
     rateMultiplier: multiplierOf(options),
     ...(override === undefined ? {} : { durationMs: override }),
   });
   const durationMs = planDurationMs(plan);
+  // The scenario's own numbers are bounded by its schema; the multiplier can still push past.
+  const peak =
+    plan.kind === 'closed'
+      ? plan.vus
+      : Math.max(plan.startRate, ...plan.stages.map((stage) => stage.target));
+  const limit = plan.kind === 'closed' ? MAX_VUS : MAX_RATE;
+  if (peak > limit) {
+    throw new UsageError(
+      '--rate-multiplier',
+      `makes the load ${Math.round(peak)} ${plan.kind === 'closed' ? 'VUs' : 'a second'}, over the limit of ${limit}`,
+    );
+  }
   if (plan.kind === 'closed') return { model: plan, durationMs };
   const { startRate, stages, maxInFlight } = plan;
   return { model: { kind: 'open', profile: { startRate, stages }, maxInFlight }, durationMs };
@@ -69,18 +90,20 @@ function modelOf(load: Load, options: RunOptions): { model: FlowModel; durationM
 
 /** `loadline run FILE --local`: runs a scenario in this process and judges its thresholds. */
 export async function runLocally(file: string, options: RunOptions, io: RunIo): Promise<number> {
-  const text = await readText(file);
-  const parsed = parseScenario(text);
+  const text = await readScenarioText(file);
+  const files = feederFilesOf(file, options.allowPath);
+  const parsed = parseScenario(text, { check: checkFeederFiles(files) });
   if (!parsed.ok) {
     for (const error of parsed.errors) io.stderr.write(`${formatError(error, file)}\n`);
-    throw new UsageError(undefined, `${file}: ${parsed.errors.length} problem(s); nothing was run`);
+    throw new UsageError(undefined, `${file}: ${parsed.problems} problem(s); nothing was run`);
   }
   const scenario = parsed.scenario;
   const target = new URL(scenario.target);
-  if (!loopbackOnly(target)) {
+  // The built-in `local` environment's own allowlist: --local and control agree on loopback.
+  if (!isLoopback(target)) {
     throw new UsageError(
       undefined,
-      `${file}: target ${target.host} is not allowed by the local environment (127.0.0.0/8, ::1, localhost); run it through control with an environment that allows it`,
+      `${file}: target ${target.host} is not allowed by the local environment (${LOOPBACK_HOSTS.join(', ')}); run it through control with an environment that allows it`,
     );
   }
   let plan: ReturnType<typeof compileScenario>;
@@ -95,9 +118,11 @@ export async function runLocally(file: string, options: RunOptions, io: RunIo): 
   } else {
     ({ model, durationMs } = modelOf(scenario.load, options));
     try {
-      plan = compileScenario(scenario, { baseDir: dirname(resolve(file)) });
+      plan = compileScenario(scenario, files);
     } catch (error) {
-      if (error instanceof FeederError) throw new UsageError(undefined, error.message);
+      if (error instanceof FeederError || error instanceof SecretsMissingError) {
+        throw new UsageError(undefined, error.message);
+      }
       throw error;
     }
   }

@@ -1,5 +1,4 @@
-import type { CliEnv } from '@loadline/config';
-import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
+import { type ApiEnv, ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { agentsOption, saveScenario } from './fleet.js';
 
@@ -11,10 +10,12 @@ export interface ScheduleAddOptions {
   agents?: string;
   environment?: string;
   json?: boolean;
+  /** folders feeder files may also be read from (`--allow-path`, repeatable) */
+  allowPath?: string[];
 }
 
-function client(api: string | undefined, env: Pick<CliEnv, 'LOADLINE_API'>): ControlClient {
-  return new ControlClient(api ?? env.LOADLINE_API);
+function client(api: string | undefined, env: ApiEnv): ControlClient {
+  return ControlClient.for(api, env);
 }
 
 async function call<T>(fn: () => Promise<T>, io: { stderr: NodeJS.WritableStream }): Promise<T> {
@@ -36,12 +37,12 @@ export async function addSchedule(
   file: string,
   options: ScheduleAddOptions,
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
-  env: Pick<CliEnv, 'LOADLINE_API'>,
+  env: ApiEnv,
 ): Promise<number> {
   if (!options.cron)
     throw new UsageError('--cron', 'is required (e.g. --cron "0 2 * * *" for 02:00 every day)');
   const api = client(options.api, env);
-  const saved = await saveScenario(api, file, io);
+  const saved = await saveScenario(api, file, io, options.allowPath);
   const agents = agentsOption(options.agents);
   const schedule = await call(
     () =>
@@ -68,7 +69,7 @@ export async function addSchedule(
 export async function listSchedules(
   options: { api?: string; json?: boolean },
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
-  env: Pick<CliEnv, 'LOADLINE_API'>,
+  env: ApiEnv,
 ): Promise<number> {
   const { schedules } = await call(
     () => client(options.api, env).call(controlApi.listSchedules),
@@ -90,7 +91,7 @@ export async function removeSchedule(
   nameOrId: string,
   options: { api?: string; json?: boolean },
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
-  env: Pick<CliEnv, 'LOADLINE_API'>,
+  env: ApiEnv,
 ): Promise<number> {
   await call(
     () => client(options.api, env).call(controlApi.deleteSchedule, { params: { id: nameOrId } }),

@@ -1,19 +1,23 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LOOPBACK_HOSTS } from '@loadline/api';
 import {
   type CliEnv,
   DEFAULT_API_PORT,
   DEFAULT_NAMESPACE,
   DEFAULT_REDIS_URL,
   type RawEnv,
+  redactUrl,
 } from '@loadline/config';
 import { Control, configFromEnv } from '@loadline/control';
 import { startDemoMall } from '@loadline/demo-mall';
 import { redisAnswers } from '@loadline/queue';
 import { ControlClient, controlApi } from '../control-client.js';
+import { credentialsPath, loadCredential, saveCredential } from '../credentials.js';
 import { dataDirInUse } from '../data-dir.js';
 import { UsageError } from '../exit-codes.js';
 import { parsePort } from './control.js';
@@ -60,7 +64,8 @@ async function ensureRedis(
 ): Promise<string> {
   const url = configured ?? DEFAULT_REDIS_URL;
   if (await redisAnswers(url, 1000)) return url;
-  if (configured) throw new UsageError(undefined, `no Redis answers at REDIS_URL=${url}`);
+  if (configured)
+    throw new UsageError(undefined, `no Redis answers at REDIS_URL=${redactUrl(url)}`);
   if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) {
     throw new UsageError(
       undefined,
@@ -89,7 +94,7 @@ async function ensureRedis(
  * instances that live in it).
  */
 async function registerMallMetrics(
-  api: string,
+  client: ControlClient,
   services: Record<string, string[]>,
   log: (line: string) => void,
 ): Promise<void> {
@@ -100,11 +105,11 @@ async function registerMallMetrics(
       cpuMetric: 'demo_cost_cpu_seconds_total',
     })),
   );
-  await new ControlClient(api)
+  await client
     .call(controlApi.putEnvironment, {
       params: { name: 'local' },
       body: {
-        allowedHosts: ['127.0.0.0/8', '::1', 'localhost'],
+        allowedHosts: [...LOOPBACK_HOSTS],
         requiresShadow: false,
         metricsTargets,
       },
@@ -112,6 +117,40 @@ async function registerMallMetrics(
     .catch((error: unknown) =>
       log(`could not list the mall's metrics under local: ${(error as Error).message}`),
     );
+}
+
+/**
+ * A client of the stack's control for this machine's CLI: the admin token in the
+ * credentials file when control still takes it, else a new one written there, so that
+ * `loadline run` works at once.
+ */
+async function machineClient(control: Control, env: CliEnv): Promise<ControlClient> {
+  const path = credentialsPath(env.XDG_CONFIG_HOME);
+  const stored = loadCredential(path, control.url)?.token;
+  if (stored) {
+    const client = new ControlClient(control.url, stored);
+    const me = await client.call(controlApi.whoami).catch(() => undefined);
+    if (me?.role === 'admin') return client;
+  }
+  const token = await control.issueMachineToken(`loadline up on ${hostname()}`);
+  saveCredential(path, control.url, {
+    token,
+    user: 'admin',
+    role: 'admin',
+    savedAt: new Date().toISOString(),
+  });
+  return new ControlClient(control.url, token);
+}
+
+/** How to sign in, for the banner: the first admin's password once, where the CLI's token is. */
+function signInLines(control: Control, credentials: string): string[] {
+  const admin = control.firstAdmin;
+  return [
+    admin
+      ? `  sign in      user ${admin.username}, password ${admin.password}   (shown this once: keep it)`
+      : '  sign in      as admin with the password printed when this data directory was new\n               (lost? `npx loadline user set admin --role admin --password-stdin` sets a new one)',
+    `  CLI token    admin, saved in ${credentials}`,
+  ];
 }
 
 /**
@@ -199,23 +238,24 @@ export async function runUp(
       }
       throw error;
     }
-    await registerMallMetrics(control.url, mall.services, log);
+    const client = await machineClient(control, env);
+    await registerMallMetrics(client, mall.services, log);
     const consoleUrl = startConsole(consolePort, control.url, inherited, children);
+    const agentToken =
+      agents > 0 ? await control.issueAgentToken(`loadline up agents on ${hostname()}`) : '';
     for (let i = 0; i < agents; i++) {
       children.push(
         spawn(
           process.execPath,
-          [
-            BIN,
-            'agent',
-            '--redis',
-            redisUrl,
-            '--namespace',
-            config.namespace,
-            '--id',
-            `local-${i + 1}`,
-          ],
+          [BIN, 'agent', '--namespace', config.namespace, '--id', `local-${i + 1}`],
           {
+            // Credentials go by environment, never argv: `ps` shows argv to every user.
+            env: {
+              ...inherited,
+              REDIS_URL: redisUrl,
+              LOADLINE_API: control.url,
+              LOADLINE_AGENT_TOKEN: agentToken,
+            },
             stdio: ['ignore', 'inherit', 'inherit'],
           },
         ),
@@ -224,6 +264,7 @@ export async function runUp(
     stdout.write(
       [
         'Loadline is up.',
+        ...signInLines(control, credentialsPath(env.XDG_CONFIG_HOME)),
         consoleUrl
           ? `  console      ${consoleUrl}`
           : '  console      (not built: run `npm run build`)',

@@ -5,9 +5,9 @@
 // remaps use, the run id, the shadow tag in queued jobs. See STORES_HELP for the file.
 // pg, ioredis and yaml load when a check runs: main.ts imports this module for its help.
 import type { Leak, Run } from '@loadline/api/http';
-import type { CliEnv, RawEnv } from '@loadline/config';
+import type { RawEnv } from '@loadline/config';
 import type { Redis } from 'ioredis';
-import { ApiProblem, ControlClient, controlApi } from '../control-client.js';
+import { type ApiEnv, ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { readText } from '../read-text.js';
 import { parseStores, type StoresFile } from './verify-stores.js';
@@ -329,7 +329,7 @@ export async function runVerify(
   options: VerifyOptions,
   io: {
     stdout: NodeJS.WritableStream;
-    env: Pick<CliEnv, 'LOADLINE_API'>;
+    env: ApiEnv;
     /** the whole environment, for `${VAR}` in the stores file */
     vars: RawEnv;
   },
@@ -339,7 +339,7 @@ export async function runVerify(
     const text = await readText(options.stores, '--stores');
     stores = await parseStores(text, io.vars);
   }
-  const client = new ControlClient(options.api ?? io.env.LOADLINE_API);
+  const client = ControlClient.for(options.api, io.env);
   const result = await verifyRun(runId, stores, client);
   io.stdout.write(
     options.json ? `${JSON.stringify(result)}\n` : formatVerify(result, stores !== undefined),

@@ -1,9 +1,11 @@
 import type { Metadata } from 'next';
 import { ControlBanner } from '@/components/control-banner';
 import { Nav } from '@/components/nav';
+import { SessionProvider } from '@/lib/session';
 import './globals.css';
 import './views.css';
 import './scenario-form.css';
+import './access.css';
 
 export const metadata: Metadata = {
   title: 'Loadline console',
@@ -17,11 +19,13 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
         <a href="#main" className="skip">
           Skip to content
         </a>
-        <header>
-          <Nav />
-        </header>
-        <ControlBanner />
-        <main id="main">{children}</main>
+        <SessionProvider>
+          <header>
+            <Nav />
+          </header>
+          <ControlBanner />
+          <main id="main">{children}</main>
+        </SessionProvider>
       </body>
     </html>
   );

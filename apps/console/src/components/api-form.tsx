@@ -3,6 +3,7 @@
 // field's notes below it, the form's own failure, and the busy flag while it is sent.
 import { useState } from 'react';
 import { Problem } from '@/components/bits';
+import { GuardedButton } from '@/components/guarded-button';
 import { type ApiError, apiError, type FieldProblem } from '@/lib/api';
 
 export type FieldMessages<F extends string> = Record<F | 'other', string[]>;
@@ -148,6 +149,8 @@ export function ApiForm<F extends string>(props: {
   failed: string;
   submitLabel: string;
   busy: boolean;
+  /** why this user may not submit it (useSession().needs), or undefined when they may */
+  submitNeeds?: string;
   children: React.ReactNode;
   after?: React.ReactNode;
 }) {
@@ -167,9 +170,14 @@ export function ApiForm<F extends string>(props: {
         {props.children}
         <FormProblems error={props.error} messages={props.messages} failed={props.failed} />
         <div className="toolbar">
-          <button type="submit" className="primary" disabled={props.busy}>
+          <GuardedButton
+            type="submit"
+            className="primary"
+            needs={props.submitNeeds}
+            disabled={props.busy}
+          >
             {props.submitLabel}
-          </button>
+          </GuardedButton>
         </div>
         {props.after}
       </form>

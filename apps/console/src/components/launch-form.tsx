@@ -2,15 +2,18 @@
 // Launch a scenario: pick its version and environment, agents and overrides. Control checks
 // the launch as you choose (POST /runs/check): Launch is offered only when control would
 // accept it, and a refusal says why (a target the environment does not allow, a shadow
-// rule, a bad override) before anything is created.
+// rule, a bad override) before anything is created. Nobody is offered a launch they may
+// not make, and a protected environment says that the run will wait for a second operator.
 import { type CreateRunBody, controlApi } from '@loadline/api/http';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { type ApiError, apiError, call, useApi } from '@/lib/api';
 import { when } from '@/lib/format';
+import { useSession } from '@/lib/session';
 import { useDebouncedAsk } from '@/lib/use-debounced-ask';
 import { Loading, Problem } from './bits';
+import { GuardedButton } from './guarded-button';
 import { LabelledInput } from './labelled-input';
 
 export interface LaunchChoice {
@@ -55,9 +58,16 @@ export function LaunchForm() {
   });
   const [launchError, setLaunchError] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
+  const { needs } = useSession();
+  // Launching here at all: in the chosen environment, or anywhere when the scenario says.
+  const launchNeeds = needs('run.launch', choice.environment || undefined);
 
-  // Ask control about the choice as it changes (debounced: typing a duration is several edits).
-  const checked = useMemo(() => (scenario ? { scenario, choice } : null), [scenario, choice]);
+  // Ask control about the choice as it changes (debounced: typing a duration is several
+  // edits); not for someone who may not launch it, whom control would only refuse.
+  const checked = useMemo(
+    () => (scenario && !launchNeeds ? { scenario, choice } : null),
+    [scenario, choice, launchNeeds],
+  );
   const {
     answer: check,
     error: refusal,
@@ -100,6 +110,7 @@ export function LaunchForm() {
 
   const list = versions.data?.versions ?? [];
   const latest = list.at(-1)?.version;
+  const ready = !launchNeeds && check !== undefined && !checking;
   return (
     <>
       <h1>Launch {scenario}</h1>
@@ -110,7 +121,7 @@ export function LaunchForm() {
         aria-describedby="launch-check"
         onSubmit={(e) => {
           e.preventDefault();
-          if (check && !checking) void launch();
+          if (ready) void launch();
         }}
       >
         <label>
@@ -132,6 +143,7 @@ export function LaunchForm() {
             {environments.data?.environments.map((env) => (
               <option key={env.name} value={env.name}>
                 {env.name} ({env.allowedHosts.join(', ') || 'no hosts allowed'})
+                {env.protected ? ', protected' : ''}
               </option>
             ))}
           </select>
@@ -159,9 +171,14 @@ export function LaunchForm() {
           {...bound('rateMultiplier')}
         />
         <div className="toolbar">
-          <button type="submit" className="primary" disabled={!check || checking || busy}>
+          <GuardedButton
+            type="submit"
+            className="primary"
+            needs={launchNeeds}
+            disabled={!ready || busy}
+          >
             {busy ? 'Launching…' : 'Launch'}
-          </button>
+          </GuardedButton>
           <Link href={`/schedules?scenario=${encodeURIComponent(scenario)}`}>
             Schedule it instead
           </Link>
@@ -171,14 +188,28 @@ export function LaunchForm() {
         </div>
       </form>
       <div id="launch-check" aria-live="polite" data-testid="launch-check">
+        {launchNeeds && !launchNeeds.startsWith('checking') ? (
+          <p className="problem" data-testid="launch-needs">
+            You cannot launch {choice.environment ? `in ${choice.environment}` : 'runs'} (
+            {launchNeeds}).
+          </p>
+        ) : null}
         {checking ? <p className="muted">Checking with control…</p> : null}
-        {!checking && check ? (
+        {!launchNeeds && !checking && check ? (
           <p className="ok-note" role="status">
             Ready: v{check.version} against {check.target} in environment {check.environment},{' '}
             {check.agents} agent(s){check.shadow ? ', shadow-tagged' : ''}.
           </p>
         ) : null}
-        {!checking && refusal ? (
+        {!launchNeeds && !checking && check?.awaitsApproval ? (
+          <div className="notice" data-testid="launch-protected">
+            <p>
+              <strong>{check.environment} is protected.</strong> The run will wait, unstarted, until
+              a second operator or admin of {check.environment} approves it (not you).
+            </p>
+          </div>
+        ) : null}
+        {!launchNeeds && !checking && refusal ? (
           <div role="alert" className="problem" data-testid="launch-refused">
             <p>
               Control would refuse this launch: {refusal.message}

@@ -7,7 +7,9 @@ import { useEffect, useMemo, useState } from 'react';
 import { call, hrefOf } from '@/lib/api';
 import { count, ms, percent } from '@/lib/format';
 import { columns, keyedColumns, lastComplete, mergeKeyedWindows, mergeWindow } from '@/lib/series';
+import { useSession } from '@/lib/session';
 import { StatusBadge } from './bits';
+import { GuardedButton } from './guarded-button';
 import { Thresholds } from './run-summary';
 import { KeyedTimeChart, TimeChart } from './time-chart';
 
@@ -78,7 +80,17 @@ function useRunEvents(runId: string, onEnd: (event: RunEvent | undefined) => voi
   return { event, points, steps, agents, connected, invalid };
 }
 
-export function LiveRun({ runId, onEnd }: { runId: string; onEnd: () => void }) {
+export function LiveRun({
+  runId,
+  environment,
+  onEnd,
+}: {
+  runId: string;
+  /** the run's environment: Stop needs run.stop there */
+  environment: string;
+  onEnd: () => void;
+}) {
+  const { needs } = useSession();
   const [stopAskedAt, setStopAskedAt] = useState<number>();
   const [stoppedAfter, setStoppedAfter] = useState<number>();
   const [stopError, setStopError] = useState<string>();
@@ -125,14 +137,14 @@ export function LiveRun({ runId, onEnd }: { runId: string; onEnd: () => void }) 
           {connected ? 'updating every second' : event?.final ? 'finished' : 'connecting…'}
         </span>
         {!event?.final ? (
-          <button
-            type="button"
+          <GuardedButton
             className="danger"
+            needs={needs('run.stop', environment)}
             onClick={stop}
             disabled={stopAskedAt !== undefined}
           >
             {stopAskedAt === undefined ? 'Stop run' : 'Stopping…'}
-          </button>
+          </GuardedButton>
         ) : null}
       </div>
       {invalid ? (

@@ -8,8 +8,10 @@ import { useRouter, useSearchParams } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { type ApiError, apiError, call, type FieldProblem, useApi } from '@/lib/api';
 import { type FeederRows, feedersOf } from '@/lib/feeder-csv';
+import { useSession } from '@/lib/session';
 import { Loading, Problem } from './bits';
 import { FeederFiles } from './feeder-files';
+import { GuardedButton } from './guarded-button';
 import { Tabs } from './tabs';
 
 const ScenarioEditor = dynamic(() => import('./scenario-editor').then((m) => m.ScenarioEditor), {
@@ -83,6 +85,10 @@ export function ScenarioWorkbench() {
   const [duration, setDuration] = useState('');
   const [view, setView] = useState('yaml');
   const [feederRows, setFeederRows] = useState<Record<string, FeederRows>>({});
+  const { needs } = useSession();
+  const saveNeeds = needs('scenario.write');
+  // The scenario names its environment; control says when this user may not launch there.
+  const launchNeeds = (saved ? undefined : saveNeeds) ?? needs('run.launch');
   const text = source ?? stored.data?.source ?? TEMPLATE;
   const feeders = useMemo(() => {
     const parsed = parseScenario(text);
@@ -209,14 +215,14 @@ export function ScenarioWorkbench() {
         <ScenarioPreview source={current} />
       </div>
       <div className="toolbar">
-        <button
-          type="button"
+        <GuardedButton
           className="primary"
+          needs={saveNeeds}
           disabled={busy || problems.length > 0}
           onClick={() => run(async () => void (await save()))}
         >
           Save version
-        </button>
+        </GuardedButton>
         <label>
           Agents
           <input
@@ -237,9 +243,13 @@ export function ScenarioWorkbench() {
             onChange={(e) => setDuration(e.target.value)}
           />
         </label>
-        <button type="button" disabled={busy || problems.length > 0} onClick={() => run(launch)}>
+        <GuardedButton
+          needs={launchNeeds}
+          disabled={busy || problems.length > 0}
+          onClick={() => run(launch)}
+        >
           {saved ? `Launch v${saved.version}` : 'Save and launch'}
-        </button>
+        </GuardedButton>
       </div>
       {saved ? (
         <p role="status" className="ok-note" data-testid="saved-note">

@@ -1,6 +1,7 @@
 'use client';
 // The browser's only door to control: /api/control/* on the console's own origin, through
-// the contract's typed client, so every answer is parsed with its route's schema.
+// the contract's typed client, so every answer is parsed with its route's schema. Calls go
+// through the signed-in session (session-fetch.ts); a 401 sends the user to sign in.
 import {
   ApiProblem,
   ApiUnreachable,
@@ -12,8 +13,9 @@ import {
   type RouteContract,
 } from '@loadline/api/http';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { API, publicFetch, sessionFetch, signInAgain } from './session-fetch';
 
-export const API = '/api/control';
+export { API, rememberCsrf } from './session-fetch';
 
 /** One refused field of a problem (or a parser finding), at line:column when known. */
 export type FieldProblem = Pick<NonNullable<Problem['errors']>[number], 'message'> & {
@@ -58,10 +60,22 @@ export function apiError(error: unknown): ApiError {
   return new ApiError(0, String(error), undefined);
 }
 
-const client = new ControlApiClient(API, {
-  // The client leaves caching to fetch; the console never wants a cached answer.
-  fetch: (input, init) => fetch(input, { ...init, cache: 'no-store' }),
-});
+// The client leaves caching to fetch; the console never wants a cached answer.
+const sessionClient = new ControlApiClient(API, { fetch: sessionFetch });
+const publicClient = new ControlApiClient(API, { fetch: publicFetch });
+
+const clientFor = (route: RouteContract) =>
+  route.permission === 'public' ? publicClient : sessionClient;
+
+/**
+ * A failure as an ApiError. A 401 from a route that needs a session means the session is
+ * gone: the page goes to sign in (a public route's 401 is its own answer: a wrong password).
+ */
+function failed(route: RouteContract, error: unknown): ApiError {
+  const failure = apiError(error);
+  if (failure.status === 401 && route.permission !== 'public') signInAgain();
+  return failure;
+}
 
 /** Calls a route; any failure is an ApiError. */
 export async function call<R extends RouteContract>(
@@ -69,9 +83,9 @@ export async function call<R extends RouteContract>(
   options: CallOptions<R> = {},
 ): Promise<ResponseOf<R>> {
   try {
-    return await client.call(route, options);
+    return await clientFor(route).call(route, options);
   } catch (error) {
-    throw apiError(error);
+    throw failed(route, error);
   }
 }
 
@@ -81,9 +95,9 @@ export async function send<R extends RouteContract>(
   options: CallOptions<R> = {},
 ): Promise<Response> {
   try {
-    return await client.send(route, options);
+    return await clientFor(route).send(route, options);
   } catch (error) {
-    throw apiError(error);
+    throw failed(route, error);
   }
 }
 

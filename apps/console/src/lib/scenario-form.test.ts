@@ -83,6 +83,35 @@ describe('reading the form from YAML', () => {
     });
   });
 
+  it('reads hostile YAML as the scenario parser does: quickly, and refusing alias bombs', () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `key${i}: ${i}\n`).join('');
+    const started = performance.now();
+    const read = readForm(`name: x\ntarget: http://127.0.0.1:1\n${keys}`);
+    assert.ok(performance.now() - started < 2000, `${Math.round(performance.now() - started)} ms`);
+    assert.equal(read.ok, true);
+    const levels = ['a0: &a0 "lol lol lol lol lol lol lol lol lol"'];
+    for (let i = 1; i < 12; i++) {
+      levels.push(
+        `a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
+    }
+    const bomb = `name: x\n${levels.join('\n')}\n`;
+    const refused = readForm(bomb);
+    assert.equal(refused.ok, false);
+    if (!refused.ok) assert.match(refused.error.message, /alias bomb/);
+    assert.deepEqual(applyEdit(bomb, { kind: 'top', field: 'target', value: 'x' }), {
+      ok: false,
+      message: 'fix the YAML first',
+    });
+    const overused = `name: x\nh: &h { x: 1 }\nuses: [${Array(101).fill('*h').join(', ')}]\n`;
+    assert.equal(readForm(overused).ok, false);
+    const duplicate = readForm('name: x\nname: y\n');
+    assert.equal(duplicate.ok, false);
+    if (!duplicate.ok) assert.match(duplicate.error.message, /map keys must be unique/);
+  });
+
   it('puts each parseScenario problem beside the field its path names', () => {
     const source = SOURCE.replace('duration: 30s', 'duration: soon')
       .replace('"p(99)<500"', '"p(99)<>500"')

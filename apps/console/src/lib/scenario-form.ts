@@ -125,7 +125,13 @@ export function readForm(source: string): FormRead {
       error: { message: first.message.split('\n')[0] ?? first.message, line, column: col },
     };
   }
-  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // yaml's own alias limit: an anchor used too often.
+    return { ok: false, error: { message: (error as Error).message, line: 1, column: 1 } };
+  }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return {
       ok: false,

@@ -1,17 +1,20 @@
 import {
   CreateScheduleBody,
   controlApi,
+  EnvironmentBody,
   EnvironmentInput,
   PauseScheduleBody,
   SaveScenarioBody,
   StoredScenario,
 } from '@loadline/api/http';
-import { NotFoundError } from '@loadline/metadata';
+import { cronProblems, type Environment, NotFoundError } from '@loadline/metadata';
 import { parseScenario } from '@loadline/scenario';
+import { actorOf, requirePermission } from '../access/principal.js';
+import { changes } from '../access/views.js';
 import { HttpProblem, parseBody, type Router } from '../http.js';
 import type { RouteDeps } from './deps.js';
 import { guarded } from './errors.js';
-import { scenarioVersionView, scheduleView, storedScenarioOf } from './views.js';
+import { scenarioVersionView, scheduleView, scheduleViews, storedScenarioOf } from './views.js';
 
 /** Environments, scenarios and their versions, and schedules: what runs are made from. */
 export function registerCatalogRoutes(router: Router, deps: RouteDeps): void {
@@ -19,22 +22,26 @@ export function registerCatalogRoutes(router: Router, deps: RouteDeps): void {
   router.route(controlApi.listEnvironments, async () =>
     guarded(async () => ({ body: { environments: await metadata.listEnvironments() } })),
   );
-  router.route(controlApi.putEnvironment, async ({ params, body }) =>
+  router.route(controlApi.putEnvironment, async ({ params, body, audit }) =>
     guarded(async () => {
-      // The name comes from the path; the store validates the whole environment.
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-        throw new HttpProblem(
-          422,
-          'invalid request body',
-          'expected an object { baseUrls, allowedHosts, requiresShadow }',
-        );
-      }
-      const input = parseBody(EnvironmentInput, { ...(body as object), name: params.name });
-      return { body: await metadata.upsertEnvironment(input) };
+      // The name comes from the path; the body is the rest of the environment.
+      const fields = parseBody(EnvironmentBody, body);
+      const input = parseBody(EnvironmentInput, { ...fields, name: params.name });
+      const before = await metadata.getEnvironment(input.name).catch((error) => {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      });
+      const after = await metadata.upsertEnvironment(input);
+      audit.target = `environment:${after.name}`;
+      audit.detail = {
+        created: !before,
+        changes: changes(before && environmentFields(before), environmentFields(after)),
+      };
+      return { body: after };
     }),
   );
 
-  router.route(controlApi.saveScenario, async ({ body }) =>
+  router.route(controlApi.saveScenario, async ({ body, principal, audit }) =>
     guarded(async () => {
       const { source, feederRows } = parseBody(SaveScenarioBody, body);
       const parsed = parseScenario(source);
@@ -78,10 +85,14 @@ export function registerCatalogRoutes(router: Router, deps: RouteDeps): void {
           );
         }
       }
-      const version = await metadata.saveScenarioVersion(parsed.scenario.name, source, {
-        scenario: JSON.parse(JSON.stringify(parsed.scenario)),
-        feederRows,
-      });
+      const version = await metadata.saveScenarioVersion(
+        parsed.scenario.name,
+        source,
+        { scenario: JSON.parse(JSON.stringify(parsed.scenario)), feederRows },
+        { createdBy: actorOf(principal).actor },
+      );
+      audit.target = `scenario:${parsed.scenario.name}`;
+      audit.detail = { version: version.version };
       return { body: { name: parsed.scenario.name, version: version.version } };
     }),
   );
@@ -109,43 +120,89 @@ export function registerCatalogRoutes(router: Router, deps: RouteDeps): void {
 
   router.route(controlApi.listSchedules, async () =>
     guarded(async () => ({
-      body: { schedules: (await metadata.listSchedules()).map(scheduleView) },
+      body: { schedules: await scheduleViews(metadata, await metadata.listSchedules()) },
     })),
   );
-  router.route(controlApi.createSchedule, async ({ body }) =>
+  router.route(controlApi.createSchedule, async ({ body, principal, audit }) =>
     guarded(async () => {
       const input = parseBody(CreateScheduleBody, body);
       const stored = await metadata.getScenario(input.scenario);
+      const environment =
+        input.environment ?? storedScenarioOf(stored.parsed).scenario.environment ?? 'local';
+      requirePermission(principal, 'schedule.write', environment);
+      const problems = cronProblems(input.cron);
+      if (problems.length > 0) {
+        throw new HttpProblem(422, 'invalid request body', `cron: ${problems.join('; ')}`, {
+          errors: problems.map((message) => ({ field: 'cron', message })),
+        });
+      }
+      const env = await metadata.getEnvironment(environment);
+      const actor = actorOf(principal).actor;
       const schedule = await metadata.createSchedule({
         name: input.name,
         scenario: input.scenario,
         version: input.version ?? null,
         cron: input.cron,
         timezone: input.timezone,
-        environment:
-          input.environment ?? storedScenarioOf(stored.parsed).scenario.environment ?? 'local',
+        environment,
         agents: input.agents ?? 1,
         options: { overrides: input.overrides },
+        createdBy: actor,
       });
-      await deps.schedules.upsert(schedule);
-      return { body: scheduleView(schedule) };
+      const approval = env.protected
+        ? await metadata.access.requestApproval({
+            subjectKind: 'schedule',
+            subjectId: schedule.id,
+            requestedBy: actor,
+            requesterUserId: principal.userId,
+            expiresAt: new Date(Date.now() + deps.approvalTtlMs),
+          })
+        : undefined;
+      try {
+        await deps.schedules.upsert(schedule);
+      } catch (error) {
+        // No row without its timer: a schedule that cannot be armed is not kept.
+        await metadata.deleteSchedule(schedule.id);
+        throw error;
+      }
+      audit.target = `schedule:${schedule.name}`;
+      audit.detail = { environment, cron: schedule.cron, awaitingApproval: env.protected };
+      return { body: scheduleView(schedule, approval) };
     }),
   );
-  router.route(controlApi.deleteSchedule, async ({ params }) =>
+  router.route(controlApi.deleteSchedule, async ({ params, principal, audit }) =>
     guarded(async () => {
       const schedule = await metadata.getSchedule(params.id as string);
+      requirePermission(principal, 'schedule.write', schedule.environment);
       await deps.schedules.remove(schedule.id);
       await metadata.deleteSchedule(schedule.id);
+      audit.target = `schedule:${schedule.name}`;
       return undefined;
     }),
   );
-  router.route(controlApi.pauseSchedule, async ({ params, body }) =>
+  router.route(controlApi.pauseSchedule, async ({ params, body, principal, audit }) =>
     guarded(async () => {
       const { paused } = parseBody(PauseScheduleBody, body ?? {});
-      const schedule = await metadata.pauseSchedule(params.id as string, paused);
-      if (paused) await deps.schedules.remove(schedule.id);
-      else await deps.schedules.upsert(schedule);
-      return { body: scheduleView(schedule) };
+      const current = await metadata.getSchedule(params.id as string);
+      requirePermission(principal, 'schedule.write', current.environment);
+      const schedule = await metadata.pauseSchedule(current.id, paused);
+      await deps.schedules.upsert(schedule);
+      audit.target = `schedule:${schedule.name}`;
+      audit.detail = { paused };
+      return {
+        body: scheduleView(schedule, await metadata.access.getApproval('schedule', schedule.id)),
+      };
     }),
   );
+}
+
+/** What an environment's audit diff compares. */
+function environmentFields(env: Environment) {
+  return {
+    baseUrls: env.baseUrls,
+    allowedHosts: env.allowedHosts,
+    requiresShadow: env.requiresShadow,
+    protected: env.protected,
+    metricsTargets: env.metricsTargets,
+  };
 }

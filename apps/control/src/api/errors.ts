@@ -1,10 +1,11 @@
 import {
+  ConflictError,
   InvalidInputError,
   InvalidTransitionError,
   isUnavailable,
   NotFoundError,
 } from '@loadline/metadata';
-import { HttpProblem } from '../http.js';
+import { HttpProblem } from '../problem.js';
 
 /** A store error as the problem it means: unknown → 404, bad input → 422, outage → 503. */
 export function problemOf(error: unknown): unknown {
@@ -13,7 +14,7 @@ export function problemOf(error: unknown): unknown {
   if (error instanceof InvalidInputError) {
     return new HttpProblem(422, 'invalid input', error.message, { errors: error.issues });
   }
-  if (error instanceof InvalidTransitionError)
+  if (error instanceof InvalidTransitionError || error instanceof ConflictError)
     return new HttpProblem(409, 'conflict', error.message);
   if (isUnavailable(error)) {
     return new HttpProblem(

@@ -1,22 +1,34 @@
+import { seal } from '@loadline/access';
 import { hostMatcher } from '@loadline/api';
 import type { CreateRunBody } from '@loadline/api/http';
-import { parseDuration } from '@loadline/scenario';
+import type { Run } from '@loadline/metadata';
+import { parseDuration, secretsOf } from '@loadline/scenario';
+import { type Actor, actorOf, type Principal, requirePermission } from '../access/principal.js';
+import { openSecrets } from '../access/secrets.js';
 import { loadReplayCorpus } from '../corpora.js';
+import { HttpProblem } from '../problem.js';
 import type { RouteDeps } from './deps.js';
 import { fieldProblem } from './errors.js';
+import { infrastructureProblem } from './infrastructure.js';
 import { storedScenarioOf } from './views.js';
 
 /**
  * Everything a launch checks, creating nothing: the scenario version, the environment's
- * allowlist and shadow rule, the overrides, a capacity probe's metrics, a replay's corpus.
+ * allowlist and shadow rule, the overrides, a capacity probe's metrics, a replay's corpus,
+ * and (for a caller) the right to launch in that environment.
  */
-export async function checkLaunch(deps: Pick<RouteDeps, 'metadata'>, input: CreateRunBody) {
+export async function checkLaunch(
+  deps: Pick<RouteDeps, 'metadata' | 'infrastructure' | 'keys'>,
+  input: CreateRunBody,
+  principal?: Principal,
+) {
   const { metadata } = deps;
   const stored = await metadata.getScenario(input.scenario, input.version);
   const parsedForm = storedScenarioOf(stored.parsed);
   const { scenario } = parsedForm;
   const environmentName = input.environment ?? scenario.environment;
   const environment = await metadata.getEnvironment(environmentName);
+  if (principal) requirePermission(principal, 'run.launch', environmentName);
   if (!hostMatcher(environment.allowedHosts)(scenario.target)) {
     throw fieldProblem(
       'target not allowed',
@@ -25,6 +37,8 @@ export async function checkLaunch(deps: Pick<RouteDeps, 'metadata'>, input: Crea
       'target host not allowed',
     );
   }
+  const own = infrastructureProblem(scenario.target, deps.infrastructure);
+  if (own) throw fieldProblem('target not allowed', 'target', own, 'is Loadline itself');
   if (environment.requiresShadow && !scenario.shadow) {
     throw fieldProblem(
       'shadow required',
@@ -55,26 +69,87 @@ export async function checkLaunch(deps: Pick<RouteDeps, 'metadata'>, input: Crea
       "not among the environment's metricsTargets",
     );
   }
+  // The environment's secrets the scenario uses: every one must be set there.
+  const available = await openSecrets(deps, environmentName);
+  const wanted = secretsOf(scenario);
+  const missing = wanted.filter((name) => available[name] === undefined);
+  if (missing.length > 0) {
+    throw new HttpProblem(
+      422,
+      'secret not set',
+      `environment "${environmentName}" has no secret ${missing.join(', ')}; set it with \`loadline secret set ${environmentName} ${missing[0]}\``,
+      {
+        errors: missing.map((name) => ({
+          field: `secrets.${name}`,
+          message: 'not set in the environment',
+        })),
+      },
+    );
+  }
+  const secrets = Object.fromEntries(wanted.map((name) => [name, available[name] as string]));
   // A replay's corpus is loaded (and sized against the agents) here, so a check says what
   // the launch would say.
   const corpus = await loadReplayCorpus(metadata, scenario, agents, input.overrides.rateMultiplier);
-  return { stored, scenario, parsedForm, environment, environmentName, agents, corpus };
+  return { stored, scenario, parsedForm, environment, environmentName, agents, corpus, secrets };
 }
 
-/** Creates and launches a run once every check of `checkLaunch` passed. */
-export async function launchRun(deps: RouteDeps, input: CreateRunBody, scheduleId?: string) {
-  const { metadata, coordinator } = deps;
-  const { stored, scenario, parsedForm, environment, environmentName, agents, corpus } =
-    await checkLaunch(deps, input);
+export type CheckedLaunch = Awaited<ReturnType<typeof checkLaunch>>;
+
+/** Who is launching: a signed-in caller, or a schedule that fires. */
+export type Launcher =
+  | { principal: Principal }
+  | { schedule: { id: string; name: string }; actor: Actor };
+
+/**
+ * Creates a run once every check of `checkLaunch` passed. In a protected environment a
+ * caller's launch waits for a second operator's approval; otherwise it starts at once.
+ */
+export async function launchRun(deps: RouteDeps, input: CreateRunBody, launcher: Launcher) {
+  const principal = 'principal' in launcher ? launcher.principal : undefined;
+  const checked = await checkLaunch(deps, input, principal);
+  const { metadata } = deps;
+  const actor = principal ? actorOf(principal) : (launcher as { actor: Actor }).actor;
+  // A schedule in a protected environment was approved before it could fire.
+  const awaitingApproval = checked.environment.protected && principal !== undefined;
   const run = await metadata.createRun({
     scenario: input.scenario,
-    version: stored.version,
-    environment: environmentName,
-    agents,
+    version: checked.stored.version,
+    environment: checked.environmentName,
+    agents: checked.agents,
     options: { overrides: input.overrides },
-    ...(scheduleId === undefined ? {} : { scheduleId }),
+    launchedBy: actor.actor,
+    awaitingApproval,
+    ...('schedule' in launcher ? { scheduleId: launcher.schedule.id } : {}),
   });
-  await coordinator.launch({
+  if (awaitingApproval) {
+    await metadata.access.requestApproval({
+      subjectKind: 'run',
+      subjectId: run.id,
+      requestedBy: actor.actor,
+      requesterUserId: principal?.userId ?? null,
+      expiresAt: new Date(Date.now() + deps.approvalTtlMs),
+    });
+    deps.log?.(
+      `run ${run.id}: environment "${checked.environmentName}" is protected; waiting for a second operator's approval`,
+    );
+    return metadata.getRun(run.id);
+  }
+  await startRun(deps, run, input, checked);
+  return metadata.getRun(run.id);
+}
+
+/** Hands a created run to the coordinator: shards go out, agents claim them. */
+export async function startRun(
+  deps: RouteDeps,
+  run: Run,
+  input: CreateRunBody,
+  checked: CheckedLaunch,
+): Promise<void> {
+  const { scenario, parsedForm, environment, environmentName, corpus, secrets } = checked;
+  await deps.coordinator.launch({
+    ...(Object.keys(secrets).length > 0
+      ? { sealedSecrets: seal(deps.keys.jobs, JSON.stringify(secrets), run.id) }
+      : {}),
     run,
     scenario,
     feederRows: parsedForm.feederRows,
@@ -84,5 +159,18 @@ export async function launchRun(deps: RouteDeps, input: CreateRunBody, scheduleI
     metricsTargets: environment.metricsTargets,
     ...(corpus ? { corpus } : {}),
   });
-  return metadata.getRun(run.id);
 }
+
+/** The launch a stored run was made from (an approved run starts from it). */
+export function launchInputOf(run: Run): CreateRunBody {
+  const overrides = (run.options as { overrides?: CreateRunBody['overrides'] }).overrides ?? {};
+  return {
+    scenario: run.scenario,
+    version: run.scenarioVersion,
+    environment: run.environment,
+    agents: run.agentsRequested,
+    overrides,
+  };
+}
+
+export { HttpProblem };

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
+import { newSecret } from '@loadline/access';
 import { MetadataStore } from '@loadline/metadata';
+import { AccessGate } from '../access/gate.js';
 import { buildRoutes, type RouteDeps } from '../routes.js';
 import { problemOf } from './errors.js';
 
 // A metadata database that went away (here a real PGlite, closed under the API) is a 503
-// problem, never a 404 "no run" or a 500.
+// problem, never a 404 "no run", a 401 or a 500: not even the caller's token can be checked.
 let server: http.Server;
 let url = '';
 
@@ -15,7 +17,13 @@ before(async () => {
   const metadata = await MetadataStore.open();
   await metadata.migrate();
   await metadata.close();
-  server = http.createServer(buildRoutes({ metadata } as RouteDeps).listener());
+  const gate = new AccessGate(metadata.access, {
+    hostNames: [],
+    trustedProxies: [],
+    sessionIdleMs: 60_000,
+    log: () => {},
+  });
+  server = http.createServer(buildRoutes({ metadata } as RouteDeps, gate).listener());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -30,9 +38,11 @@ for (const [method, path, body] of [
   test(`${method} ${path} answers 503 when the database is gone`, async () => {
     const response = await fetch(`${url}${path}`, {
       method,
-      ...(body
-        ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }
-        : {}),
+      headers: {
+        authorization: `Bearer ${newSecret('token')}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
     });
     assert.equal(response.status, 503);
     assert.equal(response.headers.get('content-type'), 'application/problem+json');

@@ -2,34 +2,21 @@ import { CreateRunBody, controlApi, LeakInput, SeriesBy } from '@loadline/api/ht
 import { percentileCurve } from '@loadline/histogram';
 import { RUN_TRANSITIONS } from '@loadline/metadata';
 import { listAgents } from '@loadline/queue';
+import { verifiedLeak } from '../access/leak-signature.js';
+import { requirePermission } from '../access/principal.js';
 import { runEvents } from '../events.js';
 import { HttpProblem, parseBody, type Router } from '../http.js';
 import { contentTypeOf, REPORT_FORMATS, type ReportFormat, renderReport } from '../report.js';
 import type { RouteDeps } from './deps.js';
 import { fieldProblem, guarded } from './errors.js';
 import { checkLaunch, launchRun } from './launch.js';
-import { runView } from './views.js';
+import { dateQuery } from './query.js';
+import { runViewOf, runViews } from './views.js';
 
 /** Percentiles for a log-scale distribution chart (x = 1/(1-p)): dense toward the tail. */
 export const DISTRIBUTION_PERCENTILES = [
   0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999, 100,
 ] as const;
-
-/** `?from=`/`?to=` of the runs list: ISO 8601 dates, or absent. */
-function dateQuery(query: URLSearchParams, name: 'from' | 'to'): { from?: Date; to?: Date } {
-  const text = query.get(name);
-  if (!text) return {};
-  const value = new Date(text);
-  if (Number.isNaN(value.getTime())) {
-    throw fieldProblem(
-      'invalid query',
-      name,
-      `${name}: "${text}" is not a date (ISO 8601, e.g. 2026-11-11 or 2026-11-11T00:00:00Z)`,
-      'not a date',
-    );
-  }
-  return { [name]: value };
-}
 
 /** `?from=`/`?to=` of a series: epoch seconds, or absent. */
 function secondQuery(query: URLSearchParams, name: 'from' | 'to'): number | undefined {
@@ -50,16 +37,26 @@ function secondQuery(query: URLSearchParams, name: 'from' | 'to'): number | unde
 /** Launching, listing, reading, reporting and stopping runs; leaks; agents. */
 export function registerRunRoutes(router: Router, deps: RouteDeps): void {
   const { metadata, store, coordinator } = deps;
-  router.route(controlApi.launchRun, async ({ body }) =>
-    guarded(async () => ({
-      body: runView(await launchRun(deps, parseBody(CreateRunBody, body))),
-    })),
+  router.route(controlApi.launchRun, async ({ body, principal, audit }) =>
+    guarded(async () => {
+      const run = await launchRun(deps, parseBody(CreateRunBody, body), {
+        principal: principal!,
+      });
+      audit.target = `run:${run.id}`;
+      audit.detail = {
+        scenario: `${run.scenario}@${run.scenarioVersion}`,
+        environment: run.environment,
+        agents: run.agentsRequested,
+        ...(run.status === 'awaiting-approval' ? { awaitingApproval: true } : {}),
+      };
+      return { body: await runViewOf(metadata, run) };
+    }),
   );
-  router.route(controlApi.checkRun, async ({ body }) =>
+  router.route(controlApi.checkRun, async ({ body, principal }) =>
     guarded(async () => {
       // What POST /runs would do, without creating anything: the console asks before it
       // offers Launch, and shows the refusal with its reason.
-      const checked = await checkLaunch(deps, parseBody(CreateRunBody, body));
+      const checked = await checkLaunch(deps, parseBody(CreateRunBody, body), principal);
       return {
         body: {
           ok: true,
@@ -69,6 +66,7 @@ export function registerRunRoutes(router: Router, deps: RouteDeps): void {
           target: checked.scenario.target,
           agents: checked.agents,
           shadow: checked.scenario.shadow,
+          awaitsApproval: checked.environment.protected,
         },
       };
     }),
@@ -84,7 +82,7 @@ export function registerRunRoutes(router: Router, deps: RouteDeps): void {
         ...(query.get('cursor') ? { cursor: query.get('cursor') as string } : {}),
         ...(limit ? { limit: Number(limit) } : {}),
       });
-      return { body: { ...page, runs: page.runs.map(runView) } };
+      return { body: { ...page, runs: await runViews(metadata, page.runs) } };
     }),
   );
   router.route(controlApi.getRun, async ({ params }) =>
@@ -93,7 +91,10 @@ export function registerRunRoutes(router: Router, deps: RouteDeps): void {
       const totals = await store.runTotals(run.id);
       const thresholds = coordinator.liveThresholds(run.id);
       return {
-        body: { ...runView(run), live: { ...totals, ...(thresholds ? { thresholds } : {}) } },
+        body: {
+          ...(await runViewOf(metadata, run)),
+          live: { ...totals, ...(thresholds ? { thresholds } : {}) },
+        },
       };
     }),
   );
@@ -160,18 +161,27 @@ export function registerRunRoutes(router: Router, deps: RouteDeps): void {
       return { body: { runId: run.id, by: by.data, series } };
     }),
   );
-  router.route(controlApi.reportLeak, async ({ params, body }) =>
+  router.route(controlApi.reportLeak, async (ctx) =>
     guarded(async () => {
       // A service's shadow SDK refused a write that would have reached production: keep the
-      // evidence and stop the run (every agent within a second or two).
-      const run = await metadata.getRun(params.id as string);
-      const leak = await metadata.recordLeak(run.id, parseBody(LeakInput, body));
+      // evidence and stop the run (every agent within a second or two). Only a service that
+      // holds the run's environment key can say so: the report is signed with it.
+      const run = await metadata.getRun(ctx.params.id as string);
+      ctx.audit.target = `run:${run.id}`;
+      const input = parseBody(LeakInput, ctx.body);
+      verifiedLeak(deps, ctx, run.environment);
+      ctx.audit.actor = {
+        actor: `service:${input.service} (shadow key of ${run.environment})`,
+        actorKind: 'service',
+      };
+      const leak = await metadata.recordLeak(run.id, input);
+      ctx.audit.detail = { kind: leak.kind, leakTarget: leak.target };
       const stopping = await coordinator.stop(
         run.id,
         `shadow leak: ${leak.kind} ${leak.target} from ${leak.service}`,
       );
       deps.log?.(
-        `run ${run.id}: shadow leak reported by ${leak.service}: ${leak.kind} ${leak.target}`,
+        `run ${run.id}: shadow leak reported by ${JSON.stringify(leak.service)}: ${leak.kind} ${JSON.stringify(leak.target)}`,
       );
       return { body: { ...leak, runStopping: stopping } };
     }),
@@ -189,17 +199,22 @@ export function registerRunRoutes(router: Router, deps: RouteDeps): void {
     }),
   );
   router.route(controlApi.runEvents, runEvents(deps));
-  router.route(controlApi.stopRun, async ({ params }) =>
+  router.route(controlApi.stopRun, async ({ params, principal, audit }) =>
     guarded(async () => {
       const run = await metadata.getRun(params.id as string);
-      if (!(await coordinator.stop(run.id, 'stopped from the API'))) {
+      requirePermission(principal, 'run.stop', run.environment);
+      audit.target = `run:${run.id}`;
+      const by = principal.kind === 'user' ? principal.name : `${principal.name}'s token`;
+      if (!(await coordinator.stop(run.id, `stopped by ${by}`))) {
         throw new HttpProblem(409, 'run is not active', `run ${run.id} is ${run.status}`);
       }
       return { body: { runId: run.id, stopping: true } };
     }),
   );
   router.route(controlApi.listAgents, async () =>
-    guarded(async () => ({ body: { agents: await listAgents(deps.redis, deps.names) } })),
+    guarded(async () => ({
+      body: { agents: await listAgents(deps.redis, deps.names, deps.agents) },
+    })),
   );
   router.route(controlApi.runStates, async () => ({ body: RUN_TRANSITIONS }));
 }

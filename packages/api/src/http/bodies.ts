@@ -1,7 +1,9 @@
 import { CapacityModel, Forecast } from '@loadline/capacity';
 import { Corpus } from '@loadline/replay/corpus';
+import { Duration } from '@loadline/scenario';
 import { z } from 'zod';
 import { hostMatcher, hostPatternProblem } from '../hosts.js';
+import { PlainText } from './account.js';
 
 // Request bodies of the control API. Control parses every body with these, the typed client
 // sends them, and the OpenAPI document is generated from them.
@@ -27,7 +29,7 @@ const MetricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'not a Prometh
 /** A target instance's Prometheus endpoint, scraped every second during runs. */
 export const MetricsTarget = z.strictObject({
   service: Identifier,
-  url: z.url({ protocol: /^https?$/, error: 'expected an absolute http(s):// URL' }),
+  url: z.url({ protocol: /^https?$/, error: 'expected an absolute http(s):// URL' }).max(2048),
   /** counter of the instance's CPU seconds; default process_cpu_seconds_total */
   cpuMetric: MetricName.optional(),
   /** counter of requests served; default http_requests_total */
@@ -42,14 +44,18 @@ const EnvironmentFields = z.strictObject({
   /** Named base URLs, e.g. `{ gateway: "https://gw.shop.internal" }`. */
   baseUrls: z
     .record(
-      Identifier,
-      z.url({ protocol: /^(https?|wss?)$/, error: 'expected an absolute http(s):// URL' }),
+      Identifier.max(128),
+      z
+        .url({ protocol: /^(https?|wss?)$/, error: 'expected an absolute http(s):// URL' })
+        .max(2048),
     )
     .default({}),
-  /** Hosts runs may target: names, `*.suffix`, IP addresses and CIDR blocks. */
-  allowedHosts: z.array(HostPattern).default([]),
+  /** Hosts runs may target: names, `*.suffix`, IP addresses and CIDR blocks, each with an optional `:port` or `:from-to`. */
+  allowedHosts: z.array(HostPattern).max(1000).default([]),
   /** Whether every run against this environment must carry the shadow tag. */
   requiresShadow: z.boolean().default(true),
+  /** Launches and schedules here wait for a second operator's approval (four eyes). */
+  protected: z.boolean().default(false),
   /** Prometheus endpoints of the target's instances, scraped every second during runs. */
   metricsTargets: z.array(MetricsTarget).max(1000).default([]),
 });
@@ -82,7 +88,10 @@ export type EnvironmentInput = z.input<typeof EnvironmentInput>;
 export const EnvironmentBody = EnvironmentFields.omit({ name: true });
 
 /** Feeder rows as read from a scenario's CSV files: name → rows of column → value. */
-export const FeederRows = z.record(z.string(), z.array(z.record(z.string(), z.string())));
+export const FeederRows = z.record(
+  z.string().max(128),
+  z.array(z.record(z.string().max(256), z.string().max(65_536))).max(1_000_000),
+);
 export type FeederRows = z.infer<typeof FeederRows>;
 
 export const SaveScenarioBody = z.strictObject({
@@ -95,29 +104,35 @@ export type SaveScenarioBody = z.infer<typeof SaveScenarioBody>;
 
 /** What a launch may change of the scenario it runs. */
 export const RunOverrides = z.strictObject({
-  duration: z.string().optional(),
-  rateMultiplier: z.number().positive().optional(),
+  /** at most 7 days, as a scenario's own duration */
+  duration: Duration.optional(),
+  /** scales the arrival rate or the VU count; at most 1000× */
+  rateMultiplier: z.number().positive().max(1000, 'at most 1000').optional(),
 });
 export type RunOverrides = z.infer<typeof RunOverrides>;
 
+/** The most shards (agents) one run may ask for. */
+export const MAX_RUN_AGENTS = 1000;
+
 export const CreateRunBody = z.strictObject({
-  scenario: z.string().min(1),
-  version: z.number().int().positive().optional(),
-  environment: z.string().min(1).optional(),
-  agents: z.number().int().positive().max(10_000).optional(),
+  scenario: Name,
+  version: z.number().int().positive().max(2_147_483_647).optional(),
+  environment: Name.optional(),
+  agents: z.number().int().positive().max(MAX_RUN_AGENTS).optional(),
   overrides: RunOverrides.default({}),
 });
 export type CreateRunBody = z.infer<typeof CreateRunBody>;
 
 export const CreateScheduleBody = z.strictObject({
-  name: z.string().min(1),
-  scenario: z.string().min(1),
+  name: Name,
+  scenario: Name,
   /** pin a version; by default each firing runs the latest version */
-  version: z.number().int().positive().optional(),
-  cron: z.string().min(1),
-  timezone: z.string().default('UTC'),
-  environment: z.string().optional(),
-  agents: z.number().int().positive().max(10_000).optional(),
+  version: z.number().int().positive().max(2_147_483_647).optional(),
+  /** five fields (minute hour day-of-month month day-of-week) */
+  cron: z.string().min(1).max(128),
+  timezone: z.string().max(64).default('UTC'),
+  environment: Name.optional(),
+  agents: z.number().int().positive().max(MAX_RUN_AGENTS).optional(),
   overrides: RunOverrides.default({}),
 });
 export type CreateScheduleBody = z.infer<typeof CreateScheduleBody>;
@@ -128,8 +143,8 @@ export type PauseScheduleBody = z.infer<typeof PauseScheduleBody>;
 /** What a service's shadow SDK reports (see @loadline/shadow's controlLeakReporter). */
 export const LeakInput = z.strictObject({
   kind: z.enum(['postgres', 'redis', 'queue', 'egress']),
-  target: z.string().min(1).max(1000),
-  service: z.string().min(1).max(200),
+  target: PlainText(1000).min(1),
+  service: PlainText(200).min(1),
   detail: z.string().max(4000),
   at: z.coerce.date(),
 });
@@ -151,16 +166,16 @@ export const SaveCorpusBody = z.strictObject({
 export type SaveCorpusBody = z.infer<typeof SaveCorpusBody>;
 
 export const FitCapacityBody = z.strictObject({
-  runs: z.array(z.string().min(1)).min(1).max(50),
+  runs: z.array(z.string().min(1).max(128)).min(1).max(50),
   /** cores per machine by service; default 1 */
-  cores: z.record(z.string(), z.number().int().positive()).default({}),
+  cores: z.record(z.string().max(200), z.number().int().positive().max(4096)).default({}),
   slo: z
     .strictObject({
       p99Ms: z.number().positive().optional(),
       cpuCeiling: z.number().gt(0).max(1).optional(),
     })
     .default({ p99Ms: 500 }),
-  entrySteps: z.array(z.string()).optional(),
+  entrySteps: z.array(z.string().max(256)).max(1000).optional(),
   /** seconds averaged into one load level of a ramp (default 5) */
   levelSeconds: z.number().int().positive().max(300).optional(),
 });

@@ -49,7 +49,23 @@ export interface CallOptions<R extends RouteContract> {
   params?: Record<string, string>;
   query?: Record<string, string | number | boolean | undefined>;
   body?: BodyOf<R>;
+  /** a route that takes JSON Lines: its lines, sent as they come (each ends with "\n") */
+  lines?: Iterable<string> | AsyncIterable<string>;
   signal?: AbortSignal;
+}
+
+/** Lines as a request body stream. */
+function streamOf(lines: Iterable<string> | AsyncIterable<string>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const iterator =
+    Symbol.asyncIterator in lines ? lines[Symbol.asyncIterator]() : lines[Symbol.iterator]();
+  return new ReadableStream({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+  });
 }
 
 /** `/runs/:id/stop` with `{ id: 'run_1' }` → `/runs/run_1/stop` (segments encoded). */
@@ -121,13 +137,18 @@ export class ControlApiClient {
     const doFetch = this.options.fetch ?? fetch;
     let response: Response;
     try {
+      const lines = options.lines && route.lines;
       response = await doFetch(`${this.baseUrl}${pathOf(route, options.params, options.query)}`, {
         method: route.method,
         headers: {
           ...this.options.headers,
           ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(lines ? { 'content-type': route.lines?.mediaTypes[0] as string } : {}),
         },
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        ...(lines && options.lines
+          ? ({ body: streamOf(options.lines), duplex: 'half' } as RequestInit)
+          : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (error) {

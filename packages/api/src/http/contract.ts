@@ -10,6 +10,7 @@ import {
   SaveCorpusBody,
   SaveScenarioBody,
 } from './bodies.js';
+import { accessRoutes } from './contract-access.js';
 import {
   AgentList,
   CapacityFit,
@@ -41,60 +42,7 @@ import {
   StopAccepted,
   TargetMetrics,
 } from './resources.js';
-
-/**
- * What a caller needs to be allowed to do a route's work. The access-control issue gives
- * these to roles; `public` routes need no sign-in.
- */
-export const Permission = z.enum([
-  'public',
-  'read',
-  'scenario.write',
-  'corpus.write',
-  'run.launch',
-  'run.stop',
-  'schedule.write',
-  'environment.write',
-  'leak.report',
-]);
-export type Permission = z.infer<typeof Permission>;
-
-/** A success body that is not JSON: a report or export in one of several formats. */
-export interface Document {
-  kind: 'document';
-  /** format name (`?format=`) → content type */
-  formats: Readonly<Record<string, string>>;
-  /** the JSON format's body, when there is one */
-  json?: z.ZodType;
-}
-
-/** A success body that is a stream of Server-Sent Events, each `data` one `event`. */
-export interface EventStream {
-  kind: 'event-stream';
-  event: z.ZodType;
-}
-
-export type Body = z.ZodType | Document | EventStream | 'empty';
-
-/** One route of the control API, declared once: docs, client and server all read it. */
-export interface RouteContract {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** `/runs/:id/stop`: `:name` segments are path parameters */
-  path: string;
-  summary: string;
-  permission: Permission;
-  /** query parameters: each a string in the URL, documented with its meaning */
-  query?: Readonly<Record<string, { description: string; required?: boolean }>>;
-  body?: z.ZodType;
-  /** the largest request body the route takes (default 4 MiB) */
-  maxBodyBytes?: number;
-  /** success status → body; errors are always problems */
-  success: { status: 200 | 201 | 202 | 204; body: Body };
-  /** the problem statuses the route answers besides 400/413/415/5xx */
-  problems: readonly number[];
-}
-
-const route = <const R extends RouteContract>(contract: R): R => contract;
+import { type RouteContract, route } from './route.js';
 
 const REPORT_FORMATS = {
   json: 'application/json',
@@ -113,8 +61,10 @@ const PLAN_FORMATS = {
   html: 'text/html; charset=utf-8',
 } as const;
 
-/** The largest corpus upload: ~200k requests is ~100 MB of JSON. */
+/** The largest corpus upload as JSON Lines: ~200k requests is ~100 MB. */
 export const MAX_CORPUS_BYTES = 128 * 1024 * 1024;
+/** The largest corpus sent as one JSON document (a bigger one goes as JSON Lines). */
+export const MAX_CORPUS_JSON_BYTES = 32 * 1024 * 1024;
 
 /** Every route of the control API. A route that is served must be here (tested). */
 export const controlApi = {
@@ -147,6 +97,7 @@ export const controlApi = {
     path: '/environments/:name',
     summary: 'Create or replace an environment (its createdAt survives a replace)',
     permission: 'environment.write',
+    audit: 'environment.put',
     body: EnvironmentBody,
     success: { status: 200, body: Environment },
     problems: [409, 422],
@@ -157,6 +108,7 @@ export const controlApi = {
     summary:
       'Save a new version of a scenario (YAML or JSON source); nothing is saved when it does not validate',
     permission: 'scenario.write',
+    audit: 'scenario.save',
     body: SaveScenarioBody,
     success: { status: 201, body: SavedScenario },
     problems: [422],
@@ -192,6 +144,7 @@ export const controlApi = {
     summary:
       "Launch a run: the scenario version, the environment's allowlist and shadow rule are checked first; nothing is created when a check fails",
     permission: 'run.launch',
+    audit: 'run.launch',
     body: CreateRunBody,
     success: { status: 201, body: Run },
     problems: [404, 409, 422],
@@ -270,9 +223,10 @@ export const controlApi = {
     path: '/runs/:id/leaks',
     summary: "A service's shadow SDK reports a write it refused: recorded, and the run is stopped",
     permission: 'leak.report',
+    audit: 'leak.report',
     body: LeakInput,
     success: { status: 202, body: LeakAccepted },
-    problems: [404, 422],
+    problems: [404, 409, 422],
   }),
   runLeaks: route({
     method: 'GET',
@@ -304,6 +258,7 @@ export const controlApi = {
     path: '/runs/:id/stop',
     summary: 'Stop a run: every agent within a second',
     permission: 'run.stop',
+    audit: 'run.stop',
     success: { status: 202, body: StopAccepted },
     problems: [404, 409],
   }),
@@ -319,7 +274,7 @@ export const controlApi = {
     method: 'GET',
     path: '/run-states',
     summary: 'The run lifecycle: each status and the statuses it may move to',
-    permission: 'public',
+    permission: 'read',
     success: { status: 200, body: RunStates },
     problems: [],
   }),
@@ -336,6 +291,7 @@ export const controlApi = {
     path: '/schedules',
     summary: 'Create a cron schedule',
     permission: 'schedule.write',
+    audit: 'schedule.create',
     body: CreateScheduleBody,
     success: { status: 201, body: Schedule },
     problems: [404, 409, 422],
@@ -345,6 +301,7 @@ export const controlApi = {
     path: '/schedules/:id',
     summary: 'Remove a schedule',
     permission: 'schedule.write',
+    audit: 'schedule.delete',
     success: { status: 204, body: 'empty' },
     problems: [404],
   }),
@@ -353,6 +310,7 @@ export const controlApi = {
     path: '/schedules/:id/pause',
     summary: 'Pause ({ paused: true }, the default) or resume a schedule',
     permission: 'schedule.write',
+    audit: 'schedule.pause',
     body: PauseScheduleBody,
     success: { status: 200, body: Schedule },
     problems: [404, 422],
@@ -360,9 +318,26 @@ export const controlApi = {
   saveCorpus: route({
     method: 'POST',
     path: '/corpora',
-    summary: 'Store a replay corpus (as `loadline import --out` writes it) as a new version',
+    summary:
+      'Store a replay corpus (as `loadline import --out x.json` writes it) as a new version; up to 32 MB (bigger ones: POST /corpora/:name/lines)',
     permission: 'corpus.write',
+    audit: 'corpus.save',
     body: SaveCorpusBody,
+    maxBodyBytes: MAX_CORPUS_JSON_BYTES,
+    success: { status: 201, body: CorpusView },
+    problems: [422],
+  }),
+  uploadCorpus: route({
+    method: 'POST',
+    path: '/corpora/:name/lines',
+    summary:
+      'Store a replay corpus as JSON Lines (as `loadline import --out x.jsonl` writes it: a head line { meta, mix }, then one request per line), read line by line as it arrives; up to 128 MB',
+    permission: 'corpus.write',
+    audit: 'corpus.save',
+    lines: {
+      mediaTypes: ['application/jsonl', 'application/x-ndjson'],
+      description: 'a head line { meta, mix }, then one replay request per line',
+    },
     maxBodyBytes: MAX_CORPUS_BYTES,
     success: { status: 201, body: CorpusView },
     problems: [422],
@@ -410,21 +385,18 @@ export const controlApi = {
     },
     problems: [422, 503],
   }),
+  ...accessRoutes,
 } as const satisfies Record<string, RouteContract>;
 
 export type ControlApi = typeof controlApi;
 export type RouteName = keyof ControlApi;
 
-/** The JSON success body a route answers with. */
-export type ResponseOf<R extends RouteContract> = R['success']['body'] extends z.ZodType
-  ? z.output<R['success']['body']>
-  : R['success']['body'] extends { json: z.ZodType }
-    ? z.output<R['success']['body']['json']>
-    : undefined;
-
-/** The body a caller sends (defaults may be left out). */
-export type BodyOf<R extends RouteContract> = R['body'] extends z.ZodType
-  ? z.input<R['body']>
-  : undefined;
-
+export type {
+  BodyOf,
+  Document,
+  EventStream,
+  Redirect,
+  ResponseOf,
+  RouteContract,
+} from './route.js';
 export { Problem };

@@ -1,5 +1,7 @@
 // The control API's contract: request and response schemas, the route table, the OpenAPI
 // document generated from it, and the typed client. Browser-safe (no node: imports).
+export * from './access.js';
+export * from './account.js';
 export * from './bodies.js';
 export {
   ApiProblem,
@@ -11,16 +13,19 @@ export {
   pathOf,
 } from './client.js';
 export {
-  type BodyOf,
   type ControlApi,
   controlApi,
-  type Document,
-  type EventStream,
   MAX_CORPUS_BYTES,
-  Permission,
-  type ResponseOf,
-  type RouteContract,
+  MAX_CORPUS_JSON_BYTES,
   type RouteName,
 } from './contract.js';
 export { openApiDocument } from './openapi.js';
 export * from './resources.js';
+export type {
+  BodyOf,
+  Document,
+  EventStream,
+  Redirect,
+  ResponseOf,
+  RouteContract,
+} from './route.js';

@@ -1,7 +1,8 @@
 import { DEFAULT_API_URL } from '@loadline/config/defaults';
 import { z } from 'zod';
-import { type Body, controlApi, type RouteContract } from './contract.js';
+import { controlApi } from './contract.js';
 import { Problem } from './resources.js';
+import type { Body, RouteContract } from './route.js';
 
 // The OpenAPI 3.1 document of the control API, generated from the route contracts: a route
 // cannot be served without being documented, nor documented with a shape it does not have.
@@ -31,6 +32,12 @@ function responseOf(body: Body): JsonSchema {
     return {
       description: 'OK',
       content: { 'application/json': { schema: schemaOf(body, 'output') } },
+    };
+  }
+  if (body.kind === 'redirect') {
+    return {
+      description: 'Found: the browser goes on to `Location`',
+      headers: { Location: { schema: { type: 'string' } } },
     };
   }
   if (body.kind === 'event-stream') {
@@ -74,6 +81,8 @@ function operationOf(name: string, route: RouteContract): JsonSchema {
     operationId: name,
     summary: route.summary,
     'x-permission': route.permission,
+    ...(route.permission === 'public' ? { security: [] } : {}),
+    ...(route.audit ? { 'x-audit': route.audit } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.body
       ? {
@@ -83,10 +92,23 @@ function operationOf(name: string, route: RouteContract): JsonSchema {
           },
         }
       : {}),
+    ...(route.lines
+      ? {
+          requestBody: {
+            required: true,
+            description: route.lines.description,
+            content: Object.fromEntries(
+              route.lines.mediaTypes.map((type) => [type, { schema: { type: 'string' } }]),
+            ),
+          },
+        }
+      : {}),
     responses: {
       [route.success.status]: responseOf(route.success.body),
       ...Object.fromEntries(route.problems.map((status) => [status, problem])),
-      ...(route.body ? { 400: problem, 413: problem, 415: problem } : {}),
+      ...(route.body || route.lines ? { 400: problem, 413: problem, 415: problem } : {}),
+      // anonymous callers are turned away, and callers without the route's permission
+      ...(route.permission === 'public' ? {} : { 401: problem, 403: problem }),
       // every route reads storage: a database that does not answer is a 503
       ...(route.permission === 'public' ? {} : { 503: problem }),
       500: problem,
@@ -114,11 +136,22 @@ export function openApiDocument(
       title: 'Loadline control API',
       version: '0.2.0',
       description:
-        'Every error is an RFC 9457 problem (application/problem+json) naming the fields it refused. `x-permission` names what a caller must be allowed to do.',
+        'Every error is an RFC 9457 problem (application/problem+json) naming the fields it refused. `x-permission` names what a caller must be allowed to do: anonymous callers get 401, callers without the permission 403 naming it.',
     },
     servers: [{ url: serverUrl }],
     paths,
+    // API tokens as bearer tokens (CLI, CI); the console signs in with a session cookie
+    security: [{ bearer: [] }, { session: [] }],
     components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'an API token (llt_…)' },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'loadline_session',
+          description: 'a console session; writes also need the x-loadline-csrf header',
+        },
+      },
       responses: {
         Problem: {
           description: 'RFC 9457 problem',

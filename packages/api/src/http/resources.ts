@@ -5,6 +5,7 @@ import { Heartbeat } from '../messages.js';
 import { Counters, LatencySummary, TargetMetricRow, TimeSeriesPoint, Totals } from '../results.js';
 import { RunStatus } from '../runs.js';
 import { RunSummary, ThresholdResult } from '../summary.js';
+import { Approval } from './account.js';
 import { FeederRows, LeakInput, MetricsTarget, RunOverrides } from './bodies.js';
 
 // Response bodies of the control API and the JSON that control stores in Postgres: what
@@ -41,6 +42,8 @@ export const Environment = z.object({
   baseUrls: z.record(z.string(), z.string()),
   allowedHosts: z.array(z.string()),
   requiresShadow: z.boolean(),
+  /** launches and schedules here wait for a second operator's approval */
+  protected: z.boolean(),
   metricsTargets: z.array(z.object(MetricsTarget.shape)),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -131,6 +134,10 @@ export const Run = z.object({
   /** the control process coordinating the run, while one does */
   coordinator: z.string().nullable(),
   leaseUntil: Timestamp.nullable(),
+  /** who launched it (`user:alice`, `token:tok_… (alice)`, `schedule:nightly`) */
+  launchedBy: z.string().nullable(),
+  /** in a protected environment: the approval it waited for */
+  approval: Approval.nullable(),
 });
 export type Run = z.infer<typeof Run>;
 
@@ -155,6 +162,8 @@ export const LaunchCheck = z.object({
   target: z.string(),
   agents: z.number().int().positive(),
   shadow: z.boolean(),
+  /** the environment is protected: a launch waits for a second operator's approval */
+  awaitsApproval: z.boolean(),
 });
 export type LaunchCheck = z.infer<typeof LaunchCheck>;
 
@@ -209,6 +218,9 @@ export const Schedule = z.object({
   paused: z.boolean(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
+  createdBy: z.string().nullable(),
+  /** in a protected environment: a schedule fires only once approved */
+  approval: Approval.nullable(),
 });
 export type Schedule = z.infer<typeof Schedule>;
 export const ScheduleList = z.object({ schedules: z.array(Schedule) });

@@ -5,12 +5,15 @@ import {
   parseTemplate,
   type Scenario,
   type Step,
+  secretsOf,
+  stepTemplateTexts,
   type TemplatePart,
   templateExpressions,
 } from '@loadline/scenario';
-import { type Endpoint, endpointOf, serializeRaw } from '../request.js';
+import { type Endpoint, endpointOf } from '../request.js';
 import { FeederCursor, FeederError, type FeederRow, loadFeeder } from './feeders.js';
 import { type IterationContext, renderTemplate } from './render.js';
+import { sendableRequest } from './sendable.js';
 
 /** A JSON body whose string leaves may hold templates. */
 type JsonTemplate =
@@ -55,6 +58,8 @@ export interface CompiledPlan {
   /** intended share of iterations per flow (weights normalised) */
   intendedMix: Record<string, number>;
   feeders: Record<string, FeederCursor>;
+  /** the environment's secrets the scenario uses, by name */
+  secrets: Readonly<Record<string, string>>;
 }
 
 function compileJson(value: unknown): JsonTemplate {
@@ -149,7 +154,6 @@ function compileStep(step: Step, flow: string, host: string, basePath: string): 
       name,
       renderTemplate(parts, context),
     ]);
-    renderedHeaders.push(...extraHeaders);
     let payload: Buffer | undefined;
     if (body !== undefined) {
       const rendered = isJson
@@ -157,7 +161,15 @@ function compileStep(step: Step, flow: string, host: string, basePath: string): 
         : renderJson(body, context);
       payload = Buffer.from(String(rendered), 'utf8');
     }
-    return serializeRaw(method, renderTemplate(path, context), host, renderedHeaders, payload);
+    // Rendered values come from feeders and from the target's answers: checked every send.
+    return sendableRequest({
+      method,
+      target: renderTemplate(path, context),
+      host,
+      headers: renderedHeaders,
+      extraHeaders,
+      ...(payload === undefined ? {} : { body: payload }),
+    });
   };
 
   const dynamic =
@@ -180,10 +192,7 @@ function compileStep(step: Step, flow: string, host: string, basePath: string): 
 function feedersOf(steps: Step[]): string[] {
   const names = new Set<string>();
   for (const step of steps) {
-    const texts = [step.request.path, ...Object.values(step.request.headers ?? {})];
-    if (step.request.body !== undefined) texts.push(step.request.body);
-    if (step.request.json !== undefined) texts.push(JSON.stringify(step.request.json));
-    for (const text of texts) {
+    for (const text of stepTemplateTexts(step.request)) {
       const parts = parseTemplate(text);
       if (typeof parts === 'string') continue;
       for (const expression of templateExpressions(parts)) {
@@ -194,19 +203,26 @@ function feedersOf(steps: Step[]): string[] {
   return [...names];
 }
 
+export interface CompileOptions {
+  /**
+   * The scenario file's folder, where feeder files are read (and `allowedDirs`). Without
+   * it the compiler never touches the filesystem: every feeder needs `feederRows`.
+   */
+  baseDir?: string;
+  /** further folders feeder files may be read from (`--allow-path`) */
+  allowedDirs?: readonly string[];
+  shard?: { index: number; count: number };
+  /** rows already dealt to this shard (agents get them in the job and read no files) */
+  feederRows?: Record<string, FeederRow[]>;
+  /** the environment's secrets (an agent opens them from its job); each one used must be here */
+  secrets?: Readonly<Record<string, string>>;
+}
+
 /**
  * Turns a validated scenario into what the runner executes: templates parsed, checks and
  * think times in numbers, this shard's feeder rows loaded.
  */
-export function compileScenario(
-  scenario: Scenario,
-  options: {
-    baseDir: string;
-    shard?: { index: number; count: number };
-    /** rows already dealt to this shard (agents get them in the job; no files read) */
-    feederRows?: Record<string, FeederRow[]>;
-  },
-): CompiledPlan {
+export function compileScenario(scenario: Scenario, options: CompileOptions = {}): CompiledPlan {
   const target = new URL(scenario.target);
   const basePath = target.pathname.replace(/\/$/, '');
   const shard = options.shard ?? { index: 0, count: 1 };
@@ -216,9 +232,19 @@ export function compileScenario(
     if (rows !== undefined) {
       if (rows.length === 0) throw new FeederError(`feeders.${name}: no rows for this shard`);
       feeders[name] = new FeederCursor(rows, feeder.order);
+    } else if (options.baseDir === undefined) {
+      throw new FeederError(
+        `feeders.${name}: no rows were given for it, and this run reads no files (an agent sends only rows its job carries)`,
+      );
     } else {
-      feeders[name] = loadFeeder(name, feeder, options.baseDir, shard);
+      const files = { baseDir: options.baseDir, allowedDirs: options.allowedDirs ?? [] };
+      feeders[name] = loadFeeder(name, feeder, files, shard);
     }
+  }
+  const secrets = options.secrets ?? {};
+  const missing = secretsOf(scenario).filter((name) => secrets[name] === undefined);
+  if (missing.length > 0) {
+    throw new SecretsMissingError(missing);
   }
   const flows = scenario.flows.map((flow) => ({
     name: flow.name,
@@ -232,7 +258,17 @@ export function compileScenario(
     target,
     endpoint: endpointOf(target),
     flows,
+    secrets,
     intendedMix: Object.fromEntries(flows.map((flow) => [flow.name, flow.weight / totalWeight])),
     feeders,
   };
+}
+
+/** A scenario uses environment secrets this run was not given. */
+export class SecretsMissingError extends Error {
+  constructor(readonly names: readonly string[]) {
+    super(
+      `the scenario uses ${names.map((n) => `\${secrets.${n}}`).join(', ')}: secrets live in control's environments (\`loadline secret set ENV NAME\`), so run it through control`,
+    );
+  }
 }

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Feeder } from '@loadline/scenario';
 import { parse } from 'csv-parse/sync';
 
@@ -36,24 +36,93 @@ export class FeederCursor {
 
 export class FeederError extends Error {}
 
+/** A feeder's file may not be read (or cannot be): `reason` says why, for `feeders.NAME.file`. */
+export class FeederFileError extends FeederError {
+  constructor(
+    readonly feeder: string,
+    readonly reason: string,
+  ) {
+    super(`feeders.${feeder}.file: ${reason}`);
+  }
+}
+
+/**
+ * Where feeder files may be read: under the scenario file's folder, and under folders the
+ * user allowed (`loadline run --allow-path DIR`). Rows are uploaded to control, where
+ * anyone with access to the scenario can read them, so a scenario may not reach out for
+ * `/etc/passwd` or `../../secrets.csv`.
+ */
+export interface FeederFiles {
+  /** the scenario file's folder */
+  baseDir: string;
+  /** further folders feeder files may be read from */
+  allowedDirs?: readonly string[];
+}
+
+/** The folder itself, symlinks resolved, when it exists. */
+function realDir(dir: string): string {
+  try {
+    return realpathSync(resolve(dir));
+  } catch {
+    return resolve(dir);
+  }
+}
+
+function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/**
+ * The real path of a feeder's file (symlinks resolved), or a FeederError naming the feeder
+ * and why it may not be read: an absolute path outside the allowed folders, or a relative
+ * one that leaves the scenario's folder (by "..", or by a symlink pointing elsewhere).
+ */
+export function resolveFeederFile(name: string, file: string, files: FeederFiles): string {
+  const allowed = (files.allowedDirs ?? []).map((dir) => resolve(dir));
+  const roots = isAbsolute(file) ? allowed : [resolve(files.baseDir), ...allowed];
+  const outside = (path: string, dirs: string[]) => !dirs.some((dir) => isInside(path, dir));
+  const refuse = (why: string) =>
+    new FeederFileError(
+      name,
+      `${JSON.stringify(file)} ${why}; feeder files are read under the scenario's folder (${resolve(files.baseDir)})${allowed.length > 0 ? ` or ${allowed.join(', ')}` : ''}; allow another folder with --allow-path DIR`,
+    );
+  const lexical = resolve(files.baseDir, file);
+  if (outside(lexical, roots)) {
+    throw refuse(isAbsolute(file) ? 'is an absolute path' : 'leaves that folder');
+  }
+  let real: string;
+  try {
+    real = realpathSync(lexical);
+  } catch (error) {
+    throw new FeederFileError(
+      name,
+      `cannot read ${lexical} (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
+  if (outside(real, roots.map(realDir))) throw refuse(`resolves through a symlink to ${real}`);
+  return real;
+}
+
 /** Reads a CSV feeder (header row names the columns) and keeps this shard's rows. */
 export function loadFeeder(
   name: string,
   feeder: Feeder,
-  baseDir: string,
+  files: FeederFiles,
   shard: { index: number; count: number },
 ): FeederCursor {
-  return new FeederCursor(loadFeederRows(name, feeder, baseDir, shard), feeder.order);
+  return new FeederCursor(loadFeederRows(name, feeder, files, shard), feeder.order);
 }
 
 /** This shard's rows of a CSV feeder: row i goes to shard i mod count. */
 export function loadFeederRows(
   name: string,
   feeder: Feeder,
-  baseDir: string,
+  files: FeederFiles,
   shard: { index: number; count: number },
 ): FeederRow[] {
-  const path = isAbsolute(feeder.file) ? feeder.file : join(baseDir, feeder.file);
+  // The real path is what is read: a symlink swapped after the check changes nothing.
+  const path = resolveFeederFile(name, feeder.file, files);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

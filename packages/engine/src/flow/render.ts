@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { TemplatePart } from '@loadline/scenario';
 import type { FeederRow } from './feeders.js';
 
-/** What one flow iteration knows: extracted variables and its feeder rows. */
+/** What one flow iteration knows: extracted variables, its feeder rows, the run's secrets. */
 export interface IterationContext {
   vars: Map<string, string>;
   rows: Record<string, FeederRow>;
+  /** the environment's secrets the scenario uses (`${secrets.NAME}`) */
+  secrets: Readonly<Record<string, string>>;
   iteration: number;
   runId: string;
 }
@@ -36,6 +38,13 @@ export function renderTemplate(parts: readonly TemplatePart[], context: Iteratio
         if (value === undefined) {
           throw new RenderError(`feeder "${part.feeder}" has no column "${part.column}"`);
         }
+        out += value;
+        break;
+      }
+      case 'secret': {
+        const value = context.secrets[part.name];
+        if (value === undefined)
+          throw new RenderError(`secret "${part.name}" was not given to this run`);
         out += value;
         break;
       }

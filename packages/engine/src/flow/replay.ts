@@ -1,13 +1,14 @@
 import type { ReplayModel, ReplaySend } from '@loadline/api';
-import { endpointOf, serializeRaw } from '../request.js';
+import { endpointOf } from '../request.js';
 import type { CompiledPlan, CompiledStep } from './compile.js';
+import { sendableRequest } from './sendable.js';
 
 /**
- * Captured headers the replay must not send as they were: `host` comes from the target,
- * length and framing from the body as sent, the rest describe the original connection.
+ * Captured headers the replay does not send as they were: length and framing come from the
+ * body as sent, the rest describe the original connection. (A captured `host`, shadow tag
+ * or baggage is dropped at import; one still in a send refuses it, see sendableRequest.)
  */
 const RECOMPUTED = new Set([
-  'host',
   'content-length',
   'transfer-encoding',
   'connection',
@@ -59,6 +60,7 @@ export function compileReplay(
       steps: [replayStep(step)],
       feeders: [],
     })),
+    secrets: {},
     intendedMix: Object.fromEntries(
       model.steps.map((step, i) => [step, total === 0 ? 0 : (counts[i] ?? 0) / total]),
     ),
@@ -68,24 +70,27 @@ export function compileReplay(
 
 /**
  * The exact captured request for the target: method, path (under the target's base
- * path), headers and body as captured; `host` and framing recomputed; `extraHeaders`
- * (the shadow tag) replace captured headers of the same name.
+ * path), headers and body as captured; framing recomputed; `extraHeaders` (the shadow tag)
+ * added. Throws InvalidRequestError for a send that must not go out: a line break in its
+ * path or a header, a path that leaves the target, a `host`, or a header of `extraHeaders`.
  */
 export function replayRequest(
   send: ReplaySend,
   target: URL,
   extraHeaders: ReadonlyArray<readonly [string, string]>,
 ): Buffer {
-  const extra = new Set(extraHeaders.map(([header]) => header.toLowerCase()));
-  const headers: Array<readonly [string, string]> = send.headers.filter(([header]) => {
-    const lower = header.toLowerCase();
-    return !RECOMPUTED.has(lower) && !extra.has(lower);
-  });
-  headers.push(...extraHeaders);
+  const headers = send.headers.filter(([header]) => !RECOMPUTED.has(header.toLowerCase()));
   const body =
     send.body === undefined ? undefined : Buffer.from(send.body, send.bodyEncoding ?? 'utf8');
   const basePath = target.pathname.replace(/\/$/, '');
-  return serializeRaw(send.method, basePath + send.path, target.host, headers, body);
+  return sendableRequest({
+    method: send.method,
+    target: basePath + send.path,
+    host: target.host,
+    headers,
+    extraHeaders,
+    ...(body === undefined ? {} : { body }),
+  });
 }
 
 /** The sends of a shard as an arrival source: offsets in order, and the send now due. */

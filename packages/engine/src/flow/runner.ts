@@ -13,6 +13,7 @@ import { achievedMix, FlowPicker } from './mix.js';
 import { type IterationContext, RenderError } from './render.js';
 import { ReplayArrivals, replayRequest } from './replay.js';
 import { ReplaySessions } from './replay-sessions.js';
+import { INVALID_REQUEST, InvalidRequestError } from './sendable.js';
 import { StepTable } from './step-stats.js';
 import type { FlowEvents, FlowInterval, FlowModel, FlowReport, FlowRunOptions } from './types.js';
 
@@ -24,8 +25,8 @@ interface Iteration {
   stepIndex: number;
   thinkTimer: NodeJS.Timeout | undefined;
   finished: boolean;
-  /** A replay send's request, serialised at its arrival (no template to render). */
-  request?: Buffer;
+  /** A replay send: its captured request is sent as is (no template to render). */
+  replay?: ReplaySend;
   /** A replay send's session: the next send of the session waits for this one. */
   session?: number;
 }
@@ -154,9 +155,8 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
 
   #startReplaySend(send: ReplaySend, intendedAt: number): void {
     const flow = this.#plan.flows[send.step] as CompiledFlow;
-    const request = replayRequest(send, this.#plan.target, this.#extraHeaders);
     this.#sessions.open(send.session);
-    this.#startIteration(intendedAt, flow, request, send.session);
+    this.#startIteration(intendedAt, flow, send);
   }
 
   /** A replay session's request ended: its next queued send goes now, or the session idles. */
@@ -171,12 +171,7 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
     this.#startReplaySend(next.send, next.intendedAt);
   }
 
-  #startIteration(
-    dueAt: number,
-    flow = this.#flows.pick(),
-    request?: Buffer,
-    session?: number,
-  ): void {
+  #startIteration(dueAt: number, flow = this.#flows.pick(), replay?: ReplaySend): void {
     const rows: IterationContext['rows'] = {};
     for (const name of flow.feeders) {
       const cursor = this.#plan.feeders[name];
@@ -184,12 +179,18 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
     }
     const iteration: Iteration = {
       flow,
-      context: { vars: new Map(), rows, iteration: this.#iterationCount++, runId: this.#runId },
+      context: {
+        vars: new Map(),
+        rows,
+        secrets: this.#plan.secrets,
+        iteration: this.#iterationCount++,
+        runId: this.#runId,
+      },
       stepIndex: 0,
       thinkTimer: undefined,
       finished: false,
-      request,
-      session,
+      replay,
+      session: replay?.session,
     };
     this.#iterations.add(iteration);
     const started = this.#interval.counters.iterationsStarted;
@@ -201,10 +202,15 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
     const step = iteration.flow.steps[iteration.stepIndex] as CompiledStep;
     let request: Buffer;
     try {
-      request = iteration.request ?? this.#requestFor(step, iteration.context);
+      request = iteration.replay
+        ? replayRequest(iteration.replay, this.#plan.target, this.#extraHeaders)
+        : this.#requestFor(step, iteration.context);
     } catch (error) {
-      if (!(error instanceof RenderError)) throw error;
-      this.#interval.recordTransportError(step.name, 'ETEMPLATE');
+      // Nothing of a request that cannot be rendered, or must not be sent, reaches a socket.
+      if (error instanceof RenderError) this.#interval.recordTransportError(step.name, 'ETEMPLATE');
+      else if (error instanceof InvalidRequestError) {
+        this.#interval.recordTransportError(step.name, INVALID_REQUEST);
+      } else throw error;
       this.#endIteration(iteration, false);
       return;
     }

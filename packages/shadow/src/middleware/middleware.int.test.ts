@@ -19,8 +19,10 @@ const secret = 'middleware-test-secret';
 const untrusted: UntrustedEvent[] = [];
 const shadow = createShadow({ secret, onUntrusted: (e) => untrusted.push(e), log: () => {} });
 const expiresAt = Math.floor(Date.now() / 1000) + 300;
-const good = signShadowTag({ runId: 'run-mw', expiresAt, secret });
-const forged = signShadowTag({ runId: 'run-mw', expiresAt, secret: 'not-the-right-secret' });
+/** Each server's own tag: a run aimed at it (signed once it listens). */
+const goodFor: Record<string, string> = {};
+const tagFor = (url: string, key = secret) =>
+  signShadowTag({ runId: 'run-mw', expiresAt, secret: key, target: url });
 
 interface Seen {
   runId: string | null;
@@ -89,6 +91,7 @@ before(async () => {
   });
   urls.fastify = await fastify.listen({ port: 0, host: '127.0.0.1' });
   servers.push(() => fastify.close());
+  for (const [kind, url] of Object.entries(urls)) goodFor[kind] = tagFor(url);
 });
 
 after(async () => {
@@ -124,9 +127,12 @@ function slowPost(url: string, headers: Record<string, string>): Promise<Seen> {
   });
 }
 
-for (const kind of ['http', 'express', 'fastify'] as const) {
+const KINDS = ['http', 'express', 'fastify'] as const;
+
+for (const [i, kind] of KINDS.entries()) {
   describe(`${kind} middleware`, () => {
     it('keeps a verified tag in context through body parsing and an async handler', async () => {
+      const good = goodFor[kind]!;
       const out = await post(urls[kind]!, shadowHeaders(good));
       assert.deepEqual(out, {
         runId: 'run-mw',
@@ -137,17 +143,18 @@ for (const kind of ['http', 'express', 'fastify'] as const) {
     });
 
     it('keeps the context when the body arrives in a later packet', async () => {
-      const out = await slowPost(urls[kind]!, shadowHeaders(good));
+      const out = await slowPost(urls[kind]!, shadowHeaders(goodFor[kind]!));
       assert.equal(out.runId, 'run-mw');
       assert.deepEqual(out.body, { sku: 'A-1' });
     });
 
     it('accepts the tag from baggage alone', async () => {
-      const out = await post(urls[kind]!, { baggage: `user=1,loadline-shadow=${good}` });
+      const out = await post(urls[kind]!, { baggage: `user=1,loadline-shadow=${goodFor[kind]}` });
       assert.equal(out.runId, 'run-mw');
     });
 
     it('treats a forged or bare tag as production and strips it', async () => {
+      const forged = tagFor(urls[kind]!, 'not-the-right-secret');
       const before = untrusted.length;
       const forgedOut = await post(urls[kind]!, {
         'x-loadline-shadow': forged,
@@ -168,6 +175,17 @@ for (const kind of ['http', 'express', 'fastify'] as const) {
       );
     });
 
+    it("treats another server's valid tag as production: wrong target, stripped", async () => {
+      const other = goodFor[KINDS[(i + 1) % KINDS.length]!]!;
+      const before = untrusted.length;
+      const out = await post(urls[kind]!, shadowHeaders(other));
+      assert.deepEqual(out, { runId: null, body: { sku: 'A-1' }, header: null, baggage: null });
+      assert.deepEqual(
+        untrusted.slice(before).map((e) => e.reason),
+        ['wrong-target'],
+      );
+    });
+
     it('leaves untagged requests alone', async () => {
       const out = await post(urls[kind]!, { baggage: 'user=1' });
       assert.deepEqual(out, { runId: null, body: { sku: 'A-1' }, header: null, baggage: 'user=1' });
@@ -179,7 +197,9 @@ describe('concurrency', () => {
   it('does not bleed context between interleaved tagged and untagged requests', async () => {
     const runs = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        post(urls.fastify!, i % 2 === 0 ? shadowHeaders(good) : {}).then((o) => o.runId),
+        post(urls.fastify!, i % 2 === 0 ? shadowHeaders(goodFor.fastify!) : {}).then(
+          (o) => o.runId,
+        ),
       ),
     );
     assert.deepEqual(
@@ -187,5 +207,6 @@ describe('concurrency', () => {
       runs.map((_, i) => (i % 2 === 0 ? 'run-mw' : null)),
     );
     assert.equal(shadow.counters.untrusted['bad-signature'], 3);
+    assert.equal(shadow.counters.untrusted['wrong-target'], 3);
   });
 });

@@ -15,6 +15,7 @@ import { shadowGet, shadowRequest } from './node-http.js';
 
 const secret = 'propagation-secret-01';
 const tag = signShadowTag({
+  target: 'http://127.0.0.1:1', // outgoing calls forward the tag as it is
   runId: 'run-prop',
   expiresAt: Math.floor(Date.now() / 1000) + 300,
   secret,

@@ -14,6 +14,7 @@ import { instrumentBullmq } from './bullmq-guard.js';
 const secret = 'bullmq-secret-0123456';
 const shadow = createShadow({ secret, log: () => {} });
 const tag = signShadowTag({
+  target: 'http://127.0.0.1:1', // a job's tag is not checked against its target
   runId: 'run-q',
   expiresAt: Math.floor(Date.now() / 1000) + 300,
   secret,
@@ -92,6 +93,7 @@ describe('BullMQ routing', () => {
 
   it('fails a shadow job whose tag is forged instead of running it', async () => {
     const forged = signShadowTag({
+      target: 'http://127.0.0.1:1', // a job's tag is not checked against its target
       runId: 'run-q',
       expiresAt: 9_999_999_999,
       secret: 'wrong-secret-000000',

@@ -14,6 +14,7 @@ import type {
   WorkerOptions,
 } from 'bullmq';
 import { currentShadow, runInShadow, type ShadowContext } from '../context.js';
+import { logText } from '../log-text.js';
 import type { Shadow } from '../shadow.js';
 import { SHADOW_KEY_PREFIX } from './redis-keys.js';
 
@@ -109,7 +110,8 @@ export class UntrustedShadowJobError extends Error {
 /**
  * Processor for a shadow queue: restores the job's context, then runs `processor`.
  * A job without a valid tag fails rather than run as production; an expired tag is
- * accepted, because the job already lives in shadow storage.
+ * accepted, because the job already lives in shadow storage, and so is one bound to
+ * another target: the job was queued from a verified, tagged context.
  */
 export function shadowProcessor<D, R, N extends string>(
   shadow: Shadow,
@@ -117,8 +119,10 @@ export function shadowProcessor<D, R, N extends string>(
 ): Processor<D, R, N> {
   return (job, token, signal) => {
     const tag = takeJobTag(job as Job);
-    const ctx = tag === undefined ? undefined : shadow.accept(tag, 'job', true);
-    if (!ctx) throw new UntrustedShadowJobError(`shadow job ${job.id} has no valid tag`);
+    const ctx = tag === undefined ? undefined : shadow.accept(tag, { via: 'job' });
+    if (!ctx) {
+      throw new UntrustedShadowJobError(`shadow job ${logText(String(job.id))} has no valid tag`);
+    }
     return runInShadow(ctx, () => processor(job, token, signal));
   };
 }

@@ -1,5 +1,5 @@
 'use client';
-import { controlApi, type Environment } from '@loadline/api/http';
+import { controlApi, type Environment, type MetricsTarget } from '@loadline/api/http';
 import { useState } from 'react';
 import {
   ApiForm,
@@ -10,11 +10,14 @@ import {
   useSubmit,
 } from '@/components/api-form';
 import { ListState } from '@/components/bits';
+import { EnvironmentSecrets } from '@/components/environment-secrets';
+import { GuardedButton } from '@/components/guarded-button';
 import { ListTable } from '@/components/list-table';
 import { ApiError, call, useApi } from '@/lib/api';
+import { useSession } from '@/lib/session';
 
-type Field = 'name' | 'allowedHosts' | 'baseUrls' | 'requiresShadow';
-const FIELDS: Field[] = ['name', 'allowedHosts', 'baseUrls', 'requiresShadow'];
+type Field = 'name' | 'allowedHosts' | 'baseUrls' | 'requiresShadow' | 'protected';
+const FIELDS: Field[] = ['name', 'allowedHosts', 'baseUrls', 'requiresShadow', 'protected'];
 
 /** "key=url" lines to a record; a line without "=" is kept under its own text so the API names it. */
 function parseBaseUrls(text: string): Record<string, string> {
@@ -52,7 +55,13 @@ export default function EnvironmentsPage() {
   const [hosts, setHosts] = useState('');
   const [baseUrls, setBaseUrls] = useState('');
   const [requiresShadow, setRequiresShadow] = useState(true);
+  const [guarded, setGuarded] = useState(false);
+  // What the form does not edit is kept: saving replaces the whole environment.
+  const [kept, setKept] = useState<{ name: string; metricsTargets: MetricsTarget[] }>();
   const [saved, setSaved] = useState<string>();
+  const [secretsOf, setSecretsOf] = useState<string>();
+  const { needs } = useSession();
+  const writeNeeds = needs('environment.write');
 
   const environments = list.data?.environments ?? [];
   const hostList = lines(hosts);
@@ -64,7 +73,13 @@ export default function EnvironmentsPage() {
   } = useSubmit(async () => {
     const env = await call(controlApi.putEnvironment, {
       params: { name: name.trim() },
-      body: { allowedHosts: hostList, baseUrls: parseBaseUrls(baseUrls), requiresShadow },
+      body: {
+        allowedHosts: hostList,
+        baseUrls: parseBaseUrls(baseUrls),
+        requiresShadow,
+        protected: guarded,
+        ...(kept?.name === name.trim() ? { metricsTargets: kept.metricsTargets } : {}),
+      },
     });
     setSaved(env.name);
     list.reload();
@@ -95,6 +110,8 @@ export default function EnvironmentsPage() {
         .join('\n'),
     );
     setRequiresShadow(env.requiresShadow);
+    setGuarded(env.protected);
+    setKept({ name: env.name, metricsTargets: env.metricsTargets });
     setError(undefined);
     setSaved(undefined);
     document.getElementById('env-name')?.focus();
@@ -104,7 +121,8 @@ export default function EnvironmentsPage() {
     <>
       <h1>Environments</h1>
       <p className="muted">
-        Where runs may go: a run's target must match the environment's allowed hosts.
+        Where runs may go: a run's target must match the environment's allowed hosts. In a protected
+        environment a launch or schedule waits for a second operator's approval.
       </p>
       <ListState
         loaded={list}
@@ -114,7 +132,14 @@ export default function EnvironmentsPage() {
       >
         <ListTable
           testId="environments-table"
-          heads={['Name', 'Allowed hosts', 'Base URLs', 'Requires shadow', { skip: 'Actions' }]}
+          heads={[
+            'Name',
+            'Allowed hosts',
+            'Base URLs',
+            'Requires shadow',
+            'Protected',
+            { skip: 'Actions' },
+          ]}
         >
           {environments.map((env) => (
             <tr key={env.name} data-testid={`environment-${env.name}`}>
@@ -148,15 +173,34 @@ export default function EnvironmentsPage() {
                 )}
               </td>
               <td>{env.requiresShadow ? 'yes' : 'no'}</td>
+              <td data-testid="environment-protected">
+                {env.protected ? <strong>yes: four eyes</strong> : 'no'}
+              </td>
               <td>
-                <button type="button" onClick={() => edit(env)} aria-label={`Edit ${env.name}`}>
-                  Edit
-                </button>
+                <div className="toolbar">
+                  <GuardedButton
+                    needs={writeNeeds}
+                    onClick={() => edit(env)}
+                    aria-label={`Edit ${env.name}`}
+                  >
+                    Edit
+                  </GuardedButton>
+                  <button
+                    type="button"
+                    onClick={() => setSecretsOf(env.name)}
+                    aria-label={`Secrets of ${env.name}`}
+                    aria-pressed={secretsOf === env.name}
+                  >
+                    Secrets
+                  </button>
+                </div>
               </td>
             </tr>
           ))}
         </ListTable>
       </ListState>
+
+      {secretsOf ? <EnvironmentSecrets key={secretsOf} environment={secretsOf} /> : null}
 
       <ApiForm
         headingId="env-form-heading"
@@ -167,6 +211,7 @@ export default function EnvironmentsPage() {
         messages={fieldErrors}
         failed="The environment was not saved"
         submitLabel="Save environment"
+        submitNeeds={writeNeeds}
         busy={busy}
         after={
           saved ? (
@@ -228,6 +273,20 @@ export default function EnvironmentsPage() {
           />
           <label htmlFor="env-shadow">Requires shadow (runs must set shadow: true)</label>
           <FieldErrors id="error-requiresShadow" messages={fieldErrors.requiresShadow} />
+        </div>
+        <div className="field inline">
+          <input
+            id="env-protected"
+            type="checkbox"
+            name="protected"
+            checked={guarded}
+            onChange={(e) => setGuarded(e.target.checked)}
+            aria-describedby={describedBy(fieldErrors, 'protected')}
+          />
+          <label htmlFor="env-protected">
+            Protected (a launch or schedule waits for a second operator's approval)
+          </label>
+          <FieldErrors id="error-protected" messages={fieldErrors.protected} />
         </div>
       </ApiForm>
     </>

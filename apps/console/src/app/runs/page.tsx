@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { Suspense, useState } from 'react';
 import { Empty, Loading, Problem, StatusBadge } from '@/components/bits';
+import { CursorPager, useCursorPages } from '@/components/cursor-pages';
 import { LabelledInput } from '@/components/labelled-input';
 import { ListTable } from '@/components/list-table';
 import { useApi } from '@/lib/api';
@@ -32,9 +33,8 @@ function RunsList() {
   const router = useRouter();
   const toggle = (id: string, on: boolean) =>
     setPicked((p) => (on ? (p.includes(id) ? p : [...p, id]) : p.filter((x) => x !== id)));
-  // The cursors of the pages before this one: the API pages forward, we remember the way back.
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = useCursorPages();
+  const { cursor } = pages;
   const query = {
     limit: PAGE,
     scenario: scenario || undefined,
@@ -44,17 +44,45 @@ function RunsList() {
     cursor,
   };
   const page = useApi(controlApi.listRuns, { query }, 5000);
+  // Whatever the filters show, runs waiting for a second operator are said first.
+  const awaiting = useApi(
+    controlApi.listRuns,
+    { query: { status: 'awaiting-approval', limit: PAGE } },
+    5000,
+  );
+  const waitingCount = awaiting.data?.runs.length ?? 0;
   const scenarios = useApi(controlApi.listScenarios);
 
   const filter =
     (set: (v: string) => void) => (e: React.ChangeEvent<HTMLSelectElement | HTMLInputElement>) => {
       set(e.target.value);
-      setCursors([]);
+      pages.reset();
     };
 
   return (
     <>
       <h1>Runs</h1>
+      {waitingCount > 0 && status !== 'awaiting-approval' ? (
+        <div className="notice" role="status" data-testid="awaiting-runs">
+          <p>
+            <strong>
+              {waitingCount}
+              {awaiting.data?.nextCursor ? '+' : ''} run{waitingCount === 1 ? '' : 's'} awaiting
+              approval
+            </strong>{' '}
+            in a protected environment: each starts once a second operator approves it.{' '}
+            <button
+              type="button"
+              onClick={() => {
+                setStatus('awaiting-approval');
+                pages.reset();
+              }}
+            >
+              Show them
+            </button>
+          </p>
+        </div>
+      ) : null}
       <div className="toolbar">
         <label>
           Scenario
@@ -134,6 +162,7 @@ function RunsList() {
             'Run',
             'Scenario',
             'Status',
+            'Launched by',
             'Created',
             { num: 'Requests' },
             { num: 'Errors' },
@@ -141,12 +170,12 @@ function RunsList() {
           ]}
           caption={
             <>
-              Page {cursors.length + 1}, newest first, {PAGE} per page
+              Page {pages.number}, newest first, {PAGE} per page
             </>
           }
         >
           {page.data.runs.map((run) => (
-            <tr key={run.id}>
+            <tr key={run.id} data-status={run.status}>
               <td>
                 {TERMINAL_STATUSES.has(run.status) ? (
                   <input
@@ -165,7 +194,11 @@ function RunsList() {
               </td>
               <td>
                 <StatusBadge status={run.status} />
+                {run.status === 'awaiting-approval' ? (
+                  <span className="muted"> needs a second operator</span>
+                ) : null}
               </td>
+              <td>{run.launchedBy ?? '–'}</td>
               <td>{when(run.createdAt)}</td>
               <td className="num">{count(run.summary?.total.requests)}</td>
               <td className="num">{count(run.summary?.total.errors)}</td>
@@ -174,25 +207,7 @@ function RunsList() {
           ))}
         </ListTable>
       ) : null}
-      <div className="toolbar">
-        <button
-          type="button"
-          disabled={cursors.length === 0}
-          onClick={() => setCursors((c) => c.slice(0, -1))}
-        >
-          Previous page
-        </button>
-        <button
-          type="button"
-          disabled={!page.data?.nextCursor}
-          onClick={() => {
-            const next = page.data?.nextCursor;
-            if (next) setCursors((c) => [...c, next]);
-          }}
-        >
-          Next page
-        </button>
-      </div>
+      <CursorPager pages={pages} nextCursor={page.data?.nextCursor} />
     </>
   );
 }

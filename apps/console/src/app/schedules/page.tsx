@@ -1,5 +1,5 @@
 'use client';
-import { controlApi, type Schedule } from '@loadline/api/http';
+import { controlApi } from '@loadline/api/http';
 import { useEffect, useState } from 'react';
 import {
   ApiForm,
@@ -11,8 +11,9 @@ import {
 } from '@/components/api-form';
 import { ListState, Problem } from '@/components/bits';
 import { ListTable } from '@/components/list-table';
+import { SCHEDULE_HEADS, ScheduleRow } from '@/components/schedule-row';
 import { type ApiError, apiError, call, useApi } from '@/lib/api';
-import { when } from '@/lib/format';
+import { useSession } from '@/lib/session';
 
 type Field = 'name' | 'scenario' | 'cron' | 'timezone';
 const FIELDS: Field[] = ['name', 'scenario', 'cron', 'timezone'];
@@ -27,6 +28,7 @@ export default function SchedulesPage() {
   const [timezone, setTimezone] = useState('UTC');
   const [actionError, setActionError] = useState<ApiError>();
   const [note, setNote] = useState<string>();
+  const { needs } = useSession();
 
   useEffect(() => {
     if (!scenario && scenarios[0]) setScenario(scenarios[0].name);
@@ -62,19 +64,13 @@ export default function SchedulesPage() {
       list.reload();
     }
   };
-  const setPaused = (s: Schedule, paused: boolean) =>
-    act(`${paused ? 'Paused' : 'Resumed'} schedule ${s.name}.`, () =>
-      call(controlApi.pauseSchedule, { params: { id: s.id }, body: { paused } }),
-    );
-  const remove = (s: Schedule) =>
-    act(`Removed schedule ${s.name}.`, () =>
-      call(controlApi.deleteSchedule, { params: { id: s.id } }),
-    );
-
   return (
     <>
       <h1>Schedules</h1>
-      <p className="muted">Cron schedules that launch runs of a scenario.</p>
+      <p className="muted">
+        Cron schedules that launch runs of a scenario. In a protected environment a schedule fires
+        only once a second operator has approved it.
+      </p>
       <Problem error={actionError} />
       <ListState
         loaded={list}
@@ -82,50 +78,9 @@ export default function SchedulesPage() {
         count={schedules.length}
         empty="No schedule yet. Create one below."
       >
-        <ListTable
-          testId="schedules-table"
-          heads={[
-            'Name',
-            'Scenario',
-            'Cron',
-            'Time zone',
-            { num: 'Agents' },
-            'State',
-            { skip: 'Actions' },
-          ]}
-        >
+        <ListTable testId="schedules-table" heads={SCHEDULE_HEADS}>
           {schedules.map((s) => (
-            <tr key={s.id} data-testid={`schedule-${s.name}`} data-paused={s.paused}>
-              <td>
-                <strong>{s.name}</strong>
-                <br />
-                <span className="muted">created {when(s.createdAt)}</span>
-              </td>
-              <td>
-                {s.scenario}
-                {s.scenarioVersion === null ? '' : ` v${s.scenarioVersion}`}
-              </td>
-              <td>
-                <code>{s.cron}</code>
-              </td>
-              <td>{s.timezone}</td>
-              <td className="num">{s.agents}</td>
-              <td data-testid="schedule-state">{s.paused ? 'paused' : 'active'}</td>
-              <td>
-                <div className="toolbar">
-                  <button
-                    type="button"
-                    onClick={() => setPaused(s, !s.paused)}
-                    aria-label={`${s.paused ? 'Resume' : 'Pause'} ${s.name}`}
-                  >
-                    {s.paused ? 'Resume' : 'Pause'}
-                  </button>
-                  <button type="button" onClick={() => remove(s)} aria-label={`Remove ${s.name}`}>
-                    Remove
-                  </button>
-                </div>
-              </td>
-            </tr>
+            <ScheduleRow key={s.id} schedule={s} act={act} reload={list.reload} />
           ))}
         </ListTable>
       </ListState>
@@ -144,6 +99,7 @@ export default function SchedulesPage() {
         messages={fieldErrors}
         failed="The schedule was not created"
         submitLabel="Create schedule"
+        submitNeeds={needs('schedule.write')}
         busy={busy}
       >
         <TextField

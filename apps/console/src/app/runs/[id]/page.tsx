@@ -6,6 +6,7 @@ import { useParams } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { Loading, Problem, StatusBadge } from '@/components/bits';
 import { LiveRun } from '@/components/live-run';
+import { RunApproval } from '@/components/run-approval';
 import { RunOverTime } from '@/components/run-over-time';
 import { RunSummaryView } from '@/components/run-summary';
 import { useApi } from '@/lib/api';
@@ -13,14 +14,20 @@ import { when } from '@/lib/format';
 
 export default function RunPage() {
   const { id } = useParams<{ id: string }>();
-  const run = useApi(controlApi.getRun, { params: { id } });
+  // A run awaiting approval is looked at again every 2 s: another operator decides it.
+  const [awaiting, setAwaiting] = useState(false);
+  const run = useApi(controlApi.getRun, { params: { id } }, awaiting ? 2000 : undefined);
   const data = run.data;
   // A run watched live keeps its live view (final counters, the stop note) above the summary.
   const [watched, setWatched] = useState(false);
   const terminal = data !== undefined && TERMINAL_STATUSES.has(data.status);
+  const waiting = data?.status === 'awaiting-approval';
+  // Refused, or expired while it waited: it never ran, there is nothing to summarize.
+  const neverRan = data?.approval != null && data.approval.state !== 'approved';
   useEffect(() => {
-    if (data && !terminal) setWatched(true);
-  }, [data, terminal]);
+    setAwaiting(waiting);
+    if (data && !terminal && !waiting) setWatched(true);
+  }, [data, terminal, waiting]);
   return (
     <>
       <p>
@@ -38,10 +45,16 @@ export default function RunPage() {
             {data.environment}, {data.agentsRequested} agent(s); created {when(data.createdAt)}
             {data.endedAt ? `, ended ${when(data.endedAt)}` : ''}
           </p>
+          <p className="muted" data-testid="launched-by">
+            Launched by {data.launchedBy ?? 'someone unknown (before sign-in was required)'}
+          </p>
           {data.abortReason ? <p className="muted">Reason: {data.abortReason}</p> : null}
-          {watched || !terminal ? <LiveRun runId={data.id} onEnd={run.reload} /> : null}
-          {terminal ? <RunSummaryView run={data} /> : null}
-          {terminal ? <RunOverTime runId={data.id} /> : null}
+          <RunApproval run={data} onDecided={run.reload} />
+          {!waiting && (watched || !terminal) ? (
+            <LiveRun runId={data.id} environment={data.environment} onEnd={run.reload} />
+          ) : null}
+          {terminal && !neverRan ? <RunSummaryView run={data} /> : null}
+          {terminal && !neverRan ? <RunOverTime runId={data.id} /> : null}
         </>
       ) : null}
     </>
