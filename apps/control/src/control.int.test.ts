@@ -591,39 +591,46 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     // firing (a delayed BullMQ job) is promoted: as if its minute had come.
     const redisClient = connectRedis(redis.url);
     const names = new RedisNames(redis.namespace);
-    const [timer] = await new ScheduleQueue(redisClient, names, () => {}).timers();
-    assert.equal(timer?.id, created.json.id);
-    assert.ok((timer?.next ?? 0) - Date.now() <= 60_000, `fires next at ${timer?.next}`);
-    const firings = new Queue(names.scheduleQueue, { connection: redisClient.duplicate() });
-    let promoted = false;
-    for (let i = 0; i < 50 && !promoted; i++) {
-      for (const job of await firings.getDelayed()) {
-        if ((job.data as { scheduleId?: string }).scheduleId !== created.json.id) continue;
-        await job.promote();
-        promoted = true;
-      }
-      if (!promoted) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(promoted, 'the next firing is a delayed job');
-    await firings.close();
-    const deadline = Date.now() + 15_000;
-    let fired: Json;
-    while (!fired && Date.now() < deadline) {
-      const { json } = await api('GET', '/runs?scenario=nightly');
-      fired = json.runs.find((r: Json) => r.scheduleId === created.json.id);
-      if (!fired) await new Promise((r) => setTimeout(r, 250));
-    }
-    assert.ok(fired, 'the schedule started a run');
-    assert.equal(fired.launchedBy, 'schedule:every-minute');
-    const finished = await waitForRun(fired.id);
-    assert.equal(finished.status, 'passed');
-    assert.equal(finished.summary.total.requests, 20);
-    assert.equal((await api('DELETE', `/schedules/${created.json.id}`)).status, 204);
-    // Removed, its timer is gone from Redis: nothing is left to fire.
     const timers = new ScheduleQueue(redisClient, names, () => {});
-    assert.deepEqual(await timers.timers(), []);
-    await timers.close();
-    redisClient.disconnect();
+    // Closed whatever happens: an open queue would keep this file's process alive.
+    try {
+      const [timer] = await timers.timers();
+      assert.equal(timer?.id, created.json.id);
+      assert.ok((timer?.next ?? 0) - Date.now() <= 60_000, `fires next at ${timer?.next}`);
+      // A connection of its own, closed with it (BullMQ leaves a lent connection open).
+      const firingsConnection = redisClient.duplicate();
+      const firings = new Queue(names.scheduleQueue, { connection: firingsConnection });
+      let promoted = false;
+      for (let i = 0; i < 50 && !promoted; i++) {
+        for (const job of await firings.getDelayed()) {
+          if ((job.data as { scheduleId?: string }).scheduleId !== created.json.id) continue;
+          await job.promote();
+          promoted = true;
+        }
+        if (!promoted) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(promoted, 'the next firing is a delayed job');
+      await firings.close();
+      firingsConnection.disconnect();
+      const deadline = Date.now() + 15_000;
+      let fired: Json;
+      while (!fired && Date.now() < deadline) {
+        const { json } = await api('GET', '/runs?scenario=nightly');
+        fired = json.runs.find((r: Json) => r.scheduleId === created.json.id);
+        if (!fired) await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.ok(fired, 'the schedule started a run');
+      assert.equal(fired.launchedBy, 'schedule:every-minute');
+      const finished = await waitForRun(fired.id);
+      assert.equal(finished.status, 'passed');
+      assert.equal(finished.summary.total.requests, 20);
+      assert.equal((await api('DELETE', `/schedules/${created.json.id}`)).status, 204);
+      // Removed, its timer is gone from Redis: nothing is left to fire.
+      assert.deepEqual(await timers.timers(), []);
+    } finally {
+      await timers.close();
+      redisClient.disconnect();
+    }
     assert.deepEqual((await api('GET', '/schedules')).json.schedules, []);
   });
 });
