@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cli, freePort, UpStack } from './support.js';
+import { cli, closeHttp, freePort, serveHttp, UpStack } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadline-fleet-'));
 const stack = new UpStack(join(dir, 'state'));
@@ -94,6 +94,47 @@ thresholds: { "latency": ["max<0.001"] }
     const result = await cli(['run', file, '--api', api, '--wait']);
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stdout, /FAIL {2}latency: max<0\.001/);
+  });
+
+  it('ends a run invalid when its agent cannot keep up, and exits 5', async () => {
+    // A target of its own (this test's process), so only the agent is overwhelmed: 200,000
+    // arrivals a second for 2 s is past what one agent sends on this machine.
+    let served = 0;
+    const { server, base } = await serveHttp((_req, res) => {
+      served++;
+      res.end('ok');
+    });
+    try {
+      const file = join(dir, 'flood.yaml');
+      writeFileSync(
+        file,
+        `name: flood
+target: ${base}
+agents: 1
+load: { rate: 200000, duration: 2s }
+flows: [{ name: f, steps: [{ name: hit, request: { path: / } }] }]
+thresholds: { errors: ["rate<1"] }
+`,
+      );
+      const result = await cli(['run', file, '--api', api, '--wait', '--json']);
+      assert.equal(result.code, 5, result.stderr + result.stdout);
+      const summary = JSON.parse(result.stdout);
+      assert.equal(summary.status, 'invalid');
+      assert.equal(summary.passed, false);
+      assert.equal(summary.thresholds[0].untrustworthy, true);
+      const [saturated] = summary.generator.saturated;
+      assert.match(saturated.agentId, /./);
+      assert.ok(saturated.lateShare > 0.01 || saturated.eventLoopDelayP99Ms > 50);
+      assert.match(summary.generator.hint, /200,000\/s needs about \d+ agents/);
+      assert.ok(served > 0 && served <= summary.generator.agents[0].sent);
+      // The stored run says so too, for the console and reports.
+      const run = await getJson(`/runs/${summary.runId}`);
+      assert.equal(run.status, 'invalid');
+      const report = await (await fetch(`${api}/runs/${summary.runId}/report?format=md`)).text();
+      assert.match(report, /INVALID: a load generator could not keep up/);
+    } finally {
+      closeHttp(server);
+    }
   });
 
   it('exits 2 on a bad scenario and stores nothing', async () => {

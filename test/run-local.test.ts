@@ -68,6 +68,9 @@ describe('loadline run --local', () => {
     assert.equal(json.total.requests, 400);
     assert.equal(served, 400);
     assert.equal(json.total.errors, 0);
+    // The generator kept up, and says how it did.
+    assert.deepEqual(json.generator.saturated, []);
+    assert.equal(json.generator.agents[0].sent, 400);
     assert.deepEqual(Object.keys(json.steps), ['list', 'detail']);
     assert.equal(json.steps.detail.requests, 200);
     assert.equal(json.steps.list.checksFailed, 0);
@@ -92,6 +95,57 @@ describe('loadline run --local', () => {
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stdout, /FAIL {2}latency\{step:list\}: p\(50\)<0\.001/);
     assert.match(result.stdout, /status FAILED/);
+  });
+
+  it('ends invalid and exits 5 when the generator cannot keep up, thresholds kept but marked', async () => {
+    // 300,000 arrivals a second is past what one process sends on this machine: most sends
+    // go out late, and the run must not look fine whatever its (lenient) thresholds say.
+    const file = scenario(
+      'saturated',
+      `target: BASE
+load: { rate: 300000, duration: 2s }
+flows: [{ name: f, steps: [{ name: list, request: { path: "/api/products?page=1" } }] }]
+thresholds:
+  errors: ["rate<1"]
+`,
+    );
+    const result = await run([file, '--local', '--json']);
+    assert.equal(result.code, 5, result.stderr);
+    const json = JSON.parse(result.stdout);
+    assert.equal(json.status, 'invalid');
+    assert.equal(json.passed, false);
+    assert.equal(json.thresholds[0].passed, true);
+    assert.equal(json.thresholds[0].untrustworthy, true);
+    const [saturated] = json.generator.saturated;
+    assert.equal(saturated.agentId, 'local');
+    assert.ok(saturated.seconds >= 2, JSON.stringify(saturated));
+    assert.ok(saturated.lateShare > 0.01, JSON.stringify(saturated));
+    assert.match(json.generator.hint, /300,000\/s needs about \d+ agents/);
+    // The table says it before anything else.
+    const table = await run([file, '--local']);
+    assert.equal(table.code, 5, table.stderr);
+    assert.match(table.stdout, /status INVALID[\s\S]*INVALID: a load generator could not keep up/);
+    assert.match(table.stdout, /untrustworthy: measured by a saturated generator/);
+  });
+
+  it('takes the saturation limits from LOADLINE_SATURATION, and refuses a bad one (exit 2)', async () => {
+    const file = scenario('lenient', `${browse}`);
+    // With a late limit no generator can cross (100 %) and no loop limit in reach, the run
+    // that met its rate passes; a malformed setting is bad input.
+    const lenient = await cli(['run', file, '--local', '--json'], {
+      env: { ...process.env, LOADLINE_SATURATION: 'late=100%,loop=10000ms' },
+    });
+    assert.equal(lenient.code, 0, lenient.stderr);
+    assert.deepEqual(JSON.parse(lenient.stdout).generator.limits, {
+      lateShare: 1,
+      eventLoopDelayP99Ms: 10_000,
+      forS: 5,
+    });
+    const bad = await cli(['run', file, '--local'], {
+      env: { ...process.env, LOADLINE_SATURATION: 'late=lots' },
+    });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /LOADLINE_SATURATION: "late=lots" is not late=N%/);
   });
 
   it('aborts on a guardrail and exits 3', async () => {

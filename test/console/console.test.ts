@@ -10,11 +10,13 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   browserSkipReason,
   cli,
+  closeHttp,
   freePort,
   launchChromium,
   openFromNav,
   root,
   SESSION_COOKIE,
+  serveHttp,
   signedInContext,
   startConsole,
   stopChild,
@@ -538,6 +540,53 @@ thresholds:
     await shot(page, 'compare');
     assert.deepEqual(pageErrors, []);
     await page.close();
+  });
+
+  it("shows an invalid run's saturated generator above its figures", async () => {
+    // A target of this test's own, so only the agent is overwhelmed (200,000/s for 2 s).
+    const { server, base } = await serveHttp((_req, res) => res.end('ok'));
+    try {
+      const source = `name: console-flood
+target: ${base}
+agents: 1
+load: { rate: 200000, duration: 2s }
+flows: [{ name: f, steps: [{ name: hit, request: { path: / } }] }]
+thresholds: { errors: ["rate<1"] }
+`;
+      const post = (path: string, body: unknown) =>
+        fetch(`${api}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      assert.equal((await post('/scenarios', { source })).status, 201);
+      const created = await post('/runs', { scenario: 'console-flood' });
+      assert.equal(created.status, 201, await created.clone().text());
+      const id = (await created.json()).id as string;
+      await waitUntil(
+        'the flood run ending',
+        async () => (await (await fetch(`${api}/runs/${id}`)).json()).status === 'invalid',
+        60_000,
+      );
+      const page = await (admin as BrowserContext).newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (error) => pageErrors.push(String(error)));
+      await page.goto(`${site}/runs/${id}`);
+      const banner = page.getByTestId('generator-saturated');
+      await banner.waitFor();
+      assert.match(
+        (await banner.textContent()) ?? '',
+        /Invalid run: a load generator could not keep up/,
+      );
+      assert.match((await banner.textContent()) ?? '', /200,000\/s needs about \d+ agents/);
+      assert.equal(await page.getByTestId('run-status').first().textContent(), 'invalid');
+      assert.match((await page.getByTestId('thresholds').textContent()) ?? '', /\(untrustworthy\)/);
+      await shot(page, 'run-invalid');
+      assert.deepEqual(pageErrors, []);
+      await page.close();
+    } finally {
+      closeHttp(server);
+    }
   });
 
   it('creates, pauses and removes a schedule', async () => {

@@ -269,7 +269,9 @@ export class Agent {
     this.#runner = runner;
     const sends: Array<Promise<void>> = [];
     runner.on('interval', (interval) => {
-      if (interval.rows.length === 0) return;
+      const { generator } = interval;
+      const busy = generator.sent + generator.late + generator.dropped > 0;
+      if (interval.rows.length === 0 && !busy) return;
       sends.push(
         sendAgentMessage(
           this.#redis,
@@ -280,6 +282,8 @@ export class Agent {
             agentId: this.agentId,
             shard: job.shard,
             rows: interval.rows,
+            // How this agent kept up: control judges whether it was saturated.
+            generator,
           },
           this.#signer,
         ).catch((error) => this.#log(`could not push interval: ${error.message}`)),

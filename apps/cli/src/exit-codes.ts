@@ -5,6 +5,8 @@ export const ExitCode = {
   badInput: 2,
   aborted: 3,
   internalError: 4,
+  /** a load generator was saturated: the figures describe it, not the target */
+  invalid: 5,
 } as const;
 
 /** Bad input or usage: printed as one line, exit code 2. */

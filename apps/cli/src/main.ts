@@ -97,7 +97,10 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     .description('Run a scenario on the fleet through control, or in this process with --local')
     .argument('<file>', 'scenario file (YAML or JSON)')
     .option('--api <url>', `control API (default $LOADLINE_API or ${DEFAULT_API_URL})`)
-    .option('--wait', 'follow the run; exit 0 passed, 1 thresholds failed, 3 aborted')
+    .option(
+      '--wait',
+      'follow the run; exit 0 passed, 1 thresholds failed, 3 aborted, 5 invalid (an agent saturated)',
+    )
     .option('--local', 'run in this process instead (targets on 127.0.0.0/8, ::1, localhost only)')
     .option('--json', 'print one JSON object with the result')
     .option('--agents <n>', 'shards (agents) to split the run into; default the scenario’s')
@@ -108,7 +111,12 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     .action(async (file: string, options) =>
       setExit(
         options.local
-          ? await (await load.run()).runLocally(file, options, process)
+          ? await (await load.run()).runLocally(
+              file,
+              options,
+              process,
+              await env('LOADLINE_SATURATION'),
+            )
           : await (await load.fleet()).runOnFleet(file, options, process, await env(...API_ENV)),
       ),
     );

@@ -1,7 +1,34 @@
+import type { GeneratorCheck } from '@loadline/api';
 import { type FlowReport, RunSummary } from '@loadline/engine';
 
 function pad(text: string, width: number, left = false): string {
   return left ? text.padEnd(width) : text.padStart(width);
+}
+
+/** A saturated generator, said right under the status: the figures below describe it. */
+function generatorLines(generator: GeneratorCheck | undefined): string[] {
+  if (!generator || generator.saturated.length === 0) return [];
+  const lines = [
+    '',
+    '  INVALID: a load generator could not keep up; the figures below describe it, not the target',
+  ];
+  for (const s of generator.saturated) {
+    lines.push(
+      `    ${s.agentId}: ${s.seconds} s saturated (late ${(s.lateShare * 100).toFixed(1)}%, event-loop delay p99 ${s.eventLoopDelayP99Ms} ms, CPU ${(s.cpu * 100).toFixed(0)}%, ${s.sentPerSecond} sends/s)`,
+    );
+  }
+  if (generator.hint) lines.push(`    ${generator.hint}`);
+  return lines;
+}
+
+function thresholdLine(t: {
+  expression: string;
+  passed: boolean;
+  value: number | null;
+  untrustworthy?: boolean | undefined;
+}): string {
+  const mark = t.untrustworthy ? '  untrustworthy: measured by a saturated generator' : '';
+  return `    ${t.passed ? 'PASS' : 'FAIL'}  ${t.expression}  (value ${t.value ?? 'no data'})${mark}`;
 }
 
 export function runTable(result: RunSummary, report: FlowReport): string {
@@ -10,6 +37,7 @@ export function runTable(result: RunSummary, report: FlowReport): string {
   lines.push(
     `  status ${result.status.toUpperCase()}${result.abortReason ? ` (${result.abortReason})` : ''}, ${result.durationS}s, ${result.iterations?.started ?? 0} iterations (${result.iterations?.failed ?? 0} failed), late ${result.late}, dropped ${result.dropped}, peak connections ${report.peakConnections}`,
   );
+  lines.push(...generatorLines(result.generator));
   lines.push('');
   const mix = Object.keys(result.intendedMix)
     .map(
@@ -51,11 +79,7 @@ export function runTable(result: RunSummary, report: FlowReport): string {
   if (result.thresholds.length > 0) {
     lines.push('');
     lines.push('  thresholds');
-    for (const t of result.thresholds) {
-      lines.push(
-        `    ${t.passed ? 'PASS' : 'FAIL'}  ${t.expression}  (value ${t.value ?? 'no data'})`,
-      );
-    }
+    for (const t of result.thresholds) lines.push(thresholdLine(t));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -70,6 +94,7 @@ export function summaryTable(
   lines.push(
     `  status ${s.status.toUpperCase()}${s.abortReason ? ` (${s.abortReason})` : ''}, ${s.durationS ?? 0}s on ${s.agents ?? 0} agent(s), late ${s.late ?? 0}, dropped ${s.dropped ?? 0}`,
   );
+  lines.push(...generatorLines(s.generator));
   if (s.intendedMix) {
     const mix = Object.keys(s.intendedMix)
       .map(
@@ -114,10 +139,7 @@ export function summaryTable(
     lines.push(`  ${row.map((c, i) => pad(c, widths[i] ?? 0, i === 0)).join('  ')}`);
   if (s.thresholds && s.thresholds.length > 0) {
     lines.push('', '  thresholds');
-    for (const t of s.thresholds)
-      lines.push(
-        `    ${t.passed ? 'PASS' : 'FAIL'}  ${t.expression}  (value ${t.value ?? 'no data'})`,
-      );
+    for (const t of s.thresholds) lines.push(thresholdLine(t));
   }
   return `${lines.join('\n')}\n`;
 }

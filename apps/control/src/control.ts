@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { controlSigningKeys, deriveKey, signText } from '@loadline/access';
-import { LOOPBACK_HOSTS } from '@loadline/api';
+import { LOOPBACK_HOSTS, type SaturationLimits } from '@loadline/api';
 import {
   ControlEnv,
   DEFAULT_API_PORT,
@@ -16,7 +16,9 @@ import {
   listItems,
   parseEnv,
   type RawEnv,
+  saturationSetting,
 } from '@loadline/config';
+import { saturationLimits } from '@loadline/engine';
 import { MetadataStore } from '@loadline/metadata';
 import { connectRedis, type Redis, RedisNames, ResultsReader, ShardQueue } from '@loadline/queue';
 import { ResultStore } from '@loadline/store';
@@ -59,6 +61,8 @@ export interface ControlConfig {
   trustedProxies: string[];
   /** the first admin's password (else generated and handed back once, as firstAdmin) */
   adminPassword?: string;
+  /** when an agent counts as a saturated generator (its run ends invalid) */
+  saturation: SaturationLimits;
   /** how long a launch in a protected environment waits for approval */
   approvalTtlMs: number;
   /** a console session nobody used for this long ends */
@@ -77,6 +81,8 @@ export interface ControlConfig {
 export function configFromEnv(env: RawEnv, overrides: Partial<ControlConfig> = {}): ControlConfig {
   const parsed = parseEnv(ControlEnv, env);
   const api = new URL(parsed.LOADLINE_API);
+  // ControlEnv has refused a bad setting already: this is never its problem text.
+  const saturation = saturationSetting(parsed.LOADLINE_SATURATION);
   return {
     host: api.hostname,
     port: api.port ? Number(api.port) : DEFAULT_API_PORT,
@@ -96,6 +102,7 @@ export function configFromEnv(env: RawEnv, overrides: Partial<ControlConfig> = {
       ? listItems(parsed.LOADLINE_TRUSTED_PROXIES)
       : [...LOOPBACK_HOSTS],
     ...(parsed.LOADLINE_ADMIN_PASSWORD ? { adminPassword: parsed.LOADLINE_ADMIN_PASSWORD } : {}),
+    saturation: saturationLimits(typeof saturation === 'string' ? {} : saturation),
     approvalTtlMs: 3_600_000,
     sessionIdleMs: 8 * 3_600_000,
     ...oidcFromEnv(parsed),
@@ -228,6 +235,7 @@ export class Control {
       storeTargetMetrics: (rows) => store.insertTargetMetrics(rows),
       signer,
       agents: keyring,
+      saturation: config.saturation,
     });
     // Runs a previous control left active are settled before taking new work.
     await recoverOrphanedRuns(metadata, store, config.log);

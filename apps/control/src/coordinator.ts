@@ -1,5 +1,12 @@
-import type { AgentMessage, ControlSignal, IntervalRow } from '@loadline/api';
+import type {
+  AgentMessage,
+  ControlSignal,
+  GeneratorSaturation,
+  IntervalRow,
+  SaturationLimits,
+} from '@loadline/api';
 import {
+  GeneratorJudge,
   GuardrailMonitor,
   type GuardrailState,
   StepTable,
@@ -50,6 +57,8 @@ export interface CoordinatorOptions {
   signer: ControlSigner;
   /** tells an enrolled agent's heartbeat from anything else in Redis */
   agents: AgentVerifier;
+  /** when an agent counts as a saturated generator (its run ends invalid) */
+  saturation?: SaturationLimits;
 }
 
 const LEASE_MS = 10_000;
@@ -114,6 +123,7 @@ export class RunCoordinator {
       totals: new StepTable(),
       window: new SecondWindow(),
       guardrails: new GuardrailMonitor(input.scenario.guardrails),
+      generators: new GeneratorJudge(this.#options.saturation),
       scraper: this.#scraperFor(runId, input.metricsTargets ?? []),
       abortReason: undefined,
       ticking: false,
@@ -215,10 +225,13 @@ export class RunCoordinator {
   }
 
   async onMessage(message: AgentMessage): Promise<void> {
-    if (message.type === 'heartbeat' || message.type === 'intervals') return;
+    if (message.type === 'heartbeat') return;
     const live = this.#live.get(message.runId);
     if (!live) return;
-    if (message.type === 'claimed') {
+    if (message.type === 'intervals') {
+      // Its rows went through onRows; what is left is how the agent kept up.
+      if (message.generator) live.generators.observe(message.agentId, message.generator);
+    } else if (message.type === 'claimed') {
       live.claims.set(message.shard, message.agentId);
       if (live.phase === 'waiting' && live.claims.size === live.shardCount) {
         live.phase = 'running';
@@ -316,6 +329,7 @@ export class RunCoordinator {
         durationMs: number;
         target: RunTarget;
         guardrails: GuardrailState[];
+        saturated: GeneratorSaturation[];
         summary: ReturnType<typeof summarizeFlows>;
       }
     | undefined {
@@ -333,6 +347,7 @@ export class RunCoordinator {
       durationMs: live.durationMs,
       target: live.target,
       guardrails: live.guardrails.state(Date.now()),
+      saturated: live.generators.check({ agents: live.shardCount }).saturated,
       summary: summarizeFlows(
         live.totals,
         live.scenario.flows.flatMap((f) => f.steps.map((s) => s.name)),

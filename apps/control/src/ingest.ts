@@ -4,6 +4,7 @@ import type { ResultStore } from '@loadline/store';
 
 export interface IngestHooks {
   onRows(rows: readonly IntervalRow[]): void;
+  /** every message, after its rows (if any) are stored and handed to onRows */
   onMessage(message: AgentMessage): Promise<void>;
   log(line: string): void;
 }
@@ -86,8 +87,6 @@ export class Ingest {
       this.#hooks.onRows(rows);
     }
     await this.#reader.ack(batch.map((m) => m.id));
-    for (const { message } of batch) {
-      if (message.type !== 'intervals') await this.#hooks.onMessage(message);
-    }
+    for (const { message } of batch) await this.#hooks.onMessage(message);
   }
 }

@@ -1,5 +1,6 @@
 import {
   evaluateThresholds,
+  type GeneratorJudge,
   type GuardrailMonitor,
   type StepTable,
   stepTableSource,
@@ -27,6 +28,8 @@ export interface LiveRun {
   totals: StepTable;
   window: SecondWindow;
   guardrails: GuardrailMonitor;
+  /** each agent's own saturation, second by second */
+  generators: GeneratorJudge;
   scraper: TargetScraper | undefined;
   /** when the capacity probe's SLO started to hold broken (undefined while it holds) */
   probeBreachSince?: number | undefined;

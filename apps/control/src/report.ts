@@ -14,12 +14,29 @@ export function contentTypeOf(format: ReportFormat): string {
 
 const LATENCY = ['p50', 'p90', 'p99', 'p999', 'max'] as const;
 
+/** A saturated generator, right under the title: every figure after it describes the generator. */
+function saturationMarkdown(summary: RunSummary): string[] {
+  const saturated = summary.generator?.saturated ?? [];
+  if (saturated.length === 0) return [];
+  return [
+    '',
+    '> **INVALID: a load generator could not keep up.** The figures below describe the generator, not the target.',
+    ...saturated.map(
+      (s) =>
+        `> - \`${s.agentId}\`: ${s.seconds} s saturated, ${(s.lateShare * 100).toFixed(1)} % of sends late, event-loop delay p99 ${s.eventLoopDelayP99Ms} ms, about ${s.sentPerSecond} sends/s`,
+    ),
+    ...(summary.generator?.hint ? [`>`, `> ${summary.generator.hint}`] : []),
+    '',
+  ];
+}
+
 function markdown(run: Run, summary: RunSummary): string {
   const lines = [
     `# ${summary.scenario}: ${summary.status.toUpperCase()}`,
     '',
     `Run \`${run.id}\`, ${summary.durationS} s on ${summary.agents} agent(s), environment \`${run.environment}\`.`,
     summary.abortReason ? `\nStopped: ${summary.abortReason}\n` : '',
+    ...saturationMarkdown(summary),
     '| step | requests | errors | checks failed | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...Object.entries(summary.steps).map(
@@ -33,7 +50,8 @@ function markdown(run: Run, summary: RunSummary): string {
     ...(summary.thresholds.length === 0
       ? ['(none)']
       : summary.thresholds.map(
-          (t) => `- ${t.passed ? '✅' : '❌'} \`${t.expression}\` — value ${t.value ?? 'no data'}`,
+          (t) =>
+            `- ${t.passed ? '✅' : '❌'} \`${t.expression}\` — value ${t.value ?? 'no data'}${t.untrustworthy ? ' (untrustworthy: measured by a saturated generator)' : ''}`,
         )),
     '',
     '## Flow mix',
@@ -92,6 +110,10 @@ function junit(run: Run, summary: RunSummary): string {
   if (summary.status === 'aborted' || summary.status === 'degraded' || summary.status === 'error') {
     cases.push(
       `    <testcase classname="${xml(summary.scenario)}" name="run completed">\n      <failure message="${xml(summary.status)}">${xml(summary.abortReason ?? summary.status)}</failure>\n    </testcase>`,
+    );
+  } else if (summary.status === 'invalid') {
+    cases.push(
+      `    <testcase classname="${xml(summary.scenario)}" name="load generators kept up">\n      <failure message="invalid">${xml(summary.generator?.hint ?? 'a load generator was saturated')}</failure>\n    </testcase>`,
     );
   }
   const tests = cases.length;

@@ -3,6 +3,7 @@ import {
   buildRunSummary,
   evaluateThresholds,
   intendedMixOf,
+  peakRateOf,
   type RunOutcome,
   requestsByStep,
   sharesOf,
@@ -22,8 +23,9 @@ export interface Settlement {
 
 /**
  * Settles a live run from what was merged: aborted when stopped (by control, a guardrail or
- * an agent), degraded when an agent was lost, else judged by its thresholds; `error` when it
- * never ran. Thresholds are judged on merged histograms over the whole run.
+ * an agent), invalid when an agent could not keep up, degraded when an agent was lost, else
+ * judged by its thresholds; `error` when it never ran. Thresholds are judged on merged
+ * histograms over the whole run.
  */
 export function settleLive(live: LiveRun, nowMs: number, forced?: 'error'): Settlement {
   const abortedByAgent = [...live.done.values()].find(
@@ -57,6 +59,10 @@ export function settleLive(live: LiveRun, nowMs: number, forced?: 'error'): Sett
     intendedMix: intendedMixOf(scenario.flows),
     achievedMix: sharesOf(startedByFirstStep(scenario.flows, (s) => requests.get(s) ?? 0)),
     ...(abortReason === undefined ? {} : { abortReason }),
+    generator: live.generators.check({
+      agents: live.shardCount,
+      ...(live.target.kind === 'open' ? { peakRate: peakRateOf(live.target.profile) } : {}),
+    }),
   });
   return { status: summary.status, summary, abortReason };
 }

@@ -1,4 +1,12 @@
 export {
+  DEFAULT_SATURATION_LIMITS,
+  GeneratorCheck,
+  GeneratorReading,
+  GeneratorSaturation,
+  GeneratorTotals,
+  SaturationLimits,
+} from './generator.js';
+export {
   hostAllowed,
   hostMatcher,
   hostOf,

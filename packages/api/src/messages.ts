@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GeneratorReading } from './generator.js';
 import { IntervalRow } from './intervals.js';
 
 /** Control → agents, broadcast on the run's signal channel. */
@@ -41,6 +42,8 @@ export const AgentMessage = z.discriminatedUnion('type', [
     agentId: z.string(),
     shard: z.number().int(),
     rows: z.array(IntervalRow),
+    /** the agent's own saturation over the interval (absent from older agents) */
+    generator: GeneratorReading.optional(),
   }),
   z.object({
     type: z.literal('shard-done'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GeneratorCheck } from './generator.js';
 import { RunStatus } from './runs.js';
 
 /** Latency figures of a report, in ms, from a merged histogram. */
@@ -29,6 +30,8 @@ export const ThresholdResult = z.object({
   passed: z.boolean(),
   /** the measured value (ms for latency), or null when there was no data */
   value: z.number().nullable(),
+  /** true when a saturated generator measured it (an invalid run): shown, not to be trusted */
+  untrustworthy: z.boolean().optional(),
 });
 export type ThresholdResult = z.infer<typeof ThresholdResult>;
 
@@ -49,7 +52,7 @@ export const RunSummary = z.object({
   /**
    * True exactly when `status` is `passed`: the run completed and every threshold held. A
    * degraded run (an agent lost on the way) does not pass even when its thresholds held,
-   * and failed, aborted and error runs never pass.
+   * and failed, aborted, invalid and error runs never pass.
    */
   passed: z.boolean(),
   durationS: z.number().nonnegative(),
@@ -66,6 +69,8 @@ export const RunSummary = z.object({
   scenario: z.string(),
   iterations: IterationCounts.optional(),
   abortReason: z.string().optional(),
+  /** the generators' self-check (absent from results stored before it existed) */
+  generator: GeneratorCheck.optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

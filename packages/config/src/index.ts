@@ -9,4 +9,10 @@ export {
 export { type EnvRow, type EnvSection, envMarkdown, envRows, withEnvSection } from './docs.js';
 export { EnvError, type EnvIssue, envPicker, parseEnv, type RawEnv } from './parse.js';
 export * from './processes.js';
-export { listItems, redactUrl, urlProblem } from './vars.js';
+export {
+  listItems,
+  redactUrl,
+  type SaturationSetting,
+  saturationSetting,
+  urlProblem,
+} from './vars.js';

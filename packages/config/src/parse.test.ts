@@ -10,6 +10,7 @@ import {
   EnvError,
   envPicker,
   parseEnv,
+  saturationSetting,
 } from './index.js';
 
 function issues(fn: () => unknown): string[] {
@@ -113,5 +114,29 @@ describe('envPicker', () => {
       ['DATABASE_URL'],
     );
     assert.throws(() => pick(), EnvError);
+  });
+});
+
+describe('LOADLINE_SATURATION', () => {
+  it('reads the parts it names, in any order', () => {
+    assert.deepEqual(saturationSetting('late=1%,loop=50ms,for=5s'), {
+      lateShare: 0.01,
+      eventLoopDelayP99Ms: 50,
+      forS: 5,
+    });
+    assert.deepEqual(saturationSetting(' for=10s , late=0.5% '), { forS: 10, lateShare: 0.005 });
+    assert.deepEqual(saturationSetting(undefined), {});
+  });
+
+  it('refuses a bad part, naming the variable and the part', () => {
+    assert.deepEqual(
+      issues(() => parseEnv(ControlEnv, { LOADLINE_SATURATION: 'late=1%,loop=50' })),
+      [
+        'LOADLINE_SATURATION: "loop=50" is not late=N%, loop=Nms or for=Ns (e.g. late=1%,loop=50ms,for=5s)',
+      ],
+    );
+    assert.match(String(saturationSetting('late=150%')), /over 100 %/);
+    assert.match(String(saturationSetting('for=0s')), /1 to 3600 s/);
+    assert.match(String(saturationSetting('loop=0ms')), /above 0 ms/);
   });
 });

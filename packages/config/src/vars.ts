@@ -166,3 +166,50 @@ export const LOADLINE_TRUSTED_PROXIES = list(
       'Proxies (hosts, addresses, CIDR blocks, comma-separated) whose X-Forwarded-For names the caller in the audit log and for sign-in limits: the console, an Ingress.',
     default: 'loopback (the console of `loadline up`)',
   });
+
+/** The parts of LOADLINE_SATURATION that are set; the rest keep their defaults. */
+export interface SaturationSetting {
+  lateShare?: number;
+  eventLoopDelayP99Ms?: number;
+  forS?: number;
+}
+
+const SATURATION_PART = /^(late)=(\d+(?:\.\d+)?)%$|^(loop)=(\d+(?:\.\d+)?)ms$|^(for)=(\d+)s$/;
+
+/** LOADLINE_SATURATION read (`late=1%,loop=50ms,for=5s`), or why it cannot be. */
+export function saturationSetting(text: string | undefined): SaturationSetting | string {
+  const setting: SaturationSetting = {};
+  for (const part of listItems(text)) {
+    const match = SATURATION_PART.exec(part);
+    if (!match) {
+      return `"${part}" is not late=N%, loop=Nms or for=Ns (e.g. late=1%,loop=50ms,for=5s)`;
+    }
+    if (match[1]) {
+      const share = Number(match[2]) / 100;
+      if (share > 1) return `late=${match[2]}% is over 100 %`;
+      setting.lateShare = share;
+    } else if (match[3]) {
+      const ms = Number(match[4]);
+      if (ms <= 0) return 'loop= must be above 0 ms';
+      setting.eventLoopDelayP99Ms = ms;
+    } else {
+      const s = Number(match[6]);
+      if (s < 1 || s > 3600) return 'for= must be 1 to 3600 s';
+      setting.forS = s;
+    }
+  }
+  return setting;
+}
+
+export const LOADLINE_SATURATION = z
+  .string()
+  .superRefine((text, ctx) => {
+    const setting = saturationSetting(text);
+    if (typeof setting === 'string') ctx.addIssue({ code: 'custom', message: setting });
+  })
+  .optional()
+  .meta({
+    description:
+      'When a load generator counts as saturated, making its run `invalid` (exit 5): late sends above `late` of what it sent, or event-loop delay p99 above `loop`, every second for `for` (or all of a shorter run). Parts left out keep their defaults.',
+    default: '`late=1%,loop=50ms,for=5s`',
+  });

@@ -60,6 +60,13 @@ export { type HttpTarget, serializeRequest, validateTarget } from './request.js'
 export type { CapturedResponse } from './response-parser.js';
 export { ResponseParseError, ResponseParser, type ResponseSink } from './response-parser.js';
 export {
+  GeneratorJudge,
+  MIN_LATE_SENDS,
+  peakRateOf,
+  saturatedBy,
+  saturationLimits,
+} from './saturation.js';
+export {
   ArrivalSchedule,
   arrivalsBy,
   constantRate,

@@ -16,6 +16,8 @@ export interface IntervalWindow {
   /** seconds since the load phase started, at the end of the interval */
   elapsedS: number;
   eventLoopDelayP99Ms: number;
+  /** CPU time of this process over the interval's wall time (1 = one core busy) */
+  cpu: number;
 }
 
 /** The run as the lifecycle measured it, for the model's report. */
@@ -75,6 +77,7 @@ export class RunLifecycle<Interval, Report> {
   #loadEndAt = 0;
   #intervalIndex = 0;
   #intervalStart = 0;
+  #intervalCpu: NodeJS.CpuUsage | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
   #drainTimer: NodeJS.Timeout | undefined;
   #resolve: ((report: Report) => void) | undefined;
@@ -182,6 +185,7 @@ export class RunLifecycle<Interval, Report> {
     this.#phase = 'load';
     this.#t0 = performance.now();
     this.#intervalStart = this.#t0;
+    this.#intervalCpu = process.cpuUsage();
     this.#loopDelay.enable();
     this.#scheduleIntervalTick();
     this.#sweepTimer = setInterval(() => this.#model.sweep(), SWEEP_EVERY_MS);
@@ -200,12 +204,15 @@ export class RunLifecycle<Interval, Report> {
   }
 
   #rotateInterval(now: number): void {
+    const cpu = process.cpuUsage(this.#intervalCpu);
+    this.#intervalCpu = process.cpuUsage();
     const report = this.#model.interval({
       index: this.#intervalIndex,
       startedAt: this.#intervalStart,
       endedAt: now,
       elapsedS: (now - this.#t0) / 1000,
       eventLoopDelayP99Ms: this.#loopDelay.percentile(99) / 1e6,
+      cpu: (cpu.user + cpu.system) / 1000 / Math.max(now - this.#intervalStart, 1),
     });
     this.#loopDelay.reset();
     this.#intervalIndex++;

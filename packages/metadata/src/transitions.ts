@@ -11,11 +11,12 @@ export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> 
   'awaiting-approval': ['queued', 'aborted'],
   queued: ['waiting-for-agents', 'running', 'aborted', 'error'],
   'waiting-for-agents': ['running', 'aborted', 'error'],
-  running: ['passed', 'failed', 'aborted', 'degraded', 'error'],
+  running: ['passed', 'failed', 'aborted', 'degraded', 'invalid', 'error'],
   passed: [],
   failed: [],
   aborted: [],
   degraded: [],
+  invalid: [],
   error: [],
 };
 

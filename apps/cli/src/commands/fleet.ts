@@ -1,3 +1,4 @@
+import { TERMINAL_STATUSES } from '@loadline/api';
 import { FeederError, loadFeederRows } from '@loadline/engine';
 import { formatError, parseScenario } from '@loadline/scenario';
 import { type ApiEnv, ApiProblem, ControlClient, controlApi } from '../control-client.js';
@@ -18,7 +19,7 @@ export interface FleetRunOptions {
   allowPath?: string[];
 }
 
-const TERMINAL = new Set(['passed', 'failed', 'aborted', 'degraded', 'error']);
+const TERMINAL: ReadonlySet<string> = TERMINAL_STATUSES;
 
 function exitFor(status: string): number {
   switch (status) {
@@ -29,6 +30,8 @@ function exitFor(status: string): number {
       return ExitCode.thresholdsFailed;
     case 'aborted':
       return ExitCode.aborted;
+    case 'invalid':
+      return ExitCode.invalid;
     default:
       return ExitCode.badInput;
   }

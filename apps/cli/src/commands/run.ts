@@ -1,4 +1,5 @@
-import { isLoopback, LOOPBACK_HOSTS } from '@loadline/api';
+import { isLoopback, LOOPBACK_HOSTS, type SaturationLimits } from '@loadline/api';
+import { saturationSetting } from '@loadline/config';
 import {
   buildRunSummary,
   compileScenario,
@@ -7,8 +8,11 @@ import {
   type FlowModel,
   type FlowReport,
   FlowRunner,
+  GeneratorJudge,
   GuardrailMonitor,
+  peakRateOf,
   SecretsMissingError,
+  saturationLimits,
   stepTableSource,
   summarizeFlows,
   tableResults,
@@ -88,8 +92,23 @@ function modelOf(load: Load, options: RunOptions): { model: FlowModel; durationM
   return { model: { kind: 'open', profile: { startRate, stages }, maxInFlight }, durationMs };
 }
 
+/**
+ * When this process counts as a saturated generator: the defaults with LOADLINE_SATURATION's
+ * parts over them (checked when the environment was read).
+ */
+function saturationOf(text: string | undefined): SaturationLimits {
+  const setting = saturationSetting(text);
+  if (typeof setting === 'string') throw new UsageError('LOADLINE_SATURATION', setting);
+  return saturationLimits(setting);
+}
+
 /** `loadline run FILE --local`: runs a scenario in this process and judges its thresholds. */
-export async function runLocally(file: string, options: RunOptions, io: RunIo): Promise<number> {
+export async function runLocally(
+  file: string,
+  options: RunOptions,
+  io: RunIo,
+  env: { LOADLINE_SATURATION?: string | undefined } = {},
+): Promise<number> {
   const text = await readScenarioText(file);
   const files = feederFilesOf(file, options.allowPath);
   const parsed = parseScenario(text, { check: checkFeederFiles(files) });
@@ -129,6 +148,7 @@ export async function runLocally(file: string, options: RunOptions, io: RunIo): 
   const runId = `local_${Date.now().toString(36)}`;
   const runner = new FlowRunner({ plan, model, runId });
   const guardrails = new GuardrailMonitor(scenario.guardrails);
+  const generators = new GeneratorJudge(saturationOf(env.LOADLINE_SATURATION));
   const stepsOfFlow = Object.fromEntries(
     plan.flows.map((f) => [f.name, f.steps.map((s) => s.name)]),
   );
@@ -137,6 +157,7 @@ export async function runLocally(file: string, options: RunOptions, io: RunIo): 
   let errors = 0;
   let runStartMs: number | undefined;
   runner.on('interval', (interval) => {
+    generators.observe('local', interval.generator);
     const lengthS = Math.max((interval.endMs - interval.startMs) / 1000, 1e-3);
     const trip = guardrails.observe(
       stepTableSource(interval.table, stepsOfFlow, lengthS),
@@ -192,8 +213,13 @@ export async function runLocally(file: string, options: RunOptions, io: RunIo): 
     achievedMix: report.achievedMix,
     iterations,
     ...(report.abortReason === undefined ? {} : { abortReason: report.abortReason }),
+    generator: generators.check({
+      agents: 1,
+      ...(model.kind === 'open' ? { peakRate: peakRateOf(model.profile) } : {}),
+    }),
   });
   io.stdout.write(options.json ? `${JSON.stringify(result)}\n` : runTable(result, report));
   if (report.aborted) return ExitCode.aborted;
+  if (result.status === 'invalid') return ExitCode.invalid;
   return result.passed ? ExitCode.passed : ExitCode.thresholdsFailed;
 }

@@ -157,6 +157,13 @@ export function LiveRun({
           Stop failed: {stopError}
         </p>
       ) : null}
+      {event?.snapshot?.saturated?.length ? (
+        <p role="alert" className="banner" data-testid="live-saturated">
+          A load generator cannot keep up (
+          {event.snapshot.saturated.map((s) => `${s.agentId}: ${s.seconds} s`).join(', ')}): this
+          run will end invalid; its figures describe the generator, not the target.
+        </p>
+      ) : null}
       {stoppedAfter !== undefined && event?.final ? (
         <p role="status" className="ok-note" data-testid="stopped-note">
           Stopped: every agent stopped, the run ended {(stoppedAfter / 1000).toFixed(1)} s after

@@ -1,4 +1,4 @@
-import type { StepResult, ThresholdResult, TotalResult } from '@loadline/api';
+import type { GeneratorCheck, StepResult, ThresholdResult, TotalResult } from '@loadline/api';
 import { controlApi, type Run } from '@loadline/api/http';
 import { ListTable } from '@/components/list-table';
 import { hrefOf } from '@/lib/api';
@@ -32,7 +32,15 @@ export function Thresholds({ results, caption }: { results: ThresholdResult[]; c
               <code>{t.expression}</code>
             </td>
             <td className="num">{t.value === null ? '–' : Number(t.value.toFixed(4))}</td>
-            <td className={t.passed ? 'pass' : 'fail'}>{t.passed ? 'pass' : 'FAIL'}</td>
+            <td className={t.passed ? 'pass' : 'fail'}>
+              {t.passed ? 'pass' : 'FAIL'}
+              {t.untrustworthy ? (
+                <span className="muted" title="measured by a saturated load generator">
+                  {' '}
+                  (untrustworthy)
+                </span>
+              ) : null}
+            </td>
           </tr>
         ))}
       </tbody>
@@ -58,12 +66,34 @@ function StepRow({ name, s }: { name: string; s: StepResult | TotalResult }) {
   );
 }
 
+/** A saturated generator, first and loud: every figure below describes it, not the target. */
+function SaturatedGenerators({ generator }: { generator: GeneratorCheck | undefined }) {
+  if (!generator || generator.saturated.length === 0) return null;
+  return (
+    <div role="alert" className="banner" data-testid="generator-saturated">
+      <strong>Invalid run: a load generator could not keep up.</strong> The figures below describe
+      the generator, not the target; thresholds are shown but cannot be trusted.
+      <ul>
+        {generator.saturated.map((s) => (
+          <li key={s.agentId}>
+            <code>{s.agentId}</code>: {s.seconds} s saturated — {percent(s.lateShare, 1)} of sends
+            late, event-loop delay p99 {ms(s.eventLoopDelayP99Ms)}, CPU {percent(s.cpu, 1)}, about{' '}
+            {count(s.sentPerSecond)} sends/s
+          </li>
+        ))}
+      </ul>
+      {generator.hint ? <p>{generator.hint}</p> : null}
+    </div>
+  );
+}
+
 export function RunSummaryView({ run }: { run: Run }) {
   const summary = run.summary;
   if (!summary) return <p className="muted">The summary appears once the run ends.</p>;
   return (
     <section aria-labelledby="summary-heading" data-testid="run-summary">
       <h2 id="summary-heading">Summary</h2>
+      <SaturatedGenerators generator={summary.generator} />
       <dl className="cards">
         <div className="card">
           <dt>Requests</dt>

@@ -1,6 +1,7 @@
 import { CapacityModel, Plan } from '@loadline/capacity';
 import { Corpus } from '@loadline/replay/corpus';
 import { z } from 'zod';
+import { GeneratorSaturation } from '../generator.js';
 import { Heartbeat } from '../messages.js';
 import { Counters, LatencySummary, TargetMetricRow, TimeSeriesPoint, Totals } from '../results.js';
 import { RunStatus } from '../runs.js';
@@ -291,6 +292,8 @@ export const LiveSnapshot = z.looseObject({
   durationMs: z.number(),
   target: z.looseObject({ kind: z.enum(['open', 'closed']) }).optional(),
   guardrails: z.array(GuardrailState).optional(),
+  /** agents saturated so far (the run will end invalid) */
+  saturated: z.array(GeneratorSaturation).optional(),
   summary: z.looseObject({
     total: z.looseObject(LiveStep.shape),
     steps: z.record(z.string(), z.looseObject(LiveStep.shape)),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RunSummary } from '@loadline/api';
+import { DEFAULT_SATURATION_LIMITS, type GeneratorCheck, RunSummary } from '@loadline/api';
 import {
   buildRunSummary,
   intendedMixOf,
@@ -41,6 +41,45 @@ describe('run verdict', () => {
     for (const outcome of ['degraded', 'aborted', 'error'] as const) {
       assert.deepEqual(runVerdict(outcome, held), { status: outcome, passed: false });
     }
+  });
+
+  it('makes a run that ran with a saturated generator invalid, whatever its thresholds', () => {
+    const saturated: GeneratorCheck = {
+      limits: DEFAULT_SATURATION_LIMITS,
+      agents: [],
+      saturated: [
+        {
+          agentId: 'a1',
+          fromSecond: 10,
+          toSecond: 14,
+          seconds: 5,
+          lateShare: 0.9,
+          eventLoopDelayP99Ms: 3,
+          cpu: 1,
+          sentPerSecond: 37_000,
+        },
+      ],
+      hint: 'more agents',
+    };
+    for (const outcome of ['completed', 'degraded'] as const) {
+      assert.deepEqual(runVerdict(outcome, held, saturated), { status: 'invalid', passed: false });
+    }
+    // Stopped or never started says so first; the check still travels with the summary.
+    assert.equal(runVerdict('aborted', held, saturated).status, 'aborted');
+    assert.equal(runVerdict('error', held, saturated).status, 'error');
+    const summary = buildRunSummary({ ...input('completed'), generator: saturated });
+    assert.deepEqual(RunSummary.parse(summary), summary);
+    assert.equal(summary.status, 'invalid');
+    assert.equal(summary.passed, false);
+    assert.deepEqual(summary.thresholds, [{ ...held[0], untrustworthy: true }]);
+    assert.deepEqual(summary.generator, saturated);
+    // Generators that kept up change nothing.
+    const fine = buildRunSummary({
+      ...input('completed'),
+      generator: { ...saturated, saturated: [] },
+    });
+    assert.equal(fine.status, 'passed');
+    assert.deepEqual(fine.thresholds, held);
   });
 
   it('never reports passed beside a run that failed to start', () => {

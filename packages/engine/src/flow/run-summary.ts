@@ -1,4 +1,4 @@
-import type { IterationCounts, RunStatus, RunSummary } from '@loadline/api';
+import type { GeneratorCheck, IterationCounts, RunStatus, RunSummary } from '@loadline/api';
 import type { StepTable } from './step-stats.js';
 import { type ReportedResults, reportedResults, summarizeFlows } from './summary.js';
 import type { ThresholdResult } from './thresholds.js';
@@ -26,6 +26,8 @@ export interface RunSummaryInput {
   achievedMixNote?: string;
   iterations?: IterationCounts;
   abortReason?: string;
+  /** the generators' self-check; a saturated generator makes a run that ran `invalid` */
+  generator?: GeneratorCheck;
 }
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
@@ -34,12 +36,19 @@ const rounded = (mix: Record<string, number>) =>
 
 /**
  * A run's final status and verdict. `passed` is true exactly when the status is `passed`: a
- * completed run whose thresholds all held. Degraded, aborted and error runs never pass.
+ * completed run whose thresholds all held. A run that ran to its end (completed or degraded)
+ * with a saturated generator is `invalid`, whatever its thresholds say. Degraded, aborted,
+ * invalid and error runs never pass.
  */
 export function runVerdict(
   outcome: RunOutcome,
   thresholds: readonly ThresholdResult[],
+  generator?: GeneratorCheck,
 ): { status: RunStatus; passed: boolean } {
+  const saturated = (generator?.saturated.length ?? 0) > 0;
+  if (saturated && (outcome === 'completed' || outcome === 'degraded')) {
+    return { status: 'invalid', passed: false };
+  }
   if (outcome !== 'completed') return { status: outcome, passed: false };
   const passed = thresholds.every((t) => t.passed);
   return { status: passed ? 'passed' : 'failed', passed };
@@ -47,7 +56,8 @@ export function runVerdict(
 
 /** The one builder of a run's result: local runs, live fleet runs and recovered runs. */
 export function buildRunSummary(input: RunSummaryInput): RunSummary {
-  const { status, passed } = runVerdict(input.outcome, input.thresholds);
+  const { status, passed } = runVerdict(input.outcome, input.thresholds, input.generator);
+  const saturated = (input.generator?.saturated.length ?? 0) > 0;
   return {
     runId: input.runId,
     status,
@@ -59,10 +69,14 @@ export function buildRunSummary(input: RunSummaryInput): RunSummary {
     achievedMix: rounded(input.achievedMix),
     ...(input.achievedMixNote === undefined ? {} : { achievedMixNote: input.achievedMixNote }),
     ...input.results,
-    thresholds: input.thresholds,
+    // Still reported, for the record, but a saturated generator measured them.
+    thresholds: saturated
+      ? input.thresholds.map((t) => ({ ...t, untrustworthy: true }))
+      : input.thresholds,
     scenario: input.scenario,
     ...(input.iterations === undefined ? {} : { iterations: input.iterations }),
     ...(input.abortReason === undefined ? {} : { abortReason: input.abortReason }),
+    ...(input.generator === undefined ? {} : { generator: input.generator }),
   };
 }
 

@@ -234,6 +234,7 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
   }
 
   #send(connection: Connection, send: StepSend, now: number): void {
+    this.#interval.counters.sent++;
     if (now - send.dueAt > this.#lateThresholdMs) this.#interval.counters.late++;
     connection.send(send.dueAt, send.request, send);
   }
@@ -378,6 +379,14 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
       activeIterations: this.#iterations.size,
       connections: this.#pool.size,
       eventLoopDelayP99Ms: window.eventLoopDelayP99Ms,
+      generator: {
+        second,
+        sent: table.counters.sent,
+        late: table.counters.late,
+        dropped: table.counters.dropped,
+        eventLoopDelayP99Ms: window.eventLoopDelayP99Ms,
+        cpu: window.cpu,
+      },
     };
   }
 

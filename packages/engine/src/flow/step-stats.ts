@@ -32,6 +32,8 @@ export class StepCell {
 
 /** Run-level counters that belong to no single response. */
 export interface FlowCounters {
+  /** requests written to a socket */
+  sent: number;
   late: number;
   dropped: number;
   iterationsStarted: Map<string, number>;
@@ -41,6 +43,7 @@ export interface FlowCounters {
 
 export function emptyCounters(): FlowCounters {
   return {
+    sent: 0,
     late: 0,
     dropped: 0,
     iterationsStarted: new Map(),
@@ -50,6 +53,7 @@ export function emptyCounters(): FlowCounters {
 }
 
 export function addCounters(target: FlowCounters, source: FlowCounters): void {
+  target.sent += source.sent;
   target.late += source.late;
   target.dropped += source.dropped;
   target.iterationsCompleted += source.iterationsCompleted;

@@ -30,6 +30,8 @@ export interface ThresholdResult {
   passed: boolean;
   /** the measured value (ms for latency), or null when there was no data */
   value: number | null;
+  /** true when a saturated generator measured it (an invalid run) */
+  untrustworthy?: boolean;
 }
 
 /** The measured value a condition compares, or null when nothing was measured. */

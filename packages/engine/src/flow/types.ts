@@ -1,4 +1,4 @@
-import type { IntervalRow, ReplayModel } from '@loadline/api';
+import type { GeneratorReading, IntervalRow, ReplayModel } from '@loadline/api';
 import type { RateProfile } from '../schedule.js';
 import type { CompiledPlan } from './compile.js';
 import type { StepTable } from './step-stats.js';
@@ -38,6 +38,8 @@ export interface FlowInterval {
   activeIterations: number;
   connections: number;
   eventLoopDelayP99Ms: number;
+  /** this generator's own saturation over the interval */
+  generator: GeneratorReading;
 }
 
 export interface FlowReport {
