@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cli, closeHttp, freePort, serveHttp, UpStack } from './support.js';
+import { cli, closeHttp, freePort, serveHttp, UpStack, waitUntil } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadline-fleet-'));
 const stack = new UpStack(join(dir, 'state'));
@@ -218,5 +218,37 @@ flows: [{ name: f, steps: [{ name: s, request: { path: /api/products/2 } }] }]
     // The survivor sent its 12 s × 20 rps; the victim what it pushed before it died.
     assert.ok(summary.total.requests > 240, `${summary.total.requests} requests kept`);
     assert.ok(summary.total.requests < 480, `${summary.total.requests} < a full run`);
+  });
+
+  it('ends a run left waiting by a control that stopped, and its shards go to no agent', async () => {
+    // One agent is left (the last test killed the other): a run asking for 2 waits ...
+    const file = scenario(
+      'stranded',
+      `agents: 2
+load: { rate: 10, duration: 5s }
+flows: [{ name: f, steps: [{ name: s, request: { path: /api/products/3 } }] }]
+`,
+    );
+    const launched = await cli(['run', file, '--api', api, '--json']);
+    assert.equal(launched.code, 0, launched.stderr);
+    const { runId } = JSON.parse(launched.stdout);
+    await waitUntil(
+      'the run waiting for its second agent',
+      async () => (await getJson(`/runs/${runId}`)).status === 'waiting-for-agents',
+      10_000,
+    );
+    // ... when `loadline up` stops, and starts again with two agents.
+    await stack.stop();
+    await stack.start({ agents: 2 });
+    api = stack.api;
+    demo = stack.demo;
+    // Not stranded: settled at once, and none of its shards reached the new agents.
+    const run = await getJson(`/runs/${runId}`);
+    assert.equal(run.status, 'error');
+    assert.match(run.abortReason, /before the run started; its shards were withdrawn/);
+    await new Promise((r) => setTimeout(r, 1500));
+    const { agents } = await getJson('/agents');
+    assert.equal(agents.length, 2);
+    for (const agent of agents) assert.equal(agent.runId, null, `${agent.agentId} is idle`);
   });
 });

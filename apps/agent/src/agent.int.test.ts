@@ -122,9 +122,22 @@ const startAgent = (names: RedisNames, agentId: string, options: { deadManMs?: n
 async function control(
   names: RedisNames,
   jobs: ShardJob[],
-  options: { abortAfterMs?: number; silentAfterMs?: number } = {},
+  options: {
+    abortAfterMs?: number;
+    silentAfterMs?: number;
+    /** the run started before these jobs were handed out (as for a job given out again) */
+    startedBefore?: boolean;
+  } = {},
 ): Promise<AgentMessage[]> {
   const runId = (jobs[0] as ShardJob).runId;
+  if (options.startedBefore) {
+    await publishSignal(
+      redis,
+      names,
+      { type: 'start', runId, startAt: Date.now() - 5000 },
+      controlSigner,
+    );
+  }
   const reader = new ResultsReader(redis, names, 'test-control', agentVerifier);
   await reader.ensureGroup();
   const queue = new ShardQueue(redis, names, (line) => console.error(line), controlSigner);
@@ -141,7 +154,7 @@ async function control(
       () => {},
     );
   }, 500);
-  let startSent = false;
+  let startSent = options.startedBefore === true;
   let abortSent = false;
   const deadline = Date.now() + 20_000;
   try {
@@ -280,6 +293,29 @@ describe('agents (real Redis)', { skip }, () => {
     } finally {
       await intruder.close();
       connection.disconnect();
+      await agent.stop();
+    }
+  });
+
+  it('never runs a shard of a run that started before it was claimed: no shard runs twice', async () => {
+    const names = new RedisNames(`loadline-test-${randomUUID().slice(0, 8)}`);
+    namespaces.push(names);
+    const agent = await startAgent(names, 'late');
+    served = 0;
+    try {
+      const messages = await control(names, shardJobs('run_late', 1, 50, 1000), {
+        startedBefore: true,
+      });
+      assert.deepEqual(
+        messages.filter((m) => m.type === 'claimed'),
+        [],
+        'it does not claim the shard',
+      );
+      const done = messages.find((m) => m.type === 'shard-done');
+      assert.ok(done && done.type === 'shard-done' && done.aborted);
+      assert.match(done.reason ?? '', /started before this shard was claimed/);
+      assert.equal(served, 0);
+    } finally {
       await agent.stop();
     }
   });

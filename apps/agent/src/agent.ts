@@ -194,11 +194,15 @@ export class Agent {
     }
     this.#runId = job.runId;
     let startAt: number | undefined;
+    let staleStart = false;
     let abortReason: string | undefined;
     let lastHeard = Date.now();
-    const onSignal = (signal: ControlSignal) => {
+    const onSignal = (signal: ControlSignal, replayed: boolean) => {
       lastHeard = Date.now();
-      if (signal.type === 'start') startAt = signal.startAt;
+      // A start published before this agent listened was for shards claimed before its own:
+      // the run went on without this shard (a late or redelivered job), which never runs.
+      if (signal.type === 'start' && replayed) staleStart = true;
+      else if (signal.type === 'start') startAt = signal.startAt;
       else if (signal.type === 'abort') {
         abortReason = signal.reason;
         this.#runner?.stop(`aborted: ${signal.reason}`);
@@ -213,6 +217,16 @@ export class Agent {
       this.#verifier,
     );
     try {
+      if (staleStart || abortReason !== undefined) {
+        await this.#finish(
+          job,
+          true,
+          staleStart
+            ? 'the run started before this shard was claimed; a shard never runs twice'
+            : `aborted: ${abortReason}`,
+        );
+        return;
+      }
       await sendAgentMessage(
         this.#redis,
         this.#names,

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Agent } from '@loadline/agent';
+import { TERMINAL_STATUSES } from '@loadline/api';
 import { readHlog } from '@loadline/histogram';
+import { MetadataStore } from '@loadline/metadata';
 import { connectRedis, RedisNames, ScheduleQueue } from '@loadline/queue';
 import { LEAK_SIGNATURE_HEADER, signLeakReport, verifyShadowTag } from '@loadline/shadow';
 import { Queue } from 'bullmq';
@@ -39,7 +41,7 @@ async function waitForRun(id: string, timeoutMs = 20_000): Promise<Json> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { json } = await api('GET', `/runs/${id}`);
-    if (['passed', 'failed', 'aborted', 'degraded', 'error'].includes(json.status)) return json;
+    if (TERMINAL_STATUSES.has(json.status)) return json;
     if (Date.now() > deadline) throw new Error(`run ${id} still ${json.status}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -518,6 +520,50 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     );
     // Let the agents notice (dead-man switch) before the next test uses them.
     await new Promise((r) => setTimeout(r, 5500));
+  });
+
+  it('settles a waiting run whose control died holding its lease, and withdraws its shards', async () => {
+    const source = `name: stranded
+target: ${target}
+agents: 5
+load: { rate: 10, duration: 5s }
+flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
+`;
+    await api('POST', '/scenarios', { source });
+    const created = await api('POST', '/runs', { scenario: 'stranded' });
+    const id = created.json.id as string;
+    const deadline = Date.now() + 2000;
+    while ((await api('GET', `/runs/${id}`)).json.status !== 'waiting-for-agents') {
+      assert.ok(Date.now() < deadline, 'the run waits for its 5 agents');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Its control dies: what a kill -9 leaves is a run still waiting, under a lease that
+    // stays valid for a while after the process is gone.
+    await control.close();
+    const metadata = await MetadataStore.open({ dataDir: `${config.dataDir}/pg` });
+    assert.equal(
+      await metadata.acquireRunLease({ runId: id, coordinator: 'dead-control', ttlMs: 2500 }),
+      true,
+    );
+    await metadata.close();
+    control = await Control.start({ ...config, orphanSweepMs: 300 });
+    authed = await adminFetch(control);
+    // At start its lease still holds: not an orphan yet, so still waiting ...
+    assert.equal((await api('GET', `/runs/${id}`)).json.status, 'waiting-for-agents');
+    // ... and the next sweeps, not only the start-up one, settle it once the lease lapses.
+    const run = await waitForRun(id, 8000);
+    assert.equal(run.status, 'error');
+    assert.match(run.abortReason, /before the run started; its shards were withdrawn/);
+    // No shard of it is left for an agent to pick up later.
+    const connection = connectRedis(redis.url);
+    const shards = new Queue(new RedisNames(redis.namespace).shardQueue, { connection });
+    try {
+      const waiting = (await shards.getWaiting()).filter((job) => job.id?.startsWith(`${id}.`));
+      assert.deepEqual(waiting, []);
+    } finally {
+      await shards.close();
+      connection.disconnect();
+    }
   });
 
   it('refuses a target the environment does not allow', async () => {

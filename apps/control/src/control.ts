@@ -33,7 +33,7 @@ import type { ControlKeys } from './api/deps.js';
 import { RunCoordinator } from './coordinator.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { Ingest } from './ingest.js';
-import { recoverOrphanedRuns } from './recovery.js';
+import { OrphanSweeper } from './recovery.js';
 import { buildRoutes, CreateRunBody, launchRun, type RouteDeps } from './routes.js';
 import { ScheduleDriver } from './schedules.js';
 import { environmentSecret, loadMasterSecret } from './shadow-secret.js';
@@ -63,6 +63,8 @@ export interface ControlConfig {
   adminPassword?: string;
   /** when an agent counts as a saturated generator (its run ends invalid) */
   saturation: SaturationLimits;
+  /** how often control looks for runs whose control went away (lease expired) */
+  orphanSweepMs: number;
   /** how long a launch in a protected environment waits for approval */
   approvalTtlMs: number;
   /** a console session nobody used for this long ends */
@@ -103,6 +105,7 @@ export function configFromEnv(env: RawEnv, overrides: Partial<ControlConfig> = {
       : [...LOOPBACK_HOSTS],
     ...(parsed.LOADLINE_ADMIN_PASSWORD ? { adminPassword: parsed.LOADLINE_ADMIN_PASSWORD } : {}),
     saturation: saturationLimits(typeof saturation === 'string' ? {} : saturation),
+    orphanSweepMs: 5000,
     approvalTtlMs: 3_600_000,
     sessionIdleMs: 8 * 3_600_000,
     ...oidcFromEnv(parsed),
@@ -124,6 +127,7 @@ export class Control {
   readonly #coordinator: RunCoordinator;
   readonly #ingest: Ingest;
   readonly #schedules: ScheduleDriver;
+  readonly #orphans: OrphanSweeper;
   readonly #masterSecret: string;
   readonly #unlock: () => void;
   readonly #timers: NodeJS.Timeout[];
@@ -142,8 +146,10 @@ export class Control {
     coordinator: RunCoordinator;
     ingest: Ingest;
     schedules: ScheduleDriver;
+    orphans: OrphanSweeper;
   }) {
     this.url = parts.url;
+    this.#orphans = parts.orphans;
     this.firstAdmin = parts.firstAdmin;
     this.#timers = parts.timers;
     this.#server = parts.server;
@@ -237,8 +243,14 @@ export class Control {
       agents: keyring,
       saturation: config.saturation,
     });
-    // Runs a previous control left active are settled before taking new work.
-    await recoverOrphanedRuns(metadata, store, config.log);
+    // Runs a previous control left active are settled before taking new work, and again
+    // every few seconds: a control that died holds its runs' leases 10 s more.
+    const orphans = new OrphanSweeper(metadata, store, config.log, {
+      coordinatorId: consumer,
+      active: () => coordinator.activeRuns,
+      abandon: (run) => coordinator.abandon(run.id, run.agentsRequested, 'its control went away'),
+    });
+    await orphans.sweep();
     const ingest = new Ingest(new ResultsReader(redis, names, consumer, keyring), store, {
       onRows: (rows) => coordinator.onRows(rows),
       onMessage: (message) => coordinator.onMessage(message),
@@ -324,6 +336,7 @@ export class Control {
     await sweep();
     // Expiries are noticed within a quarter of the approval window (at most 15 s late).
     const timers = [setInterval(sweep, Math.min(15_000, Math.max(250, config.approvalTtlMs / 4)))];
+    orphans.start(config.orphanSweepMs);
     return new Control({
       url,
       firstAdmin,
@@ -338,11 +351,13 @@ export class Control {
       coordinator,
       ingest,
       schedules,
+      orphans,
     });
   }
 
   async close(): Promise<void> {
     for (const timer of this.#timers) clearInterval(timer);
+    await this.#orphans.close();
     await this.#coordinator.close();
     await new Promise<void>((resolve) => {
       this.#server.closeAllConnections();

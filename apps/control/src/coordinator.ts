@@ -205,6 +205,16 @@ export class RunCoordinator {
     }
   }
 
+  /**
+   * A run no control coordinates any more (its control died): agents holding its shards are
+   * told to stop now, rather than when their dead-man switch fires, and shards nobody has
+   * claimed are taken back, so no agent starts one later.
+   */
+  async abandon(runId: string, shardCount: number, reason: string): Promise<void> {
+    await this.#queue.removeUnclaimed(runId, shardCount);
+    await this.#signal({ type: 'abort', runId, reason });
+  }
+
   async stop(runId: string, reason: string): Promise<boolean> {
     const live = this.#live.get(runId);
     if (!live) return false;
@@ -232,6 +242,14 @@ export class RunCoordinator {
       // Its rows went through onRows; what is left is how the agent kept up.
       if (message.generator) live.generators.observe(message.agentId, message.generator);
     } else if (message.type === 'claimed') {
+      // One claim per shard, before the start: a second agent with the same shard (a job
+      // handed out again) or a claim after the start is not counted.
+      if (live.phase !== 'waiting' || live.claims.has(message.shard)) {
+        this.#options.log(
+          `run ${message.runId}: ignored a claim of shard ${message.shard} by ${message.agentId}`,
+        );
+        return;
+      }
       live.claims.set(message.shard, message.agentId);
       if (live.phase === 'waiting' && live.claims.size === live.shardCount) {
         live.phase = 'running';
@@ -253,6 +271,9 @@ export class RunCoordinator {
         });
       }
     } else if (message.type === 'shard-done') {
+      // Only its claimant ends a claimed shard (an agent that refused it unclaimed may too).
+      const claimant = live.claims.get(message.shard);
+      if (claimant !== undefined && claimant !== message.agentId) return;
       live.done.set(message.shard, {
         aborted: message.aborted,
         ...(message.reason ? { reason: message.reason } : {}),

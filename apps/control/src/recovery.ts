@@ -14,30 +14,109 @@ import type { ResultStore } from '@loadline/store';
 import { storedScenarioOf } from './api/views.js';
 import { storeSettlement } from './settle.js';
 
+/** What a sweep needs besides the stores: who sweeps, and what it already coordinates. */
+export interface OrphanSweep {
+  /** this control's name in run leases */
+  coordinatorId: string;
+  /** runs this control coordinates itself (never orphans, whatever their lease says) */
+  active: () => readonly string[];
+  /** tells agents holding the run's shards to stop, and takes its unclaimed shards back */
+  abandon: (run: Run) => Promise<void>;
+}
+
 /**
- * A control that starts finds runs no live control coordinates (it crashed, or was
- * stopped mid-run). Their agents stopped by themselves within seconds (dead-man switch)
- * and everything they delivered is in ClickHouse: settle each run from there, so nothing
- * stays "running" forever and nothing delivered is lost.
+ * A run launched this recently may not hold its lease yet (control writes the run, then
+ * leases it): only older ones without a lease are orphans.
+ */
+const UNLEASED_GRACE_MS = 60_000;
+
+/**
+ * Finds runs no live control coordinates (their control crashed, or stopped mid-run) and
+ * settles each from what ClickHouse holds, so nothing stays "running" or
+ * "waiting-for-agents" forever and nothing delivered is lost. Run at start and then every
+ * few seconds: a control killed and restarted within its lease (10 s) leaves runs whose
+ * lease expires only later. Each run is taken with its lease first, so two controls never
+ * settle the same run; its agents are told to stop and its unclaimed shards withdrawn, so
+ * no agent picks up a shard of a run nobody coordinates.
  */
 export async function recoverOrphanedRuns(
   metadata: MetadataStore,
   store: ResultStore,
   log: (line: string) => void,
+  sweep: OrphanSweep,
 ): Promise<string[]> {
   const recovered: string[] = [];
+  const active = new Set(sweep.active());
   for (const run of await metadata.listOrphanedRuns()) {
+    if (active.has(run.id)) continue;
+    if (run.leaseUntil === null && Date.now() - run.createdAt.getTime() < UNLEASED_GRACE_MS) {
+      continue;
+    }
     try {
+      const taken = await metadata.acquireRunLease({
+        runId: run.id,
+        coordinator: sweep.coordinatorId,
+        ttlMs: 30_000,
+      });
+      if (!taken) continue;
+      await sweep.abandon(run);
       await settleFromStore(metadata, store, run);
       recovered.push(run.id);
       log(
-        `run ${run.id}: control restarted while it was ${run.status}; settled from stored results`,
+        `run ${run.id}: its control went away while it was ${run.status}; settled from stored results`,
       );
     } catch (error) {
       log(`run ${run.id}: could not settle after restart: ${(error as Error).message}`);
     }
   }
   return recovered;
+}
+
+/** Sweeps for orphaned runs now and every few seconds, one sweep at a time. */
+export class OrphanSweeper {
+  readonly #metadata: MetadataStore;
+  readonly #store: ResultStore;
+  readonly #log: (line: string) => void;
+  readonly #options: OrphanSweep;
+  #timer: NodeJS.Timeout | undefined;
+  #current: Promise<string[]> | undefined;
+
+  constructor(
+    metadata: MetadataStore,
+    store: ResultStore,
+    log: (line: string) => void,
+    options: OrphanSweep,
+  ) {
+    this.#metadata = metadata;
+    this.#store = store;
+    this.#log = log;
+    this.#options = options;
+  }
+
+  /** One sweep (joining the one under way, if any): the runs it settled. */
+  sweep(): Promise<string[]> {
+    this.#current ??= recoverOrphanedRuns(
+      this.#metadata,
+      this.#store,
+      this.#log,
+      this.#options,
+    ).finally(() => {
+      this.#current = undefined;
+    });
+    return this.#current;
+  }
+
+  start(everyMs: number): void {
+    this.#timer = setInterval(() => {
+      this.sweep().catch((error: Error) => this.#log(`orphaned runs: ${error.message}`));
+    }, everyMs);
+  }
+
+  /** Stops sweeping, once the sweep under way (if any) is done. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#current?.catch(() => []);
+  }
 }
 
 async function settleFromStore(
@@ -48,8 +127,8 @@ async function settleFromStore(
   const outcome = run.status === 'running' ? 'aborted' : 'error';
   const reason =
     run.status === 'running'
-      ? 'control restarted during the run; agents stopped by their dead-man switch; delivered results kept'
-      : 'control restarted before the run started';
+      ? 'control restarted during the run (or died); its agents were stopped; delivered results kept'
+      : 'control restarted (or died) before the run started; its shards were withdrawn';
   const stored = await metadata.getScenario(run.scenario, run.scenarioVersion ?? undefined);
   const { scenario } = storedScenarioOf(stored.parsed);
   const totals = await store.runTotals(run.id);
@@ -135,7 +214,7 @@ async function settleFromStore(
       startedByFirstStep(scenario.flows, (step) => requestsOfStep.get(step) ?? 0),
     ),
     ...(totals.requests === 0
-      ? { achievedMixNote: 'no results were stored before control restarted' }
+      ? { achievedMixNote: 'no results were stored before its control went away' }
       : {}),
     abortReason: reason,
   });

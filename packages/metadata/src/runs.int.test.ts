@@ -395,6 +395,11 @@ for (const backend of await backends()) {
         assert.equal((await store.getRun(run.id)).coordinator, 'c2');
         assert.equal(await store.releaseRunLease(run.id, 'c1'), false);
         assert.equal(await store.releaseRunLease(run.id, 'c2'), true);
+        // Released, the lease has ended (not vanished): an orphan at once, free to take.
+        const released = await store.getRun(run.id);
+        assert.equal(released.coordinator, null);
+        assert.ok(released.leaseUntil !== null && released.leaseUntil.getTime() <= Date.now());
+        assert.ok((await store.listOrphanedRuns()).some((r) => r.id === run.id));
         assert.equal(await lease('c1'), true);
         await store.transitionRun(run.id, ['queued'], 'error');
         assert.equal(await lease('c1'), false, 'an ended run needs no coordinator');

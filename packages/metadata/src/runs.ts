@@ -234,7 +234,11 @@ export async function acquireRunLease(db: Db, input: LeaseInput): Promise<boolea
   return false;
 }
 
-/** Gives the lease up (a clean shutdown); false when `coordinator` did not hold it. */
+/**
+ * Gives the lease up (a clean shutdown); false when `coordinator` did not hold it. The lease
+ * ends now rather than vanishing: a run whose lease ended is an orphan at once, while one
+ * that never had a lease may be a launch under way.
+ */
 export async function releaseRunLease(
   db: Db,
   runId: string,
@@ -242,7 +246,7 @@ export async function releaseRunLease(
 ): Promise<boolean> {
   const updated = await db
     .update(runs)
-    .set({ coordinator: null, leaseUntil: null })
+    .set({ coordinator: null, leaseUntil: sql`now()` })
     .where(and(eq(runs.id, runId), eq(runs.coordinator, coordinator)))
     .returning({ id: runs.id });
   return updated.length > 0;

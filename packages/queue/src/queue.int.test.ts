@@ -72,12 +72,16 @@ describe('queue (real Redis)', { skip }, () => {
     const runId = 'run_signals';
     await publishSignal(redis, names, { type: 'start', runId, startAt: 1234 }, controlSigner);
     const seen: ControlSignal[] = [];
+    const replayed: boolean[] = [];
     const errors: string[] = [];
     const subscription = await SignalSubscription.open(
       redis,
       names,
       runId,
-      (s) => seen.push(s),
+      (s, late) => {
+        seen.push(s);
+        replayed.push(late);
+      },
       (line) => errors.push(line),
       controlVerifier,
     );
@@ -109,6 +113,8 @@ describe('queue (real Redis)', { skip }, () => {
       seen.map((s) => s.type),
       ['start', 'keepalive', 'abort'],
     );
+    // The start was published before it listened: read from the last-signal key, and said so.
+    assert.deepEqual(replayed, [true, false, false]);
     assert.equal(subscription.malformed, 3);
     assert.deepEqual(errors, []);
   });

@@ -97,6 +97,10 @@ export class ShardWorker {
         concurrency: 1,
         lockDuration: 30_000,
         stalledInterval: 30_000,
+        // A shard whose agent died (its lock lapsed) fails; it is never handed to another
+        // agent: the run has gone on without it (control counts it lost), and running it
+        // again would send its load twice.
+        maxStalledCount: 0,
       },
     );
     logErrors(this.#worker, `shard worker ${names.shardQueue}`, log);

@@ -43,7 +43,11 @@ export class SignalSubscription {
     redis: Redis,
     names: RedisNames,
     runId: string,
-    onSignal: (signal: ControlSignal) => void,
+    /**
+     * `replayed`: read from the run's last-signal key at subscription, i.e. published before
+     * this subscriber listened (a `start` then was meant for shards claimed before).
+     */
+    onSignal: (signal: ControlSignal, replayed: boolean) => void,
     /** hears the subscriber connection's errors (a duplicate has no listener of its own) */
     log: (line: string) => void,
     verifier: ControlVerifier,
@@ -58,14 +62,14 @@ export class SignalSubscription {
     subscriber.on('message', (channel: string, message: string) => {
       if (channel !== subscription.#channel) return;
       const signal = read(message);
-      if (signal && signal.runId === runId) onSignal(signal);
+      if (signal && signal.runId === runId) onSignal(signal, false);
       else subscription.malformed++;
     });
     await subscriber.subscribe(subscription.#channel);
     // Anything published before we subscribed is in the last-signal key.
     const last = await redis.get(names.lastSignal(runId));
     const signal = last === null ? undefined : read(last);
-    if (signal && signal.runId === runId) onSignal(signal);
+    if (signal && signal.runId === runId) onSignal(signal, true);
     return subscription;
   }
 
