@@ -63,6 +63,13 @@ export interface ControlConfig {
   adminPassword?: string;
   /** when an agent counts as a saturated generator (its run ends invalid) */
   saturation: SaturationLimits;
+  /**
+   * results waiting in Redis (not stored yet) past which active runs are stopped: storage is
+   * too far behind, and the stream's cap (MAX_STREAM_LENGTH) must never be reached
+   */
+  resultsBacklogLimit: number;
+  /** the result store as control uses it: fault tests wrap it to fail its inserts */
+  wrapStore?: (store: ResultStore) => ResultStore;
   /** how often control looks for runs whose control went away (lease expired) */
   orphanSweepMs: number;
   /** how long a launch in a protected environment waits for approval */
@@ -106,6 +113,7 @@ export function configFromEnv(env: RawEnv, overrides: Partial<ControlConfig> = {
     ...(parsed.LOADLINE_ADMIN_PASSWORD ? { adminPassword: parsed.LOADLINE_ADMIN_PASSWORD } : {}),
     saturation: saturationLimits(typeof saturation === 'string' ? {} : saturation),
     orphanSweepMs: 5000,
+    resultsBacklogLimit: Number(parsed.LOADLINE_RESULTS_BACKLOG),
     approvalTtlMs: 3_600_000,
     sessionIdleMs: 8 * 3_600_000,
     ...oidcFromEnv(parsed),
@@ -217,12 +225,13 @@ export class Control {
       allowedHosts: [...LOOPBACK_HOSTS],
       requiresShadow: false,
     });
-    const store = await ResultStore.open(
+    const opened = await ResultStore.open(
       config.clickhouseUrl
         ? { mode: 'server', url: config.clickhouseUrl }
         : { mode: 'embedded', path: join(config.dataDir, 'clickhouse') },
     );
-    await store.migrate();
+    await opened.migrate();
+    const store = config.wrapStore ? config.wrapStore(opened) : opened;
     const redis = connectRedis(
       config.redisUrl,
       config.redisCa === undefined ? {} : { tlsCa: config.redisCa },
@@ -337,6 +346,7 @@ export class Control {
     // Expiries are noticed within a quarter of the approval window (at most 15 s late).
     const timers = [setInterval(sweep, Math.min(15_000, Math.max(250, config.approvalTtlMs / 4)))];
     orphans.start(config.orphanSweepMs);
+    timers.push(watchBacklog(ingest, coordinator, config));
     return new Control({
       url,
       firstAdmin,
@@ -414,4 +424,37 @@ function hostNamesOf(config: ControlConfig): string[] {
   const wildcard = config.host === '0.0.0.0' || config.host === '::' || config.host === '';
   if (wildcard && config.publicHosts.length === 0) return [];
   return [...(wildcard ? [] : [config.host]), ...config.publicHosts, 'localhost'];
+}
+
+/**
+ * Every second: how far storing results is behind, for the live views; past the limit,
+ * every active run stops, saying why, long before Redis would trim results nobody stored.
+ */
+function watchBacklog(
+  ingest: Ingest,
+  coordinator: RunCoordinator,
+  config: Pick<ControlConfig, 'resultsBacklogLimit' | 'log'>,
+): NodeJS.Timeout {
+  let busy = false;
+  return setInterval(() => {
+    if (busy) return;
+    busy = true;
+    ingest
+      .backlog()
+      .then(async (backlog) => {
+        coordinator.noteStorage(backlog);
+        if (backlog.messages <= config.resultsBacklogLimit) return;
+        const behindS = backlog.oldestAt ? Math.round((Date.now() - backlog.oldestAt) / 1000) : 0;
+        for (const runId of coordinator.activeRuns) {
+          await coordinator.stop(
+            runId,
+            `storage is behind: ${backlog.messages} results wait in Redis (limit ${config.resultsBacklogLimit}), the oldest ${behindS} s; stopped before any could be lost`,
+          );
+        }
+      })
+      .catch((error: Error) => config.log(`results backlog: ${error.message}`))
+      .finally(() => {
+        busy = false;
+      });
+  }, 1000);
 }

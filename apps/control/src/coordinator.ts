@@ -22,6 +22,7 @@ import {
   publishSignal,
   type Redis,
   type RedisNames,
+  type ResultsBacklog,
   type ShardQueue,
 } from '@loadline/queue';
 import { parseDuration } from '@loadline/scenario';
@@ -81,6 +82,7 @@ export class RunCoordinator {
   readonly #names: RedisNames;
   readonly #queue: ShardQueue;
   readonly #options: CoordinatorOptions;
+  #storage: ResultsBacklog = { messages: 0, oldestAt: undefined };
 
   constructor(
     metadata: MetadataStore,
@@ -224,6 +226,11 @@ export class RunCoordinator {
     return true;
   }
 
+  /** How far storing results is behind (read from Redis every second), for the live views. */
+  noteStorage(backlog: ResultsBacklog): void {
+    this.#storage = backlog;
+  }
+
   /** Rows already stored by ingest: fold them into the live view. */
   onRows(rows: readonly IntervalRow[]): void {
     for (const row of rows) {
@@ -351,6 +358,7 @@ export class RunCoordinator {
         target: RunTarget;
         guardrails: GuardrailState[];
         saturated: GeneratorSaturation[];
+        storage: { backlog: number; behindS: number };
         summary: ReturnType<typeof summarizeFlows>;
       }
     | undefined {
@@ -369,6 +377,13 @@ export class RunCoordinator {
       target: live.target,
       guardrails: live.guardrails.state(Date.now()),
       saturated: live.generators.check({ agents: live.shardCount }).saturated,
+      storage: {
+        backlog: this.#storage.messages,
+        behindS:
+          this.#storage.oldestAt === undefined
+            ? 0
+            : Math.max(0, Math.round((Date.now() - this.#storage.oldestAt) / 100) / 10),
+      },
       summary: summarizeFlows(
         live.totals,
         live.scenario.flows.flatMap((f) => f.steps.map((s) => s.name)),

@@ -1,5 +1,5 @@
 import type { AgentMessage, IntervalRow } from '@loadline/api';
-import type { ResultsReader } from '@loadline/queue';
+import type { ResultsBacklog, ResultsReader } from '@loadline/queue';
 import type { ResultStore } from '@loadline/store';
 
 export interface IngestHooks {
@@ -55,6 +55,11 @@ export class Ingest {
   #lastReclaim = 0;
   #rejectedSaid = 0;
   #rejectedSaidAt = 0;
+
+  /** What is waiting in Redis to be stored (read and not acked, or not read yet). */
+  backlog(): Promise<ResultsBacklog> {
+    return this.#reader.backlog();
+  }
 
   /** Messages dropped because no enrolled agent signed them: said in the log, at most every 30 s. */
   get rejected(): number {

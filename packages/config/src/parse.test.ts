@@ -30,6 +30,7 @@ describe('parseEnv', () => {
       LOADLINE_API: DEFAULT_API_URL,
       LOADLINE_NAMESPACE: DEFAULT_NAMESPACE,
       LOADLINE_OIDC_GROUPS_CLAIM: 'groups',
+      LOADLINE_RESULTS_BACKLOG: '100000',
     });
     assert.equal(env.LOADLINE_API, 'http://127.0.0.1:7700');
     assert.equal(env.LOADLINE_NAMESPACE, 'loadline');
@@ -114,6 +115,23 @@ describe('envPicker', () => {
       ['DATABASE_URL'],
     );
     assert.throws(() => pick(), EnvError);
+  });
+});
+
+describe('LOADLINE_RESULTS_BACKLOG', () => {
+  it('is a whole number under the stream cap', () => {
+    assert.equal(
+      parseEnv(ControlEnv, { LOADLINE_RESULTS_BACKLOG: '500' }).LOADLINE_RESULTS_BACKLOG,
+      '500',
+    );
+    assert.deepEqual(
+      issues(() => parseEnv(ControlEnv, { LOADLINE_RESULTS_BACKLOG: '1e6' })),
+      ['LOADLINE_RESULTS_BACKLOG: expected a whole number of results'],
+    );
+    assert.match(
+      issues(() => parseEnv(ControlEnv, { LOADLINE_RESULTS_BACKLOG: '190000' }))[0] ?? '',
+      /10 to 150000/,
+    );
   });
 });
 

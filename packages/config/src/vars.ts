@@ -213,3 +213,19 @@ export const LOADLINE_SATURATION = z
       'When a load generator counts as saturated, making its run `invalid` (exit 5): late sends above `late` of what it sent, or event-loop delay p99 above `loop`, every second for `for` (or all of a shorter run). Parts left out keep their defaults.',
     default: '`late=1%,loop=50ms,for=5s`',
   });
+
+export const LOADLINE_RESULTS_BACKLOG = z
+  .string()
+  .superRefine((text, ctx) => {
+    const problem = !/^\d+$/.test(text)
+      ? 'expected a whole number of results'
+      : Number(text) < 10 || Number(text) > 150_000
+        ? 'expected 10 to 150000 (the results stream holds 200000 before Redis trims it)'
+        : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .default('100000')
+  .meta({
+    description:
+      'Results waiting in Redis to be stored (storage slow or down) past which control stops every active run, saying why, before the stream could drop any.',
+  });

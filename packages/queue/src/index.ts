@@ -9,7 +9,13 @@ export {
   writeHeartbeat,
 } from './heartbeats.js';
 export { RedisNames } from './names.js';
-export { type ReceivedMessage, ResultsReader, sendAgentMessage } from './results.js';
+export {
+  MAX_STREAM_LENGTH,
+  type ReceivedMessage,
+  type ResultsBacklog,
+  ResultsReader,
+  sendAgentMessage,
+} from './results.js';
 export {
   ScheduleFiring,
   type ScheduleProcessor,

@@ -3,8 +3,23 @@ import type { Redis } from 'ioredis';
 import type { RedisNames } from './names.js';
 import type { AgentSigner, AgentVerifier } from './signing.js';
 
-/** Cap on the results stream: ~10 min of 300 agents sending one message a second. */
-const MAX_STREAM_LENGTH = 200_000;
+/**
+ * Cap on the results stream: ~10 min of 300 agents sending one message a second. Redis trims
+ * past it whether read or not, so control stops runs long before (LOADLINE_RESULTS_BACKLOG).
+ */
+export const MAX_STREAM_LENGTH = 200_000;
+
+/** What control has not stored yet: entries read but not acked, and entries not yet read. */
+export interface ResultsBacklog {
+  messages: number;
+  /** epoch ms of the oldest entry not stored yet (undefined when there is none) */
+  oldestAt: number | undefined;
+}
+
+/** The epoch ms a stream entry id (`1700000000000-0`) was added at. */
+function entryTime(id: string): number {
+  return Number(id.split('-')[0]);
+}
 
 /**
  * Agents → control. A Redis stream: durable, ordered, and the buffer when storage is slow.
@@ -96,6 +111,48 @@ export class ResultsReader {
     return this.#receive((reply[1] ?? []).filter((entry) => entry !== null));
   }
 
+  /**
+   * How far storing is behind: the group's pending entries (read, not acked) plus its lag
+   * (not read yet), and the time of the oldest of them. Read from Redis, so every control
+   * sees the same figure.
+   */
+  async backlog(): Promise<ResultsBacklog> {
+    const groups = (await this.#redis.xinfo('GROUPS', this.#names.results)) as unknown[][];
+    const fields = groups
+      .map((g) => Object.fromEntries(pairs(g)))
+      .find((g) => g.name === this.#group);
+    if (!fields) return { messages: 0, oldestAt: undefined };
+    const pending = Number(fields.pending ?? 0);
+    const lastDelivered = String(fields['last-delivered-id'] ?? '0-0');
+    const [next] = await this.#redis.xrange(
+      this.#names.results,
+      `(${lastDelivered}`,
+      '+',
+      'COUNT',
+      1,
+    );
+    // `lag` is null when Redis cannot tell (entries deleted mid-stream): then the stream's
+    // whole length stands in, an upper bound (a backlog is never under-reported).
+    const lag =
+      fields.lag === null || fields.lag === undefined
+        ? next
+          ? await this.#redis.xlen(this.#names.results)
+          : 0
+        : Number(fields.lag);
+    let oldestAt: number | undefined;
+    if (pending > 0) {
+      const summary = (await this.#redis.xpending(this.#names.results, this.#group)) as [
+        number,
+        string | null,
+        string | null,
+        unknown,
+      ];
+      if (summary[1]) oldestAt = entryTime(summary[1]);
+    }
+    if (oldestAt === undefined && lag > 0 && next) oldestAt = entryTime(next[0]);
+    return { messages: pending + lag, oldestAt };
+  }
+
   async ack(ids: string[]): Promise<void> {
     if (ids.length > 0) await this.#redis.xack(this.#names.results, this.#group, ...ids);
   }
@@ -147,4 +204,11 @@ export class ResultsReader {
     await this.ack(droppedIds);
     return out;
   }
+}
+
+/** [k1, v1, k2, v2, ...] as [[k1, v1], ...] (Redis's flat field lists). */
+function pairs(flat: unknown[]): Array<[string, unknown]> {
+  const out: Array<[string, unknown]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([String(flat[i]), flat[i + 1]]);
+  return out;
 }

@@ -164,6 +164,13 @@ export function LiveRun({
           run will end invalid; its figures describe the generator, not the target.
         </p>
       ) : null}
+      {(event?.snapshot?.storage?.behindS ?? 0) >= 3 ? (
+        <p role="status" className="problem" data-testid="storage-behind">
+          Storage is {event?.snapshot?.storage?.behindS} s behind:{' '}
+          {count(event?.snapshot?.storage?.backlog ?? 0)} results wait in Redis and are stored when
+          it catches up; the figures here lag until then.
+        </p>
+      ) : null}
       {stoppedAfter !== undefined && event?.final ? (
         <p role="status" className="ok-note" data-testid="stopped-note">
           Stopped: every agent stopped, the run ended {(stoppedAfter / 1000).toFixed(1)} s after

@@ -294,6 +294,8 @@ export const LiveSnapshot = z.looseObject({
   guardrails: z.array(GuardrailState).optional(),
   /** agents saturated so far (the run will end invalid) */
   saturated: z.array(GeneratorSaturation).optional(),
+  /** results waiting in Redis to be stored, and the age of the oldest (s) */
+  storage: z.object({ backlog: z.number().int(), behindS: z.number() }).optional(),
   summary: z.looseObject({
     total: z.looseObject(LiveStep.shape),
     steps: z.record(z.string(), z.looseObject(LiveStep.shape)),
