@@ -55,6 +55,15 @@ function failingWhenFull(store: ResultStore): ResultStore {
 const api = (method: string, path: string, body?: unknown) =>
   callApi(control.url, method, path, body, authed);
 
+/** Until the target hears the run's load (its start comes up to 2 s after `running`). */
+async function loadArrives(): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (served === 0) {
+    assert.ok(Date.now() < deadline, 'the load reaches the target');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function waitForStatus(id: string, wanted: (status: string) => boolean, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -120,6 +129,7 @@ describe('storage outages (real Redis, chdb, PGlite)', { skip }, () => {
     const created = await api('POST', '/runs', { scenario: 'outage' });
     const id = created.json.id as string;
     await waitForStatus(id, (s) => s === 'running', 10_000);
+    await loadArrives();
     await new Promise((r) => setTimeout(r, 1500));
     diskFull = true;
     await new Promise((r) => setTimeout(r, 4000));
@@ -145,6 +155,7 @@ describe('storage outages (real Redis, chdb, PGlite)', { skip }, () => {
     const created = await api('POST', '/runs', { scenario: 'backlog' });
     const id = created.json.id as string;
     await waitForStatus(id, (s) => s === 'running', 10_000);
+    await loadArrives();
     diskFull = true;
     try {
       // Past 10 waiting results (about 10 s) the run stops: the target hears no more.
