@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Agent } from '@loadline/agent';
-import { TERMINAL_STATUSES } from '@loadline/api';
 import { readHlog } from '@loadline/histogram';
 import { MetadataStore } from '@loadline/metadata';
 import { connectRedis, RedisNames, ScheduleQueue } from '@loadline/queue';
@@ -14,6 +13,7 @@ import { Control, type ControlConfig } from './control.js';
 import {
   adminFetch,
   callApi,
+  ended,
   type Json,
   skipWithoutRedis,
   startAgents,
@@ -21,6 +21,7 @@ import {
   stopAll,
   testControlConfig,
   testRedis,
+  waitForRunStatus,
 } from './testing.js';
 
 const redis = testRedis(process.env.REDIS_URL);
@@ -37,15 +38,8 @@ let server: http.Server;
 const api = (method: string, path: string, body?: unknown) =>
   callApi(control.url, method, path, body, authed);
 
-async function waitForRun(id: string, timeoutMs = 20_000): Promise<Json> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { json } = await api('GET', `/runs/${id}`);
-    if (TERMINAL_STATUSES.has(json.status)) return json;
-    if (Date.now() > deadline) throw new Error(`run ${id} still ${json.status}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitForRun = (id: string, timeoutMs = 20_000): Promise<Json> =>
+  waitForRunStatus(api, id, ended, timeoutMs);
 
 const shadowTags = new Set<string>();
 
@@ -532,11 +526,8 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     await api('POST', '/scenarios', { source });
     const created = await api('POST', '/runs', { scenario: 'stranded' });
     const id = created.json.id as string;
-    const deadline = Date.now() + 2000;
-    while ((await api('GET', `/runs/${id}`)).json.status !== 'waiting-for-agents') {
-      assert.ok(Date.now() < deadline, 'the run waits for its 5 agents');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // It waits for its 5 agents.
+    await waitForRunStatus(api, id, (s) => s === 'waiting-for-agents', 2000);
     // Its control dies: what a kill -9 leaves is a run still waiting, under a lease that
     // stays valid for a while after the process is gone.
     await control.close();

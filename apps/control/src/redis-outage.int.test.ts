@@ -10,16 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Agent } from '@loadline/agent';
-import { TERMINAL_STATUSES } from '@loadline/api';
 import { redisAnswers } from '@loadline/queue';
 import { Control } from './control.js';
 import {
   adminFetch,
   callApi,
-  type Json,
+  ended,
   startAgents,
   startTarget,
   testControlConfig,
+  waitForRunStatus,
 } from './testing.js';
 
 const skip =
@@ -116,23 +116,13 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     assert.equal((await api('POST', '/scenarios', { source })).status, 201);
     const created = await api('POST', '/runs', { scenario: 'through-redis-restart' });
     const id = created.json.id as string;
-    const deadline = Date.now() + 10_000;
-    while ((await api('GET', `/runs/${id}`)).json.status !== 'running') {
-      assert.ok(Date.now() < deadline, 'the run starts');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitForRunStatus(api, id, (s) => s === 'running', 10_000);
     await new Promise((r) => setTimeout(r, 3000));
     await killRedis();
     const servedWhenKilled = served;
     await new Promise((r) => setTimeout(r, 2000));
     await startRedis();
-    let run: Json;
-    for (let i = 0; ; i++) {
-      run = (await api('GET', `/runs/${id}`)).json;
-      if (TERMINAL_STATUSES.has(run.status)) break;
-      assert.ok(i < 150, `run still ${run.status}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const run = await waitForRunStatus(api, id, ended, 30_000);
     assert.ok(served > servedWhenKilled, 'the agent kept sending through the outage');
     assert.equal(run.status, 'passed', run.abortReason);
     // Every request the target answered is stored and judged: none lost in the outage.

@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Agent } from '@loadline/agent';
-import { TERMINAL_STATUSES } from '@loadline/api';
 import type { ResultStore } from '@loadline/store';
 import { Control, type ControlConfig } from './control.js';
 import {
   adminFetch,
   callApi,
+  ended,
   type Json,
   skipWithoutRedis,
   startAgents,
@@ -18,6 +18,7 @@ import {
   stopAll,
   testControlConfig,
   testRedis,
+  waitForRunStatus,
 } from './testing.js';
 
 const redis = testRedis(process.env.REDIS_URL);
@@ -61,16 +62,6 @@ async function loadArrives(): Promise<void> {
   while (served === 0) {
     assert.ok(Date.now() < deadline, 'the load reaches the target');
     await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function waitForStatus(id: string, wanted: (status: string) => boolean, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { json } = await api('GET', `/runs/${id}`);
-    if (wanted(json.status)) return json as Json;
-    if (Date.now() > deadline) throw new Error(`run ${id} still ${json.status}`);
-    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -128,7 +119,7 @@ describe('storage outages (real Redis, chdb, PGlite)', { skip }, () => {
     failedInserts = 0;
     const created = await api('POST', '/runs', { scenario: 'outage' });
     const id = created.json.id as string;
-    await waitForStatus(id, (s) => s === 'running', 10_000);
+    await waitForRunStatus(api, id, (s) => s === 'running', 10_000);
     await loadArrives();
     await new Promise((r) => setTimeout(r, 1500));
     diskFull = true;
@@ -138,7 +129,7 @@ describe('storage outages (real Redis, chdb, PGlite)', { skip }, () => {
     assert.ok(during.snapshot.storage.backlog > 0, JSON.stringify(during.snapshot.storage));
     assert.ok(during.snapshot.storage.behindS >= 2, JSON.stringify(during.snapshot.storage));
     diskFull = false;
-    const run = await waitForStatus(id, (s) => TERMINAL_STATUSES.has(s as never), 20_000);
+    const run = await waitForRunStatus(api, id, ended, 20_000);
     assert.ok(failedInserts > 0, 'inserts did fail');
     assert.equal(run.status, 'passed', run.abortReason);
     // Nothing lost: what the target counted is what was stored and judged.
@@ -154,7 +145,7 @@ describe('storage outages (real Redis, chdb, PGlite)', { skip }, () => {
     served = 0;
     const created = await api('POST', '/runs', { scenario: 'backlog' });
     const id = created.json.id as string;
-    await waitForStatus(id, (s) => s === 'running', 10_000);
+    await waitForRunStatus(api, id, (s) => s === 'running', 10_000);
     await loadArrives();
     diskFull = true;
     try {
@@ -175,7 +166,7 @@ describe('storage outages (real Redis, chdb, PGlite)', { skip }, () => {
       diskFull = false;
     }
     // Storage back, the run settles from everything the agent delivered.
-    const run = await waitForStatus(id, (s) => TERMINAL_STATUSES.has(s as never), 20_000);
+    const run = await waitForRunStatus(api, id, ended, 20_000);
     assert.equal(run.status, 'aborted');
     assert.match(run.abortReason, /storage is behind: \d+ results wait in Redis \(limit 10\)/);
     assert.equal(run.summary.total.requests, served);

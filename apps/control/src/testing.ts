@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from '@loadline/agent';
+import { type RunStatus, TERMINAL_STATUSES } from '@loadline/api';
 import { connectRedis, DEFAULT_REDIS_URL, redisAnswers } from '@loadline/queue';
 import { type Control, type ControlConfig, configFromEnv } from './control.js';
 import type { RouterAccess } from './http.js';
@@ -108,6 +109,28 @@ export async function callApi(
       : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
   });
   return { status: response.status, json: await response.json().catch(() => undefined) };
+}
+
+/** A run's status has reached the end of its life. */
+export const ended = (status: string): boolean => TERMINAL_STATUSES.has(status as RunStatus);
+
+/**
+ * Reads GET /runs/ID (through `api`) until `wanted` holds for its status: the run's JSON,
+ * or a failure naming the status it stayed in.
+ */
+export async function waitForRunStatus(
+  api: (method: string, path: string) => Promise<{ json: Json }>,
+  id: string,
+  wanted: (status: string) => boolean,
+  timeoutMs = 20_000,
+): Promise<Json> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { json } = await api('GET', `/runs/${id}`);
+    if (wanted(json.status)) return json;
+    if (Date.now() > deadline) throw new Error(`run ${id} still ${json.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Stops agents, control and the target, then deletes the namespace's Redis keys. */

@@ -16,10 +16,41 @@ export const MIN_LATE_SENDS = 10;
 /** How much of a saturated generator's ceiling a hint plans on using: headroom. */
 const PLANNED_SHARE = 0.8;
 
+/**
+ * A run of consecutive saturated seconds, as running figures: a saturated agent of a
+ * days-long run keeps a few numbers, not every second it was behind.
+ */
 interface Streak {
   from: number;
   to: number;
-  readings: GeneratorReading[];
+  seconds: number;
+  sent: number;
+  /** the worst second's late share, event-loop delay and CPU */
+  lateShare: number;
+  eventLoopDelayP99Ms: number;
+  cpu: number;
+}
+
+function startStreak(reading: GeneratorReading): Streak {
+  return {
+    from: reading.second,
+    to: reading.second,
+    seconds: 0,
+    sent: 0,
+    lateShare: 0,
+    eventLoopDelayP99Ms: 0,
+    cpu: 0,
+  };
+}
+
+function extendStreak(streak: Streak, reading: GeneratorReading): void {
+  streak.to = reading.second;
+  streak.seconds++;
+  streak.sent += reading.sent;
+  const lateShare = reading.sent === 0 ? 0 : reading.late / reading.sent;
+  streak.lateShare = Math.max(streak.lateShare, lateShare);
+  streak.eventLoopDelayP99Ms = Math.max(streak.eventLoopDelayP99Ms, reading.eventLoopDelayP99Ms);
+  streak.cpu = Math.max(streak.cpu, reading.cpu);
 }
 
 interface AgentState {
@@ -80,17 +111,12 @@ export class GeneratorJudge {
       state.current = undefined;
       return;
     }
-    const current = state.current;
-    if (current && reading.second <= current.to + 1) {
-      current.to = reading.second;
-      current.readings.push(reading);
-    } else {
-      state.current = { from: reading.second, to: reading.second, readings: [reading] };
+    if (!state.current || reading.second > state.current.to + 1) {
+      state.current = startStreak(reading);
     }
-    const streak = state.current as Streak;
-    if (!state.longest || streak.readings.length > state.longest.readings.length) {
-      state.longest = streak;
-    }
+    const streak = state.current;
+    extendStreak(streak, reading);
+    if (!state.longest || streak.seconds > state.longest.seconds) state.longest = streak;
   }
 
   /**
@@ -103,17 +129,16 @@ export class GeneratorJudge {
       const streak = state.longest;
       if (!streak) continue;
       const needed = Math.min(this.#limits.forS, Math.max(state.loadSeconds, 1));
-      if (streak.readings.length < needed) continue;
-      const { readings } = streak;
+      if (streak.seconds < needed) continue;
       saturated.push({
         agentId,
         fromSecond: streak.from,
         toSecond: streak.to,
-        seconds: readings.length,
-        lateShare: round(Math.max(...readings.map((r) => (r.sent === 0 ? 0 : r.late / r.sent)))),
-        eventLoopDelayP99Ms: round(Math.max(...readings.map((r) => r.eventLoopDelayP99Ms))),
-        cpu: round(Math.max(...readings.map((r) => r.cpu))),
-        sentPerSecond: Math.round(readings.reduce((n, r) => n + r.sent, 0) / readings.length),
+        seconds: streak.seconds,
+        lateShare: round(streak.lateShare),
+        eventLoopDelayP99Ms: round(streak.eventLoopDelayP99Ms),
+        cpu: round(streak.cpu),
+        sentPerSecond: Math.round(streak.sent / streak.seconds),
       });
     }
     const hint = saturated.length > 0 ? hintFor(saturated, options) : undefined;

@@ -18,6 +18,7 @@ import {
   stopAll,
   testControlConfig,
   testRedis,
+  waitForRunStatus,
 } from '../testing.js';
 
 const redis = testRedis(process.env.REDIS_URL);
@@ -76,15 +77,13 @@ const withSession =
       },
     });
 
-async function waitForStatus(id: string, wanted: string[], timeoutMs = 20_000): Promise<Json> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { json } = await call(admin, 'GET', `/runs/${id}`);
-    if (wanted.includes(json.status)) return json;
-    if (Date.now() > deadline) throw new Error(`run ${id} still ${json.status}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitForStatus = (id: string, wanted: string[], timeoutMs = 20_000): Promise<Json> =>
+  waitForRunStatus(
+    (method, path) => call(admin, method, path),
+    id,
+    (s) => wanted.includes(s),
+    timeoutMs,
+  );
 
 const scenario = (name: string, environment: string) => `name: ${name}
 target: ${target}
