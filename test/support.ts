@@ -239,6 +239,8 @@ export async function stopChild(
 
 interface StartOptions {
   agents?: number;
+  /** on the ports of its last start (a restart clients reconnect to) */
+  samePorts?: boolean;
   waitForConsole?: boolean;
   /** variables for `loadline up` (and the console it starts), once the ports are known */
   env?: (stack: UpStack) => Record<string, string>;
@@ -282,7 +284,10 @@ export class UpStack {
 
   async #startOnce(options: StartOptions): Promise<void> {
     const agents = options.agents ?? 2;
-    const [apiPort, demoPort, consolePort] = [await freePort(), await freePort(), await freePort()];
+    const [apiPort, demoPort, consolePort] =
+      options.samePorts && this.api
+        ? [this.api, this.demo, this.site].map((url) => Number(new URL(url).port))
+        : [await freePort(), await freePort(), await freePort()];
     this.api = `http://127.0.0.1:${apiPort}`;
     this.demo = `http://127.0.0.1:${demoPort}`;
     this.site = `http://127.0.0.1:${consolePort}`;
@@ -305,7 +310,12 @@ export class UpStack {
         '--namespace',
         this.namespace,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env?.(this) } },
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...options.env?.(this) },
+        // Its own process group: kill() takes the whole stack down at once, as a host dies.
+        detached: true,
+      },
     );
     this.child = child;
     const keep = (d: Buffer) => {
@@ -324,7 +334,8 @@ export class UpStack {
         `loadline up with ${agents} agents`,
         async () => {
           const body = (await (await fetch(`${this.api}/agents`)).json()) as { agents: unknown[] };
-          return body.agents.length === agents;
+          // At least: agents started apart from it (other hosts, in a test) count too.
+          return body.agents.length >= agents;
         },
         { timeoutMs: 60_000, abortIf: died },
       ),
@@ -364,6 +375,18 @@ export class UpStack {
 
   async stop(): Promise<void> {
     await stopChild(this.child, 'SIGINT');
+  }
+
+  /**
+   * Kills `loadline up` and what it started (its console, its agents) outright, kill -9:
+   * nothing of it gets to clean up, as when its host dies.
+   */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    process.kill(-child.pid, 'SIGKILL');
+    await exited;
   }
 }
 

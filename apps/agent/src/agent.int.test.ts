@@ -40,6 +40,7 @@ before(async () => {
   server = http.createServer((req, res) => {
     served++;
     seen.push(...Object.values(req.headers).flat().map(String));
+    res.statusCode = req.url === '/boom' ? 500 : 200;
     res.end('{"ok":true}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -64,6 +65,7 @@ function shardJobs(
   ratePerSecond: number,
   durationMs: number,
   hosts = ['127.0.0.0/8'],
+  shape: { path?: string; guardrails?: unknown[]; controlGraceMs?: number } = {},
 ): ShardJob[] {
   const scenario = {
     name: 'fleet',
@@ -74,10 +76,14 @@ function shardJobs(
     load: { rate: ratePerSecond, duration: `${durationMs}ms` },
     feeders: {},
     flows: [
-      { name: 'f', weight: 1, steps: [{ name: 'hit', request: { method: 'GET', path: '/x' } }] },
+      {
+        name: 'f',
+        weight: 1,
+        steps: [{ name: 'hit', request: { method: 'GET', path: shape.path ?? '/x' } }],
+      },
     ],
     thresholds: {},
-    guardrails: [],
+    guardrails: shape.guardrails ?? [],
   };
   return splitEvenly(ratePerSecond, count).map((rate, shard) => ({
     runId,
@@ -93,6 +99,7 @@ function shardJobs(
     feederRows: {},
     extraHeaders: [['x-loadline-shadow', runId]],
     allowedHosts: hosts,
+    controlGraceMs: shape.controlGraceMs ?? 30_000,
   }));
 }
 
@@ -257,6 +264,58 @@ describe('agents (real Redis)', { skip }, () => {
       const done = messages.find((m) => m.type === 'shard-done');
       assert.ok(done && done.type === 'shard-done' && done.aborted);
       assert.match(done.reason ?? '', /control signals lost/);
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it("goes on through control's silence for its shard's grace, then stops", async () => {
+    const names = new RedisNames(`loadline-test-${randomUUID().slice(0, 8)}`);
+    namespaces.push(names);
+    const agent = await startAgent(names, 'patient');
+    try {
+      served = 0;
+      let silentFrom = 0;
+      let servedWhenSilent = 0;
+      const watcher = setInterval(() => {
+        if (silentFrom === 0 && served > 0) {
+          silentFrom = Date.now();
+          servedWhenSilent = served;
+        }
+      }, 1500);
+      const jobs = shardJobs('run_patient', 1, 50, 30_000, undefined, { controlGraceMs: 3000 });
+      const messages = await control(names, jobs, { silentAfterMs: 1500 });
+      clearInterval(watcher);
+      const done = messages.find((m) => m.type === 'shard-done');
+      assert.ok(done && done.type === 'shard-done' && done.aborted);
+      assert.match(done.reason ?? '', /control signals lost for 3 s/);
+      // It went on sending for the grace (3 s at 50/s), not a moment more.
+      const duringGrace = served - servedWhenSilent;
+      assert.ok(
+        duringGrace >= 100 && duringGrace <= 250,
+        `${duringGrace} sent while control was silent`,
+      );
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it("judges the run's guardrails on its own traffic while control is away", async () => {
+    const names = new RedisNames(`loadline-test-${randomUUID().slice(0, 8)}`);
+    namespaces.push(names);
+    const agent = await startAgent(names, 'guarded');
+    try {
+      const jobs = shardJobs('run_guarded', 1, 50, 30_000, undefined, {
+        path: '/boom',
+        guardrails: [{ metric: 'errors', rate: '>0.5', for: '1s' }],
+      });
+      const messages = await control(names, jobs, { silentAfterMs: 1000 });
+      const done = messages.find((m) => m.type === 'shard-done');
+      assert.ok(done && done.type === 'shard-done' && done.aborted);
+      assert.match(
+        done.reason ?? '',
+        /guardrail: errors rate>0\.5 for 1s .*judged by agent guarded while control was away/,
+      );
     } finally {
       await agent.stop();
     }

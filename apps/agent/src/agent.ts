@@ -9,6 +9,8 @@ import {
   compileScenario,
   type FlowModel,
   FlowRunner,
+  GuardrailMonitor,
+  stepTableSource,
 } from '@loadline/engine';
 import type { AgentSigner, ControlVerifier, Redis } from '@loadline/queue';
 import {
@@ -39,16 +41,29 @@ export interface AgentOptions {
    */
   enroll?: { api: string; token: string };
   credentials?: AgentCredentials;
-  /** stop sending when control has been silent this long (dead-man switch) */
+  /**
+   * at most this long without hearing control (the dead-man switch); a shard's own grace
+   * (its environment's, control's LOADLINE_CONTROL_GRACE) applies when shorter
+   */
   deadManMs?: number;
   heartbeatMs?: number;
   log?: (line: string) => void;
 }
 
+/** Control counts as away once it has been silent this long (it says something every second). */
+const CONTROL_AWAY_MS = 2500;
+
+/**
+ * Intervals waiting for Redis (an outage) past which the agent stops its load: what it sends
+ * must be measured, and ten minutes of results is as much as it keeps.
+ */
+const MAX_UNDELIVERED = 600;
+
 /**
  * A load-generator agent. It holds nothing that matters after it dies: a shard's data is
  * what it already pushed. It runs one shard at a time, starts when control says so, and
- * stops on abort — or by itself when control goes quiet.
+ * stops on abort. While control is away (a restart, a standby taking over) it goes on for
+ * the shard's grace, judging the run's guardrails on its own traffic; then it stops.
  */
 export class Agent {
   readonly agentId: string;
@@ -59,7 +74,7 @@ export class Agent {
   readonly #verifier: ControlVerifier;
   readonly #redis: Redis;
   readonly #names: RedisNames;
-  readonly #deadManMs: number;
+  readonly #deadManMs: number | undefined;
   readonly #log: (line: string) => void;
   readonly #loopDelay = monitorEventLoopDelay({ resolution: 10 });
   #worker: ShardWorker | undefined;
@@ -79,7 +94,7 @@ export class Agent {
     );
     this.#redis.on('error', (error) => this.#log(`redis: ${error.message}`));
     this.#names = new RedisNames(options.namespace);
-    this.#deadManMs = options.deadManMs ?? 5000;
+    this.#deadManMs = options.deadManMs;
     const log = options.log ?? (() => {});
     this.#log = (line) => log(maskSecrets(line, this.#secrets));
   }
@@ -193,6 +208,7 @@ export class Agent {
       return;
     }
     this.#runId = job.runId;
+    const graceMs = Math.min(job.controlGraceMs, this.#deadManMs ?? Number.POSITIVE_INFINITY);
     let startAt: number | undefined;
     let staleStart = false;
     let abortReason: string | undefined;
@@ -239,8 +255,12 @@ export class Agent {
         this.#signer,
       );
       while (startAt === undefined && abortReason === undefined) {
-        if (Date.now() - lastHeard > this.#deadManMs || this.#stopped) {
-          await this.#finish(job, true, 'no start signal from control');
+        if (Date.now() - lastHeard > graceMs || this.#stopped) {
+          await this.#finish(
+            job,
+            true,
+            this.#stopped ? 'the agent stopped' : 'no start signal from control',
+          );
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -249,7 +269,10 @@ export class Agent {
         await this.#finish(job, true, `aborted: ${abortReason}`);
         return;
       }
-      await this.#execute(job, plan, startAt as number, () => lastHeard);
+      await this.#execute(job, scenario, plan, startAt as number, {
+        graceMs,
+        lastHeard: () => lastHeard,
+      });
     } finally {
       await subscription.close();
       this.#runId = null;
@@ -260,9 +283,10 @@ export class Agent {
 
   async #execute(
     job: ShardJob,
+    scenario: Scenario,
     plan: CompiledPlan,
     startAt: number,
-    lastHeard: () => number,
+    control: { graceMs: number; lastHeard: () => number },
   ): Promise<void> {
     const model: FlowModel =
       job.model.kind === 'open'
@@ -281,35 +305,62 @@ export class Agent {
       extraHeaders: job.extraHeaders,
     });
     this.#runner = runner;
-    const sends: Array<Promise<void>> = [];
+    const sends = new Set<Promise<void>>();
+    // Control judges guardrails on every agent's traffic merged; while it is away, each
+    // agent judges them on its own, so no run goes on unguarded.
+    const guardrails = new GuardrailMonitor(scenario.guardrails);
+    const stepsOfFlow = Object.fromEntries(
+      plan.flows.map((f) => [f.name, f.steps.map((s) => s.name)]),
+    );
     runner.on('interval', (interval) => {
+      const lengthMs = Math.max(interval.endMs - interval.startMs, 1);
+      const trip = guardrails.observe(
+        stepTableSource(interval.table, stepsOfFlow, lengthMs / 1000),
+        interval.endMs,
+        lengthMs,
+      );
+      const silentMs = Date.now() - control.lastHeard();
+      if (trip && silentMs > CONTROL_AWAY_MS) {
+        runner.stop(
+          `guardrail: ${trip.guardrail} (value ${trip.value}), judged by agent ${this.agentId} while control was away`,
+        );
+      }
       const { generator } = interval;
       const busy = generator.sent + generator.late + generator.dropped > 0;
       if (interval.rows.length === 0 && !busy) return;
-      sends.push(
-        sendAgentMessage(
-          this.#redis,
-          this.#names,
-          {
-            type: 'intervals',
-            runId: job.runId,
-            agentId: this.agentId,
-            shard: job.shard,
-            rows: interval.rows,
-            // How this agent kept up: control judges whether it was saturated.
-            generator,
-          },
-          this.#signer,
-        ).catch((error) => this.#log(`could not push interval: ${error.message}`)),
-      );
+      // Redis away: results wait in order in the connection's queue (bounded here) and go
+      // when it is back.
+      if (sends.size >= MAX_UNDELIVERED) {
+        runner.stop(`results could not reach Redis for ${sends.size} s; stopped unmeasured load`);
+      }
+      const send = sendAgentMessage(
+        this.#redis,
+        this.#names,
+        {
+          type: 'intervals',
+          runId: job.runId,
+          agentId: this.agentId,
+          shard: job.shard,
+          rows: interval.rows,
+          // How this agent kept up: control judges whether it was saturated.
+          generator,
+        },
+        this.#signer,
+      )
+        .catch((error) => this.#log(`could not push interval: ${error.message}`))
+        .finally(() => sends.delete(send));
+      sends.add(send);
     });
-    // Dead-man switch: an agent that stops hearing control stops sending.
+    // Dead-man switch: an agent that has not heard control for its grace stops sending.
     const deadMan = setInterval(() => {
-      if (Date.now() - lastHeard() > this.#deadManMs) runner.stop('control signals lost');
+      const silentMs = Date.now() - control.lastHeard();
+      if (silentMs > control.graceMs) {
+        runner.stop(`control signals lost for ${Math.round(silentMs / 1000)} s`);
+      }
     }, 250);
     try {
       const report = await runner.run();
-      await Promise.all(sends);
+      await Promise.all([...sends]);
       await this.#finish(job, report.aborted, report.abortReason);
     } finally {
       clearInterval(deadMan);

@@ -48,6 +48,38 @@ export class ControlClient {
     return this.#reachable(route, () => this.#api.call(route, options));
   }
 
+  /**
+   * Calls a route through a control restart or failover: while control does not answer (or
+   * a proxy before it says it is away, 502–504) the call is tried again every second, for
+   * up to `patienceMs`; `onAway` hears when that starts and `onBack` when it answers again.
+   */
+  async callThroughRestarts<R extends RouteContract>(
+    route: R,
+    options: CallOptions<R>,
+    patienceMs: number,
+    hooks: { onAway?: (why: string) => void; onBack?: (awayMs: number) => void } = {},
+  ): Promise<ResponseOf<R>> {
+    let awaySince: number | undefined;
+    for (;;) {
+      try {
+        const answer = await this.#api.call(route, options);
+        if (awaySince !== undefined) hooks.onBack?.(Date.now() - awaySince);
+        return answer;
+      } catch (error) {
+        const away =
+          error instanceof ApiUnreachable ||
+          (error instanceof ApiProblem && error.status >= 502 && error.status <= 504);
+        if (!away) return this.call(route, options);
+        if (awaySince === undefined) {
+          awaySince = Date.now();
+          hooks.onAway?.((error as Error).message);
+        }
+        if (Date.now() - awaySince > patienceMs) return this.call(route, options);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+
   /** Calls a route whose answer is a document (a report in some format): the raw response. */
   send<R extends RouteContract>(route: R, options: CallOptions<R> = {}): Promise<Response> {
     return this.#reachable(route, () => this.#api.send(route, options));

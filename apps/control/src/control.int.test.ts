@@ -484,49 +484,48 @@ capacityProbe: { service: web, slo: { p99Ms: 50 }, for: 1s }
     assert.deepEqual(names.sort(), ['local', 'probed', 'scraped', 'staging']);
   });
 
-  it('settles a run left running by a control that went away, keeping what was delivered', async () => {
-    const source = `name: orphan
+  it('goes on with a run whose control restarted mid-run: nothing lost, the run passes', async () => {
+    const source = `name: survivor
 target: ${target}
 agents: 2
-load: { rate: 40, duration: 60s }
+load: { rate: 40, duration: 8s }
 flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
+thresholds: { "latency{step:s}": ["p(99)<1000"], "errors": ["rate<0.01"] }
 `;
     await api('POST', '/scenarios', { source });
-    const created = await api('POST', '/runs', { scenario: 'orphan' });
-    const deadline = Date.now() + 10_000;
-    while (
-      (await api('GET', `/runs/${created.json.id}`)).json.status !== 'running' &&
-      Date.now() < deadline
-    ) {
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const servedBefore = served;
+    const created = await api('POST', '/runs', { scenario: 'survivor' });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const id = created.json.id as string;
+    await waitForRunStatus(api, id, (s) => s === 'running', 10_000);
     await new Promise((r) => setTimeout(r, 2500));
+    // Control goes away mid-run and a new one starts on the same state; the agents go on
+    // through its absence (their grace is 30 s) and the new control takes the run over.
     await control.close();
-    // A new control on the same state: the run must not stay "running" forever.
+    const absentFrom = Date.now();
+    await new Promise((r) => setTimeout(r, 1000));
     control = await Control.start(config);
     authed = await adminFetch(control);
-    const run = await waitForRun(created.json.id, 5000);
-    assert.equal(run.status, 'aborted');
-    assert.match(run.abortReason, /control restarted during the run/);
-    assert.ok(
-      run.summary.total.requests >= 40,
-      `${run.summary.total.requests} delivered requests kept`,
-    );
-    // Let the agents notice (dead-man switch) before the next test uses them.
-    await new Promise((r) => setTimeout(r, 5500));
+    assert.ok(Date.now() - absentFrom > 1000);
+    assert.equal((await api('GET', `/runs/${id}`)).json.status, 'running');
+    const run = await waitForRun(id, 20_000);
+    assert.equal(run.status, 'passed', run.abortReason ?? JSON.stringify(run.summary));
+    // Every request the target saw is stored and judged: 40/s for 8 s, none lost.
+    assert.equal(served - servedBefore, 320);
+    assert.equal(run.summary.total.requests, 320);
   });
 
-  it('settles a waiting run whose control died holding its lease, and withdraws its shards', async () => {
+  it('takes over a waiting run whose control died holding its lease; it starts when its agents come', async () => {
     const source = `name: stranded
 target: ${target}
-agents: 5
-load: { rate: 10, duration: 5s }
+agents: 3
+load: { rate: 30, duration: 2s }
 flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
 `;
     await api('POST', '/scenarios', { source });
     const created = await api('POST', '/runs', { scenario: 'stranded' });
     const id = created.json.id as string;
-    // It waits for its 5 agents.
+    // It waits for a third agent.
     await waitForRunStatus(api, id, (s) => s === 'waiting-for-agents', 2000);
     // Its control dies: what a kill -9 leaves is a run still waiting, under a lease that
     // stays valid for a while after the process is gone.
@@ -537,24 +536,26 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
       true,
     );
     await metadata.close();
-    control = await Control.start({ ...config, orphanSweepMs: 300 });
+    const waitLonger = { ...config, orphanSweepMs: 300, claimTimeoutMs: 30_000 };
+    control = await Control.start(waitLonger);
     authed = await adminFetch(control);
-    // At start its lease still holds: not an orphan yet, so still waiting ...
+    // At start its lease still holds: not taken over yet, still waiting ...
     assert.equal((await api('GET', `/runs/${id}`)).json.status, 'waiting-for-agents');
-    // ... and the next sweeps, not only the start-up one, settle it once the lease lapses.
-    const run = await waitForRun(id, 8000);
-    assert.equal(run.status, 'error');
-    assert.match(run.abortReason, /before the run started; its shards were withdrawn/);
-    // No shard of it is left for an agent to pick up later.
-    const connection = connectRedis(redis.url);
-    const shards = new Queue(new RedisNames(redis.namespace).shardQueue, { connection });
+    await new Promise((r) => setTimeout(r, 3000));
+    // ... and taken over by a later sweep, it still waits (its deadline is 30 s) ...
+    assert.equal((await api('GET', `/runs/${id}`)).json.status, 'waiting-for-agents');
+    // ... until the agent it lacks comes: then it runs, with its two earlier claims kept.
+    const third = await startAgents(redis, control, 1, 3);
     try {
-      const waiting = (await shards.getWaiting()).filter((job) => job.id?.startsWith(`${id}.`));
-      assert.deepEqual(waiting, []);
+      const run = await waitForRun(id, 15_000);
+      assert.equal(run.status, 'passed', run.abortReason);
+      assert.equal(run.summary.total.requests, 60);
     } finally {
-      await shards.close();
-      connection.disconnect();
+      await Promise.all(third.map((a) => a.stop()));
     }
+    await control.close();
+    control = await Control.start(config);
+    authed = await adminFetch(control);
   });
 
   it('refuses a target the environment does not allow', async () => {

@@ -9,6 +9,7 @@ import { controlSigningKeys, deriveKey, signText } from '@loadline/access';
 import { LOOPBACK_HOSTS, type SaturationLimits } from '@loadline/api';
 import {
   ControlEnv,
+  controlGraceMs,
   DEFAULT_API_PORT,
   DEFAULT_DATA_DIR,
   DEFAULT_REDIS_URL,
@@ -30,6 +31,7 @@ import { type OidcConfig, oidcLogin, parseRoleRules } from './access/oidc.js';
 import { SYSTEM } from './access/principal.js';
 import { SignInLimiter } from './access/sign-in-limiter.js';
 import type { ControlKeys } from './api/deps.js';
+import { relaunch } from './api/launch.js';
 import { RunCoordinator } from './coordinator.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { Ingest } from './ingest.js';
@@ -72,6 +74,11 @@ export interface ControlConfig {
   wrapStore?: (store: ResultStore) => ResultStore;
   /** how often control looks for runs whose control went away (lease expired) */
   orphanSweepMs: number;
+  /**
+   * how long agents go on while control is away (LOADLINE_CONTROL_GRACE); an environment's
+   * controlGraceS may only shorten it
+   */
+  controlGraceMs: number;
   /** how long a launch in a protected environment waits for approval */
   approvalTtlMs: number;
   /** a console session nobody used for this long ends */
@@ -113,6 +120,7 @@ export function configFromEnv(env: RawEnv, overrides: Partial<ControlConfig> = {
     ...(parsed.LOADLINE_ADMIN_PASSWORD ? { adminPassword: parsed.LOADLINE_ADMIN_PASSWORD } : {}),
     saturation: saturationLimits(typeof saturation === 'string' ? {} : saturation),
     orphanSweepMs: 5000,
+    controlGraceMs: controlGraceMs(parsed.LOADLINE_CONTROL_GRACE) as number,
     resultsBacklogLimit: Number(parsed.LOADLINE_RESULTS_BACKLOG),
     approvalTtlMs: 3_600_000,
     sessionIdleMs: 8 * 3_600_000,
@@ -251,21 +259,13 @@ export class Control {
       signer,
       agents: keyring,
       saturation: config.saturation,
+      storedRows: (runId) => store.intervalRows(runId),
     });
-    // Runs a previous control left active are settled before taking new work, and again
-    // every few seconds: a control that died holds its runs' leases 10 s more.
-    const orphans = new OrphanSweeper(metadata, store, config.log, {
-      coordinatorId: consumer,
-      active: () => coordinator.activeRuns,
-      abandon: (run) => coordinator.abandon(run.id, run.agentsRequested, 'its control went away'),
-    });
-    await orphans.sweep();
     const ingest = new Ingest(new ResultsReader(redis, names, consumer, keyring), store, {
       onRows: (rows) => coordinator.onRows(rows),
       onMessage: (message) => coordinator.onMessage(message),
       log: config.log,
     });
-    await ingest.start();
     const scheme = config.tls ? 'https' : 'http';
     const deps: RouteDeps = {
       agents: keyring,
@@ -277,6 +277,7 @@ export class Control {
       schedules: undefined as never,
       shadowSecretFor: (name) => environmentSecret(masterSecret, name),
       keys,
+      controlGraceMs: config.controlGraceMs,
       signIns: new SignInLimiter(),
       secureCookies: config.tls !== undefined,
       approvalTtlMs: config.approvalTtlMs,
@@ -310,6 +311,17 @@ export class Control {
       config.log,
     );
     deps.schedules = schedules;
+    // Runs a previous control left active are taken over before taking new work (before
+    // ingest, so every result still waiting in Redis reaches the run it belongs to), and
+    // again every few seconds: a control that died holds its runs' leases 10 s more.
+    const orphans = new OrphanSweeper(metadata, store, config.log, {
+      coordinatorId: consumer,
+      active: () => coordinator.activeRuns,
+      adopt: (run) => (run.status === 'queued' ? relaunch(deps, run) : coordinator.adopt(run)),
+      abandon: (run) => coordinator.abandon(run.id, run.agentsRequested, 'its control went away'),
+    });
+    await orphans.sweep();
+    await ingest.start();
     await schedules.sync();
     const gate = new AccessGate(metadata.access, {
       hostNames: hostNamesOf(config),

@@ -5,6 +5,7 @@ import type {
   IntervalRow,
   SaturationLimits,
 } from '@loadline/api';
+import { MetricsTarget as MetricsTargetSchema } from '@loadline/api/http';
 import {
   GeneratorJudge,
   GuardrailMonitor,
@@ -13,7 +14,7 @@ import {
   summarizeFlows,
   type ThresholdResult,
 } from '@loadline/engine';
-import type { MetadataStore } from '@loadline/metadata';
+import type { Coordination, MetadataStore, Run, ShardProgress } from '@loadline/metadata';
 import { type MetricsTarget, type TargetMetricRow, TargetScraper } from '@loadline/metrics';
 import {
   type AgentVerifier,
@@ -25,7 +26,8 @@ import {
   type ResultsBacklog,
   type ShardQueue,
 } from '@loadline/queue';
-import { parseDuration } from '@loadline/scenario';
+import { parseDuration, Scenario } from '@loadline/scenario';
+import { z } from 'zod';
 import {
   judgeGuardrails,
   type LiveRun,
@@ -35,7 +37,7 @@ import {
 } from './live-run.js';
 import { addRows, SecondWindow } from './live-table.js';
 import { settleLive, storeSettlement } from './settle.js';
-import { type LaunchInput, planShards, type RunTarget } from './shard-plan.js';
+import { type LaunchInput, planShards, RunTarget } from './shard-plan.js';
 
 export {
   type LaunchInput,
@@ -60,9 +62,29 @@ export interface CoordinatorOptions {
   agents: AgentVerifier;
   /** when an agent counts as a saturated generator (its run ends invalid) */
   saturation?: SaturationLimits;
+  /** a run's interval rows as stored so far: a run taken over rebuilds its totals from them */
+  storedRows: (runId: string) => AsyncIterable<readonly IntervalRow[]>;
 }
 
 const LEASE_MS = 10_000;
+
+/**
+ * What the coordinator plans for a run and writes with it (run_coordination.plan): with the
+ * run's shards and start, what any control needs to go on coordinating it.
+ */
+export const CoordinationPlan = z.object({
+  target: RunTarget,
+  durationMs: z.number().positive(),
+  shardCount: z.number().int().positive(),
+  /** the scenario as the agents run it (overrides applied) */
+  scenario: z.record(z.string(), z.unknown()),
+  metricsTargets: z.array(MetricsTargetSchema).default([]),
+});
+export type CoordinationPlan = z.infer<typeof CoordinationPlan>;
+
+/** An interval row's identity in the store (a row delivered twice is stored once). */
+const rowKey = (row: IntervalRow) =>
+  `${row.agentId}\u0000${row.step}\u0000${row.statusClass}\u0000${row.second}`;
 
 /**
  * Drives runs through their life: enqueue shards, wait for every claim, broadcast one
@@ -110,23 +132,112 @@ export class RunCoordinator {
   async launch(input: LaunchInput): Promise<void> {
     const { jobs, durationMs, target } = planShards(input);
     const runId = input.run.id;
-    const live: LiveRun = {
-      run: input.run,
+    const plan: CoordinationPlan = {
       target,
-      scenario: input.scenario,
+      durationMs,
       shardCount: jobs.length,
+      scenario: input.scenario as unknown as Record<string, unknown>,
+      metricsTargets: input.metricsTargets ?? [],
+    };
+    this.#track(input.run, input.scenario, plan, { waitingSince: Date.now() });
+    // The lease says which control coordinates the run; renewed every tick, so a run whose
+    // control died shows up in listOrphanedRuns for the next one to take over.
+    await this.#metadata.acquireRunLease({
+      runId,
+      coordinator: this.#options.coordinatorId,
+      ttlMs: LEASE_MS,
+    });
+    // Written before any agent can claim: claims, the start and shard ends are written
+    // against it, so another control can go on from here.
+    await this.#metadata.beginCoordination(runId, JSON.parse(JSON.stringify(plan)));
+    await this.#metadata.transitionRun(runId, ['queued'], 'waiting-for-agents', {});
+    await this.#queue.enqueue(jobs);
+    await this.#signal({ type: 'keepalive', runId, at: Date.now() });
+  }
+
+  /**
+   * Goes on coordinating a run another control began (it died, restarted or stopped), from
+   * what was written: its plan, claims, start, shard ends and stop, and its totals rebuilt
+   * from the stored rows. The caller holds the run's lease. False when nothing was written
+   * to go on from (the run never began waiting for agents).
+   */
+  async adopt(run: Run): Promise<boolean> {
+    if (this.#live.has(run.id)) return true;
+    const coordination = await this.#metadata.getCoordination(run.id);
+    if (!coordination || run.status === 'queued') return false;
+    const plan = CoordinationPlan.parse(coordination.plan);
+    const live = this.#track(run, Scenario.parse(plan.scenario), plan, {
+      waitingSince: coordination.waitingSince.getTime(),
+    });
+    try {
+      await this.#rebuild(live, coordination);
+    } catch (error) {
+      this.#forget(live);
+      throw error;
+    }
+    return true;
+  }
+
+  async #rebuild(live: LiveRun, coordination: Coordination): Promise<void> {
+    const { run } = live;
+    restoreShards(live, coordination);
+    // Rows stored meanwhile arrive through onRows while the stored ones are read: they wait
+    // here, and only those the read did not see are added (a row's identity is its key).
+    live.rebuilding = [];
+    const seen = new Set<string>();
+    try {
+      for await (const rows of this.#options.storedRows(run.id)) {
+        addRows(live.totals, rows);
+        for (const row of rows) seen.add(rowKey(row));
+      }
+    } finally {
+      const late = live.rebuilding.filter((row) => !seen.has(rowKey(row)));
+      live.rebuilding = undefined;
+      this.onRows(late);
+    }
+    this.#options.log(
+      `run ${run.id}: taken over ${live.phase === 'waiting' ? 'waiting for agents' : 'running'} (${live.claims.size}/${live.shardCount} claimed, ${live.done.size} done, ${live.lost.size} lost)`,
+    );
+    if (live.phase === 'running' && run.status === 'waiting-for-agents') {
+      // Its control wrote the start and died before saying it: say it now.
+      await this.#announceStart(live);
+    }
+    if (live.abortReason !== undefined) {
+      await this.#signal({ type: 'abort', runId: run.id, reason: live.abortReason });
+    } else if (live.phase === 'running') {
+      live.scraper?.start(Date.now());
+      await this.#signal({ type: 'keepalive', runId: run.id, at: Date.now() });
+    }
+    if (live.phase === 'waiting' && live.claims.size === live.shardCount) await this.#begin(live);
+    if (live.done.size + live.lost.size >= live.shardCount) await this.#settle(live);
+  }
+
+  /** Holds a run in memory and ticks it every second. */
+  #track(
+    run: Run,
+    scenario: Scenario,
+    plan: CoordinationPlan,
+    { waitingSince }: { waitingSince: number },
+  ): LiveRun {
+    const runId = run.id;
+    const live: LiveRun = {
+      run,
+      target: plan.target,
+      scenario,
+      shardCount: plan.shardCount,
       claims: new Map(),
       done: new Map(),
       lost: new Set(),
+      progress: new Map(),
       phase: 'waiting',
-      waitingSince: Date.now(),
+      waitingSince,
       startAt: 0,
-      durationMs,
+      durationMs: plan.durationMs,
       totals: new StepTable(),
       window: new SecondWindow(),
-      guardrails: new GuardrailMonitor(input.scenario.guardrails),
+      guardrails: new GuardrailMonitor(scenario.guardrails),
       generators: new GeneratorJudge(this.#options.saturation),
-      scraper: this.#scraperFor(runId, input.metricsTargets ?? []),
+      scraper: this.#scraperFor(runId, plan.metricsTargets),
       abortReason: undefined,
       ticking: false,
       timer: setInterval(() => {
@@ -143,16 +254,7 @@ export class RunCoordinator {
       }, 1000),
     };
     this.#live.set(runId, live);
-    // The lease says which control coordinates the run; renewed every tick, so a run whose
-    // control died shows up in listOrphanedRuns for the next one to settle.
-    await this.#metadata.acquireRunLease({
-      runId,
-      coordinator: this.#options.coordinatorId,
-      ttlMs: LEASE_MS,
-    });
-    await this.#metadata.transitionRun(runId, ['queued'], 'waiting-for-agents', {});
-    await this.#queue.enqueue(jobs);
-    await this.#signal({ type: 'keepalive', runId, at: Date.now() });
+    return live;
   }
 
   #scraperFor(runId: string, targets: MetricsTarget[]): TargetScraper | undefined {
@@ -217,13 +319,33 @@ export class RunCoordinator {
     await this.#signal({ type: 'abort', runId, reason });
   }
 
+  /**
+   * Stops a run: every agent hears it within a second, and the reason is written first, so a
+   * control that takes the run over stops it too. A run no control holds right now (its
+   * control is away) is stopped the same way: its agents obey the signal in Redis. False
+   * when the run is not active.
+   */
   async stop(runId: string, reason: string): Promise<boolean> {
     const live = this.#live.get(runId);
-    if (!live) return false;
-    live.abortReason ??= reason;
-    await this.#signal({ type: 'abort', runId, reason });
+    if (!live) {
+      const run = await this.#metadata.getRun(runId);
+      if (!['waiting-for-agents', 'running'].includes(run.status)) return false;
+      if ((await this.#metadata.getCoordination(runId)) === null) return false;
+      const standing = await this.#metadata.recordStop(runId, reason);
+      await this.#signal({ type: 'abort', runId, reason: standing });
+      return true;
+    }
+    await this.#decideStop(live, reason);
     if (live.phase === 'waiting') await this.#settle(live);
     return true;
+  }
+
+  /** The run stops for `reason` (unless it stops already): written, then said to every agent. */
+  async #decideStop(live: LiveRun, reason: string): Promise<void> {
+    if (live.abortReason !== undefined) return;
+    live.abortReason = reason;
+    live.abortReason = await this.#metadata.recordStop(live.run.id, reason);
+    await this.#signal({ type: 'abort', runId: live.run.id, reason: live.abortReason });
   }
 
   /** How far storing results is behind (read from Redis every second), for the live views. */
@@ -236,92 +358,131 @@ export class RunCoordinator {
     for (const row of rows) {
       const live = this.#live.get(row.runId);
       if (!live) continue;
+      if (live.rebuilding) {
+        live.rebuilding.push(row);
+        continue;
+      }
       addRows(live.totals, [row]);
       live.window.add([row]);
+      noteProgress(live, row);
     }
   }
 
+  /**
+   * An agent's claim or shard end, written first (whichever control reads it: the one that
+   * coordinates the run, or another before it takes the run over), then counted.
+   */
   async onMessage(message: AgentMessage): Promise<void> {
     if (message.type === 'heartbeat') return;
-    const live = this.#live.get(message.runId);
-    if (!live) return;
     if (message.type === 'intervals') {
       // Its rows went through onRows; what is left is how the agent kept up.
-      if (message.generator) live.generators.observe(message.agentId, message.generator);
-    } else if (message.type === 'claimed') {
-      // One claim per shard, before the start: a second agent with the same shard (a job
-      // handed out again) or a claim after the start is not counted.
-      if (live.phase !== 'waiting' || live.claims.has(message.shard)) {
-        this.#options.log(
-          `run ${message.runId}: ignored a claim of shard ${message.shard} by ${message.agentId}`,
-        );
+      const live = this.#live.get(message.runId);
+      if (live && message.generator) live.generators.observe(message.agentId, message.generator);
+      return;
+    }
+    const { runId, agentId, shard } = message;
+    if (message.type === 'claimed') {
+      // One claim per shard, before the start (the rule is claimRunShard's): a second agent
+      // with the same shard (a job handed out again) or a claim after the start is refused.
+      if (!(await this.#metadata.claimRunShard({ runId, shardIndex: shard, agentId }))) {
+        this.#options.log(`run ${runId}: refused a claim of shard ${shard} by ${agentId}`);
         return;
       }
-      live.claims.set(message.shard, message.agentId);
-      if (live.phase === 'waiting' && live.claims.size === live.shardCount) {
-        live.phase = 'running';
-        // Mid-second: agents key intervals by the epoch second each starts in, and a start at
-        // .5 keeps every agent's key (and control's) the same despite timer jitter.
-        live.startAt = Math.ceil((Date.now() + this.#options.startDelayMs) / 1000) * 1000 + 500;
-        // From the common start (the baseline reading a second before the first load).
-        const scraper = live.scraper;
-        if (scraper)
-          setTimeout(
-            () => live.phase === 'running' && scraper.start(live.startAt),
-            this.#options.startDelayMs - 1000,
-          );
-        await this.#metadata.transitionRun(live.run.id, ['waiting-for-agents'], 'running', {});
-        await this.#signal({
-          type: 'start',
-          runId: live.run.id,
-          startAt: live.startAt,
-        });
-      }
+      const live = this.#live.get(runId);
+      if (live?.phase !== 'waiting') return;
+      live.claims.set(shard, agentId);
+      if (live.claims.size === live.shardCount) await this.#begin(live);
     } else if (message.type === 'shard-done') {
       // Only its claimant ends a claimed shard (an agent that refused it unclaimed may too).
-      const claimant = live.claims.get(message.shard);
-      if (claimant !== undefined && claimant !== message.agentId) return;
-      live.done.set(message.shard, {
+      const ended = await this.#metadata.endShard({
+        runId,
+        shardIndex: shard,
+        agentId,
         aborted: message.aborted,
         ...(message.reason ? { reason: message.reason } : {}),
       });
-      if (live.done.size + live.lost.size >= live.shardCount) await this.#settle(live);
+      const live = this.#live.get(runId);
+      if (!ended || !live) return;
+      live.done.set(shard, {
+        aborted: message.aborted,
+        ...(message.reason ? { reason: message.reason } : {}),
+      });
+      if (live.phase === 'waiting') {
+        // An agent gave its shard up before the start (it stopped, or heard nothing for its
+        // grace): the run cannot start as planned.
+        await this.#fail(
+          live,
+          `agent ${agentId} gave up shard ${shard} before the run started${message.reason ? ` (${message.reason})` : ''}; launch it again`,
+        );
+      } else if (live.done.size + live.lost.size >= live.shardCount) await this.#settle(live);
     }
+  }
+
+  /** Every shard is claimed: one common start, written, then said to every agent. */
+  async #begin(live: LiveRun): Promise<void> {
+    live.phase = 'running';
+    // Mid-second: agents key intervals by the epoch second each starts in, and a start at
+    // .5 keeps every agent's key (and control's) the same despite timer jitter.
+    const startAt = Math.ceil((Date.now() + this.#options.startDelayMs) / 1000) * 1000 + 500;
+    live.startAt = await this.#metadata.recordStart(live.run.id, startAt);
+    // From the common start (the baseline reading a second before the first load).
+    const scraper = live.scraper;
+    if (scraper)
+      setTimeout(
+        () => live.phase === 'running' && scraper.start(live.startAt),
+        Math.max(0, live.startAt - Date.now() - 1000),
+      );
+    await this.#announceStart(live);
+  }
+
+  async #announceStart(live: LiveRun): Promise<void> {
+    await this.#metadata.transitionRun(live.run.id, ['waiting-for-agents'], 'running', {});
+    await this.#signal({ type: 'start', runId: live.run.id, startAt: live.startAt });
   }
 
   async #tick(runId: string): Promise<void> {
     const live = this.#live.get(runId);
     if (!live || live.phase === 'finishing') return;
     await this.#signal({ type: 'keepalive', runId, at: Date.now() });
-    await this.#metadata.acquireRunLease({
+    const held = await this.#metadata.acquireRunLease({
       runId,
       coordinator: this.#options.coordinatorId,
       ttlMs: LEASE_MS,
     });
+    if (!held) {
+      // Another control took it (this one was cut off past its lease): it coordinates now.
+      this.#options.log(`run ${runId}: another control coordinates it now; letting go`);
+      this.#forget(live);
+      return;
+    }
     if (live.phase === 'waiting') {
       if (Date.now() - live.waitingSince > this.#options.claimTimeoutMs) {
-        const have = live.claims.size;
-        live.abortReason = `asked for ${live.shardCount} agent(s), ${have} claimed a shard within ${Math.round(this.#options.claimTimeoutMs / 1000)} s; start more with \`loadline agent --redis URL\` or \`loadline up --agents ${live.shardCount}\``;
-        await this.#queue.removeUnclaimed(runId, live.shardCount);
-        await this.#signal({
-          type: 'abort',
-          runId,
-          reason: 'not enough agents',
-        });
-        await this.#settle(live, 'error');
+        await this.#fail(
+          live,
+          `asked for ${live.shardCount} agent(s), ${live.claims.size} claimed a shard within ${Math.round(this.#options.claimTimeoutMs / 1000)} s; start more with \`loadline agent --redis URL\` or \`loadline up --agents ${live.shardCount}\``,
+        );
+        return;
+      }
+      const alive = await this.#aliveAgents();
+      const gone = [...live.claims].find(([, agentId]) => !alive.has(agentId));
+      if (gone) {
+        await this.#fail(
+          live,
+          `agent ${gone[1]} left after claiming shard ${gone[0]}, before the run started; launch it again`,
+        );
       }
       return;
     }
     const trip = judgeGuardrails(live, Date.now());
     if (trip !== undefined && live.abortReason === undefined) {
-      live.abortReason = trip;
-      this.#options.log(`run ${runId}: ${live.abortReason}; aborting`);
-      await this.#signal({ type: 'abort', runId, reason: trip });
+      this.#options.log(`run ${runId}: ${trip}; aborting`);
+      await this.#decideStop(live, trip);
     }
+    await this.#metadata.recordShardProgress(runId, takeProgress(live));
     // An agent whose heartbeat expired mid-shard is lost: the run goes on without it.
-    const heartbeats = await listAgents(this.#redis, this.#names, this.#options.agents);
-    const alive = new Set(heartbeats.map((a) => a.agentId));
+    const alive = await this.#aliveAgents();
     for (const [shard, agentId] of newlyLost(live, alive)) {
+      if (!(await this.#metadata.loseShard(runId, shard))) continue;
       live.lost.add(shard);
       this.#options.log(
         `run ${runId}: agent ${agentId} lost (shard ${shard}); the run is degraded`,
@@ -330,14 +491,31 @@ export class RunCoordinator {
     if (live.done.size + live.lost.size >= live.shardCount) await this.#settle(live);
   }
 
-  async #settle(live: LiveRun, forced?: 'error'): Promise<void> {
-    if (live.phase === 'finishing') return;
+  async #aliveAgents(): Promise<Set<string>> {
+    const heartbeats = await listAgents(this.#redis, this.#names, this.#options.agents);
+    return new Set(heartbeats.map((a) => a.agentId));
+  }
+
+  /** A run that never started ends `error`: its agents stop, its unclaimed shards withdrawn. */
+  async #fail(live: LiveRun, reason: string): Promise<void> {
+    await this.#decideStop(live, reason);
+    await this.#queue.removeUnclaimed(live.run.id, live.shardCount);
+    await this.#settle(live, 'error');
+  }
+
+  /** Stops coordinating a run here (it ended, or another control holds it now). */
+  #forget(live: LiveRun): void {
     live.phase = 'finishing';
     clearInterval(live.timer);
     live.scraper
       ?.stop()
       .catch((error: Error) => this.#options.log(`run ${live.run.id}: ${error.message}`));
     this.#live.delete(live.run.id);
+  }
+
+  async #settle(live: LiveRun, forced?: 'error'): Promise<void> {
+    if (live.phase === 'finishing') return;
+    this.#forget(live);
     if (live.startAt > 0) this.#rememberTarget(live);
     const settlement = settleLive(live, Date.now(), forced);
     await storeSettlement(this.#metadata, live.run.id, settlement);
@@ -442,4 +620,57 @@ export class RunCoordinator {
     }
     this.#live.clear();
   }
+}
+
+/** What was written of a run's shards and start, in a run just taken over. */
+function restoreShards(live: LiveRun, coordination: Coordination): void {
+  for (const shard of coordination.shards) {
+    if (shard.agentId === null) continue;
+    if (shard.claimedAt !== null) live.claims.set(shard.shardIndex, shard.agentId);
+    if (shard.state === 'lost') live.lost.add(shard.shardIndex);
+    if (shard.state === 'finished' || shard.state === 'failed') {
+      live.done.set(shard.shardIndex, {
+        aborted: shard.state === 'failed',
+        ...(shard.reason === null ? {} : { reason: shard.reason }),
+      });
+    }
+    live.progress.set(shard.agentId, {
+      requests: shard.requests,
+      lastSecond: (shard.lastIntervalAt?.getTime() ?? 0) / 1000,
+      changed: false,
+    });
+  }
+  if (coordination.startAtMs !== null) {
+    live.phase = 'running';
+    live.startAt = coordination.startAtMs;
+  }
+  live.abortReason = coordination.stopReason ?? undefined;
+}
+
+/** A row counted toward its agent's progress (written once a tick, by shard). */
+function noteProgress(live: LiveRun, row: IntervalRow): void {
+  let progress = live.progress.get(row.agentId);
+  if (!progress) {
+    progress = { requests: 0, lastSecond: 0, changed: false };
+    live.progress.set(row.agentId, progress);
+  }
+  progress.requests += row.requests;
+  progress.lastSecond = Math.max(progress.lastSecond, row.second);
+  progress.changed = true;
+}
+
+/** The shards whose progress changed since the last tick. */
+function takeProgress(live: LiveRun): ShardProgress[] {
+  const out: ShardProgress[] = [];
+  for (const [shardIndex, agentId] of live.claims) {
+    const progress = live.progress.get(agentId);
+    if (!progress?.changed) continue;
+    progress.changed = false;
+    out.push({
+      shardIndex,
+      requests: progress.requests,
+      lastIntervalAt: new Date(progress.lastSecond * 1000),
+    });
+  }
+  return out;
 }

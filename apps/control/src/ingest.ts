@@ -9,6 +9,12 @@ export interface IngestHooks {
   log(line: string): void;
 }
 
+const RECLAIM_EVERY_MS = 5000;
+/** Read and not acked for this long: its reader died (a live one stores a batch in far less). */
+const ABANDONED_MS = 10_000;
+/** At start: whatever another reader left this long ago (a control restart takes longer). */
+const ABANDONED_AT_START_MS = 2000;
+
 /**
  * Moves agent results from the Redis stream into ClickHouse in batches. A batch is acked
  * only after it is stored: if storage is slow or down, results wait in Redis (the
@@ -78,11 +84,14 @@ export class Ingest {
 
   async #batch(): Promise<void> {
     this.#sayRejected();
-    // Every 30 s, adopt what a dead control read but never stored.
-    const reclaimed =
-      Date.now() - this.#lastReclaim > 30_000 ? await this.#reader.reclaim(60_000) : [];
-    if (reclaimed.length === 0 && Date.now() - this.#lastReclaim > 30_000)
-      this.#lastReclaim = Date.now();
+    // Every few seconds (first thing at start), take over what a reader that died (a
+    // control killed mid-batch) read but never stored: older results first, so a run that
+    // was taken over counts them before its shards' ends, which came after them.
+    const due = Date.now() - this.#lastReclaim > RECLAIM_EVERY_MS;
+    const reclaimed = due
+      ? await this.#reader.reclaim(this.#lastReclaim === 0 ? ABANDONED_AT_START_MS : ABANDONED_MS)
+      : [];
+    if (reclaimed.length === 0 && due) this.#lastReclaim = Date.now();
     const batch = reclaimed.length > 0 ? reclaimed : await this.#reader.read(500, 250);
     if (batch.length === 0) return;
     const rows = batch.flatMap((m) => (m.message.type === 'intervals' ? m.message.rows : []));

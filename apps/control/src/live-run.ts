@@ -1,3 +1,4 @@
+import type { IntervalRow } from '@loadline/api';
 import {
   evaluateThresholds,
   type GeneratorJudge,
@@ -21,6 +22,10 @@ export interface LiveRun {
   claims: Map<number, string>;
   done: Map<number, { aborted: boolean; reason?: string }>;
   lost: Set<number>;
+  /** per agent: requests counted and the last second seen (written to run_shards each tick) */
+  progress: Map<string, { requests: number; lastSecond: number; changed: boolean }>;
+  /** while a run taken over reads its stored rows: rows arriving meanwhile wait here */
+  rebuilding?: IntervalRow[] | undefined;
   phase: 'waiting' | 'running' | 'finishing';
   waitingSince: number;
   startAt: number;

@@ -20,6 +20,11 @@ export interface OrphanSweep {
   coordinatorId: string;
   /** runs this control coordinates itself (never orphans, whatever their lease says) */
   active: () => readonly string[];
+  /**
+   * Goes on coordinating the run from what was written (a queued one: launches it again);
+   * false when that cannot be done, and the run is settled instead
+   */
+  adopt: (run: Run) => Promise<boolean>;
   /** tells agents holding the run's shards to stop, and takes its unclaimed shards back */
   abandon: (run: Run) => Promise<void>;
 }
@@ -31,13 +36,14 @@ export interface OrphanSweep {
 const UNLEASED_GRACE_MS = 60_000;
 
 /**
- * Finds runs no live control coordinates (their control crashed, or stopped mid-run) and
- * settles each from what ClickHouse holds, so nothing stays "running" or
- * "waiting-for-agents" forever and nothing delivered is lost. Run at start and then every
- * few seconds: a control killed and restarted within its lease (10 s) leaves runs whose
- * lease expires only later. Each run is taken with its lease first, so two controls never
- * settle the same run; its agents are told to stop and its unclaimed shards withdrawn, so
- * no agent picks up a shard of a run nobody coordinates.
+ * Finds runs no live control coordinates (their control crashed, restarted, or stopped
+ * mid-run) and takes each over: a waiting run goes on waiting until its deadline, a running
+ * one goes on running, one whose shards all ended settles; a queued one is launched again.
+ * Run at start and then every few seconds: a control killed and restarted within its lease
+ * (10 s) leaves runs whose lease expires only later, and a standby takes over this way.
+ * Each run is taken with its lease first, so two controls never coordinate the same run. A
+ * run nothing was written to go on from is settled from what ClickHouse holds, its agents
+ * told to stop and its unclaimed shards withdrawn, so nothing stays active forever.
  */
 export async function recoverOrphanedRuns(
   metadata: MetadataStore,
@@ -59,14 +65,15 @@ export async function recoverOrphanedRuns(
         ttlMs: 30_000,
       });
       if (!taken) continue;
+      recovered.push(run.id);
+      if (await sweep.adopt(run)) continue;
       await sweep.abandon(run);
       await settleFromStore(metadata, store, run);
-      recovered.push(run.id);
       log(
         `run ${run.id}: its control went away while it was ${run.status}; settled from stored results`,
       );
     } catch (error) {
-      log(`run ${run.id}: could not settle after restart: ${(error as Error).message}`);
+      log(`run ${run.id}: could not take it over: ${(error as Error).message}`);
     }
   }
   return recovered;
@@ -93,7 +100,7 @@ export class OrphanSweeper {
     this.#options = options;
   }
 
-  /** One sweep (joining the one under way, if any): the runs it settled. */
+  /** One sweep (joining the one under way, if any): the runs it took over or settled. */
   sweep(): Promise<string[]> {
     this.#current ??= recoverOrphanedRuns(
       this.#metadata,

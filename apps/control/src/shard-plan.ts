@@ -10,11 +10,11 @@ import {
   parseDuration,
   planDurationMs,
   planLoad,
-  type RateProfile,
   type Scenario,
   splitPlan,
 } from '@loadline/scenario';
 import { shadowHeaders, signShadowTag } from '@loadline/shadow';
+import { z } from 'zod';
 import { planReplayShards } from './replay-shards.js';
 
 export interface RunOverrides {
@@ -36,13 +36,25 @@ export interface LaunchInput {
   metricsTargets?: MetricsTarget[];
   /** the secrets the scenario uses, sealed for the agents (see ShardJob.secrets) */
   sealedSecrets?: string;
+  /** how long its agents go on while control is away (see ShardJob.controlGraceMs) */
+  controlGraceMs: number;
 }
 
 /** Shadow tags outlive the run by this much (claims and start delay come first). */
 const TAG_SLACK_S = 15 * 60;
 
 /** What the whole run asks for (all shards together): a rate profile or a number of VUs. */
-export type RunTarget = { kind: 'open'; profile: RateProfile } | { kind: 'closed'; vus: number };
+export const RunTarget = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('open'),
+    profile: z.object({
+      startRate: z.number().nonnegative(),
+      stages: z.array(z.object({ durationMs: z.number(), target: z.number().nonnegative() })),
+    }),
+  }),
+  z.object({ kind: z.literal('closed'), vus: z.number().int().nonnegative() }),
+]);
+export type RunTarget = z.infer<typeof RunTarget>;
 
 /**
  * The target of the point keyed `second` of a run that started at `startAt` (ms): the
@@ -109,6 +121,7 @@ export function shardJob(
     scenario: input.scenario,
     ...own,
     allowedHosts: input.allowedHosts,
+    controlGraceMs: input.controlGraceMs,
     ...(input.sealedSecrets ? { secrets: input.sealedSecrets } : {}),
   };
 }

@@ -63,6 +63,7 @@ export async function startAgents(
   { url, namespace }: TestRedis,
   control: Control,
   count = 2,
+  firstNumber = 1,
 ): Promise<Agent[]> {
   const token = await control.issueAgentToken('integration test agents');
   return Promise.all(
@@ -70,7 +71,7 @@ export async function startAgents(
       Agent.start({
         redisUrl: url,
         namespace,
-        agentId: `agent-${i + 1}`,
+        agentId: `agent-${i + firstNumber}`,
         enroll: { api: control.url, token },
       }),
     ),

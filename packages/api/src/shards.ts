@@ -74,6 +74,11 @@ export const ShardJob = z.object({
    * hold (AES-256-GCM, associated data the run id): Redis never holds them in clear.
    */
   secrets: z.string().optional(),
+  /**
+   * How long the agent goes on sending while it hears nothing from control (a restart, a
+   * failover; a stop written to Redis still stops it at once). Past it, the agent stops.
+   */
+  controlGraceMs: z.number().int().min(0).max(600_000).default(30_000),
 });
 export type ShardJob = z.infer<typeof ShardJob>;
 

@@ -10,6 +10,7 @@ export { type EnvRow, type EnvSection, envMarkdown, envRows, withEnvSection } fr
 export { EnvError, type EnvIssue, envPicker, parseEnv, type RawEnv } from './parse.js';
 export * from './processes.js';
 export {
+  controlGraceMs,
   listItems,
   redactUrl,
   type SaturationSetting,

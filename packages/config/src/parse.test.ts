@@ -4,6 +4,7 @@ import {
   AgentEnv,
   CliEnv,
   ControlEnv,
+  controlGraceMs,
   DEFAULT_API_URL,
   DEFAULT_NAMESPACE,
   DemoMallEnv,
@@ -31,6 +32,7 @@ describe('parseEnv', () => {
       LOADLINE_NAMESPACE: DEFAULT_NAMESPACE,
       LOADLINE_OIDC_GROUPS_CLAIM: 'groups',
       LOADLINE_RESULTS_BACKLOG: '100000',
+      LOADLINE_CONTROL_GRACE: '30s',
     });
     assert.equal(env.LOADLINE_API, 'http://127.0.0.1:7700');
     assert.equal(env.LOADLINE_NAMESPACE, 'loadline');
@@ -156,5 +158,24 @@ describe('LOADLINE_SATURATION', () => {
     assert.match(String(saturationSetting('late=150%')), /over 100 %/);
     assert.match(String(saturationSetting('for=0s')), /1 to 3600 s/);
     assert.match(String(saturationSetting('loop=0ms')), /above 0 ms/);
+  });
+});
+
+describe('LOADLINE_CONTROL_GRACE', () => {
+  it('is a duration up to 10 minutes, 30 s by default', () => {
+    assert.equal(parseEnv(ControlEnv, {}).LOADLINE_CONTROL_GRACE, '30s');
+    assert.equal(controlGraceMs('30s'), 30_000);
+    assert.equal(controlGraceMs('90'), 90_000);
+    assert.equal(controlGraceMs('500ms'), 500);
+    assert.equal(controlGraceMs('2m'), 120_000);
+    assert.equal(controlGraceMs('0'), 0);
+    assert.deepEqual(
+      issues(() => parseEnv(ControlEnv, { LOADLINE_CONTROL_GRACE: 'soon' })),
+      ['LOADLINE_CONTROL_GRACE: expected a duration such as 30s, 500ms or 2m'],
+    );
+    assert.match(
+      issues(() => parseEnv(ControlEnv, { LOADLINE_CONTROL_GRACE: '11m' }))[0] ?? '',
+      /at most 10m/,
+    );
   });
 });

@@ -229,3 +229,25 @@ export const LOADLINE_RESULTS_BACKLOG = z
     description:
       'Results waiting in Redis to be stored (storage slow or down) past which control stops every active run, saying why, before the stream could drop any.',
   });
+
+/** LOADLINE_CONTROL_GRACE as milliseconds (`30s`, `90`, `500ms`, `2m`), or a problem text. */
+export function controlGraceMs(text: string): number | string {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!match) return 'expected a duration such as 30s, 500ms or 2m';
+  const unit = match[2] ?? 's';
+  const ms = Number(match[1]) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000);
+  if (ms > 600_000) return 'expected at most 10m (agents must not go on for long unwatched)';
+  return Math.round(ms);
+}
+
+export const LOADLINE_CONTROL_GRACE = z
+  .string()
+  .superRefine((text, ctx) => {
+    const grace = controlGraceMs(text);
+    if (typeof grace === 'string') ctx.addIssue({ code: 'custom', message: grace });
+  })
+  .default('30s')
+  .meta({
+    description:
+      "How long agents go on sending a run's load while control is away (a restart, a standby taking over), still obeying a stop written to Redis and applying the run's guardrails to their own traffic; past it they stop. An environment's `controlGraceS` may only shorten it.",
+  });

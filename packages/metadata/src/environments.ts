@@ -29,6 +29,7 @@ export async function upsertEnvironment(db: Db, input: EnvironmentInput): Promis
         requiresShadow: env.requiresShadow,
         protected: env.protected,
         metricsTargets: env.metricsTargets,
+        controlGraceS: env.controlGraceS,
         updatedAt: sql`now()`,
       },
     })

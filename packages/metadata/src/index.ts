@@ -63,7 +63,13 @@ export type {
 export * as tables from './schema.js';
 export { type SealedSecret, UnknownSecretError } from './secrets.js';
 export type { Session, SessionWithUser } from './sessions.js';
-export { ClaimShardInput, FinishShardInput, type Shard } from './shards.js';
+export {
+  type Coordination,
+  type Shard,
+  ShardClaim,
+  ShardEnd,
+  type ShardProgress,
+} from './shards.js';
 export { MetadataStore } from './store.js';
 export { type ApiToken, type TokenWithOwner, UnknownTokenError } from './tokens.js';
 export { ACTIVE_STATUSES, canTransition, RUN_TRANSITIONS } from './transitions.js';

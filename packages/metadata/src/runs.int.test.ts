@@ -285,91 +285,123 @@ for (const backend of await backends()) {
     });
 
     describe('shards', () => {
-      it('are claimed exclusively under concurrency', async () => {
-        const run = await store.createRun({
-          scenario: await scenario(),
-          environment: env,
-          agents: 5,
-        });
-        const claims = await Promise.all(
-          Array.from({ length: 20 }, (_, i) =>
-            stores[i % 2]!.claimShard({ runId: run.id, agentId: `agent-${i}` }),
-          ),
-        );
-        const won = claims.filter((c) => c !== null);
-        assert.equal(won.length, 5);
-        assert.deepEqual(won.map((c) => c.shardIndex).sort(), [0, 1, 2, 3, 4]);
-        assert.equal(new Set(won.map((c) => c.agentId)).size, 5);
-        assert.equal(await store.claimShard({ runId: run.id, agentId: 'late' }), null);
-        const stored = await store.listShards(run.id);
-        assert.deepEqual(
-          stored.map((s) => [s.state, s.agentId]),
-          [...won].sort((a, b) => a.shardIndex - b.shardIndex).map((c) => ['claimed', c.agentId]),
-        );
-      });
+      const waitingRun = async (agents: number) => {
+        const run = await store.createRun({ scenario: await scenario(), environment: env, agents });
+        await store.beginCoordination(run.id, { planned: true });
+        return run;
+      };
 
-      it('give one particular shard to exactly one of many claimants', async () => {
-        const run = await store.createRun({
-          scenario: await scenario(),
-          environment: env,
-          agents: 3,
-        });
+      it('give one shard to exactly one of many claimants, on either replica', async () => {
+        const run = await waitingRun(3);
         const claims = await Promise.all(
           Array.from({ length: 12 }, (_, i) =>
-            stores[i % 2]!.claimShard({ runId: run.id, agentId: `a${i}`, shardIndex: 1 }),
+            stores[i % 2]!.claimRunShard({ runId: run.id, agentId: `a${i}`, shardIndex: 1 }),
           ),
         );
-        assert.equal(claims.filter((c) => c !== null).length, 1);
-        const shards = await store.listShards(run.id);
-        assert.deepEqual(
-          shards.map((s) => s.state),
-          ['pending', 'claimed', 'pending'],
+        assert.equal(claims.filter(Boolean).length, 1);
+        const winner = `a${claims.indexOf(true)}`;
+        assert.equal(
+          await store.claimRunShard({ runId: run.id, agentId: winner, shardIndex: 1 }),
+          true,
+          'a claim delivered twice still holds',
         );
-      });
-
-      it('finish only by their holder, and can be released and claimed again', async () => {
-        const run = await store.createRun({
-          scenario: await scenario(),
-          environment: env,
-          agents: 2,
-        });
-        const mine = (await store.claimShard({ runId: run.id, agentId: 'a1', shardIndex: 0 }))!;
-        assert.ok(mine.claimedAt instanceof Date);
-        const finish = { runId: run.id, shardIndex: 0 };
-        assert.equal(await store.finishShard({ ...finish, agentId: 'a2' }), false);
-        assert.equal(await store.finishShard({ ...finish, agentId: 'a1' }), true);
-        assert.equal(await store.finishShard({ ...finish, agentId: 'a1', state: 'failed' }), false);
-        assert.equal(await store.releaseShard(run.id, 0), false, 'a finished shard stays finished');
-
-        await store.claimShard({ runId: run.id, agentId: 'a2' });
-        assert.equal(await store.releaseShard(run.id, 1, 'a3'), false);
-        assert.equal(await store.releaseShard(run.id, 1, 'a2'), true);
-        assert.equal((await store.claimShard({ runId: run.id, agentId: 'a4' }))?.shardIndex, 1);
         const shards = await store.listShards(run.id);
         assert.deepEqual(
-          shards.map((s) => [s.state, s.agentId, s.finishedAt !== null]),
+          shards.map((s) => [s.state, s.agentId]),
           [
-            ['finished', 'a1', true],
-            ['claimed', 'a4', false],
+            ['pending', null],
+            ['claimed', winner],
+            ['pending', null],
           ],
         );
       });
 
-      it('of an ended run cannot be claimed; of an unknown run are an error', async () => {
-        const run = await store.createRun({
+      it('are not claimed once the run started: the first start written stands', async () => {
+        const run = await waitingRun(2);
+        assert.equal(
+          await store.claimRunShard({ runId: run.id, agentId: 'a1', shardIndex: 0 }),
+          true,
+        );
+        assert.equal(await store.recordStart(run.id, 1_000_500), 1_000_500);
+        assert.equal(
+          await store.recordStart(run.id, 2_000_500),
+          1_000_500,
+          "another control's later start",
+        );
+        assert.equal(
+          await store.claimRunShard({ runId: run.id, agentId: 'a2', shardIndex: 1 }),
+          false,
+        );
+        const coordination = (await store.getCoordination(run.id))!;
+        assert.equal(coordination.startAtMs, 1_000_500);
+        assert.deepEqual(coordination.plan, { planned: true });
+        assert.deepEqual(
+          coordination.shards.map((s) => s.state),
+          ['claimed', 'pending'],
+        );
+      });
+
+      it('end only by their holder, are lost when it vanishes, and keep their progress', async () => {
+        const run = await waitingRun(3);
+        await store.claimRunShard({ runId: run.id, agentId: 'a1', shardIndex: 0 });
+        await store.claimRunShard({ runId: run.id, agentId: 'a2', shardIndex: 1 });
+        const end = { runId: run.id, shardIndex: 0, aborted: false };
+        assert.equal(await store.endShard({ ...end, agentId: 'a2' }), false, 'not its shard');
+        assert.equal(await store.endShard({ ...end, agentId: 'a1' }), true);
+        assert.equal(
+          await store.endShard({ ...end, agentId: 'a1', aborted: true }),
+          false,
+          'ended once',
+        );
+        assert.equal(await store.loseShard(run.id, 0), false, 'a finished shard stays finished');
+        assert.equal(await store.loseShard(run.id, 1), true);
+        // An agent that refused a shard it never claimed ends it, with its reason.
+        assert.equal(
+          await store.endShard({
+            runId: run.id,
+            shardIndex: 2,
+            agentId: 'a3',
+            aborted: true,
+            reason: 'no start',
+          }),
+          true,
+        );
+        const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+        await store.recordShardProgress(run.id, [
+          { shardIndex: 1, requests: 1234, lastIntervalAt: at },
+        ]);
+        const shards = await store.listShards(run.id);
+        assert.deepEqual(
+          shards.map((s) => [s.state, s.agentId, s.reason, s.requests, s.finishedAt !== null]),
+          [
+            ['finished', 'a1', null, 0, true],
+            ['lost', 'a2', null, 1234, true],
+            ['failed', 'a3', 'no start', 0, true],
+          ],
+        );
+        assert.equal(shards[1]!.lastIntervalAt?.getTime(), at.getTime());
+      });
+
+      it('keep the first stop reason; ended and unknown runs refuse claims', async () => {
+        const run = await waitingRun(2);
+        assert.equal(await store.recordStop(run.id, 'guardrail: errors'), 'guardrail: errors');
+        assert.equal(await store.recordStop(run.id, 'stopped by alice'), 'guardrail: errors');
+        assert.equal((await store.getCoordination(run.id))!.stopReason, 'guardrail: errors');
+        await store.transitionRun(run.id, ['queued'], 'aborted');
+        assert.equal(
+          await store.claimRunShard({ runId: run.id, agentId: 'a1', shardIndex: 0 }),
+          false,
+        );
+        const never = await store.createRun({
           scenario: await scenario(),
           environment: env,
-          agents: 2,
+          agents: 1,
         });
-        await store.transitionRun(run.id, ['queued'], 'aborted');
-        assert.equal(await store.claimShard({ runId: run.id, agentId: 'a1' }), null);
-        await assert.rejects(
-          store.claimShard({ runId: 'run_nope', agentId: 'a1' }),
-          UnknownRunError,
-        );
+        assert.equal(await store.getCoordination(never.id), null);
+        await assert.rejects(store.getCoordination('run_nope'), UnknownRunError);
         await assert.rejects(store.listShards('run_nope'), UnknownRunError);
         await assert.rejects(
-          store.claimShard({ runId: run.id, agentId: 'has space' }),
+          store.claimRunShard({ runId: run.id, agentId: 'has space', shardIndex: 0 }),
           InvalidInputError,
         );
       });

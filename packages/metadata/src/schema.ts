@@ -10,6 +10,7 @@ export type { MetricsTarget };
 
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   doublePrecision,
   foreignKey,
@@ -26,7 +27,7 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 export type JsonObject = { [key: string]: Json };
 
 /** Shard lifecycle: pending → claimed → finished | failed (claimed → pending on release). */
-export type ShardState = 'pending' | 'claimed' | 'finished' | 'failed';
+export type ShardState = 'pending' | 'claimed' | 'finished' | 'failed' | 'lost';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
 
@@ -37,6 +38,8 @@ export const environments = pgTable('environments', {
   requiresShadow: boolean('requires_shadow').notNull().default(true),
   protected: boolean('protected').notNull().default(false),
   metricsTargets: jsonb('metrics_targets').$type<MetricsTarget[]>().notNull().default([]),
+  /** how long agents go on without control here (null: control's own setting) */
+  controlGraceS: integer('control_grace_s'),
   createdAt: at('created_at').notNull().defaultNow(),
   updatedAt: at('updated_at').notNull().defaultNow(),
 });
@@ -137,9 +140,26 @@ export const runShards = pgTable(
     agentId: text('agent_id'),
     claimedAt: at('claimed_at'),
     finishedAt: at('finished_at'),
+    /** why a failed shard stopped */
+    reason: text('reason'),
+    /** requests its intervals counted so far, and when the last interval arrived */
+    requests: bigint('requests', { mode: 'number' }).notNull().default(0),
+    lastIntervalAt: at('last_interval_at'),
   },
   (t) => [primaryKey({ columns: [t.runId, t.shardIndex] })],
 );
+
+/** What any control needs to go on coordinating a run (see 008_durable_runs.sql). */
+export const runCoordination = pgTable('run_coordination', {
+  runId: text('run_id')
+    .primaryKey()
+    .references(() => runs.id, { onDelete: 'cascade' }),
+  plan: jsonb('plan').$type<JsonObject>().notNull(),
+  waitingSince: at('waiting_since').notNull().defaultNow(),
+  startAtMs: bigint('start_at_ms', { mode: 'number' }),
+  stopReason: text('stop_reason'),
+  updatedAt: at('updated_at').notNull().defaultNow(),
+});
 
 export const schemaMigrations = pgTable('schema_migrations', {
   version: integer('version').primaryKey(),

@@ -1,114 +1,13 @@
-import { and, asc, eq, exists, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from './db.js';
 import { validate } from './errors.js';
 import { ProcessId } from './inputs.js';
 import { getRun } from './runs.js';
-import { runShards, runs } from './schema.js';
+import { type JsonObject, runCoordination, runShards, runs } from './schema.js';
 import { ACTIVE_STATUSES } from './transitions.js';
 
 export type Shard = typeof runShards.$inferSelect;
-
-export const ClaimShardInput = z.strictObject({
-  runId: z.string().min(1),
-  agentId: ProcessId,
-  /** A particular shard (one queue job per shard); the lowest pending one when omitted. */
-  shardIndex: z.number().int().min(0).optional(),
-});
-export type ClaimShardInput = z.input<typeof ClaimShardInput>;
-
-export const FinishShardInput = z.strictObject({
-  runId: z.string().min(1),
-  shardIndex: z.number().int().min(0),
-  agentId: ProcessId,
-  state: z.enum(['finished', 'failed']).default('finished'),
-});
-export type FinishShardInput = z.input<typeof FinishShardInput>;
-
-/**
- * Gives a pending shard of a live run to `agentId` and returns it, or null when there is
- * none to take (all claimed, that shard already taken, or the run has ended). Exclusive:
- * the candidate row is locked with SKIP LOCKED and the update re-checks `pending`, so of
- * any number of concurrent claims for one shard exactly one wins.
- */
-export async function claimShard(db: Db, input: ClaimShardInput): Promise<Shard | null> {
-  const { runId, agentId, shardIndex } = validate('shard claim', ClaimShardInput, input);
-  const candidate = db
-    .select({ shardIndex: runShards.shardIndex })
-    .from(runShards)
-    .where(
-      and(
-        eq(runShards.runId, runId),
-        eq(runShards.state, 'pending'),
-        shardIndex === undefined ? undefined : eq(runShards.shardIndex, shardIndex),
-      ),
-    )
-    .orderBy(asc(runShards.shardIndex))
-    .limit(1)
-    .for('update', { skipLocked: true });
-  const liveRun = db
-    .select({ one: sql`1` })
-    .from(runs)
-    .where(and(eq(runs.id, runId), inArray(runs.status, [...ACTIVE_STATUSES])));
-  const [claimed] = await db
-    .update(runShards)
-    .set({ state: 'claimed', agentId, claimedAt: sql`now()` })
-    .where(
-      and(
-        eq(runShards.runId, runId),
-        eq(runShards.state, 'pending'),
-        inArray(runShards.shardIndex, candidate),
-        exists(liveRun),
-      ),
-    )
-    .returning();
-  if (claimed) return claimed;
-  await getRun(db, runId);
-  return null;
-}
-
-/** Marks a shard the agent holds as finished or failed; false unless `agentId` held it. */
-export async function finishShard(db: Db, input: FinishShardInput): Promise<boolean> {
-  const { runId, shardIndex, agentId, state } = validate('shard result', FinishShardInput, input);
-  const updated = await db
-    .update(runShards)
-    .set({ state, finishedAt: sql`now()` })
-    .where(
-      and(
-        eq(runShards.runId, runId),
-        eq(runShards.shardIndex, shardIndex),
-        eq(runShards.state, 'claimed'),
-        eq(runShards.agentId, agentId),
-      ),
-    )
-    .returning({ shardIndex: runShards.shardIndex });
-  return updated.length > 0;
-}
-
-/**
- * Puts a claimed shard back to pending (its agent was lost before it started). With
- * `agentId`, only if that agent holds it. Returns whether the shard was released.
- */
-export async function releaseShard(
-  db: Db,
-  runId: string,
-  shardIndex: number,
-  agentId?: string,
-): Promise<boolean> {
-  const updated = await db
-    .update(runShards)
-    .set({ state: 'pending', agentId: null, claimedAt: null })
-    .where(
-      and(
-        eq(runShards.runId, runId),
-        eq(runShards.shardIndex, shardIndex),
-        eq(runShards.state, 'claimed'),
-        agentId === undefined ? undefined : eq(runShards.agentId, agentId),
-      ),
-    )
-    .returning({ shardIndex: runShards.shardIndex });
-  return updated.length > 0;
-}
 
 /** The shards of a run in index order (UnknownRunError when there is no such run). */
 export async function listShards(db: Db, runId: string): Promise<Shard[]> {
@@ -119,4 +18,181 @@ export async function listShards(db: Db, runId: string): Promise<Shard[]> {
     .orderBy(asc(runShards.shardIndex));
   if (shards.length === 0) await getRun(db, runId);
   return shards;
+}
+
+/**
+ * A run's coordination as written: enough for any control to go on coordinating it
+ * (after a restart, or as the standby taking over) without the memory of the one that began.
+ */
+export interface Coordination {
+  runId: string;
+  /** what the coordinator planned (its own shape: control parses it) */
+  plan: JsonObject;
+  waitingSince: Date;
+  /** the common start (epoch ms) once every shard was claimed */
+  startAtMs: number | null;
+  /** a stop decided (by a user, a guardrail, storage) that every agent must hear */
+  stopReason: string | null;
+  shards: Shard[];
+}
+
+/** Writes a run's plan as it starts waiting for agents (a second write keeps the first). */
+export async function beginCoordination(db: Db, runId: string, plan: JsonObject): Promise<void> {
+  await db.insert(runCoordination).values({ runId, plan }).onConflictDoNothing();
+}
+
+/** The run's coordination, or null when no control ever began coordinating it. */
+export async function getCoordination(db: Db, runId: string): Promise<Coordination | null> {
+  const [row] = await db.select().from(runCoordination).where(eq(runCoordination.runId, runId));
+  if (!row) {
+    await getRun(db, runId);
+    return null;
+  }
+  const shards = await listShards(db, runId);
+  return {
+    runId,
+    plan: row.plan,
+    waitingSince: row.waitingSince,
+    startAtMs: row.startAtMs,
+    stopReason: row.stopReason,
+    shards,
+  };
+}
+
+export const ShardClaim = z.strictObject({
+  runId: z.string().min(1),
+  shardIndex: z.number().int().min(0),
+  agentId: ProcessId,
+});
+export type ShardClaim = z.input<typeof ShardClaim>;
+
+/**
+ * The one place a shard is claimed: it goes to `agentId` when pending, its run is active
+ * and has not started yet (a claim after the common start would run a shard the run went on
+ * without). True also when that agent already holds it (its claim delivered twice); false
+ * when the shard is another's, ended, or the run started or ended.
+ */
+export async function claimRunShard(db: Db, input: ShardClaim): Promise<boolean> {
+  const { runId, shardIndex, agentId } = validate('shard claim', ShardClaim, input);
+  const notStarted = sql`exists (select 1 from ${runCoordination} where ${runCoordination.runId} = ${runId} and ${runCoordination.startAtMs} is null)`;
+  const activeRun = sql`exists (select 1 from ${runs} where ${runs.id} = ${runId} and ${inArray(runs.status, [...ACTIVE_STATUSES])})`;
+  const updated = await db
+    .update(runShards)
+    .set({ state: 'claimed', agentId, claimedAt: sql`now()` })
+    .where(
+      and(
+        eq(runShards.runId, runId),
+        eq(runShards.shardIndex, shardIndex),
+        or(
+          eq(runShards.state, 'pending'),
+          and(eq(runShards.state, 'claimed'), eq(runShards.agentId, agentId)),
+        ),
+        notStarted,
+        activeRun,
+      ),
+    )
+    .returning({ shardIndex: runShards.shardIndex });
+  return updated.length > 0;
+}
+
+/** Writes the common start, once: the start already written (by another control) wins. */
+export async function recordStart(db: Db, runId: string, startAtMs: number): Promise<number> {
+  await db
+    .update(runCoordination)
+    .set({ startAtMs, updatedAt: sql`now()` })
+    .where(and(eq(runCoordination.runId, runId), isNull(runCoordination.startAtMs)));
+  const [row] = await db
+    .select({ startAtMs: runCoordination.startAtMs })
+    .from(runCoordination)
+    .where(eq(runCoordination.runId, runId));
+  return row?.startAtMs ?? startAtMs;
+}
+
+/** Writes why the run stops, once: the first reason stays. Returns the reason that stands. */
+export async function recordStop(db: Db, runId: string, reason: string): Promise<string> {
+  await db
+    .update(runCoordination)
+    .set({ stopReason: reason, updatedAt: sql`now()` })
+    .where(and(eq(runCoordination.runId, runId), isNull(runCoordination.stopReason)));
+  const [row] = await db
+    .select({ stopReason: runCoordination.stopReason })
+    .from(runCoordination)
+    .where(eq(runCoordination.runId, runId));
+  return row?.stopReason ?? reason;
+}
+
+export const ShardEnd = z.strictObject({
+  runId: z.string().min(1),
+  shardIndex: z.number().int().min(0),
+  agentId: ProcessId,
+  /** stopped before its time (its reason says why) */
+  aborted: z.boolean(),
+  reason: z.string().max(4000).optional(),
+});
+export type ShardEnd = z.input<typeof ShardEnd>;
+
+/**
+ * A shard's end as its agent reports it: only the agent holding it ends a claimed shard (an
+ * agent that refused a shard it never claimed ends it too). False when it was not theirs
+ * to end, or it has ended already.
+ */
+export async function endShard(db: Db, input: ShardEnd): Promise<boolean> {
+  const { runId, shardIndex, agentId, aborted, reason } = validate('shard end', ShardEnd, input);
+  const updated = await db
+    .update(runShards)
+    .set({
+      state: aborted ? 'failed' : 'finished',
+      agentId,
+      reason: reason ?? null,
+      finishedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(runShards.runId, runId),
+        eq(runShards.shardIndex, shardIndex),
+        or(
+          eq(runShards.state, 'pending'),
+          and(eq(runShards.state, 'claimed'), eq(runShards.agentId, agentId)),
+        ),
+      ),
+    )
+    .returning({ shardIndex: runShards.shardIndex });
+  return updated.length > 0;
+}
+
+/** A claimed shard whose agent vanished: lost (the run goes on without it). */
+export async function loseShard(db: Db, runId: string, shardIndex: number): Promise<boolean> {
+  const updated = await db
+    .update(runShards)
+    .set({ state: 'lost', finishedAt: sql`now()` })
+    .where(
+      and(
+        eq(runShards.runId, runId),
+        eq(runShards.shardIndex, shardIndex),
+        eq(runShards.state, 'claimed'),
+      ),
+    )
+    .returning({ shardIndex: runShards.shardIndex });
+  return updated.length > 0;
+}
+
+export interface ShardProgress {
+  shardIndex: number;
+  /** requests its intervals counted so far */
+  requests: number;
+  lastIntervalAt: Date;
+}
+
+/** How far each shard got, as of its last interval (written about once a second). */
+export async function recordShardProgress(
+  db: Db,
+  runId: string,
+  progress: readonly ShardProgress[],
+): Promise<void> {
+  for (const p of progress) {
+    await db
+      .update(runShards)
+      .set({ requests: p.requests, lastIntervalAt: p.lastIntervalAt })
+      .where(and(eq(runShards.runId, runId), eq(runShards.shardIndex, p.shardIndex)));
+  }
 }

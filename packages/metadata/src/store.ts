@@ -132,15 +132,30 @@ export class MetadataStore {
     return runs.listOrphanedRuns(this.db);
   }
 
-  // Shards
-  claimShard(input: shards.ClaimShardInput) {
-    return shards.claimShard(this.db, input);
+  // Shards and the coordination of runs
+  beginCoordination(runId: string, plan: JsonObject) {
+    return shards.beginCoordination(this.db, runId, plan);
   }
-  finishShard(input: shards.FinishShardInput) {
-    return shards.finishShard(this.db, input);
+  getCoordination(runId: string) {
+    return shards.getCoordination(this.db, runId);
   }
-  releaseShard(runId: string, shardIndex: number, agentId?: string) {
-    return shards.releaseShard(this.db, runId, shardIndex, agentId);
+  claimRunShard(input: shards.ShardClaim) {
+    return shards.claimRunShard(this.db, input);
+  }
+  recordStart(runId: string, startAtMs: number) {
+    return shards.recordStart(this.db, runId, startAtMs);
+  }
+  recordStop(runId: string, reason: string) {
+    return shards.recordStop(this.db, runId, reason);
+  }
+  endShard(input: shards.ShardEnd) {
+    return shards.endShard(this.db, input);
+  }
+  loseShard(runId: string, shardIndex: number) {
+    return shards.loseShard(this.db, runId, shardIndex);
+  }
+  recordShardProgress(runId: string, progress: readonly shards.ShardProgress[]) {
+    return shards.recordShardProgress(this.db, runId, progress);
   }
   listShards(runId: string) {
     return shards.listShards(this.db, runId);

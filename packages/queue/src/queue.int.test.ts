@@ -64,6 +64,7 @@ function shardJob(runId: string, shard: number): ShardJob {
     feederRows: {},
     extraHeaders: [],
     allowedHosts: ['127.0.0.0/8'],
+    controlGraceMs: 30_000,
   };
 }
 

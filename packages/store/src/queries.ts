@@ -1,3 +1,4 @@
+import type { IntervalRow, StatusClass } from '@loadline/api';
 import { type Histogram, latencyAtPercentileMs, summarizeLatency } from '@loadline/histogram';
 import { type Aggregate, Groups } from './aggregate.js';
 import type { ClickHouseDriver } from './driver.js';
@@ -181,6 +182,16 @@ export async function timeSeriesBy(
   }
   for (const points of Object.values(out)) points.sort((a, b) => a.second - b.second);
   return out;
+}
+
+/** A run's stored interval rows (a row delivered twice read once), page by page. */
+export async function* intervalRows(
+  driver: ClickHouseDriver,
+  runId: string,
+): AsyncGenerator<IntervalRow[]> {
+  for await (const page of readRawRows(driver, whereRun(runId, {}, {}, 'second'))) {
+    yield page.map((row) => ({ ...row, runId, statusClass: row.statusClass as StatusClass }));
+  }
 }
 
 /**

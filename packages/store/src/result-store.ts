@@ -143,6 +143,11 @@ export class ResultStore {
     );
   }
 
+  /** A run's stored interval rows, each once, page by page (bounded memory). */
+  intervalRows(runId: string): AsyncGenerator<IntervalRow[]> {
+    return queries.intervalRows(this.driver, parse(RunId, runId, 'runId'));
+  }
+
   /** Each second's merged latency histogram, oldest first (for HdrHistogram interval logs). */
   async histogramsBySecond(
     runId: string,

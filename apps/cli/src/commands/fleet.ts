@@ -169,7 +169,22 @@ export async function runOnFleet(
   try {
     while (!TERMINAL.has(run.status)) {
       await new Promise((r) => setTimeout(r, 1000));
-      const detail = await client.call(controlApi.getRun, { params: { id: run.id } });
+      // Control may restart or fail over mid-run (the run goes on): wait for it to answer.
+      const detail = await client.callThroughRestarts(
+        controlApi.getRun,
+        { params: { id: run.id } },
+        RECONNECT_PATIENCE_MS,
+        {
+          onAway: (why) =>
+            io.stderr.write(
+              `${io.stderr.isTTY ? '\r\x1b[2K' : ''}control is away (${why}); waiting for it to come back\n`,
+            ),
+          onBack: (ms) =>
+            io.stderr.write(
+              `control is back after ${(ms / 1000).toFixed(1)} s; run ${run.id} goes on\n`,
+            ),
+        },
+      );
       run = detail;
       if (io.stderr.isTTY) {
         io.stderr.write(
@@ -186,6 +201,13 @@ export async function runOnFleet(
   io.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : summaryTable(summary));
   return exitFor(run.status);
 }
+
+/**
+ * How long `run --wait` waits for a control that went away (a restart, a failover): longer
+ * than agents go on without it (LOADLINE_CONTROL_GRACE, at most 10 min), so a run that
+ * went on is always seen to its end.
+ */
+const RECONNECT_PATIENCE_MS = 11 * 60_000;
 
 export async function listRuns(
   options: { api?: string; json?: boolean },

@@ -2,7 +2,7 @@ import { ApproveBody, controlApi, RefuseBody } from '@loadline/api/http';
 import type { Approval, MetadataStore } from '@loadline/metadata';
 import type { RouteDeps } from '../api/deps.js';
 import { guarded } from '../api/errors.js';
-import { checkLaunch, launchInputOf, startRun } from '../api/launch.js';
+import { startStored } from '../api/launch.js';
 import { runViewOf, scheduleView } from '../api/views.js';
 import { HttpProblem, parseBody, type RequestContext, type Router } from '../http.js';
 import { actorOf, type Principal, requirePermission, SYSTEM } from './principal.js';
@@ -25,16 +25,7 @@ export function registerApprovalRoutes(router: Router, deps: RouteDeps): void {
         throw new HttpProblem(409, 'not awaiting approval', `run ${run.id} is ${run.status}`);
       }
       // The environment may have changed while the run waited: it is checked again.
-      const input = launchInputOf(run);
-      try {
-        await startRun(deps, await metadata.getRun(run.id), input, await checkLaunch(deps, input));
-      } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        await metadata.transitionRun(run.id, ['queued'], 'error', {
-          abortReason: `approved, but it can no longer start: ${why}`,
-        });
-        throw error;
-      }
+      await startStored(deps, await metadata.getRun(run.id), 'approved');
       return { body: await runViewOf(metadata, await metadata.getRun(run.id)) };
     }),
   );

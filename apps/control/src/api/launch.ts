@@ -157,8 +157,46 @@ export async function startRun(
     overrides: input.overrides,
     shadowSecret: deps.shadowSecretFor(environmentName),
     metricsTargets: environment.metricsTargets,
+    controlGraceMs: Math.min(
+      deps.controlGraceMs,
+      environment.controlGraceS === null
+        ? Number.POSITIVE_INFINITY
+        : environment.controlGraceS * 1000,
+    ),
     ...(corpus ? { corpus } : {}),
   });
+}
+
+/**
+ * Starts a stored queued run from the launch it was made from, the environment checked
+ * again (it may have changed meanwhile). When it can no longer start, the run ends `error`
+ * saying so (`because` says why it was starting now) and the error is thrown.
+ */
+export async function startStored(deps: RouteDeps, run: Run, because: string): Promise<void> {
+  const input = launchInputOf(run);
+  try {
+    await startRun(deps, run, input, await checkLaunch(deps, input));
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    await deps.metadata.transitionRun(run.id, ['queued'], 'error', {
+      abortReason: `${because}, but it can no longer start: ${why}`,
+    });
+    throw error;
+  }
+}
+
+/**
+ * A queued run whose control went away before its shards went out is launched again (the
+ * sweep's way of going on with it). True once it is handled: started, or ended `error`.
+ */
+export async function relaunch(deps: RouteDeps, run: Run): Promise<boolean> {
+  try {
+    await startStored(deps, run, 'its control went away while launching it');
+    deps.log?.(`run ${run.id}: its control went away while launching it; launched again`);
+  } catch (error) {
+    deps.log?.(`run ${run.id}: could not launch it again: ${(error as Error).message}`);
+  }
+  return true;
 }
 
 /** The launch a stored run was made from (an approved run starts from it). */

@@ -58,6 +58,11 @@ const EnvironmentFields = z.strictObject({
   protected: z.boolean().default(false),
   /** Prometheus endpoints of the target's instances, scraped every second during runs. */
   metricsTargets: z.array(MetricsTarget).max(1000).default([]),
+  /**
+   * Seconds agents go on sending while control is away (a restart, a failover): at most
+   * control's own LOADLINE_CONTROL_GRACE; 0 stops a run's load as soon as control is silent.
+   */
+  controlGraceS: z.number().int().min(0).max(600).nullable().default(null),
 });
 
 export const EnvironmentInput = EnvironmentFields.superRefine((env, ctx) => {

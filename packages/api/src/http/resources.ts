@@ -46,6 +46,8 @@ export const Environment = z.object({
   /** launches and schedules here wait for a second operator's approval */
   protected: z.boolean(),
   metricsTargets: z.array(z.object(MetricsTarget.shape)),
+  /** seconds agents go on while control is away (null: control's LOADLINE_CONTROL_GRACE) */
+  controlGraceS: z.number().nullable().default(null),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

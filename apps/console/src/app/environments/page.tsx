@@ -57,7 +57,11 @@ export default function EnvironmentsPage() {
   const [requiresShadow, setRequiresShadow] = useState(true);
   const [guarded, setGuarded] = useState(false);
   // What the form does not edit is kept: saving replaces the whole environment.
-  const [kept, setKept] = useState<{ name: string; metricsTargets: MetricsTarget[] }>();
+  const [kept, setKept] = useState<{
+    name: string;
+    metricsTargets: MetricsTarget[];
+    controlGraceS: number | null;
+  }>();
   const [saved, setSaved] = useState<string>();
   const [secretsOf, setSecretsOf] = useState<string>();
   const { needs } = useSession();
@@ -78,7 +82,9 @@ export default function EnvironmentsPage() {
         baseUrls: parseBaseUrls(baseUrls),
         requiresShadow,
         protected: guarded,
-        ...(kept?.name === name.trim() ? { metricsTargets: kept.metricsTargets } : {}),
+        ...(kept?.name === name.trim()
+          ? { metricsTargets: kept.metricsTargets, controlGraceS: kept.controlGraceS }
+          : {}),
       },
     });
     setSaved(env.name);
@@ -111,7 +117,11 @@ export default function EnvironmentsPage() {
     );
     setRequiresShadow(env.requiresShadow);
     setGuarded(env.protected);
-    setKept({ name: env.name, metricsTargets: env.metricsTargets });
+    setKept({
+      name: env.name,
+      metricsTargets: env.metricsTargets,
+      controlGraceS: env.controlGraceS,
+    });
     setError(undefined);
     setSaved(undefined);
     document.getElementById('env-name')?.focus();
