@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { chaos } from './benchmarks/chaos.mjs';
 import { closed } from './benchmarks/closed.mjs';
 import { engineChoice } from './benchmarks/engine.mjs';
 import { flow } from './benchmarks/flow.mjs';
@@ -30,6 +31,10 @@ const benchmarks = {
   },
   flow: { title: 'flow throughput: one-step scenario flow, open model, one core', run: flow },
   store: { title: 'results store: ingest and whole-run p99 (embedded ClickHouse)', run: store },
+  chaos: {
+    title: 'chaos: runs through control, agent, Redis and storage faults (real processes)',
+    run: chaos,
+  },
 };
 
 const usage = `usage: node bench/run.mjs [${Object.keys(benchmarks).join('|')}]... [--quick] [--loadline PATH]`;

@@ -212,7 +212,13 @@ flows: [{ name: f, steps: [{ name: s, request: { path: /api/products/2 } }] }]
       },
       10_000,
     );
-    await new Promise((r) => setTimeout(r, 2500));
+    // ... once both have delivered their first seconds (the start comes up to 2.5 s after
+    // `running`), so the victim has something to keep.
+    await waitUntil(
+      'both agents delivering',
+      async () => ((await getJson(`/runs/${runId}`)).live?.requests ?? 0) >= 80,
+      15_000,
+    );
     const { agents } = await getJson('/agents');
     const victim = agents.find((a: { runId: string | null }) => a.runId === runId);
     assert.ok(victim, 'an agent runs a shard of it');

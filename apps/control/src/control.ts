@@ -35,6 +35,7 @@ import { relaunch } from './api/launch.js';
 import { RunCoordinator } from './coordinator.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { Ingest } from './ingest.js';
+import { type ActiveDuties, forwardedToLeader, forwardToLeader, Leadership } from './leadership.js';
 import { OrphanSweeper } from './recovery.js';
 import { buildRoutes, CreateRunBody, launchRun, type RouteDeps } from './routes.js';
 import { ScheduleDriver } from './schedules.js';
@@ -140,10 +141,8 @@ export class Control {
   readonly #store: ResultStore;
   readonly #redis: Redis;
   readonly #queue: ShardQueue;
-  readonly #coordinator: RunCoordinator;
-  readonly #ingest: Ingest;
   readonly #schedules: ScheduleDriver;
-  readonly #orphans: OrphanSweeper;
+  readonly #leadership: Leadership;
   readonly #masterSecret: string;
   readonly #unlock: () => void;
   readonly #timers: NodeJS.Timeout[];
@@ -159,13 +158,11 @@ export class Control {
     store: ResultStore;
     redis: Redis;
     queue: ShardQueue;
-    coordinator: RunCoordinator;
-    ingest: Ingest;
     schedules: ScheduleDriver;
-    orphans: OrphanSweeper;
+    leadership: Leadership;
   }) {
     this.url = parts.url;
-    this.#orphans = parts.orphans;
+    this.#leadership = parts.leadership;
     this.firstAdmin = parts.firstAdmin;
     this.#timers = parts.timers;
     this.#server = parts.server;
@@ -173,8 +170,6 @@ export class Control {
     this.#store = parts.store;
     this.#redis = parts.redis;
     this.#queue = parts.queue;
-    this.#coordinator = parts.coordinator;
-    this.#ingest = parts.ingest;
     this.#schedules = parts.schedules;
     this.#masterSecret = parts.masterSecret;
     this.#unlock = parts.unlock;
@@ -267,6 +262,8 @@ export class Control {
       log: config.log,
     });
     const scheme = config.tls ? 'https' : 'http';
+    // Which control is active: known once this one listens (below).
+    let leadership: Leadership | undefined;
     const deps: RouteDeps = {
       agents: keyring,
       metadata,
@@ -278,6 +275,10 @@ export class Control {
       shadowSecretFor: (name) => environmentSecret(masterSecret, name),
       keys,
       controlGraceMs: config.controlGraceMs,
+      leadership: () => ({
+        active: leadership?.active ?? false,
+        leaderUrl: leadership?.leaderUrl,
+      }),
       signIns: new SignInLimiter(),
       secureCookies: config.tls !== undefined,
       approvalTtlMs: config.approvalTtlMs,
@@ -311,25 +312,44 @@ export class Control {
       config.log,
     );
     deps.schedules = schedules;
-    // Runs a previous control left active are taken over before taking new work (before
-    // ingest, so every result still waiting in Redis reaches the run it belongs to), and
-    // again every few seconds: a control that died holds its runs' leases 10 s more.
+    // Runs whose control went away are taken over when this one becomes active, and again
+    // every few seconds: a control that died holds its runs' leases 10 s more.
     const orphans = new OrphanSweeper(metadata, store, config.log, {
       coordinatorId: consumer,
       active: () => coordinator.activeRuns,
       adopt: (run) => (run.status === 'queued' ? relaunch(deps, run) : coordinator.adopt(run)),
       abandon: (run) => coordinator.abandon(run.id, run.agentsRequested, 'its control went away'),
     });
-    await orphans.sweep();
-    await ingest.start();
     await schedules.sync();
+    let backlogWatch: NodeJS.Timeout | undefined;
+    const duties: ActiveDuties = {
+      start: async () => {
+        await orphans.sweep();
+        orphans.start(config.orphanSweepMs);
+        await ingest.start();
+        schedules.startFiring();
+        backlogWatch = watchBacklog(ingest, coordinator, config);
+      },
+      stop: async () => {
+        clearInterval(backlogWatch);
+        await orphans.close();
+        await coordinator.close();
+        await schedules.stopFiring();
+        await ingest.stop();
+      },
+    };
     const gate = new AccessGate(metadata.access, {
       hostNames: hostNamesOf(config),
       trustedProxies: config.trustedProxies,
       sessionIdleMs: config.sessionIdleMs,
       log: config.log,
     });
-    const listener = buildRoutes(deps, gate).listener();
+    const routes = buildRoutes(deps, gate).listener();
+    // A standby answers reads itself and hands writes and live views to the active control.
+    const listener: http.RequestListener = (req, res) => {
+      if (!leadership || leadership.active || !forwardedToLeader(req)) return routes(req, res);
+      forwardToLeader(req, res, leadership.leaderUrl);
+    };
     const server = config.tls
       ? https.createServer(
           { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
@@ -357,9 +377,22 @@ export class Control {
     await sweep();
     // Expiries are noticed within a quarter of the approval window (at most 15 s late).
     const timers = [setInterval(sweep, Math.min(15_000, Math.max(250, config.approvalTtlMs / 4)))];
-    orphans.start(config.orphanSweepMs);
-    timers.push(watchBacklog(ingest, coordinator, config));
+    // Runs a previous control left active are taken over as this one becomes active (before
+    // ingest starts, so every result still waiting in Redis reaches the run it belongs to);
+    // embedded mode holds the data directory's lock, so the previous one is gone for sure.
+    leadership = new Leadership(
+      metadata,
+      {
+        holder: consumer,
+        url,
+        force: !config.databaseUrl || !config.clickhouseUrl,
+        log: config.log,
+      },
+      duties,
+    );
+    await leadership.start();
     return new Control({
+      leadership,
       url,
       firstAdmin,
       timers,
@@ -370,23 +403,23 @@ export class Control {
       store,
       redis,
       queue,
-      coordinator,
-      ingest,
       schedules,
-      orphans,
     });
+  }
+
+  /** Whether this control is the active one (coordinates runs) or a standby. */
+  get active(): boolean {
+    return this.#leadership.active;
   }
 
   async close(): Promise<void> {
     for (const timer of this.#timers) clearInterval(timer);
-    await this.#orphans.close();
-    await this.#coordinator.close();
+    await this.#leadership.close();
     await new Promise<void>((resolve) => {
       this.#server.closeAllConnections();
       this.#server.close(() => resolve());
     });
     await this.#schedules.close();
-    await this.#ingest.stop();
     await this.#queue.close();
     this.#redis.disconnect();
     await this.#store.close();

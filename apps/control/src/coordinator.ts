@@ -443,7 +443,6 @@ export class RunCoordinator {
   async #tick(runId: string): Promise<void> {
     const live = this.#live.get(runId);
     if (!live || live.phase === 'finishing') return;
-    await this.#signal({ type: 'keepalive', runId, at: Date.now() });
     const held = await this.#metadata.acquireRunLease({
       runId,
       coordinator: this.#options.coordinatorId,
@@ -455,6 +454,7 @@ export class RunCoordinator {
       this.#forget(live);
       return;
     }
+    await this.#signal({ type: 'keepalive', runId, at: Date.now() });
     if (live.phase === 'waiting') {
       if (Date.now() - live.waitingSince > this.#options.claimTimeoutMs) {
         await this.#fail(

@@ -358,7 +358,11 @@ function pathParams(pattern: RegExp, path: string): Record<string, string> {
   return params;
 }
 
-function sendProblem(res: http.ServerResponse, instance: string, problem: HttpProblem): void {
+export function sendProblem(
+  res: http.ServerResponse,
+  instance: string,
+  problem: HttpProblem,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;

@@ -21,9 +21,18 @@ export { checkLaunch, launchRun, type RouteDeps };
 export function buildRoutes(deps: RouteDeps, access: RouterAccess): Router {
   const { metadata, coordinator } = deps;
   const router = new Router(access);
-  router.route(controlApi.health, async () => ({
-    body: { ok: true as const, metadata: metadata.kind, activeRuns: coordinator.activeRuns.length },
-  }));
+  router.route(controlApi.health, async () => {
+    const { active, leaderUrl } = deps.leadership();
+    return {
+      body: {
+        ok: true as const,
+        metadata: metadata.kind,
+        activeRuns: coordinator.activeRuns.length,
+        active,
+        ...(leaderUrl === undefined ? {} : { activeControl: leaderUrl }),
+      },
+    };
+  });
   const document = openApiDocument();
   router.route(controlApi.openApi, async () => ({ body: document }));
   registerCatalogRoutes(router, deps);

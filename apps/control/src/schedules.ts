@@ -14,7 +14,10 @@ import {
  */
 export class ScheduleDriver {
   readonly #queue: ScheduleQueue;
-  readonly #worker: ScheduleWorker;
+  readonly #redis: Redis;
+  readonly #names: RedisNames;
+  /** takes firings: only on the active control (a run launches where it is coordinated) */
+  #worker: ScheduleWorker | undefined;
   readonly #metadata: MetadataStore;
   readonly #fire: (schedule: Schedule) => Promise<void>;
   readonly #log: (line: string) => void;
@@ -29,8 +32,26 @@ export class ScheduleDriver {
     this.#metadata = metadata;
     this.#fire = fire;
     this.#log = log;
+    this.#redis = redis;
+    this.#names = names;
     this.#queue = new ScheduleQueue(redis, names, log);
-    this.#worker = new ScheduleWorker(redis, names, (firing) => this.#fired(firing), log);
+  }
+
+  /** Starts taking firings (this control became the active one). */
+  startFiring(): void {
+    this.#worker ??= new ScheduleWorker(
+      this.#redis,
+      this.#names,
+      (firing) => this.#fired(firing),
+      this.#log,
+    );
+  }
+
+  /** Stops taking firings (another control is active, or this one stops). */
+  async stopFiring(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    await worker?.close();
   }
 
   async #fired({ scheduleId }: ScheduleFiring): Promise<void> {
@@ -88,7 +109,7 @@ export class ScheduleDriver {
   }
 
   async close(): Promise<void> {
-    await this.#worker.close();
+    await this.stopFiring();
     await this.#queue.close();
   }
 }

@@ -26,3 +26,14 @@ ALTER TABLE run_shards ADD CONSTRAINT run_shards_state_check
 ALTER TABLE run_shards ADD COLUMN reason text;
 ALTER TABLE run_shards ADD COLUMN requests bigint NOT NULL DEFAULT 0;
 ALTER TABLE run_shards ADD COLUMN last_interval_at timestamptz(3);
+
+-- Which control is active (coordinates runs, stores results, fires schedules) when several
+-- share one database: a lease, renewed every couple of seconds; a standby takes it when it
+-- lapses. One row.
+CREATE TABLE control_leader (
+  id          smallint PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+  holder      text NOT NULL,
+  url         text NOT NULL,
+  lease_until timestamptz(3) NOT NULL,
+  since       timestamptz(3) NOT NULL DEFAULT now()
+);

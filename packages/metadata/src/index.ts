@@ -31,6 +31,7 @@ export {
   UnknownScheduleError,
 } from './errors.js';
 export { idTime, newId } from './ids.js';
+export type { Leader } from './leadership.js';
 export { type Leak, LeakInput } from './leaks.js';
 export { MIGRATIONS_DIR } from './migrate.js';
 export {

@@ -18,6 +18,7 @@ import {
   jsonb,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
 } from 'drizzle-orm/pg-core';
@@ -148,6 +149,15 @@ export const runShards = pgTable(
   },
   (t) => [primaryKey({ columns: [t.runId, t.shardIndex] })],
 );
+
+/** Which control is active when several share the database (see 008_durable_runs.sql). */
+export const controlLeader = pgTable('control_leader', {
+  id: smallint('id').primaryKey().default(1),
+  holder: text('holder').notNull(),
+  url: text('url').notNull(),
+  leaseUntil: at('lease_until').notNull(),
+  since: at('since').notNull().defaultNow(),
+});
 
 /** What any control needs to go on coordinating a run (see 008_durable_runs.sql). */
 export const runCoordination = pgTable('run_coordination', {

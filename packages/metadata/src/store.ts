@@ -3,6 +3,7 @@ import { AccessStore } from './access-store.js';
 import * as corpora from './corpora.js';
 import { type Connection, connect, type Db, type OpenOptions } from './db.js';
 import * as environments from './environments.js';
+import * as leadership from './leadership.js';
 import * as leaks from './leaks.js';
 import { loadMigrations, MIGRATIONS_DIR, migrate } from './migrate.js';
 import * as runs from './runs.js';
@@ -130,6 +131,20 @@ export class MetadataStore {
   }
   listOrphanedRuns() {
     return runs.listOrphanedRuns(this.db);
+  }
+
+  // Which control is active
+  acquireLeadership(input: { holder: string; url: string; ttlMs: number; force?: boolean }) {
+    return leadership.acquireLeadership(this.db, input);
+  }
+  getLeader() {
+    return leadership.getLeader(this.db);
+  }
+  releaseLeadership(holder: string) {
+    return leadership.releaseLeadership(this.db, holder);
+  }
+  endOthersRunLeases(holder: string) {
+    return leadership.endOthersRunLeases(this.db, holder);
   }
 
   // Shards and the coordination of runs

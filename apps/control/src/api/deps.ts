@@ -42,6 +42,8 @@ export interface RouteDeps {
   /** the key shadow tags of runs in environment `name` are signed with */
   shadowSecretFor: (name: string) => string;
   keys: ControlKeys;
+  /** whether this control is the active one, and where the active one answers */
+  leadership: () => { active: boolean; leaderUrl: string | undefined };
   /** how long agents go on while control is away (an environment may shorten it) */
   controlGraceMs: number;
   signIns: SignInLimiter;

@@ -33,6 +33,10 @@ export const Health = z.object({
   /** `pglite` (embedded) or `postgres` */
   metadata: z.string(),
   activeRuns: z.number().int().nonnegative(),
+  /** this control coordinates runs (false: a standby, which forwards writes to the active one) */
+  active: z.boolean().default(true),
+  /** the active control's API, as this one knows it (absent during a takeover) */
+  activeControl: z.string().optional(),
 });
 
 // Response shapes are plain objects, never strict: a newer control may add a field (add,
