@@ -57,6 +57,8 @@ function startGroup(command, args, options) {
   };
 }
 
+const seconds = (s) => (s === null ? 'n/a' : `${s.toFixed(1)} s`);
+
 async function until(what, ok, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -147,11 +149,18 @@ export async function chaos({ quick }) {
       ],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-  const token = () =>
-    JSON.parse(readFileSync(join(home, 'loadline', 'credentials.json'), 'utf8')).apis[api].token;
+  const token = () => {
+    try {
+      return JSON.parse(readFileSync(join(home, 'loadline', 'credentials.json'), 'utf8')).apis[api]
+        ?.token;
+    } catch {
+      return undefined;
+    }
+  };
   const get = async (path) =>
     (await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${token()}` } })).json();
-  const healthy = async () => (await fetch(`${api}/health`)).ok;
+  // Up once it answers and has written this machine's CLI token (it does so after listening).
+  const healthy = async () => (await fetch(`${api}/health`)).ok && token() !== undefined;
 
   let redis = startRedis();
   let clickhouse = startClickHouse();
@@ -161,9 +170,9 @@ export async function chaos({ quick }) {
     await until('the ClickHouse endpoint', () => waitForPort(clickhousePort, 500), 30_000);
     let stack = startStack();
     await until('loadline up', healthy, 90_000);
-    const agentToken = JSON.parse(
-      (await cli(['token', 'create', '--role', 'agent', '--api', api, '--json'])).stdout,
-    ).token;
+    const created = await cli(['token', 'create', '--role', 'agent', '--api', api, '--json']);
+    if (created.code !== 0) throw new Error(`token create: ${created.stderr}`);
+    const agentToken = JSON.parse(created.stdout).token;
     const agents = new Map();
     const startAgent = (id) =>
       agents.set(
@@ -206,7 +215,8 @@ export async function chaos({ quick }) {
         const killedAt = Date.now();
         victim.kill();
         await victim.exited;
-        return { withoutS: null, resumeS: (Date.now() - killedAt) / 1000, killedAt };
+        // The run never paused: the other agent went on, the lost one's share is gone.
+        return { withoutS: null, resumeS: null };
       },
       redis: async () => {
         const killedAt = Date.now();
@@ -281,7 +291,7 @@ export async function chaos({ quick }) {
       };
       parts.push(part);
       console.log(
-        `  ${fault}: ${summary.status} (exit ${result.code}); target received ${fmt(received)}, stored ${fmt(stored)} (difference ${fmt(received - stored)}, allowed ≤ ${lostBound}); without ${timing.withoutS === null ? 'n/a' : `${timing.withoutS.toFixed(1)} s`}, resumed after ${timing.resumeS.toFixed(1)} s  ${verdict(pass)}`,
+        `  ${fault}: ${summary.status} (exit ${result.code}); target received ${fmt(received)}, stored ${fmt(stored)} (difference ${fmt(received - stored)}, allowed ≤ ${lostBound}); without ${seconds(timing.withoutS)}, resumed after ${seconds(timing.resumeS)}  ${verdict(pass)}`,
       );
       if (fault === 'agent') {
         startAgent('chaos-2');
@@ -304,7 +314,7 @@ export async function chaos({ quick }) {
     runs: { loadline: { parts } },
     rows: parts.map((p) => ({
       metric: `chaos: ${p.fault}`,
-      loadline: `${p.status}, received ${fmt(p.received)}, stored ${fmt(p.stored)}, resumed ${p.resumeS.toFixed(1)} s`,
+      loadline: `${p.status}, received ${fmt(p.received)}, stored ${fmt(p.stored)}, resumed ${seconds(p.resumeS)}`,
       peer: 'documented',
       peerValue: PEERS[p.fault],
       ratio: null,
