@@ -212,7 +212,6 @@ export async function chaos({ quick }) {
       },
       agent: async () => {
         const victim = agents.get('chaos-2');
-        const killedAt = Date.now();
         victim.kill();
         await victim.exited;
         // The run never paused: the other agent went on, the lost one's share is gone.

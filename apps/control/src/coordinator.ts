@@ -82,6 +82,13 @@ export const CoordinationPlan = z.object({
 });
 export type CoordinationPlan = z.infer<typeof CoordinationPlan>;
 
+/**
+ * A run taken over: stored rows this recent are remembered by key, and skipped should they
+ * come again within the window (a dead control stored them but never acknowledged them).
+ */
+const RECENT_ROWS_S = 300;
+const REDELIVERY_WINDOW_MS = 60_000;
+
 /** An interval row's identity in the store (a row delivered twice is stored once). */
 const rowKey = (row: IntervalRow) =>
   `${row.agentId}\u0000${row.step}\u0000${row.statusClass}\u0000${row.second}`;
@@ -183,16 +190,20 @@ export class RunCoordinator {
     restoreShards(live, coordination);
     // Rows stored meanwhile arrive through onRows while the stored ones are read: they wait
     // here, and only those the read did not see are added (a row's identity is its key).
+    // Rows the dead control stored but never acknowledged come again too (taken over from
+    // its pending entries): the keys of the last minutes stay known for a while to skip them.
     live.rebuilding = [];
     const seen = new Set<string>();
+    const recentFrom = Math.floor(Date.now() / 1000) - RECENT_ROWS_S;
     try {
       for await (const rows of this.#options.storedRows(run.id)) {
         addRows(live.totals, rows);
-        for (const row of rows) seen.add(rowKey(row));
+        for (const row of rows) if (row.second >= recentFrom) seen.add(rowKey(row));
       }
     } finally {
       const late = live.rebuilding.filter((row) => !seen.has(rowKey(row)));
       live.rebuilding = undefined;
+      live.storedBefore = { keys: seen, until: Date.now() + REDELIVERY_WINDOW_MS };
       this.onRows(late);
     }
     this.#options.log(
@@ -362,6 +373,7 @@ export class RunCoordinator {
         live.rebuilding.push(row);
         continue;
       }
+      if (live.storedBefore?.keys.has(rowKey(row))) continue;
       addRows(live.totals, [row]);
       live.window.add([row]);
       noteProgress(live, row);
@@ -455,6 +467,7 @@ export class RunCoordinator {
       return;
     }
     await this.#signal({ type: 'keepalive', runId, at: Date.now() });
+    if (live.storedBefore && Date.now() > live.storedBefore.until) live.storedBefore = undefined;
     if (live.phase === 'waiting') {
       if (Date.now() - live.waitingSince > this.#options.claimTimeoutMs) {
         await this.#fail(

@@ -26,6 +26,8 @@ export interface LiveRun {
   progress: Map<string, { requests: number; lastSecond: number; changed: boolean }>;
   /** while a run taken over reads its stored rows: rows arriving meanwhile wait here */
   rebuilding?: IntervalRow[] | undefined;
+  /** a run taken over: keys of recent rows already stored, skipped if delivered again */
+  storedBefore?: { keys: Set<string>; until: number } | undefined;
   phase: 'waiting' | 'running' | 'finishing';
   waitingSince: number;
   startAt: number;

@@ -53,7 +53,9 @@ function useRunEvents(runId: string, onEnd: (event: RunEvent | undefined) => voi
   const [invalid, setInvalid] = useState<string>();
   // biome-ignore lint/correctness/useExhaustiveDependencies: one stream per run
   useEffect(() => {
-    const source = new EventSource(hrefOf(controlApi.runEvents, { id: runId }));
+    let source: EventSource;
+    let ended = false;
+    let retry: ReturnType<typeof setTimeout> | undefined;
     const take = (message: MessageEvent<string>): RunEvent | undefined => {
       const next = parseEvent(message.data);
       if (typeof next === 'string') {
@@ -67,15 +69,31 @@ function useRunEvents(runId: string, onEnd: (event: RunEvent | undefined) => voi
       setAgents((windows) => mergeKeyedWindows(windows, next.agents, WINDOW_SECONDS));
       return next;
     };
-    source.onopen = () => setConnected(true);
-    source.onerror = () => setConnected(false);
-    source.addEventListener('update', take);
-    source.addEventListener('end', (message) => {
+    // Control may restart or fail over mid-run (the run goes on): the browser retries a
+    // dropped stream by itself, but gives up on an error answer (a proxy's 502 while control
+    // is away), so the view opens a new stream every 2 s until the run's final event.
+    const connect = () => {
+      source = new EventSource(hrefOf(controlApi.runEvents, { id: runId }));
+      source.onopen = () => setConnected(true);
+      source.onerror = () => {
+        setConnected(false);
+        if (ended || source.readyState !== EventSource.CLOSED) return;
+        retry = setTimeout(connect, 2000);
+      };
+      source.addEventListener('update', take);
+      source.addEventListener('end', (message) => {
+        ended = true;
+        source.close();
+        setConnected(false);
+        onEnd(take(message as MessageEvent<string>));
+      });
+    };
+    connect();
+    return () => {
+      ended = true;
+      clearTimeout(retry);
       source.close();
-      setConnected(false);
-      onEnd(take(message as MessageEvent<string>));
-    });
-    return () => source.close();
+    };
   }, [runId]);
   return { event, points, steps, agents, connected, invalid };
 }
@@ -134,7 +152,13 @@ export function LiveRun({
         </h2>
         {event ? <StatusBadge status={event.status} /> : null}
         <span className="muted" aria-live="polite">
-          {connected ? 'updating every second' : event?.final ? 'finished' : 'connecting…'}
+          {connected
+            ? 'updating every second'
+            : event?.final
+              ? 'finished'
+              : event
+                ? 'control is away; reconnecting… (the run goes on)'
+                : 'connecting…'}
         </span>
         {!event?.final ? (
           <GuardedButton
