@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { controlSigningKeys, deriveKey, signText } from '@loadline/access';
 import { LOOPBACK_HOSTS, type SaturationLimits } from '@loadline/api';
@@ -60,6 +60,8 @@ export interface ControlConfig {
   tls?: { certFile: string; keyFile: string };
   /** host names the API answers to besides loopback and its listening address */
   publicHosts: string[];
+  /** where other controls reach this one's API (default: see advertisedUrl) */
+  advertiseUrl?: string;
   /** proxies whose X-Forwarded-For the audit log believes */
   trustedProxies: string[];
   /** the first admin's password (else generated and handed back once, as firstAdmin) */
@@ -115,6 +117,7 @@ export function configFromEnv(env: RawEnv, overrides: Partial<ControlConfig> = {
     claimTimeoutMs: 30_000,
     startDelayMs: 1000,
     publicHosts: listItems(parsed.LOADLINE_PUBLIC_HOSTS),
+    ...(parsed.LOADLINE_ADVERTISE_URL ? { advertiseUrl: parsed.LOADLINE_ADVERTISE_URL } : {}),
     trustedProxies: parsed.LOADLINE_TRUSTED_PROXIES
       ? listItems(parsed.LOADLINE_TRUSTED_PROXIES)
       : [...LOOPBACK_HOSTS],
@@ -384,7 +387,7 @@ export class Control {
       metadata,
       {
         holder: consumer,
-        url,
+        url: config.advertiseUrl ?? advertisedUrl(scheme, address),
         force: !config.databaseUrl || !config.clickhouseUrl,
         log: config.log,
       },
@@ -458,6 +461,22 @@ function oidcFromEnv(env: ControlEnv): { oidc?: OidcConfig } {
       groupsClaim: env.LOADLINE_OIDC_GROUPS_CLAIM,
     },
   };
+}
+
+/**
+ * Where other controls reach this one when nothing says (LOADLINE_ADVERTISE_URL): the
+ * listening address, or for a wildcard listener this machine's first non-loopback address
+ * (a pod's IP), never the wildcard itself, which would lead a standby back to itself.
+ */
+function advertisedUrl(scheme: string, address: AddressInfo): string {
+  let host = address.address;
+  if (host === '0.0.0.0' || host === '::') {
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i !== undefined && !i.internal && (i.family === 'IPv4' || host === '::'));
+    host = external?.address ?? (host === '::' ? '::1' : '127.0.0.1');
+  }
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
 /**

@@ -119,6 +119,9 @@ export class Leadership {
   }
 }
 
+/** Marks a request a standby forwarded (it is not forwarded again). */
+const FORWARDED_BY = 'x-loadline-forwarded-by';
+
 /**
  * What a standby forwards to the active control: every write (runs launch and stop there,
  * agents enroll and report there) and the live views, which only the active control has.
@@ -152,6 +155,14 @@ export function forwardToLeader(
     );
     return;
   }
+  // Forwarded once at most: a request that comes back to a standby (a control advertising
+  // an address that leads elsewhere) is answered here, never sent round in a loop.
+  if (req.headers[FORWARDED_BY] !== undefined) {
+    unavailable(
+      `forwarded here from another control, but this one is a standby too; check LOADLINE_ADVERTISE_URL of the active control (${leaderUrl})`,
+    );
+    return;
+  }
   const target = new URL(req.url ?? '/', leaderUrl);
   const forwardedFor = [req.headers['x-forwarded-for'], req.socket.remoteAddress]
     .filter((part) => part !== undefined)
@@ -160,7 +171,7 @@ export function forwardToLeader(
     target,
     {
       method: req.method,
-      headers: { ...req.headers, 'x-forwarded-for': forwardedFor },
+      headers: { ...req.headers, 'x-forwarded-for': forwardedFor, [FORWARDED_BY]: 'standby' },
     },
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);

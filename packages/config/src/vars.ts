@@ -251,3 +251,9 @@ export const LOADLINE_CONTROL_GRACE = z
     description:
       "How long agents go on sending a run's load while control is away (a restart, a standby taking over), still obeying a stop written to Redis and applying the run's guardrails to their own traffic; past it they stop. An environment's `controlGraceS` may only shorten it.",
   });
+
+export const LOADLINE_ADVERTISE_URL = httpUrl('https://10.0.3.7:7700').optional().meta({
+  description:
+    "Where other controls reach this one's API (a standby forwards writes to the active control there). Its host must be an address or name the others can reach and its TLS certificate covers.",
+  default: "the listening URL; for a wildcard listener, this machine's first non-loopback address",
+});
