@@ -348,10 +348,11 @@ export class Control {
       log: config.log,
     });
     const routes = buildRoutes(deps, gate).listener();
-    // A standby answers reads itself and hands writes and live views to the active control.
+    // A standby answers reads itself and hands writes and live views to the active control;
+    // so does a control that does not know yet which it is (the moment after it listens).
     const listener: http.RequestListener = (req, res) => {
-      if (!leadership || leadership.active || !forwardedToLeader(req)) return routes(req, res);
-      forwardToLeader(req, res, leadership.leaderUrl);
+      if (leadership?.active || !forwardedToLeader(req)) return routes(req, res);
+      forwardToLeader(req, res, leadership?.leaderUrl);
     };
     const server = config.tls
       ? https.createServer(
