@@ -12,9 +12,10 @@ import {
   GuardrailMonitor,
   stepTableSource,
 } from '@loadline/engine';
-import type { AgentSigner, ControlVerifier, Redis } from '@loadline/queue';
+import type { AgentClock, AgentSigner, ControlVerifier, Redis } from '@loadline/queue';
 import {
   connectRedis,
+  readAgentClock,
   DEFAULT_REDIS_URL,
   RedisNames,
   removeAgent,
@@ -59,6 +60,9 @@ const CONTROL_AWAY_MS = 2500;
  */
 const MAX_UNDELIVERED = 600;
 
+/** Heartbeats between two readings of control's clock (clocks drift slowly; a reading is cheap). */
+const CLOCK_EVERY_BEATS = 10;
+
 /**
  * A load-generator agent. It holds nothing that matters after it dies: a shard's data is
  * what it already pushed. It runs one shard at a time, starts when control says so, and
@@ -82,6 +86,9 @@ export class Agent {
   #runner: FlowRunner | undefined;
   #runId: string | null = null;
   #stopped = false;
+  /** this agent's offset to control's clock; a run starts, and is stamped, on control's */
+  #clock: AgentClock | undefined;
+  #beats = 0;
 
   private constructor(options: AgentOptions, credentials: AgentCredentials) {
     this.agentId = credentials.agentId;
@@ -142,7 +149,19 @@ export class Agent {
     this.#redis.disconnect();
   }
 
+  /** Reads control's clock again; a failed reading keeps the last one. */
+  async #syncClock(): Promise<void> {
+    try {
+      this.#clock = (await readAgentClock(this.#redis, this.#names)) ?? this.#clock;
+    } catch (error) {
+      this.#log(`could not read control's clock: ${(error as Error).message}`);
+    }
+  }
+
   async #beat(): Promise<void> {
+    if (this.#clock === undefined || this.#beats++ % CLOCK_EVERY_BEATS === 0) {
+      await this.#syncClock();
+    }
     await writeHeartbeat(
       this.#redis,
       this.#names,
@@ -155,6 +174,12 @@ export class Agent {
         runId: this.#runId,
         at: Date.now(),
         eventLoopDelayP99Ms: this.#loopDelay.percentile(99) / 1e6,
+        ...(this.#clock === undefined
+          ? {}
+          : {
+              clockOffsetMs: this.#clock.offsetMs,
+              clockUncertaintyMs: this.#clock.uncertaintyMs,
+            }),
       },
       this.#signer,
     );
@@ -243,6 +268,7 @@ export class Agent {
         );
         return;
       }
+      await this.#syncClock();
       await sendAgentMessage(
         this.#redis,
         this.#names,
@@ -251,6 +277,7 @@ export class Agent {
           runId: job.runId,
           agentId: this.agentId,
           shard: job.shard,
+          ...(this.#clock === undefined ? {} : { clockOffsetMs: this.#clock.offsetMs }),
         },
         this.#signer,
       );
@@ -301,7 +328,9 @@ export class Agent {
       model,
       runId: job.runId,
       agentId: this.agentId,
+      // startAt is control's instant: read on control's clock, not this machine's.
       startAt,
+      clockOffsetMs: this.#clock?.offsetMs ?? 0,
       extraHeaders: job.extraHeaders,
     });
     this.#runner = runner;

@@ -21,7 +21,15 @@ import {
 } from '@loadline/config';
 import { saturationLimits } from '@loadline/engine';
 import { MetadataStore } from '@loadline/metadata';
-import { connectRedis, type Redis, RedisNames, ResultsReader, ShardQueue } from '@loadline/queue';
+import {
+  CONTROL_CLOCK_EVERY_MS,
+  connectRedis,
+  publishControlClock,
+  type Redis,
+  RedisNames,
+  ResultsReader,
+  ShardQueue,
+} from '@loadline/queue';
 import { ResultStore } from '@loadline/store';
 import { AgentKeyring } from './access/agent-keyring.js';
 import { expireApprovals } from './access/approvals.js';
@@ -325,8 +333,11 @@ export class Control {
     });
     await schedules.sync();
     let backlogWatch: NodeJS.Timeout | undefined;
+    let clockWatch: NodeJS.Timeout | undefined;
     const duties: ActiveDuties = {
       start: async () => {
+        // Runs start at this control's instants: agents need its clock before any start.
+        clockWatch = await watchClock(redis, names, consumer, config.log);
         await orphans.sweep();
         orphans.start(config.orphanSweepMs);
         await ingest.start();
@@ -335,6 +346,7 @@ export class Control {
       },
       stop: async () => {
         clearInterval(backlogWatch);
+        clearInterval(clockWatch);
         await orphans.close();
         await coordinator.close();
         await schedules.stopFiring();
@@ -489,6 +501,24 @@ function hostNamesOf(config: ControlConfig): string[] {
   const wildcard = config.host === '0.0.0.0' || config.host === '::' || config.host === '';
   if (wildcard && config.publicHosts.length === 0) return [];
   return [...(wildcard ? [] : [config.host]), ...config.publicHosts, 'localhost'];
+}
+
+/**
+ * Publishes this control's clock (against Redis's) now and every few seconds, for agents
+ * to start on and stamp with (they cannot reach control, only Redis).
+ */
+async function watchClock(
+  redis: Redis,
+  names: RedisNames,
+  controlId: string,
+  log: (line: string) => void,
+): Promise<NodeJS.Timeout> {
+  const publish = () =>
+    publishControlClock(redis, names, controlId).catch((error: Error) =>
+      log(`clock: ${error.message}`),
+    );
+  await publish();
+  return setInterval(publish, CONTROL_CLOCK_EVERY_MS);
 }
 
 /**

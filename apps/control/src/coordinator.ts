@@ -396,7 +396,13 @@ export class RunCoordinator {
     if (message.type === 'claimed') {
       // One claim per shard, before the start (the rule is claimRunShard's): a second agent
       // with the same shard (a job handed out again) or a claim after the start is refused.
-      if (!(await this.#metadata.claimRunShard({ runId, shardIndex: shard, agentId }))) {
+      const claim = {
+        runId,
+        shardIndex: shard,
+        agentId,
+        ...(message.clockOffsetMs === undefined ? {} : { clockOffsetMs: message.clockOffsetMs }),
+      };
+      if (!(await this.#metadata.claimRunShard(claim))) {
         this.#options.log(`run ${runId}: refused a claim of shard ${shard} by ${agentId}`);
         return;
       }

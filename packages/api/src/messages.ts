@@ -24,6 +24,13 @@ export const Heartbeat = z.object({
   at: z.number(),
   /** the generator's own saturation: event-loop delay p99 (ms) over the last second */
   eventLoopDelayP99Ms: z.number().nonnegative(),
+  /**
+   * control's clock minus the agent's (ms), measured through Redis's clock (ClockReading);
+   * absent until the active control has published its own
+   */
+  clockOffsetMs: z.number().optional(),
+  /** how far off `clockOffsetMs` may be: half of both round trips (ms) */
+  clockUncertaintyMs: z.number().nonnegative().optional(),
 });
 export type Heartbeat = z.infer<typeof Heartbeat>;
 
@@ -35,6 +42,8 @@ export const AgentMessage = z.discriminatedUnion('type', [
     runId: z.string(),
     agentId: z.string(),
     shard: z.number().int(),
+    /** the agent's offset to control's clock when it claimed (stored with the run) */
+    clockOffsetMs: z.number().optional(),
   }),
   z.object({
     type: z.literal('intervals'),

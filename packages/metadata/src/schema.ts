@@ -146,6 +146,8 @@ export const runShards = pgTable(
     /** requests its intervals counted so far, and when the last interval arrived */
     requests: bigint('requests', { mode: 'number' }).notNull().default(0),
     lastIntervalAt: at('last_interval_at'),
+    /** control's clock minus its agent's when it claimed (ms) */
+    clockOffsetMs: doublePrecision('clock_offset_ms'),
   },
   (t) => [primaryKey({ columns: [t.runId, t.shardIndex] })],
 );

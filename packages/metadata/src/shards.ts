@@ -63,6 +63,8 @@ export const ShardClaim = z.strictObject({
   runId: z.string().min(1),
   shardIndex: z.number().int().min(0),
   agentId: ProcessId,
+  /** the agent's offset to control's clock (ms), as it measured it */
+  clockOffsetMs: z.number().finite().optional(),
 });
 export type ShardClaim = z.input<typeof ShardClaim>;
 
@@ -73,12 +75,12 @@ export type ShardClaim = z.input<typeof ShardClaim>;
  * when the shard is another's, ended, or the run started or ended.
  */
 export async function claimRunShard(db: Db, input: ShardClaim): Promise<boolean> {
-  const { runId, shardIndex, agentId } = validate('shard claim', ShardClaim, input);
+  const { runId, shardIndex, agentId, clockOffsetMs } = validate('shard claim', ShardClaim, input);
   const notStarted = sql`exists (select 1 from ${runCoordination} where ${runCoordination.runId} = ${runId} and ${runCoordination.startAtMs} is null)`;
   const activeRun = sql`exists (select 1 from ${runs} where ${runs.id} = ${runId} and ${inArray(runs.status, [...ACTIVE_STATUSES])})`;
   const updated = await db
     .update(runShards)
-    .set({ state: 'claimed', agentId, claimedAt: sql`now()` })
+    .set({ state: 'claimed', agentId, claimedAt: sql`now()`, clockOffsetMs: clockOffsetMs ?? null })
     .where(
       and(
         eq(runShards.runId, runId),

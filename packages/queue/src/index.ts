@@ -1,4 +1,13 @@
 export type { Redis } from 'ioredis';
+export {
+  type AgentClock,
+  CONTROL_CLOCK_EVERY_MS,
+  ControlClock,
+  type ClockReading,
+  publishControlClock,
+  readAgentClock,
+  readRedisClock,
+} from './clock.js';
 export { bullConnection, connectRedis, DEFAULT_REDIS_URL, redisAnswers } from './connection.js';
 export { type ErrorEmitter, logErrors } from './errors.js';
 export {

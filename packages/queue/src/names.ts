@@ -19,6 +19,10 @@ export class RedisNames {
   get agents(): string {
     return `${this.namespace}:agents`;
   }
+  /** the active control's clock against Redis's (ControlClock) */
+  get controlClock(): string {
+    return `${this.namespace}:control-clock`;
+  }
   agent(agentId: string): string {
     return `${this.namespace}:agent:${agentId}`;
   }

@@ -90,10 +90,19 @@ export function registerRunRoutes(router: Router, deps: RouteDeps): void {
       const run = await metadata.getRun(params.id as string);
       const totals = await store.runTotals(run.id);
       const thresholds = coordinator.liveThresholds(run.id);
+      const shards = await metadata.listShards(run.id);
       return {
         body: {
           ...(await runViewOf(metadata, run)),
           live: { ...totals, ...(thresholds ? { thresholds } : {}) },
+          // Who ran what, and how far each agent's clock was from control's.
+          shards: shards.map((s) => ({
+            shard: s.shardIndex,
+            agentId: s.agentId,
+            state: s.state,
+            requests: s.requests,
+            clockOffsetMs: s.clockOffsetMs,
+          })),
         },
       };
     }),

@@ -156,8 +156,20 @@ export const RunPage = z.object({
 export type RunPage = z.infer<typeof RunPage>;
 
 /** GET /runs/:id: the run with what has been stored of it so far (and live thresholds). */
+/** One shard of a run: the agent that claimed it and how far its clock was from control's. */
+export const RunShard = z.object({
+  shard: z.number().int().nonnegative(),
+  agentId: z.string().nullable(),
+  state: z.string(),
+  requests: z.number().int().nonnegative(),
+  /** control's clock minus the agent's when it claimed (ms); null from agents that did not say */
+  clockOffsetMs: z.number().nullable(),
+});
+export type RunShard = z.infer<typeof RunShard>;
+
 export const RunDetail = Run.extend({
   live: Totals.extend({ thresholds: z.array(ThresholdResult).optional() }),
+  shards: z.array(RunShard),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
 

@@ -57,6 +57,7 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
   readonly #timeoutMs: number;
   readonly #lateThresholdMs: number;
   readonly #startAt: number | undefined;
+  readonly #clockOffsetMs: number;
   readonly #life: RunLifecycle<FlowInterval, FlowReport>;
   readonly #pool: ConnectionPool;
   readonly #pending: StepSend[] = [];
@@ -79,6 +80,7 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#lateThresholdMs = options.lateThresholdMs ?? 10;
     this.#startAt = options.startAt;
+    this.#clockOffsetMs = options.clockOffsetMs ?? 0;
     this.#flows = new FlowPicker(this.#plan.flows);
     this.#pool = new ConnectionPool(this, {
       endpoint: this.#plan.endpoint,
@@ -106,7 +108,9 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
   }
 
   run(): Promise<FlowReport> {
-    return this.#life.run(this.#startAt);
+    return this.#life.run(
+      this.#startAt === undefined ? undefined : this.#startAt - this.#clockOffsetMs,
+    );
   }
 
   /** Stops starting iterations now; what is in flight gets a short grace. */
@@ -367,12 +371,12 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
     const table = this.#interval;
     this.#interval = new StepTable();
     this.#totals.add(table);
-    const startMs = performance.timeOrigin + window.startedAt;
+    const startMs = this.#onRunClock(window.startedAt);
     const second = Math.floor(startMs / 1000);
     return {
       index: window.index,
       startMs,
-      endMs: performance.timeOrigin + window.endedAt,
+      endMs: this.#onRunClock(window.endedAt),
       second,
       rows: table.toRows(this.#runId, this.#agentId, second),
       table,
@@ -390,11 +394,16 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
     };
   }
 
+  /** epoch ms on the run's clock of a performance.now() reading */
+  #onRunClock(performanceMs: number): number {
+    return performance.timeOrigin + performanceMs + this.#clockOffsetMs;
+  }
+
   #runReport(run: RunWindow): FlowReport {
     return {
       runId: this.#runId,
-      startedAtMs: run.startedAtMs,
-      endedAtMs: run.endedAtMs,
+      startedAtMs: run.startedAtMs + this.#clockOffsetMs,
+      endedAtMs: run.endedAtMs + this.#clockOffsetMs,
       durationS: Math.max(run.loadMs / 1000, 0),
       totals: this.#totals,
       intendedMix: this.#plan.intendedMix,

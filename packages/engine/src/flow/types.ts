@@ -18,6 +18,12 @@ export interface FlowRunOptions {
   agentId?: string;
   /** epoch ms at which to start (all shards of a run start together); default now */
   startAt?: number;
+  /**
+   * The run's clock (control's) minus this process's clock, in ms: `startAt` is read on the
+   * run's clock and intervals and the report are stamped on it, so agents whose clocks differ
+   * start together and their seconds line up. Default 0 (one machine).
+   */
+  clockOffsetMs?: number;
   /** headers added to every request (the shadow tag, for one) */
   extraHeaders?: ReadonlyArray<readonly [string, string]>;
   timeoutMs?: number;

@@ -31,6 +31,7 @@ export default function AgentsPage() {
             { num: 'Heartbeat age' },
             'Current run',
             { num: 'Event-loop p99' },
+            { num: 'Clock vs control' },
           ]}
         >
           {list.map((a) => (
@@ -41,6 +42,11 @@ export default function AgentsPage() {
               <td className="num">{age(now - a.at)}</td>
               <td>{a.runId ? <Link href={`/runs/${a.runId}`}>{a.runId}</Link> : 'idle'}</td>
               <td className="num">{a.eventLoopDelayP99Ms.toFixed(1)} ms</td>
+              <td className="num" title="control's clock minus this agent's: it starts runs on control's">
+                {a.clockOffsetMs === undefined
+                  ? 'not measured'
+                  : `${a.clockOffsetMs > 0 ? '+' : ''}${a.clockOffsetMs.toFixed(1)} ms ± ${(a.clockUncertaintyMs ?? 0).toFixed(1)}`}
+              </td>
             </tr>
           ))}
         </ListTable>
