@@ -66,7 +66,10 @@ const dir = mkdtempSync(join(tmpdir(), 'loadline-hosts-'));
 const namespace = `loadline-hosts-${randomBytes(4).toString('hex')}`;
 const password = `hosts-${randomBytes(8).toString('hex')}`;
 
-describe(`a fleet on ${HOSTS} hosts × ${AGENTS_PER_HOST} agents`, { skip, timeout: 240_000 }, () => {
+describe(`a fleet on ${HOSTS} hosts × ${AGENTS_PER_HOST} agents`, {
+  skip,
+  timeout: 240_000,
+}, () => {
   let network: TestNetwork;
   let redis: ChildProcess | undefined;
   let control: ChildProcess | undefined;
@@ -89,7 +92,18 @@ describe(`a fleet on ${HOSTS} hosts × ${AGENTS_PER_HOST} agents`, { skip, timeo
     redis = spawn(
       'redis-server',
       // No password on this test LAN: protected mode would refuse every host but loopback.
-      ['--port', String(redisPort), '--bind', gateway, '--protected-mode', 'no', '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(redisPort),
+        '--bind',
+        gateway,
+        '--protected-mode',
+        'no',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ],
       { stdio: 'ignore', cwd: dir },
     );
     redisUrl = `redis://${gateway}:${redisPort}`;
@@ -145,19 +159,28 @@ describe(`a fleet on ${HOSTS} hosts × ${AGENTS_PER_HOST} agents`, { skip, timeo
     assert.equal(put.status, 200, await put.text());
     const startAgent = (host: TestHost, n: number) => {
       const skew = CLOCK_SKEW_S[host.name];
-      network.spawn(host, loadline, ['agent', '--namespace', namespace, '--id', `${host.name}-${n}`], {
-        env: {
-          ...process.env,
-          LOADLINE_API: api,
-          LOADLINE_AGENT_TOKEN: agentToken,
-          REDIS_URL: redisUrl,
-          // This host's wall clock is off; its monotonic clock is not (as with a bad NTP).
-          ...(skewed && skew !== undefined
-            ? { LD_PRELOAD: LIBFAKETIME, FAKETIME: `${skew > 0 ? '+' : ''}${skew}`, DONT_FAKE_MONOTONIC: '1' }
-            : {}),
+      network.spawn(
+        host,
+        loadline,
+        ['agent', '--namespace', namespace, '--id', `${host.name}-${n}`],
+        {
+          env: {
+            ...process.env,
+            LOADLINE_API: api,
+            LOADLINE_AGENT_TOKEN: agentToken,
+            REDIS_URL: redisUrl,
+            // This host's wall clock is off; its monotonic clock is not (as with a bad NTP).
+            ...(skewed && skew !== undefined
+              ? {
+                  LD_PRELOAD: LIBFAKETIME,
+                  FAKETIME: `${skew > 0 ? '+' : ''}${skew}`,
+                  DONT_FAKE_MONOTONIC: '1',
+                }
+              : {}),
+          },
+          stdio: ['ignore', 'ignore', 'inherit'],
         },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+      );
     };
     for (const host of network.hosts) {
       for (let n = 1; n <= AGENTS_PER_HOST; n++) startAgent(host, n);
@@ -183,7 +206,9 @@ describe(`a fleet on ${HOSTS} hosts × ${AGENTS_PER_HOST} agents`, { skip, timeo
     await clickhouse?.close();
   });
 
-  it('measures each agent’s clock against control’s', { skip: skewed ? false : `no ${LIBFAKETIME}` }, async () => {
+  it('measures each agent’s clock against control’s', {
+    skip: skewed ? false : `no ${LIBFAKETIME}`,
+  }, async () => {
     const { agents } = await get('/agents');
     for (const agent of agents) {
       const host = (agent.agentId as string).split('-')[0] as string;
@@ -218,7 +243,9 @@ flows: [{ name: f, steps: [{ name: hit, request: { path: / } }] }]
     assert.equal(summary.agents, AGENTS);
 
     const bySource = new Map<string, { requests: number; firstAt: number }>(
-      Object.entries(await (await fetch(`http://${network.gateway}:${targetPort}/__counts`)).json()),
+      Object.entries(
+        await (await fetch(`http://${network.gateway}:${targetPort}/__counts`)).json(),
+      ),
     );
     // Per host, by the target's own count: each carried its planned share (5 of 20 agents).
     const planned = (RATE * DURATION_S) / HOSTS;

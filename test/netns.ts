@@ -2,7 +2,7 @@
 // root namespace. Each host has its own address, its own loopback and its own sockets; what
 // runs in it reaches the root namespace (control, Redis, a target) only across the bridge,
 // as another machine on the LAN would. Needs root and iproute2.
-import { type ChildProcess, execFileSync, spawn, type SpawnOptions } from 'node:child_process';
+import { type ChildProcess, execFileSync, type SpawnOptions, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 
@@ -55,7 +55,7 @@ export class TestNetwork {
 
   static create(hostCount: number): TestNetwork {
     const id = randomBytes(2).toString('hex');
-    const [x, y] = [200 + (randomBytes(1)[0] as number) % 50, randomBytes(1)[0] as number];
+    const [x, y] = [200 + ((randomBytes(1)[0] as number) % 50), randomBytes(1)[0] as number];
     const prefix = `10.${x}.${y}`;
     const network = new TestNetwork(`${prefix}.1`, `llbr${id}`);
     try {

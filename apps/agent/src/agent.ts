@@ -15,9 +15,9 @@ import {
 import type { AgentClock, AgentSigner, ControlVerifier, Redis } from '@loadline/queue';
 import {
   connectRedis,
-  readAgentClock,
   DEFAULT_REDIS_URL,
   RedisNames,
+  readAgentClock,
   removeAgent,
   ShardWorker,
   SignalSubscription,
@@ -89,6 +89,9 @@ export class Agent {
   /** this agent's offset to control's clock; a run starts, and is stamped, on control's */
   #clock: AgentClock | undefined;
   #beats = 0;
+  /** the shard's rate multiplier as control last said it, and a change waiting for its instant */
+  #rateMultiplier = 1;
+  #rateTimer: NodeJS.Timeout | undefined;
 
   private constructor(options: AgentOptions, credentials: AgentCredentials) {
     this.agentId = credentials.agentId;
@@ -155,6 +158,33 @@ export class Agent {
       this.#clock = (await readAgentClock(this.#redis, this.#names)) ?? this.#clock;
     } catch (error) {
       this.#log(`could not read control's clock: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Control changed the run's rate: from `at` (control's clock) on, so that every agent
+   * switches at the same instant; before the runner exists, it starts at that rate.
+   */
+  #changeRate(multiplier: number, at: number): void {
+    this.#rateMultiplier = multiplier;
+    const runner = this.#runner;
+    if (!runner) return;
+    clearTimeout(this.#rateTimer);
+    const delayMs = at - (Date.now() + (this.#clock?.offsetMs ?? 0));
+    this.#rateTimer = setTimeout(
+      () => {
+        this.#rateTimer = undefined;
+        this.#setRunnerRate(runner, multiplier);
+      },
+      Math.max(0, delayMs),
+    );
+  }
+
+  #setRunnerRate(runner: FlowRunner, multiplier: number): void {
+    try {
+      runner.setRateMultiplier(multiplier);
+    } catch (error) {
+      this.#log(`run ${this.#runId}: rate ×${multiplier} not applied: ${(error as Error).message}`);
     }
   }
 
@@ -244,7 +274,15 @@ export class Agent {
       // the run went on without this shard (a late or redelivered job), which never runs.
       if (signal.type === 'start' && replayed) staleStart = true;
       else if (signal.type === 'start') startAt = signal.startAt;
-      else if (signal.type === 'abort') {
+      else if (signal.type === 'rate') this.#changeRate(signal.rateMultiplier, signal.at);
+      else if (signal.type === 'keepalive') {
+        // A rate change this agent missed (Redis blipped) arrives with the next keepalive;
+        // one waiting for its instant is not hurried.
+        const said = signal.rateMultiplier;
+        if (said !== undefined && said !== this.#rateMultiplier && !this.#rateTimer) {
+          this.#changeRate(said, 0);
+        }
+      } else if (signal.type === 'abort') {
         abortReason = signal.reason;
         this.#runner?.stop(`aborted: ${signal.reason}`);
       }
@@ -302,6 +340,9 @@ export class Agent {
       });
     } finally {
       await subscription.close();
+      clearTimeout(this.#rateTimer);
+      this.#rateTimer = undefined;
+      this.#rateMultiplier = 1;
       this.#runId = null;
       this.#secrets = [];
       this.#runner = undefined;
@@ -334,6 +375,8 @@ export class Agent {
       extraHeaders: job.extraHeaders,
     });
     this.#runner = runner;
+    // A change heard before the start applies from the start.
+    if (this.#rateMultiplier !== 1) this.#setRunnerRate(runner, this.#rateMultiplier);
     const sends = new Set<Promise<void>>();
     // Control judges guardrails on every agent's traffic merged; while it is away, each
     // agent judges them on its own, so no run goes on unguarded.

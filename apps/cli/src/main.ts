@@ -162,6 +162,27 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
       ),
     );
 
+  program
+    .command('rate')
+    .description(
+      "Change a running open-model run's rate on every agent within a second: its scenario's rate × MULTIPLIER",
+    )
+    .argument('<run>', 'run id')
+    .argument('<multiplier>', '2 doubles the rate, 0.5 halves it, 1 goes back to the plan')
+    .option('--api <url>', 'control API')
+    .option('--json', 'print JSON')
+    .action(async (runId: string, multiplier: string, options) =>
+      setExit(
+        await (await load.fleet()).setRunRate(
+          runId,
+          multiplier,
+          options,
+          process.stdout,
+          await env(...API_ENV),
+        ),
+      ),
+    );
+
   const schedule = program
     .command('schedule')
     .description('Run scenarios on a cron schedule (nightly, pre-promotion rehearsals)');

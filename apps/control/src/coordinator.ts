@@ -37,7 +37,14 @@ import {
 } from './live-run.js';
 import { addRows, SecondWindow } from './live-table.js';
 import { settleLive, storeSettlement } from './settle.js';
-import { type LaunchInput, planShards, RunTarget } from './shard-plan.js';
+import {
+  type LaunchInput,
+  peakRate,
+  planShards,
+  type RateStep,
+  RunTarget,
+  rateCapProblem,
+} from './shard-plan.js';
 
 export {
   type LaunchInput,
@@ -69,6 +76,20 @@ export interface CoordinatorOptions {
 const LEASE_MS = 10_000;
 
 /**
+ * A live rate change takes effect this long after control decides it: every agent hears it
+ * first and switches at the same instant of control's clock.
+ */
+const RATE_CHANGE_LEAD_MS = 250;
+
+/** What a run asks for each second: its target, start, length and live rate changes. */
+export interface PlannedTarget {
+  target: RunTarget;
+  startAt: number;
+  durationMs: number;
+  rateChanges: readonly RateStep[];
+}
+
+/**
  * What the coordinator plans for a run and writes with it (run_coordination.plan): with the
  * run's shards and start, what any control needs to go on coordinating it.
  */
@@ -89,6 +110,17 @@ export type CoordinationPlan = z.infer<typeof CoordinationPlan>;
 const RECENT_ROWS_S = 300;
 const REDELIVERY_WINDOW_MS = 60_000;
 
+/** Why a live rate change was refused: the HTTP status it answers with, and the reason. */
+export class RateChangeError extends Error {
+  constructor(
+    readonly status: 409 | 422,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RateChangeError';
+  }
+}
+
 /** An interval row's identity in the store (a row delivered twice is stored once). */
 const rowKey = (row: IntervalRow) =>
   `${row.agentId}\u0000${row.step}\u0000${row.statusClass}\u0000${row.second}`;
@@ -102,10 +134,7 @@ export class RunCoordinator {
   readonly #live = new Map<string, LiveRun>();
   /** ticks under way: close waits for them, so none renews a lease after it is given up */
   readonly #ticks = new Set<Promise<void>>();
-  readonly #recentTargets = new Map<
-    string,
-    { target: RunTarget; startAt: number; durationMs: number }
-  >();
+  readonly #recentTargets = new Map<string, PlannedTarget>();
   readonly #metadata: MetadataStore;
   readonly #redis: Redis;
   readonly #names: RedisNames;
@@ -188,6 +217,8 @@ export class RunCoordinator {
   async #rebuild(live: LiveRun, coordination: Coordination): Promise<void> {
     const { run } = live;
     restoreShards(live, coordination);
+    live.rateMultiplier = coordination.rateMultiplier;
+    live.rateChanges = await this.#metadata.listRateChanges(run.id);
     // Rows stored meanwhile arrive through onRows while the stored ones are read: they wait
     // here, and only those the read did not see are added (a row's identity is its key).
     // Rows the dead control stored but never acknowledged come again too (taken over from
@@ -217,7 +248,12 @@ export class RunCoordinator {
       await this.#signal({ type: 'abort', runId: run.id, reason: live.abortReason });
     } else if (live.phase === 'running') {
       live.scraper?.start(Date.now());
-      await this.#signal({ type: 'keepalive', runId: run.id, at: Date.now() });
+      await this.#signal({
+        type: 'keepalive',
+        runId: run.id,
+        at: Date.now(),
+        rateMultiplier: live.rateMultiplier,
+      });
     }
     if (live.phase === 'waiting' && live.claims.size === live.shardCount) await this.#begin(live);
     if (live.done.size + live.lost.size >= live.shardCount) await this.#settle(live);
@@ -244,6 +280,8 @@ export class RunCoordinator {
       waitingSince,
       startAt: 0,
       durationMs: plan.durationMs,
+      rateMultiplier: 1,
+      rateChanges: [],
       totals: new StepTable(),
       window: new SecondWindow(),
       guardrails: new GuardrailMonitor(scenario.guardrails),
@@ -336,6 +374,49 @@ export class RunCoordinator {
    * control is away) is stopped the same way: its agents obey the signal in Redis. False
    * when the run is not active.
    */
+  /**
+   * A running (or waiting) open-model run goes at its profile × `rateMultiplier` from a
+   * quarter second from now on, on every agent: written (the multiplier and the timeline),
+   * then said to every agent, and repeated in every keepalive. Throws RateChangeError when
+   * the run cannot take it (not coordinated here, not an open model, over the cap).
+   */
+  async setRate(
+    runId: string,
+    rateMultiplier: number,
+    changedBy: string,
+    maxRate: number | null,
+  ): Promise<{ atMs: number; peakRate: number }> {
+    const live = this.#live.get(runId);
+    if (!live || live.phase === 'finishing' || live.abortReason !== undefined) {
+      throw new RateChangeError(409, `run ${runId} is not running`);
+    }
+    if (live.target.kind !== 'open' || live.scenario.replay) {
+      throw new RateChangeError(
+        422,
+        live.scenario.replay
+          ? 'a replay goes at its corpus’s pace: change its speed with a new launch (--rate-multiplier)'
+          : 'a closed-model run (VUs) has no arrival rate to change',
+      );
+    }
+    const capped = rateCapProblem(
+      { name: live.run.environment, maxRate },
+      live.target,
+      rateMultiplier,
+    );
+    if (capped) throw new RateChangeError(422, capped);
+    const atMs = Math.max(Date.now() + RATE_CHANGE_LEAD_MS, live.startAt);
+    if (!(await this.#metadata.recordRateChange({ runId, atMs, rateMultiplier, changedBy }))) {
+      throw new RateChangeError(409, `run ${runId} is not running`);
+    }
+    live.rateMultiplier = rateMultiplier;
+    live.rateChanges = [...live.rateChanges, { atMs, rateMultiplier }];
+    await this.#signal({ type: 'rate', runId, rateMultiplier, at: atMs });
+    this.#options.log(
+      `run ${runId}: rate ×${rateMultiplier} from ${new Date(atMs).toISOString()} (${changedBy})`,
+    );
+    return { atMs, peakRate: peakRate(live.target, rateMultiplier) };
+  }
+
   async stop(runId: string, reason: string): Promise<boolean> {
     const live = this.#live.get(runId);
     if (!live) {
@@ -472,7 +553,12 @@ export class RunCoordinator {
       this.#forget(live);
       return;
     }
-    await this.#signal({ type: 'keepalive', runId, at: Date.now() });
+    await this.#signal({
+      type: 'keepalive',
+      runId,
+      at: Date.now(),
+      rateMultiplier: live.rateMultiplier,
+    });
     if (live.storedBefore && Date.now() > live.storedBefore.until) live.storedBefore = undefined;
     if (live.phase === 'waiting') {
       if (Date.now() - live.waitingSince > this.#options.claimTimeoutMs) {
@@ -592,10 +678,15 @@ export class RunCoordinator {
    * What a run asked for each second, while it runs and for a while after (the last live
    * events of a run that just ended still draw its target), or undefined.
    */
-  targetOf(runId: string): { target: RunTarget; startAt: number; durationMs: number } | undefined {
+  targetOf(runId: string): PlannedTarget | undefined {
     const live = this.#live.get(runId);
     if (live && live.startAt > 0) {
-      return { target: live.target, startAt: live.startAt, durationMs: live.durationMs };
+      return {
+        target: live.target,
+        startAt: live.startAt,
+        durationMs: live.durationMs,
+        rateChanges: live.rateChanges,
+      };
     }
     return this.#recentTargets.get(runId);
   }
@@ -605,6 +696,7 @@ export class RunCoordinator {
       target: live.target,
       startAt: live.startAt,
       durationMs: live.durationMs,
+      rateChanges: live.rateChanges,
     });
     // Bounded: only runs that ended recently are still being watched live.
     for (const key of this.#recentTargets.keys()) {

@@ -65,7 +65,13 @@ export async function runEvent(
     planned
       ? {
           ...p,
-          target: targetOfSecond(planned.target, planned.startAt, planned.durationMs, p.second),
+          target: targetOfSecond(
+            planned.target,
+            planned.startAt,
+            planned.durationMs,
+            p.second,
+            planned.rateChanges,
+          ),
         }
       : p;
   return {

@@ -11,7 +11,7 @@ import type { Run } from '@loadline/metadata';
 import type { TargetMetricRow, TargetScraper } from '@loadline/metrics';
 import type { CapacityProbe, Scenario } from '@loadline/scenario';
 import type { SecondWindow } from './live-table.js';
-import type { RunTarget } from './shard-plan.js';
+import type { RateStep, RunTarget } from './shard-plan.js';
 
 /** What this control holds about a run it coordinates, between its seconds. */
 export interface LiveRun {
@@ -32,6 +32,10 @@ export interface LiveRun {
   waitingSince: number;
   startAt: number;
   durationMs: number;
+  /** an open-model run's rate is its profile's times this, from the last change on */
+  rateMultiplier: number;
+  /** the live rate changes so far, oldest first (the target line follows them) */
+  rateChanges: RateStep[];
   totals: StepTable;
   window: SecondWindow;
   guardrails: GuardrailMonitor;

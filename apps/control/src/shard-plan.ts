@@ -55,6 +55,7 @@ export const RunTarget = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('closed'), vus: z.number().int().nonnegative() }),
 ]);
 export type RunTarget = z.infer<typeof RunTarget>;
+type RunTargetProfile = (RunTarget & { kind: 'open' })['profile'];
 
 /**
  * The target of the point keyed `second` of a run that started at `startAt` (ms): the
@@ -66,6 +67,7 @@ export function targetOfSecond(
   startAt: number,
   durationMs: number,
   second: number,
+  rateChanges: readonly RateStep[] = [],
 ) {
   // Agents rotate intervals every second from the common start and key each by the epoch
   // second it starts in: the point of second s is the run's interval k = s − ⌊start⌋.
@@ -73,10 +75,44 @@ export function targetOfSecond(
   const to = from + 1000;
   if (target.kind === 'closed') return undefined; // VUs, not a rate: no target rate to draw
   if (to <= 0 || from >= durationMs) return 0;
+  const steps = rateChanges.map((c) => ({
+    fromMs: c.atMs - startAt,
+    multiplier: c.rateMultiplier,
+  }));
   return (
-    arrivalsBy(target.profile, Math.min(to, durationMs)) -
-    arrivalsBy(target.profile, Math.max(from, 0))
+    scaledArrivalsBy(target.profile, steps, Math.min(to, durationMs)) -
+    scaledArrivalsBy(target.profile, steps, Math.max(from, 0))
   );
+}
+
+/** A live rate change as the target line needs it: from when (control's epoch ms), how much. */
+export interface RateStep {
+  atMs: number;
+  rateMultiplier: number;
+}
+
+/**
+ * Arrivals in [0, t) of a profile whose rate was multiplied live: each change holds from its
+ * offset (ms from the start; before the start: from 0) to the next, as the agents apply it.
+ */
+export function scaledArrivalsBy(
+  profile: RunTargetProfile,
+  changes: ReadonlyArray<{ fromMs: number; multiplier: number }>,
+  tMs: number,
+): number {
+  let total = 0;
+  let fromMs = 0;
+  let multiplier = 1;
+  for (const change of [...changes, { fromMs: Number.POSITIVE_INFINITY, multiplier: 1 }]) {
+    const until = Math.min(Math.max(change.fromMs, 0), tMs);
+    if (until > fromMs) {
+      total += multiplier * (arrivalsBy(profile, until) - arrivalsBy(profile, fromMs));
+      fromMs = until;
+    }
+    multiplier = change.multiplier;
+    if (fromMs >= tMs) break;
+  }
+  return total;
 }
 
 /** A run's overrides as the load plan takes them (the duration checked by the route). */
@@ -87,6 +123,41 @@ export function planOverrides(overrides: RunOverrides): PlanOverrides {
     ...(durationMs === undefined ? {} : { durationMs }),
     ...(overrides.rateMultiplier === undefined ? {} : { rateMultiplier: overrides.rateMultiplier }),
   };
+}
+
+/** The most requests per second a run plans at any moment (its profile's peak times `multiplier`). */
+export function peakRate(target: RunTarget & { kind: 'open' }, multiplier = 1): number {
+  const { startRate, stages } = target.profile;
+  return Math.max(startRate, ...stages.map((s) => s.target)) * multiplier;
+}
+
+/**
+ * An environment's rate cap against what a run would plan: why it is refused, or undefined.
+ * A closed model (VUs) and a replay (its corpus's own timing) have no planned rate to hold
+ * under a cap, so a capped environment takes open-model runs only.
+ */
+export function rateCapProblem(
+  environment: { name: string; maxRate: number | null },
+  target: RunTarget | 'replay',
+  multiplier = 1,
+): string | undefined {
+  const cap = environment.maxRate;
+  if (cap === null) return undefined;
+  const capped = `environment "${environment.name}" caps the fleet at ${cap}/s (maxRate)`;
+  if (target === 'replay')
+    return `${capped}; a replay goes at its corpus's pace, which the cap cannot bound`;
+  if (target.kind === 'closed')
+    return `${capped}; a closed model (VUs) plans no rate the cap could bound: give it an arrival rate`;
+  const peak = peakRate(target, multiplier);
+  if (peak <= cap + 1e-9) return undefined;
+  return `${capped}; this would plan ${Math.round(peak * 100) / 100}/s at its peak`;
+}
+
+/** What a launch would plan for the whole run (before shards): for the environment's cap. */
+export function launchTarget(scenario: Scenario, overrides: RunOverrides): RunTarget | 'replay' {
+  if (scenario.replay || scenario.load === undefined) return 'replay';
+  const whole = planLoad(scenario.load, planOverrides(overrides));
+  return runTarget([whole], whole);
 }
 
 function runTarget(shards: Array<OpenPlan | ClosedPlan>, whole: OpenPlan | ClosedPlan): RunTarget {

@@ -6,8 +6,24 @@ import { IntervalRow } from './intervals.js';
 export const ControlSignal = z.discriminatedUnion('type', [
   /** every shard is claimed: all agents start at `startAt` (epoch ms) */
   z.object({ type: z.literal('start'), runId: z.string(), startAt: z.number() }),
-  /** keep sending; an agent that hears nothing for 5 s stops by itself (dead-man switch) */
-  z.object({ type: z.literal('keepalive'), runId: z.string(), at: z.number() }),
+  /**
+   * keep sending; an agent that hears nothing for its grace stops by itself (dead-man
+   * switch). `rateMultiplier`: the rate the run goes at now (an agent that missed a `rate`
+   * catches up within a second)
+   */
+  z.object({
+    type: z.literal('keepalive'),
+    runId: z.string(),
+    at: z.number(),
+    rateMultiplier: z.number().positive().optional(),
+  }),
+  /** from `at` (control's epoch ms) on, an open-model run goes at its profile × `rateMultiplier` */
+  z.object({
+    type: z.literal('rate'),
+    runId: z.string(),
+    rateMultiplier: z.number().positive(),
+    at: z.number(),
+  }),
   /** stop now: guardrail tripped, stop button, or a leak */
   z.object({ type: z.literal('abort'), runId: z.string(), reason: z.string() }),
 ]);

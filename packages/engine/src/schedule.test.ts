@@ -83,6 +83,61 @@ describe('ArrivalSchedule', () => {
   });
 });
 
+describe('ArrivalSchedule with a rate multiplier', () => {
+  /** Arrivals up to `atMs`, then the multiplier, then the rest (as a running dispatch does). */
+  function withChange(profile: RateProfile, atMs: number, multiplier: number): number[] {
+    const schedule = new ArrivalSchedule(profile);
+    const times: number[] = [];
+    let t = schedule.next();
+    while (t !== undefined && t < atMs) {
+      times.push(t);
+      t = schedule.next();
+    }
+    if (t !== undefined) schedule.retract();
+    schedule.setMultiplier(multiplier, atMs);
+    for (t = schedule.next(); t !== undefined; t = schedule.next()) times.push(t);
+    return times;
+  }
+
+  it('doubles a constant rate from the change on: 100/s for 10 s, ×2 at 4 s is 400 + 1200', () => {
+    const times = withChange(constantRate(100, 10_000), 4000, 2);
+    assert.equal(times.length, 1600);
+    assert.equal(times.filter((t) => t < 4000).length, 400);
+    // After the change, 5 ms apart (200/s), the first on the change itself.
+    assert.ok(Math.abs((times[400] as number) - 4000) < 1e-6, `first after: ${times[400]}`);
+    assert.ok(Math.abs((times[401] as number) - 4005) < 1e-6);
+    assert.ok((times.at(-1) as number) < 10_000);
+  });
+
+  it('scales a ramp: the count after the change is the profile’s count times the multiplier', () => {
+    const profile = { startRate: 0, stages: [{ durationMs: 10_000, target: 1000 }] };
+    const times = withChange(profile, 5000, 0.5);
+    const before = arrivalsBy(profile, 5000);
+    const after = arrivalsBy(profile, 10_000) - before;
+    assert.equal(times.length, Math.ceil(before + 0.5 * after - 1e-9));
+    for (const t of [6000, 8000, 10_000]) {
+      const expected = before + 0.5 * (arrivalsBy(profile, t) - before);
+      const counted = times.filter((x) => x < t).length;
+      assert.ok(Math.abs(counted - expected) <= 1, `by ${t} ms: ${counted}, expected ${expected}`);
+    }
+    for (let i = 1; i < times.length; i++)
+      assert.ok((times[i] as number) >= (times[i - 1] as number));
+  });
+
+  it('applies changes one after another and before the start', () => {
+    const schedule = new ArrivalSchedule(constantRate(100, 3000));
+    schedule.setMultiplier(3, 0);
+    assert.equal(schedule.totalArrivals, 900);
+    const times: number[] = [];
+    for (let t = schedule.next(); t !== undefined && t < 1000; t = schedule.next()) times.push(t);
+    schedule.retract();
+    schedule.setMultiplier(1, 1000);
+    for (let t = schedule.next(); t !== undefined; t = schedule.next()) times.push(t);
+    assert.equal(times.length, 300 + 200);
+    assert.throws(() => schedule.setMultiplier(0, 2000), /positive number/);
+  });
+});
+
 describe('parseStages', () => {
   it('parses DURATION:RATE lists', () => {
     assert.deepEqual(parseStages('30s:1000, 1m:5000'), [

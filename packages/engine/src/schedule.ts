@@ -91,17 +91,28 @@ export function arrivalsBy(profile: RateProfile, tMs: number): number {
  * down).
  */
 export class ArrivalSchedule {
+  readonly #profile: RateProfile;
   readonly #segments: Segment[];
   readonly totalMs: number;
-  readonly totalArrivals: number;
+  /** arrivals the profile plans as it stands (a rate multiplier changes it) */
+  totalArrivals: number;
   #segmentIndex = 0;
   #k = 0;
+  /**
+   * A rate multiplier applies from `anchorMs` on: arrivals due after it follow the profile's
+   * rate times `multiplier`. `anchorBase` is the profile's own cumulative count N at the
+   * anchor and `anchorScaled` the count the run had reached by then (real numbers).
+   */
+  #multiplier = 1;
+  #anchorMs = 0;
+  #anchorBase = 0;
+  #anchorScaled = 0;
 
   constructor(profile: RateProfile) {
+    this.#profile = profile;
     this.#segments = toSegments(profile);
     this.totalMs = profileDurationMs(profile);
     const exact = arrivalsBy(profile, this.totalMs);
-    // Guard against 49999.99999 from float sums when the true count is whole.
     this.totalArrivals = Math.ceil(exact - 1e-9);
   }
 
@@ -110,14 +121,49 @@ export class ArrivalSchedule {
     return this.#k;
   }
 
+  get multiplier(): number {
+    return this.#multiplier;
+  }
+
+  /**
+   * From `atMs` (offset from the start) on, the rate is the profile's times `multiplier`
+   * (> 0): the count so far stays, the rest of the profile is scaled. `atMs` must not be
+   * before an arrival already sent (the caller passes now or later). An arrival handed out
+   * but not sent yet must be asked for again (`retract`, then `next`).
+   */
+  setMultiplier(multiplier: number, atMs: number): void {
+    if (!(multiplier > 0) || !Number.isFinite(multiplier)) {
+      throw new RangeError(`a rate multiplier is a positive number, got ${multiplier}`);
+    }
+    const at = Math.min(Math.max(atMs, this.#anchorMs), this.totalMs);
+    const base = arrivalsBy(this.#profile, at);
+    this.#anchorScaled += this.#multiplier * (base - this.#anchorBase);
+    this.#anchorBase = base;
+    this.#anchorMs = at;
+    this.#multiplier = multiplier;
+    const exact =
+      this.#anchorScaled + multiplier * (arrivalsBy(this.#profile, this.totalMs) - base);
+    // Never fewer than handed out already: they are sent or due.
+    this.totalArrivals = Math.max(Math.ceil(exact - 1e-9), this.#k);
+    this.#segmentIndex = 0;
+  }
+
+  /** The last arrival handed out was not sent: the next call hands it out again. */
+  retract(): void {
+    if (this.#k > 0) this.#k--;
+  }
+
   /** Offset (ms from start) of the next arrival, or undefined when the profile is over. */
   next(): number | undefined {
     if (this.#k >= this.totalArrivals) return undefined;
     const k = this.#k;
+    // Arrival k is due where the multiplied count reaches k: the profile's own count
+    // reaches this (k itself while the multiplier is 1).
+    const base = this.#anchorBase + (k - this.#anchorScaled) / this.#multiplier;
     while (this.#segmentIndex < this.#segments.length) {
       const segment = this.#segments[this.#segmentIndex] as Segment;
       const inSegment = ((segment.fromRate + segment.toRate) / 2) * segment.durationMs;
-      const c = k - segment.arrivalsBefore;
+      const c = base - segment.arrivalsBefore;
       if (c < inSegment - 1e-9 || this.#segmentIndex === this.#segments.length - 1) {
         const a = (segment.toRate - segment.fromRate) / (2 * segment.durationMs);
         const b = segment.fromRate;

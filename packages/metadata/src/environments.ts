@@ -30,6 +30,7 @@ export async function upsertEnvironment(db: Db, input: EnvironmentInput): Promis
         protected: env.protected,
         metricsTargets: env.metricsTargets,
         controlGraceS: env.controlGraceS,
+        maxRate: env.maxRate,
         updatedAt: sql`now()`,
       },
     })

@@ -66,6 +66,7 @@ export { type SealedSecret, UnknownSecretError } from './secrets.js';
 export type { Session, SessionWithUser } from './sessions.js';
 export {
   type Coordination,
+  RateChange,
   type Shard,
   ShardClaim,
   ShardEnd,

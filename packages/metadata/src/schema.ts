@@ -41,6 +41,8 @@ export const environments = pgTable('environments', {
   metricsTargets: jsonb('metrics_targets').$type<MetricsTarget[]>().notNull().default([]),
   /** how long agents go on without control here (null: control's own setting) */
   controlGraceS: integer('control_grace_s'),
+  /** cap on the fleet's request rate here (per second; null: none) */
+  maxRate: doublePrecision('max_rate'),
   createdAt: at('created_at').notNull().defaultNow(),
   updatedAt: at('updated_at').notNull().defaultNow(),
 });
@@ -170,8 +172,24 @@ export const runCoordination = pgTable('run_coordination', {
   waitingSince: at('waiting_since').notNull().defaultNow(),
   startAtMs: bigint('start_at_ms', { mode: 'number' }),
   stopReason: text('stop_reason'),
+  /** an open-model run's rate is its profile's times this, from the last change on */
+  rateMultiplier: doublePrecision('rate_multiplier').notNull().default(1),
   updatedAt: at('updated_at').notNull().defaultNow(),
 });
+
+/** A run's timeline of live rate changes (see 009_fleet.sql). */
+export const runRateChanges = pgTable(
+  'run_rate_changes',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    atMs: bigint('at_ms', { mode: 'number' }).notNull(),
+    rateMultiplier: doublePrecision('rate_multiplier').notNull(),
+    changedBy: text('changed_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.atMs] })],
+);
 
 export const schemaMigrations = pgTable('schema_migrations', {
   version: integer('version').primaryKey(),

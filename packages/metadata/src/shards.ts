@@ -4,7 +4,7 @@ import type { Db } from './db.js';
 import { validate } from './errors.js';
 import { ProcessId } from './inputs.js';
 import { getRun } from './runs.js';
-import { type JsonObject, runCoordination, runShards, runs } from './schema.js';
+import { type JsonObject, runCoordination, runRateChanges, runShards, runs } from './schema.js';
 import { ACTIVE_STATUSES } from './transitions.js';
 
 export type Shard = typeof runShards.$inferSelect;
@@ -33,6 +33,8 @@ export interface Coordination {
   startAtMs: number | null;
   /** a stop decided (by a user, a guardrail, storage) that every agent must hear */
   stopReason: string | null;
+  /** the rate multiplier the run goes at now (1 unless changed live) */
+  rateMultiplier: number;
   shards: Shard[];
 }
 
@@ -55,8 +57,52 @@ export async function getCoordination(db: Db, runId: string): Promise<Coordinati
     waitingSince: row.waitingSince,
     startAtMs: row.startAtMs,
     stopReason: row.stopReason,
+    rateMultiplier: row.rateMultiplier,
     shards,
   };
+}
+
+export const RateChange = z.strictObject({
+  runId: z.string().min(1),
+  /** control's epoch ms from which every agent goes at the new rate */
+  atMs: z.number().int().nonnegative(),
+  rateMultiplier: z.number().positive().finite(),
+  changedBy: z.string().min(1).max(256),
+});
+export type RateChange = z.infer<typeof RateChange>;
+
+/**
+ * Writes a live rate change: the run's multiplier from now on and its timeline entry, in one
+ * transaction. False when the run is not active (or was never coordinated).
+ */
+export async function recordRateChange(db: Db, input: RateChange): Promise<boolean> {
+  const change = validate('rate change', RateChange, input);
+  const activeRun = sql`exists (select 1 from ${runs} where ${runs.id} = ${change.runId} and ${inArray(runs.status, [...ACTIVE_STATUSES])})`;
+  return db.transaction(async (tx) => {
+    const updated = await tx
+      .update(runCoordination)
+      .set({ rateMultiplier: change.rateMultiplier, updatedAt: sql`now()` })
+      .where(and(eq(runCoordination.runId, change.runId), activeRun))
+      .returning({ runId: runCoordination.runId });
+    if (updated.length === 0) return false;
+    await tx
+      .insert(runRateChanges)
+      .values(change)
+      .onConflictDoUpdate({
+        target: [runRateChanges.runId, runRateChanges.atMs],
+        set: { rateMultiplier: change.rateMultiplier, changedBy: change.changedBy },
+      });
+    return true;
+  });
+}
+
+/** A run's live rate changes, oldest first. */
+export async function listRateChanges(db: Db, runId: string): Promise<RateChange[]> {
+  return db
+    .select()
+    .from(runRateChanges)
+    .where(eq(runRateChanges.runId, runId))
+    .orderBy(asc(runRateChanges.atMs));
 }
 
 export const ShardClaim = z.strictObject({

@@ -172,6 +172,14 @@ export class MetadataStore {
   recordShardProgress(runId: string, progress: readonly shards.ShardProgress[]) {
     return shards.recordShardProgress(this.db, runId, progress);
   }
+  recordRateChange(input: shards.RateChange) {
+    return shards.recordRateChange(this.db, input);
+  }
+
+  listRateChanges(runId: string) {
+    return shards.listRateChanges(this.db, runId);
+  }
+
   listShards(runId: string) {
     return shards.listShards(this.db, runId);
   }

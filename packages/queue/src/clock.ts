@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { RedisNames } from './names.js';
 
 /**

@@ -1,9 +1,9 @@
 export type { Redis } from 'ioredis';
 export {
   type AgentClock,
+  type ClockReading,
   CONTROL_CLOCK_EVERY_MS,
   ControlClock,
-  type ClockReading,
   publishControlClock,
   readAgentClock,
   readRedisClock,

@@ -18,8 +18,9 @@ export async function publishSignal(
   signer: ControlSigner,
 ): Promise<void> {
   const text = seal(JSON.stringify(signal), signer);
-  // keepalives are too frequent to be "the" state of a run; start and abort are.
-  if (signal.type !== 'keepalive') {
+  // Start and abort are "the" state of a run (a late subscriber must learn it); keepalives
+  // are too frequent, and a rate change is repeated by every keepalive anyway.
+  if (signal.type === 'start' || signal.type === 'abort') {
     await redis.set(names.lastSignal(signal.runId), text, 'EX', LAST_SIGNAL_TTL_S);
   }
   await redis.publish(names.signals(signal.runId), text);

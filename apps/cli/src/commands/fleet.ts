@@ -239,3 +239,36 @@ export async function stopRun(
     throw error;
   }
 }
+
+/** `loadline rate RUN X`: a running open-model run goes at its scenario's rate × X. */
+export async function setRunRate(
+  runId: string,
+  multiplierText: string,
+  options: { api?: string; json?: boolean },
+  stdout: NodeJS.WriteStream,
+  env: ApiEnv,
+): Promise<number> {
+  const multiplier = Number(multiplierText.replace(/^x/i, ''));
+  if (multiplierText.trim() === '' || !Number.isFinite(multiplier) || multiplier <= 0) {
+    throw new UsageError(
+      '<multiplier>',
+      `expected a positive number (2 doubles the scenario's rate, 0.5 halves it), got "${multiplierText}"`,
+    );
+  }
+  const client = ControlClient.for(options.api, env);
+  try {
+    const result = await client.call(controlApi.setRunRate, {
+      params: { id: runId },
+      body: { rateMultiplier: multiplier },
+    });
+    stdout.write(
+      options.json
+        ? `${JSON.stringify(result)}\n`
+        : `${runId}: rate ×${result.rateMultiplier} from ${new Date(result.atMs).toISOString()} (peak ${Math.round(result.peakRate * 100) / 100}/s)\n`,
+    );
+    return ExitCode.passed;
+  } catch (error) {
+    if (error instanceof ApiProblem) throw new UsageError(undefined, error.message);
+    throw error;
+  }
+}

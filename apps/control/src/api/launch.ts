@@ -7,6 +7,7 @@ import { type Actor, actorOf, type Principal, requirePermission } from '../acces
 import { openSecrets } from '../access/secrets.js';
 import { loadReplayCorpus } from '../corpora.js';
 import { HttpProblem } from '../problem.js';
+import { launchTarget, rateCapProblem } from '../shard-plan.js';
 import type { RouteDeps } from './deps.js';
 import { fieldProblem } from './errors.js';
 import { infrastructureProblem } from './infrastructure.js';
@@ -90,6 +91,8 @@ export async function checkLaunch(
   // A replay's corpus is loaded (and sized against the agents) here, so a check says what
   // the launch would say.
   const corpus = await loadReplayCorpus(metadata, scenario, agents, input.overrides.rateMultiplier);
+  const capped = rateCapProblem(environment, launchTarget(scenario, input.overrides));
+  if (capped) throw fieldProblem('rate over the cap', 'environment', capped, 'over maxRate');
   return { stored, scenario, parsedForm, environment, environmentName, agents, corpus, secrets };
 }
 

@@ -1,9 +1,10 @@
-import { CreateRunBody, controlApi, LeakInput, SeriesBy } from '@loadline/api/http';
+import { CreateRunBody, controlApi, LeakInput, RunRateBody, SeriesBy } from '@loadline/api/http';
 import { percentileCurve } from '@loadline/histogram';
 import { RUN_TRANSITIONS } from '@loadline/metadata';
 import { listAgents } from '@loadline/queue';
 import { verifiedLeak } from '../access/leak-signature.js';
-import { requirePermission } from '../access/principal.js';
+import { actorOf, requirePermission } from '../access/principal.js';
+import { RateChangeError } from '../coordinator.js';
 import { runEvents } from '../events.js';
 import { HttpProblem, parseBody, type Router } from '../http.js';
 import { contentTypeOf, REPORT_FORMATS, type ReportFormat, renderReport } from '../report.js';
@@ -90,11 +91,17 @@ export function registerRunRoutes(router: Router, deps: RouteDeps): void {
       const run = await metadata.getRun(params.id as string);
       const totals = await store.runTotals(run.id);
       const thresholds = coordinator.liveThresholds(run.id);
-      const shards = await metadata.listShards(run.id);
+      const [shards, coordination, rateChanges] = await Promise.all([
+        metadata.listShards(run.id),
+        metadata.getCoordination(run.id),
+        metadata.listRateChanges(run.id),
+      ]);
       return {
         body: {
           ...(await runViewOf(metadata, run)),
           live: { ...totals, ...(thresholds ? { thresholds } : {}) },
+          rateMultiplier: coordination?.rateMultiplier ?? 1,
+          rateChanges,
           // Who ran what, and how far each agent's clock was from control's.
           shards: shards.map((s) => ({
             shard: s.shardIndex,
@@ -218,6 +225,30 @@ export function registerRunRoutes(router: Router, deps: RouteDeps): void {
         throw new HttpProblem(409, 'run is not active', `run ${run.id} is ${run.status}`);
       }
       return { body: { runId: run.id, stopping: true } };
+    }),
+  );
+  router.route(controlApi.setRunRate, async ({ params, body, principal, audit }) =>
+    guarded(async () => {
+      const run = await metadata.getRun(params.id as string);
+      // The same right as launching there: a rate change is as much load as a launch.
+      requirePermission(principal, 'run.launch', run.environment);
+      const { rateMultiplier } = parseBody(RunRateBody, body);
+      audit.target = `run:${run.id}`;
+      audit.detail = { rateMultiplier };
+      const environment = await metadata.getEnvironment(run.environment);
+      try {
+        const change = await coordinator.setRate(
+          run.id,
+          rateMultiplier,
+          actorOf(principal!).actor,
+          environment.maxRate,
+        );
+        return { body: { runId: run.id, rateMultiplier, ...change } };
+      } catch (error) {
+        if (!(error instanceof RateChangeError)) throw error;
+        if (error.status === 409) throw new HttpProblem(409, 'run is not running', error.message);
+        throw fieldProblem('rate not allowed', 'rateMultiplier', error.message, 'not allowed');
+      }
     }),
   );
   router.route(controlApi.listAgents, async () =>

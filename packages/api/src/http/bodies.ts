@@ -63,6 +63,11 @@ const EnvironmentFields = z.strictObject({
    * control's own LOADLINE_CONTROL_GRACE; 0 stops a run's load as soon as control is silent.
    */
   controlGraceS: z.number().int().min(0).max(600).nullable().default(null),
+  /**
+   * Requests per second the whole fleet may send here, whatever a scenario or a live rate
+   * change asks: launches and changes that would plan more are refused. Null: no cap.
+   */
+  maxRate: z.number().positive().finite().nullable().default(null),
 });
 
 export const EnvironmentInput = EnvironmentFields.superRefine((env, ctx) => {
@@ -127,6 +132,15 @@ export const CreateRunBody = z.strictObject({
   overrides: RunOverrides.default({}),
 });
 export type CreateRunBody = z.infer<typeof CreateRunBody>;
+
+/**
+ * PATCH /runs/:id: a running open-model run's rate from now on, as a multiple of what its
+ * scenario (with its launch overrides) plans: 2 doubles it, 0.5 halves it.
+ */
+export const RunRateBody = z.strictObject({
+  rateMultiplier: z.number().min(0.01, 'at least 0.01').max(100, 'at most 100'),
+});
+export type RunRateBody = z.infer<typeof RunRateBody>;
 
 export const CreateScheduleBody = z.strictObject({
   name: Name,

@@ -7,6 +7,7 @@ import {
   LeakInput,
   PauseScheduleBody,
   PlanCapacityBody,
+  RunRateBody,
   SaveCorpusBody,
   SaveScenarioBody,
 } from './bodies.js';
@@ -30,6 +31,7 @@ import {
   RunEvent,
   RunLeaks,
   RunPage,
+  RunRate,
   RunReport,
   RunSeries,
   RunStates,
@@ -261,6 +263,17 @@ export const controlApi = {
     audit: 'run.stop',
     success: { status: 202, body: StopAccepted },
     problems: [404, 409],
+  }),
+  setRunRate: route({
+    method: 'PATCH',
+    path: '/runs/:id',
+    summary:
+      "Change a running open-model run's rate on every agent within a second (a multiple of what its scenario plans); refused past its environment's maxRate",
+    permission: 'run.launch',
+    audit: 'run.rate',
+    body: RunRateBody,
+    success: { status: 200, body: RunRate },
+    problems: [404, 409, 422],
   }),
   listAgents: route({
     method: 'GET',

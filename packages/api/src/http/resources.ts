@@ -52,6 +52,8 @@ export const Environment = z.object({
   metricsTargets: z.array(z.object(MetricsTarget.shape)),
   /** seconds agents go on while control is away (null: control's LOADLINE_CONTROL_GRACE) */
   controlGraceS: z.number().nullable().default(null),
+  /** the fleet's request-rate cap here (per second; null: none) */
+  maxRate: z.number().nullable().default(null),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -167,9 +169,32 @@ export const RunShard = z.object({
 });
 export type RunShard = z.infer<typeof RunShard>;
 
+/** One live rate change on a run's timeline. */
+export const RateChange = z.object({
+  /** control's epoch ms from which every agent went at the new rate */
+  atMs: z.number(),
+  rateMultiplier: z.number(),
+  changedBy: z.string(),
+});
+export type RateChange = z.infer<typeof RateChange>;
+
 export const RunDetail = Run.extend({
   live: Totals.extend({ thresholds: z.array(ThresholdResult).optional() }),
   shards: z.array(RunShard),
+  /** the multiplier the run goes (or went) at last: 1 unless changed live */
+  rateMultiplier: z.number(),
+  /** live rate changes, oldest first */
+  rateChanges: z.array(RateChange),
+});
+
+/** PATCH /runs/:id answered: the new rate, and from when every agent goes at it. */
+export const RunRate = z.object({
+  runId: z.string(),
+  rateMultiplier: z.number(),
+  /** control's epoch ms */
+  atMs: z.number(),
+  /** requests per second the run plans now at its peak (the cap applies to this) */
+  peakRate: z.number(),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
 

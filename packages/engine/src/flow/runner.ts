@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { ReplaySend } from '@loadline/api';
-import { type Arrivals, dispatchArrivals } from '../arrivals.js';
+import { type Arrivals, type Dispatch, dispatchArrivals } from '../arrivals.js';
 import type { Connection, ConnectionHost, SendContext } from '../connection.js';
 import { type IntervalWindow, RunLifecycle, type RunWindow } from '../lifecycle.js';
 import { ConnectionPool } from '../pool.js';
@@ -67,6 +67,10 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
   readonly #totals = new StepTable();
   #interval = new StepTable();
   #replay: ReplayArrivals | undefined;
+  /** an open model's schedule and its dispatch, for a rate change while it runs */
+  #schedule: ArrivalSchedule | undefined;
+  #dispatch: Dispatch | undefined;
+  #rateMultiplier = 1;
   readonly #sessions = new ReplaySessions();
   #iterationCount = 0;
 
@@ -113,6 +117,27 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
     );
   }
 
+  get rateMultiplier(): number {
+    return this.#rateMultiplier;
+  }
+
+  /**
+   * From now on an open model's rate is its profile's times `multiplier` (> 0): what was
+   * sent stays, the rest of the profile is scaled (before the start: all of it).
+   */
+  setRateMultiplier(multiplier: number): void {
+    if (this.#model.kind !== 'open') {
+      throw new TypeError(`a ${this.#model.kind}-model run has no arrival rate to change`);
+    }
+    if (!(multiplier > 0) || !Number.isFinite(multiplier)) {
+      throw new RangeError(`a rate multiplier is a positive number, got ${multiplier}`);
+    }
+    this.#rateMultiplier = multiplier;
+    if (this.#schedule === undefined || this.#life.phase !== 'load') return;
+    this.#schedule.setMultiplier(multiplier, performance.now() - this.#life.t0);
+    this.#dispatch?.rescheduled();
+  }
+
   /** Stops starting iterations now; what is in flight gets a short grace. */
   stop(reason = 'stopped'): void {
     this.#life.stop(reason);
@@ -132,9 +157,13 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
       this.#replay = new ReplayArrivals(model.sends);
       arrivals = this.#replay;
     } else {
-      arrivals = new ArrivalSchedule(model.profile);
+      this.#schedule = new ArrivalSchedule(model.profile);
+      if (this.#rateMultiplier !== 1) this.#schedule.setMultiplier(this.#rateMultiplier, 0);
+      arrivals = this.#schedule;
     }
-    dispatchArrivals(this.#life, arrivals, (intendedAt) => this.#arrival(intendedAt));
+    this.#dispatch = dispatchArrivals(this.#life, arrivals, (intendedAt) =>
+      this.#arrival(intendedAt),
+    );
   }
 
   // ---- arrivals and iterations ------------------------------------------------------

@@ -42,7 +42,10 @@ export default function AgentsPage() {
               <td className="num">{age(now - a.at)}</td>
               <td>{a.runId ? <Link href={`/runs/${a.runId}`}>{a.runId}</Link> : 'idle'}</td>
               <td className="num">{a.eventLoopDelayP99Ms.toFixed(1)} ms</td>
-              <td className="num" title="control's clock minus this agent's: it starts runs on control's">
+              <td
+                className="num"
+                title="control's clock minus this agent's: it starts runs on control's"
+              >
                 {a.clockOffsetMs === undefined
                   ? 'not measured'
                   : `${a.clockOffsetMs > 0 ? '+' : ''}${a.clockOffsetMs.toFixed(1)} ms ± ${(a.clockUncertaintyMs ?? 0).toFixed(1)}`}
