@@ -94,6 +94,11 @@ const javaHdrHistogram = {
     existsSync('/usr/share/java/hdrhistogram.jar'),
 };
 const chromium = { name: 'chromium', present: () => existsSync('/usr/bin/chromium') };
+// The fleet test makes hosts whose clocks are off with libfaketime.
+const faketime = {
+  name: 'faketime',
+  present: () => existsSync('/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'),
+};
 const nginx = { name: 'nginx-light', present: () => has('nginx') || existsSync('/usr/sbin/nginx') };
 const wrk = { name: 'wrk', present: () => has('wrk') };
 
@@ -163,7 +168,8 @@ switch (step) {
   case 'test': {
     // The HdrHistogram interop test reads our logs with the reference Java reader.
     // The console's end-to-end tests drive Debian's Chromium through playwright-core.
-    aptInstall([javaHdrHistogram, chromium]);
+    // The fleet test's hosts with wrong clocks run under Debian's libfaketime.
+    aptInstall([javaHdrHistogram, chromium, faketime]);
     await ensureRedis();
     log('lint');
     runOrDie(join(root, 'node_modules', '.bin', 'biome'), ['ci', '.'], 'lint');

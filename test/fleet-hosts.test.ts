@@ -267,8 +267,9 @@ flows: [{ name: f, steps: [{ name: hit, request: { path: / } }] }]
     // are hundreds of ms off.
     const firsts = shares.map((s) => s.firstAt as number);
     const skewMs = Math.max(...firsts) - Math.min(...firsts);
+    const earliest = Math.min(...firsts);
     console.log(
-      `hosts: ${shares.map((s) => `${s.host.name} ${s.requests}`).join(', ')}; start skew ${skewMs.toFixed(1)} ms`,
+      `hosts: ${shares.map((s) => `${s.host.name} ${s.requests} (first +${((s.firstAt as number) - earliest).toFixed(1)} ms)`).join(', ')}; start skew ${skewMs.toFixed(1)} ms`,
     );
     assert.ok(skewMs < 20, `start skew across hosts ${skewMs.toFixed(1)} ms`);
 

@@ -179,6 +179,23 @@ describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, 
     await page.getByTestId('guardrails').getByText('armed, clear').waitFor();
     await shot(page, 'run-live');
 
+    // The rate slider: ×2 on every agent, marked on the charts and on the run's timeline.
+    await page.locator('#rate-multiplier').fill('2');
+    await page.getByTestId('rate-wanted').getByText('×2.0').waitFor();
+    await page.getByRole('button', { name: 'Apply rate' }).click();
+    await page.getByTestId('rate-current').getByText('now ×2').waitFor({ timeout: 5000 });
+    await waitUntil(
+      'the rate change marked on the throughput chart',
+      async () => /:×2$/.test((await chart.getAttribute('data-markers')) ?? ''),
+      5000,
+    );
+    const timeline = (await (await fetch(`${api}/runs/${runId}`)).json()).rateChanges;
+    assert.deepEqual(
+      timeline.map((c: { rateMultiplier: number; changedBy: string }) => [c.rateMultiplier, c.changedBy]),
+      [[2, 'admin']],
+    );
+    await shot(page, 'run-live-rate');
+
     // Stop: every agent stops and the page says so within two seconds.
     const stopClicked = Date.now();
     await page.getByRole('button', { name: 'Stop run' }).click();

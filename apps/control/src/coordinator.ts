@@ -691,6 +691,16 @@ export class RunCoordinator {
     return this.#recentTargets.get(runId);
   }
 
+  /**
+   * A running open-model run's rate multiplier and its live changes (undefined for runs
+   * without a rate to change: VUs, replays, runs not coordinated here).
+   */
+  rateOf(runId: string): { rateMultiplier: number; rateChanges: readonly RateStep[] } | undefined {
+    const live = this.#live.get(runId);
+    if (live?.target.kind !== 'open' || live.scenario.replay) return undefined;
+    return { rateMultiplier: live.rateMultiplier, rateChanges: live.rateChanges };
+  }
+
   #rememberTarget(live: LiveRun): void {
     this.#recentTargets.set(live.run.id, {
       target: live.target,

@@ -12,7 +12,7 @@ import type { RouteHandler, Wire } from './http.js';
 export interface RunEventsDeps {
   metadata: MetadataStore;
   store: ResultStore;
-  coordinator: Pick<RunCoordinator, 'liveSnapshot' | 'liveThresholds' | 'targetOf'>;
+  coordinator: Pick<RunCoordinator, 'liveSnapshot' | 'liveThresholds' | 'targetOf' | 'rateOf'>;
 }
 
 export interface RunEventsOptions {
@@ -86,6 +86,8 @@ export async function runEvent(
     points: points.map(withTarget),
     steps,
     agents,
+    rateMultiplier: deps.coordinator.rateOf(runId)?.rateMultiplier ?? null,
+    rateChanges: [...(planned?.rateChanges ?? [])],
   };
 }
 

@@ -11,7 +11,7 @@ import { useSession } from '@/lib/session';
 import { StatusBadge } from './bits';
 import { GuardedButton } from './guarded-button';
 import { Thresholds } from './run-summary';
-import { KeyedTimeChart, TimeChart } from './time-chart';
+import { type ChartMarker, KeyedTimeChart, TimeChart } from './time-chart';
 
 /** Seconds the charts keep: a one-hour run draws as fast as a one-minute one. */
 export const WINDOW_SECONDS = 300;
@@ -129,6 +129,11 @@ export function LiveRun({
   const stepNow = useMemo(() => lastComplete(steps), [steps]);
   const agentNow = useMemo(() => lastComplete(agents), [agents]);
   const latency = useMemo(() => columns(points, ['p50', 'p90', 'p99', 'max']), [points]);
+  const rateMarkers = useMemo<ChartMarker[]>(
+    () =>
+      (event?.rateChanges ?? []).map((c) => ({ x: c.atMs / 1000, label: `×${c.rateMultiplier}` })),
+    [event?.rateChanges],
+  );
   const total = event?.snapshot?.summary.total;
   // The newest second is still filling: the one before it is the last complete second.
   const latest = points.at(-2) ?? points.at(-1);
@@ -234,13 +239,29 @@ export function LiveRun({
           </dd>
         </div>
       </dl>
+      {!event?.final && event?.rateMultiplier != null ? (
+        <RateControl
+          runId={runId}
+          environment={environment}
+          current={event.rateMultiplier}
+          needs={needs('run.launch', environment)}
+        />
+      ) : null}
       <div className="charts">
-        <TimeChart title="Throughput" unit="/s" series={RATE} data={rate} testId="rate-chart" />
+        <TimeChart
+          title="Throughput"
+          unit="/s"
+          series={RATE}
+          data={rate}
+          markers={rateMarkers}
+          testId="rate-chart"
+        />
         <TimeChart
           title="Latency"
           unit="ms"
           series={LATENCY}
           data={latency}
+          markers={rateMarkers}
           testId="latency-chart"
         />
       </div>
@@ -268,6 +289,68 @@ export function LiveRun({
       ) : null}
       {event?.snapshot?.guardrails ? <Guardrails states={event.snapshot.guardrails} /> : null}
     </section>
+  );
+}
+
+/**
+ * The run's rate while it goes: a multiple of what its scenario plans, on every agent within
+ * a second. The environment's cap and the launch permission apply (control says why not).
+ */
+function RateControl(props: {
+  runId: string;
+  environment: string;
+  current: number;
+  /** why the signed-in user may not (undefined: they may) */
+  needs: string | undefined;
+}) {
+  const [wanted, setWanted] = useState(props.current);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string>();
+  const apply = async () => {
+    setBusy(true);
+    setProblem(undefined);
+    try {
+      await call(controlApi.setRunRate, {
+        params: { id: props.runId },
+        body: { rateMultiplier: wanted },
+      });
+    } catch (error) {
+      setProblem((error as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="toolbar" data-testid="rate-control">
+      <label htmlFor="rate-multiplier">Rate ×</label>
+      <input
+        id="rate-multiplier"
+        type="range"
+        min={0.1}
+        max={5}
+        step={0.1}
+        value={wanted}
+        onChange={(e) => setWanted(Number(e.target.value))}
+      />
+      <output htmlFor="rate-multiplier" data-testid="rate-wanted">
+        ×{wanted.toFixed(1)}
+      </output>
+      <span className="muted" data-testid="rate-current">
+        now ×{props.current}
+      </span>
+      <GuardedButton
+        needs={props.needs}
+        onClick={apply}
+        disabled={busy || wanted === props.current}
+      >
+        {busy ? 'Applying…' : 'Apply rate'}
+      </GuardedButton>
+      {problem ? (
+        <span role="alert" className="problem">
+          {problem}
+        </span>
+      ) : null}
+    </div>
   );
 }
 

@@ -11,6 +11,15 @@ export interface ChartSeries {
   color: string;
 }
 
+/** A moment drawn across the chart: a live rate change, say. */
+export interface ChartMarker {
+  /** epoch seconds (or seconds since the start, as the chart's x) */
+  x: number;
+  label: string;
+}
+
+const MARKER_COLOR = '#64748b';
+
 export function TimeChart(props: {
   title: string;
   unit: string;
@@ -20,10 +29,14 @@ export function TimeChart(props: {
   testId?: string;
   /** x is seconds since a run's start (overlays of several runs), not epoch seconds */
   elapsed?: boolean;
+  markers?: readonly ChartMarker[];
 }) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const { title, unit, series, data } = props;
+  // Read by the draw hook, which outlives renders: always the latest markers.
+  const markers = useRef<readonly ChartMarker[]>([]);
+  markers.current = props.markers ?? [];
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: built once; data flows in below
   useEffect(() => {
@@ -60,6 +73,7 @@ export function TimeChart(props: {
         },
       ],
       scales: { x: { time: !props.elapsed } },
+      hooks: { draw: [(u) => drawMarkers(u, markers.current)] },
     };
     plot.current = new uPlot(options, data as uPlot.AlignedData, el);
     const resize = new ResizeObserver(() => {
@@ -76,13 +90,43 @@ export function TimeChart(props: {
   useEffect(() => {
     plot.current?.setData(data as uPlot.AlignedData);
   }, [data]);
+  const markerKey = markers.current.map((m) => `${m.x}:${m.label}`).join('|');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: redraw when the markers change
+  useEffect(() => {
+    plot.current?.redraw(false);
+  }, [markerKey]);
 
   return (
-    <figure className="chart" data-testid={props.testId} data-points={data[0]?.length ?? 0}>
+    <figure
+      className="chart"
+      data-testid={props.testId}
+      data-points={data[0]?.length ?? 0}
+      data-markers={markerKey || undefined}
+    >
       <figcaption>{title}</figcaption>
       <div ref={host} role="img" aria-label={`${title} chart`} />
     </figure>
   );
+}
+
+/** A dashed vertical line and its label at each marker inside the plotted range. */
+function drawMarkers(u: uPlot, list: readonly ChartMarker[]): void {
+  const { ctx, bbox } = u;
+  for (const marker of list) {
+    const x = u.valToPos(marker.x, 'x', true);
+    if (!Number.isFinite(x) || x < bbox.left || x > bbox.left + bbox.width) continue;
+    ctx.save();
+    ctx.strokeStyle = MARKER_COLOR;
+    ctx.fillStyle = MARKER_COLOR;
+    ctx.setLineDash([4, 4]);
+    ctx.beginPath();
+    ctx.moveTo(x, bbox.top);
+    ctx.lineTo(x, bbox.top + bbox.height);
+    ctx.stroke();
+    ctx.font = `${12 * devicePixelRatio}px sans-serif`;
+    ctx.fillText(marker.label, x + 4, bbox.top + 14 * devicePixelRatio);
+    ctx.restore();
+  }
 }
 
 /** "0:45", "12:05", "1:02:03": seconds since a run started. */

@@ -365,5 +365,9 @@ export const RunEvent = z.object({
   /** per-second points per step and per agent over the same seconds */
   steps: z.record(z.string(), z.array(TimeSeriesPoint)),
   agents: z.record(z.string(), z.array(TimeSeriesPoint)),
+  /** an open-model run's rate multiplier now (null: no rate to change: VUs, a replay, over) */
+  rateMultiplier: z.number().nullable().default(null),
+  /** live rate changes so far, for the charts' markers */
+  rateChanges: z.array(z.object({ atMs: z.number(), rateMultiplier: z.number() })).default([]),
 });
 export type RunEvent = z.infer<typeof RunEvent>;
