@@ -191,7 +191,10 @@ describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, 
     );
     const timeline = (await (await fetch(`${api}/runs/${runId}`)).json()).rateChanges;
     assert.deepEqual(
-      timeline.map((c: { rateMultiplier: number; changedBy: string }) => [c.rateMultiplier, c.changedBy]),
+      timeline.map((c: { rateMultiplier: number; changedBy: string }) => [
+        c.rateMultiplier,
+        c.changedBy,
+      ]),
       [[2, 'admin']],
     );
     await shot(page, 'run-live-rate');

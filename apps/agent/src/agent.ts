@@ -48,6 +48,8 @@ export interface AgentOptions {
    */
   deadManMs?: number;
   heartbeatMs?: number;
+  /** requests/s this agent carries (`loadline bench --save-capacity`), said in its heartbeats */
+  capacityRps?: number;
   log?: (line: string) => void;
 }
 
@@ -79,6 +81,7 @@ export class Agent {
   readonly #redis: Redis;
   readonly #names: RedisNames;
   readonly #deadManMs: number | undefined;
+  readonly #capacityRps: number | undefined;
   readonly #log: (line: string) => void;
   readonly #loopDelay = monitorEventLoopDelay({ resolution: 10 });
   #worker: ShardWorker | undefined;
@@ -105,6 +108,7 @@ export class Agent {
     this.#redis.on('error', (error) => this.#log(`redis: ${error.message}`));
     this.#names = new RedisNames(options.namespace);
     this.#deadManMs = options.deadManMs;
+    this.#capacityRps = options.capacityRps;
     const log = options.log ?? (() => {});
     this.#log = (line) => log(maskSecrets(line, this.#secrets));
   }
@@ -204,6 +208,7 @@ export class Agent {
         runId: this.#runId,
         at: Date.now(),
         eventLoopDelayP99Ms: this.#loopDelay.percentile(99) / 1e6,
+        ...(this.#capacityRps === undefined ? {} : { capacityRps: this.#capacityRps }),
         ...(this.#clock === undefined
           ? {}
           : {

@@ -28,6 +28,8 @@ export interface RawBenchOptions {
   insecure?: boolean;
   json?: boolean;
   hlog?: string;
+  /** save what this machine's agent carries (see capacity-file.ts) */
+  saveCapacity?: boolean;
 }
 
 export interface BenchConfig {

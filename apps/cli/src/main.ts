@@ -90,7 +90,13 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     .addOption(new Option('--insecure', 'accept any TLS certificate'))
     .option('--json', 'print one JSON object with the result on stdout')
     .option('--hlog <file>', 'write per-second histograms as an HdrHistogram interval log')
-    .action(async (options) => setExit(await (await load.bench()).runBench(options, process)));
+    .option(
+      '--save-capacity',
+      "save the rate sent while keeping up as one agent's capacity on this machine (loadline agent reports it; control refuses runs its agents cannot carry)",
+    )
+    .action(async (options) =>
+      setExit(await (await load.bench()).runBench(options, process, await env('XDG_CONFIG_HOME'))),
+    );
 
   program
     .command('run')
@@ -270,6 +276,10 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
       '--api <url>',
       'the control API it enrolls with (default $LOADLINE_API); the agent token comes in $LOADLINE_AGENT_TOKEN',
     )
+    .option(
+      '--capacity <rps>',
+      'requests/s this agent carries (default: what `loadline bench --save-capacity` saved on this machine)',
+    )
     .action(async (options) =>
       setExit(
         await (await load.agent()).runAgent(
@@ -281,6 +291,7 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
             'LOADLINE_API',
             'LOADLINE_AGENT_TOKEN',
             'LOADLINE_REDIS_CA',
+            'XDG_CONFIG_HOME',
           ),
         ),
       ),

