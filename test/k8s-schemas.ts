@@ -144,7 +144,8 @@ const OPERATOR_SCHEMAS: Record<string, z.ZodType> = {
 
 /** An operator object's embedded pod and volume templates, as Kubernetes validates them. */
 function templateProblems(where: string, doc: Json): string[] {
-  const templates = (doc.spec as { templates?: z.infer<typeof Templates> }).templates ?? {};
+  const templates =
+    (doc.spec as { templates?: z.infer<typeof Templates> } | undefined)?.templates ?? {};
   const metadata = { name: 'template', namespace: 'loadline' };
   return [
     ...(templates.podTemplates ?? []).map((t) => [
@@ -173,7 +174,8 @@ export function schemaProblems(file: string, doc: Json): string[] {
   const schema = OPERATOR_SCHEMAS[type];
   if (!schema) return [`${where}: no schema for ${type}`];
   const parsed = schema.safeParse(doc);
-  if (!parsed.success)
-    return parsed.error.issues.map((i) => `${where}: ${i.path.join('.')}: ${i.message}`);
-  return templateProblems(where, doc);
+  return [
+    ...(parsed.error?.issues ?? []).map((i) => `${where}: ${i.path.join('.')}: ${i.message}`),
+    ...templateProblems(where, doc),
+  ];
 }
