@@ -1,5 +1,5 @@
 #!/bin/sh
-# infra/k8s/redis.yaml's Redis + Sentinel + proxy, for real, on one machine: three "pods"
+# infra/k8s/redis.yaml's Redis + Sentinel and redis-proxy.yaml's proxy, for real, on one machine: three "pods"
 # on 127.0.0.10-12 under their Kubernetes names (a private /etc/hosts), each running the
 # ConfigMaps' render-acl.sh and ha.sh and then redis-server and Sentinel with the
 # manifest's arguments, HAProxy with the manifest's configuration on 127.0.0.20 as
@@ -37,9 +37,11 @@ sh "$repo/infra/tls/make-certs.sh" "$T/certs" loadline-redis \
 (cd "$repo" && node --input-type=module -e "
 import { parseAllDocuments } from 'yaml';
 import { readFileSync, writeFileSync } from 'node:fs';
-for (const d of parseAllDocuments(readFileSync('infra/k8s/redis.yaml', 'utf8'))) {
-  const o = d.toJS();
-  if (o?.kind === 'ConfigMap') for (const [k, v] of Object.entries(o.data)) writeFileSync('$T/' + k, v);
+for (const file of ['redis.yaml', 'redis-proxy.yaml']) {
+  for (const d of parseAllDocuments(readFileSync('infra/k8s/' + file, 'utf8'))) {
+    const o = d.toJS();
+    if (o?.kind === 'ConfigMap') for (const [k, v] of Object.entries(o.data)) writeFileSync('$T/' + k, v);
+  }
 }")
 pw() { openssl rand -hex 32; }
 export LOADLINE_NAMESPACE=loadline REDIS_SET=loadline-redis REDIS_PODS=3 REDIS_PEERS=$peers
