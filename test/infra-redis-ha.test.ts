@@ -43,6 +43,8 @@ describe('Redis with Sentinel (infra/k8s/redis.yaml)', () => {
     assert.deepEqual(line('monitor LLEN wait'), ['0']);
     assert.match(line('monitor SET')[0] ?? '', /NOPERM/);
     assert.match(line('monitor LLEN results')[0] ?? '', /NOPERM/);
+    // The Sentinels answer only with their password (REDIS_SENTINEL_PASSWORD).
+    assert.match(line('sentinel without password')[0] ?? '', /WRONGPASS|NOAUTH/, out);
     assert.deepEqual(line('haproxy config'), ['valid']);
     const [before, after] = line('sentinel master');
     assert.equal(before, 'loadline-redis-0');

@@ -46,7 +46,8 @@ for (const file of ['redis.yaml', 'redis-proxy.yaml']) {
 pw() { openssl rand -hex 32; }
 export LOADLINE_NAMESPACE=loadline REDIS_SET=loadline-redis REDIS_PODS=3 REDIS_PEERS=$peers
 export REDIS_MASTER_NAME=loadline REDIS_CONTROL_PASSWORD=$(pw) REDIS_AGENT_PASSWORD=$(pw)
-export REDIS_REPLICATION_PASSWORD=$(pw) REDIS_SENTINEL_PASSWORD=$(pw) REDIS_MONITOR_PASSWORD=$(pw)
+export REDIS_REPLICATION_PASSWORD=$(pw) REDIS_FAILOVER_PASSWORD=$(pw) REDIS_MONITOR_PASSWORD=$(pw)
+export REDIS_SENTINEL_PASSWORD=$(pw)
 
 start_pod() { # N
   n=$1 p="$T/pod$1" ip=127.0.0.1$1
@@ -80,7 +81,7 @@ role() { # N
   cli "$(pod "$1")" 6380 monitor "$REDIS_MONITOR_PASSWORD" INFO replication |
     grep -E '^(role|master_host|master_link_status):' | sed 's/\..*//' | tr '\n' ' '
 }
-master() { cli "$(pod "$1")" 26380 sentinel "$REDIS_SENTINEL_PASSWORD" SENTINEL get-master-addr-by-name loadline | head -n 1 | sed 's/\..*//'; }
+master() { cli "$(pod "$1")" 26380 default "$REDIS_SENTINEL_PASSWORD" SENTINEL get-master-addr-by-name loadline | head -n 1 | sed 's/\..*//'; }
 control() { cli loadline-redis 6380 control "$REDIS_CONTROL_PASSWORD" "$@"; }
 
 for n in 0 1 2; do start_pod "$n"; done
@@ -90,6 +91,7 @@ echo "sentinel master: $(master 2)"
 echo "monitor LLEN wait: $(cli "$(pod 0)" 6380 monitor "$REDIS_MONITOR_PASSWORD" LLEN bull:loadline-shards:wait)"
 echo "monitor SET: $(cli "$(pod 0)" 6380 monitor "$REDIS_MONITOR_PASSWORD" SET bull:loadline-shards:wait x)"
 echo "monitor LLEN results: $(cli "$(pod 0)" 6380 monitor "$REDIS_MONITOR_PASSWORD" LLEN loadline:results)"
+echo "sentinel without password: $(cli "$(pod 1)" 26380 default wrong-password SENTINEL masters)"
 
 sed -e "s#bind :6380#bind 127.0.0.20:6380#" -e "s#/etc/redis-tls/ca.crt#$T/certs/ca.crt#" \
   -e "s# resolvers cluster##" -e "s#maxconn 20000#maxconn 5000#" "$T/haproxy.cfg" >"$T/haproxy.local.cfg"
