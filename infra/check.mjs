@@ -17,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { QueueKeys } from 'bullmq';
 import { parseYamlText } from './checks/common.mjs';
 import {
   composeDefaultSecretProblems,
@@ -35,7 +36,13 @@ import {
 } from './checks/files.mjs';
 import { k8sContainerProblems, k8sStructureProblems } from './checks/k8s.mjs';
 import {
-  k8sNetworkPolicyProblems,
+  k8sAgentJobProblems,
+  k8sAgentScalingProblems,
+  k8sClickHouseProblems,
+  k8sControlHaProblems,
+} from './checks/k8s-ha.mjs';
+import { k8sEgressProblems, k8sNetworkPolicyProblems } from './checks/k8s-network.mjs';
+import {
   k8sRedisProblems,
   k8sSecretProblems,
   k8sSecurityContextProblems,
@@ -58,6 +65,9 @@ const reads = {
   agent: new Set(Object.keys(AgentEnv.shape)),
 };
 const schemas = new Map([...Object.entries(AgentEnv.shape), ...Object.entries(ControlEnv.shape)]);
+// The shard queue's Redis lists, as the code names them (RedisNames) and BullMQ lays them out.
+const { RedisNames } = await import(pathToFileURL(join(root, 'packages/queue/dist/index.js')).href);
+const shardQueueKeys = (namespace) => new QueueKeys().getKeys(new RedisNames(namespace).shardQueue);
 
 // ---- compose ----
 const composeText = read('compose.yaml');
@@ -75,9 +85,12 @@ problems.push(
 );
 
 // ---- k8s ----
+// Everything kustomization.yaml lists, plus the per-run Job template of k8s/jobs/ (not
+// listed: created once per run), which must fit and be as secure as the rest.
 const k8sFiles = readdirSync(join(infra, 'k8s')).filter((f) => f.endsWith('.yaml'));
+const jobFiles = readdirSync(join(infra, 'k8s/jobs')).map((f) => join('jobs', f));
 const objects = [];
-for (const file of k8sFiles) {
+for (const file of [...k8sFiles, ...jobFiles]) {
   const parsed = parseYamlText(read(join('k8s', file)), file);
   problems.push(...parsed.problems);
   for (const doc of parsed.docs) objects.push({ file, doc });
@@ -94,6 +107,11 @@ problems.push(
   ...k8sSecretProblems(objects, schemas),
   ...k8sRedisProblems(objects, redisFiles),
   ...k8sNetworkPolicyProblems(objects),
+  ...k8sEgressProblems(objects),
+  ...k8sControlHaProblems(objects),
+  ...k8sAgentScalingProblems(objects, shardQueueKeys),
+  ...k8sAgentJobProblems(objects),
+  ...k8sClickHouseProblems(objects, read('clickhouse/cluster-schema.sql')),
 );
 
 // ---- everything else ----

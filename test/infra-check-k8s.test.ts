@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { k8sContainerProblems, k8sStructureProblems } from '../infra/checks/k8s.mjs';
+import { k8sEgressProblems, k8sNetworkPolicyProblems } from '../infra/checks/k8s-network.mjs';
 import {
-  k8sNetworkPolicyProblems,
   k8sRedisProblems,
   k8sSecretProblems,
   k8sSecurityContextProblems,
@@ -24,6 +24,7 @@ describe('k8s checks', () => {
         ...k8sSecretProblems(objects, schemas),
         ...k8sRedisProblems(objects, redisFiles),
         ...k8sNetworkPolicyProblems(objects),
+        ...k8sEgressProblems(objects),
       ],
       [],
     );
@@ -138,14 +139,14 @@ describe('k8s checks', () => {
     flags(problems, /users\.acl\.template differs from infra\/redis/);
   });
 
-  it('refuse network policies that let anyone but control and agents reach Redis', () => {
+  it("refuse network policies that let anyone but Redis's clients reach Redis or its proxy", () => {
     const policies = (change: (k: ReturnType<typeof k8s>) => void) => {
       const k = k8s();
       change(k);
       return k8sNetworkPolicyProblems(k.objects);
     };
-    const redisRule = (k: ReturnType<typeof k8s>) =>
-      k.find('NetworkPolicy', 'loadline-redis-clients').spec.ingress[0];
+    const rule = (k: ReturnType<typeof k8s>, name: string) =>
+      k.find('NetworkPolicy', name).spec.ingress[0];
     flags(
       policies((k) => {
         k.objects.splice(
@@ -159,23 +160,23 @@ describe('k8s checks', () => {
     );
     flags(
       policies((k) => {
-        redisRule(k).from.push({ namespaceSelector: {} });
+        rule(k, 'loadline-redis-clients').from.push({ namespaceSelector: {} });
       }),
-      /admits pods beyond control and agents/,
+      /redis-clients ingress\[0\]: admits pods beyond control, agent, redis, redis-proxy to redis/,
     );
     flags(
       policies((k) => {
-        delete redisRule(k).from;
+        delete rule(k, 'loadline-redis-clients').from;
       }),
-      /admits every source to Redis/,
+      /admits every source to redis/,
     );
     flags(
       policies((k) => {
-        redisRule(k).from = [
+        rule(k, 'loadline-redis-clients').from = [
           { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'loadline' } } },
         ];
       }),
-      /admits pods other than control and agents/,
+      /admits pods other than control, agent, redis, redis-proxy to redis/,
     );
     flags(
       policies((k) => {
@@ -183,7 +184,98 @@ describe('k8s checks', () => {
           'app.kubernetes.io/component'
         ] = 'cache';
       }),
-      /none selects the Redis pods/,
+      /none selects the redis pods/,
+    );
+    // The proxy admits KEDA's operator from its namespace, and no one else from outside.
+    flags(
+      policies((k) => {
+        rule(k, 'loadline-redis-proxy-clients').from[2].namespaceSelector.matchLabels[
+          'kubernetes.io/metadata.name'
+        ] = 'default';
+      }),
+      /proxy-clients ingress\[0\]: admits pods beyond control, agent, keda to redis-proxy/,
+    );
+    flags(
+      policies((k) => {
+        rule(k, 'loadline-redis-proxy-clients').from.push({
+          podSelector: {
+            matchLabels: {
+              'app.kubernetes.io/name': 'loadline',
+              'app.kubernetes.io/component': 'redis',
+            },
+          },
+        });
+      }),
+      /admits pods other than control, agent, keda to redis-proxy/,
+    );
+  });
+
+  it('refuse egress that lets agents, control or the console go anywhere, or not where they must', () => {
+    const egress = (change: (k: ReturnType<typeof k8s>) => void) => {
+      const k = k8s();
+      change(k);
+      return k8sEgressProblems(k.objects);
+    };
+    const rules = (k: ReturnType<typeof k8s>, name: string) =>
+      k.find('NetworkPolicy', name).spec.egress;
+    flags(
+      egress((k) => {
+        rules(k, 'loadline-agent-egress').at(-1).to[0].ipBlock.cidr = '0.0.0.0/0';
+      }),
+      /agent-egress egress\[4\]: lets agent reach any address \(0\.0\.0\.0\/0\)/,
+    );
+    flags(
+      egress((k) => {
+        rules(k, 'loadline-agent-egress').push({ to: [{ namespaceSelector: {} }] });
+      }),
+      /lets agent reach other namespaces/,
+    );
+    flags(
+      egress((k) => {
+        rules(k, 'loadline-agent-egress').push({ ports: [{ port: 443 }] });
+      }),
+      /lets agent reach anywhere/,
+    );
+    flags(
+      egress((k) => {
+        rules(k, 'loadline-agent-egress')[0].to[0].podSelector.matchLabels[
+          'app.kubernetes.io/component'
+        ] = 'clickhouse';
+      }),
+      /lets agent reach clickhouse/,
+    );
+    flags(
+      egress((k) => {
+        rules(k, 'loadline-agent-egress').splice(2, 1);
+      }),
+      /agent pods cannot reach control on 7700/,
+    );
+    flags(
+      egress((k) => {
+        rules(k, 'loadline-control-egress').splice(2, 1);
+      }),
+      /control pods cannot reach clickhouse on 8443/,
+    );
+    flags(
+      egress((k) => {
+        rules(k, 'loadline-console-egress').push({ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }] });
+      }),
+      /lets console reach addresses outside/,
+    );
+    flags(
+      egress((k) => {
+        rules(k, 'loadline-console-egress').splice(1, 1);
+      }),
+      /console pods cannot resolve names/,
+    );
+    flags(
+      egress((k) => {
+        k.objects.splice(
+          k.objects.findIndex((o: Json) => o.doc.metadata?.name === 'loadline-console-egress'),
+          1,
+        );
+      }),
+      /none limits where console pods may connect/,
     );
   });
 });

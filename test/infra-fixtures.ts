@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentEnv, ControlEnv } from '@loadline/config';
+import { QueueKeys } from 'bullmq';
 import { parseYamlText } from '../infra/checks/common.mjs';
+import { RedisNames } from '../packages/queue/src/names.js';
 import { root } from './support.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed YAML, changed freely to make it bad
@@ -22,6 +24,12 @@ export const schemas = new Map([
 ]);
 export const composeText = text('compose.yaml');
 export const k8sFiles = readdirSync(join(infra, 'k8s')).filter((f) => f.endsWith('.yaml'));
+/** The per-run Job template(s), beside the files kustomization.yaml lists. */
+export const jobFiles = readdirSync(join(infra, 'k8s/jobs')).map((f) => join('jobs', f));
+export const clusterSchema = text('clickhouse/cluster-schema.sql');
+/** The shard queue's Redis lists, as the code names them and BullMQ lays them out. */
+export const shardQueueKeys = (namespace: string) =>
+  new QueueKeys().getKeys(new RedisNames(namespace).shardQueue);
 export const redisFiles = {
   'users.acl.template': text('redis/users.acl.template'),
   'render-acl.sh': text('redis/render-acl.sh'),
@@ -30,13 +38,19 @@ export const redisFiles = {
 /** A fresh copy of the committed compose file, to break. */
 export const compose = (): Json => parseYamlText(composeText, 'compose.yaml').docs[0];
 
-/** Fresh copies of the committed k8s objects, and ways to find the one to break. */
+/**
+ * Fresh copies of the committed k8s objects (kustomization.yaml's files and the Job
+ * template), and ways to find the one to break.
+ */
 export function k8s() {
-  const objects = k8sFiles.flatMap((file) =>
+  const objects = [...k8sFiles, ...jobFiles].flatMap((file) =>
     parseYamlText(text(join('k8s', file)), file).docs.map((doc: Json) => ({ file, doc })),
   );
   const find = (kind: string, name: string): Json =>
-    objects.find((o: Json) => o.doc.kind === kind && o.doc.metadata?.name === name)?.doc;
+    objects.find(
+      (o: Json) =>
+        o.doc.kind === kind && (o.doc.metadata?.name ?? o.doc.metadata?.generateName) === name,
+    )?.doc;
   const container = (kind: string, name: string, container: string): Json =>
     [
       ...(find(kind, name).spec.template.spec.initContainers ?? []),

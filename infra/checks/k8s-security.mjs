@@ -1,7 +1,7 @@
 // Security checks of infra/k8s: least privilege for every container, nothing exposed
 // beyond the cluster, placeholder-only Secrets, Redis locked to control and agents.
 import { redisServerProblems } from './common.mjs';
-import { byKind, componentOf, containersOf, matches, workloadsOf } from './k8s.mjs';
+import { byKind, componentOf, containersOf, nameOf, workloadsOf } from './k8s.mjs';
 
 /**
  * Every container: not root, no privilege escalation, a read-only root file system, no
@@ -14,10 +14,10 @@ export function k8sSecurityContextProblems(objects) {
     const pod = w.spec?.template?.spec ?? {};
     const podContext = pod.securityContext ?? {};
     for (const field of ['hostNetwork', 'hostPID', 'hostIPC']) {
-      if (pod[field]) problems.push(`${w.kind}/${w.metadata.name}: ${field} is on`);
+      if (pod[field]) problems.push(`${w.kind}/${nameOf(w)}: ${field} is on`);
     }
     for (const c of containersOf(w)) {
-      const where = `${w.kind}/${w.metadata.name} ${c.name}`;
+      const where = `${w.kind}/${nameOf(w)} ${c.name}`;
       const context = c.securityContext ?? {};
       const runAsNonRoot = context.runAsNonRoot ?? podContext.runAsNonRoot;
       const runAsUser = context.runAsUser ?? podContext.runAsUser;
@@ -98,7 +98,7 @@ export function k8sRedisProblems(objects, files) {
   for (const w of redis) {
     const container = w.spec.template.spec.containers.find((c) => c.name === 'redis');
     const args = [...(container?.command ?? []), ...(container?.args ?? [])].map(String);
-    problems.push(...redisServerProblems(`${w.kind}/${w.metadata.name}`, args));
+    problems.push(...redisServerProblems(`${w.kind}/${nameOf(w)}`, args));
   }
   const configMap = byKind(objects, 'ConfigMap').find(
     (c) => c.metadata.name === 'loadline-redis-acl',
@@ -106,61 +106,6 @@ export function k8sRedisProblems(objects, files) {
   for (const [name, text] of Object.entries(files)) {
     if (configMap?.data?.[name] !== text)
       problems.push(`ConfigMap/loadline-redis-acl: ${name} differs from infra/redis/${name}`);
-  }
-  return problems;
-}
-
-/** Pod labels of the workloads of `components`. */
-const labelsOf = (objects, components) =>
-  workloadsOf(objects)
-    .filter((w) => components.includes(componentOf(w)))
-    .map((w) => w.spec.template.metadata.labels);
-
-/**
- * No ingress to the namespace's pods by default, and Redis's pods admit control's and
- * the agents' pods alone: peers by pod labels in this namespace, never a namespace
- * selector, an address block, or a rule without `from` (everyone).
- */
-export function k8sNetworkPolicyProblems(objects) {
-  const problems = [];
-  const policies = byKind(objects, 'NetworkPolicy');
-  const denyAll = policies.some(
-    (p) =>
-      Object.keys(p.spec?.podSelector?.matchLabels ?? {}).length === 0 &&
-      !p.spec?.podSelector?.matchExpressions &&
-      (p.spec?.policyTypes ?? []).includes('Ingress') &&
-      (p.spec?.ingress ?? []).length === 0,
-  );
-  if (!denyAll) problems.push('NetworkPolicy: none denies ingress to every pod by default');
-  const [redisLabels] = labelsOf(objects, ['redis']);
-  const clients = labelsOf(objects, ['control', 'agent']);
-  const guarding = policies.filter(
-    (p) =>
-      redisLabels !== undefined &&
-      matches(p.spec?.podSelector?.matchLabels, redisLabels) &&
-      (p.spec?.policyTypes ?? ['Ingress']).includes('Ingress'),
-  );
-  if (!guarding.some((p) => Object.keys(p.spec.podSelector?.matchLabels ?? {}).length > 0))
-    problems.push('NetworkPolicy: none selects the Redis pods');
-  for (const p of guarding) {
-    for (const [i, rule] of (p.spec.ingress ?? []).entries()) {
-      const where = `NetworkPolicy/${p.metadata.name} ingress[${i}]`;
-      if ((rule.from ?? []).length === 0) problems.push(`${where}: admits every source to Redis`);
-      for (const peer of rule.from ?? []) {
-        if (peer.namespaceSelector || peer.ipBlock || !peer.podSelector) {
-          problems.push(`${where}: admits pods beyond control and agents to Redis`);
-        } else if (
-          Object.keys(peer.podSelector.matchLabels ?? {}).length === 0 ||
-          peer.podSelector.matchExpressions ||
-          !clients.some((labels) => matches(peer.podSelector.matchLabels, labels)) ||
-          labelsOf(objects, ['redis', undefined]).some((labels) =>
-            matches(peer.podSelector.matchLabels, labels),
-          )
-        ) {
-          problems.push(`${where}: admits pods other than control and agents to Redis`);
-        }
-      }
-    }
   }
   return problems;
 }

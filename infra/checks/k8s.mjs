@@ -3,10 +3,13 @@
 // `objects` are { file, doc } for every document of every k8s/*.yaml.
 import { controlListenProblems, envNameProblems, redisClientProblems } from './common.mjs';
 
-export const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet']);
+export const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'Job']);
+
+/** An object's name, or the prefix of the names it is created under (a per-run Job). */
+export const nameOf = (doc) => doc.metadata?.name ?? doc.metadata?.generateName;
 
 // An object without a name is reported once (k8sStructureProblems); other checks skip it.
-const named = (o) => o.doc.kind === 'Kustomization' || typeof o.doc.metadata?.name === 'string';
+const named = (o) => o.doc.kind === 'Kustomization' || typeof nameOf(o.doc) === 'string';
 
 export const byKind = (objects, kind) =>
   objects.filter((o) => o.doc.kind === kind && named(o)).map((o) => o.doc);
@@ -59,15 +62,15 @@ export function k8sStructureProblems(objects, files) {
   }
   for (const { file, doc } of objects) {
     if (doc.kind === 'Kustomization') continue;
-    if (!doc.apiVersion || !doc.kind || !doc.metadata?.name)
+    if (!doc.apiVersion || !doc.kind || !nameOf(doc))
       problems.push(`${file}: apiVersion, kind, metadata.name required`);
     if (doc.kind !== 'Namespace' && doc.metadata?.namespace !== 'loadline')
-      problems.push(`${file}: ${doc.kind}/${doc.metadata?.name} is not in namespace loadline`);
+      problems.push(`${file}: ${doc.kind}/${nameOf(doc)} is not in namespace loadline`);
   }
   const workloads = workloadsOf(objects);
   for (const w of workloads) {
     if (!matches(w.spec?.selector?.matchLabels, w.spec?.template?.metadata?.labels))
-      problems.push(`${w.kind}/${w.metadata.name}: selector does not match template labels`);
+      problems.push(`${w.kind}/${nameOf(w)}: selector does not match template labels`);
   }
   for (const s of [...byKind(objects, 'Service'), ...byKind(objects, 'PodDisruptionBudget')]) {
     const selector = s.spec?.selector?.matchLabels ?? s.spec?.selector;
@@ -166,7 +169,7 @@ export function k8sContainerProblems(objects, reads) {
   for (const w of workloadsOf(objects)) {
     const component = componentOf(w);
     for (const c of containersOf(w)) {
-      const where = `${w.kind}/${w.metadata.name} ${c.name}`;
+      const where = `${w.kind}/${nameOf(w)} ${c.name}`;
       const { env, problems: envProblems } = containerEnv(where, c, found);
       problems.push(...envProblems);
       const args = [...(c.command ?? []), ...(c.args ?? [])].map(String);
