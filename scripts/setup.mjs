@@ -94,6 +94,10 @@ const javaHdrHistogram = {
     existsSync('/usr/share/java/hdrhistogram.jar'),
 };
 const chromium = { name: 'chromium', present: () => existsSync('/usr/bin/chromium') };
+const pgbouncer = {
+  name: 'pgbouncer',
+  present: () => has('pgbouncer') || existsSync('/usr/sbin/pgbouncer'),
+};
 const nginx = { name: 'nginx-light', present: () => has('nginx') || existsSync('/usr/sbin/nginx') };
 const wrk = { name: 'wrk', present: () => has('wrk') };
 
@@ -163,7 +167,9 @@ switch (step) {
   case 'test': {
     // The HdrHistogram interop test reads our logs with the reference Java reader.
     // The console's end-to-end tests drive Debian's Chromium through playwright-core.
-    aptInstall([javaHdrHistogram, chromium]);
+    // The metadata suites also run through PgBouncer in transaction mode (they skip,
+    // saying so, without it).
+    aptInstall([javaHdrHistogram, chromium, pgbouncer]);
     await ensureRedis();
     log('lint');
     runOrDie(join(root, 'node_modules', '.bin', 'biome'), ['ci', '.'], 'lint');
