@@ -105,10 +105,7 @@ async function parse(driver: ClickHouseDriver, statement: string, where: string)
   }
   const table = names[0] as string;
   if (head[1] === 'CreateQuery') {
-    if (
-      !ast.includes(' Storage definition (children 1)') &&
-      !ast.some((l) => l.startsWith(' Storage definition'))
-    ) {
+    if (!ast.some((l) => l.startsWith(' Storage definition'))) {
       throw new ClusterSchemaError(
         `${where}: CREATE without an ENGINE (a view?) cannot be translated`,
       );

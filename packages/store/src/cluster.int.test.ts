@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { oneNodeCluster, TEST_CLUSTER } from './chdb-cluster.fixture.js';
 import { type ChdbHttp, serveChdbOverHttp } from './chdb-http.js';
+import type { ClickHouseDriver } from './driver.js';
 import { ResultStore } from './index.js';
 import { storeSuite } from './store.suite.js';
 
@@ -48,6 +49,30 @@ describe('cluster mode tables', () => {
       assert.equal(engines.schema_migrations, 'ReplacingMergeTree');
     } finally {
       await store.close();
+    }
+  });
+
+  test('a migrated cluster is migrated again without any DDL (a node may be down)', async () => {
+    const store = await open();
+    const executed: string[] = [];
+    // the store's own server driver, with its statements recorded on the way through
+    const recording: ClickHouseDriver = {
+      mode: store.driver.mode,
+      exec: (sql, params) => {
+        executed.push(sql);
+        return store.driver.exec(sql, params);
+      },
+      insertJSONEachRow: (table, rows) => store.driver.insertJSONEachRow(table, rows),
+      query: (sql, params) => store.driver.query(sql, params),
+      close: () => store.driver.close(),
+    };
+    const again = ResultStore.fromDriver(recording, { cluster: { ...cluster, database } });
+    try {
+      const report = await again.migrate();
+      assert.deepEqual(report.applied, []);
+      assert.deepEqual(executed, []);
+    } finally {
+      await again.close();
     }
   });
 });

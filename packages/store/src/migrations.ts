@@ -10,7 +10,7 @@ import {
   translateMigration,
 } from './cluster-schema.js';
 import type { ClickHouseDriver } from './driver.js';
-import { CREATE_LEDGER, type Migration } from './ledger.js';
+import { CREATE_LEDGER, LEDGER_TABLE, type Migration } from './ledger.js';
 
 export type { Migration } from './ledger.js';
 
@@ -86,9 +86,16 @@ export async function migrate(
 ): Promise<MigrationReport> {
   const migrations = await loadMigrations(dir);
   if (cluster) {
-    // the database exists on the node ServerDriver.open talked to; ON CLUSTER: on all
-    await driver.exec(clusterDatabaseStatement(cluster));
-    await driver.exec(clusterLedgerStatement(cluster));
+    // ON CLUSTER DDL waits for every node (distributed_ddl_task_timeout, 180 s by default)
+    // and fails when one is down: only when the ledger is missing, so that a control with
+    // nothing to migrate starts while a node is away.
+    const [ledger] = await driver.query<{ result: number | string }>(
+      `EXISTS TABLE ${LEDGER_TABLE}`,
+    );
+    if (Number(ledger?.result) !== 1) {
+      await driver.exec(clusterDatabaseStatement(cluster));
+      await driver.exec(clusterLedgerStatement(cluster));
+    }
   } else await driver.exec(CREATE_LEDGER);
   const rows = await driver.query(
     'SELECT version, any(name) AS name, any(checksum) AS checksum FROM schema_migrations GROUP BY version',

@@ -31,6 +31,16 @@ export const CLUSTER_SETTINGS = {
   load_balancing: 'in_order',
 } as const;
 
+async function databaseExists(client: ClickHouseClient, database: string): Promise<boolean> {
+  const result = await client.query({
+    query: 'SELECT count() AS n FROM system.databases WHERE name = {db:String}',
+    query_params: { db: database },
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ n: number | string }>();
+  return Number(row?.n) > 0;
+}
+
 /**
  * A ClickHouse server through the official client (HTTP). Values are sent as query
  * parameters (`query_params`), which the server binds; SQL text carries none.
@@ -59,11 +69,12 @@ export class ServerDriver implements ClickHouseDriver {
     const admin = createClient({ url: options.url, ...auth });
     try {
       // The name is checked above: a plain identifier, quoted.
-      await admin.command({
-        query: options.cluster
-          ? clusterDatabaseStatement({ ...options.cluster, database })
-          : `CREATE DATABASE IF NOT EXISTS \`${database}\``,
-      });
+      if (!options.cluster) {
+        await admin.command({ query: `CREATE DATABASE IF NOT EXISTS \`${database}\`` });
+      } else if (!(await databaseExists(admin, database))) {
+        // ON CLUSTER waits for every node: only when missing (see migrate())
+        await admin.command({ query: clusterDatabaseStatement({ ...options.cluster, database }) });
+      }
     } finally {
       await admin.close();
     }
