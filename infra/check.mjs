@@ -28,12 +28,7 @@ import {
   composeRedisProblems,
   composeServiceProblems,
 } from './checks/compose.mjs';
-import {
-  aclTemplateProblems,
-  clusterSchemaProblems,
-  dockerfileProblems,
-  plainRedisUrlProblems,
-} from './checks/files.mjs';
+import { aclTemplateProblems, dockerfileProblems, plainRedisUrlProblems } from './checks/files.mjs';
 import { k8sContainerProblems, k8sStructureProblems } from './checks/k8s.mjs';
 import {
   k8sAgentJobProblems,
@@ -140,21 +135,10 @@ const textFiles = {};
   }
 })(infra);
 problems.push(...plainRedisUrlProblems(textFiles));
-const migrations = join(root, 'packages/store/migrations/clickhouse');
-problems.push(
-  ...clusterSchemaProblems(
-    readdirSync(migrations)
-      .sort()
-      .map((f) => readFileSync(join(migrations, f), 'utf8'))
-      .join('\n'),
-    read('clickhouse/cluster-schema.sql'),
-  ),
-);
-
 if (problems.length > 0) {
   for (const p of problems) process.stderr.write(`infra check: ${p}\n`);
   process.exit(1);
 }
 process.stdout.write(
-  `infra check: compose (${Object.keys(compose.services).length} services), k8s (${objects.length} objects), Redis ACL, Dockerfile, cluster schema: ok\n`,
+  `infra check: compose (${Object.keys(compose.services).length} services), k8s (${objects.length} objects), Redis ACL, Dockerfile: ok\n`,
 );

@@ -99,6 +99,10 @@ const faketime = {
   name: 'faketime',
   present: () => existsSync('/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'),
 };
+const pgbouncer = {
+  name: 'pgbouncer',
+  present: () => has('pgbouncer') || existsSync('/usr/sbin/pgbouncer'),
+};
 const nginx = { name: 'nginx-light', present: () => has('nginx') || existsSync('/usr/sbin/nginx') };
 const wrk = { name: 'wrk', present: () => has('wrk') };
 
@@ -169,7 +173,9 @@ switch (step) {
     // The HdrHistogram interop test reads our logs with the reference Java reader.
     // The console's end-to-end tests drive Debian's Chromium through playwright-core.
     // The fleet test's hosts with wrong clocks run under Debian's libfaketime.
-    aptInstall([javaHdrHistogram, chromium, faketime]);
+    // The metadata suites also run through PgBouncer in transaction mode (they skip,
+    // saying so, without it).
+    aptInstall([javaHdrHistogram, chromium, faketime, pgbouncer]);
     await ensureRedis();
     log('lint');
     runOrDie(join(root, 'node_modules', '.bin', 'biome'), ['ci', '.'], 'lint');

@@ -3,6 +3,8 @@
 // enough installs here). One is active, the other stands by; the active one is killed
 // outright (kill -9) mid-run and the standby takes the run over. Agents run apart, as on
 // other machines; the target is this test's own server, counting what it receives.
+// LOADLINE_TEST_PGBOUNCER=1: both controls reach Postgres through a real PgBouncer in
+// transaction pooling mode (leases, claims and takeover through the pooler).
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ChdbHttp, serveChdbOverHttp } from '@loadline/store';
 import pg from 'pg';
+import { type PgBouncer, startPgBouncer } from '../packages/metadata/src/pgbouncer-fixture.js';
 import { cli, closeHttp, freePort, loadline, serveHttp, stopChild, waitUntil } from './support.js';
 
 const POSTGRES =
@@ -55,6 +58,7 @@ interface ControlProcess {
 
 describe('a standby control takes over (real processes)', { skip, timeout: 240_000 }, () => {
   let clickhouse: ChdbHttp;
+  let bouncer: PgBouncer | undefined;
   const controls: ControlProcess[] = [];
   const agents: ChildProcess[] = [];
   let env: NodeJS.ProcessEnv = {};
@@ -88,7 +92,8 @@ describe('a standby control takes over (real processes)', { skip, timeout: 240_0
   before(async () => {
     await admin(`CREATE DATABASE ${database}`);
     clickhouse = await serveChdbOverHttp(join(dir, 'clickhouse'));
-    const url = new URL(POSTGRES);
+    if (process.env.LOADLINE_TEST_PGBOUNCER === '1') bouncer = await startPgBouncer(POSTGRES);
+    const url = new URL(bouncer?.url ?? POSTGRES);
     url.pathname = `/${database}`;
     env = {
       ...process.env,
@@ -103,6 +108,7 @@ describe('a standby control takes over (real processes)', { skip, timeout: 240_0
   after(async () => {
     await Promise.all([...agents, ...controls.map((c) => c.child)].map((p) => stopChild(p)));
     await clickhouse?.close();
+    await bouncer?.stop();
     await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
   });
 

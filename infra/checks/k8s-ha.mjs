@@ -173,6 +173,9 @@ const OPERATOR_MACROS = new Set([
  * schema uses defined by the operator and not overridden, and CLICKHOUSE_URL (Secret
  * loadline-control) naming one host's Service on the HTTPS port.
  */
+/** Replicated* path placeholders ClickHouse fills in itself (not macros). */
+const CLICKHOUSE_SUBSTITUTIONS = new Set(['database', 'table', 'uuid']);
+
 export function k8sClickHouseProblems(objects, schemaSql) {
   const [chi] = byKind(objects, 'ClickHouseInstallation');
   if (!chi) return ['k8s: no ClickHouseInstallation'];
@@ -188,7 +191,8 @@ export function k8sClickHouseProblems(objects, schemaSql) {
     );
   const used = new Set([...schemaSql.matchAll(/\{([a-z-]+)\}/g)].map((m) => m[1]));
   for (const macro of used) {
-    if (!OPERATOR_MACROS.has(macro))
+    // {database}, {table} and {uuid} are ClickHouse's own, filled in from the table itself.
+    if (!OPERATOR_MACROS.has(macro) && !CLICKHOUSE_SUBSTITUTIONS.has(macro))
       problems.push(
         `${where}: cluster-schema.sql uses {${macro}}, which the operator does not define`,
       );

@@ -34,6 +34,17 @@ describe('configFromEnv', () => {
     );
     assert.equal(config.databaseUrl, 'postgres://pg:5432/loadline');
     assert.equal(config.clickhouseUrl, 'http://ch:8123');
+    assert.equal(config.clickhouseCluster, undefined);
+    assert.equal(configFromEnv({ ...env, CLICKHOUSE_CLUSTER: 'main' }).clickhouseCluster, 'main');
+    assert.throws(
+      () => configFromEnv({ CLICKHOUSE_CLUSTER: 'main' }),
+      (err: Error) =>
+        err instanceof EnvError && /CLICKHOUSE_CLUSTER: needs CLICKHOUSE_URL/.test(err.message),
+    );
+    assert.throws(
+      () => configFromEnv({ ...env, CLICKHOUSE_CLUSTER: "main' --" }),
+      /CLICKHOUSE_CLUSTER: a cluster name/,
+    );
     assert.equal(config.shadowSecret, 'a-secret-of-enough-length');
     assert.equal(configFromEnv(env, { port: 0, namespace: 'x' }).port, 0);
     assert.equal(configFromEnv({ LOADLINE_API: 'http://10.0.0.1' }).port, 7700);

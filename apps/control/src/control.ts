@@ -56,6 +56,8 @@ export interface ControlConfig {
   dataDir: string;
   databaseUrl?: string;
   clickhouseUrl?: string;
+  /** CLICKHOUSE_CLUSTER: the store's cluster mode (needs clickhouseUrl) */
+  clickhouseCluster?: string;
   redisUrl: string;
   /** PEM of the authority behind Redis's TLS certificate (rediss://), when not a system one */
   redisCa?: string;
@@ -99,6 +101,23 @@ export interface ControlConfig {
   log: (line: string) => void;
 }
 
+/** A cluster is a mode of a ClickHouse server: CLICKHOUSE_CLUSTER alone is a mistake. */
+function clickhouseCluster(
+  cluster: string | undefined,
+  url: string | undefined,
+): { clickhouseCluster?: string } {
+  if (cluster === undefined) return {};
+  if (url === undefined) {
+    throw new EnvError([
+      {
+        variable: 'CLICKHOUSE_CLUSTER',
+        message: 'needs CLICKHOUSE_URL (a node of that cluster); embedded chdb has no cluster',
+      },
+    ]);
+  }
+  return { clickhouseCluster: cluster };
+}
+
 /**
  * The control config from its environment and the caller's overrides (flags). The
  * environment is parsed here with ControlEnv, once at start (nothing else in control reads
@@ -116,6 +135,7 @@ export function configFromEnv(env: RawEnv, overrides: Partial<ControlConfig> = {
     dataDir: parsed.LOADLINE_DATA_DIR ?? join(process.cwd(), DEFAULT_DATA_DIR),
     ...(parsed.DATABASE_URL ? { databaseUrl: parsed.DATABASE_URL } : {}),
     ...(parsed.CLICKHOUSE_URL ? { clickhouseUrl: parsed.CLICKHOUSE_URL } : {}),
+    ...clickhouseCluster(parsed.CLICKHOUSE_CLUSTER, parsed.CLICKHOUSE_URL),
     ...(parsed.LOADLINE_SHADOW_SECRET ? { shadowSecret: parsed.LOADLINE_SHADOW_SECRET } : {}),
     redisUrl: parsed.REDIS_URL ?? DEFAULT_REDIS_URL,
     ...(parsed.LOADLINE_REDIS_CA
@@ -241,7 +261,11 @@ export class Control {
     });
     const opened = await ResultStore.open(
       config.clickhouseUrl
-        ? { mode: 'server', url: config.clickhouseUrl }
+        ? {
+            mode: 'server',
+            url: config.clickhouseUrl,
+            ...(config.clickhouseCluster ? { cluster: { cluster: config.clickhouseCluster } } : {}),
+          }
         : { mode: 'embedded', path: join(config.dataDir, 'clickhouse') },
     );
     await opened.migrate();

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_API_PORT, DEFAULT_API_URL, DEFAULT_REDIS_URL } from './defaults.js';
 import {
   CHROMIUM_PATH,
+  CLICKHOUSE_CLUSTER,
   CLICKHOUSE_URL,
   DATABASE_URL,
   httpUrl,
@@ -37,6 +38,7 @@ export const ControlEnv = z.object({
   LOADLINE_DATA_DIR,
   DATABASE_URL,
   CLICKHOUSE_URL,
+  CLICKHOUSE_CLUSTER,
   LOADLINE_SHADOW_SECRET,
   REDIS_URL,
   LOADLINE_NAMESPACE,

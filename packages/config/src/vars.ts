@@ -83,6 +83,19 @@ export const CLICKHOUSE_URL = httpUrl('http://clickhouse:8123').optional().meta(
   default: 'embedded chdb under the data directory',
 });
 
+export const CLICKHOUSE_CLUSTER = z
+  .string()
+  .regex(
+    /^(\{cluster\}|[A-Za-z_][A-Za-z0-9_-]{0,62})$/,
+    "a cluster name from <remote_servers> (letters, digits, _ and -), or {cluster} for the nodes' macro",
+  )
+  .optional()
+  .meta({
+    description:
+      "The ClickHouse cluster (a `<remote_servers>` name, or `{cluster}`) that CLICKHOUSE_URL's node belongs to: control's migrations create Replicated `*_local` tables and Distributed tables `ON CLUSTER` (infra/clickhouse/cluster-schema.sql) and results are deleted from the local tables on every shard. Needs CLICKHOUSE_URL, Keeper and ClickHouse 23.10+.",
+    default: 'one server: single-node tables',
+  });
+
 export const LOADLINE_SHADOW_SECRET = z
   .string()
   .min(16, 'use at least 16 characters of secret')

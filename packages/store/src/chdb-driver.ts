@@ -33,11 +33,13 @@ export class ChdbDriver implements ClickHouseDriver {
     this.#session = session;
   }
 
-  static open(path: string = DEFAULT_EMBEDDED_PATH): ChdbDriver {
+  /** `connectionArgs`: engine arguments at connect (e.g. `--config-file=`), tests only. */
+  static open(path: string = DEFAULT_EMBEDDED_PATH, connectionArgs: string[] = []): ChdbDriver {
     const absolute = resolve(path);
     mkdirSync(absolute, { recursive: true });
     try {
-      return new ChdbDriver(absolute, new Session(absolute));
+      const options = connectionArgs.length > 0 ? { connectionArgs } : {};
+      return new ChdbDriver(absolute, new Session(absolute, options));
     } catch (err) {
       throw new Error(
         `cannot open embedded ClickHouse at ${absolute} (chdb serves one data directory per process): ${(err as Error).message}`,

@@ -46,8 +46,16 @@ const INSERT_FORMATS = new Set<string>([
 
 const identifier = (name: string) => name.replace(/[`"]/g, '').split('.').pop() ?? name;
 
-export async function serveChdbOverHttp(dataPath: string, port = 0): Promise<ChdbHttp> {
-  const session = new Session(dataPath);
+/**
+ * `connectionArgs`: engine arguments at connect (chdb's `clickhouse local` command line),
+ * e.g. `--config-file=` with a `<remote_servers>` cluster for Distributed tables.
+ */
+export async function serveChdbOverHttp(
+  dataPath: string,
+  port = 0,
+  connectionArgs: string[] = [],
+): Promise<ChdbHttp> {
+  const session = new Session(dataPath, connectionArgs.length > 0 ? { connectionArgs } : {});
   // One request at a time: a request's USE and its query must not interleave with another's.
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {

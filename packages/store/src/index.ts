@@ -1,5 +1,14 @@
 export { ChdbDriver, DEFAULT_EMBEDDED_PATH } from './chdb-driver.js';
 export { type ChdbHttp, serveChdbOverHttp } from './chdb-http.js';
+export {
+  ClusterOptions,
+  ClusterSchemaError,
+  clusterDatabaseStatement,
+  clusterLedgerStatement,
+  LOCAL_SUFFIX,
+  translateMigration,
+} from './cluster-schema.js';
+export { CLUSTER_SCHEMA_FILE, clusterSchemaFile } from './cluster-schema-file.js';
 export type { ClickHouseDriver, QueryParams } from './driver.js';
 export { HistogramAccumulator } from './histogram-accumulator.js';
 export {
@@ -27,5 +36,5 @@ export {
   TimeSeriesPoint,
   Totals,
 } from './schemas.js';
-export { ServerDriver, type ServerOptions } from './server-driver.js';
+export { CLUSTER_SETTINGS, ServerDriver, type ServerOptions } from './server-driver.js';
 export { TargetMetricRow } from './target-metrics.js';

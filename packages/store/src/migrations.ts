@@ -3,17 +3,19 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import {
+  type ClusterOptions,
+  clusterDatabaseStatement,
+  clusterLedgerStatement,
+  translateMigration,
+} from './cluster-schema.js';
 import type { ClickHouseDriver } from './driver.js';
+import { CREATE_LEDGER, LEDGER_TABLE, type Migration } from './ledger.js';
+
+export type { Migration } from './ledger.js';
 
 /** The numbered SQL files, found the same way from `src/` (tsx) and `dist/` (built). */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/clickhouse/', import.meta.url));
-
-export interface Migration {
-  version: number;
-  name: string;
-  statements: string[];
-  checksum: string;
-}
 
 export interface MigrationReport {
   applied: string[];
@@ -70,16 +72,6 @@ const AppliedRow = z.object({
   checksum: z.string(),
 });
 
-const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations
-(
-    version    UInt32,
-    name       String,
-    checksum   String,
-    applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
-)
-ENGINE = ReplacingMergeTree
-ORDER BY version`;
-
 /**
  * Applies, in version order, every migration not yet recorded in `schema_migrations`,
  * recording each after all its statements succeed. Re-running is a no-op. A recorded
@@ -90,9 +82,21 @@ ORDER BY version`;
 export async function migrate(
   driver: ClickHouseDriver,
   dir: string = MIGRATIONS_DIR,
+  cluster?: ClusterOptions,
 ): Promise<MigrationReport> {
   const migrations = await loadMigrations(dir);
-  await driver.exec(CREATE_LEDGER);
+  if (cluster) {
+    // ON CLUSTER DDL waits for every node (distributed_ddl_task_timeout, 180 s by default)
+    // and fails when one is down: only when the ledger is missing, so that a control with
+    // nothing to migrate starts while a node is away.
+    const [ledger] = await driver.query<{ result: number | string }>(
+      `EXISTS TABLE ${LEDGER_TABLE}`,
+    );
+    if (Number(ledger?.result) !== 1) {
+      await driver.exec(clusterDatabaseStatement(cluster));
+      await driver.exec(clusterLedgerStatement(cluster));
+    }
+  } else await driver.exec(CREATE_LEDGER);
   const rows = await driver.query(
     'SELECT version, any(name) AS name, any(checksum) AS checksum FROM schema_migrations GROUP BY version',
   );
@@ -109,7 +113,13 @@ export async function migrate(
       report.alreadyApplied.push(migration.name);
       continue;
     }
-    for (const statement of migration.statements) {
+    // Cluster mode applies each migration translated (local + Distributed tables, ON
+    // CLUSTER), by ClickHouse's parser on the node it talks to; the ledger keeps the file's
+    // checksum, so a cluster records the same history as a single node.
+    const statements = cluster
+      ? await translateMigration(driver, migration, cluster)
+      : migration.statements;
+    for (const statement of statements) {
       try {
         await driver.exec(statement);
       } catch (err) {

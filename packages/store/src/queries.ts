@@ -1,6 +1,7 @@
 import type { IntervalRow, StatusClass } from '@loadline/api';
 import { type Histogram, latencyAtPercentileMs, summarizeLatency } from '@loadline/histogram';
 import { type Aggregate, Groups } from './aggregate.js';
+import { type ClusterTarget, LOCAL_SUFFIX } from './cluster-schema.js';
 import type { ClickHouseDriver } from './driver.js';
 import { readRawRows } from './raw.js';
 import { addRollup, type RollupOptions, visitMinuteRollups } from './rollups.js';
@@ -232,7 +233,22 @@ const TABLES = ['intervals', 'interval_minutes', 'interval_ingests'] as const;
  * Deletes a run's rows, rollups and markers with lightweight DELETEs: gone for reads when
  * this resolves (each waits for its mutation, ~0.1-1 s in chdb, so they run together).
  */
-export async function deleteRun(driver: ClickHouseDriver, runId: string): Promise<void> {
+export async function deleteRun(
+  driver: ClickHouseDriver,
+  runId: string,
+  cluster?: ClusterTarget,
+): Promise<void> {
+  if (cluster) {
+    // A Distributed table cannot be deleted from: delete from the local tables, on every
+    // node (ON CLUSTER). The run id is inlined as a literal, not bound: ON CLUSTER DDL is
+    // re-sent to the nodes as text, and RunId (letters, digits, . _ : -) needs no escape.
+    for (const table of TABLES) {
+      await driver.exec(
+        `DELETE FROM \`${cluster.database}\`.\`${table}${LOCAL_SUFFIX}\`${cluster.onCluster ? ` ON CLUSTER '${cluster.cluster}'` : ''} WHERE run_id = '${runId}'`,
+      );
+    }
+    return;
+  }
   await Promise.all(
     TABLES.map((table) =>
       driver.exec(`DELETE FROM ${table} WHERE run_id = {runId:String}`, { runId }),

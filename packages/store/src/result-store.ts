@@ -2,6 +2,7 @@ import type { IntervalRow } from '@loadline/api';
 import type { Histogram } from '@loadline/histogram';
 import { z } from 'zod';
 import { ChdbDriver, DEFAULT_EMBEDDED_PATH } from './chdb-driver.js';
+import { ClusterOptions } from './cluster-schema.js';
 import type { ClickHouseDriver } from './driver.js';
 import { MIGRATIONS_DIR, type MigrationReport, migrate } from './migrations.js';
 import * as queries from './queries.js';
@@ -34,6 +35,12 @@ export const StoreOptions = z.union([
     database: z.string().default('loadline'),
     username: z.string().optional(),
     password: z.string().optional(),
+    /**
+     * A ClickHouse cluster (CLICKHOUSE_CLUSTER): migrations create local and Distributed
+     * tables ON CLUSTER, deleteRun deletes from the local tables on every shard, and the
+     * settings a cluster needs are set on every query. See cluster-schema.ts.
+     */
+    cluster: ClusterOptions.omit({ database: true }).optional(),
     ...Common,
   }),
   z.object({
@@ -44,7 +51,11 @@ export const StoreOptions = z.union([
 ]);
 export type StoreOptions = z.input<typeof StoreOptions>;
 
-export const DriverOptions = z.object(Common);
+export const DriverOptions = z.object({
+  ...Common,
+  /** the driver talks to a cluster (see StoreOptions' server `cluster`) */
+  cluster: ClusterOptions.optional(),
+});
 export type DriverOptions = z.input<typeof DriverOptions>;
 
 /** An argument that fails its schema: names the argument and what was expected. */
@@ -67,19 +78,23 @@ export class ResultStore {
   readonly driver: ClickHouseDriver;
   readonly #batchRows: number;
   readonly #rollups: RollupOptions;
+  /** cluster mode: migrations and deleteRun address local tables ON CLUSTER */
+  readonly #cluster: z.output<typeof ClusterOptions> | undefined;
 
   private constructor(driver: ClickHouseDriver, options: z.output<typeof DriverOptions>) {
     this.driver = driver;
     this.#batchRows = options.batchRows;
     this.#rollups = { sealAfterSeconds: options.sealAfterSeconds };
+    this.#cluster = options.cluster;
   }
 
   /** Opens embedded ClickHouse (default) or connects to a server. Call migrate() next. */
   static async open(options: StoreOptions = {}): Promise<ResultStore> {
     const parsed = parse(StoreOptions, options, 'store options');
-    const driver =
-      parsed.mode === 'server' ? await ServerDriver.open(parsed) : ChdbDriver.open(parsed.path);
-    return new ResultStore(driver, parsed);
+    if (parsed.mode === 'embedded') return new ResultStore(ChdbDriver.open(parsed.path), parsed);
+    const cluster = parsed.cluster && { ...parsed.cluster, database: parsed.database };
+    const driver = await ServerDriver.open({ ...parsed, ...(cluster ? { cluster } : {}) });
+    return new ResultStore(driver, { ...parsed, cluster });
   }
 
   /** A store over a driver you made (another client, a test double). */
@@ -89,7 +104,7 @@ export class ResultStore {
 
   /** Applies pending numbered migrations, in order, recording each; idempotent. */
   async migrate(dir: string = MIGRATIONS_DIR): Promise<MigrationReport> {
-    return migrate(this.driver, dir);
+    return migrate(this.driver, dir, this.#cluster);
   }
 
   /**
@@ -207,7 +222,7 @@ export class ResultStore {
 
   /** Deletes everything stored for a run. */
   async deleteRun(runId: string): Promise<void> {
-    return queries.deleteRun(this.driver, parse(RunId, runId, 'runId'));
+    return queries.deleteRun(this.driver, parse(RunId, runId, 'runId'), this.#cluster);
   }
 
   async close(): Promise<void> {
