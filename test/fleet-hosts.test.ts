@@ -1,5 +1,5 @@
 // A fleet across hosts: four hosts (network namespaces, each its own address on a bridge)
-// run five `loadline agent` processes each; control, Redis and the target are in the root
+// run five agents each (one process per host, fleet-host.mjs); control, Redis and the target are in the root
 // namespace, reached across the bridge as over a LAN. Two hosts' clocks are wrong (libfaketime:
 // one 400 ms ahead, one 300 ms behind): agents measure their offset to control's clock and
 // start on control's instant. The target counts requests per source address by its own clock.
@@ -9,13 +9,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { decodeHistogram, mergeHistograms, summarizeLatency } from '@loadline/histogram';
 import { type ChdbHttp, serveChdbOverHttp } from '@loadline/store';
-import { LIBFAKETIME, netnsSkipReason, type TestHost, TestNetwork } from './netns.js';
+import { LIBFAKETIME, netnsSkipReason, TestNetwork } from './netns.js';
 import { cli, freePort, loadline, stopChild, waitUntil } from './support.js';
 
+/** a host's agents, in one process (see fleet-host.mjs) */
+const FLEET_HOST = join(dirname(fileURLToPath(import.meta.url)), 'fleet-host.mjs');
 const HOSTS = 4;
 const AGENTS_PER_HOST = 5;
 const AGENTS = HOSTS * AGENTS_PER_HOST;
@@ -157,33 +160,26 @@ describe(`a fleet on ${HOSTS} hosts × ${AGENTS_PER_HOST} agents`, {
       body: JSON.stringify({ allowedHosts: [gateway], requiresShadow: false }),
     });
     assert.equal(put.status, 200, await put.text());
-    const startAgent = (host: TestHost, n: number) => {
-      const skew = CLOCK_SKEW_S[host.name];
-      network.spawn(
-        host,
-        loadline,
-        ['agent', '--namespace', namespace, '--id', `${host.name}-${n}`],
-        {
-          env: {
-            ...process.env,
-            LOADLINE_API: api,
-            LOADLINE_AGENT_TOKEN: agentToken,
-            REDIS_URL: redisUrl,
-            // This host's wall clock is off; its monotonic clock is not (as with a bad NTP).
-            ...(skewed && skew !== undefined
-              ? {
-                  LD_PRELOAD: LIBFAKETIME,
-                  FAKETIME: `${skew > 0 ? '+' : ''}${skew}`,
-                  DONT_FAKE_MONOTONIC: '1',
-                }
-              : {}),
-          },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        },
-      );
-    };
     for (const host of network.hosts) {
-      for (let n = 1; n <= AGENTS_PER_HOST; n++) startAgent(host, n);
+      const skew = CLOCK_SKEW_S[host.name];
+      network.spawn(host, process.execPath, [FLEET_HOST, String(AGENTS_PER_HOST), host.name], {
+        env: {
+          ...process.env,
+          LOADLINE_API: api,
+          LOADLINE_AGENT_TOKEN: agentToken,
+          LOADLINE_NAMESPACE: namespace,
+          REDIS_URL: redisUrl,
+          // This host's wall clock is off; its monotonic clock is not (as with a bad NTP).
+          ...(skewed && skew !== undefined
+            ? {
+                LD_PRELOAD: LIBFAKETIME,
+                FAKETIME: `${skew > 0 ? '+' : ''}${skew}`,
+                DONT_FAKE_MONOTONIC: '1',
+              }
+            : {}),
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
     }
     await waitUntil(
       `${AGENTS} agents with their clocks measured`,
