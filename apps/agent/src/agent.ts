@@ -23,6 +23,7 @@ import {
   sendAgentMessage,
   writeHeartbeat,
 } from '@loadline/queue';
+import type { RedisTopology } from '@loadline/config';
 import { Scenario } from '@loadline/scenario';
 import { z } from 'zod';
 import { type AgentCredentials, agentSigner, controlVerifier, enrollAgent } from './credentials.js';
@@ -31,6 +32,8 @@ const VERSION = '0.1.0';
 
 export interface AgentOptions {
   redisUrl?: string;
+  /** Sentinels or a Cluster (REDIS_SENTINELS, REDIS_CLUSTER_NODES); none: redisUrl's server */
+  redisTopology?: RedisTopology;
   /** PEM of the authority behind Redis's TLS certificate (rediss://), when not a system one */
   redisCa?: string;
   namespace?: string;
@@ -88,12 +91,14 @@ export class Agent {
     this.#jobKey = credentials.jobKey;
     this.#signer = agentSigner(credentials);
     this.#verifier = controlVerifier(credentials);
-    this.#redis = connectRedis(
-      options.redisUrl ?? DEFAULT_REDIS_URL,
-      options.redisCa === undefined ? {} : { tlsCa: options.redisCa },
-    );
-    this.#redis.on('error', (error) => this.#log(`redis: ${error.message}`));
-    this.#names = new RedisNames(options.namespace);
+    this.#redis = connectRedis(options.redisUrl ?? DEFAULT_REDIS_URL, {
+      ...(options.redisCa === undefined ? {} : { tlsCa: options.redisCa }),
+      topology: options.redisTopology,
+    });
+    this.#redis.on('error', (error: Error) => this.#log(`redis: ${error.message}`));
+    this.#names = new RedisNames(options.namespace, {
+      cluster: options.redisTopology?.kind === 'cluster',
+    });
     this.#deadManMs = options.deadManMs;
     const log = options.log ?? (() => {});
     this.#log = (line) => log(maskSecrets(line, this.#secrets));
@@ -174,6 +179,7 @@ export class Agent {
         ...(reason === undefined ? {} : { reason: maskSecrets(reason, this.#secrets) }),
       },
       this.#signer,
+      job.resultStreams,
     );
   }
 
@@ -253,6 +259,7 @@ export class Agent {
           shard: job.shard,
         },
         this.#signer,
+        job.resultStreams,
       );
       while (startAt === undefined && abortReason === undefined) {
         if (Date.now() - lastHeard > graceMs || this.#stopped) {
@@ -346,6 +353,7 @@ export class Agent {
           generator,
         },
         this.#signer,
+        job.resultStreams,
       )
         .catch((error) => this.#log(`could not push interval: ${error.message}`))
         .finally(() => sends.delete(send));

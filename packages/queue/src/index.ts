@@ -1,5 +1,13 @@
-export type { Redis } from 'ioredis';
-export { bullConnection, connectRedis, DEFAULT_REDIS_URL, redisAnswers } from './connection.js';
+export {
+  bullConnection,
+  type ConnectOptions,
+  connectRedis,
+  DEFAULT_REDIS_URL,
+  duplicateRedis,
+  isCluster,
+  type Redis,
+  redisAnswers,
+} from './connection.js';
 export { type ErrorEmitter, logErrors } from './errors.js';
 export {
   HEARTBEAT_TTL_S,
@@ -8,7 +16,7 @@ export {
   removeAgent,
   writeHeartbeat,
 } from './heartbeats.js';
-export { RedisNames } from './names.js';
+export { type NamesOptions, RedisNames, resultStreamOf } from './names.js';
 export {
   MAX_STREAM_LENGTH,
   type ReceivedMessage,
