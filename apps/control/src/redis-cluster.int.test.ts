@@ -1,0 +1,99 @@
+// Redis Cluster, for real: three redis-server nodes started here and joined with
+// `redis-cli --cluster create`. Control and two agents reach it through REDIS_CLUSTER_NODES
+// (one seed node: the rest are discovered); keys used together are hash-tagged into one slot
+// (BullMQ's Lua scripts, the agents' MULTI and MGET), and results go to three streams, each
+// agent to its own, read by one reader each: the streams land on different nodes.
+import assert from 'node:assert/strict';
+import type http from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import type { Agent } from '@loadline/agent';
+import { connectRedis, RedisNames, resultStreamOf } from '@loadline/queue';
+import { Control } from './control.js';
+import {
+  adminFetch,
+  callApi,
+  ended,
+  startAgents,
+  startTarget,
+  type TestRedis,
+  testControlConfig,
+  waitForRunStatus,
+} from './testing.js';
+import { nodeOf, redisServerMissing, startCluster, type TestCluster } from './testing-redis.js';
+
+const skip = redisServerMissing();
+const STREAMS = 3;
+
+let cluster: TestCluster | undefined;
+let control: Control | undefined;
+let authed: typeof fetch = fetch;
+let agents: Agent[] = [];
+let server: http.Server;
+let target = '';
+let served = 0;
+let redis: TestRedis;
+
+const api = (method: string, path: string, body?: unknown) =>
+  callApi((control as Control).url, method, path, body, authed);
+
+describe('Redis Cluster: a run over three nodes, results over several streams (real redis-server)', { skip }, () => {
+  before(async () => {
+    cluster = await startCluster();
+    redis = {
+      url: 'redis://127.0.0.1',
+      namespace: 'loadline-cluster',
+      topology: { kind: 'cluster', nodes: [{ host: '127.0.0.1', port: cluster.ports[0] as number }] },
+    };
+    ({ server, url: target } = await startTarget((_req, res) => {
+      served++;
+      res.end('ok');
+    }));
+    control = await Control.start(
+      testControlConfig(redis, 'loadline-redis-cluster-', { resultStreams: STREAMS }),
+    );
+    authed = await adminFetch(control);
+    agents = await startAgents(redis, control, 2);
+  });
+
+  after(async () => {
+    // A private Cluster, killed last: nothing of it to clean up.
+    await Promise.all(agents.map((agent) => agent.stop()));
+    await control?.close();
+    server?.closeAllConnections();
+    server?.close();
+    await cluster?.processes.stop();
+  });
+
+  it('passes, every request stored, the results split over streams on different nodes', async () => {
+    const source = `name: over-a-cluster
+target: ${target}
+agents: 2
+load: { rate: 40, duration: 4s }
+flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
+`;
+    assert.equal((await api('POST', '/scenarios', { source })).status, 201);
+    const created = await api('POST', '/runs', { scenario: 'over-a-cluster' });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const run = await waitForRunStatus(api, created.json.id as string, ended, 30_000);
+    assert.equal(run.status, 'passed', run.abortReason);
+    assert.equal(served, 160);
+    assert.equal(run.summary.total.requests, served);
+    // Each agent pushed to the stream its id hashes to; each of those streams holds entries,
+    // and they are on different nodes of the Cluster.
+    const names = new RedisNames(redis.namespace, { cluster: true, resultStreams: STREAMS });
+    const used = [...new Set(agents.map((a) => names.resultStream(resultStreamOf(a.agentId, STREAMS))))];
+    assert.ok(used.length >= 2, `the agents hash to ${used.join(', ')}: pick other ids`);
+    const client = connectRedis(redis.url, { topology: redis.topology });
+    try {
+      for (const stream of names.resultStreamNames) {
+        assert.equal((await client.xlen(stream)) > 0, used.includes(stream), stream);
+      }
+    } finally {
+      client.disconnect();
+    }
+    const nodes = new Set(
+      await Promise.all(used.map((stream) => nodeOf(cluster as TestCluster, stream))),
+    );
+    assert.equal(nodes.size, used.length, `streams ${used.join(', ')} on nodes ${[...nodes]}`);
+  });
+});
