@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { maskSecrets, open } from '@loadline/access';
 import { type ControlSignal, hostMatcher, type ShardJob } from '@loadline/api';
+import type { RedisTopology } from '@loadline/config';
 import {
   type CompiledPlan,
   compileReplay,
@@ -23,7 +24,6 @@ import {
   sendAgentMessage,
   writeHeartbeat,
 } from '@loadline/queue';
-import type { RedisTopology } from '@loadline/config';
 import { Scenario } from '@loadline/scenario';
 import { z } from 'zod';
 import { type AgentCredentials, agentSigner, controlVerifier, enrollAgent } from './credentials.js';

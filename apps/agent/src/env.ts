@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { AgentEnv, DEFAULT_REDIS_URL, parseEnv, type RawEnv, redisTopology } from '@loadline/config';
+import {
+  AgentEnv,
+  DEFAULT_REDIS_URL,
+  parseEnv,
+  type RawEnv,
+  redisTopology,
+} from '@loadline/config';
 import type { AgentOptions } from './agent.js';
 
 /**

@@ -32,7 +32,11 @@ export class Ingest {
   #loops: Array<Promise<void>> = [];
   rowsStored = 0;
 
-  constructor(readers: ResultsReader | readonly ResultsReader[], store: ResultStore, hooks: IngestHooks) {
+  constructor(
+    readers: ResultsReader | readonly ResultsReader[],
+    store: ResultStore,
+    hooks: IngestHooks,
+  ) {
     this.#readers = Array.isArray(readers) ? readers : [readers as ResultsReader];
     this.#store = store;
     this.#hooks = hooks;

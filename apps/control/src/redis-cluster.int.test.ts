@@ -36,13 +36,18 @@ let redis: TestRedis;
 const api = (method: string, path: string, body?: unknown) =>
   callApi((control as Control).url, method, path, body, authed);
 
-describe('Redis Cluster: a run over three nodes, results over several streams (real redis-server)', { skip }, () => {
+describe('Redis Cluster: a run over three nodes, results over several streams (real redis-server)', {
+  skip,
+}, () => {
   before(async () => {
     cluster = await startCluster();
     redis = {
       url: 'redis://127.0.0.1',
       namespace: 'loadline-cluster',
-      topology: { kind: 'cluster', nodes: [{ host: '127.0.0.1', port: cluster.ports[0] as number }] },
+      topology: {
+        kind: 'cluster',
+        nodes: [{ host: '127.0.0.1', port: cluster.ports[0] as number }],
+      },
     };
     ({ server, url: target } = await startTarget((_req, res) => {
       served++;
@@ -81,7 +86,9 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     // Each agent pushed to the stream its id hashes to; each of those streams holds entries,
     // and they are on different nodes of the Cluster.
     const names = new RedisNames(redis.namespace, { cluster: true, resultStreams: STREAMS });
-    const used = [...new Set(agents.map((a) => names.resultStream(resultStreamOf(a.agentId, STREAMS))))];
+    const used = [
+      ...new Set(agents.map((a) => names.resultStream(resultStreamOf(a.agentId, STREAMS)))),
+    ];
     assert.ok(used.length >= 2, `the agents hash to ${used.join(', ')}: pick other ids`);
     const client = connectRedis(redis.url, { topology: redis.topology });
     try {

@@ -19,7 +19,13 @@ import {
   testControlConfig,
   waitForRunStatus,
 } from './testing.js';
-import { cli, redisServerMissing, type SentinelSet, startSentinelSet, until } from './testing-redis.js';
+import {
+  cli,
+  redisServerMissing,
+  type SentinelSet,
+  startSentinelSet,
+  until,
+} from './testing-redis.js';
 
 const skip = redisServerMissing();
 
@@ -59,9 +65,9 @@ describe('Redis behind Sentinel: the master killed mid-run (real redis-server)',
       served.push(Date.now());
       res.end('ok');
     }));
-    control = await Control.start(testControlConfig(redis, 'loadline-redis-sentinel-', { log: (l) => console.error(Date.now() % 100000, 'control', l) }));
+    control = await Control.start(testControlConfig(redis, 'loadline-redis-sentinel-'));
     authed = await adminFetch(control);
-    agents = await startAgents(redis, control, 1, 1, (l) => console.error(Date.now() % 100000, 'agent', l));
+    agents = await startAgents(redis, control, 1);
   });
 
   after(async () => {
@@ -78,7 +84,7 @@ describe('Redis behind Sentinel: the master killed mid-run (real redis-server)',
     const source = `name: through-failover
 target: ${target}
 agents: 1
-load: { rate: 50, duration: 10s }
+load: { rate: 50, duration: 8s }
 flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
 `;
     assert.equal((await api('POST', '/scenarios', { source })).status, 201);
@@ -98,7 +104,7 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     const endedAt = Date.now();
     assert.equal(run.status, 'passed', run.abortReason);
     // The agent never stopped sending: its load does not wait on Redis.
-    assert.equal(served.length, 500);
+    assert.equal(served.length, 400);
     // What reached the new master: the results stream's entry ids are the times Redis took
     // each entry. One agent pushes one interval a second, so a gap past ~1 s is the pause.
     const reader = connectRedis(redis.url, { topology: redis.topology });
@@ -113,8 +119,11 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     );
     // Redis replicates asynchronously: results the master took in its last moments may not
     // have reached the replica. At most the intervals of the pause can be missing (50 a second).
-    assert.ok(served.length - stored <= Math.ceil((resultsGapMs / 1000) * 50) + 50, `stored ${stored}`);
-    assert.ok(stored >= 400, `stored ${stored}`);
+    assert.ok(
+      served.length - stored <= Math.ceil((resultsGapMs / 1000) * 50) + 50,
+      `stored ${stored}`,
+    );
+    assert.ok(stored >= 300, `stored ${stored}`);
     // The pause is the failover (1 s to call the master down, then the election), not more.
     assert.ok(resultsGapMs < 10_000, `results paused ${resultsGapMs} ms`);
     // The agent's load never waits on Redis: a gap at the target is scheduling noise on a

@@ -113,7 +113,8 @@ export function listItems(text: string | undefined): string[] {
  */
 const list = (itemPattern: RegExp | ((item: string) => boolean), what: string) =>
   z.string().superRefine((text, ctx) => {
-    const fits = typeof itemPattern === 'function' ? itemPattern : (i: string) => itemPattern.test(i);
+    const fits =
+      typeof itemPattern === 'function' ? itemPattern : (i: string) => itemPattern.test(i);
     for (const item of listItems(text)) {
       if (!fits(item)) {
         ctx.addIssue({ code: 'custom', message: `"${item}" is not ${what}` });
@@ -279,13 +280,11 @@ export function redisNode(item: string): RedisNode | undefined {
 const redisNodes = (what: string) =>
   list((item) => redisNode(item) !== undefined, `host:port (${what}, e.g. 10.0.0.5:26379)`);
 
-export const REDIS_SENTINELS = redisNodes('a Sentinel')
-  .optional()
-  .meta({
-    description:
-      "Redis Sentinels (comma-separated host:port): connections ask them for the master of REDIS_SENTINEL_MASTER and follow a failover. REDIS_URL then gives only the master's user, password, database and TLS (`rediss://`); its host is not used.",
-    default: 'none: REDIS_URL names the server',
-  });
+export const REDIS_SENTINELS = redisNodes('a Sentinel').optional().meta({
+  description:
+    "Redis Sentinels (comma-separated host:port): connections ask them for the master of REDIS_SENTINEL_MASTER and follow a failover. REDIS_URL then gives only the master's user, password, database and TLS (`rediss://`); its host is not used.",
+  default: 'none: REDIS_URL names the server',
+});
 
 export const REDIS_SENTINEL_MASTER = z
   .string()
@@ -299,13 +298,11 @@ export const REDIS_SENTINEL_PASSWORD = z.string().optional().meta({
   default: 'none',
 });
 
-export const REDIS_CLUSTER_NODES = redisNodes('a Redis Cluster node')
-  .optional()
-  .meta({
-    description:
-      "Redis Cluster: some of its nodes (comma-separated host:port; the rest are discovered). Keys are then hash-tagged by namespace so each queue stays in one slot. REDIS_URL gives only user, password and TLS (`rediss://`). Not with REDIS_SENTINELS.",
-    default: 'none: REDIS_URL names the server',
-  });
+export const REDIS_CLUSTER_NODES = redisNodes('a Redis Cluster node').optional().meta({
+  description:
+    'Redis Cluster: some of its nodes (comma-separated host:port; the rest are discovered). Keys are then hash-tagged by namespace so each queue stays in one slot. REDIS_URL gives only user, password and TLS (`rediss://`). Not with REDIS_SENTINELS.',
+  default: 'none: REDIS_URL names the server',
+});
 
 /** How Loadline reaches Redis beyond one server: through Sentinels, or a Cluster. */
 export type RedisTopology =

@@ -1,6 +1,6 @@
 import { DEFAULT_REDIS_URL, type RedisNode, type RedisTopology } from '@loadline/config';
 import type { ConnectionOptions } from 'bullmq';
-import { Cluster, Redis as Server, type RedisOptions } from 'ioredis';
+import { Cluster, type RedisOptions, Redis as Server } from 'ioredis';
 
 export { DEFAULT_REDIS_URL };
 

@@ -28,7 +28,9 @@ export class RedisNames {
     this.cluster = options.cluster ?? false;
     this.resultStreams = options.resultStreams ?? 1;
     if (!Number.isInteger(this.resultStreams) || this.resultStreams < 1) {
-      throw new RangeError(`resultStreams must be a whole number from 1, got ${this.resultStreams}`);
+      throw new RangeError(
+        `resultStreams must be a whole number from 1, got ${this.resultStreams}`,
+      );
     }
   }
 

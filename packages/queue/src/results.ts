@@ -134,13 +134,7 @@ export class ResultsReader {
     if (!fields) return { messages: 0, oldestAt: undefined };
     const pending = Number(fields.pending ?? 0);
     const lastDelivered = String(fields['last-delivered-id'] ?? '0-0');
-    const [next] = await this.#redis.xrange(
-      this.#stream,
-      `(${lastDelivered}`,
-      '+',
-      'COUNT',
-      1,
-    );
+    const [next] = await this.#redis.xrange(this.#stream, `(${lastDelivered}`, '+', 'COUNT', 1);
     // `lag` is null when Redis cannot tell (entries deleted mid-stream): then the stream's
     // whole length stands in, an upper bound (a backlog is never under-reported).
     const lag =
