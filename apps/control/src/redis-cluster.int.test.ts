@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Agent } from '@loadline/agent';
+import { saturationLimits } from '@loadline/engine';
 import { connectRedis, RedisNames, resultStreamOf } from '@loadline/queue';
 import { Control } from './control.js';
 import {
@@ -22,6 +23,12 @@ import {
 import { nodeOf, redisServerMissing, startCluster, type TestCluster } from './testing-redis.js';
 
 const skip = redisServerMissing();
+/**
+ * On a shared machine under load, the agent (in this process, beside control and chdb) can
+ * fall behind its schedule and the run end `invalid`: that judgement has tests of its own.
+ * Here Redis is what is tested, so only a generator far behind counts as saturated.
+ */
+const LENIENT = saturationLimits({ lateShare: 0.5, eventLoopDelayP99Ms: 1000 });
 const STREAMS = 3;
 
 let cluster: TestCluster | undefined;
@@ -54,7 +61,10 @@ describe('Redis Cluster: a run over three nodes, results over several streams (r
       res.end('ok');
     }));
     control = await Control.start(
-      testControlConfig(redis, 'loadline-redis-cluster-', { resultStreams: STREAMS }),
+      testControlConfig(redis, 'loadline-redis-cluster-', {
+        resultStreams: STREAMS,
+        saturation: LENIENT,
+      }),
     );
     authed = await adminFetch(control);
     agents = await startAgents(redis, control, 2);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Agent } from '@loadline/agent';
+import { saturationLimits } from '@loadline/engine';
 import { connectRedis } from '@loadline/queue';
 import { Control } from './control.js';
 import {
@@ -28,6 +29,12 @@ import {
 } from './testing-redis.js';
 
 const skip = redisServerMissing();
+/**
+ * On a shared machine under load, the agent (in this process, beside control and chdb) can
+ * fall behind its schedule and the run end `invalid`: that judgement has tests of its own.
+ * Here Redis is what is tested, so only a generator far behind counts as saturated.
+ */
+const LENIENT = saturationLimits({ lateShare: 0.5, eventLoopDelayP99Ms: 1000 });
 
 let set: SentinelSet | undefined;
 let control: Control | undefined;
@@ -65,7 +72,9 @@ describe('Redis behind Sentinel: the master killed mid-run (real redis-server)',
       served.push(Date.now());
       res.end('ok');
     }));
-    control = await Control.start(testControlConfig(redis, 'loadline-redis-sentinel-'));
+    control = await Control.start(
+      testControlConfig(redis, 'loadline-redis-sentinel-', { saturation: LENIENT }),
+    );
     authed = await adminFetch(control);
     agents = await startAgents(redis, control, 1);
   });
@@ -102,7 +111,11 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     const promotedAfterMs = Date.now() - killedAt;
     const run = await waitForRunStatus(api, id, ended, 30_000);
     const endedAt = Date.now();
-    assert.equal(run.status, 'passed', run.abortReason);
+    assert.equal(
+      run.status,
+      'passed',
+      `${run.abortReason ?? ''} ${JSON.stringify(run.summary?.generators ?? run.summary).slice(0, 1500)}`,
+    );
     // The agent never stopped sending: its load does not wait on Redis.
     assert.equal(served.length, 400);
     // What reached the new master: the results stream's entry ids are the times Redis took
