@@ -8,7 +8,7 @@ import type http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Agent } from '@loadline/agent';
 import { saturationLimits } from '@loadline/engine';
-import { connectRedis, RedisNames, resultStreamOf } from '@loadline/queue';
+import { connectRedis, RedisNames, redisAnswers, resultStreamOf } from '@loadline/queue';
 import { Control } from './control.js';
 import {
   adminFetch,
@@ -56,6 +56,8 @@ describe('Redis Cluster: a run over three nodes, results over several streams (r
         nodes: [{ host: '127.0.0.1', port: cluster.ports[0] as number }],
       },
     };
+    // What `loadline control` and `agent` check before they start.
+    assert.equal(await redisAnswers(redis.url, 1000, undefined, redis.topology), true);
     ({ server, url: target } = await startTarget((_req, res) => {
       served++;
       res.end('ok');

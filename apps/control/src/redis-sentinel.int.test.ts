@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Agent } from '@loadline/agent';
+import type { RedisTopology } from '@loadline/config';
 import { saturationLimits } from '@loadline/engine';
-import { connectRedis } from '@loadline/queue';
+import { connectRedis, redisAnswers } from '@loadline/queue';
 import { Control } from './control.js';
 import {
   adminFetch,
@@ -45,6 +46,7 @@ let target = '';
 /** when the target answered each request (epoch ms) */
 const served: number[] = [];
 let redis: TestRedis;
+type SentinelTopology = Extract<RedisTopology, { kind: 'sentinel' }>;
 
 const api = (method: string, path: string, body?: unknown) =>
   callApi((control as Control).url, method, path, body, authed);
@@ -68,6 +70,11 @@ describe('Redis behind Sentinel: the master killed mid-run (real redis-server)',
       namespace: 'loadline-sentinel',
       topology: { kind: 'sentinel', sentinels: set.sentinels, master: set.name },
     };
+    // What `loadline control` and `agent` check before they start: the Sentinel answers for
+    // its master, and not for a master it does not watch.
+    assert.equal(await redisAnswers(redis.url, 1000, undefined, redis.topology), true);
+    const unknown = { ...(redis.topology as SentinelTopology), master: 'not-watched' };
+    assert.equal(await redisAnswers(redis.url, 1000, undefined, unknown), false);
     ({ server, url: target } = await startTarget((_req, res) => {
       served.push(Date.now());
       res.end('ok');
