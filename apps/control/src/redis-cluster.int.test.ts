@@ -106,10 +106,19 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     try {
       for (const stream of names.resultStreamNames) {
         assert.equal((await client.xlen(stream)) > 0, used.includes(stream), stream);
+        // Every stream has control's group (its reader made it), and nothing left unacked.
+        const [pending] = (await client.xpending(stream, 'control')) as [number];
+        assert.equal(pending, 0, stream);
       }
     } finally {
       client.disconnect();
     }
+    // The agents' registry: heartbeats written with MULTI, read with MGET, in one slot.
+    const listed = await api('GET', '/agents');
+    assert.deepEqual(
+      (listed.json.agents as Array<{ agentId: string }>).map((a) => a.agentId).sort(),
+      ['agent-1', 'agent-2'],
+    );
     const nodes = new Set(
       await Promise.all(used.map((stream) => nodeOf(cluster as TestCluster, stream))),
     );
