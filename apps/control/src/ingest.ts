@@ -32,12 +32,8 @@ export class Ingest {
   #loops: Array<Promise<void>> = [];
   rowsStored = 0;
 
-  constructor(
-    readers: ResultsReader | readonly ResultsReader[],
-    store: ResultStore,
-    hooks: IngestHooks,
-  ) {
-    this.#readers = Array.isArray(readers) ? readers : [readers as ResultsReader];
+  constructor(readers: readonly ResultsReader[], store: ResultStore, hooks: IngestHooks) {
+    this.#readers = readers;
     this.#store = store;
     this.#hooks = hooks;
   }
