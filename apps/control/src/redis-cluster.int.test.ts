@@ -113,6 +113,13 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
     } finally {
       client.disconnect();
     }
+    // A Cluster node named in REDIS_CLUSTER_NODES is Loadline's own server: no run loads it.
+    const seed = `http://127.0.0.1:${(cluster as TestCluster).ports[0]}`;
+    const atRedis = `name: at-redis\ntarget: ${seed}\nload: { rate: 1, duration: 1s }\nflows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]\n`;
+    assert.equal((await api('POST', '/scenarios', { source: atRedis })).status, 201);
+    const refused = await api('POST', '/runs/check', { scenario: 'at-redis' });
+    assert.equal(refused.status, 422, JSON.stringify(refused.json));
+    assert.match(refused.json.detail, /Loadline's own redis server/);
     // The agents' registry: heartbeats written with MULTI, read with MGET, in one slot.
     const listed = await api('GET', '/agents');
     assert.deepEqual(
