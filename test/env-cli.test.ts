@@ -40,6 +40,31 @@ describe('bad environment variables', () => {
     );
   });
 
+  it('loadline: Redis topology settings that are bad or contradict each other', async () => {
+    const token = `llt_${'a'.repeat(43)}`;
+    const bad = await cli(['agent'], {
+      env: { ...process.env, LOADLINE_AGENT_TOKEN: token, REDIS_SENTINELS: '10.0.0.1' },
+    });
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.equal(
+      bad.stderr,
+      'loadline: REDIS_SENTINELS: "10.0.0.1" is not host:port (a Sentinel, e.g. 10.0.0.5:26379)\n',
+    );
+    // Each valid alone, not together: refused before control opens any store.
+    const both = await cli(['control'], {
+      env: {
+        ...process.env,
+        REDIS_SENTINELS: '10.0.0.1:26379',
+        REDIS_CLUSTER_NODES: '10.0.0.2:6379',
+      },
+    });
+    assert.equal(both.code, 2, both.stderr);
+    assert.match(
+      both.stderr,
+      /^loadline: REDIS_CLUSTER_NODES: set REDIS_CLUSTER_NODES or REDIS_SENTINELS, not both/,
+    );
+  });
+
   it('loadline: a command that reads no variable does not fail on one', async () => {
     const result = await cli(['validate', join(root, 'scenarios', 'demo-browse-buy.yaml')], {
       env: { ...process.env, LOADLINE_API: 'not a url' },

@@ -14,6 +14,7 @@ import { decodeHistogram, mergeHistograms } from '@loadline/histogram';
 import {
   connectRedis,
   DEFAULT_REDIS_URL,
+  duplicateRedis,
   publishSignal,
   type Redis,
   RedisNames,
@@ -332,7 +333,7 @@ describe('agents (real Redis)', { skip }, () => {
       log: (line) => lines.push(line),
     });
     served = 0;
-    const connection = redis.duplicate();
+    const connection = duplicateRedis(redis);
     const { Queue } = await import('bullmq');
     const intruder = new Queue(names.shardQueue, { connection });
     try {

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { maskSecrets, open } from '@loadline/access';
 import { type ControlSignal, hostMatcher, type ShardJob } from '@loadline/api';
+import type { RedisTopology } from '@loadline/config';
 import {
   type CompiledPlan,
   compileReplay,
@@ -32,6 +33,8 @@ const VERSION = '0.1.0';
 
 export interface AgentOptions {
   redisUrl?: string;
+  /** Sentinels or a Cluster (REDIS_SENTINELS, REDIS_CLUSTER_NODES); none: redisUrl's server */
+  redisTopology?: RedisTopology;
   /** PEM of the authority behind Redis's TLS certificate (rediss://), when not a system one */
   redisCa?: string;
   namespace?: string;
@@ -101,12 +104,14 @@ export class Agent {
     this.#jobKey = credentials.jobKey;
     this.#signer = agentSigner(credentials);
     this.#verifier = controlVerifier(credentials);
-    this.#redis = connectRedis(
-      options.redisUrl ?? DEFAULT_REDIS_URL,
-      options.redisCa === undefined ? {} : { tlsCa: options.redisCa },
-    );
-    this.#redis.on('error', (error) => this.#log(`redis: ${error.message}`));
-    this.#names = new RedisNames(options.namespace);
+    this.#redis = connectRedis(options.redisUrl ?? DEFAULT_REDIS_URL, {
+      ...(options.redisCa === undefined ? {} : { tlsCa: options.redisCa }),
+      topology: options.redisTopology,
+    });
+    this.#redis.on('error', (error: Error) => this.#log(`redis: ${error.message}`));
+    this.#names = new RedisNames(options.namespace, {
+      cluster: options.redisTopology?.kind === 'cluster',
+    });
     this.#deadManMs = options.deadManMs;
     this.#capacityRps = options.capacityRps;
     const log = options.log ?? (() => {});
@@ -234,6 +239,7 @@ export class Agent {
         ...(reason === undefined ? {} : { reason: maskSecrets(reason, this.#secrets) }),
       },
       this.#signer,
+      job.resultStreams,
     );
   }
 
@@ -323,6 +329,7 @@ export class Agent {
           ...(this.#clock === undefined ? {} : { clockOffsetMs: this.#clock.offsetMs }),
         },
         this.#signer,
+        job.resultStreams,
       );
       while (startAt === undefined && abortReason === undefined) {
         if (Date.now() - lastHeard > graceMs || this.#stopped) {
@@ -423,6 +430,7 @@ export class Agent {
           generator,
         },
         this.#signer,
+        job.resultStreams,
       )
         .catch((error) => this.#log(`could not push interval: ${error.message}`))
         .finally(() => sends.delete(send));

@@ -15,6 +15,23 @@ describe('agentOptionsFromEnv', () => {
     );
   });
 
+  it('reaches Redis through Sentinels or a Cluster, never both', () => {
+    assert.deepEqual(
+      agentOptionsFromEnv({ REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_MASTER: 'm1' })
+        .redisTopology,
+      { kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }], master: 'm1' },
+    );
+    assert.deepEqual(agentOptionsFromEnv({ REDIS_CLUSTER_NODES: 'r0:6379' }).redisTopology, {
+      kind: 'cluster',
+      nodes: [{ host: 'r0', port: 6379 }],
+    });
+    assert.throws(
+      () => agentOptionsFromEnv({ REDIS_SENTINELS: 's1:26379', REDIS_CLUSTER_NODES: 'r0:6379' }),
+      (error: unknown) =>
+        error instanceof EnvError && error.issues[0]?.variable === 'REDIS_CLUSTER_NODES',
+    );
+  });
+
   it('enrolls with LOADLINE_AGENT_TOKEN at LOADLINE_API', () => {
     const token = `llt_${'a'.repeat(43)}`;
     assert.deepEqual(

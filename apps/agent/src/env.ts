@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { AgentEnv, DEFAULT_REDIS_URL, parseEnv, type RawEnv } from '@loadline/config';
+import {
+  AgentEnv,
+  DEFAULT_REDIS_URL,
+  parseEnv,
+  type RawEnv,
+  redisTopology,
+} from '@loadline/config';
 import type { AgentOptions } from './agent.js';
 
 /**
@@ -12,8 +18,10 @@ export function agentOptionsFromEnv(
   overrides: AgentOptions = {},
 ): AgentOptions & { redisUrl: string; namespace: string } {
   const parsed = parseEnv(AgentEnv, env);
+  const topology = redisTopology(parsed);
   return {
     redisUrl: parsed.REDIS_URL ?? DEFAULT_REDIS_URL,
+    ...(topology ? { redisTopology: topology } : {}),
     namespace: parsed.LOADLINE_NAMESPACE,
     ...(parsed.LOADLINE_REDIS_CA
       ? { redisCa: readFileSync(parsed.LOADLINE_REDIS_CA, 'utf8') }

@@ -291,6 +291,10 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
             'LOADLINE_API',
             'LOADLINE_AGENT_TOKEN',
             'LOADLINE_REDIS_CA',
+            'REDIS_SENTINELS',
+            'REDIS_SENTINEL_MASTER',
+            'REDIS_SENTINEL_PASSWORD',
+            'REDIS_CLUSTER_NODES',
             'XDG_CONFIG_HOME',
           ),
         ),
@@ -478,8 +482,10 @@ async function main(): Promise<void> {
     if (error instanceof CommanderError) {
       // help and version exit 0; every parse error is bad usage.
       exitCode = error.exitCode === 0 ? ExitCode.passed : ExitCode.badInput;
-    } else if (error instanceof UsageError) {
-      process.stderr.write(`loadline: ${error.message}\n`);
+    } else if (error instanceof UsageError || (error as Error)?.name === 'EnvError') {
+      // An EnvError past the environment's parse: variables that contradict each other
+      // (REDIS_SENTINELS with REDIS_CLUSTER_NODES), named in its message.
+      process.stderr.write(`loadline: ${(error as Error).message}\n`);
       exitCode = ExitCode.badInput;
     } else {
       process.stderr.write(`loadline: internal error: ${(error as Error)?.stack ?? error}\n`);

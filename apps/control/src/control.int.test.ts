@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Agent } from '@loadline/agent';
 import { readHlog } from '@loadline/histogram';
 import { MetadataStore } from '@loadline/metadata';
-import { connectRedis, RedisNames, ScheduleQueue } from '@loadline/queue';
+import { connectRedis, duplicateRedis, RedisNames, ScheduleQueue } from '@loadline/queue';
 import { LEAK_SIGNATURE_HEADER, signLeakReport, verifyShadowTag } from '@loadline/shadow';
 import { Queue } from 'bullmq';
 import { Control, type ControlConfig } from './control.js';
@@ -636,7 +636,7 @@ flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
       assert.equal(timer?.id, created.json.id);
       assert.ok((timer?.next ?? 0) - Date.now() <= 60_000, `fires next at ${timer?.next}`);
       // A connection of its own, closed with it (BullMQ leaves a lent connection open).
-      const firingsConnection = redisClient.duplicate();
+      const firingsConnection = duplicateRedis(redisClient);
       const firings = new Queue(names.scheduleQueue, { connection: firingsConnection });
       let promoted = false;
       for (let i = 0; i < 50 && !promoted; i++) {

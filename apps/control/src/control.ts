@@ -17,6 +17,8 @@ import {
   listItems,
   parseEnv,
   type RawEnv,
+  type RedisTopology,
+  redisTopology,
   saturationSetting,
 } from '@loadline/config';
 import { saturationLimits } from '@loadline/engine';
@@ -24,6 +26,7 @@ import { MetadataStore } from '@loadline/metadata';
 import {
   CONTROL_CLOCK_EVERY_MS,
   connectRedis,
+  duplicateRedis,
   publishControlClock,
   type Redis,
   RedisNames,
@@ -61,6 +64,10 @@ export interface ControlConfig {
   redisUrl: string;
   /** PEM of the authority behind Redis's TLS certificate (rediss://), when not a system one */
   redisCa?: string;
+  /** Sentinels or a Cluster (REDIS_SENTINELS, REDIS_CLUSTER_NODES); none: redisUrl's server */
+  redisTopology?: RedisTopology;
+  /** results streams agents push to and ingest reads, one reader each (LOADLINE_RESULT_STREAMS) */
+  resultStreams: number;
   namespace: string;
   claimTimeoutMs: number;
   startDelayMs: number;
@@ -129,6 +136,7 @@ export function configFromEnv(env: RawEnv, overrides: Partial<ControlConfig> = {
   const api = new URL(parsed.LOADLINE_API);
   // ControlEnv has refused a bad setting already: this is never its problem text.
   const saturation = saturationSetting(parsed.LOADLINE_SATURATION);
+  const topology = redisTopology(parsed);
   return {
     host: api.hostname,
     port: api.port ? Number(api.port) : DEFAULT_API_PORT,
@@ -138,6 +146,8 @@ export function configFromEnv(env: RawEnv, overrides: Partial<ControlConfig> = {
     ...clickhouseCluster(parsed.CLICKHOUSE_CLUSTER, parsed.CLICKHOUSE_URL),
     ...(parsed.LOADLINE_SHADOW_SECRET ? { shadowSecret: parsed.LOADLINE_SHADOW_SECRET } : {}),
     redisUrl: parsed.REDIS_URL ?? DEFAULT_REDIS_URL,
+    ...(topology ? { redisTopology: topology } : {}),
+    resultStreams: Number(parsed.LOADLINE_RESULT_STREAMS),
     ...(parsed.LOADLINE_REDIS_CA
       ? { redisCa: readFileSync(parsed.LOADLINE_REDIS_CA, 'utf8') }
       : {}),
@@ -171,6 +181,7 @@ export class Control {
   readonly #metadata: MetadataStore;
   readonly #store: ResultStore;
   readonly #redis: Redis;
+  readonly #readerConnections: Redis[];
   readonly #queue: ShardQueue;
   readonly #schedules: ScheduleDriver;
   readonly #leadership: Leadership;
@@ -188,6 +199,7 @@ export class Control {
     metadata: MetadataStore;
     store: ResultStore;
     redis: Redis;
+    readerConnections: Redis[];
     queue: ShardQueue;
     schedules: ScheduleDriver;
     leadership: Leadership;
@@ -200,6 +212,7 @@ export class Control {
     this.#metadata = parts.metadata;
     this.#store = parts.store;
     this.#redis = parts.redis;
+    this.#readerConnections = parts.readerConnections;
     this.#queue = parts.queue;
     this.#schedules = parts.schedules;
     this.#masterSecret = parts.masterSecret;
@@ -270,12 +283,16 @@ export class Control {
     );
     await opened.migrate();
     const store = config.wrapStore ? config.wrapStore(opened) : opened;
-    const redis = connectRedis(
-      config.redisUrl,
-      config.redisCa === undefined ? {} : { tlsCa: config.redisCa },
-    );
-    redis.on('error', (error) => config.log(`redis: ${error.message}`));
-    const names = new RedisNames(config.namespace);
+    const redisOptions = {
+      ...(config.redisCa === undefined ? {} : { tlsCa: config.redisCa }),
+      topology: config.redisTopology,
+    };
+    const redis = connectRedis(config.redisUrl, redisOptions);
+    redis.on('error', (error: Error) => config.log(`redis: ${error.message}`));
+    const names = new RedisNames(config.namespace, {
+      cluster: config.redisTopology?.kind === 'cluster',
+      resultStreams: config.resultStreams,
+    });
     const signer = { sign: (text: string) => signText(keys.signing.privateKey, text) };
     const keyring = new AgentKeyring(metadata.access, masterSecret);
     const queue = new ShardQueue(redis, names, config.log, signer);
@@ -291,7 +308,18 @@ export class Control {
       saturation: config.saturation,
       storedRows: (runId) => store.intervalRows(runId),
     });
-    const ingest = new Ingest(new ResultsReader(redis, names, consumer, keyring), store, {
+    // Each stream's reader blocks on a connection of its own: a blocking read on the shared
+    // one would hold up every other command behind it (in a Cluster, all of that node's).
+    const readerConnections = names.resultStreamNames.map(() => {
+      const connection = duplicateRedis(redis);
+      connection.on('error', (error: Error) => config.log(`redis (results): ${error.message}`));
+      return connection;
+    });
+    const readers = names.resultStreamNames.map(
+      (stream, i) =>
+        new ResultsReader(readerConnections[i] as Redis, names, consumer, keyring, stream),
+    );
+    const ingest = new Ingest(readers, store, {
       onRows: (rows) => coordinator.onRows(rows),
       onMessage: (message) => coordinator.onMessage(message),
       log: config.log,
@@ -321,6 +349,11 @@ export class Control {
       // Control's own URL joins once it listens (its port may be chosen then).
       infrastructure: [
         config.redisUrl,
+        // Sentinels and Cluster nodes are Loadline's own servers too: no run may load them.
+        ...[
+          ...(config.redisTopology?.kind === 'sentinel' ? config.redisTopology.sentinels : []),
+          ...(config.redisTopology?.kind === 'cluster' ? config.redisTopology.nodes : []),
+        ].map(({ host, port }) => `redis://${host.includes(':') ? `[${host}]` : host}:${port}`),
         ...(config.databaseUrl ? [config.databaseUrl] : []),
         ...(config.clickhouseUrl ? [config.clickhouseUrl] : []),
       ],
@@ -442,6 +475,7 @@ export class Control {
       metadata,
       store,
       redis,
+      readerConnections,
       queue,
       schedules,
     });
@@ -461,6 +495,7 @@ export class Control {
     });
     await this.#schedules.close();
     await this.#queue.close();
+    for (const connection of this.#readerConnections) connection.disconnect();
     this.#redis.disconnect();
     await this.#store.close();
     await this.#metadata.close();

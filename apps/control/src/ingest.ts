@@ -16,41 +16,44 @@ const ABANDONED_MS = 10_000;
 const ABANDONED_AT_START_MS = 2000;
 
 /**
- * Moves agent results from the Redis stream into ClickHouse in batches. A batch is acked
+ * Moves agent results from the Redis streams into ClickHouse in batches. A batch is acked
  * only after it is stored: if storage is slow or down, results wait in Redis (the
  * buffer) and are redelivered, never lost. Claims and shard completions are handed to
  * the coordinator after the rows before them are stored, so a run never settles on
- * data that is still in flight.
+ * data that is still in flight. One loop per stream (LOADLINE_RESULT_STREAMS), each with
+ * its own reader: an agent's messages all go to one stream, so that order holds per agent,
+ * and in a Cluster no command spans two streams' slots.
  */
 export class Ingest {
-  readonly #reader: ResultsReader;
+  readonly #readers: readonly ResultsReader[];
   readonly #store: ResultStore;
   readonly #hooks: IngestHooks;
   #running = false;
-  #loop: Promise<void> | undefined;
+  #loops: Array<Promise<void>> = [];
   rowsStored = 0;
 
-  constructor(reader: ResultsReader, store: ResultStore, hooks: IngestHooks) {
-    this.#reader = reader;
+  constructor(readers: readonly ResultsReader[], store: ResultStore, hooks: IngestHooks) {
+    this.#readers = readers;
     this.#store = store;
     this.#hooks = hooks;
   }
 
   async start(): Promise<void> {
-    await this.#reader.ensureGroup();
+    for (const reader of this.#readers) await reader.ensureGroup();
     this.#running = true;
-    this.#loop = this.#run();
+    this.#loops = this.#readers.map((reader) => this.#run(reader));
   }
 
   async stop(): Promise<void> {
     this.#running = false;
-    await this.#loop;
+    await Promise.all(this.#loops);
   }
 
-  async #run(): Promise<void> {
+  async #run(reader: ResultsReader): Promise<void> {
+    const state = { lastReclaim: 0 };
     while (this.#running) {
       try {
-        await this.#batch();
+        await this.#batch(reader, state);
       } catch (error) {
         this.#hooks.log(`ingest: ${(error as Error).message}; retrying`);
         await new Promise((resolve) => setTimeout(resolve, 500));
@@ -58,49 +61,70 @@ export class Ingest {
     }
   }
 
-  #lastReclaim = 0;
   #rejectedSaid = 0;
   #rejectedSaidAt = 0;
 
-  /** What is waiting in Redis to be stored (read and not acked, or not read yet). */
-  backlog(): Promise<ResultsBacklog> {
-    return this.#reader.backlog();
+  /**
+   * What is waiting in Redis to be stored (read and not acked, or not read yet), over every
+   * stream: their sum (a limit on it holds each stream below its cap), the oldest of them.
+   */
+  async backlog(): Promise<ResultsBacklog> {
+    const each = await Promise.all(this.#readers.map((reader) => reader.backlog()));
+    const times = each.flatMap((b) => (b.oldestAt === undefined ? [] : [b.oldestAt]));
+    return {
+      messages: each.reduce((sum, b) => sum + b.messages, 0),
+      oldestAt: times.length > 0 ? Math.min(...times) : undefined,
+    };
   }
 
   /** Messages dropped because no enrolled agent signed them: said in the log, at most every 30 s. */
   get rejected(): number {
-    return this.#reader.rejected;
+    return this.#readers.reduce((sum, reader) => sum + reader.rejected, 0);
   }
 
   #sayRejected(): void {
-    const rejected = this.#reader.rejected;
+    const rejected = this.rejected;
     if (rejected === this.#rejectedSaid || Date.now() - this.#rejectedSaidAt < 30_000) return;
+    const last = this.#readers.find((reader) => reader.lastRejected !== undefined)?.lastRejected;
     this.#hooks.log(
-      `ingest: dropped ${rejected - this.#rejectedSaid} message(s) not signed by an enrolled agent (the last claimed to be ${JSON.stringify(this.#reader.lastRejected)})`,
+      `ingest: dropped ${rejected - this.#rejectedSaid} message(s) not signed by an enrolled agent (the last claimed to be ${JSON.stringify(last)})`,
     );
     this.#rejectedSaid = rejected;
     this.#rejectedSaidAt = Date.now();
   }
 
-  async #batch(): Promise<void> {
+  async #batch(reader: ResultsReader, state: { lastReclaim: number }): Promise<void> {
     this.#sayRejected();
     // Every few seconds (first thing at start), take over what a reader that died (a
     // control killed mid-batch) read but never stored: older results first, so a run that
     // was taken over counts them before its shards' ends, which came after them.
-    const due = Date.now() - this.#lastReclaim > RECLAIM_EVERY_MS;
+    const due = Date.now() - state.lastReclaim > RECLAIM_EVERY_MS;
     const reclaimed = due
-      ? await this.#reader.reclaim(this.#lastReclaim === 0 ? ABANDONED_AT_START_MS : ABANDONED_MS)
+      ? await reader.reclaim(state.lastReclaim === 0 ? ABANDONED_AT_START_MS : ABANDONED_MS)
       : [];
-    if (reclaimed.length === 0 && due) this.#lastReclaim = Date.now();
-    const batch = reclaimed.length > 0 ? reclaimed : await this.#reader.read(500, 250);
+    if (reclaimed.length === 0 && due) state.lastReclaim = Date.now();
+    const batch = reclaimed.length > 0 ? reclaimed : await reader.read(500, 250);
     if (batch.length === 0) return;
     const rows = batch.flatMap((m) => (m.message.type === 'intervals' ? m.message.rows : []));
-    if (rows.length > 0) {
-      await this.#store.insertIntervals(rows);
-      this.rowsStored += rows.length;
-      this.#hooks.onRows(rows);
-    }
-    await this.#reader.ack(batch.map((m) => m.id));
-    for (const { message } of batch) await this.#hooks.onMessage(message);
+    if (rows.length > 0) await this.#store.insertIntervals(rows);
+    // Streams store in parallel, but the coordinator hears one batch at a time, as it did
+    // from one stream: it never handles two agents' messages interleaved.
+    await this.#inTurn(async () => {
+      if (rows.length > 0) {
+        this.rowsStored += rows.length;
+        this.#hooks.onRows(rows);
+      }
+      await reader.ack(batch.map((m) => m.id));
+      for (const { message } of batch) await this.#hooks.onMessage(message);
+    });
+  }
+
+  #turn: Promise<void> = Promise.resolve();
+
+  /** Runs `work` after every earlier caller's work ended. */
+  #inTurn(work: () => Promise<void>): Promise<void> {
+    const mine = this.#turn.then(work);
+    this.#turn = mine.catch(() => {});
+    return mine;
   }
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from '@loadline/agent';
 import { type RunStatus, TERMINAL_STATUSES } from '@loadline/api';
+import type { RedisTopology } from '@loadline/config';
 import { connectRedis, DEFAULT_REDIS_URL, redisAnswers } from '@loadline/queue';
 import { type Control, type ControlConfig, configFromEnv } from './control.js';
 import type { RouterAccess } from './http.js';
@@ -16,6 +17,8 @@ import type { RouterAccess } from './http.js';
 export interface TestRedis {
   url: string;
   namespace: string;
+  /** reached through Sentinels or as a Cluster (a test's own redis-servers) */
+  topology?: RedisTopology;
 }
 
 /** `url` is what the test file read from REDIS_URL (only entry points and tests read env). */
@@ -40,7 +43,7 @@ export async function startTarget(
 
 /** Control's config for a test: port 0, a fresh data dir, short claim and start delays. */
 export function testControlConfig(
-  { url: redisUrl, namespace }: TestRedis,
+  { url: redisUrl, namespace, topology }: TestRedis,
   dataDirPrefix: string,
   overrides: Partial<ControlConfig> = {},
 ): ControlConfig {
@@ -50,6 +53,7 @@ export function testControlConfig(
       port: 0,
       dataDir: mkdtempSync(join(tmpdir(), dataDirPrefix)),
       redisUrl,
+      ...(topology ? { redisTopology: topology } : {}),
       namespace,
       claimTimeoutMs: 3000,
       startDelayMs: 500,
@@ -60,19 +64,22 @@ export function testControlConfig(
 
 /** `count` agents that enroll with `control` (an agent token, as `loadline up` gives its own). */
 export async function startAgents(
-  { url, namespace }: TestRedis,
+  { url, namespace, topology }: TestRedis,
   control: Control,
   count = 2,
   firstNumber = 1,
+  log?: (line: string) => void,
 ): Promise<Agent[]> {
   const token = await control.issueAgentToken('integration test agents');
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
       Agent.start({
         redisUrl: url,
+        ...(topology ? { redisTopology: topology } : {}),
         namespace,
         agentId: `agent-${i + firstNumber}`,
         enroll: { api: control.url, token },
+        ...(log ? { log } : {}),
       }),
     ),
   );

@@ -79,6 +79,11 @@ export const ShardJob = z.object({
    * failover; a stop written to Redis still stops it at once). Past it, the agent stops.
    */
   controlGraceMs: z.number().int().min(0).max(600_000).default(30_000),
+  /**
+   * How many results streams control reads (its LOADLINE_RESULT_STREAMS): the agent pushes
+   * to the one its id hashes to. Absent: 1.
+   */
+  resultStreams: z.number().int().min(1).max(64).optional(),
 });
 export type ShardJob = z.infer<typeof ShardJob>;
 

@@ -12,7 +12,11 @@ export * from './processes.js';
 export {
   controlGraceMs,
   listItems,
+  type RedisNode,
+  type RedisTopology,
   redactUrl,
+  redisNode,
+  redisTopology,
   type SaturationSetting,
   saturationSetting,
   urlProblem,

@@ -11,6 +11,7 @@ import {
   EnvError,
   envPicker,
   parseEnv,
+  redisTopology,
   saturationSetting,
 } from './index.js';
 
@@ -33,6 +34,8 @@ describe('parseEnv', () => {
       LOADLINE_OIDC_GROUPS_CLAIM: 'groups',
       LOADLINE_RESULTS_BACKLOG: '100000',
       LOADLINE_CONTROL_GRACE: '30s',
+      REDIS_SENTINEL_MASTER: 'loadline',
+      LOADLINE_RESULT_STREAMS: '1',
     });
     assert.equal(env.LOADLINE_API, 'http://127.0.0.1:7700');
     assert.equal(env.LOADLINE_NAMESPACE, 'loadline');
@@ -176,6 +179,76 @@ describe('LOADLINE_CONTROL_GRACE', () => {
     assert.match(
       issues(() => parseEnv(ControlEnv, { LOADLINE_CONTROL_GRACE: '11m' }))[0] ?? '',
       /at most 10m/,
+    );
+  });
+});
+
+describe('Redis through Sentinels or a Cluster', () => {
+  it('reads Sentinels, their master and password, for control and agents alike', () => {
+    for (const schema of [ControlEnv, AgentEnv]) {
+      const env = parseEnv(schema, {
+        REDIS_URL: 'rediss://control:pw@ignored:6379/0',
+        REDIS_SENTINELS: '10.0.0.1:26379, sentinel-2.internal:26379,[fd00::3]:26380',
+        REDIS_SENTINEL_PASSWORD: 'sentinel-pw',
+      });
+      assert.deepEqual(redisTopology(env), {
+        kind: 'sentinel',
+        sentinels: [
+          { host: '10.0.0.1', port: 26379 },
+          { host: 'sentinel-2.internal', port: 26379 },
+          { host: 'fd00::3', port: 26380 },
+        ],
+        master: 'loadline',
+        sentinelPassword: 'sentinel-pw',
+      });
+    }
+  });
+
+  it('reads Cluster nodes; neither set is one server', () => {
+    const env = parseEnv(ControlEnv, {
+      REDIS_CLUSTER_NODES: 'redis-0:6379,redis-1:6379',
+      LOADLINE_RESULT_STREAMS: '8',
+    });
+    assert.deepEqual(redisTopology(env), {
+      kind: 'cluster',
+      nodes: [
+        { host: 'redis-0', port: 6379 },
+        { host: 'redis-1', port: 6379 },
+      ],
+    });
+    assert.equal(env.LOADLINE_RESULT_STREAMS, '8');
+    assert.equal(redisTopology(parseEnv(ControlEnv, {})), undefined);
+  });
+
+  it('names the variable of a bad node, master name or stream count', () => {
+    assert.deepEqual(
+      issues(() =>
+        parseEnv(ControlEnv, {
+          REDIS_SENTINELS: '10.0.0.1',
+          REDIS_CLUSTER_NODES: 'redis-0:70000',
+          REDIS_SENTINEL_MASTER: 'my master',
+          LOADLINE_RESULT_STREAMS: '0',
+        }),
+      ),
+      [
+        'REDIS_SENTINELS: "10.0.0.1" is not host:port (a Sentinel, e.g. 10.0.0.5:26379)',
+        'REDIS_SENTINEL_MASTER: expected a Sentinel master name (letters, digits, . _ -)',
+        'REDIS_CLUSTER_NODES: "redis-0:70000" is not host:port (a Redis Cluster node, e.g. 10.0.0.5:26379)',
+        'LOADLINE_RESULT_STREAMS: expected a whole number of streams, 1 to 64',
+      ],
+    );
+  });
+
+  it('refuses Sentinels and a Cluster at once, naming REDIS_CLUSTER_NODES', () => {
+    const env = parseEnv(AgentEnv, {
+      REDIS_SENTINELS: '10.0.0.1:26379',
+      REDIS_CLUSTER_NODES: 'redis-0:6379',
+    });
+    assert.deepEqual(
+      issues(() => redisTopology(env)),
+      [
+        'REDIS_CLUSTER_NODES: set REDIS_CLUSTER_NODES or REDIS_SENTINELS, not both (a Cluster does its own failover)',
+      ],
     );
   });
 });

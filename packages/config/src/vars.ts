@@ -7,6 +7,7 @@ import {
   DEFAULT_NAMESPACE,
   DEFAULT_REDIS_URL,
 } from './defaults.js';
+import { EnvError } from './parse.js';
 
 /** A URL as it may be printed: any password replaced by ***. */
 export function redactUrl(text: string): string {
@@ -123,10 +124,12 @@ export function listItems(text: string | undefined): string[] {
  * A comma-separated list (kept as text, so a parsed environment is an environment still;
  * read it with listItems).
  */
-const list = (itemPattern: RegExp, what: string) =>
+const list = (itemPattern: RegExp | ((item: string) => boolean), what: string) =>
   z.string().superRefine((text, ctx) => {
+    const fits =
+      typeof itemPattern === 'function' ? itemPattern : (i: string) => itemPattern.test(i);
     for (const item of listItems(text)) {
-      if (!itemPattern.test(item)) {
+      if (!fits(item)) {
         ctx.addIssue({ code: 'custom', message: `"${item}" is not ${what}` });
       }
     }
@@ -270,3 +273,97 @@ export const LOADLINE_ADVERTISE_URL = httpUrl('https://10.0.3.7:7700').optional(
     "Where other controls reach this one's API (a standby forwards writes to the active control there). Its host must be an address or name the others can reach and its TLS certificate covers.",
   default: "the listening URL; for a wildcard listener, this machine's first non-loopback address",
 });
+
+/** A Redis server's address as a Sentinel or Cluster setting lists it. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+const HOST_PORT = /^(?:([A-Za-z0-9._-]+)|\[([0-9A-Fa-f:.]+)\]):(\d{1,5})$/;
+
+/** `host:port` or `[v6]:port` read, or undefined when it is neither. */
+export function redisNode(item: string): RedisNode | undefined {
+  const match = HOST_PORT.exec(item);
+  const port = Number(match?.[3]);
+  if (!match || port < 1 || port > 65535) return undefined;
+  return { host: (match[1] ?? match[2]) as string, port };
+}
+
+const redisNodes = (what: string) =>
+  list((item) => redisNode(item) !== undefined, `host:port (${what}, e.g. 10.0.0.5:26379)`);
+
+export const REDIS_SENTINELS = redisNodes('a Sentinel').optional().meta({
+  description:
+    "Redis Sentinels (comma-separated host:port): connections ask them for the master of REDIS_SENTINEL_MASTER and follow a failover. REDIS_URL then gives only the master's user, password, database and TLS (`rediss://`); its host is not used.",
+  default: 'none: REDIS_URL names the server',
+});
+
+export const REDIS_SENTINEL_MASTER = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]+$/, 'expected a Sentinel master name (letters, digits, . _ -)')
+  .default('loadline')
+  .meta({ description: 'The master name the Sentinels of REDIS_SENTINELS watch.' });
+
+export const REDIS_SENTINEL_PASSWORD = z.string().optional().meta({
+  description:
+    'The password of the Sentinels themselves (their `requirepass`), when they have one; TLS to them follows REDIS_URL (`rediss://`).',
+  default: 'none',
+});
+
+export const REDIS_CLUSTER_NODES = redisNodes('a Redis Cluster node').optional().meta({
+  description:
+    'Redis Cluster: some of its nodes (comma-separated host:port; the rest are discovered). Keys are then hash-tagged by namespace so each queue stays in one slot. REDIS_URL gives only user, password and TLS (`rediss://`). Not with REDIS_SENTINELS.',
+  default: 'none: REDIS_URL names the server',
+});
+
+/** How Loadline reaches Redis beyond one server: through Sentinels, or a Cluster. */
+export type RedisTopology =
+  | { kind: 'sentinel'; sentinels: RedisNode[]; master: string; sentinelPassword?: string }
+  | { kind: 'cluster'; nodes: RedisNode[] };
+
+/**
+ * The topology the (already parsed) Redis variables describe, undefined for one server.
+ * Throws EnvError when they contradict each other.
+ */
+export function redisTopology(env: {
+  REDIS_SENTINELS?: string | undefined;
+  REDIS_SENTINEL_MASTER?: string | undefined;
+  REDIS_SENTINEL_PASSWORD?: string | undefined;
+  REDIS_CLUSTER_NODES?: string | undefined;
+}): RedisTopology | undefined {
+  const nodes = (text: string | undefined) =>
+    listItems(text).map((item) => redisNode(item) as RedisNode);
+  const sentinels = nodes(env.REDIS_SENTINELS);
+  const cluster = nodes(env.REDIS_CLUSTER_NODES);
+  if (sentinels.length > 0 && cluster.length > 0) {
+    throw new EnvError([
+      {
+        variable: 'REDIS_CLUSTER_NODES',
+        message:
+          'set REDIS_CLUSTER_NODES or REDIS_SENTINELS, not both (a Cluster does its own failover)',
+      },
+    ]);
+  }
+  if (cluster.length > 0) return { kind: 'cluster', nodes: cluster };
+  if (sentinels.length === 0) return undefined;
+  return {
+    kind: 'sentinel',
+    sentinels,
+    master: env.REDIS_SENTINEL_MASTER ?? 'loadline',
+    ...(env.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: env.REDIS_SENTINEL_PASSWORD } : {}),
+  };
+}
+
+export const LOADLINE_RESULT_STREAMS = z
+  .string()
+  .superRefine((text, ctx) => {
+    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 64) {
+      ctx.addIssue({ code: 'custom', message: 'expected a whole number of streams, 1 to 64' });
+    }
+  })
+  .default('1')
+  .meta({
+    description:
+      "Results streams agents push to, each agent to one picked by a hash of its id; control reads each with its own reader. More than 1 spreads results over a Redis Cluster's nodes. Shard jobs carry it, so agents need not be told. Lower it only with no run active (a stream dropped from the count is no longer read).",
+  });

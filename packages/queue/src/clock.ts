@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { Redis } from './connection.js';
 import type { RedisNames } from './names.js';
 
 /**

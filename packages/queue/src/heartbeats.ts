@@ -1,5 +1,5 @@
 import { AgentMessage, type Heartbeat } from '@loadline/api';
-import type { Redis } from 'ioredis';
+import type { Redis } from './connection.js';
 import type { RedisNames } from './names.js';
 import type { AgentSigner, AgentVerifier } from './signing.js';
 

@@ -1,4 +1,3 @@
-export type { Redis } from 'ioredis';
 export {
   type AgentClock,
   type ClockReading,
@@ -8,7 +7,16 @@ export {
   readAgentClock,
   readRedisClock,
 } from './clock.js';
-export { bullConnection, connectRedis, DEFAULT_REDIS_URL, redisAnswers } from './connection.js';
+export {
+  bullConnection,
+  type ConnectOptions,
+  connectRedis,
+  DEFAULT_REDIS_URL,
+  duplicateRedis,
+  isCluster,
+  type Redis,
+  redisAnswers,
+} from './connection.js';
 export { type ErrorEmitter, logErrors } from './errors.js';
 export {
   HEARTBEAT_TTL_S,
@@ -17,7 +25,7 @@ export {
   removeAgent,
   writeHeartbeat,
 } from './heartbeats.js';
-export { RedisNames } from './names.js';
+export { type NamesOptions, RedisNames, resultStreamOf } from './names.js';
 export {
   MAX_STREAM_LENGTH,
   type ReceivedMessage,

@@ -2,8 +2,13 @@ import assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ControlSignal, ShardJob } from '@loadline/api';
-import type { Redis } from 'ioredis';
-import { connectRedis, DEFAULT_REDIS_URL, redisAnswers } from './connection.js';
+import {
+  connectRedis,
+  DEFAULT_REDIS_URL,
+  duplicateRedis,
+  type Redis,
+  redisAnswers,
+} from './connection.js';
 import { listAgents, writeHeartbeat } from './heartbeats.js';
 import { RedisNames } from './names.js';
 import { ResultsReader, sendAgentMessage } from './results.js';
@@ -207,7 +212,7 @@ describe('queue (real Redis)', { skip }, () => {
     await queue.enqueue([shardJob('run_q', 0)]); // duplicate enqueue is ignored
     // A job written straight into Redis (BullMQ's own API, no signature) never runs.
     const { Queue } = await import('bullmq');
-    const intruderConnection = redis.duplicate();
+    const intruderConnection = duplicateRedis(redis);
     const intruder = new Queue(names.shardQueue, { connection: intruderConnection });
     await intruder.add('shard', shardJob('run_forged', 0));
     const deadline = Date.now() + 5000;

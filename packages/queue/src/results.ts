@@ -1,10 +1,10 @@
 import { type AgentMessage, parseAgentMessage } from '@loadline/api';
-import type { Redis } from 'ioredis';
-import type { RedisNames } from './names.js';
+import type { Redis } from './connection.js';
+import { type RedisNames, resultStreamOf } from './names.js';
 import type { AgentSigner, AgentVerifier } from './signing.js';
 
 /**
- * Cap on the results stream: ~10 min of 300 agents sending one message a second. Redis trims
+ * Cap on each results stream: ~10 min of 300 agents sending one message a second. Redis trims
  * past it whether read or not, so control stops runs long before (LOADLINE_RESULTS_BACKLOG).
  */
 export const MAX_STREAM_LENGTH = 200_000;
@@ -24,16 +24,18 @@ function entryTime(id: string): number {
 /**
  * Agents → control. A Redis stream: durable, ordered, and the buffer when storage is slow.
  * Each entry names its agent (`a`) and carries the agent's signature of the message (`s`).
+ * Of `streams` (the shard job's resultStreams), the agent's own one: see resultStreamOf.
  */
 export async function sendAgentMessage(
   redis: Redis,
   names: RedisNames,
   message: AgentMessage,
   signer: AgentSigner,
+  streams = 1,
 ): Promise<void> {
   const text = JSON.stringify(message);
   await redis.xadd(
-    names.results,
+    names.resultStream(resultStreamOf(signer.agentId, streams)),
     'MAXLEN',
     '~',
     String(MAX_STREAM_LENGTH),
@@ -53,9 +55,10 @@ export interface ReceivedMessage {
 }
 
 /**
- * Control side: a consumer in the `control` group. Messages stay pending until acked, so
- * a control that dies before storing them gets them again (another replica, or itself on
- * restart) — results are never lost between agent and storage.
+ * Control side: a consumer in the `control` group of one results stream. Messages stay
+ * pending until acked, so a control that dies before storing them gets them again (another
+ * replica, or itself on restart) — results are never lost between agent and storage. Every
+ * command names this one stream: in a Cluster, streams live on different nodes.
  */
 export class ResultsReader {
   malformed = 0;
@@ -64,21 +67,28 @@ export class ResultsReader {
   /** the agent id the last rejected entry claimed, for the log */
   lastRejected: string | undefined;
   readonly #redis: Redis;
-  readonly #names: RedisNames;
+  readonly #stream: string;
   readonly #consumer: string;
   readonly #verifier: AgentVerifier;
   readonly #group = 'control';
 
-  constructor(redis: Redis, names: RedisNames, consumer: string, verifier: AgentVerifier) {
+  constructor(
+    redis: Redis,
+    names: RedisNames,
+    consumer: string,
+    verifier: AgentVerifier,
+    /** which stream (of names.resultStreamNames) */
+    stream = names.results,
+  ) {
     this.#redis = redis;
-    this.#names = names;
+    this.#stream = stream;
     this.#consumer = consumer;
     this.#verifier = verifier;
   }
 
   async ensureGroup(): Promise<void> {
     try {
-      await this.#redis.xgroup('CREATE', this.#names.results, this.#group, '0', 'MKSTREAM');
+      await this.#redis.xgroup('CREATE', this.#stream, this.#group, '0', 'MKSTREAM');
     } catch (error) {
       if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
     }
@@ -100,7 +110,7 @@ export class ResultsReader {
    */
   async reclaim(minIdleMs: number, count = 500): Promise<ReceivedMessage[]> {
     const reply = (await (this.#redis.xautoclaim as (...a: unknown[]) => Promise<unknown>)(
-      this.#names.results,
+      this.#stream,
       this.#group,
       this.#consumer,
       minIdleMs,
@@ -117,31 +127,25 @@ export class ResultsReader {
    * sees the same figure.
    */
   async backlog(): Promise<ResultsBacklog> {
-    const groups = (await this.#redis.xinfo('GROUPS', this.#names.results)) as unknown[][];
+    const groups = (await this.#redis.xinfo('GROUPS', this.#stream)) as unknown[][];
     const fields = groups
       .map((g) => Object.fromEntries(pairs(g)))
       .find((g) => g.name === this.#group);
     if (!fields) return { messages: 0, oldestAt: undefined };
     const pending = Number(fields.pending ?? 0);
     const lastDelivered = String(fields['last-delivered-id'] ?? '0-0');
-    const [next] = await this.#redis.xrange(
-      this.#names.results,
-      `(${lastDelivered}`,
-      '+',
-      'COUNT',
-      1,
-    );
+    const [next] = await this.#redis.xrange(this.#stream, `(${lastDelivered}`, '+', 'COUNT', 1);
     // `lag` is null when Redis cannot tell (entries deleted mid-stream): then the stream's
     // whole length stands in, an upper bound (a backlog is never under-reported).
     const lag =
       fields.lag === null || fields.lag === undefined
         ? next
-          ? await this.#redis.xlen(this.#names.results)
+          ? await this.#redis.xlen(this.#stream)
           : 0
         : Number(fields.lag);
     let oldestAt: number | undefined;
     if (pending > 0) {
-      const summary = (await this.#redis.xpending(this.#names.results, this.#group)) as [
+      const summary = (await this.#redis.xpending(this.#stream, this.#group)) as [
         number,
         string | null,
         string | null,
@@ -154,7 +158,7 @@ export class ResultsReader {
   }
 
   async ack(ids: string[]): Promise<void> {
-    if (ids.length > 0) await this.#redis.xack(this.#names.results, this.#group, ...ids);
+    if (ids.length > 0) await this.#redis.xack(this.#stream, this.#group, ...ids);
   }
 
   async #readFrom(
@@ -164,7 +168,7 @@ export class ResultsReader {
   ): Promise<ReceivedMessage[]> {
     const args: Array<string | number> = ['GROUP', this.#group, this.#consumer, 'COUNT', count];
     if (blockMs !== undefined) args.push('BLOCK', blockMs);
-    args.push('STREAMS', this.#names.results, start);
+    args.push('STREAMS', this.#stream, start);
     // ioredis types xreadgroup loosely; the reply is [[stream, [[id, [field, value, ...]], ...]]].
     const reply = (await (this.#redis.xreadgroup as (...a: unknown[]) => Promise<unknown>)(
       ...args,

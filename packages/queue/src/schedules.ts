@@ -1,7 +1,6 @@
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { bullConnection } from './connection.js';
+import { bullConnection, type Redis } from './connection.js';
 import { logErrors } from './errors.js';
 import type { RedisNames } from './names.js';
 
@@ -22,11 +21,14 @@ export interface ScheduleTimer {
  */
 export class ScheduleQueue {
   readonly #queue: Queue;
+  readonly #release: () => void;
 
   /** `log` hears the queue's errors (Redis unreachable, say), with the queue's name. */
   constructor(redis: Redis, names: RedisNames, log: (line: string) => void) {
     // Options, not an instance: the queue owns (and closes) its connection.
-    this.#queue = new Queue(names.scheduleQueue, { connection: bullConnection(redis) });
+    const { connection, release } = bullConnection(redis);
+    this.#release = release;
+    this.#queue = new Queue(names.scheduleQueue, { connection, prefix: names.bullPrefix });
     logErrors(this.#queue, `schedule queue ${names.scheduleQueue}`, log);
   }
 
@@ -52,6 +54,7 @@ export class ScheduleQueue {
 
   async close(): Promise<void> {
     await this.#queue.close();
+    this.#release();
   }
 }
 
@@ -63,6 +66,7 @@ export type ScheduleProcessor = (firing: ScheduleFiring) => Promise<void>;
  */
 export class ScheduleWorker {
   readonly #worker: Worker;
+  readonly #release: () => void;
 
   constructor(
     redis: Redis,
@@ -70,6 +74,8 @@ export class ScheduleWorker {
     processor: ScheduleProcessor,
     log: (line: string) => void,
   ) {
+    const { connection, release } = bullConnection(redis);
+    this.#release = release;
     this.#worker = new Worker(
       names.scheduleQueue,
       async (job) => {
@@ -77,7 +83,7 @@ export class ScheduleWorker {
         if (!parsed.success) throw new Error(`bad schedule firing: ${parsed.error.message}`);
         await processor(parsed.data);
       },
-      { connection: bullConnection(redis), concurrency: 4 },
+      { connection, prefix: names.bullPrefix, concurrency: 4 },
     );
     this.#worker.on('failed', (job, error) => log(`schedule job ${job?.id}: ${error.message}`));
     logErrors(this.#worker, `schedule worker ${names.scheduleQueue}`, log);
@@ -85,5 +91,6 @@ export class ScheduleWorker {
 
   async close(): Promise<void> {
     await this.#worker.close();
+    this.#release();
   }
 }

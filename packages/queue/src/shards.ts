@@ -1,7 +1,6 @@
 import { ShardJob } from '@loadline/api';
 import { type Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { bullConnection } from './connection.js';
+import { bullConnection, duplicateRedis, type Redis } from './connection.js';
 import { logErrors } from './errors.js';
 import type { RedisNames } from './names.js';
 import { type ControlSigner, type ControlVerifier, seal, unseal } from './signing.js';
@@ -14,12 +13,17 @@ export class ShardQueue {
   readonly #queue: Queue;
   readonly #connection: Redis;
   readonly #signer: ControlSigner;
+  readonly #resultStreams: number;
 
   /** `log` hears the queue's errors (Redis unreachable, say), with the queue's name. */
   constructor(redis: Redis, names: RedisNames, log: (line: string) => void, signer: ControlSigner) {
     this.#signer = signer;
-    this.#connection = redis.duplicate();
-    this.#queue = new Queue(names.shardQueue, { connection: this.#connection });
+    this.#resultStreams = names.resultStreams;
+    this.#connection = duplicateRedis(redis);
+    this.#queue = new Queue(names.shardQueue, {
+      connection: this.#connection,
+      prefix: names.bullPrefix,
+    });
     logErrors(this.#queue, `shard queue ${names.shardQueue}`, log);
   }
 
@@ -27,7 +31,9 @@ export class ShardQueue {
     await this.#queue.addBulk(
       jobs.map((job) => ({
         name: 'shard',
-        data: seal(JSON.stringify(job), this.#signer),
+        // The job tells its agent how many results streams control reads (one setting, on
+        // control: an agent can never push to a stream nobody reads).
+        data: seal(JSON.stringify({ ...job, resultStreams: this.#resultStreams }), this.#signer),
         // One job per shard, ever: a retried enqueue does not duplicate load.
         opts: {
           jobId: `${job.runId}.${job.shard}`,
@@ -68,6 +74,7 @@ export type ShardProcessor = (job: ShardJob, signal: { jobId: string }) => Promi
  */
 export class ShardWorker {
   readonly #worker: Worker;
+  readonly #release: () => void;
 
   /** `log` hears the worker's errors (Redis unreachable, a lost lock), with the queue's name. */
   constructor(
@@ -77,6 +84,8 @@ export class ShardWorker {
     log: (line: string) => void,
     verifier: ControlVerifier,
   ) {
+    const { connection, release } = bullConnection(redis);
+    this.#release = release;
     this.#worker = new Worker(
       names.shardQueue,
       async (job: Job) => {
@@ -93,7 +102,8 @@ export class ShardWorker {
       {
         // Options, not an instance: the worker then owns (and closes) its connections,
         // including the blocking one it makes to wait for jobs.
-        connection: bullConnection(redis),
+        connection,
+        prefix: names.bullPrefix,
         concurrency: 1,
         lockDuration: 30_000,
         stalledInterval: 30_000,
@@ -108,5 +118,6 @@ export class ShardWorker {
 
   async close(): Promise<void> {
     await this.#worker.close();
+    this.#release();
   }
 }

@@ -1,5 +1,5 @@
 import { type ControlSignal, parseControlSignal } from '@loadline/api';
-import type { Redis } from 'ioredis';
+import { duplicateRedis, type Redis } from './connection.js';
 import { logErrors } from './errors.js';
 import type { RedisNames } from './names.js';
 import { type ControlSigner, type ControlVerifier, seal, unseal } from './signing.js';
@@ -57,7 +57,7 @@ export class SignalSubscription {
       const payload = unseal(raw, verifier);
       return payload === undefined ? undefined : parseControlSignal(payload);
     };
-    const subscriber = redis.duplicate();
+    const subscriber = duplicateRedis(redis);
     logErrors(subscriber, `signals of ${runId}`, log);
     const subscription = new SignalSubscription(subscriber, names.signals(runId));
     subscriber.on('message', (channel: string, message: string) => {

@@ -5,6 +5,7 @@ import { redactUrl } from '@loadline/config';
 import { redisAnswers } from '@loadline/queue';
 import { capacityPath, readCapacity } from '../capacity-file.js';
 import { UsageError } from '../exit-codes.js';
+import { redisWhere } from './control.js';
 
 export interface AgentCommandOptions {
   redis?: string;
@@ -41,6 +42,10 @@ export async function runAgent(
     | 'LOADLINE_API'
     | 'LOADLINE_AGENT_TOKEN'
     | 'LOADLINE_REDIS_CA'
+    | 'REDIS_SENTINELS'
+    | 'REDIS_SENTINEL_MASTER'
+    | 'REDIS_SENTINEL_PASSWORD'
+    | 'REDIS_CLUSTER_NODES'
     | 'XDG_CONFIG_HOME'
   >,
 ): Promise<number> {
@@ -70,9 +75,12 @@ export async function runAgent(
     ...(capacityRps === undefined ? {} : { capacityRps }),
     log: (line) => stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
-  const { redisUrl } = agentOptions;
-  if (!(await redisAnswers(redisUrl, 2000, agentOptions.redisCa))) {
-    throw new UsageError('--redis', `no Redis answers at ${redactUrl(redisUrl)}`);
+  const { redisUrl, redisTopology } = agentOptions;
+  if (!(await redisAnswers(redisUrl, 2000, agentOptions.redisCa, redisTopology))) {
+    throw new UsageError(
+      redisTopology ? undefined : '--redis',
+      `no Redis answers ${redisWhere({ redisUrl, redisTopology })}`,
+    );
   }
   const agent = await Agent.start(agentOptions).catch((error: unknown) => {
     if (error instanceof ApiProblem || error instanceof ApiUnreachable) {

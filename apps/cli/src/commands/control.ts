@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type CliEnv, DEFAULT_API_PORT, redactUrl } from '@loadline/config';
+import { type CliEnv, DEFAULT_API_PORT, type RedisTopology, redactUrl } from '@loadline/config';
 import { Control, configFromEnv } from '@loadline/control';
 import { redisAnswers } from '@loadline/queue';
 import { dataDirInUse } from '../data-dir.js';
@@ -66,11 +66,8 @@ export async function runControl(
     log: (line) => stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   const config = { ...base, ...tlsOption(base.host, options) };
-  if (!(await redisAnswers(config.redisUrl, 2000, config.redisCa))) {
-    throw new UsageError(
-      undefined,
-      `no Redis answers at ${redactUrl(config.redisUrl)} (set REDIS_URL)`,
-    );
+  if (!(await redisAnswers(config.redisUrl, 2000, config.redisCa, config.redisTopology))) {
+    throw new UsageError(undefined, `no Redis answers ${redisWhere(config)}`);
   }
   const control = await Control.start(config).catch((error: unknown) => {
     if (dataDirInUse(error)) {
@@ -95,4 +92,16 @@ export async function runControl(
   });
   await control.close();
   return 0;
+}
+
+/** Where a Redis was looked for, for a message: the setting to check. */
+export function redisWhere(config: {
+  redisUrl: string;
+  redisTopology?: RedisTopology | undefined;
+}): string {
+  if (config.redisTopology?.kind === 'cluster') return 'at the nodes of REDIS_CLUSTER_NODES';
+  if (config.redisTopology?.kind === 'sentinel') {
+    return `through REDIS_SENTINELS (master ${config.redisTopology.master})`;
+  }
+  return `at ${redactUrl(config.redisUrl)} (set REDIS_URL)`;
 }

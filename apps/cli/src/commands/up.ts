@@ -11,7 +11,9 @@ import {
   DEFAULT_NAMESPACE,
   DEFAULT_REDIS_URL,
   type RawEnv,
+  type RedisTopology,
   redactUrl,
+  redisTopology,
 } from '@loadline/config';
 import { Control, configFromEnv } from '@loadline/control';
 import { startDemoMall } from '@loadline/demo-mall';
@@ -56,13 +58,22 @@ function startConsole(
   return `http://127.0.0.1:${port}`;
 }
 
-/** Uses REDIS_URL, or 127.0.0.1:6379, or starts a redis-server child of ours. */
+/**
+ * Uses REDIS_URL (through its Sentinels or Cluster when set), or 127.0.0.1:6379, or starts
+ * a redis-server child of ours.
+ */
 async function ensureRedis(
   configured: string | undefined,
+  topology: RedisTopology | undefined,
   children: ChildProcess[],
   log: (line: string) => void,
 ): Promise<string> {
   const url = configured ?? DEFAULT_REDIS_URL;
+  if (topology) {
+    if (await redisAnswers(url, 2000, undefined, topology)) return url;
+    const variable = topology.kind === 'cluster' ? 'REDIS_CLUSTER_NODES' : 'REDIS_SENTINELS';
+    throw new UsageError(undefined, `no Redis answers through ${variable}`);
+  }
   if (await redisAnswers(url, 1000)) return url;
   if (configured)
     throw new UsageError(undefined, `no Redis answers at REDIS_URL=${redactUrl(url)}`);
@@ -182,7 +193,8 @@ export async function runUp(
     for (const child of children) child.kill('SIGTERM');
   };
   try {
-    const redisUrl = await ensureRedis(env.REDIS_URL, children, log);
+    const topology = redisTopology(env);
+    const redisUrl = await ensureRedis(env.REDIS_URL, topology, children, log);
     const config = configFromEnv(env, {
       port,
       redisUrl,
@@ -215,7 +227,9 @@ export async function runUp(
       // shadow tags of the `local` environment and reports leaks to this control.
       mall = await startDemoMall({
         port: demoPort,
-        redisUrl,
+        // The mall speaks to one Redis server only: behind Sentinels or a Cluster its carts
+        // and orders stay in its memory.
+        redisUrl: topology ? null : redisUrl,
         // Under a namespace of its own, the mall's keys and queue are the namespace's too.
         ...(config.namespace === DEFAULT_NAMESPACE
           ? {}

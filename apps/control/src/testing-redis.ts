@@ -1,0 +1,193 @@
+// Redis topologies for integration tests, from Debian's redis-server started here: a master
+// with a replica watched by a Sentinel, or a three-node Cluster. Each on free ports, files in
+// a temporary directory, every process killed by `stop`. Not exported from the package index.
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { RedisNode } from '@loadline/config';
+
+const run = promisify(execFile);
+
+/** Why a topology test cannot run here, or false. */
+export const redisServerMissing = (): string | false =>
+  spawnSync('sh', ['-c', 'command -v redis-server && command -v redis-cli']).status === 0
+    ? false
+    : 'needs redis-server and redis-cli (apt-get install redis-server)';
+
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** redis-cli against 127.0.0.1:`port`: its output, trimmed. */
+export async function cli(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], {
+    timeout: 5000,
+  });
+  return stdout.trim();
+}
+
+/** Polls `check` every 100 ms until it holds, or fails saying `what` after `timeoutMs`. */
+export async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Processes of one topology, by name, and how to end them all. */
+export class RedisProcesses {
+  readonly dir = mkdtempSync(join(tmpdir(), 'loadline-redis-topology-'));
+  readonly #children = new Map<string, ChildProcess>();
+
+  /** redis-server with `args` (a config file's path first, for a Sentinel). */
+  start(name: string, args: string[]): ChildProcess {
+    const child = spawn('redis-server', args, { stdio: 'ignore', cwd: this.dir });
+    this.#children.set(name, child);
+    return child;
+  }
+
+  /** SIGKILL, as a machine that dies: no shutdown, no last words to replicas. */
+  async kill(name: string): Promise<void> {
+    const child = this.#children.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.#children.keys()].map((name) => this.kill(name)));
+  }
+}
+
+const SERVER = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+
+export interface SentinelSet {
+  processes: RedisProcesses;
+  master: number;
+  replica: number;
+  sentinels: RedisNode[];
+  name: string;
+}
+
+/**
+ * A master, one replica and one Sentinel (quorum 1) that calls the master down after 1 s
+ * without an answer: the shortest failover a real installation could configure.
+ */
+export async function startSentinelSet(name = 'loadline'): Promise<SentinelSet> {
+  const processes = new RedisProcesses();
+  const [master, replica, sentinel] = [await freePort(), await freePort(), await freePort()];
+  // No wait before a replica's first sync (Redis 7 waits 5 s for more replicas to join).
+  processes.start('master', [
+    '--port',
+    String(master),
+    ...SERVER,
+    '--repl-diskless-sync-delay',
+    '0',
+  ]);
+  await until(`the master on ${master}`, async () => (await cli(master, 'PING')) === 'PONG');
+  processes.start('replica', [
+    '--port',
+    String(replica),
+    ...SERVER,
+    '--replicaof',
+    '127.0.0.1',
+    String(master),
+  ]);
+  await until('the replica in sync', async () =>
+    (await cli(replica, 'INFO', 'replication')).includes('master_link_status:up'),
+  );
+  // A Sentinel rewrites its config file: one of its own, in the temporary directory.
+  const config = join(processes.dir, 'sentinel.conf');
+  writeFileSync(
+    config,
+    [
+      `port ${sentinel}`,
+      'bind 127.0.0.1',
+      `sentinel monitor ${name} 127.0.0.1 ${master} 1`,
+      `sentinel down-after-milliseconds ${name} 1000`,
+      `sentinel failover-timeout ${name} 5000`,
+      '',
+    ].join('\n'),
+  );
+  processes.start('sentinel', [config, '--sentinel']);
+  // The Sentinel must know the replica before it can promote it.
+  await until('the Sentinel to see the replica', async () =>
+    (await cli(sentinel, 'SENTINEL', 'REPLICAS', name)).includes(String(replica)),
+  );
+  return { processes, master, replica, sentinels: [{ host: '127.0.0.1', port: sentinel }], name };
+}
+
+export interface TestCluster {
+  processes: RedisProcesses;
+  ports: number[];
+}
+
+/** Three masters, no replicas: `redis-cli --cluster create` splits the slots in three. */
+export async function startCluster(): Promise<TestCluster> {
+  const processes = new RedisProcesses();
+  const ports = [await freePort(), await freePort(), await freePort()];
+  for (const port of ports) {
+    processes.start(`node-${port}`, [
+      '--port',
+      String(port),
+      ...SERVER,
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      `nodes-${port}.conf`,
+      '--cluster-node-timeout',
+      '2000',
+    ]);
+  }
+  for (const port of ports) {
+    await until(`cluster node ${port}`, async () => (await cli(port, 'PING')) === 'PONG');
+  }
+  await run(
+    'redis-cli',
+    [
+      '--cluster',
+      'create',
+      ...ports.map((port) => `127.0.0.1:${port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ],
+    { timeout: 15_000 },
+  );
+  for (const port of ports) {
+    await until(`cluster_state:ok on ${port}`, async () =>
+      (await cli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'),
+    );
+  }
+  return { processes, ports };
+}
+
+/** The port of the Cluster node that holds `key`'s slot. */
+export async function nodeOf(cluster: TestCluster, key: string): Promise<number> {
+  const slot = Number(await cli(cluster.ports[0] as number, 'CLUSTER', 'KEYSLOT', key));
+  const lines = (await cli(cluster.ports[0] as number, 'CLUSTER', 'NODES')).split('\n');
+  for (const line of lines) {
+    const [, address, flags, , , , , , ...ranges] = line.split(' ');
+    if (!flags?.includes('master')) continue;
+    for (const range of ranges) {
+      const [from, to = from] = range.split('-').map(Number);
+      if (slot >= (from as number) && slot <= (to as number)) {
+        return Number(address?.split('@')[0]?.split(':')[1]);
+      }
+    }
+  }
+  throw new Error(`no node holds slot ${slot} of ${key}`);
+}
