@@ -103,6 +103,11 @@ const pgbouncer = {
   name: 'pgbouncer',
   present: () => has('pgbouncer') || existsSync('/usr/sbin/pgbouncer'),
 };
+// The Sentinel trial of infra/k8s/redis.yaml runs its Redis proxy, HAProxy.
+const haproxy = {
+  name: 'haproxy',
+  present: () => has('haproxy') || existsSync('/usr/sbin/haproxy'),
+};
 const nginx = { name: 'nginx-light', present: () => has('nginx') || existsSync('/usr/sbin/nginx') };
 const wrk = { name: 'wrk', present: () => has('wrk') };
 
@@ -175,7 +180,7 @@ switch (step) {
     // The fleet test's hosts with wrong clocks run under Debian's libfaketime.
     // The metadata suites also run through PgBouncer in transaction mode (they skip,
     // saying so, without it).
-    aptInstall([javaHdrHistogram, chromium, faketime, pgbouncer]);
+    aptInstall([javaHdrHistogram, chromium, faketime, pgbouncer, haproxy]);
     await ensureRedis();
     log('lint');
     runOrDie(join(root, 'node_modules', '.bin', 'biome'), ['ci', '.'], 'lint');
