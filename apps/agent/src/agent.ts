@@ -15,6 +15,7 @@ import {
 } from '@loadline/engine';
 import type { AgentClock, AgentSigner, ControlVerifier, Redis } from '@loadline/queue';
 import {
+  ClockFilter,
   connectRedis,
   DEFAULT_REDIS_URL,
   RedisNames,
@@ -94,6 +95,7 @@ export class Agent {
   #stopped = false;
   /** this agent's offset to control's clock; a run starts, and is stamped, on control's */
   #clock: AgentClock | undefined;
+  readonly #clockFilter = new ClockFilter();
   #beats = 0;
   /** the shard's rate multiplier as control last said it, and a change waiting for its instant */
   #rateMultiplier = 1;
@@ -164,7 +166,8 @@ export class Agent {
   /** Reads control's clock again; a failed reading keeps the last one. */
   async #syncClock(): Promise<void> {
     try {
-      this.#clock = (await readAgentClock(this.#redis, this.#names)) ?? this.#clock;
+      this.#clock =
+        (await readAgentClock(this.#redis, this.#names, this.#clockFilter)) ?? this.#clock;
     } catch (error) {
       this.#log(`could not read control's clock: ${(error as Error).message}`);
     }

@@ -24,6 +24,7 @@ import {
 import { saturationLimits } from '@loadline/engine';
 import { MetadataStore } from '@loadline/metadata';
 import {
+  ClockFilter,
   CONTROL_CLOCK_EVERY_MS,
   connectRedis,
   duplicateRedis,
@@ -572,8 +573,9 @@ async function watchClock(
   controlId: string,
   log: (line: string) => void,
 ): Promise<NodeJS.Timeout> {
+  const filter = new ClockFilter();
   const publish = () =>
-    publishControlClock(redis, names, controlId).catch((error: Error) =>
+    publishControlClock(redis, names, controlId, filter).catch((error: Error) =>
       log(`clock: ${error.message}`),
     );
   await publish();

@@ -28,6 +28,26 @@ export async function readRedisClock(redis: Redis, samples = 5): Promise<ClockRe
 }
 
 /**
+ * NTP's clock filter, simply: of the readings of the last minute, the one with the shortest
+ * round trip (the least room for error). One slow reading (a loaded machine, a busy Redis)
+ * then costs nothing; a clock that was stepped is followed within a minute.
+ */
+export class ClockFilter {
+  readonly #readings: Array<ClockReading & { at: number }> = [];
+
+  constructor(readonly keepMs = 60_000) {}
+
+  /** Adds a reading; the best of the recent ones. */
+  add(reading: ClockReading, at = Date.now()): ClockReading {
+    this.#readings.push({ ...reading, at });
+    while ((this.#readings[0]?.at ?? at) < at - this.keepMs) this.#readings.shift();
+    let best = this.#readings[0] as ClockReading & { at: number };
+    for (const r of this.#readings) if (r.rttMs <= best.rttMs) best = r;
+    return { offsetMs: best.offsetMs, rttMs: best.rttMs };
+  }
+}
+
+/**
  * Control's clock as the active control last published it: Redis's clock minus control's.
  * Agents cannot reach control (only Redis and their targets), so both sides measure their
  * offset to the one clock they share, Redis's, and an agent's offset to control is the
@@ -50,8 +70,9 @@ export async function publishControlClock(
   redis: Redis,
   names: RedisNames,
   controlId: string,
+  filter: ClockFilter,
 ): Promise<ControlClock> {
-  const reading = await readRedisClock(redis);
+  const reading = filter.add(await readRedisClock(redis));
   const clock: ControlClock = { ...reading, at: Date.now(), controlId };
   await redis.set(names.controlClock, JSON.stringify(clock), 'EX', CONTROL_CLOCK_TTL_S);
   return clock;
@@ -67,11 +88,13 @@ export interface AgentClock {
 export async function readAgentClock(
   redis: Redis,
   names: RedisNames,
+  filter: ClockFilter,
 ): Promise<AgentClock | undefined> {
-  const [own, published] = await Promise.all([
+  const [reading, published] = await Promise.all([
     readRedisClock(redis),
     redis.get(names.controlClock),
   ]);
+  const own = filter.add(reading);
   if (published === null) return undefined;
   let control: ControlClock;
   try {

@@ -1,5 +1,6 @@
 export {
   type AgentClock,
+  ClockFilter,
   type ClockReading,
   CONTROL_CLOCK_EVERY_MS,
   ControlClock,
