@@ -43,8 +43,11 @@ function hasRedisServer(): boolean {
 const TARGET = `
 const [host, port] = process.argv.slice(1);
 const bySource = {};
+const firstBySocket = [];
 require('node:http').createServer((req, res) => {
   if (req.url === '/__counts') return res.end(JSON.stringify(bySource));
+  if (req.url === '/__sockets') return res.end(JSON.stringify(firstBySocket));
+  if (!req.socket.seen) { req.socket.seen = true; firstBySocket.push([req.socket.remoteAddress, req.socket.remotePort, performance.timeOrigin + performance.now()]); }
   const source = req.socket.remoteAddress;
   const seen = bySource[source];
   if (seen) seen.requests++;
@@ -219,6 +222,10 @@ describe(`a fleet on ${HOSTS} hosts × ${AGENTS_PER_HOST} agents`, {
   });
 
   it(`one run shared by ${AGENTS} agents: exact shares per host, start skew under 20 ms, merged percentiles`, async () => {
+    const { agents: measured } = await get('/agents');
+    console.log(
+      `clock offsets: ${measured.map((a: { agentId: string; clockOffsetMs: number; clockUncertaintyMs: number }) => `${a.agentId} ${a.clockOffsetMs}±${a.clockUncertaintyMs}`).join(', ')}`,
+    );
     const file = join(dir, 'lan.yaml');
     writeFileSync(
       file,
@@ -264,6 +271,8 @@ flows: [{ name: f, steps: [{ name: hit, request: { path: / } }] }]
     const firsts = shares.map((s) => s.firstAt as number);
     const skewMs = Math.max(...firsts) - Math.min(...firsts);
     const earliest = Math.min(...firsts);
+    const sockets = (await (await fetch(`http://${network.gateway}:${targetPort}/__sockets`)).json()) as [string, number, number][];
+    console.log(`first requests per connection: ${sockets.slice(0, 30).map(([a, p, t]) => `${a.split('.')[3]}:${p} +${(t - earliest).toFixed(1)}`).join(', ')}`);
     console.log(
       `hosts: ${shares.map((s) => `${s.host.name} ${s.requests} (first +${((s.firstAt as number) - earliest).toFixed(1)} ms)`).join(', ')}; start skew ${skewMs.toFixed(1)} ms`,
     );

@@ -19,6 +19,9 @@ import type { FlowEvents, FlowInterval, FlowModel, FlowReport, FlowRunOptions } 
 
 export type { FlowEvents, FlowInterval, FlowModel, FlowReport, FlowRunOptions } from './types.js';
 
+/** At most this many connections are opened before the start (a closed model's first VUs). */
+const OPEN_AHEAD_MAX = 32;
+
 interface Iteration {
   flow: CompiledFlow;
   context: IterationContext;
@@ -112,9 +115,26 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
   }
 
   run(): Promise<FlowReport> {
-    return this.#life.run(
+    const report = this.#life.run(
       this.#startAt === undefined ? undefined : this.#startAt - this.#clockOffsetMs,
     );
+    // Waiting for a common start: the first sends' connections are opened now (no request
+    // goes before the start), so the start is not spent on handshakes and cold code, and
+    // agents on several machines start together.
+    if (this.#life.phase === 'waiting') this.#openAhead();
+    return report;
+  }
+
+  #openAhead(): void {
+    const model = this.#model;
+    const [wanted, max] =
+      model.kind === 'closed'
+        ? [Math.min(model.vus, OPEN_AHEAD_MAX), model.vus]
+        : [1, model.maxInFlight];
+    for (let i = 0; i < wanted && this.#pool.canGrow(max); i++) {
+      this.#pool.open();
+      this.#pool.connecting++;
+    }
   }
 
   get rateMultiplier(): number {
