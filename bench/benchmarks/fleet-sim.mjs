@@ -1,0 +1,491 @@
+// 9. Fleet simulation: how many agents one control ingests. A real control (its own
+// process, bench/lib/fleet-control.mjs, embedded ClickHouse and PGlite, pinned to the
+// target CPU), its own redis-server, and simulator processes (bench/lib/fleet-agents.mjs,
+// on the tool CPU) whose agents enroll, heartbeat, claim the shards of real runs launched
+// through POST /runs, and push one signed 'intervals' message a second each (20 steps x 2
+// status classes, real HdrHistograms). Per size (100, 300, 1,000, 3,000 agents; a run holds
+// at most 1,000 agents, so larger sizes launch several runs at once):
+//   lag        age of the oldest result not stored yet (Redis: pending + unread), max
+//   control    CPU (cores) and RSS from /proc, without and then with K live viewers
+//   rows/s     interval rows stored a second (results acked by ingest x 40 rows)
+//   backlog    results waiting in the stream, max
+//   viewer     control CPU added per GET /runs/:id/events connection
+//   stored     requests stored by the end against requests the agents sent
+// The simulator measures itself: a second whose sends end more than 1 s after the interval
+// closed means it fell behind (the size then measures the simulator, and says so).
+// Verdict per size: lag < 2 s, everything stored, simulator on time. Ceiling: the largest
+// size that passes.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectRedis, RedisNames, ResultsReader } from '@loadline/queue';
+import { ResultStore } from '@loadline/store';
+import { freePort, waitForPort } from '../lib/net.mjs';
+import { onCleanup, pinned, sleep } from '../lib/proc.mjs';
+import { cpuMeter, rssMb } from '../lib/procstat.mjs';
+import { fmt, table, verdict } from '../lib/table.mjs';
+import { root } from '../lib/tools.mjs';
+
+const MAX_LAG_S = 2;
+const MAX_AGENTS_PER_RUN = 1000;
+const ROWS_PER_MESSAGE = 40;
+
+/** A child in a process group of its own, killed with its group when the harness exits. */
+function startGroup(role, command, args, options) {
+  const [cmd, argv] = pinned(role, command, args);
+  const child = spawn(cmd, argv, { ...options, detached: true });
+  const kill = () => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {}
+  };
+  onCleanup(kill);
+  let output = '';
+  child.stderr?.on('data', (d) => {
+    output = (output + d.toString()).slice(-20_000);
+  });
+  return {
+    child,
+    kill,
+    get output() {
+      return output;
+    },
+    exited: new Promise((resolve) => child.once('exit', resolve)),
+  };
+}
+
+function firstLine(stream, timeoutMs, what) {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`${what}: nothing within ${timeoutMs} ms`)), timeoutMs);
+    stream.on('data', (d) => {
+      text += d.toString();
+      const end = text.indexOf('\n');
+      if (end >= 0) {
+        clearTimeout(timer);
+        resolve(text.slice(0, end));
+      }
+    });
+  });
+}
+
+/** The next IPC message of `type` from every worker (an 'error' rejects). */
+function fromAll(workers, type, timeoutMs) {
+  return Promise.all(
+    workers.map(
+      (w) =>
+        new Promise((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`simulator: no '${type}' within ${timeoutMs / 1000} s`)),
+            timeoutMs,
+          );
+          const on = (m) => {
+            if (m.type !== type && m.type !== 'error') return;
+            clearTimeout(timer);
+            w.child.off('message', on);
+            if (m.type === 'error') reject(new Error(`simulator: ${m.message}`));
+            else resolve(m);
+          };
+          w.child.on('message', on);
+        }),
+    ),
+  );
+}
+
+function scenarioYaml() {
+  const steps = Array.from(
+    { length: 20 },
+    (_, j) => `      - { name: s${j}, request: { path: /s${j} } }`,
+  ).join('\n');
+  return `name: fleet-sim\ntarget: http://127.0.0.1:9\nload: { rate: 1000, duration: 30s }\nflows:\n  - name: f\n    steps:\n${steps}\n`;
+}
+
+/** Opens `count` live views of a run; close() ends them and says what they received. */
+function openViewers(api, token, runId, count) {
+  const controller = new AbortController();
+  const received = { bytes: 0, events: 0, failed: 0 };
+  const views = Array.from({ length: count }, async () => {
+    try {
+      const res = await fetch(`${api}/runs/${runId}/events`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: controller.signal,
+      });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      for await (const chunk of res.body) {
+        received.bytes += chunk.length;
+        received.events += (chunk.toString().match(/^event: /gm) ?? []).length;
+      }
+    } catch (error) {
+      if (error.name !== 'AbortError') received.failed++;
+    }
+  });
+  return {
+    async close() {
+      controller.abort();
+      await Promise.all(views);
+      return received;
+    },
+  };
+}
+
+/** Samples lag, backlog, control RSS and Redis memory every 500 ms until stop(). */
+function sampler(reader, redis, controlPid) {
+  const samples = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const at = Date.now();
+      const [backlog, info] = await Promise.all([
+        reader.backlog().catch(() => ({ messages: 0, oldestAt: undefined })),
+        redis.info('memory').catch(() => ''),
+      ]);
+      samples.push({
+        at,
+        lagS: backlog.oldestAt === undefined ? 0 : Math.max(0, (at - backlog.oldestAt) / 1000),
+        backlog: backlog.messages,
+        rssMb: rssMb(controlPid),
+        redisMb: Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 1048576,
+      });
+      await sleep(Math.max(0, 500 - (Date.now() - at)));
+    }
+  })();
+  return {
+    samples,
+    async stop() {
+      running = false;
+      await loop;
+      return samples;
+    },
+  };
+}
+
+/** Results acked by the `control` group so far (entries read minus pending). */
+async function ackedEntries(redis, stream) {
+  const groups = await redis.xinfo('GROUPS', stream);
+  for (const g of groups) {
+    const f = {};
+    for (let i = 0; i + 1 < g.length; i += 2) f[g[i]] = g[i + 1];
+    if (f.name === 'control') return Number(f['entries-read'] ?? 0) - Number(f.pending ?? 0);
+  }
+  return 0;
+}
+
+async function until(what, ok, timeoutMs, everyMs = 200) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await ok().catch(() => undefined);
+    if (value) return value;
+    await sleep(everyMs);
+  }
+  throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+}
+
+export async function fleetSim({ quick, options = {} }) {
+  const sizes = (options.sizes ?? (quick ? '100,300' : '100,300,1000,3000'))
+    .split(',')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0)
+    .sort((a, b) => a - b);
+  const durationS = Number(options.duration ?? (quick ? 14 : 24));
+  const viewerCount = Number(options.viewers ?? 4);
+  const workerCount = Number(options.workers ?? 2);
+  const agentRps = Number(options.agentRps ?? 10_000);
+  const profile = options.profile === true;
+  if (sizes.length === 0 || !(durationS >= 8)) throw new Error('need --sizes N,... and --duration ≥ 8');
+  const maxAgents = sizes.at(-1);
+  const dir = mkdtempSync(join(tmpdir(), 'loadline-fleet-sim-'));
+  const namespace = `loadline-fleet-${process.pid}`;
+  const [redisPort, apiPort] = await Promise.all([freePort(), freePort()]);
+  const api = `http://127.0.0.1:${apiPort}`;
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  const env = {
+    ...process.env,
+    REDIS_URL: redisUrl,
+    LOADLINE_API: api,
+    LOADLINE_DATA_DIR: join(dir, 'state'),
+    LOADLINE_NAMESPACE: namespace,
+  };
+  const redisServer = startGroup(
+    'tool',
+    'redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const workers = [];
+  let control;
+  let redis;
+  const results = [];
+  try {
+    await until('redis-server', () => waitForPort(redisPort, 500), 10_000);
+    const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profile')}`] : [];
+    control = startGroup(
+      'target',
+      process.execPath,
+      [...nodeArgs, join(root, 'bench/lib/fleet-control.mjs')],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const { adminToken, agentToken } = JSON.parse(
+      await firstLine(control.child.stdout, 90_000, 'control').catch((error) => {
+        throw new Error(`${error.message}\n${control.output}`);
+      }),
+    );
+    const controlPid = control.child.pid;
+    const call = async (method, path, body) => {
+      const res = await fetch(`${api}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const json = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+    await call('POST', '/scenarios', { source: scenarioYaml() });
+
+    for (let w = 0; w < workerCount; w++) {
+      workers.push(
+        startGroup('tool', process.execPath, [join(root, 'bench/lib/fleet-agents.mjs')], {
+          env: {
+            ...env,
+            AGENT_TOKEN: agentToken,
+            FLEET_WORKER: String(w),
+            FLEET_WORKERS: String(workerCount),
+            FLEET_MAX_AGENTS: String(maxAgents),
+            FLEET_AGENT_RPS: String(agentRps),
+          },
+          stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        }),
+      );
+    }
+    const ready = await fromAll(workers, 'ready', 300_000);
+    const enrollS = Math.max(...ready.map((r) => r.enrollMs)) / 1000;
+    const histogramChars = ready[0].meanHistogramChars;
+    console.log(
+      `  control on ${api} (pid ${controlPid}), redis on :${redisPort}; ${maxAgents} agents enrolled by ${workerCount} simulator processes in ${enrollS.toFixed(1)} s; ${fmt(agentRps)} req/s per agent, histograms ${fmt(histogramChars)} chars on average; ${durationS} s per size, ${viewerCount} live viewers in its second half`,
+    );
+
+    redis = connectRedis(redisUrl);
+    const names = new RedisNames(namespace);
+    const reader = new ResultsReader(redis, names, 'fleet-sim-observer', {
+      verify: async () => false,
+    });
+    const cpu = cpuMeter(controlPid);
+    const redisCpu = cpuMeter(redisServer.child.pid);
+
+    for (const size of sizes) {
+      workers.forEach((w) => w.child.send({ type: 'size', agents: size }));
+      await fromAll(workers, 'sized', 30_000);
+      await sleep(1500);
+      const runCount = Math.ceil(size / MAX_AGENTS_PER_RUN);
+      const runs = [];
+      for (let r = 0; r < runCount; r++) {
+        const agents = Math.ceil((size - r) / runCount);
+        const run = await call('POST', '/runs', {
+          scenario: 'fleet-sim',
+          agents,
+          overrides: { duration: `${durationS}s` },
+        });
+        runs.push(run.id);
+      }
+      const ackedBefore = await ackedEntries(redis, names.results);
+      const sample = sampler(reader, redis, controlPid);
+      workers.forEach((w) => w.child.send({ type: 'run', runs, durationS }));
+      const done = fromAll(workers, 'done', (durationS + 120) * 1000);
+      await until(
+        'runs running',
+        async () =>
+          (await Promise.all(runs.map((id) => call('GET', `/runs/${id}`)))).every(
+            (r) => r.status === 'running',
+          ),
+        60_000,
+        100,
+      );
+      // Warm-up (the start delay and the first sends), then two equal windows: without and
+      // with live viewers.
+      const half = Math.floor((durationS - 3) / 2);
+      await sleep(3000);
+      cpu.mark();
+      redisCpu.mark();
+      let acked = await ackedEntries(redis, names.results);
+      let ackedAt = Date.now();
+      await sleep(half * 1000);
+      const baseCores = cpu.read();
+      const redisCores = redisCpu.read();
+      const rowsPerS =
+        (((await ackedEntries(redis, names.results)) - acked) * ROWS_PER_MESSAGE) /
+        ((Date.now() - ackedAt) / 1000);
+      const viewers = openViewers(api, adminToken, runs[0], viewerCount);
+      cpu.mark();
+      acked = await ackedEntries(redis, names.results);
+      ackedAt = Date.now();
+      await sleep(half * 1000);
+      const viewCores = cpu.read();
+      const rowsPerSViewed =
+        (((await ackedEntries(redis, names.results)) - acked) * ROWS_PER_MESSAGE) /
+        ((Date.now() - ackedAt) / 1000);
+      const seen = await viewers.close();
+      const stats = (await done).map((d) => d.stats);
+      const drainStart = Date.now();
+      await until('results stored', async () => (await reader.backlog()).messages === 0, 120_000);
+      const drainS = (Date.now() - drainStart) / 1000;
+      const samples = await sample.stop();
+      const finals = await until(
+        'runs ended',
+        async () => {
+          const all = await Promise.all(runs.map((id) => call('GET', `/runs/${id}`)));
+          return all.every((r) => !['running', 'waiting-for-agents', 'queued'].includes(r.status))
+            ? all
+            : undefined;
+        },
+        60_000,
+        500,
+      );
+      const sentMessages = stats.reduce((a, s) => a + s.messages, 0);
+      const storedRequests = finals.reduce((a, r) => a + (r.live?.requests ?? 0), 0);
+      const storedMessages = (await ackedEntries(redis, names.results)) - ackedBefore;
+      const behindTicks = stats.reduce((a, s) => a + s.behindTicks, 0);
+      const maxSendMs = Math.max(...stats.map((s) => s.maxSendMs));
+      const maxLagS = Math.max(0, ...samples.map((s) => s.lagS));
+      const lags = samples.map((s) => s.lagS).sort((a, b) => a - b);
+      const p50LagS = lags[Math.floor(lags.length / 2)] ?? 0;
+      const part = {
+        agents: size,
+        runs: runs.length,
+        statuses: [...new Set(finals.map((r) => r.status))].join(','),
+        abortReasons: [...new Set(finals.map((r) => r.abortReason).filter(Boolean))],
+        sentMessages,
+        storedMessages,
+        storedRequests,
+        maxLagS,
+        p50LagS,
+        drainS,
+        maxBacklog: Math.max(0, ...samples.map((s) => s.backlog)),
+        controlCores: baseCores,
+        controlCoresViewed: viewCores,
+        perViewerCores: (viewCores - baseCores) / viewerCount,
+        viewerEvents: seen.events,
+        viewerBytes: seen.bytes,
+        viewerFailures: seen.failed,
+        maxRssMb: Math.max(0, ...samples.map((s) => s.rssMb ?? 0)),
+        maxRedisMb: Math.max(0, ...samples.map((s) => s.redisMb)),
+        redisCores,
+        rowsPerS,
+        rowsPerSViewed,
+        expectedRowsPerS: size * ROWS_PER_MESSAGE,
+        simBehindTicks: behindTicks,
+        simMaxSendMs: maxSendMs,
+        simLoopP99Ms: Math.max(...stats.map((s) => s.loopDelayP99Ms)),
+      };
+      // Everything the agents sent was stored: every message they pushed was acked after
+      // its rows were written (messages = intervals + claims + shard ends).
+      part.allStored = storedMessages >= sentMessages + 2 * size;
+      part.simOnTime = behindTicks === 0;
+      part.pass = part.maxLagS < MAX_LAG_S && part.allStored && part.simOnTime;
+      results.push(part);
+      console.log(
+        `  ${fmt(size)} agents (${runs.length} run(s), ${part.statuses}): lag max ${part.maxLagS.toFixed(2)} s (p50 ${p50LagS.toFixed(2)}), drain ${drainS.toFixed(1)} s, backlog max ${fmt(part.maxBacklog)}, control ${fmt(baseCores * 100)} % CPU (${fmt(viewCores * 100)} % with ${viewerCount} viewers: ${fmt(part.perViewerCores * 100, 1)} %/viewer), RSS ${fmt(part.maxRssMb)} MB, rows ${fmt(rowsPerS)}/s of ${fmt(part.expectedRowsPerS)}/s sent, redis ${fmt(redisCores * 100)} % CPU ${fmt(part.maxRedisMb)} MB, stored ${fmt(storedMessages)}/${fmt(sentMessages + 2 * size)} msgs, simulator ${part.simOnTime ? 'on time' : `BEHIND on ${behindTicks} sends`} (slowest second ${fmt(maxSendMs)} ms)  ${verdict(part.pass)}`,
+      );
+      if (part.abortReasons.length > 0) console.log(`    stopped: ${part.abortReasons.join('; ')}`);
+      await sleep(2000);
+    }
+  } finally {
+    for (const w of workers) {
+      try {
+        w.child.send({ type: 'exit' });
+      } catch {}
+    }
+    await Promise.race([Promise.all(workers.map((w) => w.exited)), sleep(5000)]);
+    workers.forEach((w) => w.kill());
+    redis?.disconnect();
+    if (control) {
+      control.child.kill('SIGTERM');
+      await Promise.race([control.exited, sleep(15_000)]);
+      control.kill();
+    }
+    redisServer.kill();
+  }
+  const disk = await diskPerRow(join(dir, 'state', 'clickhouse'));
+  if (disk) {
+    console.log(
+      `  on disk: ${fmt(disk.rows)} interval rows in ${fmt(disk.bytes / 1048576, 1)} MB (${fmt(disk.bytesPerRow, 1)} bytes a row, compressed; ${fmt(disk.uncompressedPerRow, 1)} uncompressed)`,
+    );
+  }
+  if (profile) console.log(`  control CPU profile: ${join(dir, 'profile')}`);
+  const passing = results.filter((r) => r.pass);
+  const ceiling = passing.length > 0 ? Math.max(...passing.map((r) => r.agents)) : null;
+  console.log(`\n${report(results)}\n\n  ceiling: ${ceiling === null ? 'none of the sizes' : `${fmt(ceiling)} agents`} (lag < ${MAX_LAG_S} s, all stored, simulator on time)`);
+  return {
+    sizes,
+    durationS,
+    viewerCount,
+    agentRps,
+    ceiling,
+    disk,
+    runs: { loadline: { parts: results } },
+    rows: results.map((r) => ({
+      metric: `fleet ${fmt(r.agents)} agents`,
+      loadline: `lag ${r.maxLagS.toFixed(2)} s, ${fmt(r.rowsPerS)} rows/s, control ${fmt(r.controlCores * 100)} % CPU`,
+      peer: 'target',
+      peerValue: `lag < ${MAX_LAG_S} s`,
+      ratio: null,
+      target: 'lag < 2 s, all stored',
+      pass: r.pass,
+    })),
+  };
+}
+
+function report(results) {
+  return table(
+    [
+      'agents',
+      'lag max',
+      'backlog',
+      'rows/s',
+      'ctl CPU',
+      'ctl RSS',
+      '+/viewer',
+      'redis',
+      'stored',
+      'simulator',
+      'verdict',
+    ],
+    results.map((r) => [
+      fmt(r.agents),
+      `${r.maxLagS.toFixed(2)} s`,
+      fmt(r.maxBacklog),
+      `${fmt(r.rowsPerS)} / ${fmt(r.expectedRowsPerS)}`,
+      `${fmt(r.controlCores * 100)} %`,
+      `${fmt(r.maxRssMb)} MB`,
+      `${fmt(r.perViewerCores * 100, 1)} %`,
+      `${fmt(r.redisCores * 100)} % ${fmt(r.maxRedisMb)} MB`,
+      r.allStored ? 'all' : `${fmt(r.storedMessages)}/${fmt(r.sentMessages + 2 * r.agents)}`,
+      r.simOnTime ? 'on time' : `behind ${r.simBehindTicks}`,
+      verdict(r.pass),
+    ]),
+  );
+}
+
+/** Bytes on disk per interval row, from the stopped control's embedded ClickHouse. */
+async function diskPerRow(path) {
+  let store;
+  try {
+    store = await ResultStore.open({ mode: 'embedded', path });
+    const [parts] = await store.driver.query(
+      "SELECT sum(rows) AS rows, sum(bytes_on_disk) AS bytes, sum(data_uncompressed_bytes) AS raw FROM system.parts WHERE active AND database = currentDatabase() AND table = 'intervals'",
+    );
+    const rows = Number(parts.rows);
+    if (!rows) return null;
+    return {
+      rows,
+      bytes: Number(parts.bytes),
+      bytesPerRow: Number(parts.bytes) / rows,
+      uncompressedPerRow: Number(parts.raw) / rows,
+    };
+  } catch (error) {
+    console.log(`  on disk: not measured (${error.message})`);
+    return null;
+  } finally {
+    await store?.close();
+  }
+}
