@@ -23,7 +23,7 @@ import { connectRedis, RedisNames, ResultsReader } from '@loadline/queue';
 import { ResultStore } from '@loadline/store';
 import { freePort, waitForPort } from '../lib/net.mjs';
 import { onCleanup, pinned, sleep } from '../lib/proc.mjs';
-import { cpuMeter, rssMb } from '../lib/procstat.mjs';
+import { cpuMeter, rssMb, threadCores, threadCpuSeconds } from '../lib/procstat.mjs';
 import { fmt, table, verdict } from '../lib/table.mjs';
 import { root } from '../lib/tools.mjs';
 
@@ -58,7 +58,10 @@ function startGroup(role, command, args, options) {
 function firstLine(stream, timeoutMs, what) {
   return new Promise((resolve, reject) => {
     let text = '';
-    const timer = setTimeout(() => reject(new Error(`${what}: nothing within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${what}: nothing within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     stream.on('data', (d) => {
       text += d.toString();
       const end = text.indexOf('\n');
@@ -192,7 +195,8 @@ export async function fleetSim({ quick, options = {} }) {
   const workerCount = Number(options.workers ?? 2);
   const agentRps = Number(options.agentRps ?? 10_000);
   const profile = options.profile === true;
-  if (sizes.length === 0 || !(durationS >= 8)) throw new Error('need --sizes N,... and --duration ≥ 8');
+  if (sizes.length === 0 || !(durationS >= 8))
+    throw new Error('need --sizes N,... and --duration ≥ 8');
   const maxAgents = sizes.at(-1);
   const dir = mkdtempSync(join(tmpdir(), 'loadline-fleet-sim-'));
   const namespace = `loadline-fleet-${process.pid}`;
@@ -216,6 +220,7 @@ export async function fleetSim({ quick, options = {} }) {
   let control;
   let redis;
   const results = [];
+  let idle;
   try {
     await until('redis-server', () => waitForPort(redisPort, 500), 10_000);
     const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profile')}`] : [];
@@ -272,9 +277,19 @@ export async function fleetSim({ quick, options = {} }) {
     });
     const cpu = cpuMeter(controlPid);
     const redisCpu = cpuMeter(redisServer.child.pid);
+    // Control with no run: what it costs idle (agents heartbeating, nothing to ingest).
+    for (const w of workers) w.child.send({ type: 'size', agents: sizes[0] });
+    await fromAll(workers, 'sized', 30_000);
+    let threadsAt = threadCpuSeconds(controlPid);
+    cpu.mark();
+    await sleep(4000);
+    idle = { cores: cpu.read(), threads: threadCores(threadsAt, threadCpuSeconds(controlPid), 4) };
+    console.log(
+      `  control idle: ${fmt(idle.cores * 100)} % CPU (${describeThreads(idle.threads)})`,
+    );
 
     for (const size of sizes) {
-      workers.forEach((w) => w.child.send({ type: 'size', agents: size }));
+      for (const w of workers) w.child.send({ type: 'size', agents: size });
       await fromAll(workers, 'sized', 30_000);
       await sleep(1500);
       const runCount = Math.ceil(size / MAX_AGENTS_PER_RUN);
@@ -290,7 +305,7 @@ export async function fleetSim({ quick, options = {} }) {
       }
       const ackedBefore = await ackedEntries(redis, names.results);
       const sample = sampler(reader, redis, controlPid);
-      workers.forEach((w) => w.child.send({ type: 'run', runs, durationS }));
+      for (const w of workers) w.child.send({ type: 'run', runs, durationS });
       const done = fromAll(workers, 'done', (durationS + 120) * 1000);
       await until(
         'runs running',
@@ -307,10 +322,12 @@ export async function fleetSim({ quick, options = {} }) {
       await sleep(3000);
       cpu.mark();
       redisCpu.mark();
+      threadsAt = threadCpuSeconds(controlPid);
       let acked = await ackedEntries(redis, names.results);
       let ackedAt = Date.now();
       await sleep(half * 1000);
       const baseCores = cpu.read();
+      const threads = threadCores(threadsAt, threadCpuSeconds(controlPid), half);
       const redisCores = redisCpu.read();
       const rowsPerS =
         (((await ackedEntries(redis, names.results)) - acked) * ROWS_PER_MESSAGE) /
@@ -367,6 +384,7 @@ export async function fleetSim({ quick, options = {} }) {
         viewerEvents: seen.events,
         viewerBytes: seen.bytes,
         viewerFailures: seen.failed,
+        threads,
         maxRssMb: Math.max(0, ...samples.map((s) => s.rssMb ?? 0)),
         maxRedisMb: Math.max(0, ...samples.map((s) => s.redisMb)),
         redisCores,
@@ -386,6 +404,7 @@ export async function fleetSim({ quick, options = {} }) {
       console.log(
         `  ${fmt(size)} agents (${runs.length} run(s), ${part.statuses}): lag max ${part.maxLagS.toFixed(2)} s (p50 ${p50LagS.toFixed(2)}), drain ${drainS.toFixed(1)} s, backlog max ${fmt(part.maxBacklog)}, control ${fmt(baseCores * 100)} % CPU (${fmt(viewCores * 100)} % with ${viewerCount} viewers: ${fmt(part.perViewerCores * 100, 1)} %/viewer), RSS ${fmt(part.maxRssMb)} MB, rows ${fmt(rowsPerS)}/s of ${fmt(part.expectedRowsPerS)}/s sent, redis ${fmt(redisCores * 100)} % CPU ${fmt(part.maxRedisMb)} MB, stored ${fmt(storedMessages)}/${fmt(sentMessages + 2 * size)} msgs, simulator ${part.simOnTime ? 'on time' : `BEHIND on ${behindTicks} sends`} (slowest second ${fmt(maxSendMs)} ms)  ${verdict(part.pass)}`,
       );
+      console.log(`    control threads: ${describeThreads(threads)}`);
       if (part.abortReasons.length > 0) console.log(`    stopped: ${part.abortReasons.join('; ')}`);
       await sleep(2000);
     }
@@ -396,7 +415,7 @@ export async function fleetSim({ quick, options = {} }) {
       } catch {}
     }
     await Promise.race([Promise.all(workers.map((w) => w.exited)), sleep(5000)]);
-    workers.forEach((w) => w.kill());
+    for (const w of workers) w.kill();
     redis?.disconnect();
     if (control) {
       control.child.kill('SIGTERM');
@@ -414,10 +433,13 @@ export async function fleetSim({ quick, options = {} }) {
   if (profile) console.log(`  control CPU profile: ${join(dir, 'profile')}`);
   const passing = results.filter((r) => r.pass);
   const ceiling = passing.length > 0 ? Math.max(...passing.map((r) => r.agents)) : null;
-  console.log(`\n${report(results)}\n\n  ceiling: ${ceiling === null ? 'none of the sizes' : `${fmt(ceiling)} agents`} (lag < ${MAX_LAG_S} s, all stored, simulator on time)`);
+  console.log(
+    `\n${report(results)}\n\n  ceiling: ${ceiling === null ? 'none of the sizes' : `${fmt(ceiling)} agents`} (lag < ${MAX_LAG_S} s, all stored, simulator on time)`,
+  );
   return {
     sizes,
     durationS,
+    idle,
     viewerCount,
     agentRps,
     ceiling,
@@ -433,6 +455,14 @@ export async function fleetSim({ quick, options = {} }) {
       pass: r.pass,
     })),
   };
+}
+
+/** "node 45 %, chdb pool 30 %, ...": the busiest thread groups of a threadCores reading. */
+function describeThreads(threads) {
+  return Object.entries(threads)
+    .slice(0, 6)
+    .map(([name, cores]) => `${name} ${fmt(cores * 100)} %`)
+    .join(', ');
 }
 
 function report(results) {

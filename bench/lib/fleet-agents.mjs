@@ -10,13 +10,9 @@
 // Messages in: { type: 'size', agents } (which agents heartbeat), { type: 'run', runs,
 // agents, durationS }, { type: 'exit' }. Out: { type: 'ready' }, { type: 'done', stats }.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { hmac, publicKeyFromText, signatureMatches } from '@loadline/access';
+import { hmac, signatureMatches } from '@loadline/access';
 import { enrollAgent } from '@loadline/agent';
-import {
-  createLatencyHistogram,
-  encodeHistogram,
-  recordLatencyUs,
-} from '@loadline/histogram';
+import { createLatencyHistogram, encodeHistogram, recordLatencyUs } from '@loadline/histogram';
 import {
   connectRedis,
   RedisNames,
@@ -131,7 +127,10 @@ async function heartbeats() {
     ),
   );
 }
-setInterval(() => heartbeats().catch((e) => process.stderr.write(`heartbeat: ${e.message}\n`)), 1000);
+setInterval(
+  () => heartbeats().catch((e) => process.stderr.write(`heartbeat: ${e.message}\n`)),
+  1000,
+);
 
 function intervals(i, runId, shard, second) {
   const rows = [];
@@ -217,7 +216,12 @@ async function runShards({ runs, durationS }) {
           const { run, shard } = placement(i, runs);
           if (aborts.has(runs[run])) return undefined;
           stats.messages++;
-          return sendAgentMessage(redis, names, intervals(i, runs[run], shard, second), signers.get(i));
+          return sendAgentMessage(
+            redis,
+            names,
+            intervals(i, runs[run], shard, second),
+            signers.get(i),
+          );
         }),
       );
       const tickLateMs = tickAt - due;

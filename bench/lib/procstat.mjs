@@ -1,5 +1,5 @@
 // CPU time and resident memory of one process, read from /proc (Linux).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_S = 100;
 
@@ -41,4 +41,34 @@ export function cpuMeter(pid) {
       return (cpu - from.cpu) / seconds;
     },
   };
+}
+
+/** CPU seconds of each thread of `pid`, summed by thread name (node's main thread is `node`). */
+export function threadCpuSeconds(pid) {
+  const out = {};
+  let tids = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '#');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+    } catch {}
+  }
+  return out;
+}
+
+/** Per thread name: cores used between two threadCpuSeconds readings `seconds` apart. */
+export function threadCores(before, after, seconds) {
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([name, cpu]) => [name, (cpu - (before[name] ?? 0)) / seconds])
+      .filter(([, cores]) => cores >= 0.005)
+      .sort((a, b) => b[1] - a[1]),
+  );
 }

@@ -35,7 +35,7 @@ import {
   probeBreaches,
   thresholdsSoFar,
 } from './live-run.js';
-import { addRows, SecondWindow } from './live-table.js';
+import { addLiveRow, addRows, SecondWindow } from './live-table.js';
 import { settleLive, storeSettlement } from './settle.js';
 import { type LaunchInput, planShards, RunTarget } from './shard-plan.js';
 
@@ -374,8 +374,7 @@ export class RunCoordinator {
         continue;
       }
       if (live.storedBefore?.keys.has(rowKey(row))) continue;
-      addRows(live.totals, [row]);
-      live.window.add([row]);
+      addLiveRow(live.totals, live.window, row);
       noteProgress(live, row);
     }
   }
