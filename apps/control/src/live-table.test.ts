@@ -8,7 +8,7 @@ import {
   encodeHistogram,
   recordLatencyUs,
 } from '@loadline/histogram';
-import { addLiveRow, addRows, SecondWindow } from './live-table.js';
+import { addLiveRows, addRows, SecondWindow } from './live-table.js';
 
 function row(agent: number, second: number, step: string, latenciesUs: number[]): IntervalRow {
   const h = createLatencyHistogram();
@@ -61,10 +61,12 @@ function same(actual: StepTable, expected: StepTable): void {
   }
 }
 
-test('addLiveRow folds a row into the totals and its second, as decode + add did', () => {
+test('addLiveRows folds rows into the totals and their seconds, as decode + add did', () => {
   const totals = new StepTable();
   const window = new SecondWindow();
-  for (const r of rows) addLiveRow(totals, window, r);
+  // in two batches, as ingest hands them over
+  addLiveRows(totals, window, rows.slice(0, 5));
+  addLiveRows(totals, window, rows.slice(5));
   same(totals, reference(rows));
   const settled = window.takeSettled(101);
   assert.deepEqual(

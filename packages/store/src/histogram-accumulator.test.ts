@@ -10,7 +10,7 @@ import {
   recordLatencyUs,
   summarizeLatency,
 } from '@loadline/histogram';
-import { HistogramAccumulator, recordEncoded } from './histogram-accumulator.js';
+import { HistogramAccumulator } from './histogram-accumulator.js';
 import {
   COUNTS_LENGTH,
   compressPlain,
@@ -156,40 +156,6 @@ describe('HistogramAccumulator', () => {
     const acc = new HistogramAccumulator();
     assert.throws(() => acc.addEncoded('aGVsbG8gd29ybGQ='), RangeError);
     assert.throws(() => acc.addEncoded(encoded[0]!.slice(0, 40)));
-  });
-});
-
-describe('recordEncoded', () => {
-  const parts = Array.from({ length: 30 }, (_, i) => histogramOf(latencies(i + 7, 40 + i * 13)));
-  const encoded = parts.map(encodeHistogram);
-
-  test('each target ends as decode + add leaves it, bit for bit, from one read', () => {
-    const a = createLatencyHistogram();
-    const b = createLatencyHistogram();
-    recordLatencyUs(b, 1234); // a target that held samples before
-    for (const e of encoded) recordEncoded(e, [a, b]);
-    const expected = mergeHistograms(encoded.map(decodeHistogram));
-    assert.equal(a.totalCount, expected.totalCount);
-    assert.equal(encodeHistogram(a), encodeHistogram(expected));
-    assert.deepEqual(summarizeLatency(a), summarizeLatency(expected));
-    const withEarlier = mergeHistograms([histogramOf([1234]), ...encoded.map(decodeHistogram)]);
-    assert.equal(encodeHistogram(b), encodeHistogram(withEarlier));
-  });
-
-  test('another layout is decoded once and added; "" adds nothing', () => {
-    const compressed = compressPlain(foreignPlain(2, 3_600_000_000, 100, 5));
-    const target = createLatencyHistogram();
-    recordEncoded(compressed, [target]);
-    recordEncoded('', [target]);
-    assert.equal(target.totalCount, 5);
-    assert.equal(
-      target.getValueAtPercentile(50),
-      decodeHistogram(compressed).getValueAtPercentile(50),
-    );
-  });
-
-  test('garbage is refused, not recorded as zeros', () => {
-    assert.throws(() => recordEncoded('aGVsbG8gd29ybGQ=', [createLatencyHistogram()]), RangeError);
   });
 });
 

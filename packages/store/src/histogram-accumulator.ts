@@ -16,7 +16,6 @@ import {
   isSharedLayout,
   PLAIN_COOKIE_BASE,
   valueFromIndex,
-  visitCounts,
 } from './v2-encoding.js';
 
 /** The plain V2 encoding inside base64 text, inflating the compressed form. */
@@ -37,28 +36,6 @@ function plainOf(encoded: string): Buffer {
     throw new RangeError('not an HdrHistogram V2 encoding');
   }
   return plain;
-}
-
-/**
- * Adds one base64 HdrHistogram (V2, compressed or plain) into each of `targets`, reading it
- * once: in the shared layout its buckets are recorded straight into the targets (~5x
- * cheaper than decodeHistogram + add, which allocates a 136 KB array per histogram and
- * then walks all of it); any other layout is decoded once and added. "" adds nothing.
- * Exact: each target ends as if it had recorded every sample itself.
- */
-export function recordEncoded(encoded: string, targets: readonly Histogram[]): void {
-  if (encoded === '' || targets.length === 0) return;
-  const plain = plainOf(encoded);
-  if (!isSharedLayout(plain)) {
-    const compressed = cookieBase(plain.readInt32BE(0)) === COMPRESSED_COOKIE_BASE;
-    const decoded = decodeHistogram(compressed ? encoded : compressPlain(plain));
-    for (const target of targets) target.add(decoded);
-    return;
-  }
-  visitCounts(plain, (index, count) => {
-    const value = valueFromIndex(index);
-    for (const target of targets) target.recordValueWithCount(value, count);
-  });
 }
 
 /**

@@ -1,7 +1,7 @@
 export { ChdbDriver, DEFAULT_EMBEDDED_PATH } from './chdb-driver.js';
 export { type ChdbHttp, serveChdbOverHttp } from './chdb-http.js';
 export type { ClickHouseDriver, QueryParams } from './driver.js';
-export { HistogramAccumulator, recordEncoded } from './histogram-accumulator.js';
+export { HistogramAccumulator } from './histogram-accumulator.js';
 export {
   loadMigrations,
   MIGRATIONS_DIR,

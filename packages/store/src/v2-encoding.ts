@@ -83,35 +83,6 @@ export function addCounts(counts: Float64Array, plain: Buffer): [total: number, 
   return [total, Math.min(index, COUNTS_LENGTH)];
 }
 
-/**
- * Calls `visit(index, count)` for each non-empty counts-array index of a plain encoding
- * (shared layout), in order: the same reading as addCounts, without a counts array.
- */
-export function visitCounts(plain: Buffer, visit: (index: number, count: number) => void): void {
-  const end = HEADER_BYTES + plain.readInt32BE(4);
-  if (end > plain.length) throw new RangeError('HdrHistogram payload is truncated');
-  let pos = HEADER_BYTES;
-  let index = 0;
-  while (pos < end) {
-    let byte = plain[pos++]!;
-    let value = byte & 0x7f;
-    let scale = 128;
-    for (let n = 1; byte & 0x80 && n < 9; n++) {
-      byte = plain[pos++]!;
-      value += (n === 8 ? byte : byte & 0x7f) * scale; // the 9th byte carries 8 bits
-      scale *= 128;
-    }
-    const count = value % 2 === 0 ? value / 2 : -(value + 1) / 2;
-    if (count < 0) {
-      index -= count;
-    } else {
-      if (index >= COUNTS_LENGTH) throw new RangeError('HdrHistogram counts exceed its layout');
-      if (count > 0) visit(index, count);
-      index++;
-    }
-  }
-}
-
 function writeZigZag(target: Buffer, pos: number, n: number): number {
   let value = n >= 0 ? n * 2 : -n * 2 - 1;
   for (let i = 0; i < 8; i++) {
