@@ -72,3 +72,21 @@ export function threadCores(before, after, seconds) {
       .sort((a, b) => b[1] - a[1]),
   );
 }
+
+/**
+ * Seconds `pid`'s threads have spent runnable but waiting for a CPU (summed over threads,
+ * /proc/PID/task/TID/schedstat): other processes on its core take that time from it.
+ */
+export function runQueueSeconds(pid) {
+  let total = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+      } catch {}
+    }
+  } catch {
+    return null;
+  }
+  return total / 1e9;
+}
