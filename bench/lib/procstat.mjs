@@ -74,19 +74,13 @@ export function threadCores(before, after, seconds) {
 }
 
 /**
- * Seconds `pid`'s threads have spent runnable but waiting for a CPU (summed over threads,
- * /proc/PID/task/TID/schedstat): other processes on its core take that time from it.
+ * Seconds `pid`'s main thread (where node runs JavaScript) has spent runnable but waiting
+ * for a CPU (/proc/PID/schedstat): what other processes on its core took from it.
  */
 export function runQueueSeconds(pid) {
-  let total = 0;
   try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
-      } catch {}
-    }
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
   } catch {
     return null;
   }
-  return total / 1e9;
 }
