@@ -488,7 +488,7 @@ export async function fleetSim({ quick, options = {} }) {
   const passing = results.filter((r) => r.pass);
   const ceiling = passing.length > 0 ? Math.max(...passing.map((r) => r.agents)) : null;
   console.log(
-    `\n${report(results)}\n\n  ceiling: ${ceiling === null ? 'none of the sizes' : `${fmt(ceiling)} agents`} (lag < ${MAX_LAG_S} s, all stored, simulator on time)`,
+    `\n${report(results, viewerCount)}\n\n  ceiling: ${ceiling === null ? 'none of the sizes' : `${fmt(ceiling)} agents`} (lag < ${MAX_LAG_S} s, all stored, simulator on time)`,
   );
   return {
     sizes,
@@ -519,7 +519,7 @@ function describeThreads(threads) {
     .join(', ');
 }
 
-function report(results) {
+function report(results, viewerCount) {
   return table(
     [
       'agents',
