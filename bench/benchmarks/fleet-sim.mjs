@@ -40,6 +40,8 @@ const MAX_AGENTS_PER_RUN = 1000;
 const ROWS_PER_MESSAGE = 40;
 /** How long a size may take to store what is left once its agents stopped. */
 const DRAIN_S = 60;
+/** How long runs may take from launch to running (every shard claimed, start said). */
+const START_S = 60;
 
 /** A child in a process group of its own, killed with its group when the harness exits. */
 function startGroup(role, command, args, options) {
@@ -317,15 +319,39 @@ export async function fleetSim({ quick, options = {} }) {
       const sample = sampler(reader, redis, controlPid);
       for (const w of workers) w.child.send({ type: 'run', runs, durationS });
       const done = fromAll(workers, 'done', (durationS + 120) * 1000);
-      await until(
+      done.catch(() => {}); // awaited below; a failure before then is handled there
+      cpu.mark();
+      const waitStart = Date.now();
+      const started = await until(
         'runs running',
         async () =>
           (await Promise.all(runs.map((id) => call('GET', `/runs/${id}`)))).every(
             (r) => r.status === 'running',
           ),
-        60_000,
+        START_S * 1000,
         100,
-      );
+      ).catch(() => false);
+      if (!started) {
+        // Every agent claimed (the simulator says so when it gives up), control never said start.
+        const statuses = await Promise.all(runs.map((id) => call('GET', `/runs/${id}`)));
+        const part = {
+          agents: size,
+          runs: runs.length,
+          started: false,
+          statuses: statuses.map((r) => r.status).join(','),
+          controlCores: cpu.read(),
+          waitedS: (Date.now() - waitStart) / 1000,
+          maxBacklog: Math.max(0, ...(await sample.stop()).map((x) => x.backlog)),
+          pass: false,
+        };
+        results.push(part);
+        console.log(
+          `  ${fmt(size)} agents (${runs.length} run(s)): NOT STARTED within ${START_S} s of launch (${part.statuses}); control ${fmt(part.controlCores * 100)} % CPU meanwhile, backlog max ${fmt(part.maxBacklog)}  ${verdict(false)}`,
+        );
+        console.log(`    control log: ${control.output.trim().split('\n').slice(-3).join(' | ')}`);
+        break;
+      }
+      const startS = (Date.now() - waitStart) / 1000;
       // Warm-up (the start delay and the first sends), then two equal windows: without and
       // with live viewers.
       const half = Math.floor((durationS - 3) / 2);
@@ -407,6 +433,8 @@ export async function fleetSim({ quick, options = {} }) {
       const part = {
         agents: size,
         runs: runs.length,
+        started: true,
+        startS,
         statuses: [...new Set(finals.map((r) => r.status))].join(','),
         abortReasons: [...new Set(finals.map((r) => r.abortReason).filter(Boolean))],
         sentMessages,
@@ -445,7 +473,7 @@ export async function fleetSim({ quick, options = {} }) {
       part.pass = part.maxLagS < MAX_LAG_S && part.allStored && part.simOnTime;
       results.push(part);
       console.log(
-        `  ${fmt(size)} agents (${runs.length} run(s), ${part.statuses}): lag max ${part.maxLagS.toFixed(2)} s (${part.maxLagViewedS.toFixed(2)} s with ${viewerCount} viewers and after; p50 ${p50LagS.toFixed(2)}), drain ${drained ? `${drainS.toFixed(1)} s` : `NOT within ${DRAIN_S} s`} (${fmt(drainRowsPerS)} rows/s), backlog max ${fmt(part.maxBacklog)}, control ${fmt(baseCores * 100)} % CPU (${fmt(viewCores * 100)} % with ${viewerCount} viewers: ${fmt(part.perViewerCores * 100, 1)} %/viewer), RSS ${fmt(part.maxRssMb)} MB, rows ${fmt(rowsPerS)}/s of ${fmt(part.expectedRowsPerS)}/s sent, redis ${fmt(redisCores * 100)} % CPU ${fmt(part.maxRedisMb)} MB, stored ${fmt(storedMessages)}/${fmt(sentMessages + 2 * size)} msgs, simulator ${part.simOnTime ? 'on time' : `BEHIND on ${behindTicks} sends`} (slowest second ${fmt(maxSendMs)} ms)  ${verdict(part.pass)}`,
+        `  ${fmt(size)} agents (${runs.length} run(s), ${part.statuses}, running ${startS.toFixed(1)} s after launch): lag max ${part.maxLagS.toFixed(2)} s (${part.maxLagViewedS.toFixed(2)} s with ${viewerCount} viewers and after; p50 ${p50LagS.toFixed(2)}), drain ${drained ? `${drainS.toFixed(1)} s` : `NOT within ${DRAIN_S} s`} (${fmt(drainRowsPerS)} rows/s), backlog max ${fmt(part.maxBacklog)}, control ${fmt(baseCores * 100)} % CPU (${fmt(viewCores * 100)} % with ${viewerCount} viewers: ${fmt(part.perViewerCores * 100, 1)} %/viewer), RSS ${fmt(part.maxRssMb)} MB, rows ${fmt(rowsPerS)}/s of ${fmt(part.expectedRowsPerS)}/s sent, redis ${fmt(redisCores * 100)} % CPU ${fmt(part.maxRedisMb)} MB, stored ${fmt(storedMessages)}/${fmt(sentMessages + 2 * size)} msgs, simulator ${part.simOnTime ? 'on time' : `BEHIND on ${behindTicks} sends`} (slowest second ${fmt(maxSendMs)} ms)  ${verdict(part.pass)}`,
       );
       console.log(
         `    control threads: ${describeThreads(threads)}; main thread waited for its CPU ${fmt(waitedShare * 100)} % of the time; ${fmt(cpuMsPerMessage, 2)} ms CPU per message stored (${fmt(ROWS_PER_MESSAGE)} rows)`,
@@ -520,41 +548,49 @@ function describeThreads(threads) {
 }
 
 function report(results, viewerCount) {
+  const headers = [
+    'agents',
+    'lag max',
+    `lag +${viewerCount} viewers`,
+    'backlog',
+    'rows/s',
+    'drain rows/s',
+    'ctl CPU',
+    'ms/msg',
+    'CPU wait',
+    'ctl RSS',
+    '+/viewer',
+    'redis',
+    'stored',
+    'simulator',
+    'verdict',
+  ];
+  const row = (r) => [
+    fmt(r.agents),
+    `${r.maxLagS.toFixed(2)} s`,
+    `${r.maxLagViewedS.toFixed(2)} s`,
+    fmt(r.maxBacklog),
+    `${fmt(r.rowsPerS)} / ${fmt(r.expectedRowsPerS)}`,
+    r.drained ? fmt(r.drainRowsPerS) : `${fmt(r.drainRowsPerS)} (left)`,
+    `${fmt(r.controlCores * 100)} %`,
+    fmt(r.cpuMsPerMessage, 2),
+    `${fmt(r.waitedShare * 100)} %`,
+    `${fmt(r.maxRssMb)} MB`,
+    r.perViewerCores === null ? 'n/a' : `${fmt(r.perViewerCores * 100, 1)} %`,
+    `${fmt(r.redisCores * 100)} % ${fmt(r.maxRedisMb)} MB`,
+    r.allStored ? 'all' : `${fmt(r.storedMessages)}/${fmt(r.sentMessages + 2 * r.agents)}`,
+    r.simOnTime ? 'on time' : `behind ${r.simBehindTicks}`,
+    verdict(r.pass),
+  ];
+  const notStarted = (r) => [
+    fmt(r.agents),
+    `runs not running ${START_S} s after launch`,
+    ...headers.slice(2, -1).map(() => ''),
+    verdict(false),
+  ];
   return table(
-    [
-      'agents',
-      'lag max',
-      `lag +${viewerCount} viewers`,
-      'backlog',
-      'rows/s',
-      'drain rows/s',
-      'ctl CPU',
-      'ms/msg',
-      'CPU wait',
-      'ctl RSS',
-      '+/viewer',
-      'redis',
-      'stored',
-      'simulator',
-      'verdict',
-    ],
-    results.map((r) => [
-      fmt(r.agents),
-      `${r.maxLagS.toFixed(2)} s`,
-      `${r.maxLagViewedS.toFixed(2)} s`,
-      fmt(r.maxBacklog),
-      `${fmt(r.rowsPerS)} / ${fmt(r.expectedRowsPerS)}`,
-      r.drained ? fmt(r.drainRowsPerS) : `${fmt(r.drainRowsPerS)} (left)`,
-      `${fmt(r.controlCores * 100)} %`,
-      fmt(r.cpuMsPerMessage, 2),
-      `${fmt(r.waitedShare * 100)} %`,
-      `${fmt(r.maxRssMb)} MB`,
-      r.perViewerCores === null ? 'n/a' : `${fmt(r.perViewerCores * 100, 1)} %`,
-      `${fmt(r.redisCores * 100)} % ${fmt(r.maxRedisMb)} MB`,
-      r.allStored ? 'all' : `${fmt(r.storedMessages)}/${fmt(r.sentMessages + 2 * r.agents)}`,
-      r.simOnTime ? 'on time' : `behind ${r.simBehindTicks}`,
-      verdict(r.pass),
-    ]),
+    headers,
+    results.map((r) => (r.started ? row(r) : notStarted(r))),
   );
 }
 
