@@ -41,7 +41,7 @@ const ROWS_PER_MESSAGE = 40;
 /** How long a size may take to store what is left once its agents stopped. */
 const DRAIN_S = 60;
 /** How long runs may take from launch to running (every shard claimed, start said). */
-const START_S = 60;
+const START_S = 120;
 
 /** A child in a process group of its own, killed with its group when the harness exits. */
 function startGroup(role, command, args, options) {
@@ -270,6 +270,8 @@ export async function fleetSim({ quick, options = {} }) {
             FLEET_WORKERS: String(workerCount),
             FLEET_MAX_AGENTS: String(maxAgents),
             FLEET_AGENT_RPS: String(agentRps),
+            // the simulator waits for the start a little longer than the harness does
+            FLEET_START_S: String(START_S + 15),
           },
           stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         }),

@@ -200,7 +200,7 @@ async function runShards({ runs, durationS }) {
         );
       }),
     );
-    const waitUntil = Date.now() + 60_000;
+    const waitUntil = Date.now() + Number(env.FLEET_START_S) * 1000;
     while (runs.some((r) => !starts.has(r) && !aborts.has(r)) && Date.now() < waitUntil) {
       await sleep(20);
     }
