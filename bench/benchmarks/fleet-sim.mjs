@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectRedis, RedisNames, ResultsReader } from '@loadline/queue';
 import { ResultStore } from '@loadline/store';
+import { STATUS_CLASSES, STEPS, stepHistogram } from '../lib/fleet-histograms.mjs';
 import { freePort, waitForPort } from '../lib/net.mjs';
 import { onCleanup, pinned, sleep } from '../lib/proc.mjs';
 import {
@@ -326,14 +327,18 @@ export async function fleetSim({ quick, options = {} }) {
       const waitStart = Date.now();
       const started = await until(
         'runs running',
-        async () =>
-          (await Promise.all(runs.map((id) => call('GET', `/runs/${id}`)))).every(
-            (r) => r.status === 'running',
-          ),
+        async () => {
+          const all = await Promise.all(runs.map((id) => call('GET', `/runs/${id}`)));
+          if (all.every((r) => r.status === 'running')) return true;
+          // one that ended before it ran will not start any more
+          return all.some((r) => !['queued', 'waiting-for-agents', 'running'].includes(r.status))
+            ? 'ended'
+            : false;
+        },
         START_S * 1000,
         100,
       ).catch(() => false);
-      if (!started) {
+      if (started !== true) {
         // Every agent claimed (the simulator says so when it gives up), control never said start.
         const statuses = await Promise.all(runs.map((id) => call('GET', `/runs/${id}`)));
         const part = {
@@ -341,6 +346,7 @@ export async function fleetSim({ quick, options = {} }) {
           runs: runs.length,
           started: false,
           statuses: statuses.map((r) => r.status).join(','),
+          abortReasons: [...new Set(statuses.map((r) => r.abortReason).filter(Boolean))],
           controlCores: cpu.read(),
           waitedS: (Date.now() - waitStart) / 1000,
           maxBacklog: Math.max(0, ...(await sample.stop()).map((x) => x.backlog)),
@@ -348,8 +354,9 @@ export async function fleetSim({ quick, options = {} }) {
         };
         results.push(part);
         console.log(
-          `  ${fmt(size)} agents (${runs.length} run(s)): NOT STARTED within ${START_S} s of launch (${part.statuses}); control ${fmt(part.controlCores * 100)} % CPU meanwhile, backlog max ${fmt(part.maxBacklog)}  ${verdict(false)}`,
+          `  ${fmt(size)} agents (${runs.length} run(s)): NOT all running ${part.waitedS.toFixed(1)} s after launch (${part.statuses}); control ${fmt(part.controlCores * 100)} % CPU meanwhile, backlog max ${fmt(part.maxBacklog)}  ${verdict(false)}`,
         );
+        for (const reason of part.abortReasons) console.log(`    stopped: ${reason}`);
         console.log(`    control log: ${control.output.trim().split('\n').slice(-3).join(' | ')}`);
         break;
       }
@@ -508,10 +515,11 @@ export async function fleetSim({ quick, options = {} }) {
     }
     redisServer.kill();
   }
-  const disk = await diskPerRow(join(dir, 'state', 'clickhouse'));
-  if (disk) {
+  const disk = await diskPerRow(join(dir, 'state', 'clickhouse'), agentRps);
+  for (const [what, d] of Object.entries(disk ?? {})) {
+    if (!d) continue;
     console.log(
-      `  on disk: ${fmt(disk.rows)} interval rows in ${fmt(disk.bytes / 1048576, 1)} MB (${fmt(disk.bytesPerRow, 1)} bytes a row, compressed; ${fmt(disk.uncompressedPerRow, 1)} uncompressed)`,
+      `  on disk (${what === 'distinct' ? 'distinct histograms, as real agents send' : "the simulation's rows, histograms reused"}): ${fmt(d.rows)} interval rows in ${fmt(d.bytes / 1048576, 1)} MB, ${fmt(d.bytesPerRow, 1)} bytes a row (${fmt(d.uncompressedPerRow, 1)} uncompressed)`,
     );
   }
   if (profile) console.log(`  control CPU profile: ${join(dir, 'profile')}`);
@@ -596,22 +604,62 @@ function report(results, viewerCount) {
   );
 }
 
-/** Bytes on disk per interval row, from the stopped control's embedded ClickHouse. */
-async function diskPerRow(path) {
+const PARTS_OF = (table) =>
+  `SELECT sum(rows) AS rows, sum(bytes_on_disk) AS bytes, sum(data_uncompressed_bytes) AS raw FROM system.parts WHERE active AND database = currentDatabase() AND table = '${table}'`;
+
+function perRow(parts) {
+  const rows = Number(parts?.rows ?? 0);
+  if (!rows) return null;
+  return {
+    rows,
+    bytes: Number(parts.bytes),
+    bytesPerRow: Number(parts.bytes) / rows,
+    uncompressedPerRow: Number(parts.raw) / rows,
+  };
+}
+
+/**
+ * Bytes on disk per interval row, in the stopped control's embedded ClickHouse: for the
+ * rows the simulation stored (its agents reuse a few histograms, which compress better than
+ * real ones), and for rows whose histograms are all distinct, as real agents' are, written
+ * into a copy of the table (same schema and codecs) and merged to one part.
+ */
+async function diskPerRow(path, agentRps) {
   let store;
   try {
     store = await ResultStore.open({ mode: 'embedded', path });
-    const [parts] = await store.driver.query(
-      "SELECT sum(rows) AS rows, sum(bytes_on_disk) AS bytes, sum(data_uncompressed_bytes) AS raw FROM system.parts WHERE active AND database = currentDatabase() AND table = 'intervals'",
-    );
-    const rows = Number(parts.rows);
-    if (!rows) return null;
-    return {
-      rows,
-      bytes: Number(parts.bytes),
-      bytesPerRow: Number(parts.bytes) / rows,
-      uncompressedPerRow: Number(parts.raw) / rows,
-    };
+    const [simulated] = await store.driver.query(PARTS_OF('intervals'));
+    await store.driver.exec('CREATE TABLE intervals_disk_probe AS intervals');
+    const agents = 50;
+    const seconds = 20;
+    const from = Math.floor(Date.now() / 1000) - seconds;
+    const rows = [];
+    for (let second = from; second < from + seconds; second++) {
+      for (let agent = 0; agent < agents; agent++) {
+        for (let step = 0; step < STEPS; step++) {
+          for (const statusClass of STATUS_CLASSES) {
+            const { requests, histogram } = stepHistogram(step, statusClass, agentRps);
+            rows.push({
+              run_id: 'disk-probe',
+              agent_id: `fleet-sim-${agent}`,
+              step: `s${step}`,
+              status_class: statusClass,
+              second,
+              requests,
+              errors: statusClass === '5xx' ? requests : 0,
+              checks_failed: 0,
+              late: 0,
+              dropped: 0,
+              histogram,
+            });
+          }
+        }
+      }
+    }
+    await store.driver.insertJSONEachRow('intervals_disk_probe', rows);
+    await store.driver.exec('OPTIMIZE TABLE intervals_disk_probe FINAL');
+    const [distinct] = await store.driver.query(PARTS_OF('intervals_disk_probe'));
+    return { simulated: perRow(simulated), distinct: perRow(distinct) };
   } catch (error) {
     console.log(`  on disk: not measured (${error.message})`);
     return null;

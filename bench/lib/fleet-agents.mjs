@@ -12,7 +12,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { hmac, signatureMatches } from '@loadline/access';
 import { enrollAgent } from '@loadline/agent';
-import { createLatencyHistogram, encodeHistogram, recordLatencyUs } from '@loadline/histogram';
 import {
   connectRedis,
   RedisNames,
@@ -20,8 +19,8 @@ import {
   sendAgentMessage,
   writeHeartbeat,
 } from '@loadline/queue';
+import { STATUS_CLASSES, STEPS, stepHistogram } from './fleet-histograms.mjs';
 
-const STEPS = 20;
 const VARIANTS = 8;
 /** A second's sends that end this late (ms after the interval closed) mean the simulator fell behind. */
 const BEHIND_MS = 1000;
@@ -40,30 +39,16 @@ loopDelay.enable();
 const send = (message) => process.send(message);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Real histograms, built once: lognormal latencies around a per-step median. */
+/** Real histograms, built once (VARIANTS per step and status class) and reused. */
 function histogramPool() {
-  const perStep = Math.max(1, Math.round(agentRps / STEPS));
-  const pool = [];
-  for (let step = 0; step < STEPS; step++) {
-    const variants = { '2xx': [], '5xx': [] };
-    for (let v = 0; v < VARIANTS; v++) {
-      for (const [cls, count, medianMs] of [
-        ['2xx', perStep, 5 + step * 3],
-        ['5xx', Math.max(1, Math.round(perStep / 100)), 1 + step],
-      ]) {
-        const h = createLatencyHistogram();
-        for (let i = 0; i < count; i++) {
-          // Box-Muller normal, then lognormal with sigma 0.6.
-          const z =
-            Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
-          recordLatencyUs(h, Math.round(medianMs * 1000 * Math.exp(0.6 * z)));
-        }
-        variants[cls].push({ requests: count, histogram: encodeHistogram(h) });
-      }
-    }
-    pool.push(variants);
-  }
-  return pool;
+  return Array.from({ length: STEPS }, (_, step) =>
+    Object.fromEntries(
+      STATUS_CLASSES.map((cls) => [
+        cls,
+        Array.from({ length: VARIANTS }, () => stepHistogram(step, cls, agentRps)),
+      ]),
+    ),
+  );
 }
 
 const mine = [];
@@ -136,7 +121,7 @@ function intervals(i, runId, shard, second) {
   const rows = [];
   let sent = 0;
   for (let step = 0; step < STEPS; step++) {
-    for (const cls of ['2xx', '5xx']) {
+    for (const cls of STATUS_CLASSES) {
       const { requests, histogram } = pool[step][cls][(i + second + step) % VARIANTS];
       sent += requests;
       rows.push({
@@ -204,7 +189,12 @@ async function runShards({ runs, durationS }) {
     while (runs.some((r) => !starts.has(r) && !aborts.has(r)) && Date.now() < waitUntil) {
       await sleep(20);
     }
-    if (runs.some((r) => !starts.has(r))) throw new Error('no start signal from control');
+    // A run control gave up on before its start (claims too slow, say) is left to the harness
+    // to report; its agents send nothing more.
+    stats.notStarted = Object.fromEntries(
+      runs.filter((r) => !starts.has(r)).map((r) => [r, aborts.get(r) ?? 'no start signal']),
+    );
+    if (starts.size === 0) return stats;
     const startAt = Math.max(...starts.values());
     for (let k = 0; k < durationS; k++) {
       const due = startAt + (k + 1) * 1000;
@@ -214,7 +204,7 @@ async function runShards({ runs, durationS }) {
       await Promise.all(
         mineNow.map((i) => {
           const { run, shard } = placement(i, runs);
-          if (aborts.has(runs[run])) return undefined;
+          if (aborts.has(runs[run]) || !starts.has(runs[run])) return undefined;
           stats.messages++;
           return sendAgentMessage(
             redis,
