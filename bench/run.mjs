@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Loadline benchmarks against established load generators, measured in the same run.
-//   node bench/run.mjs [closed|rate|stall|memory|engine]... [--quick] [--loadline PATH]
-// Default is all five. --quick shortens every run for a smoke test (figures are then rough);
+//   node bench/run.mjs [closed|rate|stall|memory|engine|flow|store|chaos|fleet-sim]... [--quick]
+//     [--loadline PATH] [fleet-sim's --sizes, --duration, --viewers, --workers, --agent-rps, --profile]
+// Default is every benchmark but fleet-sim (run only when named). --quick shortens every run for a smoke test (figures are then rough);
 // --loadline runs another build of the CLI than apps/cli/dist/main.js.
 // Prints each benchmark as it runs, then a summary table, and writes bench/results/latest.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
