@@ -16,24 +16,32 @@
 // closed means it fell behind (the size then measures the simulator, and says so).
 // Verdict per size: lag < 2 s without viewers, everything stored, simulator on time. Ceiling: the largest
 // size that passes.
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectRedis, RedisNames, ResultsReader } from '@loadline/queue';
-import { ResultStore } from '@loadline/store';
-import { STATUS_CLASSES, STEPS, stepHistogram } from '../lib/fleet-histograms.mjs';
+import { diskPerRow } from '../lib/fleet-disk.mjs';
+import {
+  ackedEntries,
+  firstLine,
+  fromAll,
+  openViewers,
+  sampler,
+  scenarioYaml,
+  startGroup,
+  until,
+} from '../lib/fleet-harness.mjs';
+import { describeThreads, report } from '../lib/fleet-report.mjs';
 import { freePort, waitForPort } from '../lib/net.mjs';
-import { onCleanup, pinned, sleep } from '../lib/proc.mjs';
+import { sleep } from '../lib/proc.mjs';
 import {
   cpuMeter,
   cpuSeconds,
-  rssMb,
   runQueueSeconds,
   threadCores,
   threadCpuSeconds,
 } from '../lib/procstat.mjs';
-import { fmt, table, verdict } from '../lib/table.mjs';
+import { fmt, verdict } from '../lib/table.mjs';
 import { root } from '../lib/tools.mjs';
 
 const MAX_LAG_S = 2;
@@ -43,160 +51,6 @@ const ROWS_PER_MESSAGE = 40;
 const DRAIN_S = 60;
 /** How long runs may take from launch to running (every shard claimed, start said). */
 const START_S = 120;
-
-/** A child in a process group of its own, killed with its group when the harness exits. */
-function startGroup(role, command, args, options) {
-  const [cmd, argv] = pinned(role, command, args);
-  const child = spawn(cmd, argv, { ...options, detached: true });
-  const kill = () => {
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {}
-  };
-  onCleanup(kill);
-  let output = '';
-  child.stderr?.on('data', (d) => {
-    output = (output + d.toString()).slice(-20_000);
-  });
-  return {
-    child,
-    kill,
-    get output() {
-      return output;
-    },
-    exited: new Promise((resolve) => child.once('exit', resolve)),
-  };
-}
-
-function firstLine(stream, timeoutMs, what) {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(
-      () => reject(new Error(`${what}: nothing within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    stream.on('data', (d) => {
-      text += d.toString();
-      const end = text.indexOf('\n');
-      if (end >= 0) {
-        clearTimeout(timer);
-        resolve(text.slice(0, end));
-      }
-    });
-  });
-}
-
-/** The next IPC message of `type` from every worker (an 'error' rejects). */
-function fromAll(workers, type, timeoutMs) {
-  return Promise.all(
-    workers.map(
-      (w) =>
-        new Promise((resolve, reject) => {
-          const timer = setTimeout(
-            () => reject(new Error(`simulator: no '${type}' within ${timeoutMs / 1000} s`)),
-            timeoutMs,
-          );
-          const on = (m) => {
-            if (m.type !== type && m.type !== 'error') return;
-            clearTimeout(timer);
-            w.child.off('message', on);
-            if (m.type === 'error') reject(new Error(`simulator: ${m.message}`));
-            else resolve(m);
-          };
-          w.child.on('message', on);
-        }),
-    ),
-  );
-}
-
-function scenarioYaml() {
-  const steps = Array.from(
-    { length: 20 },
-    (_, j) => `      - { name: s${j}, request: { path: /s${j} } }`,
-  ).join('\n');
-  return `name: fleet-sim\ntarget: http://127.0.0.1:9\nload: { rate: 1000, duration: 30s }\nflows:\n  - name: f\n    steps:\n${steps}\n`;
-}
-
-/** Opens `count` live views of a run; close() ends them and says what they received. */
-function openViewers(api, token, runId, count) {
-  const controller = new AbortController();
-  const received = { bytes: 0, events: 0, failed: 0 };
-  const views = Array.from({ length: count }, async () => {
-    try {
-      const res = await fetch(`${api}/runs/${runId}/events`, {
-        headers: { authorization: `Bearer ${token}` },
-        signal: controller.signal,
-      });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      for await (const chunk of res.body) {
-        received.bytes += chunk.length;
-        received.events += (chunk.toString().match(/^event: /gm) ?? []).length;
-      }
-    } catch (error) {
-      if (error.name !== 'AbortError') received.failed++;
-    }
-  });
-  return {
-    async close() {
-      controller.abort();
-      await Promise.all(views);
-      return received;
-    },
-  };
-}
-
-/** Samples lag, backlog, control RSS and Redis memory every 500 ms until stop(). */
-function sampler(reader, redis, controlPid) {
-  const samples = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const at = Date.now();
-      const [backlog, info] = await Promise.all([
-        reader.backlog().catch(() => ({ messages: 0, oldestAt: undefined })),
-        redis.info('memory').catch(() => ''),
-      ]);
-      samples.push({
-        at,
-        lagS: backlog.oldestAt === undefined ? 0 : Math.max(0, (at - backlog.oldestAt) / 1000),
-        backlog: backlog.messages,
-        rssMb: rssMb(controlPid),
-        redisMb: Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 1048576,
-      });
-      await sleep(Math.max(0, 500 - (Date.now() - at)));
-    }
-  })();
-  return {
-    samples,
-    async stop() {
-      running = false;
-      await loop;
-      return samples;
-    },
-  };
-}
-
-/** Results acked by the `control` group so far (entries read minus pending). */
-async function ackedEntries(redis, stream) {
-  const groups = await redis.xinfo('GROUPS', stream);
-  for (const g of groups) {
-    const f = {};
-    for (let i = 0; i + 1 < g.length; i += 2) f[g[i]] = g[i + 1];
-    if (f.name === 'control') return Number(f['entries-read'] ?? 0) - Number(f.pending ?? 0);
-  }
-  return 0;
-}
-
-async function until(what, ok, timeoutMs, everyMs = 200) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await ok().catch(() => undefined);
-    if (value) return value;
-    await sleep(everyMs);
-  }
-  throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-}
-
 export async function fleetSim({ quick, options = {} }) {
   const sizes = (options.sizes ?? (quick ? '100,300' : '100,300,1000,3000'))
     .split(',')
@@ -526,7 +380,7 @@ export async function fleetSim({ quick, options = {} }) {
   const passing = results.filter((r) => r.pass);
   const ceiling = passing.length > 0 ? Math.max(...passing.map((r) => r.agents)) : null;
   console.log(
-    `\n${report(results, viewerCount)}\n\n  ceiling: ${ceiling === null ? 'none of the sizes' : `${fmt(ceiling)} agents`} (lag < ${MAX_LAG_S} s, all stored, simulator on time)`,
+    `\n${report(results, viewerCount, START_S)}\n\n  ceiling: ${ceiling === null ? 'none of the sizes' : `${fmt(ceiling)} agents`} (lag < ${MAX_LAG_S} s, all stored, simulator on time)`,
   );
   return {
     sizes,
@@ -547,123 +401,4 @@ export async function fleetSim({ quick, options = {} }) {
       pass: r.pass,
     })),
   };
-}
-
-/** "node 45 %, chdb pool 30 %, ...": the busiest thread groups of a threadCores reading. */
-function describeThreads(threads) {
-  return Object.entries(threads)
-    .slice(0, 6)
-    .map(([name, cores]) => `${name} ${fmt(cores * 100)} %`)
-    .join(', ');
-}
-
-function report(results, viewerCount) {
-  const headers = [
-    'agents',
-    'lag max',
-    `lag +${viewerCount} viewers`,
-    'backlog',
-    'rows/s',
-    'drain rows/s',
-    'ctl CPU',
-    'ms/msg',
-    'CPU wait',
-    'ctl RSS',
-    '+/viewer',
-    'redis',
-    'stored',
-    'simulator',
-    'verdict',
-  ];
-  const row = (r) => [
-    fmt(r.agents),
-    `${r.maxLagS.toFixed(2)} s`,
-    `${r.maxLagViewedS.toFixed(2)} s`,
-    fmt(r.maxBacklog),
-    `${fmt(r.rowsPerS)} / ${fmt(r.expectedRowsPerS)}`,
-    r.drained ? fmt(r.drainRowsPerS) : `${fmt(r.drainRowsPerS)} (left)`,
-    `${fmt(r.controlCores * 100)} %`,
-    fmt(r.cpuMsPerMessage, 2),
-    `${fmt(r.waitedShare * 100)} %`,
-    `${fmt(r.maxRssMb)} MB`,
-    r.perViewerCores === null ? 'n/a' : `${fmt(r.perViewerCores * 100, 1)} %`,
-    `${fmt(r.redisCores * 100)} % ${fmt(r.maxRedisMb)} MB`,
-    r.allStored ? 'all' : `${fmt(r.storedMessages)}/${fmt(r.sentMessages + 2 * r.agents)}`,
-    r.simOnTime ? 'on time' : `behind ${r.simBehindTicks}`,
-    verdict(r.pass),
-  ];
-  const notStarted = (r) => [
-    fmt(r.agents),
-    `runs not running ${START_S} s after launch`,
-    ...headers.slice(2, -1).map(() => ''),
-    verdict(false),
-  ];
-  return table(
-    headers,
-    results.map((r) => (r.started ? row(r) : notStarted(r))),
-  );
-}
-
-const PARTS_OF = (table) =>
-  `SELECT sum(rows) AS rows, sum(bytes_on_disk) AS bytes, sum(data_uncompressed_bytes) AS raw FROM system.parts WHERE active AND database = currentDatabase() AND table = '${table}'`;
-
-function perRow(parts) {
-  const rows = Number(parts?.rows ?? 0);
-  if (!rows) return null;
-  return {
-    rows,
-    bytes: Number(parts.bytes),
-    bytesPerRow: Number(parts.bytes) / rows,
-    uncompressedPerRow: Number(parts.raw) / rows,
-  };
-}
-
-/**
- * Bytes on disk per interval row, in the stopped control's embedded ClickHouse: for the
- * rows the simulation stored (its agents reuse a few histograms, which compress better than
- * real ones), and for rows whose histograms are all distinct, as real agents' are, written
- * into a copy of the table (same schema and codecs) and merged to one part.
- */
-async function diskPerRow(path, agentRps) {
-  let store;
-  try {
-    store = await ResultStore.open({ mode: 'embedded', path });
-    const [simulated] = await store.driver.query(PARTS_OF('intervals'));
-    await store.driver.exec('CREATE TABLE intervals_disk_probe AS intervals');
-    const agents = 50;
-    const seconds = 20;
-    const from = Math.floor(Date.now() / 1000) - seconds;
-    const rows = [];
-    for (let second = from; second < from + seconds; second++) {
-      for (let agent = 0; agent < agents; agent++) {
-        for (let step = 0; step < STEPS; step++) {
-          for (const statusClass of STATUS_CLASSES) {
-            const { requests, histogram } = stepHistogram(step, statusClass, agentRps);
-            rows.push({
-              run_id: 'disk-probe',
-              agent_id: `fleet-sim-${agent}`,
-              step: `s${step}`,
-              status_class: statusClass,
-              second,
-              requests,
-              errors: statusClass === '5xx' ? requests : 0,
-              checks_failed: 0,
-              late: 0,
-              dropped: 0,
-              histogram,
-            });
-          }
-        }
-      }
-    }
-    await store.driver.insertJSONEachRow('intervals_disk_probe', rows);
-    await store.driver.exec('OPTIMIZE TABLE intervals_disk_probe FINAL');
-    const [distinct] = await store.driver.query(PARTS_OF('intervals_disk_probe'));
-    return { simulated: perRow(simulated), distinct: perRow(distinct) };
-  } catch (error) {
-    console.log(`  on disk: not measured (${error.message})`);
-    return null;
-  } finally {
-    await store?.close();
-  }
 }
