@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Loadline benchmarks against established load generators, measured in the same run.
-//   node bench/run.mjs [closed|rate|stall|memory|engine]... [--quick] [--loadline PATH]
-// Default is all five. --quick shortens every run for a smoke test (figures are then rough);
+//   node bench/run.mjs [closed|rate|stall|memory|engine|flow|store|chaos|fleet-sim]... [--quick]
+//     [--loadline PATH] [fleet-sim's --sizes, --duration, --viewers, --workers, --agent-rps, --profile]
+// Default is every benchmark but fleet-sim (run only when named). --quick shortens every run for a smoke test (figures are then rough);
 // --loadline runs another build of the CLI than apps/cli/dist/main.js.
 // Prints each benchmark as it runs, then a summary table, and writes bench/results/latest.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { chaos } from './benchmarks/chaos.mjs';
 import { closed } from './benchmarks/closed.mjs';
 import { engineChoice } from './benchmarks/engine.mjs';
+import { fleetSim } from './benchmarks/fleet-sim.mjs';
 import { flow } from './benchmarks/flow.mjs';
 import { memory } from './benchmarks/memory.mjs';
 import { rateAccuracy } from './benchmarks/rate.mjs';
@@ -35,9 +37,16 @@ const benchmarks = {
     title: 'chaos: runs through control, agent, Redis and storage faults (real processes)',
     run: chaos,
   },
+  'fleet-sim': {
+    title: 'fleet simulation: how many agents one control ingests (real control, Redis, chdb)',
+    run: fleetSim,
+    explicit: true,
+  },
 };
 
-const usage = `usage: node bench/run.mjs [${Object.keys(benchmarks).join('|')}]... [--quick] [--loadline PATH]`;
+const usage = `usage: node bench/run.mjs [${Object.keys(benchmarks).join('|')}]... [--quick] [--loadline PATH]
+  fleet-sim: [--sizes 100,300,1000,3000] [--duration 24] [--viewers 4] [--workers 2]
+             [--agent-rps 10000] [--profile] (a control CPU profile, node --cpu-prof)`;
 let args;
 try {
   args = parseArgs({
@@ -45,6 +54,12 @@ try {
     options: {
       quick: { type: 'boolean', default: false },
       loadline: { type: 'string' },
+      sizes: { type: 'string' },
+      duration: { type: 'string' },
+      viewers: { type: 'string' },
+      workers: { type: 'string' },
+      'agent-rps': { type: 'string' },
+      profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -64,7 +79,20 @@ if (unknown.length > 0) {
   console.error(`unknown benchmark(s): ${unknown.join(' ')}\n${usage}`);
   process.exit(2);
 }
-const selected = names.length > 0 ? [...new Set(names)] : Object.keys(benchmarks);
+// Benchmarks marked explicit (long, or sized by flags) run only when named.
+const selected =
+  names.length > 0
+    ? [...new Set(names)]
+    : Object.keys(benchmarks).filter((name) => !benchmarks[name].explicit);
+const v = args.values;
+const options = {
+  sizes: v.sizes,
+  duration: v.duration,
+  viewers: v.viewers,
+  workers: v.workers,
+  agentRps: v['agent-rps'],
+  profile: v.profile,
+};
 
 const startedAt = new Date();
 const host = {
@@ -89,7 +117,7 @@ for (const name of selected) {
   console.log(`\n== ${name}: ${title}`);
   const t0 = Date.now();
   try {
-    results[name] = await run({ quick });
+    results[name] = await run({ quick, options });
     if (results[name].runs?.loadline?.error) failed = true;
   } catch (err) {
     console.error(`  ${name} failed: ${err.stack ?? err}`);

@@ -35,7 +35,7 @@ import {
   probeBreaches,
   thresholdsSoFar,
 } from './live-run.js';
-import { addRows, SecondWindow } from './live-table.js';
+import { addLiveRows, addRows, SecondWindow } from './live-table.js';
 import { settleLive, storeSettlement } from './settle.js';
 import {
   type LaunchInput,
@@ -447,6 +447,7 @@ export class RunCoordinator {
 
   /** Rows already stored by ingest: fold them into the live view. */
   onRows(rows: readonly IntervalRow[]): void {
+    const accepted = new Map<LiveRun, IntervalRow[]>();
     for (const row of rows) {
       const live = this.#live.get(row.runId);
       if (!live) continue;
@@ -455,10 +456,16 @@ export class RunCoordinator {
         continue;
       }
       if (live.storedBefore?.keys.has(rowKey(row))) continue;
-      addRows(live.totals, [row]);
-      live.window.add([row]);
+      let mine = accepted.get(live);
+      if (!mine) {
+        mine = [];
+        accepted.set(live, mine);
+      }
+      mine.push(row);
       noteProgress(live, row);
     }
+    // A batch's rows at once: each cell's histograms are merged before they are added.
+    for (const [live, mine] of accepted) addLiveRows(live.totals, live.window, mine);
   }
 
   /**
