@@ -271,8 +271,15 @@ flows: [{ name: f, steps: [{ name: hit, request: { path: / } }] }]
     const firsts = shares.map((s) => s.firstAt as number);
     const skewMs = Math.max(...firsts) - Math.min(...firsts);
     const earliest = Math.min(...firsts);
-    const sockets = (await (await fetch(`http://${network.gateway}:${targetPort}/__sockets`)).json()) as [string, number, number][];
-    console.log(`first requests per connection: ${sockets.slice(0, 30).map(([a, p, t]) => `${a.split('.')[3]}:${p} +${(t - earliest).toFixed(1)}`).join(', ')}`);
+    const sockets = (await (
+      await fetch(`http://${network.gateway}:${targetPort}/__sockets`)
+    ).json()) as [string, number, number][];
+    console.log(
+      `first requests per connection: ${sockets
+        .slice(0, 30)
+        .map(([a, p, t]) => `${a.split('.')[3]}:${p} +${(t - earliest).toFixed(1)}`)
+        .join(', ')}`,
+    );
     console.log(
       `hosts: ${shares.map((s) => `${s.host.name} ${s.requests} (first +${((s.firstAt as number) - earliest).toFixed(1)} ms)`).join(', ')}; start skew ${skewMs.toFixed(1)} ms`,
     );
