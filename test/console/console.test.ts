@@ -195,7 +195,7 @@ describe('console in Chromium against loadline up', { skip, timeout: 180_000 }, 
         c.rateMultiplier,
         c.changedBy,
       ]),
-      [[2, 'admin']],
+      [[2, 'user:admin']],
     );
     await shot(page, 'run-live-rate');
 

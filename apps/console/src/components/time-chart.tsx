@@ -93,7 +93,8 @@ export function TimeChart(props: {
   const markerKey = markers.current.map((m) => `${m.x}:${m.label}`).join('|');
   // biome-ignore lint/correctness/useExhaustiveDependencies: redraw when the markers change
   useEffect(() => {
-    plot.current?.redraw(false);
+    // Drawn again with its data (a redraw before any data has no scales to draw axes on).
+    if ((data[0]?.length ?? 0) > 0) plot.current?.setData(data as uPlot.AlignedData);
   }, [markerKey]);
 
   return (

@@ -101,7 +101,11 @@ export function registerRunRoutes(router: Router, deps: RouteDeps): void {
           ...(await runViewOf(metadata, run)),
           live: { ...totals, ...(thresholds ? { thresholds } : {}) },
           rateMultiplier: coordination?.rateMultiplier ?? 1,
-          rateChanges,
+          rateChanges: rateChanges.map(({ atMs, rateMultiplier, changedBy }) => ({
+            atMs,
+            rateMultiplier,
+            changedBy,
+          })),
           // Who ran what, and how far each agent's clock was from control's.
           shards: shards.map((s) => ({
             shard: s.shardIndex,
