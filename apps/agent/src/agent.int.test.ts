@@ -118,7 +118,11 @@ const credentials = (agentId: string): AgentCredentials => ({
   controlKey: signing.publicKey,
   jobKey: deriveKey(master, 'agent-jobs'),
 });
-const startAgent = (names: RedisNames, agentId: string, options: { deadManMs?: number } = {}) =>
+const startAgent = (
+  names: RedisNames,
+  agentId: string,
+  options: { deadManMs?: number; once?: boolean } = {},
+) =>
   Agent.start({
     redisUrl: url,
     namespace: names.namespace,
@@ -228,6 +232,33 @@ describe('agents (real Redis)', { skip }, () => {
       assert.equal(merged.totalCount, 400, 'merged histograms hold every response');
     } finally {
       await Promise.all(agents.map((a) => a.stop()));
+    }
+  });
+
+  it('with once, runs one shard and takes no other (a pod of an Indexed Job per run)', async () => {
+    const names = new RedisNames(`loadline-test-${randomUUID().slice(0, 8)}`);
+    namespaces.push(names);
+    const agent = await startAgent(names, 'agent-once', { once: true });
+    try {
+      const messages = await control(names, shardJobs('run_once', 1, 50, 1000));
+      assert.equal(messages.filter((m) => m.type === 'shard-done').length, 1);
+      await Promise.race([
+        agent.done,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('not done')), 5000)),
+      ]);
+      // A second run's shard waits for another agent: this one took its one shard.
+      const queue = new ShardQueue(redis, names, (line) => console.error(line), controlSigner);
+      await queue.enqueue(shardJobs('run_next', 1, 50, 1000));
+      const reader = new ResultsReader(redis, names, 'test-control', agentVerifier);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const later = await reader.read(100, 200);
+      assert.deepEqual(
+        later.filter((m) => m.message.runId === 'run_next').map((m) => m.message.type),
+        [],
+      );
+      await queue.close();
+    } finally {
+      await agent.stop();
     }
   });
 

@@ -54,6 +54,11 @@ export interface AgentOptions {
   heartbeatMs?: number;
   /** requests/s this agent carries (`loadline bench --save-capacity`), said in its heartbeats */
   capacityRps?: number;
+  /**
+   * Run one shard, then take no other (`done` resolves): a pod of an Indexed Job per run
+   * ends when its shard does.
+   */
+  once?: boolean;
   log?: (line: string) => void;
 }
 
@@ -86,6 +91,12 @@ export class Agent {
   readonly #names: RedisNames;
   readonly #deadManMs: number | undefined;
   readonly #capacityRps: number | undefined;
+  readonly #once: boolean;
+  #shardEnded: () => void = () => {};
+  /** with `once`: resolves when the agent's one shard has ended */
+  readonly done = new Promise<void>((resolve) => {
+    this.#shardEnded = resolve;
+  });
   readonly #log: (line: string) => void;
   readonly #loopDelay = monitorEventLoopDelay({ resolution: 10 });
   #worker: ShardWorker | undefined;
@@ -116,6 +127,7 @@ export class Agent {
     });
     this.#deadManMs = options.deadManMs;
     this.#capacityRps = options.capacityRps;
+    this.#once = options.once ?? false;
     const log = options.log ?? (() => {});
     this.#log = (line) => log(maskSecrets(line, this.#secrets));
   }
@@ -247,6 +259,16 @@ export class Agent {
   }
 
   async #runShard(job: ShardJob): Promise<void> {
+    // One shard only: no second job is taken as this one completes.
+    if (this.#once) this.#worker?.stopTaking();
+    try {
+      await this.#runOneShard(job);
+    } finally {
+      if (this.#once) this.#shardEnded();
+    }
+  }
+
+  async #runOneShard(job: ShardJob): Promise<void> {
     const parsed = Scenario.safeParse(job.scenario);
     if (!parsed.success) {
       await this.#finish(

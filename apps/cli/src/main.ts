@@ -277,6 +277,10 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
       'the control API it enrolls with (default $LOADLINE_API); the agent token comes in $LOADLINE_AGENT_TOKEN',
     )
     .option(
+      '--once',
+      'run one shard, then exit (a pod of an Indexed Job per run: infra/k8s/jobs/agents-run.yaml)',
+    )
+    .option(
       '--capacity <rps>',
       'requests/s this agent carries (default: what `loadline bench --save-capacity` saved on this machine)',
     )

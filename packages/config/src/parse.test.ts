@@ -189,7 +189,7 @@ describe('Redis through Sentinels or a Cluster', () => {
       const env = parseEnv(schema, {
         REDIS_URL: 'rediss://control:pw@ignored:6379/0',
         REDIS_SENTINELS: '10.0.0.1:26379, sentinel-2.internal:26379,[fd00::3]:26380',
-        REDIS_SENTINEL_PASSWORD: 'sentinel-pw',
+        REDIS_SENTINEL_PASSWORD: 'sentinel-password-16+',
       });
       assert.deepEqual(redisTopology(env), {
         kind: 'sentinel',
@@ -199,9 +199,16 @@ describe('Redis through Sentinels or a Cluster', () => {
           { host: 'fd00::3', port: 26380 },
         ],
         master: 'loadline',
-        sentinelPassword: 'sentinel-pw',
+        sentinelPassword: 'sentinel-password-16+',
       });
     }
+  });
+
+  it('refuses a short Sentinel password (its holder may reconfigure the Sentinels)', () => {
+    assert.match(
+      issues(() => parseEnv(ControlEnv, { REDIS_SENTINEL_PASSWORD: 'CHANGE_ME' }))[0] ?? '',
+      /REDIS_SENTINEL_PASSWORD: at least 16 characters/,
+    );
   });
 
   it('reads Cluster nodes; neither set is one server', () => {

@@ -305,11 +305,16 @@ export const REDIS_SENTINEL_MASTER = z
   .default('loadline')
   .meta({ description: 'The master name the Sentinels of REDIS_SENTINELS watch.' });
 
-export const REDIS_SENTINEL_PASSWORD = z.string().optional().meta({
-  description:
-    'The password of the Sentinels themselves (their `requirepass`), when they have one; TLS to them follows REDIS_URL (`rediss://`).',
-  default: 'none',
-});
+export const REDIS_SENTINEL_PASSWORD = z
+  .string()
+  // Whoever holds it may reconfigure the Sentinels (fail Redis over at will): no short one.
+  .min(16, 'at least 16 characters (it lets its holder reconfigure the Sentinels)')
+  .optional()
+  .meta({
+    description:
+      'The password of the Sentinels themselves (their `requirepass`), when they have one, at least 16 characters; TLS to them follows REDIS_URL (`rediss://`).',
+    default: 'none',
+  });
 
 export const REDIS_CLUSTER_NODES = redisNodes('a Redis Cluster node').optional().meta({
   description:

@@ -116,6 +116,15 @@ export class ShardWorker {
     logErrors(this.#worker, `shard worker ${names.shardQueue}`, log);
   }
 
+  /**
+   * Takes no job after the one under way (callable from inside it): an agent that runs one
+   * shard and exits does not claim a second one as the first completes.
+   */
+  stopTaking(): void {
+    // true: do not wait for the active job (the caller may be it).
+    void this.#worker.pause(true);
+  }
+
   async close(): Promise<void> {
     await this.#worker.close();
     this.#release();

@@ -13,6 +13,7 @@ export interface AgentCommandOptions {
   id?: string;
   api?: string;
   capacity?: string;
+  once?: boolean;
 }
 
 /** `--capacity N`, else what `loadline bench --save-capacity` saved here, else unknown. */
@@ -73,6 +74,7 @@ export async function runAgent(
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
     ...(options.id === undefined ? {} : { agentId: options.id }),
     ...(capacityRps === undefined ? {} : { capacityRps }),
+    ...(options.once ? { once: true } : {}),
     log: (line) => stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   const { redisUrl, redisTopology } = agentOptions;
@@ -89,12 +91,14 @@ export async function runAgent(
     throw error;
   });
   stderr.write(
-    `agent ${agent.agentId} waiting for shards on ${redactUrl(redisUrl)} (Ctrl-C stops)\n`,
+    `agent ${agent.agentId} waiting for ${options.once ? 'one shard' : 'shards'} on ${redactUrl(redisUrl)} (Ctrl-C stops)\n`,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  const ranItsShard = await new Promise<boolean>((resolve) => {
+    process.once('SIGINT', () => resolve(false));
+    process.once('SIGTERM', () => resolve(false));
+    if (options.once) agent.done.then(() => resolve(true));
   });
   await agent.stop();
+  if (ranItsShard) stderr.write(`agent ${agent.agentId} ran its shard; exiting (--once)\n`);
   return 0;
 }
