@@ -31,13 +31,13 @@ export function routeStatement(
 /**
  * Creates the shadow table with the production table's columns, defaults, constraints and
  * indexes. The PL/pgSQL block runs in a subtransaction, so losing a race with another
- * process (duplicate_table, or unique_violation on pg_type) neither fails nor aborts an
- * enclosing transaction.
+ * process (duplicate_table, or duplicate_object / unique_violation on the table's row type
+ * in pg_type) neither fails nor aborts an enclosing transaction.
  */
 export function ensureShadowTableSql(t: ShadowedTable): string {
   return `DO $loadline_shadow$ BEGIN
   CREATE TABLE IF NOT EXISTS ${t.shadow} (LIKE ${t.production} INCLUDING ALL);
-EXCEPTION WHEN duplicate_table OR unique_violation THEN NULL;
+EXCEPTION WHEN duplicate_table OR duplicate_object OR unique_violation THEN NULL;
 END $loadline_shadow$`;
 }
 
