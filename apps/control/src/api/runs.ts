@@ -91,11 +91,12 @@ export function registerRunRoutes(router: Router, deps: RouteDeps): void {
       const run = await metadata.getRun(params.id as string);
       const totals = await store.runTotals(run.id);
       const thresholds = coordinator.liveThresholds(run.id);
-      const [shards, coordination, rateChanges] = await Promise.all([
-        metadata.listShards(run.id),
+      const [coordination, rateChanges] = await Promise.all([
         metadata.getCoordination(run.id),
         metadata.listRateChanges(run.id),
       ]);
+      // The coordination carries the run's shards; a run never coordinated has its own.
+      const shards = coordination?.shards ?? (await metadata.listShards(run.id));
       return {
         body: {
           ...(await runViewOf(metadata, run)),
