@@ -34,8 +34,10 @@ import {
   newlyLost,
   probeBreaches,
   thresholdsSoFar,
+  workingShards,
 } from './live-run.js';
-import { addLiveRows, addRows, SecondWindow } from './live-table.js';
+import { LIVE_SERIES_S, LiveSeries, type LiveSeriesWindow } from './live-series.js';
+import { addLiveRows, SecondWindow } from './live-table.js';
 import { settleLive, storeSettlement } from './settle.js';
 import {
   type LaunchInput,
@@ -74,6 +76,10 @@ export interface CoordinatorOptions {
 }
 
 const LEASE_MS = 10_000;
+/** How often a run's per-shard progress is written. */
+const PROGRESS_EVERY_MS = 5000;
+/** How long one listing of the live agents serves every run's tick. */
+const ALIVE_FRESH_MS = 900;
 
 /**
  * A live rate change takes effect this long after control decides it: every agent hears it
@@ -228,7 +234,7 @@ export class RunCoordinator {
     const recentFrom = Math.floor(Date.now() / 1000) - RECENT_ROWS_S;
     try {
       for await (const rows of this.#options.storedRows(run.id)) {
-        addRows(live.totals, rows);
+        addLiveRows(live.totals, undefined, rows, live.series);
         for (const row of rows) if (row.second >= recentFrom) seen.add(rowKey(row));
       }
     } finally {
@@ -284,11 +290,13 @@ export class RunCoordinator {
       rateChanges: [],
       totals: new StepTable(),
       window: new SecondWindow(),
+      series: new LiveSeries(),
       guardrails: new GuardrailMonitor(scenario.guardrails),
       generators: new GeneratorJudge(this.#options.saturation),
       scraper: this.#scraperFor(runId, plan.metricsTargets),
       abortReason: undefined,
       ticking: false,
+      progressWrittenAt: 0,
       timer: setInterval(() => {
         // One tick at a time per run: a slow one (a big fleet, a slow Redis) is not piled on.
         if (live.ticking) return;
@@ -465,7 +473,7 @@ export class RunCoordinator {
       noteProgress(live, row);
     }
     // A batch's rows at once: each cell's histograms are merged before they are added.
-    for (const [live, mine] of accepted) addLiveRows(live.totals, live.window, mine);
+    for (const [live, mine] of accepted) addLiveRows(live.totals, live.window, mine, live.series);
   }
 
   /**
@@ -575,7 +583,7 @@ export class RunCoordinator {
         );
         return;
       }
-      const alive = await this.#aliveAgents();
+      const alive = await this.#aliveAgents(live.claims.values());
       const gone = [...live.claims].find(([, agentId]) => !alive.has(agentId));
       if (gone) {
         await this.#fail(
@@ -590,9 +598,8 @@ export class RunCoordinator {
       this.#options.log(`run ${runId}: ${trip}; aborting`);
       await this.#decideStop(live, trip);
     }
-    await this.#metadata.recordShardProgress(runId, takeProgress(live));
     // An agent whose heartbeat expired mid-shard is lost: the run goes on without it.
-    const alive = await this.#aliveAgents();
+    const alive = await this.#aliveAgents(workingShards(live).map(([, agentId]) => agentId));
     for (const [shard, agentId] of newlyLost(live, alive)) {
       if (!(await this.#metadata.loseShard(runId, shard))) continue;
       live.lost.add(shard);
@@ -600,12 +607,45 @@ export class RunCoordinator {
         `run ${runId}: agent ${agentId} lost (shard ${shard}); the run is degraded`,
       );
     }
-    if (live.done.size + live.lost.size >= live.shardCount) await this.#settle(live);
+    const ending = live.done.size + live.lost.size >= live.shardCount;
+    // What each shard counted, for GET /runs/ID and a takeover: every few seconds (a
+    // thousand shards' rows are a write PGlite feels) and once more as the run ends.
+    if (ending || Date.now() - live.progressWrittenAt >= PROGRESS_EVERY_MS) {
+      live.progressWrittenAt = Date.now();
+      await this.#metadata.recordShardProgress(runId, takeProgress(live));
+    }
+    if (ending) await this.#settle(live);
   }
 
-  async #aliveAgents(): Promise<Set<string>> {
-    const heartbeats = await listAgents(this.#redis, this.#names, this.#options.agents);
-    return new Set(heartbeats.map((a) => a.agentId));
+  #alive: { at: number; agents: Promise<Set<string>> } | undefined;
+
+  /**
+   * The agents alive now, for a run's tick to tell who left. Every run's tick asks each
+   * second and a listing checks every agent's heartbeat signature: one listing serves
+   * every run for ALIVE_FRESH_MS. An agent a run needs but the listing lacks (it may have
+   * claimed after the listing) is looked for once more in a new listing before it counts
+   * as gone.
+   */
+  async #aliveAgents(needed: Iterable<string>): Promise<Set<string>> {
+    const list = () => {
+      const agents = listAgents(this.#redis, this.#names, this.#options.agents).then(
+        (heartbeats) => new Set(heartbeats.map((a) => a.agentId)),
+      );
+      const listing = { at: Date.now(), agents };
+      this.#alive = listing;
+      agents.catch(() => {
+        if (this.#alive === listing) this.#alive = undefined;
+      });
+      return listing;
+    };
+    const askedAt = Date.now();
+    const cached = this.#alive;
+    const listing = cached && askedAt - cached.at <= ALIVE_FRESH_MS ? cached : list();
+    const alive = await listing.agents;
+    if (listing.at >= askedAt || [...needed].every((agentId) => alive.has(agentId))) return alive;
+    // Listed before this was asked: a listing begun since (or a new one) is new enough.
+    const newer = this.#alive;
+    return newer && newer.at >= askedAt ? newer.agents : list().agents;
   }
 
   /** A run that never started ends `error`: its agents stop, its unclaimed shards withdrawn. */
@@ -679,6 +719,18 @@ export class RunCoordinator {
         live.scenario.flows.flatMap((f) => f.steps.map((s) => s.name)),
       ),
     };
+  }
+
+  /**
+   * A live run's seconds from `fromSecond` on, per run, step and agent, as merged here
+   * from the rows stored; undefined when this control does not hold the run or holds
+   * fewer seconds than asked for (ClickHouse has them).
+   */
+  liveSeries(runId: string, fromSecond: number): LiveSeriesWindow | undefined {
+    const live = this.#live.get(runId);
+    if (!live || live.phase === 'finishing') return undefined;
+    if (fromSecond < Math.floor(Date.now() / 1000) - LIVE_SERIES_S + 1) return undefined;
+    return live.series.window(fromSecond);
   }
 
   /**

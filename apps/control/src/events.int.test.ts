@@ -109,7 +109,18 @@ guardrails: [{ metric: errors, rate: ">0.5", for: 5s }]
     assert.equal((await post('/scenarios', { source })).status, 201);
     const created = await post('/runs', { scenario: 'sse' });
     assert.equal(created.status, 201, JSON.stringify(created.json));
-    const { events, ended, contentType } = await readEvents(created.json.id);
+    // Two viewers at once: after their own first events they get the same updates, each
+    // computed once for both.
+    const [{ events, ended, contentType }, other] = await Promise.all([
+      readEvents(created.json.id),
+      readEvents(created.json.id),
+    ]);
+    const updatesAt = (list: SseEvent[]) => list.slice(1).map((e) => e.data.at);
+    const shared = updatesAt(other.events).filter((at) => updatesAt(events).includes(at));
+    assert.ok(
+      shared.length >= 3,
+      `updates both viewers got: ${shared.length} of ${other.events.length - 1}`,
+    );
     assert.match(contentType ?? '', /^text\/event-stream/);
     assert.ok(ended, 'the server closed the stream after the final event');
     const updates = events.filter((e) => e.event === 'update');

@@ -12,7 +12,10 @@ import type { RouteHandler, Wire } from './http.js';
 export interface RunEventsDeps {
   metadata: MetadataStore;
   store: ResultStore;
-  coordinator: Pick<RunCoordinator, 'liveSnapshot' | 'liveThresholds' | 'targetOf' | 'rateOf'>;
+  coordinator: Pick<
+    RunCoordinator,
+    'liveSnapshot' | 'liveThresholds' | 'targetOf' | 'rateOf' | 'liveSeries'
+  >;
 }
 
 export interface RunEventsOptions {
@@ -54,11 +57,13 @@ export async function runEvent(
   const run = await deps.metadata.getRun(runId);
   const snapshot = deps.coordinator.liveSnapshot(runId);
   const fromSecond = Math.floor(Date.now() / 1000) - windowS;
-  const [points, steps, agents] = await Promise.all([
-    deps.store.timeSeries(runId, { fromSecond }),
-    deps.store.timeSeriesBy(runId, 'step', { fromSecond }),
-    deps.store.timeSeriesBy(runId, 'agent', { fromSecond }),
-  ]);
+  // A run this control coordinates: its newest seconds as merged on ingest; otherwise
+  // (or a longer window) what ClickHouse holds, the same figures.
+  const { points, steps, agents } = deps.coordinator.liveSeries(runId, fromSecond) ?? {
+    points: await deps.store.timeSeries(runId, { fromSecond }),
+    steps: await deps.store.timeSeriesBy(runId, 'step', { fromSecond }),
+    agents: await deps.store.timeSeriesBy(runId, 'agent', { fromSecond }),
+  };
   // Known while the run goes and for a while after, so the last events draw it too.
   const planned = deps.coordinator.targetOf(runId);
   const withTarget = (p: TimeSeriesPoint): LivePoint =>
@@ -91,8 +96,42 @@ export async function runEvent(
   };
 }
 
+/**
+ * A run's update event, computed once per interval for every viewer of the run: its
+ * queries and merges then cost the same for one viewer or fifty. A viewer's first event
+ * (the long window) is its own.
+ */
+class SharedUpdates {
+  readonly #latest = new Map<string, { at: number; event: Promise<Wire<RunEvent>> }>();
+
+  constructor(
+    private readonly deps: RunEventsDeps,
+    private readonly options: RunEventsOptions,
+  ) {}
+
+  next(runId: string): Promise<Wire<RunEvent>> {
+    const now = Date.now();
+    // Younger than most of an interval: a viewer ticking a little after another gets
+    // the same event, one ticking a whole interval later a new one.
+    const fresh = this.options.intervalMs * 0.8;
+    const latest = this.#latest.get(runId);
+    if (latest && now - latest.at < fresh) return latest.event;
+    for (const [id, entry] of this.#latest) {
+      if (now - entry.at > 10 * this.options.intervalMs) this.#latest.delete(id);
+    }
+    const event = runEvent(this.deps, runId, this.options.updateWindowS);
+    const entry = { at: now, event };
+    this.#latest.set(runId, entry);
+    event.catch(() => {
+      if (this.#latest.get(runId) === entry) this.#latest.delete(runId);
+    });
+    return event;
+  }
+}
+
 function streamEvents(
   deps: RunEventsDeps,
+  updates: SharedUpdates,
   runId: string,
   options: RunEventsOptions,
   res: http.ServerResponse,
@@ -112,11 +151,11 @@ function streamEvents(
   });
   const send = (event: string, data: unknown) =>
     res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  let windowS = options.windowS;
+  let first = true;
   const tick = async () => {
     if (closed) return;
-    const event = await runEvent(deps, runId, windowS);
-    windowS = options.updateWindowS;
+    const event = first ? await runEvent(deps, runId, options.windowS) : await updates.next(runId);
+    first = false;
     if (closed) return;
     send(event.final ? 'end' : 'update', event);
     if (event.final) res.end();
@@ -136,9 +175,10 @@ export function runEvents(
   deps: RunEventsDeps,
   options: RunEventsOptions = { intervalMs: 1000, windowS: 300, updateWindowS: 5 },
 ): RouteHandler<typeof controlApi.runEvents> {
+  const updates = new SharedUpdates(deps, options);
   return async ({ params }) => {
     const runId = params.id as string;
     await guarded(() => deps.metadata.getRun(runId));
-    return { stream: (res) => streamEvents(deps, runId, options, res) };
+    return { stream: (res) => streamEvents(deps, updates, runId, options, res) };
   };
 }

@@ -10,6 +10,7 @@ import {
 import type { Run } from '@loadline/metadata';
 import type { TargetMetricRow, TargetScraper } from '@loadline/metrics';
 import type { CapacityProbe, Scenario } from '@loadline/scenario';
+import type { LiveSeries } from './live-series.js';
 import type { SecondWindow } from './live-table.js';
 import type { RateStep, RunTarget } from './shard-plan.js';
 
@@ -38,6 +39,8 @@ export interface LiveRun {
   rateChanges: RateStep[];
   totals: StepTable;
   window: SecondWindow;
+  /** the newest seconds per run, step and agent, for live views */
+  series: LiveSeries;
   guardrails: GuardrailMonitor;
   /** each agent's own saturation, second by second */
   generators: GeneratorJudge;
@@ -48,6 +51,8 @@ export interface LiveRun {
   timer: NodeJS.Timeout;
   /** a tick is under way (the next one waits its turn) */
   ticking: boolean;
+  /** when the shards' progress was last written (ms) */
+  progressWrittenAt: number;
 }
 
 function stepsOfFlow(scenario: Scenario): Record<string, string[]> {
@@ -75,9 +80,12 @@ export function judgeGuardrails(live: LiveRun, nowMs: number): string | undefine
 
 /** Shards whose agent's heartbeat expired mid-shard, not yet counted lost. */
 export function newlyLost(live: LiveRun, alive: ReadonlySet<string>): Array<[number, string]> {
-  return [...live.claims].filter(
-    ([shard, agentId]) => !live.done.has(shard) && !live.lost.has(shard) && !alive.has(agentId),
-  );
+  return workingShards(live).filter(([, agentId]) => !alive.has(agentId));
+}
+
+/** Shards claimed and neither done nor lost: [shard, agent]. */
+export function workingShards(live: LiveRun): Array<[number, string]> {
+  return [...live.claims].filter(([shard]) => !live.done.has(shard) && !live.lost.has(shard));
 }
 
 /** Thresholds on what has been merged so far. */

@@ -8,7 +8,7 @@ import {
   encodeHistogram,
   recordLatencyUs,
 } from '@loadline/histogram';
-import { addLiveRows, addRows, SecondWindow } from './live-table.js';
+import { addLiveRows, SecondWindow } from './live-table.js';
 
 function row(agent: number, second: number, step: string, latenciesUs: number[]): IntervalRow {
   const h = createLatencyHistogram();
@@ -78,9 +78,9 @@ test('addLiveRows folds rows into the totals and their seconds, as decode + add 
   }
 });
 
-test('addRows over a table equals the reference fold', () => {
+test('addLiveRows over a table alone equals the reference fold', () => {
   const table = new StepTable();
-  addRows(table, rows);
+  addLiveRows(table, undefined, rows);
   same(table, reference(rows));
   assert.equal(table.cell('home', '2xx').histogram.totalCount, 18); // 3 agents x 2 s x 3
 });

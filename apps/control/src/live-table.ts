@@ -1,6 +1,7 @@
 import type { IntervalRow } from '@loadline/api';
 import { StepTable } from '@loadline/engine';
-import { HistogramAccumulator } from '@loadline/store';
+import { HistogramAccumulator, plainOf } from '@loadline/store';
+import type { LiveSeries } from './live-series.js';
 
 /** Adds a row's counters (not its histogram) into a table's cell. */
 function addCounters(table: StepTable, row: IntervalRow): void {
@@ -28,10 +29,14 @@ interface Group {
  * and adding it (twice: run totals and its second) was most of control's CPU at a hundred
  * agents (bench fleet-sim).
  */
-function groupHistograms(rows: readonly IntervalRow[]): Group[] {
+function groupHistograms(
+  rows: readonly IntervalRow[],
+  plains: ReadonlyArray<Buffer | undefined>,
+): Group[] {
   const groups = new Map<string, Group>();
-  for (const row of rows) {
-    if (row.statusClass === 'none' || row.histogram === '') continue;
+  for (const [i, row] of rows.entries()) {
+    const plain = plains[i];
+    if (!plain) continue;
     const key = `${row.second}\u0000${row.step}\u0000${row.statusClass}`;
     let group = groups.get(key);
     if (!group) {
@@ -43,14 +48,9 @@ function groupHistograms(rows: readonly IntervalRow[]): Group[] {
       };
       groups.set(key, group);
     }
-    group.histograms.addEncoded(row.histogram);
+    group.histograms.addPlain(plain);
   }
   return [...groups.values()];
-}
-
-/** Folds interval rows from any number of agents into a StepTable (exact histogram merge). */
-export function addRows(table: StepTable, rows: readonly IntervalRow[]): void {
-  addLiveRows(table, undefined, rows);
 }
 
 /**
@@ -79,19 +79,28 @@ export class SecondWindow {
   }
 }
 
-/** Stored rows into a live run's totals and (when given) the window of their seconds. */
+/**
+ * Stored rows into a live run's totals and (when given) the window of their seconds and
+ * its live series. Each row's histogram is decoded once for all of them.
+ */
 export function addLiveRows(
   totals: StepTable,
   window: SecondWindow | undefined,
   rows: readonly IntervalRow[],
+  series?: LiveSeries,
 ): void {
   for (const row of rows) {
     addCounters(totals, row);
     if (window) addCounters(window.tableOf(row.second), row);
   }
-  for (const group of groupHistograms(rows)) {
+  const plains = rows.map((row) =>
+    row.statusClass === 'none' || row.histogram === '' ? undefined : plainOf(row.histogram),
+  );
+  const groups = groupHistograms(rows, plains);
+  for (const group of groups) {
     const merged = group.histograms.toHistogram();
     totals.cell(group.step, group.statusClass).histogram.add(merged);
     window?.tableOf(group.second).cell(group.step, group.statusClass).histogram.add(merged);
   }
+  series?.add(rows, plains, groups);
 }

@@ -5,4 +5,5 @@ export {
   latencyAtPercentileMs,
   percentileCurve,
   summarizeLatency,
+  toMs,
 } from './summary.js';

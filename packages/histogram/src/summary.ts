@@ -14,7 +14,8 @@ export interface LatencySummary {
 
 const US_PER_MS = 1000;
 
-function toMs(valueUs: number): number {
+/** A latency recorded in µs, in milliseconds as every summary shows it (rounded to 1 µs). */
+export function toMs(valueUs: number): number {
   return Math.round((valueUs / US_PER_MS) * 1000) / 1000;
 }
 

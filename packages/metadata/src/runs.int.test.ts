@@ -367,19 +367,24 @@ for (const backend of await backends()) {
           true,
         );
         const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+        const earlier = new Date(at.getTime() - 2001);
+        // One statement for several shards, each its own values.
         await store.recordShardProgress(run.id, [
           { shardIndex: 1, requests: 1234, lastIntervalAt: at },
+          { shardIndex: 2, requests: 5_000_000_000, lastIntervalAt: earlier },
         ]);
+        await store.recordShardProgress(run.id, []);
         const shards = await store.listShards(run.id);
         assert.deepEqual(
           shards.map((s) => [s.state, s.agentId, s.reason, s.requests, s.finishedAt !== null]),
           [
             ['finished', 'a1', null, 0, true],
             ['lost', 'a2', null, 1234, true],
-            ['failed', 'a3', 'no start', 0, true],
+            ['failed', 'a3', 'no start', 5_000_000_000, true],
           ],
         );
         assert.equal(shards[1]!.lastIntervalAt?.getTime(), at.getTime());
+        assert.equal(shards[2]!.lastIntervalAt?.getTime(), earlier.getTime());
       });
 
       it('keep the first stop reason; ended and unknown runs refuse claims', async () => {

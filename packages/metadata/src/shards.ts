@@ -237,10 +237,19 @@ export async function recordShardProgress(
   runId: string,
   progress: readonly ShardProgress[],
 ): Promise<void> {
-  for (const p of progress) {
-    await db
-      .update(runShards)
-      .set({ requests: p.requests, lastIntervalAt: p.lastIntervalAt })
-      .where(and(eq(runShards.runId, runId), eq(runShards.shardIndex, p.shardIndex)));
-  }
+  if (progress.length === 0) return;
+  // One statement per tick, however many shards (a run of a thousand agents writes them
+  // all each second). Each column goes as one array literal of numbers (times as epoch
+  // milliseconds): bound the same way on node-postgres and PGlite.
+  const numbers = (values: number[]) => `{${values.map((v) => Math.trunc(v)).join(',')}}`;
+  await db.execute(sql`
+    update ${runShards} set
+      requests = p.requests,
+      last_interval_at = to_timestamp(p.at_ms / 1000.0)
+    from unnest(
+      ${numbers(progress.map((p) => p.shardIndex))}::int[],
+      ${numbers(progress.map((p) => p.requests))}::bigint[],
+      ${numbers(progress.map((p) => p.lastIntervalAt.getTime()))}::float8[]
+    ) as p(shard_index, requests, at_ms)
+    where ${runShards.runId} = ${runId} and ${runShards.shardIndex} = p.shard_index`);
 }

@@ -10,7 +10,7 @@ import {
   recordLatencyUs,
   summarizeLatency,
 } from '@loadline/histogram';
-import { HistogramAccumulator } from './histogram-accumulator.js';
+import { HistogramAccumulator, plainOf } from './histogram-accumulator.js';
 import {
   COUNTS_LENGTH,
   compressPlain,
@@ -150,6 +150,49 @@ describe('HistogramAccumulator', () => {
     const reference = decodeHistogram(compressPlain(Buffer.from(plain, 'base64')));
     assert.equal(encodeHistogram(reference), encodeHistogram(acc.toHistogram()));
     assert.equal(new HistogramAccumulator().toEncoded(), '');
+  });
+
+  test('valueAtPercentile reads the counts as hdr-histogram-js reads the histogram', () => {
+    const percentiles = [
+      0, 0.1, 1, 10, 25, 33.3, 50, 66.7, 90, 95, 99, 99.5, 99.9, 99.99, 100, 150,
+    ];
+    const cases = [
+      encoded,
+      encoded.slice(0, 1),
+      encoded.slice(3, 7),
+      [encodeHistogram(histogramOf([1, 1, 2, 3, 2047, 2048, 2049, 4095, 4096, 60_000_000]))],
+      [encodeHistogram(histogramOf([5000]))],
+    ];
+    for (const list of cases) {
+      const acc = new HistogramAccumulator();
+      for (const e of list) acc.addEncoded(e);
+      const reference = mergeHistograms(list.map(decodeHistogram));
+      for (const p of percentiles) {
+        assert.equal(acc.valueAtPercentile(p), reference.getValueAtPercentile(p), `p${p}`);
+      }
+      assert.deepEqual(
+        acc.valuesAtPercentiles(percentiles),
+        percentiles.map((p) => reference.getValueAtPercentile(p)),
+      );
+    }
+    assert.equal(new HistogramAccumulator().valueAtPercentile(99), 0);
+    // With a part in another layout it answers from the merged histogram.
+    const mixed = new HistogramAccumulator();
+    mixed.addEncoded(compressPlain(foreignPlain(2, 3_600_000_000, 100, 5)));
+    mixed.addEncoded(encoded[0]!);
+    assert.equal(mixed.valueAtPercentile(50), mixed.toHistogram().getValueAtPercentile(50));
+  });
+
+  test('reset empties it for reuse; addPlain is addEncoded without the decoding', () => {
+    const acc = new HistogramAccumulator();
+    for (const e of encoded) acc.addEncoded(e);
+    acc.reset();
+    assert.equal(acc.totalCount, 0);
+    assert.equal(acc.toEncoded(), '');
+    acc.addPlain(plainOf(encoded[2]!));
+    const once = new HistogramAccumulator();
+    once.addEncoded(encoded[2]!);
+    assert.equal(acc.toEncoded(), once.toEncoded());
   });
 
   test('garbage is refused, not merged as zeros', () => {

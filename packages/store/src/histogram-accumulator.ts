@@ -18,8 +18,11 @@ import {
   valueFromIndex,
 } from './v2-encoding.js';
 
-/** The plain V2 encoding inside base64 text, inflating the compressed form. */
-function plainOf(encoded: string): Buffer {
+/**
+ * The plain V2 encoding inside base64 text, inflating the compressed form: decode a row's
+ * histogram once with this, then add it where it goes with `addPlain`.
+ */
+export function plainOf(encoded: string): Buffer {
   const bytes = Buffer.from(encoded, 'base64');
   const cookie = bytes.length >= 8 ? cookieBase(bytes.readInt32BE(0)) : 0;
   const plain =
@@ -37,6 +40,9 @@ function plainOf(encoded: string): Buffer {
   }
   return plain;
 }
+
+/** A double's unit in the last place (as hdr-histogram-js computes it). */
+const ulp = (x: number) => 2 ** (Math.floor(Math.log2(x)) - 52);
 
 /**
  * Merges base64 HdrHistograms (V2, compressed or plain) exactly, fast. Histograms in the
@@ -60,10 +66,14 @@ export class HistogramAccumulator {
   /** Adds one encoded histogram; "" (no samples) adds nothing. */
   addEncoded(encoded: string): void {
     if (encoded === '') return;
-    const plain = plainOf(encoded);
+    this.addPlain(plainOf(encoded));
+  }
+
+  /** Adds one histogram in its plain encoding (from `plainOf`). */
+  addPlain(plain: Buffer): void {
     if (!isSharedLayout(plain)) {
-      const compressed = cookieBase(plain.readInt32BE(0)) === COMPRESSED_COOKIE_BASE;
-      this.addHistogram(decodeHistogram(compressed ? encoded : compressPlain(plain)));
+      // hdr-histogram-js decodes the compressed form only.
+      this.addHistogram(decodeHistogram(compressPlain(plain)));
       return;
     }
     const [total, end] = addCounts(this.#counts, plain);
@@ -85,6 +95,47 @@ export class HistogramAccumulator {
     this.#total += other.#total;
     if (other.#end > this.#end) this.#end = other.#end;
     if (other.#foreign) this.addHistogram(other.#foreign);
+  }
+
+  /**
+   * The value (µs) at `percentile`, as HdrHistogram's getValueAtPercentile reads it from
+   * the merged histogram (the highest value equivalent to the bucket that holds it; the
+   * lowest at 0), straight from the counts: no histogram is built. 0 when empty.
+   */
+  valueAtPercentile(percentile: number): number {
+    return this.valuesAtPercentiles([percentile])[0]!;
+  }
+
+  /** valueAtPercentile of each of `percentiles` (ascending), in one pass over the counts. */
+  valuesAtPercentiles(percentiles: readonly number[]): number[] {
+    if (this.#foreign) {
+      const histogram = this.toHistogram();
+      return percentiles.map((p) => histogram.getValueAtPercentile(p));
+    }
+    const out = percentiles.map(() => 0);
+    if (this.#total === 0) return out;
+    const counts = this.#counts;
+    // running: the samples in buckets 0..i, i the bucket of the last percentile found
+    let running = 0;
+    let i = -1;
+    for (const [k, percentile] of percentiles.entries()) {
+      if (k > 0 && percentile < percentiles[k - 1]!) throw new RangeError('percentiles ascend');
+      const fpCount = (Math.min(percentile, 100) / 100) * this.#total;
+      // hdr-histogram-js's rounding, ulp and all, so both find the same bucket.
+      const atCount = Math.max(Math.ceil(fpCount - (fpCount > 0 ? ulp(fpCount) : 0)), 1);
+      while (running < atCount && i + 1 < this.#end) running += counts[++i]!;
+      if (running < atCount) break;
+      out[k] = percentile === 0 ? valueFromIndex(i) : valueFromIndex(i + 1) - 1;
+    }
+    return out;
+  }
+
+  /** Empties it, for reuse (a scratch accumulator costs its counts array once). */
+  reset(): void {
+    this.#counts.fill(0, 0, this.#end);
+    this.#end = 0;
+    this.#total = 0;
+    this.#foreign = undefined;
   }
 
   /** The merged histogram, in the shared layout. */

@@ -1,3 +1,4 @@
+export { Aggregate } from './aggregate.js';
 export { ChdbDriver, DEFAULT_EMBEDDED_PATH } from './chdb-driver.js';
 export { type ChdbHttp, serveChdbOverHttp } from './chdb-http.js';
 export {
@@ -10,7 +11,7 @@ export {
 } from './cluster-schema.js';
 export { CLUSTER_SCHEMA_FILE, clusterSchemaFile } from './cluster-schema-file.js';
 export type { ClickHouseDriver, QueryParams } from './driver.js';
-export { HistogramAccumulator } from './histogram-accumulator.js';
+export { HistogramAccumulator, plainOf } from './histogram-accumulator.js';
 export {
   loadMigrations,
   MIGRATIONS_DIR,
@@ -18,6 +19,7 @@ export {
   MigrationError,
   type MigrationReport,
 } from './migrations.js';
+export { pointOf } from './queries.js';
 export {
   DriverOptions,
   InvalidArgumentError,
