@@ -36,7 +36,7 @@ import {
   thresholdsSoFar,
   workingShards,
 } from './live-run.js';
-import { LIVE_SERIES_S, LiveSeries, type LiveSeriesWindow } from './live-series.js';
+import { LiveSeries, type LiveSeriesWindow } from './live-series.js';
 import { addLiveRows, SecondWindow } from './live-table.js';
 import { settleLive, storeSettlement } from './settle.js';
 import {
@@ -722,14 +722,13 @@ export class RunCoordinator {
   }
 
   /**
-   * A live run's seconds from `fromSecond` on, per run, step and agent, as merged here
-   * from the rows stored; undefined when this control does not hold the run or holds
-   * fewer seconds than asked for (ClickHouse has them).
+   * A live run's seconds from `fromSecond` on (up to LIVE_HISTORY_S of them), per run,
+   * step and agent, as merged here from the rows stored; undefined when this control does
+   * not hold the run (ClickHouse has them).
    */
   liveSeries(runId: string, fromSecond: number): LiveSeriesWindow | undefined {
     const live = this.#live.get(runId);
     if (!live || live.phase === 'finishing') return undefined;
-    if (fromSecond < Math.floor(Date.now() / 1000) - LIVE_SERIES_S + 1) return undefined;
     return live.series.window(fromSecond);
   }
 

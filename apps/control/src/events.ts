@@ -8,6 +8,7 @@ import type { ResultStore, TimeSeriesPoint } from '@loadline/store';
 import { guarded } from './api/errors.js';
 import { type RunCoordinator, targetOfSecond } from './coordinator.js';
 import type { RouteHandler, Wire } from './http.js';
+import { LIVE_HISTORY_S } from './live-series.js';
 
 export interface RunEventsDeps {
   metadata: MetadataStore;
@@ -57,9 +58,11 @@ export async function runEvent(
   const run = await deps.metadata.getRun(runId);
   const snapshot = deps.coordinator.liveSnapshot(runId);
   const fromSecond = Math.floor(Date.now() / 1000) - windowS;
-  // A run this control coordinates: its newest seconds as merged on ingest; otherwise
-  // (or a longer window) what ClickHouse holds, the same figures.
-  const { points, steps, agents } = deps.coordinator.liveSeries(runId, fromSecond) ?? {
+  // A run this control coordinates: its seconds as merged on ingest; otherwise (or a
+  // longer window than it keeps) what ClickHouse holds, the same figures.
+  const live =
+    windowS <= LIVE_HISTORY_S ? deps.coordinator.liveSeries(runId, fromSecond) : undefined;
+  const { points, steps, agents } = live ?? {
     points: await deps.store.timeSeries(runId, { fromSecond }),
     steps: await deps.store.timeSeriesBy(runId, 'step', { fromSecond }),
     agents: await deps.store.timeSeriesBy(runId, 'agent', { fromSecond }),

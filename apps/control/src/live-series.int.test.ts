@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test';
 import type { IntervalRow } from '@loadline/api';
 import { StepTable } from '@loadline/engine';
 import { createLatencyHistogram, encodeHistogram, recordLatencyUs } from '@loadline/histogram';
-import { ResultStore } from '@loadline/store';
-import { LiveSeries } from './live-series.js';
+import { ResultStore, type TimeSeriesPoint } from '@loadline/store';
+import { LIVE_HISTORY_S, LIVE_OPEN_S, LiveSeries } from './live-series.js';
 import { addLiveRows, SecondWindow } from './live-table.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadline-live-series-'));
@@ -95,21 +95,45 @@ test('a live series gives the figures of timeSeries and timeSeriesBy over the sa
   );
   assert.equal(live.points.length, 4);
   assert.equal(Object.keys(live.agents).length, 12);
+  // Closed (a row far newer came), the same seconds keep the same figures.
+  addLiveRows(totals, window, [row(0, first + 40, 'home', '2xx', [1000])], series);
+  const closed = series.window(first);
+  const upTo = (points: TimeSeriesPoint[]) => points.filter((p) => p.second < first + 4);
+  assert.deepEqual(upTo(closed.points), live.points);
+  for (const [key, points] of Object.entries(closed.steps)) {
+    assert.deepEqual(upTo(points), live.steps[key]);
+  }
+  for (const [key, points] of Object.entries(closed.agents)) {
+    assert.deepEqual(upTo(points), live.agents[key]);
+  }
   // A later window holds the later seconds only.
   assert.deepEqual(
     series.window(first + 2).points.map((p) => p.second),
-    [first + 2, first + 3],
+    [first + 2, first + 3, first + 40],
   );
 });
 
-test('keeps only the newest seconds', () => {
+test('keeps the newest seconds open to rows, older ones as figures for the history', () => {
   const series = new LiveSeries();
-  const at = (second: number) => [row(1, second, 'home', '2xx', [1000, 2000])];
-  for (let second = 100; second < 120; second++)
-    addLiveRows(new StepTable(), undefined, at(second), series);
-  const kept = series.window(0).points.map((p) => p.second);
-  assert.deepEqual(kept, [112, 113, 114, 115, 116, 117, 118, 119]);
-  // a row older than what is kept is not merged into a partial second
-  addLiveRows(new StepTable(), undefined, at(105), series);
-  assert.equal(series.window(0).points.length, 8);
+  const at = (second: number, ms: number[]) => [row(1, second, 'home', '2xx', ms)];
+  const add = (second: number, ms = [1000, 2000]) =>
+    addLiveRows(new StepTable(), undefined, at(second, ms), series);
+  for (let second = 100; second < 120; second++) add(second);
+  const kept = series.window(0).points;
+  assert.deepEqual(
+    kept.map((p) => p.second),
+    Array.from({ length: 20 }, (_, i) => 100 + i),
+  );
+  // Open (the newest LIVE_OPEN_S): a late row merges; closed: it is left to ClickHouse.
+  add(119 - LIVE_OPEN_S + 1, [3000]);
+  add(119 - LIVE_OPEN_S, [3000]);
+  const after = new Map(series.window(0).points.map((p) => [p.second, p]));
+  assert.equal(after.get(119 - LIVE_OPEN_S + 1)?.requests, 3);
+  assert.equal(after.get(119 - LIVE_OPEN_S + 1)?.max, 3.001);
+  assert.equal(after.get(119 - LIVE_OPEN_S)?.requests, 2);
+  // The history ends LIVE_HISTORY_S seconds behind the newest.
+  add(100 + LIVE_HISTORY_S + 5);
+  const seconds = series.window(0).points.map((p) => p.second);
+  assert.equal(seconds[0], 106);
+  assert.equal(seconds.at(-1), 100 + LIVE_HISTORY_S + 5);
 });

@@ -1,21 +1,38 @@
 import type { IntervalRow } from '@loadline/api';
 import { Aggregate, HistogramAccumulator, pointOf, type TimeSeriesPoint } from '@loadline/store';
 
-/** The seconds a live view's update can ask for, and a little more for late rows. */
-export const LIVE_SERIES_S = 8;
+/**
+ * Seconds still open to rows: an agent's rows of a second come within a second or two
+ * (each agent rotates its interval on its own), so a second is closed once it is this
+ * many seconds older than the newest one seen.
+ */
+export const LIVE_OPEN_S = 8;
+/** Closed seconds kept, as figures only: a live view's first event shows this many. */
+export const LIVE_HISTORY_S = 300;
 
 /** One agent's second: its counters, its rows' merged histogram and the figures of both. */
 interface AgentSecond {
   counters: { requests: number; errors: number; late: number; dropped: number };
-  /** the merged histogram (plain V2), for rows of this second that come later */
-  merged: string;
+  /**
+   * the merged histogram (plain V2), for a row of this second that comes later (holding
+   * the rows' own decoded histograms instead cost twice as much, in garbage collection)
+   */
+  merged: Buffer | undefined;
   point: TimeSeriesPoint;
 }
 
-interface Second {
+/** A second still open to rows: merged histograms. */
+interface OpenSecond {
   total: Aggregate;
   steps: Map<string, Aggregate>;
   agents: Map<string, AgentSecond>;
+}
+
+/** A closed second: its figures (a few numbers each, where an open one holds histograms). */
+interface ClosedSecond {
+  total: TimeSeriesPoint;
+  steps: Map<string, TimeSeriesPoint>;
+  agents: Map<string, TimeSeriesPoint>;
 }
 
 /** What a live view draws per second: the run, each step, each agent. */
@@ -26,14 +43,17 @@ export interface LiveSeriesWindow {
 }
 
 /**
- * A live run's newest seconds, merged as rows are stored: what its live view's updates
- * show, the same figures ClickHouse's rows give (`timeSeries`, `timeSeriesBy`) without
- * reading and merging every agent's histograms again for every update (at a hundred
- * agents that was most of a core). Rows are merged once here, as they arrive; an agent's
- * second keeps its merged histogram compact, so a later row of it merges exactly.
+ * A live run's seconds per run, step and agent, merged as rows are stored: what its live
+ * view shows, the same figures ClickHouse's rows give (`timeSeries`, `timeSeriesBy`),
+ * without reading and merging every agent's histograms again for every viewer and event
+ * (at a thousand agents, one viewer's first event cost seconds of control's CPU). Rows
+ * are merged once, as they arrive; an agent's second keeps its merged histogram compact,
+ * so a later row of it merges exactly. A row of a second closed already (more than
+ * LIVE_OPEN_S behind the newest) is counted in ClickHouse and the run's totals, not here.
  */
 export class LiveSeries {
-  readonly #seconds = new Map<number, Second>();
+  readonly #open = new Map<number, OpenSecond>();
+  readonly #closed = new Map<number, ClosedSecond>();
   readonly #scratch = new HistogramAccumulator();
   #newest = Number.NEGATIVE_INFINITY;
 
@@ -46,9 +66,9 @@ export class LiveSeries {
     plains: ReadonlyArray<Buffer | undefined>,
     cells: ReadonlyArray<{ second: number; step: string; histograms: HistogramAccumulator }>,
   ): void {
-    for (const row of rows) this.#newest = Math.max(this.#newest, row.second);
-    const oldest = this.#newest - LIVE_SERIES_S + 1;
-    for (const second of this.#seconds.keys()) if (second < oldest) this.#seconds.delete(second);
+    for (const row of rows) if (row.second > this.#newest) this.#newest = row.second;
+    this.#close();
+    const oldest = this.#newest - LIVE_OPEN_S + 1;
     const byAgent = new Map<string, number[]>();
     rows.forEach((row, i) => {
       if (row.second < oldest) return;
@@ -78,14 +98,36 @@ export class LiveSeries {
       if (points) points.push(p);
       else into[key] = [p];
     };
-    const seconds = [...this.#seconds.keys()].filter((s) => s >= fromSecond).sort((a, b) => a - b);
+    const seconds = [...this.#closed.keys(), ...this.#open.keys()]
+      .filter((s) => s >= fromSecond)
+      .sort((a, b) => a - b);
     for (const s of seconds) {
-      const second = this.#seconds.get(s) as Second;
-      out.points.push(pointOf(s, second.total));
-      for (const [step, aggregate] of second.steps) push(out.steps, step, pointOf(s, aggregate));
-      for (const [agentId, agent] of second.agents) push(out.agents, agentId, agent.point);
+      const second = this.#closed.get(s) ?? this.#figures(s, this.#open.get(s) as OpenSecond);
+      out.points.push(second.total);
+      for (const [step, point] of second.steps) push(out.steps, step, point);
+      for (const [agentId, point] of second.agents) push(out.agents, agentId, point);
     }
     return out;
+  }
+
+  /** Open seconds too old now become figures; figures older than the history go. */
+  #close(): void {
+    for (const [s, second] of this.#open) {
+      if (s > this.#newest - LIVE_OPEN_S) continue;
+      this.#open.delete(s);
+      this.#closed.set(s, this.#figures(s, second));
+    }
+    for (const s of this.#closed.keys()) {
+      if (s <= this.#newest - LIVE_HISTORY_S) this.#closed.delete(s);
+    }
+  }
+
+  #figures(s: number, second: OpenSecond): ClosedSecond {
+    const steps = new Map<string, TimeSeriesPoint>();
+    for (const [step, aggregate] of second.steps) steps.set(step, pointOf(s, aggregate));
+    const agents = new Map<string, TimeSeriesPoint>();
+    for (const [agentId, agent] of second.agents) agents.set(agentId, agent.point);
+    return { total: pointOf(s, second.total), steps, agents };
   }
 
   /** One agent's rows of one second: merged with what came of it before, figures again. */
@@ -96,11 +138,11 @@ export class LiveSeries {
   ): void {
     const first = rows[indexes[0]!]!;
     const second = this.#second(first.second);
-    let agent = second.agents.get(first.agentId);
+    const known = second.agents.get(first.agentId);
+    const counters = known?.counters ?? { requests: 0, errors: 0, late: 0, dropped: 0 };
     const scratch = this.#scratch;
     scratch.reset();
-    if (agent) scratch.addEncoded(agent.merged);
-    const counters = agent?.counters ?? { requests: 0, errors: 0, late: 0, dropped: 0 };
+    if (known?.merged) scratch.addPlain(known.merged);
     for (const i of indexes) {
       const row = rows[i]!;
       counters.requests += row.requests;
@@ -110,24 +152,20 @@ export class LiveSeries {
       const plain = plains[i];
       if (plain) scratch.addPlain(plain);
     }
-    agent = {
-      counters,
-      merged: scratch.toEncoded(),
-      point: pointOf(first.second, { ...counters, latency: scratch }),
-    };
-    second.agents.set(first.agentId, agent);
+    const point = pointOf(first.second, { ...counters, latency: scratch });
+    second.agents.set(first.agentId, { counters, merged: scratch.toPlain(), point });
   }
 
-  #second(s: number): Second {
-    let second = this.#seconds.get(s);
+  #second(s: number): OpenSecond {
+    let second = this.#open.get(s);
     if (!second) {
       second = { total: new Aggregate(), steps: new Map(), agents: new Map() };
-      this.#seconds.set(s, second);
+      this.#open.set(s, second);
     }
     return second;
   }
 
-  #step(second: Second, step: string): Aggregate {
+  #step(second: OpenSecond, step: string): Aggregate {
     let aggregate = second.steps.get(step);
     if (!aggregate) {
       aggregate = new Aggregate();

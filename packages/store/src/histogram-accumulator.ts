@@ -15,6 +15,7 @@ import {
   HEADER_BYTES,
   isSharedLayout,
   PLAIN_COOKIE_BASE,
+  plainBytes,
   valueFromIndex,
 } from './v2-encoding.js';
 
@@ -148,6 +149,13 @@ export class HistogramAccumulator {
     }
     if (this.#foreign) histogram.add(this.#foreign);
     return histogram;
+  }
+
+  /** The merged histogram's plain V2 encoding (what `addPlain` takes); undefined when empty. */
+  toPlain(): Buffer | undefined {
+    if (this.totalCount === 0) return undefined;
+    if (this.#foreign) return plainOf(encodeHistogram(this.toHistogram()));
+    return plainBytes(this.#counts, this.#end);
   }
 
   /** Base64 of the merged histogram: plain V2 (cheap to read back); "" when empty. */

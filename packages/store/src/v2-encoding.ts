@@ -97,9 +97,17 @@ function writeZigZag(target: Buffer, pos: number, n: number): number {
   return pos;
 }
 
-/** The plain V2 encoding (base64) of counts in the shared layout, up to index `end`. */
-export function encodePlain(counts: Float64Array, end: number): string {
-  const out = Buffer.alloc(HEADER_BYTES + 9 * end);
+/** Where plainBytes writes before it copies out exactly what it wrote (synchronous). */
+let scratch: Buffer | undefined;
+
+/**
+ * The plain V2 encoding of counts in the shared layout, up to index `end`, in a buffer of
+ * exactly its size: written once into a scratch buffer and copied out, so a sparse
+ * histogram costs its entries, not its range.
+ */
+export function plainBytes(counts: Float64Array, end: number): Buffer {
+  scratch ??= Buffer.alloc(HEADER_BYTES + 9 * COUNTS_LENGTH);
+  const out = scratch;
   out.writeInt32BE(PLAIN_COOKIE_BASE | WORD_SIZE_NIBBLE, 0);
   out.writeInt32BE(0, 8); // normalizing index offset
   out.writeInt32BE(SIGNIFICANT_DIGITS, 12);
@@ -120,7 +128,12 @@ export function encodePlain(counts: Float64Array, end: number): string {
     i += zeros;
   }
   out.writeInt32BE(pos - HEADER_BYTES, 4);
-  return out.subarray(0, pos).toString('base64');
+  return Buffer.from(out.subarray(0, pos));
+}
+
+/** The plain V2 encoding (base64) of counts in the shared layout, up to index `end`. */
+export function encodePlain(counts: Float64Array, end: number): string {
+  return plainBytes(counts, end).toString('base64');
 }
 
 /** The compressed form of a plain encoding, for decoders that only read that one. */
