@@ -1,8 +1,8 @@
 // Redis topologies for integration tests, from Debian's redis-server started here: a master
 // with a replica watched by a Sentinel, or a three-node Cluster. Each on free ports, files in
 // a temporary directory, every process killed by `stop`. Not exported from the package index.
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,70 @@ import { promisify } from 'node:util';
 import type { RedisNode } from '@loadline/config';
 
 const run = promisify(execFile);
+
+/** A test certificate authority and a server certificate for 127.0.0.1 it signed. */
+export interface TestTls {
+  /** the authority's certificate (PEM): what clients trust */
+  ca: string;
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/** Makes a CA and a certificate for 127.0.0.1 in `dir` with openssl (valid for a day). */
+export function makeTestTls(dir: string): TestTls {
+  const openssl = (...args: string[]) =>
+    execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  const subject = (cn: string) => ['-days', '1', '-subj', `/CN=${cn}`];
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    ...subject('loadline test CA'),
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'redis.key',
+    '-out',
+    'redis.csr',
+    '-subj',
+    '/CN=127.0.0.1',
+  );
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'redis.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'redis.pem',
+    '-days',
+    '1',
+    '-extfile',
+    'san.ext',
+  );
+  return {
+    ca: readFileSync(join(dir, 'ca.pem'), 'utf8'),
+    caFile: join(dir, 'ca.pem'),
+    certFile: join(dir, 'redis.pem'),
+    keyFile: join(dir, 'redis.key'),
+  };
+}
 
 /** Why a topology test cannot run here, or false. */
 export const redisServerMissing = (): string | false =>
@@ -82,52 +146,111 @@ export interface SentinelSet {
   name: string;
 }
 
+export interface SentinelSecurity {
+  /** the master's and replica's password (requirepass, and masterauth between them) */
+  redis: string;
+  /** the Sentinel's own (requirepass in its config) */
+  sentinel: string;
+  /** TLS only, between every process too (no plain port): as infra/k8s/redis.yaml runs it */
+  tls?: TestTls;
+}
+
 /**
  * A master, one replica and one Sentinel (quorum 1) that calls the master down after 1 s
- * without an answer: the shortest failover a real installation could configure.
+ * without an answer: the shortest failover a real installation could configure. With
+ * `passwords`, every server asks for one, as a production installation does.
  */
-export async function startSentinelSet(name = 'loadline'): Promise<SentinelSet> {
+export async function startSentinelSet(
+  name = 'loadline',
+  security?: SentinelSecurity,
+): Promise<SentinelSet> {
   const processes = new RedisProcesses();
   const [master, replica, sentinel] = [await freePort(), await freePort(), await freePort()];
+  const tls = security?.tls;
+  // With TLS the ports below are TLS ports and the plain ones are off.
+  const listen = (port: number) =>
+    tls
+      ? ['--port', '0', '--tls-port', String(port), ...tlsServerFlags(tls)]
+      : ['--port', String(port)];
+  const auth = security ? ['--requirepass', security.redis, '--masterauth', security.redis] : [];
+  const tlsCli = tls ? ['--tls', '--cacert', tls.caFile] : [];
+  const redisCli = (port: number, ...args: string[]) =>
+    cli(port, ...tlsCli, ...(security ? ['--no-auth-warning', '-a', security.redis] : []), ...args);
   // No wait before a replica's first sync (Redis 7 waits 5 s for more replicas to join).
   processes.start('master', [
-    '--port',
-    String(master),
+    ...listen(master),
     ...SERVER,
+    ...auth,
     '--repl-diskless-sync-delay',
     '0',
   ]);
-  await until(`the master on ${master}`, async () => (await cli(master, 'PING')) === 'PONG');
+  await until(`the master on ${master}`, async () => (await redisCli(master, 'PING')) === 'PONG');
   processes.start('replica', [
-    '--port',
-    String(replica),
+    ...listen(replica),
     ...SERVER,
+    ...auth,
     '--replicaof',
     '127.0.0.1',
     String(master),
   ]);
   await until('the replica in sync', async () =>
-    (await cli(replica, 'INFO', 'replication')).includes('master_link_status:up'),
+    (await redisCli(replica, 'INFO', 'replication')).includes('master_link_status:up'),
   );
   // A Sentinel rewrites its config file: one of its own, in the temporary directory.
   const config = join(processes.dir, 'sentinel.conf');
   writeFileSync(
     config,
     [
-      `port ${sentinel}`,
+      ...(tls
+        ? [
+            'port 0',
+            `tls-port ${sentinel}`,
+            `tls-cert-file ${tls.certFile}`,
+            `tls-key-file ${tls.keyFile}`,
+            `tls-ca-cert-file ${tls.caFile}`,
+            'tls-auth-clients no',
+            'tls-replication yes',
+          ]
+        : [`port ${sentinel}`]),
       'bind 127.0.0.1',
       `sentinel monitor ${name} 127.0.0.1 ${master} 1`,
       `sentinel down-after-milliseconds ${name} 1000`,
       `sentinel failover-timeout ${name} 5000`,
+      ...(security
+        ? [`sentinel auth-pass ${name} ${security.redis}`, `requirepass ${security.sentinel}`]
+        : []),
       '',
     ].join('\n'),
   );
   processes.start('sentinel', [config, '--sentinel']);
+  const sentinelCli = (...args: string[]) =>
+    cli(
+      sentinel,
+      ...tlsCli,
+      ...(security ? ['--no-auth-warning', '-a', security.sentinel] : []),
+      ...args,
+    );
   // The Sentinel must know the replica before it can promote it.
   await until('the Sentinel to see the replica', async () =>
-    (await cli(sentinel, 'SENTINEL', 'REPLICAS', name)).includes(String(replica)),
+    (await sentinelCli('SENTINEL', 'REPLICAS', name)).includes(String(replica)),
   );
   return { processes, master, replica, sentinels: [{ host: '127.0.0.1', port: sentinel }], name };
+}
+
+/** A TLS redis-server's certificate flags (clients need no certificate); replication over TLS too. */
+export function tlsServerFlags(tls: TestTls): string[] {
+  return [
+    '--tls-cert-file',
+    tls.certFile,
+    '--tls-key-file',
+    tls.keyFile,
+    '--tls-ca-cert-file',
+    tls.caFile,
+    '--tls-auth-clients',
+    'no',
+    '--tls-replication',
+    'yes',
+  ];
 }
 
 export interface TestCluster {

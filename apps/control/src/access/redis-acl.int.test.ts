@@ -3,7 +3,7 @@
 // an enrolled agent run a whole run through it (Debian's redis-server, started here); the
 // agent's user cannot read results, touch schedules, or run administrative commands.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { Agent } from '@loadline/agent';
 import { connectRedis, redisAnswers } from '@loadline/queue';
 import { Control } from '../control.js';
 import { adminFetch, callApi, type Json, startTarget, testControlConfig } from '../testing.js';
+import { makeTestTls, tlsServerFlags } from '../testing-redis.js';
 
 const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 const skip =
@@ -51,54 +52,8 @@ const agentUrl = `rediss://agent:agent-password-1@127.0.0.1:${port}`;
 
 describe('Redis with TLS and least-privilege ACL users (real redis-server)', { skip }, () => {
   before(async () => {
-    const openssl = (...args: string[]) =>
-      execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.pem',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=loadline test CA',
-    );
-    openssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'redis.key',
-      '-out',
-      'redis.csr',
-      '-subj',
-      '/CN=127.0.0.1',
-    );
-    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      'redis.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'redis.pem',
-      '-days',
-      '1',
-      '-extfile',
-      'san.ext',
-    );
-    ca = readFileSync(join(dir, 'ca.pem'), 'utf8');
+    const tls = makeTestTls(dir);
+    ca = tls.ca;
     writeFileSync(
       join(dir, 'users.acl'),
       aclFile(namespace, { control: 'control-password-1', agent: 'agent-password-1' }),
@@ -112,14 +67,7 @@ describe('Redis with TLS and least-privilege ACL users (real redis-server)', { s
         String(port),
         '--bind',
         '127.0.0.1',
-        '--tls-cert-file',
-        join(dir, 'redis.pem'),
-        '--tls-key-file',
-        join(dir, 'redis.key'),
-        '--tls-ca-cert-file',
-        join(dir, 'ca.pem'),
-        '--tls-auth-clients',
-        'no',
+        ...tlsServerFlags(tls),
         '--aclfile',
         join(dir, 'users.acl'),
         '--save',
