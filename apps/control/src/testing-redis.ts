@@ -258,10 +258,14 @@ export interface TestCluster {
   ports: number[];
 }
 
-/** Three masters, no replicas: `redis-cli --cluster create` splits the slots in three. */
-export async function startCluster(): Promise<TestCluster> {
+/**
+ * Three masters (`redis-cli --cluster create` splits the slots in three), each with
+ * `replicas` replicas that take over when it fails (after cluster-node-timeout, 2 s).
+ */
+export async function startCluster(replicas = 0): Promise<TestCluster> {
   const processes = new RedisProcesses();
-  const ports = [await freePort(), await freePort(), await freePort()];
+  const ports: number[] = [];
+  for (let i = 0; i < 3 * (1 + replicas); i++) ports.push(await freePort());
   for (const port of ports) {
     processes.start(`node-${port}`, [
       '--port',
@@ -285,7 +289,7 @@ export async function startCluster(): Promise<TestCluster> {
       'create',
       ...ports.map((port) => `127.0.0.1:${port}`),
       '--cluster-replicas',
-      '0',
+      String(replicas),
       '--cluster-yes',
     ],
     { timeout: 15_000 },
@@ -296,6 +300,16 @@ export async function startCluster(): Promise<TestCluster> {
     );
   }
   return { processes, ports };
+}
+
+/** Until every replica of the master on `port` has all it wrote (replication offsets). */
+export async function replicated(port: number): Promise<void> {
+  await until(`the replicas of ${port} in step`, async () => {
+    const info = await cli(port, 'INFO', 'replication');
+    const offset = /master_repl_offset:(\d+)/.exec(info)?.[1];
+    const replicas = [...info.matchAll(/^slave\d+:.*offset=(\d+)/gm)].map((m) => m[1]);
+    return replicas.length > 0 && replicas.every((o) => o === offset);
+  });
 }
 
 /** The port of the Cluster node that holds `key`'s slot. */

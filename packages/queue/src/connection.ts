@@ -48,9 +48,19 @@ export function connectRedis(url = DEFAULT_REDIS_URL, options: ConnectOptions = 
 }
 
 /**
+ * How long a command on a Cluster waits through a node's failover before it fails: a
+ * replica is promoted cluster-node-timeout after its master stopped answering (15 s by
+ * default) plus an election. A command that gave up sooner lost an agent's interval (a
+ * test killed the master holding the results stream: with ioredis's 16 redirections,
+ * ~3 s, sends failed).
+ */
+const CLUSTER_FAILOVER_WAIT_MS = 60_000;
+const CLUSTER_RETRY_MS = 200;
+
+/**
  * A Cluster client: the seed nodes, each node reached with the URL's user, password and
- * TLS. `slotsRefreshTimeout` and retries keep commands waiting through a resharding or a
- * replica's promotion rather than failing.
+ * TLS. Retries keep commands waiting through a resharding or a replica's promotion
+ * (CLUSTER_FAILOVER_WAIT_MS) rather than failing.
  */
 function connectCluster(url: string, nodes: RedisNode[], base: RedisOptions): Cluster {
   const parsed = new URL(url);
@@ -63,8 +73,9 @@ function connectCluster(url: string, nodes: RedisNode[], base: RedisOptions): Cl
       ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
     },
     enableOfflineQueue: true,
-    retryDelayOnFailover: 200,
-    retryDelayOnClusterDown: 300,
+    retryDelayOnFailover: CLUSTER_RETRY_MS,
+    retryDelayOnClusterDown: CLUSTER_RETRY_MS,
+    maxRedirections: Math.ceil(CLUSTER_FAILOVER_WAIT_MS / CLUSTER_RETRY_MS),
   });
 }
 
