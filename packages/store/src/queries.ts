@@ -237,7 +237,8 @@ export async function agentsOf(driver: ClickHouseDriver, runId: string): Promise
   return rows.map((row) => AgentSummary.parse(row));
 }
 
-const TABLES = ['intervals', 'interval_minutes', 'interval_ingests'] as const;
+/** Every table that holds a run's rows: what deleteRun deletes from. */
+const TABLES = ['intervals', 'interval_minutes', 'interval_ingests', 'target_metrics'] as const;
 
 /**
  * Deletes a run's rows, rollups and markers with lightweight DELETEs: gone for reads when

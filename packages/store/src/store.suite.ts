@@ -479,7 +479,24 @@ export function storeSuite(mode: string, open: () => Promise<ResultStore>): void
     test('deleteRun removes one run and leaves the others', async () => {
       const other = 'run_other';
       await store.insertIntervals(all.slice(0, 10).map((s) => rowOf(other, s)));
+      const scraped = (runId: string) => ({
+        runId,
+        service: 'catalog',
+        instance: '127.0.0.1:9100',
+        // recent: rows older than the 90-day TTL are dropped
+        second: Math.floor(Date.now() / 1000) - 60,
+        intervalS: 1,
+        requests: 10,
+        cpuSeconds: 0.1,
+        p50Ms: 2,
+        p99Ms: 9,
+      });
+      await store.insertTargetMetrics([scraped(run), scraped(other)]);
+      assert.equal((await store.targetMetrics(run)).length, 1);
       await store.deleteRun(run);
+      // What control scraped from the targets during the run goes with it.
+      assert.deepEqual(await store.targetMetrics(run), []);
+      assert.equal((await store.targetMetrics(other)).length, 1);
       assert.deepEqual(await store.agentsOf(run), []);
       const totals = await store.runTotals(run);
       assert.equal(totals.requests, 0);
