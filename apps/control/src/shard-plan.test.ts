@@ -4,7 +4,6 @@ import {
   fleetCapacityProblem,
   type RunTarget,
   rateCapProblem,
-  scaledArrivalsBy,
   targetOfSecond,
 } from './shard-plan.js';
 
@@ -12,22 +11,8 @@ const open = (rate: number, seconds: number): RunTarget => ({
   kind: 'open',
   profile: { startRate: rate, stages: [{ durationMs: seconds * 1000, target: rate }] },
 });
-const profileOf = (target: RunTarget) => (target as RunTarget & { kind: 'open' }).profile;
 
 describe('live rate changes on the target line', () => {
-  it('counts each stretch at its multiplier: ×2 from 4 s of 100/s × 10 s is 400 + 1200', () => {
-    const profile = profileOf(open(100, 10));
-    assert.equal(scaledArrivalsBy(profile, [], 10_000), 1000);
-    assert.equal(scaledArrivalsBy(profile, [{ fromMs: 4000, multiplier: 2 }], 10_000), 1600);
-    const twice = [
-      { fromMs: 2000, multiplier: 3 },
-      { fromMs: 5000, multiplier: 0.5 },
-    ];
-    assert.equal(scaledArrivalsBy(profile, twice, 10_000), 200 + 900 + 250);
-    // A change before the start holds from the start.
-    assert.equal(scaledArrivalsBy(profile, [{ fromMs: -300, multiplier: 2 }], 1000), 200);
-  });
-
   it('draws the target of each second from the changes, on control’s clock', () => {
     const startAt = 1_000_000_500;
     const changes = [{ atMs: startAt + 3000, rateMultiplier: 2 }];

@@ -1,5 +1,5 @@
 import type { ShardJob } from '@loadline/api';
-import { arrivalsBy } from '@loadline/engine';
+import { scaledArrivalsBy } from '@loadline/engine';
 import type { Run } from '@loadline/metadata';
 import type { MetricsTarget } from '@loadline/metrics';
 import type { Corpus } from '@loadline/replay';
@@ -55,7 +55,6 @@ export const RunTarget = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('closed'), vus: z.number().int().nonnegative() }),
 ]);
 export type RunTarget = z.infer<typeof RunTarget>;
-type RunTargetProfile = (RunTarget & { kind: 'open' })['profile'];
 
 /**
  * The target of the point keyed `second` of a run that started at `startAt` (ms): the
@@ -89,30 +88,6 @@ export function targetOfSecond(
 export interface RateStep {
   atMs: number;
   rateMultiplier: number;
-}
-
-/**
- * Arrivals in [0, t) of a profile whose rate was multiplied live: each change holds from its
- * offset (ms from the start; before the start: from 0) to the next, as the agents apply it.
- */
-export function scaledArrivalsBy(
-  profile: RunTargetProfile,
-  changes: ReadonlyArray<{ fromMs: number; multiplier: number }>,
-  tMs: number,
-): number {
-  let total = 0;
-  let fromMs = 0;
-  let multiplier = 1;
-  for (const change of [...changes, { fromMs: Number.POSITIVE_INFINITY, multiplier: 1 }]) {
-    const until = Math.min(Math.max(change.fromMs, 0), tMs);
-    if (until > fromMs) {
-      total += multiplier * (arrivalsBy(profile, until) - arrivalsBy(profile, fromMs));
-      fromMs = until;
-    }
-    multiplier = change.multiplier;
-    if (fromMs >= tMs) break;
-  }
-  return total;
 }
 
 /** A run's overrides as the load plan takes them (the duration checked by the route). */

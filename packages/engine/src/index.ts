@@ -73,6 +73,8 @@ export {
   fitProfile,
   parseStages,
   profileDurationMs,
+  type RateChange,
   type RateProfile,
   type Stage,
+  scaledArrivalsBy,
 } from './schedule.js';

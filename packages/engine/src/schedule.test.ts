@@ -7,6 +7,7 @@ import {
   parseStages,
   profileDurationMs,
   type RateProfile,
+  scaledArrivalsBy,
 } from './schedule.js';
 
 function allArrivals(profile: RateProfile): number[] {
@@ -151,5 +152,48 @@ describe('parseStages', () => {
     assert.match(parseStages('10 parsecs:5') as string, /stage 1 duration "10 parsecs"/);
     assert.match(parseStages('10s:-5') as string, /stage 1 rate "-5"/);
     assert.match(parseStages('10s:') as string, /stage 1 rate ""/);
+  });
+});
+
+describe('scaledArrivalsBy: live rate changes', () => {
+  const profile = constantRate(100, 10_000);
+  it('counts each stretch at its multiplier: ×2 from 4 s of 100/s × 10 s is 400 + 1200', () => {
+    assert.equal(scaledArrivalsBy(profile, [], 10_000), 1000);
+    assert.equal(scaledArrivalsBy(profile, [{ fromMs: 4000, multiplier: 2 }], 10_000), 1600);
+    const twice = [
+      { fromMs: 2000, multiplier: 3 },
+      { fromMs: 5000, multiplier: 0.5 },
+    ];
+    assert.equal(scaledArrivalsBy(profile, twice, 10_000), 200 + 900 + 250);
+    // A change before the start holds from the start.
+    assert.equal(scaledArrivalsBy(profile, [{ fromMs: -300, multiplier: 2 }], 1000), 200);
+  });
+
+  it('is what a schedule whose multiplier changed plans, and where it sends', () => {
+    const changes = [
+      { fromMs: 2000, multiplier: 3 },
+      { fromMs: 5000, multiplier: 0.5 },
+    ];
+    const schedule = new ArrivalSchedule(profile);
+    const sent: number[] = [];
+    // Each change as the runner applies it: when its time comes, the next arrival asked again.
+    for (const change of [...changes, undefined]) {
+      const until = change?.fromMs ?? Number.POSITIVE_INFINITY;
+      let at = schedule.next();
+      for (; at !== undefined && at < until; at = schedule.next()) sent.push(at);
+      if (!change) break;
+      if (at !== undefined) schedule.retract();
+      schedule.setMultiplier(change.multiplier, change.fromMs);
+    }
+    assert.equal(schedule.totalArrivals, Math.ceil(scaledArrivalsBy(profile, changes, 10_000)));
+    assert.equal(sent.length, 1350);
+    // Each second holds what the rule says of it.
+    for (let s = 0; s < 10; s++) {
+      const inSecond = sent.filter((t) => t >= s * 1000 && t < (s + 1) * 1000).length;
+      const planned =
+        scaledArrivalsBy(profile, changes, (s + 1) * 1000) -
+        scaledArrivalsBy(profile, changes, s * 1000);
+      assert.ok(Math.abs(inSecond - planned) <= 1, `second ${s}: ${inSecond} vs ${planned}`);
+    }
   });
 });

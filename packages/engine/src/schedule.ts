@@ -82,6 +82,36 @@ export function arrivalsBy(profile: RateProfile, tMs: number): number {
   return total;
 }
 
+/** A live rate change: from `fromMs` (offset from the start; before it: from 0) on, × `multiplier`. */
+export interface RateChange {
+  fromMs: number;
+  multiplier: number;
+}
+
+/**
+ * Arrivals in [0, t) of a profile whose rate was multiplied live: each change holds from its
+ * offset to the next (the one rule the agents' schedules and control's target line share).
+ */
+export function scaledArrivalsBy(
+  profile: RateProfile,
+  changes: readonly RateChange[],
+  tMs: number,
+): number {
+  let total = 0;
+  let fromMs = 0;
+  let multiplier = 1;
+  for (const change of [...changes, { fromMs: Number.POSITIVE_INFINITY, multiplier: 1 }]) {
+    const until = Math.min(Math.max(change.fromMs, 0), tMs);
+    if (until > fromMs) {
+      total += multiplier * (arrivalsBy(profile, until) - arrivalsBy(profile, fromMs));
+      fromMs = until;
+    }
+    multiplier = change.multiplier;
+    if (fromMs >= tMs) break;
+  }
+  return total;
+}
+
 /**
  * Intended send times of an open-model run. Arrival k (0-based) is due at the instant the
  * cumulative arrival count N(t) reaches k, so a constant 5000 rps gives t_k = k / 5 ms
@@ -107,6 +137,7 @@ export class ArrivalSchedule {
   #anchorMs = 0;
   #anchorBase = 0;
   #anchorScaled = 0;
+  readonly #changes: RateChange[] = [];
 
   constructor(profile: RateProfile) {
     this.#profile = profile;
@@ -136,13 +167,12 @@ export class ArrivalSchedule {
       throw new RangeError(`a rate multiplier is a positive number, got ${multiplier}`);
     }
     const at = Math.min(Math.max(atMs, this.#anchorMs), this.totalMs);
-    const base = arrivalsBy(this.#profile, at);
-    this.#anchorScaled += this.#multiplier * (base - this.#anchorBase);
-    this.#anchorBase = base;
+    this.#changes.push({ fromMs: at, multiplier });
+    this.#anchorScaled = scaledArrivalsBy(this.#profile, this.#changes, at);
+    this.#anchorBase = arrivalsBy(this.#profile, at);
     this.#anchorMs = at;
     this.#multiplier = multiplier;
-    const exact =
-      this.#anchorScaled + multiplier * (arrivalsBy(this.#profile, this.totalMs) - base);
+    const exact = scaledArrivalsBy(this.#profile, this.#changes, this.totalMs);
     // Never fewer than handed out already: they are sent or due.
     this.totalArrivals = Math.max(Math.ceil(exact - 1e-9), this.#k);
     this.#segmentIndex = 0;
