@@ -4,44 +4,25 @@
 // (BullMQ's Lua scripts, the agents' MULTI and MGET), and results go to three streams, each
 // agent to its own, read by one reader each: the streams land on different nodes.
 import assert from 'node:assert/strict';
-import type http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import type { Agent } from '@loadline/agent';
-import { saturationLimits } from '@loadline/engine';
 import { connectRedis, RedisNames, redisAnswers, resultStreamOf } from '@loadline/queue';
-import { Control } from './control.js';
 import {
-  adminFetch,
-  callApi,
   ended,
-  startAgents,
-  startTarget,
+  LENIENT_SATURATION as LENIENT,
+  launchScenario,
+  startStack,
   type TestRedis,
-  testControlConfig,
+  type TestStack,
   waitForRunStatus,
 } from './testing.js';
 import { nodeOf, redisServerMissing, startCluster, type TestCluster } from './testing-redis.js';
 
 const skip = redisServerMissing();
-/**
- * On a shared machine under load, the agent (in this process, beside control and chdb) can
- * fall behind its schedule and the run end `invalid`: that judgement has tests of its own.
- * Here Redis is what is tested, so only a generator far behind counts as saturated.
- */
-const LENIENT = saturationLimits({ lateShare: 0.5, eventLoopDelayP99Ms: 1000 });
 const STREAMS = 3;
 
 let cluster: TestCluster | undefined;
-let control: Control | undefined;
-let authed: typeof fetch = fetch;
-let agents: Agent[] = [];
-let server: http.Server;
-let target = '';
-let served = 0;
+let stack: TestStack | undefined;
 let redis: TestRedis;
-
-const api = (method: string, path: string, body?: unknown) =>
-  callApi((control as Control).url, method, path, body, authed);
 
 describe('Redis Cluster: a run over three nodes, results over several streams (real redis-server)', {
   skip,
@@ -58,43 +39,30 @@ describe('Redis Cluster: a run over three nodes, results over several streams (r
     };
     // What `loadline control` and `agent` check before they start.
     assert.equal(await redisAnswers(redis.url, 1000, undefined, redis.topology), true);
-    ({ server, url: target } = await startTarget((_req, res) => {
-      served++;
-      res.end('ok');
-    }));
-    control = await Control.start(
-      testControlConfig(redis, 'loadline-redis-cluster-', {
-        resultStreams: STREAMS,
-        saturation: LENIENT,
-      }),
-    );
-    authed = await adminFetch(control);
-    agents = await startAgents(redis, control, 2);
+    stack = await startStack(redis, 'loadline-redis-cluster-', {
+      agents: 2,
+      control: { resultStreams: STREAMS, saturation: LENIENT },
+    });
   });
 
   after(async () => {
     // A private Cluster, killed last: nothing of it to clean up.
-    await Promise.all(agents.map((agent) => agent.stop()));
-    await control?.close();
-    server?.closeAllConnections();
-    server?.close();
+    await stack?.stop();
     await cluster?.processes.stop();
   });
 
   it('passes, every request stored, the results split over streams on different nodes', async () => {
+    const { api, agents, target, served } = stack as TestStack;
     const source = `name: over-a-cluster
 target: ${target}
 agents: 2
 load: { rate: 40, duration: 4s }
 flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
 `;
-    assert.equal((await api('POST', '/scenarios', { source })).status, 201);
-    const created = await api('POST', '/runs', { scenario: 'over-a-cluster' });
-    assert.equal(created.status, 201, JSON.stringify(created.json));
-    const run = await waitForRunStatus(api, created.json.id as string, ended, 30_000);
+    const run = await waitForRunStatus(api, await launchScenario(api, source), ended, 30_000);
     assert.equal(run.status, 'passed', run.abortReason);
-    assert.equal(served, 160);
-    assert.equal(run.summary.total.requests, served);
+    assert.equal(served.length, 160);
+    assert.equal(run.summary.total.requests, served.length);
     // Each agent pushed to the stream its id hashes to; each of those streams holds entries,
     // and they are on different nodes of the Cluster.
     const names = new RedisNames(redis.namespace, { cluster: true, resultStreams: STREAMS });

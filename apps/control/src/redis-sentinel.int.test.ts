@@ -4,21 +4,16 @@
 // the replica, and every connection (commands, BullMQ's, the results readers, the signal
 // subscriber) follows it. The test measures how long results stopped reaching Redis.
 import assert from 'node:assert/strict';
-import type http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import type { Agent } from '@loadline/agent';
 import type { RedisTopology } from '@loadline/config';
-import { saturationLimits } from '@loadline/engine';
 import { connectRedis, redisAnswers } from '@loadline/queue';
-import { Control } from './control.js';
 import {
-  adminFetch,
-  callApi,
   ended,
-  startAgents,
-  startTarget,
+  LENIENT_SATURATION,
+  launchScenario,
+  startStack,
   type TestRedis,
-  testControlConfig,
+  type TestStack,
   waitForRunStatus,
 } from './testing.js';
 import {
@@ -30,27 +25,12 @@ import {
 } from './testing-redis.js';
 
 const skip = redisServerMissing();
-/**
- * On a shared machine under load, the agent (in this process, beside control and chdb) can
- * fall behind its schedule and the run end `invalid`: that judgement has tests of its own.
- * Here Redis is what is tested, so only a generator far behind counts as saturated.
- */
-const LENIENT = saturationLimits({ lateShare: 0.5, eventLoopDelayP99Ms: 1000 });
 
 let set: SentinelSet | undefined;
-let control: Control | undefined;
-let authed: typeof fetch = fetch;
-let agents: Agent[] = [];
-let server: http.Server;
-let target = '';
-/** when the target answered each request (epoch ms) */
-const served: number[] = [];
+let stack: TestStack | undefined;
 let redis: TestRedis;
 const GRACE_MS = 5000;
 type SentinelTopology = Extract<RedisTopology, { kind: 'sentinel' }>;
-
-const api = (method: string, path: string, body?: unknown) =>
-  callApi((control as Control).url, method, path, body, authed);
 
 /** The longest wait between two consecutive times of `times` (ascending) within [from, to]. */
 function longestGap(times: number[], from: number, to: number): number {
@@ -76,43 +56,35 @@ describe('Redis behind Sentinel: the master killed mid-run (real redis-server)',
     assert.equal(await redisAnswers(redis.url, 1000, undefined, redis.topology), true);
     const unknown = { ...(redis.topology as SentinelTopology), master: 'not-watched' };
     assert.equal(await redisAnswers(redis.url, 1000, undefined, unknown), false);
-    ({ server, url: target } = await startTarget((_req, res) => {
-      served.push(Date.now());
-      res.end('ok');
-    }));
-    control = await Control.start(
-      testControlConfig(redis, 'loadline-redis-sentinel-', {
-        saturation: LENIENT,
+    stack = await startStack(redis, 'loadline-redis-sentinel-', {
+      control: {
+        saturation: LENIENT_SATURATION,
         // Agents stop when they hear no control signal for this long: a signal subscriber
         // that did not follow the failover would stop the agent 5 s after the kill, before
         // the run's end 7 s after it (so the test would see fewer requests served).
         controlGraceMs: GRACE_MS,
-      }),
-    );
-    authed = await adminFetch(control);
-    agents = await startAgents(redis, control, 1);
+      },
+    });
   });
 
   after(async () => {
     // Private Redis processes, killed last: nothing of theirs to clean up.
-    await Promise.all(agents.map((agent) => agent.stop()));
-    await control?.close();
-    server?.closeAllConnections();
-    server?.close();
+    await stack?.stop();
     await set?.processes.stop();
   });
 
   it('fails over to the replica: the run goes on and passes, and results pause for about the failover', async (t) => {
     const sentinelSet = set as SentinelSet;
-    const source = `name: through-failover
+    const { api, target, served } = stack as TestStack;
+    const id = await launchScenario(
+      api,
+      `name: through-failover
 target: ${target}
 agents: 1
 load: { rate: 50, duration: 10s }
 flows: [{ name: f, steps: [{ name: s, request: { path: / } }] }]
-`;
-    assert.equal((await api('POST', '/scenarios', { source })).status, 201);
-    const created = await api('POST', '/runs', { scenario: 'through-failover' });
-    const id = created.json.id as string;
+`,
+    );
     await waitForRunStatus(api, id, (s) => s === 'running', 10_000);
     await new Promise((r) => setTimeout(r, 3000));
     const killedAt = Date.now();

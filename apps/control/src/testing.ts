@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { Agent } from '@loadline/agent';
 import { type RunStatus, TERMINAL_STATUSES } from '@loadline/api';
 import type { RedisTopology } from '@loadline/config';
+import { saturationLimits } from '@loadline/engine';
 import { connectRedis, DEFAULT_REDIS_URL, redisAnswers } from '@loadline/queue';
-import { type Control, type ControlConfig, configFromEnv } from './control.js';
+import { Control, type ControlConfig, configFromEnv } from './control.js';
 import type { RouterAccess } from './http.js';
 
 /** The Redis a test suite uses, and a key namespace of its own in it. */
@@ -139,6 +140,75 @@ export async function waitForRunStatus(
     if (Date.now() > deadline) throw new Error(`run ${id} still ${json.status}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * On a shared machine under load, an agent in the test's process (beside control and chdb)
+ * can fall behind its schedule and the run end `invalid`: that judgement has tests of its
+ * own. Tests of something else (Redis failing over, say) count only a generator far behind
+ * as saturated.
+ */
+export const LENIENT_SATURATION = saturationLimits({ lateShare: 0.5, eventLoopDelayP99Ms: 1000 });
+
+/** What a test's API calls go through: method, path, body → status and JSON. */
+export type TestApi = (
+  method: string,
+  path: string,
+  body?: unknown,
+) => Promise<{ status: number; json: Json }>;
+
+/** A target, control over a test's Redis, enrolled agents: what a run through Redis needs. */
+export interface TestStack {
+  control: Control;
+  /** control's API as the admin */
+  api: TestApi;
+  agents: Agent[];
+  /** the target's URL: it answers "ok" to anything */
+  target: string;
+  /** when the target answered each request (epoch ms) */
+  served: number[];
+  /** agents, control and the target, in that order (the Redis is the test's to end) */
+  stop(): Promise<void>;
+}
+
+export async function startStack(
+  redis: TestRedis,
+  dataDirPrefix: string,
+  options: { agents?: number; control?: Partial<ControlConfig> } = {},
+): Promise<TestStack> {
+  const served: number[] = [];
+  const { server, url: target } = await startTarget((_req, res) => {
+    served.push(Date.now());
+    res.end('ok');
+  });
+  const control = await Control.start(testControlConfig(redis, dataDirPrefix, options.control));
+  const authed = await adminFetch(control);
+  const agents = await startAgents(redis, control, options.agents ?? 1);
+  return {
+    control,
+    api: (method, path, body) => callApi(control.url, method, path, body, authed),
+    agents,
+    target,
+    served,
+    async stop() {
+      await Promise.all(agents.map((agent) => agent.stop()));
+      await control.close();
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+/** Saves a scenario and launches it: the run's id. */
+export async function launchScenario(api: TestApi, source: string): Promise<string> {
+  const saved = await api('POST', '/scenarios', { source });
+  if (saved.status !== 201)
+    throw new Error(`scenario: ${saved.status} ${JSON.stringify(saved.json)}`);
+  const name = /^name: (.+)$/m.exec(source)?.[1];
+  const created = await api('POST', '/runs', { scenario: name });
+  if (created.status !== 201)
+    throw new Error(`run: ${created.status} ${JSON.stringify(created.json)}`);
+  return created.json.id as string;
 }
 
 /** Stops agents, control and the target, then deletes the namespace's Redis keys. */
