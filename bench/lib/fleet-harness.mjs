@@ -90,7 +90,12 @@ export function openViewers(api, token, runId, count) {
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       for await (const chunk of res.body) {
         received.bytes += chunk.length;
-        received.events += (chunk.toString().match(/^event: /gm) ?? []).length;
+        // (a chunk is a Uint8Array: its own toString() lists the bytes' values)
+        received.events += (
+          Buffer.from(chunk)
+            .toString('utf8')
+            .match(/^event: /gm) ?? []
+        ).length;
       }
     } catch (error) {
       if (error.name !== 'AbortError') received.failed++;

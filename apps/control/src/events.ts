@@ -8,7 +8,7 @@ import type { ResultStore, TimeSeriesPoint } from '@loadline/store';
 import { guarded } from './api/errors.js';
 import { type RunCoordinator, targetOfSecond } from './coordinator.js';
 import type { RouteHandler, Wire } from './http.js';
-import { LIVE_HISTORY_S } from './live-series.js';
+import { LIVE_HISTORY_S, slowestAgents } from './live-series.js';
 
 export interface RunEventsDeps {
   metadata: MetadataStore;
@@ -93,7 +93,9 @@ export async function runEvent(
     thresholds: deps.coordinator.liveThresholds(runId) ?? null,
     points: points.map(withTarget),
     steps,
-    agents,
+    // A fleet of hundreds would make every event (and every chart) hundreds of series.
+    agents: slowestAgents(agents),
+    agentsReporting: Object.keys(agents).length,
     rateMultiplier: deps.coordinator.rateOf(runId)?.rateMultiplier ?? null,
     rateChanges: [...(planned?.rateChanges ?? [])],
   };

@@ -174,3 +174,29 @@ export class LiveSeries {
     return aggregate;
   }
 }
+
+/** How many agents' series a live event carries at most. */
+export const LIVE_AGENTS_SHOWN = 50;
+
+/**
+ * The `limit` slowest agents' series: ranked by the p99 of each one's newest point, then by
+ * its late and dropped sends, then by id (a stable order for equal agents). All of them
+ * when there are no more than `limit`.
+ */
+export function slowestAgents(
+  agents: Record<string, TimeSeriesPoint[]>,
+  limit = LIVE_AGENTS_SHOWN,
+): Record<string, TimeSeriesPoint[]> {
+  const ids = Object.keys(agents);
+  if (ids.length <= limit) return agents;
+  const newest = (id: string) => agents[id]?.at(-1);
+  const ranked = ids.sort((a, b) => {
+    const [x, y] = [newest(a), newest(b)];
+    return (
+      (y?.p99 ?? 0) - (x?.p99 ?? 0) ||
+      (y ? y.late + y.dropped : 0) - (x ? x.late + x.dropped : 0) ||
+      (a < b ? -1 : a > b ? 1 : 0)
+    );
+  });
+  return Object.fromEntries(ranked.slice(0, limit).map((id) => [id, agents[id] ?? []]));
+}

@@ -277,6 +277,7 @@ export function LiveRun({
       />
       <Breakdown
         what="Agent"
+        note={agentsNote(event)}
         now={agentNow}
         columns={AGENT_COLUMNS}
         testId="live-agents"
@@ -376,17 +377,31 @@ const AGENT_COLUMNS: SecondColumn[] = [
   { header: 'p99', show: (p) => ms(p?.p99) },
 ];
 
-/** One row per step or agent: its last complete second. */
+/** Says so when a large fleet's events carry only its slowest agents. */
+function agentsNote(event: RunEvent | undefined): string | undefined {
+  if (!event) return undefined;
+  const shown = Object.keys(event.agents).length;
+  if (event.agentsReporting <= shown) return undefined;
+  return `The ${shown} slowest of ${event.agentsReporting.toLocaleString('en')} agents (highest p99 in their newest second), chosen again each second.`;
+}
+
 /** The figures per step or per agent: this second's table, then their charts over time. */
 function Breakdown({
   charts,
+  note,
   ...table
 }: React.ComponentProps<typeof SecondTable> & {
   charts: React.ComponentProps<typeof KeyedTimeChart>[];
+  note?: string | undefined;
 }) {
   return (
     <>
       <h3>Per {table.what.toLowerCase()}</h3>
+      {note ? (
+        <p className="muted" data-testid={`${table.testId}-note`}>
+          {note}
+        </p>
+      ) : null}
       <SecondTable {...table} />
       <div className="charts">
         {charts.map((chart) => (

@@ -364,7 +364,13 @@ export const RunEvent = z.object({
   points: z.array(LivePoint),
   /** per-second points per step and per agent over the same seconds */
   steps: z.record(z.string(), z.array(TimeSeriesPoint)),
+  /**
+   * per agent: every agent up to 50; past that, the 50 slowest (the highest p99 in their
+   * newest second here), so an event stays small however large the fleet
+   */
   agents: z.record(z.string(), z.array(TimeSeriesPoint)),
+  /** agents with points in this event's seconds (more than `agents` holds when it is cut) */
+  agentsReporting: z.number().int().nonnegative().default(0),
   /** an open-model run's rate multiplier now (null: no rate to change: VUs, a replay, over) */
   rateMultiplier: z.number().nullable().default(null),
   /** live rate changes so far, for the charts' markers */
