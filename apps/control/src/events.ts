@@ -62,11 +62,15 @@ export async function runEvent(
   // longer window than it keeps) what ClickHouse holds, the same figures.
   const live =
     windowS <= LIVE_HISTORY_S ? deps.coordinator.liveSeries(runId, fromSecond) : undefined;
-  const { points, steps, agents } = live ?? {
-    points: await deps.store.timeSeries(runId, { fromSecond }),
-    steps: await deps.store.timeSeriesBy(runId, 'step', { fromSecond }),
-    agents: await deps.store.timeSeriesBy(runId, 'agent', { fromSecond }),
+  const stored = async () => {
+    const [points, steps, agents] = await Promise.all([
+      deps.store.timeSeries(runId, { fromSecond }),
+      deps.store.timeSeriesBy(runId, 'step', { fromSecond }),
+      deps.store.timeSeriesBy(runId, 'agent', { fromSecond }),
+    ]);
+    return { points, steps, agents };
   };
+  const { points, steps, agents } = live ?? (await stored());
   // Known while the run goes and for a while after, so the last events draw it too.
   const planned = deps.coordinator.targetOf(runId);
   const withTarget = (p: TimeSeriesPoint): LivePoint =>

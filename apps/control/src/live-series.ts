@@ -85,7 +85,7 @@ export class LiveSeries {
       if (cell.second < oldest) continue;
       const second = this.#second(cell.second);
       second.total.latency.addAccumulator(cell.histograms);
-      this.#step(second, cell.step).latency.addAccumulator(cell.histograms);
+      if (cell.step !== '') this.#step(second, cell.step).latency.addAccumulator(cell.histograms);
     }
     for (const indexes of byAgent.values()) this.#addAgentRows(rows, plains, indexes);
   }
