@@ -1,6 +1,6 @@
 import type { AgentMessage, IntervalRow } from '@loadline/api';
-import type { ResultsBacklog, ResultsReader } from '@loadline/queue';
-import type { ResultStore } from '@loadline/store';
+import type { ReceivedMessage, ResultsBacklog, ResultsReader } from '@loadline/queue';
+import { InvalidIntervalRowsError, type ResultStore, validateIntervalRows } from '@loadline/store';
 
 export interface IngestHooks {
   onRows(rows: readonly IntervalRow[]): void;
@@ -103,10 +103,22 @@ export class Ingest {
       ? await reader.reclaim(state.lastReclaim === 0 ? ABANDONED_AT_START_MS : ABANDONED_MS)
       : [];
     if (reclaimed.length === 0 && due) state.lastReclaim = Date.now();
-    const batch = reclaimed.length > 0 ? reclaimed : await reader.read(500, 250);
-    if (batch.length === 0) return;
-    const rows = batch.flatMap((m) => (m.message.type === 'intervals' ? m.message.rows : []));
-    if (rows.length > 0) await this.#store.insertIntervals(rows);
+    const read = reclaimed.length > 0 ? reclaimed : await reader.read(500, 250);
+    if (read.length === 0) return;
+    let batch = read;
+    let rows = batch.flatMap((m) => (m.message.type === 'intervals' ? m.message.rows : []));
+    try {
+      if (rows.length > 0) await this.#store.insertIntervals(rows);
+    } catch (error) {
+      if (!(error instanceof InvalidIntervalRowsError)) throw error;
+      // Signed by an enrolled agent, yet rows the store refuses (an agent's bug): dropped
+      // and said, so they do not come back forever and hold up every result behind them.
+      batch = this.#withoutInvalid(batch);
+      rows = batch.flatMap((m) => (m.message.type === 'intervals' ? m.message.rows : []));
+      if (rows.length > 0) await this.#store.insertIntervals(rows);
+      const dropped = read.filter((m) => !batch.includes(m));
+      await reader.ack(dropped.map((m) => m.id));
+    }
     // Streams store in parallel, but the coordinator hears one batch at a time, as it did
     // from one stream: it never handles two agents' messages interleaved.
     await this.#inTurn(async () => {
@@ -116,6 +128,27 @@ export class Ingest {
       }
       await reader.ack(batch.map((m) => m.id));
       for (const { message } of batch) await this.#hooks.onMessage(message);
+    });
+  }
+
+  /** Messages dropped because the store refused their rows. */
+  invalid = 0;
+
+  /** The batch without the messages whose rows the store refuses, each said in the log. */
+  #withoutInvalid(batch: readonly ReceivedMessage[]): ReceivedMessage[] {
+    return batch.filter(({ message }) => {
+      if (message.type !== 'intervals') return true;
+      try {
+        validateIntervalRows(message.rows);
+        return true;
+      } catch (error) {
+        if (!(error instanceof InvalidIntervalRowsError)) throw error;
+        this.invalid++;
+        this.#hooks.log(
+          `ingest: dropped an intervals message of agent ${message.agentId} (run ${message.runId}) the store refuses: ${error.message}`,
+        );
+        return false;
+      }
     });
   }
 

@@ -1,0 +1,103 @@
+// Ingest against real Redis and embedded chdb: a signed message whose rows the store
+// refuses (an agent's bug: a histogram that is no HdrHistogram) must not hold up the stream.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { agentKey, hmac, hmacMatches } from '@loadline/access';
+import type { AgentMessage, IntervalRow } from '@loadline/api';
+import { createLatencyHistogram, encodeHistogram, recordLatencyUs } from '@loadline/histogram';
+import {
+  connectRedis,
+  type Redis,
+  RedisNames,
+  ResultsReader,
+  sendAgentMessage,
+} from '@loadline/queue';
+import { ResultStore } from '@loadline/store';
+import { Ingest } from './ingest.js';
+import { skipWithoutRedis, testRedis } from './testing.js';
+
+const redisConfig = testRedis(process.env.REDIS_URL);
+const skip = await skipWithoutRedis(redisConfig);
+const key = agentKey('ingest-test-master-secret', 'agent-1', 'enrollment-1');
+const signer = { agentId: 'agent-1', sign: (text: string) => hmac(key, text) };
+
+function intervals(second: number, histogram: string): AgentMessage {
+  const row: IntervalRow = {
+    runId: 'run_ingest',
+    agentId: 'agent-1',
+    step: 'home',
+    statusClass: '2xx',
+    second,
+    requests: 3,
+    errors: 0,
+    checks: 0,
+    checksFailed: 0,
+    late: 0,
+    dropped: 0,
+    histogram,
+  };
+  return { type: 'intervals', runId: 'run_ingest', agentId: 'agent-1', shard: 0, rows: [row] };
+}
+
+describe('ingest (real Redis, embedded chdb)', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loadline-ingest-'));
+  let redis: Redis;
+  let store: ResultStore;
+  before(async () => {
+    redis = connectRedis(redisConfig.url);
+    store = await ResultStore.open({ path: join(dir, 'ch') });
+    await store.migrate();
+  });
+  after(async () => {
+    const keys = await redis.keys(`${redisConfig.namespace}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('drops a message whose rows the store refuses, says so, and stores the rest', async () => {
+    const names = new RedisNames(redisConfig.namespace);
+    const h = createLatencyHistogram();
+    for (const us of [1000, 2000, 3000]) recordLatencyUs(h, us);
+    const good = encodeHistogram(h);
+    const second = Math.floor(Date.now() / 1000) - 5;
+    await sendAgentMessage(redis, names, intervals(second, good), signer);
+    await sendAgentMessage(redis, names, intervals(second + 1, 'not-an-hdr-histogram'), signer);
+    await sendAgentMessage(redis, names, intervals(second + 2, good), signer);
+
+    const reader = new ResultsReader(connectRedis(redisConfig.url), names, 'control-1', {
+      verify: async (agentId, text, signature) =>
+        agentId === 'agent-1' && hmacMatches(key, text, signature),
+    });
+    const logs: string[] = [];
+    const handed: number[] = [];
+    const ingest = new Ingest([reader], store, {
+      onRows: (rows) => handed.push(...rows.map((r) => r.second)),
+      onMessage: async () => {},
+      log: (line) => logs.push(line),
+    });
+    await ingest.start();
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await ingest.backlog()).messages > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal((await ingest.backlog()).messages, 0, 'everything acked');
+    } finally {
+      await ingest.stop();
+    }
+    assert.equal(ingest.invalid, 1);
+    assert.deepEqual(handed, [second, second + 2]);
+    assert.equal((await store.runTotals('run_ingest')).requests, 6);
+    assert.ok(
+      logs.some((line) =>
+        /dropped an intervals message of agent agent-1 \(run run_ingest\)/.test(line),
+      ),
+      logs.join('\n'),
+    );
+  });
+});
