@@ -69,7 +69,8 @@ describe('ingest (real Redis, embedded chdb)', { skip }, () => {
     await sendAgentMessage(redis, names, intervals(second + 1, 'not-an-hdr-histogram'), signer);
     await sendAgentMessage(redis, names, intervals(second + 2, good), signer);
 
-    const reader = new ResultsReader(connectRedis(redisConfig.url), names, 'control-1', {
+    const readerRedis = connectRedis(redisConfig.url);
+    const reader = new ResultsReader(readerRedis, names, 'control-1', {
       verify: async (agentId, text, signature) =>
         agentId === 'agent-1' && hmacMatches(key, text, signature),
     });
@@ -89,6 +90,7 @@ describe('ingest (real Redis, embedded chdb)', { skip }, () => {
       assert.equal((await ingest.backlog()).messages, 0, 'everything acked');
     } finally {
       await ingest.stop();
+      readerRedis.disconnect();
     }
     assert.equal(ingest.invalid, 1);
     assert.deepEqual(handed, [second, second + 2]);
