@@ -5,7 +5,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { agentKey, hmac, hmacMatches } from '@loadline/access';
 import type { AgentMessage, IntervalRow } from '@loadline/api';
 import { createLatencyHistogram, encodeHistogram, recordLatencyUs } from '@loadline/histogram';
 import {
@@ -17,12 +16,11 @@ import {
 } from '@loadline/queue';
 import { ResultStore } from '@loadline/store';
 import { Ingest } from './ingest.js';
-import { skipWithoutRedis, testRedis } from './testing.js';
+import { skipWithoutRedis, testAgentSigning, testRedis } from './testing.js';
 
 const redisConfig = testRedis(process.env.REDIS_URL);
 const skip = await skipWithoutRedis(redisConfig);
-const key = agentKey('ingest-test-master-secret', 'agent-1', 'enrollment-1');
-const signer = { agentId: 'agent-1', sign: (text: string) => hmac(key, text) };
+const { signer, verifier } = testAgentSigning('agent-1');
 
 function intervals(second: number, histogram: string): AgentMessage {
   const row: IntervalRow = {
@@ -70,10 +68,7 @@ describe('ingest (real Redis, embedded chdb)', { skip }, () => {
     await sendAgentMessage(redis, names, intervals(second + 2, good), signer);
 
     const readerRedis = connectRedis(redisConfig.url);
-    const reader = new ResultsReader(readerRedis, names, 'control-1', {
-      verify: async (agentId, text, signature) =>
-        agentId === 'agent-1' && hmacMatches(key, text, signature),
-    });
+    const reader = new ResultsReader(readerRedis, names, 'control-1', verifier);
     const logs: string[] = [];
     const handed: number[] = [];
     const ingest = new Ingest([reader], store, {

@@ -105,8 +105,10 @@ export class Ingest {
     if (reclaimed.length === 0 && due) state.lastReclaim = Date.now();
     const read = reclaimed.length > 0 ? reclaimed : await reader.read(500, 250);
     if (read.length === 0) return;
+    const rowsOf = (messages: readonly ReceivedMessage[]) =>
+      messages.flatMap((m) => (m.message.type === 'intervals' ? m.message.rows : []));
     let batch = read;
-    let rows = batch.flatMap((m) => (m.message.type === 'intervals' ? m.message.rows : []));
+    let rows = rowsOf(batch);
     try {
       if (rows.length > 0) await this.#store.insertIntervals(rows);
     } catch (error) {
@@ -114,7 +116,7 @@ export class Ingest {
       // Signed by an enrolled agent, yet rows the store refuses (an agent's bug): dropped
       // and said, so they do not come back forever and hold up every result behind them.
       batch = this.#withoutInvalid(batch);
-      rows = batch.flatMap((m) => (m.message.type === 'intervals' ? m.message.rows : []));
+      rows = rowsOf(batch);
       if (rows.length > 0) await this.#store.insertIntervals(rows);
       const dropped = read.filter((m) => !batch.includes(m));
       await reader.ack(dropped.map((m) => m.id));

@@ -5,7 +5,6 @@
 // once each: the Cluster client follows the new slot owner (MOVED, CLUSTERDOWN retried).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { agentKey, hmac, hmacMatches } from '@loadline/access';
 import type { AgentMessage } from '@loadline/api';
 import {
   connectRedis,
@@ -14,6 +13,7 @@ import {
   ResultsReader,
   sendAgentMessage,
 } from '@loadline/queue';
+import { testAgentSigning } from './testing.js';
 import {
   nodeOf,
   redisServerMissing,
@@ -23,8 +23,6 @@ import {
 } from './testing-redis.js';
 
 const skip = redisServerMissing();
-const MASTER_SECRET = 'cluster-failover-test-master-secret';
-const key = agentKey(MASTER_SECRET, 'agent-1', 'enrollment-1');
 
 describe('Redis Cluster: the node holding the results stream fails mid-run (real redis-server)', {
   skip,
@@ -46,11 +44,8 @@ describe('Redis Cluster: the node holding the results stream fails mid-run (real
     });
     redis.on('error', () => {});
     const connection = redis;
-    const signer = { agentId: 'agent-1', sign: (text: string) => hmac(key, text) };
-    const reader = new ResultsReader(connection, names, 'control-1', {
-      verify: async (agentId, text, signature) =>
-        agentId === 'agent-1' && hmacMatches(key, text, signature),
-    });
+    const { signer, verifier } = testAgentSigning('agent-1');
+    const reader = new ResultsReader(connection, names, 'control-1', verifier);
     await reader.ensureGroup();
     const send = (shard: number) => {
       const message: AgentMessage = {

@@ -6,11 +6,18 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { agentKey, hmac, hmacMatches } from '@loadline/access';
 import { Agent } from '@loadline/agent';
 import { type RunStatus, TERMINAL_STATUSES } from '@loadline/api';
 import type { RedisTopology } from '@loadline/config';
 import { saturationLimits } from '@loadline/engine';
-import { connectRedis, DEFAULT_REDIS_URL, redisAnswers } from '@loadline/queue';
+import {
+  type AgentSigner,
+  type AgentVerifier,
+  connectRedis,
+  DEFAULT_REDIS_URL,
+  redisAnswers,
+} from '@loadline/queue';
 import { Control, type ControlConfig, configFromEnv } from './control.js';
 import type { RouterAccess } from './http.js';
 
@@ -149,6 +156,23 @@ export async function waitForRunStatus(
  * as saturated.
  */
 export const LENIENT_SATURATION = saturationLimits({ lateShare: 0.5, eventLoopDelayP99Ms: 1000 });
+
+/**
+ * An agent's signing as a test of the results stream needs it, without enrolling through
+ * control: its signer, and a verifier that knows this agent only.
+ */
+export function testAgentSigning(agentId: string): {
+  signer: AgentSigner;
+  verifier: AgentVerifier;
+} {
+  const key = agentKey('loadline-test-master-secret', agentId, 'test-enrollment');
+  return {
+    signer: { agentId, sign: (text) => hmac(key, text) },
+    verifier: {
+      verify: async (id, text, signature) => id === agentId && hmacMatches(key, text, signature),
+    },
+  };
+}
 
 /** What a test's API calls go through: method, path, body → status and JSON. */
 export type TestApi = (
