@@ -46,7 +46,8 @@ const benchmarks = {
 
 const usage = `usage: node bench/run.mjs [${Object.keys(benchmarks).join('|')}]... [--quick] [--loadline PATH]
   fleet-sim: [--sizes 100,300,1000,3000] [--duration 24] [--viewers 4] [--workers 2]
-             [--agent-rps 10000] [--profile] (a control CPU profile, node --cpu-prof)`;
+             [--agent-rps 10000] [--profile] (a control CPU profile, node --cpu-prof)
+             [--streams 1] [--ingest-threads 0] [--control-cpus 0,1] (control's taskset CPUs)`;
 let args;
 try {
   args = parseArgs({
@@ -59,6 +60,9 @@ try {
       viewers: { type: 'string' },
       workers: { type: 'string' },
       'agent-rps': { type: 'string' },
+      streams: { type: 'string' },
+      'ingest-threads': { type: 'string' },
+      'control-cpus': { type: 'string' },
       profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -91,6 +95,9 @@ const options = {
   viewers: v.viewers,
   workers: v.workers,
   agentRps: v['agent-rps'],
+  streams: v.streams,
+  ingestThreads: v['ingest-threads'],
+  controlCpus: v['control-cpus'],
   profile: v.profile,
 };
 

@@ -62,6 +62,10 @@ export async function fleetSim({ quick, options = {} }) {
   const workerCount = Number(options.workers ?? 2);
   const agentRps = Number(options.agentRps ?? 10_000);
   const profile = options.profile === true;
+  const streams = Number(options.streams ?? 1);
+  const ingestThreads = Number(options.ingestThreads ?? 0);
+  // Control's CPUs: the target CPU alone unless --control-cpus says (ingest threads want more).
+  const controlCpus = options.controlCpus ?? 'target';
   if (sizes.length === 0 || !(durationS >= 8))
     throw new Error('need --sizes N,... and --duration ≥ 8');
   const maxAgents = sizes.at(-1);
@@ -76,6 +80,8 @@ export async function fleetSim({ quick, options = {} }) {
     LOADLINE_API: api,
     LOADLINE_DATA_DIR: join(dir, 'state'),
     LOADLINE_NAMESPACE: namespace,
+    LOADLINE_RESULT_STREAMS: String(streams),
+    LOADLINE_INGEST_THREADS: String(ingestThreads),
   };
   const redisServer = startGroup(
     'tool',
@@ -92,7 +98,7 @@ export async function fleetSim({ quick, options = {} }) {
     await until('redis-server', () => waitForPort(redisPort, 500), 10_000);
     const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profile')}`] : [];
     control = startGroup(
-      'target',
+      controlCpus,
       process.execPath,
       [...nodeArgs, join(root, 'bench/lib/fleet-control.mjs')],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -136,14 +142,26 @@ export async function fleetSim({ quick, options = {} }) {
     const enrollS = Math.max(...ready.map((r) => r.enrollMs)) / 1000;
     const histogramChars = ready[0].meanHistogramChars;
     console.log(
-      `  control on ${api} (pid ${controlPid}), redis on :${redisPort}; ${maxAgents} agents enrolled by ${workerCount} simulator processes in ${enrollS.toFixed(1)} s; ${fmt(agentRps)} req/s per agent, histograms ${fmt(histogramChars)} chars on average; ${durationS} s per size, ${viewerCount} live viewers in its second half`,
+      `  control on ${api} (pid ${controlPid}), redis on :${redisPort}; ${maxAgents} agents enrolled by ${workerCount} simulator processes in ${enrollS.toFixed(1)} s; ${fmt(agentRps)} req/s per agent, histograms ${fmt(histogramChars)} chars on average; ${durationS} s per size, ${viewerCount} live viewers in its second half; control on CPU(s) ${controlCpus === 'target' ? 'of the target' : controlCpus}, ${streams} results stream(s), ${ingestThreads} ingest thread(s)`,
     );
 
     redis = connectRedis(redisUrl);
-    const names = new RedisNames(namespace);
-    const reader = new ResultsReader(redis, names, 'fleet-sim-observer', {
-      verify: async () => false,
-    });
+    const names = new RedisNames(namespace, { resultStreams: streams });
+    // What waits in every stream, as control's own backlog figure sums it.
+    const streamReaders = names.resultStreamNames.map(
+      (stream) =>
+        new ResultsReader(redis, names, 'fleet-sim-observer', { verify: async () => false }, stream),
+    );
+    const reader = {
+      async backlog() {
+        const each = await Promise.all(streamReaders.map((r) => r.backlog()));
+        const times = each.flatMap((b) => (b.oldestAt === undefined ? [] : [b.oldestAt]));
+        return {
+          messages: each.reduce((sum, b) => sum + b.messages, 0),
+          oldestAt: times.length > 0 ? Math.min(...times) : undefined,
+        };
+      },
+    };
     const cpu = cpuMeter(controlPid);
     const redisCpu = cpuMeter(redisServer.child.pid);
     // Control with no run: what it costs idle (agents heartbeating, nothing to ingest).
@@ -172,7 +190,7 @@ export async function fleetSim({ quick, options = {} }) {
         });
         runs.push(run.id);
       }
-      const ackedBefore = await ackedEntries(redis, names.results);
+      const ackedBefore = await ackedEntries(redis, names.resultStreamNames);
       const sample = sampler(reader, redis, controlPid);
       for (const w of workers) w.child.send({ type: 'run', runs, durationS });
       const done = fromAll(workers, 'done', (durationS + 120) * 1000);
@@ -224,7 +242,7 @@ export async function fleetSim({ quick, options = {} }) {
       threadsAt = threadCpuSeconds(controlPid);
       const waitedAt = runQueueSeconds(controlPid);
       const cpuAt = cpuSeconds(controlPid);
-      let acked = await ackedEntries(redis, names.results);
+      let acked = await ackedEntries(redis, names.resultStreamNames);
       let ackedAt = Date.now();
       await sleep(half * 1000);
       const baseCores = cpu.read();
@@ -234,24 +252,27 @@ export async function fleetSim({ quick, options = {} }) {
       const waitedShare = (runQueueSeconds(controlPid) - waitedAt) / half;
       const windowCpuS = cpuSeconds(controlPid) - cpuAt;
       const redisCores = redisCpu.read();
-      const windowMessages = (await ackedEntries(redis, names.results)) - acked;
+      const windowMessages = (await ackedEntries(redis, names.resultStreamNames)) - acked;
       const rowsPerS = (windowMessages * ROWS_PER_MESSAGE) / ((Date.now() - ackedAt) / 1000);
       const cpuMsPerMessage = windowMessages > 0 ? (windowCpuS * 1000) / windowMessages : null;
+      // what bounds one control: its main thread's share (ingest threads take the rest)
+      const mainMsPerMessage =
+        windowMessages > 0 ? ((threads.main ?? 0) * half * 1000) / windowMessages : null;
       const viewersAt = Date.now();
       const viewers = openViewers(api, adminToken, runs[0], viewerCount);
       cpu.mark();
-      acked = await ackedEntries(redis, names.results);
+      acked = await ackedEntries(redis, names.resultStreamNames);
       ackedAt = Date.now();
       await sleep(half * 1000);
       const viewCores = cpu.read();
       const rowsPerSViewed =
-        (((await ackedEntries(redis, names.results)) - acked) * ROWS_PER_MESSAGE) /
+        (((await ackedEntries(redis, names.resultStreamNames)) - acked) * ROWS_PER_MESSAGE) /
         ((Date.now() - ackedAt) / 1000);
       const seen = await viewers.close();
       const stats = (await done).map((d) => d.stats);
       // Bounded: what is left after DRAIN_S is reported, and larger sizes are not run.
       const drainStart = Date.now();
-      const ackedAtDrain = await ackedEntries(redis, names.results);
+      const ackedAtDrain = await ackedEntries(redis, names.resultStreamNames);
       const drained = await until(
         'results stored',
         async () => (await reader.backlog()).messages === 0,
@@ -261,7 +282,7 @@ export async function fleetSim({ quick, options = {} }) {
       // With nothing arriving any more: how fast control stores on its own.
       const drainRowsPerS =
         drainS > 1
-          ? (((await ackedEntries(redis, names.results)) - ackedAtDrain) * ROWS_PER_MESSAGE) /
+          ? (((await ackedEntries(redis, names.resultStreamNames)) - ackedAtDrain) * ROWS_PER_MESSAGE) /
             drainS
           : null;
       const samples = await sample.stop();
@@ -282,7 +303,7 @@ export async function fleetSim({ quick, options = {} }) {
         : await Promise.all(runs.map((id) => call('GET', `/runs/${id}`)));
       const sentMessages = stats.reduce((a, s) => a + s.messages, 0);
       const storedRequests = finals.reduce((a, r) => a + (r.live?.requests ?? 0), 0);
-      const storedMessages = (await ackedEntries(redis, names.results)) - ackedBefore;
+      const storedMessages = (await ackedEntries(redis, names.resultStreamNames)) - ackedBefore;
       const behindTicks = stats.reduce((a, s) => a + s.behindTicks, 0);
       const maxSendMs = Math.max(...stats.map((s) => s.maxSendMs));
       // Ingest on its own (before the viewers), and with them (their window and the drain).
@@ -319,6 +340,7 @@ export async function fleetSim({ quick, options = {} }) {
         threads,
         waitedShare,
         cpuMsPerMessage,
+        mainMsPerMessage,
         maxRssMb: Math.max(0, ...samples.map((s) => s.rssMb ?? 0)),
         maxRedisMb: Math.max(0, ...samples.map((s) => s.redisMb)),
         redisCores,
@@ -339,7 +361,7 @@ export async function fleetSim({ quick, options = {} }) {
         `  ${fmt(size)} agents (${runs.length} run(s), ${part.statuses}, running ${startS.toFixed(1)} s after launch): lag max ${part.maxLagS.toFixed(2)} s (${part.maxLagViewedS.toFixed(2)} s with ${viewerCount} viewers and after; p50 ${p50LagS.toFixed(2)}), drain ${drained ? `${drainS.toFixed(1)} s` : `NOT within ${DRAIN_S} s`} (${fmt(drainRowsPerS)} rows/s), backlog max ${fmt(part.maxBacklog)}, control ${fmt(baseCores * 100)} % CPU (${fmt(viewCores * 100)} % with ${viewerCount} viewers: ${fmt(part.perViewerCores * 100, 1)} %/viewer, ${fmt(seen.events)} events of ${fmt(seen.events > 0 ? seen.bytes / seen.events / 1024 : 0, 1)} KB on average), RSS ${fmt(part.maxRssMb)} MB, rows ${fmt(rowsPerS)}/s of ${fmt(part.expectedRowsPerS)}/s sent, redis ${fmt(redisCores * 100)} % CPU ${fmt(part.maxRedisMb)} MB, stored ${fmt(storedMessages)}/${fmt(sentMessages + 2 * size)} msgs, simulator ${part.simOnTime ? 'on time' : `BEHIND on ${behindTicks} sends`} (slowest second ${fmt(maxSendMs)} ms)  ${verdict(part.pass)}`,
       );
       console.log(
-        `    control threads: ${describeThreads(threads)}; main thread waited for its CPU ${fmt(waitedShare * 100)} % of the time; ${fmt(cpuMsPerMessage, 2)} ms CPU per message stored (${fmt(ROWS_PER_MESSAGE)} rows)`,
+        `    control threads: ${describeThreads(threads)}; main thread waited for its CPU ${fmt(waitedShare * 100)} % of the time; ${fmt(cpuMsPerMessage, 2)} ms CPU per message stored (${fmt(ROWS_PER_MESSAGE)} rows), ${fmt(mainMsPerMessage, 2)} ms of it on the main thread`,
       );
       if (part.abortReasons.length > 0) console.log(`    stopped: ${part.abortReasons.join('; ')}`);
       if (!drained) {

@@ -31,6 +31,8 @@ const workers = Number(env.FLEET_WORKERS);
 const maxAgents = Number(env.FLEET_MAX_AGENTS);
 const agentRps = Number(env.FLEET_AGENT_RPS);
 const names = new RedisNames(env.LOADLINE_NAMESPACE);
+// as a shard job tells a real agent: the results streams it picks its own from
+const STREAMS = Number(env.LOADLINE_RESULT_STREAMS ?? 1);
 const redis = connectRedis(env.REDIS_URL);
 redis.on('error', (error) => process.stderr.write(`redis: ${error.message}\n`));
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -182,6 +184,7 @@ async function runShards({ runs, durationS }) {
           names,
           { type: 'claimed', runId: runs[run], agentId: agentId(i), shard },
           signers.get(i),
+          STREAMS,
         );
       }),
     );
@@ -211,6 +214,7 @@ async function runShards({ runs, durationS }) {
             names,
             intervals(i, runs[run], shard, second),
             signers.get(i),
+            STREAMS,
           );
         }),
       );
@@ -237,6 +241,7 @@ async function runShards({ runs, durationS }) {
             ...(reason === undefined ? {} : { reason }),
           },
           signers.get(i),
+          STREAMS,
         );
       }),
     );

@@ -142,14 +142,17 @@ export function sampler(reader, redis, controlPid) {
 }
 
 /** Results acked by the `control` group so far (entries read minus pending). */
-export async function ackedEntries(redis, stream) {
-  const groups = await redis.xinfo('GROUPS', stream);
-  for (const g of groups) {
-    const f = {};
-    for (let i = 0; i + 1 < g.length; i += 2) f[g[i]] = g[i + 1];
-    if (f.name === 'control') return Number(f['entries-read'] ?? 0) - Number(f.pending ?? 0);
+export async function ackedEntries(redis, streams) {
+  let acked = 0;
+  for (const stream of streams) {
+    const groups = await redis.xinfo('GROUPS', stream).catch(() => []);
+    for (const g of groups) {
+      const f = {};
+      for (let i = 0; i + 1 < g.length; i += 2) f[g[i]] = g[i + 1];
+      if (f.name === 'control') acked += Number(f['entries-read'] ?? 0) - Number(f.pending ?? 0);
+    }
   }
-  return 0;
+  return acked;
 }
 
 export async function until(what, ok, timeoutMs, everyMs = 200) {

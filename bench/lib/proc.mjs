@@ -15,7 +15,8 @@ export const pinning =
 /** Prefixes `command args` with `taskset -c <cpu>` when pinning is available. */
 export function pinned(role, command, args) {
   if (!pinning) return [command, args];
-  return ['taskset', ['-c', pinning[role], command, ...args]];
+  // a role ('target', 'tool'), or a CPU list of taskset's ('0,1')
+  return ['taskset', ['-c', pinning[role] ?? role, command, ...args]];
 }
 
 /** Registers a function to run (synchronously) when the harness exits. */

@@ -47,6 +47,7 @@ import { relaunch } from './api/launch.js';
 import { RunCoordinator } from './coordinator.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { Ingest } from './ingest.js';
+import { decodeHere, IngestThreads, type ResultsDecoder } from './ingest-threads.js';
 import { type ActiveDuties, forwardedToLeader, forwardToLeader, Leadership } from './leadership.js';
 import { OrphanSweeper } from './recovery.js';
 import { buildRoutes, CreateRunBody, launchRun, type RouteDeps } from './routes.js';
@@ -69,6 +70,8 @@ export interface ControlConfig {
   redisTopology?: RedisTopology;
   /** results streams agents push to and ingest reads, one reader each (LOADLINE_RESULT_STREAMS) */
   resultStreams: number;
+  /** threads that decode results batches (LOADLINE_INGEST_THREADS); 0: the main thread */
+  ingestThreads?: number;
   namespace: string;
   claimTimeoutMs: number;
   startDelayMs: number;
@@ -149,6 +152,7 @@ export function configFromEnv(env: RawEnv, overrides: Partial<ControlConfig> = {
     redisUrl: parsed.REDIS_URL ?? DEFAULT_REDIS_URL,
     ...(topology ? { redisTopology: topology } : {}),
     resultStreams: Number(parsed.LOADLINE_RESULT_STREAMS),
+    ingestThreads: Number(parsed.LOADLINE_INGEST_THREADS),
     ...(parsed.LOADLINE_REDIS_CA
       ? { redisCa: readFileSync(parsed.LOADLINE_REDIS_CA, 'utf8') }
       : {}),
@@ -183,6 +187,7 @@ export class Control {
   readonly #store: ResultStore;
   readonly #redis: Redis;
   readonly #readerConnections: Redis[];
+  readonly #decoder: ResultsDecoder;
   readonly #queue: ShardQueue;
   readonly #schedules: ScheduleDriver;
   readonly #leadership: Leadership;
@@ -201,6 +206,7 @@ export class Control {
     store: ResultStore;
     redis: Redis;
     readerConnections: Redis[];
+    decoder: ResultsDecoder;
     queue: ShardQueue;
     schedules: ScheduleDriver;
     leadership: Leadership;
@@ -214,6 +220,7 @@ export class Control {
     this.#store = parts.store;
     this.#redis = parts.redis;
     this.#readerConnections = parts.readerConnections;
+    this.#decoder = parts.decoder;
     this.#queue = parts.queue;
     this.#schedules = parts.schedules;
     this.#masterSecret = parts.masterSecret;
@@ -320,11 +327,19 @@ export class Control {
       (stream, i) =>
         new ResultsReader(readerConnections[i] as Redis, names, consumer, keyring, stream),
     );
-    const ingest = new Ingest(readers, store, {
-      onRows: (rows) => coordinator.onRows(rows),
-      onMessage: (message) => coordinator.onMessage(message),
-      log: config.log,
-    });
+    const decoder = config.ingestThreads
+      ? new IngestThreads(config.ingestThreads, config.log)
+      : decodeHere;
+    const ingest = new Ingest(
+      readers,
+      store,
+      {
+        onRows: (prepared) => coordinator.onRows(prepared),
+        onMessage: (message) => coordinator.onMessage(message),
+        log: config.log,
+      },
+      decoder,
+    );
     const scheme = config.tls ? 'https' : 'http';
     // Which control is active: known once this one listens (below).
     let leadership: Leadership | undefined;
@@ -477,6 +492,7 @@ export class Control {
       store,
       redis,
       readerConnections,
+      decoder,
       queue,
       schedules,
     });
@@ -497,6 +513,7 @@ export class Control {
     await this.#schedules.close();
     await this.#queue.close();
     for (const connection of this.#readerConnections) connection.disconnect();
+    await this.#decoder.close();
     this.#redis.disconnect();
     await this.#store.close();
     await this.#metadata.close();

@@ -28,6 +28,7 @@ import {
 } from '@loadline/queue';
 import { parseDuration, Scenario } from '@loadline/scenario';
 import { z } from 'zod';
+import { type PreparedRows, prepareRows } from './ingest-decode.js';
 import {
   judgeGuardrails,
   type LiveRun,
@@ -234,14 +235,15 @@ export class RunCoordinator {
     const recentFrom = Math.floor(Date.now() / 1000) - RECENT_ROWS_S;
     try {
       for await (const rows of this.#options.storedRows(run.id)) {
-        addLiveRows(live.totals, undefined, rows, live.series);
+        for (const part of prepareRows(rows))
+          addLiveRows(live.totals, undefined, part, live.series);
         for (const row of rows) if (row.second >= recentFrom) seen.add(rowKey(row));
       }
     } finally {
       const late = live.rebuilding.filter((row) => !seen.has(rowKey(row)));
       live.rebuilding = undefined;
       live.storedBefore = { keys: seen, until: Date.now() + REDELIVERY_WINDOW_MS };
-      this.onRows(late);
+      this.onRows(prepareRows(late));
     }
     this.#options.log(
       `run ${run.id}: taken over ${live.phase === 'waiting' ? 'waiting for agents' : 'running'} (${live.claims.size}/${live.shardCount} claimed, ${live.done.size} done, ${live.lost.size} lost)`,
@@ -453,27 +455,26 @@ export class RunCoordinator {
     this.#storage = backlog;
   }
 
-  /** Rows already stored by ingest: fold them into the live view. */
-  onRows(rows: readonly IntervalRow[]): void {
-    const accepted = new Map<LiveRun, IntervalRow[]>();
-    for (const row of rows) {
-      const live = this.#live.get(row.runId);
+  /** Rows already stored by ingest (prepared per run): fold them into the live view. */
+  onRows(prepared: readonly PreparedRows[]): void {
+    for (let part of prepared) {
+      const live = this.#live.get(part.runId);
       if (!live) continue;
       if (live.rebuilding) {
-        live.rebuilding.push(row);
+        for (const row of part.rows) live.rebuilding.push(row);
         continue;
       }
-      if (live.storedBefore?.keys.has(rowKey(row))) continue;
-      let mine = accepted.get(live);
-      if (!mine) {
-        mine = [];
-        accepted.set(live, mine);
+      const storedBefore = live.storedBefore?.keys;
+      if (storedBefore && part.rows.some((row) => storedBefore.has(rowKey(row)))) {
+        // Taken over a moment ago: some rows came again (its dead control stored them).
+        const fresh = part.rows.filter((row) => !storedBefore.has(rowKey(row)));
+        const [again] = prepareRows(fresh);
+        if (!again) continue;
+        part = again;
       }
-      mine.push(row);
-      noteProgress(live, row);
+      for (const row of part.rows) noteProgress(live, row);
+      addLiveRows(live.totals, live.window, part, live.series);
     }
-    // A batch's rows at once: each cell's histograms are merged before they are added.
-    for (const [live, mine] of accepted) addLiveRows(live.totals, live.window, mine, live.series);
   }
 
   /**

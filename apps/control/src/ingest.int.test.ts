@@ -1,5 +1,6 @@
 // Ingest against real Redis and embedded chdb: a signed message whose rows the store
-// refuses (an agent's bug: a histogram that is no HdrHistogram) must not hold up the stream.
+// refuses (an agent's bug: a histogram that is no HdrHistogram) must not hold up the stream,
+// whether batches decode on the main thread or on ingest's threads.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,15 +17,16 @@ import {
 } from '@loadline/queue';
 import { ResultStore } from '@loadline/store';
 import { Ingest } from './ingest.js';
+import { decodeHere, IngestThreads, type ResultsDecoder } from './ingest-threads.js';
 import { skipWithoutRedis, testAgentSigning, testRedis } from './testing.js';
 
 const redisConfig = testRedis(process.env.REDIS_URL);
 const skip = await skipWithoutRedis(redisConfig);
 const { signer, verifier } = testAgentSigning('agent-1');
 
-function intervals(second: number, histogram: string): AgentMessage {
+function intervals(runId: string, second: number, histogram: string): AgentMessage {
   const row: IntervalRow = {
-    runId: 'run_ingest',
+    runId,
     agentId: 'agent-1',
     step: 'home',
     statusClass: '2xx',
@@ -37,7 +39,7 @@ function intervals(second: number, histogram: string): AgentMessage {
     dropped: 0,
     histogram,
   };
-  return { type: 'intervals', runId: 'run_ingest', agentId: 'agent-1', shard: 0, rows: [row] };
+  return { type: 'intervals', runId, agentId: 'agent-1', shard: 0, rows: [row] };
 }
 
 describe('ingest (real Redis, embedded chdb)', { skip }, () => {
@@ -57,44 +59,64 @@ describe('ingest (real Redis, embedded chdb)', { skip }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('drops a message whose rows the store refuses, says so, and stores the rest', async () => {
-    const names = new RedisNames(redisConfig.namespace);
-    const h = createLatencyHistogram();
-    for (const us of [1000, 2000, 3000]) recordLatencyUs(h, us);
-    const good = encodeHistogram(h);
-    const second = Math.floor(Date.now() / 1000) - 5;
-    await sendAgentMessage(redis, names, intervals(second, good), signer);
-    await sendAgentMessage(redis, names, intervals(second + 1, 'not-an-hdr-histogram'), signer);
-    await sendAgentMessage(redis, names, intervals(second + 2, good), signer);
+  const decoders: Array<[string, () => ResultsDecoder]> = [
+    ['on the main thread', () => decodeHere],
+    ['on two ingest threads', () => new IngestThreads(2, () => {})],
+  ];
+  for (const [where, decoderOf] of decoders) {
+    it(`drops a message whose rows the store refuses, says so, and stores the rest (${where})`, async () => {
+      const runId = `run_ingest_${decoders.findIndex(([w]) => w === where)}`;
+      const names = new RedisNames(redisConfig.namespace);
+      const h = createLatencyHistogram();
+      for (const us of [1000, 2000, 3000]) recordLatencyUs(h, us);
+      const good = encodeHistogram(h);
+      const second = Math.floor(Date.now() / 1000) - 5;
+      await sendAgentMessage(redis, names, intervals(runId, second, good), signer);
+      await sendAgentMessage(
+        redis,
+        names,
+        intervals(runId, second + 1, 'not-an-hdr-histogram'),
+        signer,
+      );
+      await sendAgentMessage(redis, names, intervals(runId, second + 2, good), signer);
 
-    const readerRedis = connectRedis(redisConfig.url);
-    const reader = new ResultsReader(readerRedis, names, 'control-1', verifier);
-    const logs: string[] = [];
-    const handed: number[] = [];
-    const ingest = new Ingest([reader], store, {
-      onRows: (rows) => handed.push(...rows.map((r) => r.second)),
-      onMessage: async () => {},
-      log: (line) => logs.push(line),
-    });
-    await ingest.start();
-    try {
-      const deadline = Date.now() + 10_000;
-      while ((await ingest.backlog()).messages > 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
+      const readerRedis = connectRedis(redisConfig.url);
+      const reader = new ResultsReader(readerRedis, names, 'control-1', verifier);
+      const logs: string[] = [];
+      const handed: number[] = [];
+      const decoder = decoderOf();
+      const ingest = new Ingest(
+        [reader],
+        store,
+        {
+          onRows: (prepared) =>
+            handed.push(...prepared.flatMap((p) => p.rows.map((r) => r.second))),
+          onMessage: async () => {},
+          log: (line) => logs.push(line),
+        },
+        decoder,
+      );
+      await ingest.start();
+      try {
+        const deadline = Date.now() + 10_000;
+        while ((await ingest.backlog()).messages > 0 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal((await ingest.backlog()).messages, 0, 'everything acked');
+      } finally {
+        await ingest.stop();
+        await decoder.close();
+        readerRedis.disconnect();
       }
-      assert.equal((await ingest.backlog()).messages, 0, 'everything acked');
-    } finally {
-      await ingest.stop();
-      readerRedis.disconnect();
-    }
-    assert.equal(ingest.invalid, 1);
-    assert.deepEqual(handed, [second, second + 2]);
-    assert.equal((await store.runTotals('run_ingest')).requests, 6);
-    assert.ok(
-      logs.some((line) =>
-        /dropped an intervals message of agent agent-1 \(run run_ingest\)/.test(line),
-      ),
-      logs.join('\n'),
-    );
-  });
+      assert.equal(ingest.invalid, 1);
+      assert.deepEqual(handed, [second, second + 2]);
+      assert.equal((await store.runTotals(runId)).requests, 6);
+      assert.ok(
+        logs.some((line) =>
+          line.includes(`dropped an intervals message of agent agent-1 (run ${runId})`),
+        ),
+        logs.join('\n'),
+      );
+    });
+  }
 });

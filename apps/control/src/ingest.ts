@@ -1,9 +1,12 @@
-import type { AgentMessage, IntervalRow } from '@loadline/api';
-import type { ReceivedMessage, ResultsBacklog, ResultsReader } from '@loadline/queue';
-import { InvalidIntervalRowsError, type ResultStore, validateIntervalRows } from '@loadline/store';
+import type { AgentMessage } from '@loadline/api';
+import type { ResultsBacklog, ResultsReader, SignedEntry } from '@loadline/queue';
+import type { ResultStore } from '@loadline/store';
+import type { PreparedRows } from './ingest-decode.js';
+import { decodeHere, type ResultsDecoder } from './ingest-threads.js';
 
 export interface IngestHooks {
-  onRows(rows: readonly IntervalRow[]): void;
+  /** a batch's stored rows, per run, their histograms merged (`prepareRows`) */
+  onRows(prepared: readonly PreparedRows[]): void;
   /** every message, after its rows (if any) are stored and handed to onRows */
   onMessage(message: AgentMessage): Promise<void>;
   log(line: string): void;
@@ -22,20 +25,30 @@ const ABANDONED_AT_START_MS = 2000;
  * the coordinator after the rows before them are stored, so a run never settles on
  * data that is still in flight. One loop per stream (LOADLINE_RESULT_STREAMS), each with
  * its own reader: an agent's messages all go to one stream, so that order holds per agent,
- * and in a Cluster no command spans two streams' slots.
+ * and in a Cluster no command spans two streams' slots. A batch is decoded (parsed,
+ * validated, histograms merged) by `decoder`: on ingest's threads when there are some
+ * (LOADLINE_INGEST_THREADS), so that streams' batches decode on other cores while this
+ * thread stores and counts.
  */
 export class Ingest {
   readonly #readers: readonly ResultsReader[];
   readonly #store: ResultStore;
   readonly #hooks: IngestHooks;
+  readonly #decoder: ResultsDecoder;
   #running = false;
   #loops: Array<Promise<void>> = [];
   rowsStored = 0;
 
-  constructor(readers: readonly ResultsReader[], store: ResultStore, hooks: IngestHooks) {
+  constructor(
+    readers: readonly ResultsReader[],
+    store: ResultStore,
+    hooks: IngestHooks,
+    decoder: ResultsDecoder = decodeHere,
+  ) {
     this.#readers = readers;
     this.#store = store;
     this.#hooks = hooks;
+    this.#decoder = decoder;
   }
 
   async start(): Promise<void> {
@@ -100,33 +113,43 @@ export class Ingest {
     // was taken over counts them before its shards' ends, which came after them.
     const due = Date.now() - state.lastReclaim > RECLAIM_EVERY_MS;
     const reclaimed = due
-      ? await reader.reclaim(state.lastReclaim === 0 ? ABANDONED_AT_START_MS : ABANDONED_MS)
+      ? await reader.reclaimSigned(state.lastReclaim === 0 ? ABANDONED_AT_START_MS : ABANDONED_MS)
       : [];
     if (reclaimed.length === 0 && due) state.lastReclaim = Date.now();
-    const read = reclaimed.length > 0 ? reclaimed : await reader.read(500, 250);
+    const read = reclaimed.length > 0 ? reclaimed : await reader.readSigned(500, 250);
     if (read.length === 0) return;
-    const rowsOf = (messages: readonly ReceivedMessage[]) =>
-      messages.flatMap((m) => (m.message.type === 'intervals' ? m.message.rows : []));
-    let batch = read;
-    let rows = rowsOf(batch);
-    try {
-      if (rows.length > 0) await this.#store.insertIntervals(rows);
-    } catch (error) {
-      if (!(error instanceof InvalidIntervalRowsError)) throw error;
-      // Signed by an enrolled agent, yet rows the store refuses (an agent's bug): dropped
-      // and said, so they do not come back forever and hold up every result behind them.
-      batch = this.#withoutInvalid(batch);
-      rows = rowsOf(batch);
-      if (rows.length > 0) await this.#store.insertIntervals(rows);
-      const dropped = read.filter((m) => !batch.includes(m));
-      await reader.ack(dropped.map((m) => m.id));
-    }
+    const { outcomes, prepared } = await this.#decoder.decode(read);
+    const batch: Array<{ id: string; message: AgentMessage }> = [];
+    const malformed: SignedEntry[] = [];
+    const foreign: SignedEntry[] = [];
+    const invalid: SignedEntry[] = [];
+    outcomes.forEach((outcome, i) => {
+      const entry = read[i] as SignedEntry;
+      if (outcome.kind === 'message') batch.push({ id: entry.id, message: outcome.message });
+      else if (outcome.kind === 'malformed') malformed.push(entry);
+      else if (outcome.kind === 'foreign') foreign.push(entry);
+      else {
+        // Signed by an enrolled agent, yet rows the store refuses (an agent's bug): dropped
+        // and said, so they do not come back forever and hold up every result behind them.
+        this.invalid++;
+        this.#hooks.log(
+          `ingest: dropped an intervals message of agent ${entry.agentId} (run ${outcome.runId}) the store refuses: ${outcome.reason}`,
+        );
+        invalid.push(entry);
+      }
+    });
+    await reader.drop(malformed, 'malformed');
+    await reader.drop(foreign, 'rejected');
+    await reader.ack(invalid.map((entry) => entry.id));
+    const rows = prepared.flatMap((part) => part.rows);
+    // Validated as they were decoded: not once more.
+    if (rows.length > 0) await this.#store.insertIntervals(rows, { validated: true });
     // Streams store in parallel, but the coordinator hears one batch at a time, as it did
     // from one stream: it never handles two agents' messages interleaved.
     await this.#inTurn(async () => {
       if (rows.length > 0) {
         this.rowsStored += rows.length;
-        this.#hooks.onRows(rows);
+        this.#hooks.onRows(prepared);
       }
       await reader.ack(batch.map((m) => m.id));
       for (const { message } of batch) await this.#hooks.onMessage(message);
@@ -135,24 +158,6 @@ export class Ingest {
 
   /** Messages dropped because the store refused their rows. */
   invalid = 0;
-
-  /** The batch without the messages whose rows the store refuses, each said in the log. */
-  #withoutInvalid(batch: readonly ReceivedMessage[]): ReceivedMessage[] {
-    return batch.filter(({ message }) => {
-      if (message.type !== 'intervals') return true;
-      try {
-        validateIntervalRows(message.rows);
-        return true;
-      } catch (error) {
-        if (!(error instanceof InvalidIntervalRowsError)) throw error;
-        this.invalid++;
-        this.#hooks.log(
-          `ingest: dropped an intervals message of agent ${message.agentId} (run ${message.runId}) the store refuses: ${error.message}`,
-        );
-        return false;
-      }
-    });
-  }
 
   #turn: Promise<void> = Promise.resolve();
 

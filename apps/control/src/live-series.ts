@@ -1,5 +1,5 @@
-import type { IntervalRow } from '@loadline/api';
 import { Aggregate, HistogramAccumulator, pointOf, type TimeSeriesPoint } from '@loadline/store';
+import { asBuffer, type MergedAgentSecond, type PreparedRows } from './ingest-decode.js';
 
 /**
  * Seconds still open to rows: an agent's rows of a second come within a second or two
@@ -57,37 +57,28 @@ export class LiveSeries {
   readonly #scratch = new HistogramAccumulator();
   #newest = Number.NEGATIVE_INFINITY;
 
-  /**
-   * Adds stored rows. `plains[i]` is row i's histogram decoded (`plainOf`), undefined when
-   * it has none; `cells` are the rows' histograms already merged per (second, step).
-   */
-  add(
-    rows: readonly IntervalRow[],
-    plains: ReadonlyArray<Buffer | undefined>,
-    cells: ReadonlyArray<{ second: number; step: string; histograms: HistogramAccumulator }>,
-  ): void {
-    for (const row of rows) if (row.second > this.#newest) this.#newest = row.second;
+  /** Adds stored rows of its run, prepared (`prepareRows`). */
+  add(prepared: PreparedRows): void {
+    for (const row of prepared.rows) if (row.second > this.#newest) this.#newest = row.second;
     this.#close();
     const oldest = this.#newest - LIVE_OPEN_S + 1;
-    const byAgent = new Map<string, number[]>();
-    rows.forEach((row, i) => {
-      if (row.second < oldest) return;
+    for (const row of prepared.rows) {
+      if (row.second < oldest) continue;
       const second = this.#second(row.second);
       second.total.addCounters(row, 1);
       // Rows without a step carry a shard's late and dropped sends: the run's, not a step's.
       if (row.step !== '') this.#step(second, row.step).addCounters(row, 1);
-      const key = `${row.agentId}\u0000${row.second}`;
-      const mine = byAgent.get(key);
-      if (mine) mine.push(i);
-      else byAgent.set(key, [i]);
-    });
-    for (const cell of cells) {
+    }
+    for (const cell of prepared.cells) {
       if (cell.second < oldest) continue;
       const second = this.#second(cell.second);
-      second.total.latency.addAccumulator(cell.histograms);
-      if (cell.step !== '') this.#step(second, cell.step).latency.addAccumulator(cell.histograms);
+      const plain = asBuffer(cell.plain);
+      second.total.latency.addPlain(plain);
+      if (cell.step !== '') this.#step(second, cell.step).latency.addPlain(plain);
     }
-    for (const indexes of byAgent.values()) this.#addAgentRows(rows, plains, indexes);
+    for (const agentSecond of prepared.agentSeconds) {
+      if (agentSecond.second >= oldest) this.#addAgentSecond(agentSecond);
+    }
   }
 
   /** The seconds from `fromSecond` on, oldest first. */
@@ -131,29 +122,30 @@ export class LiveSeries {
   }
 
   /** One agent's rows of one second: merged with what came of it before, figures again. */
-  #addAgentRows(
-    rows: readonly IntervalRow[],
-    plains: ReadonlyArray<Buffer | undefined>,
-    indexes: readonly number[],
-  ): void {
-    const first = rows[indexes[0]!]!;
-    const second = this.#second(first.second);
-    const known = second.agents.get(first.agentId);
-    const counters = known?.counters ?? { requests: 0, errors: 0, late: 0, dropped: 0 };
+  #addAgentSecond(rows: MergedAgentSecond): void {
+    const second = this.#second(rows.second);
+    const known = second.agents.get(rows.agentId);
+    const plain = rows.plain && asBuffer(rows.plain);
+    if (!known) {
+      const { requests, errors, late, dropped, point } = rows;
+      second.agents.set(rows.agentId, {
+        counters: { requests, errors, late, dropped },
+        merged: plain,
+        point,
+      });
+      return;
+    }
+    const counters = known.counters;
+    counters.requests += rows.requests;
+    counters.errors += rows.errors;
+    counters.late += rows.late;
+    counters.dropped += rows.dropped;
     const scratch = this.#scratch;
     scratch.reset();
-    if (known?.merged) scratch.addPlain(known.merged);
-    for (const i of indexes) {
-      const row = rows[i]!;
-      counters.requests += row.requests;
-      counters.errors += row.errors;
-      counters.late += row.late;
-      counters.dropped += row.dropped;
-      const plain = plains[i];
-      if (plain) scratch.addPlain(plain);
-    }
-    const point = pointOf(first.second, { ...counters, latency: scratch });
-    second.agents.set(first.agentId, { counters, merged: scratch.toPlain(), point });
+    if (known.merged) scratch.addPlain(known.merged);
+    if (plain) scratch.addPlain(plain);
+    const point = pointOf(rows.second, { ...counters, latency: scratch });
+    second.agents.set(rows.agentId, { counters, merged: scratch.toPlain(), point });
   }
 
   #second(s: number): OpenSecond {

@@ -1,6 +1,7 @@
 import type { IntervalRow } from '@loadline/api';
 import { StepTable } from '@loadline/engine';
-import { HistogramAccumulator, plainOf } from '@loadline/store';
+import { HistogramAccumulator } from '@loadline/store';
+import { asBuffer, type PreparedRows } from './ingest-decode.js';
 import type { LiveSeries } from './live-series.js';
 
 /** Adds a row's counters (not its histogram) into a table's cell. */
@@ -13,44 +14,6 @@ function addCounters(table: StepTable, row: IntervalRow): void {
   cell.errors += row.errors;
   cell.checks += row.checks;
   cell.checksFailed += row.checksFailed;
-}
-
-interface Group {
-  second: number;
-  step: string;
-  statusClass: IntervalRow['statusClass'];
-  histograms: HistogramAccumulator;
-}
-
-/**
- * The rows' histograms merged per (second, step, status class), straight from their
- * encodings: every agent's row of a cell costs one pass over its buckets, and the cell's
- * merged histogram is added into a table once. Decoding each row through hdr-histogram-js
- * and adding it (twice: run totals and its second) was most of control's CPU at a hundred
- * agents (bench fleet-sim).
- */
-function groupHistograms(
-  rows: readonly IntervalRow[],
-  plains: ReadonlyArray<Buffer | undefined>,
-): Group[] {
-  const groups = new Map<string, Group>();
-  for (const [i, row] of rows.entries()) {
-    const plain = plains[i];
-    if (!plain) continue;
-    const key = `${row.second}\u0000${row.step}\u0000${row.statusClass}`;
-    let group = groups.get(key);
-    if (!group) {
-      group = {
-        second: row.second,
-        step: row.step,
-        statusClass: row.statusClass,
-        histograms: new HistogramAccumulator(),
-      };
-      groups.set(key, group);
-    }
-    group.histograms.addPlain(plain);
-  }
-  return [...groups.values()];
 }
 
 /**
@@ -80,27 +43,29 @@ export class SecondWindow {
 }
 
 /**
- * Stored rows into a live run's totals and (when given) the window of their seconds and
- * its live series. Each row's histogram is decoded once for all of them.
+ * Stored rows (one run's, prepared: `prepareRows`) into a live run's totals and (when
+ * given) the window of their seconds and its live series. Each cell's merged histogram is
+ * added into a table once: decoding each row through hdr-histogram-js and adding it
+ * (twice: run totals and its second) was most of control's CPU at a hundred agents.
  */
 export function addLiveRows(
   totals: StepTable,
   window: SecondWindow | undefined,
-  rows: readonly IntervalRow[],
+  prepared: PreparedRows,
   series?: LiveSeries,
 ): void {
-  for (const row of rows) {
+  for (const row of prepared.rows) {
     addCounters(totals, row);
     if (window) addCounters(window.tableOf(row.second), row);
   }
-  const plains = rows.map((row) =>
-    row.statusClass === 'none' || row.histogram === '' ? undefined : plainOf(row.histogram),
-  );
-  const groups = groupHistograms(rows, plains);
-  for (const group of groups) {
-    const merged = group.histograms.toHistogram();
-    totals.cell(group.step, group.statusClass).histogram.add(merged);
-    window?.tableOf(group.second).cell(group.step, group.statusClass).histogram.add(merged);
+  for (const cell of prepared.cells) {
+    scratch.reset();
+    scratch.addPlain(asBuffer(cell.plain));
+    const merged = scratch.toHistogram();
+    totals.cell(cell.step, cell.statusClass).histogram.add(merged);
+    window?.tableOf(cell.second).cell(cell.step, cell.statusClass).histogram.add(merged);
   }
-  series?.add(rows, plains, groups);
+  series?.add(prepared);
 }
+
+const scratch = new HistogramAccumulator();

@@ -41,7 +41,8 @@ describe('Redis Cluster: a run over three nodes, results over several streams (r
     assert.equal(await redisAnswers(redis.url, 1000, undefined, redis.topology), true);
     stack = await startStack(redis, 'loadline-redis-cluster-', {
       agents: 2,
-      control: { resultStreams: STREAMS, saturation: LENIENT },
+      // as a big installation runs it: results decoded on threads, streams read side by side
+      control: { resultStreams: STREAMS, ingestThreads: 2, saturation: LENIENT },
     });
   });
 

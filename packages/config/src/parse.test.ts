@@ -36,6 +36,7 @@ describe('parseEnv', () => {
       LOADLINE_CONTROL_GRACE: '30s',
       REDIS_SENTINEL_MASTER: 'loadline',
       LOADLINE_RESULT_STREAMS: '1',
+      LOADLINE_INGEST_THREADS: '0',
     });
     assert.equal(env.LOADLINE_API, 'http://127.0.0.1:7700');
     assert.equal(env.LOADLINE_NAMESPACE, 'loadline');
@@ -227,7 +228,7 @@ describe('Redis through Sentinels or a Cluster', () => {
     assert.equal(redisTopology(parseEnv(ControlEnv, {})), undefined);
   });
 
-  it('names the variable of a bad node, master name or stream count', () => {
+  it('names the variable of a bad node, master name, stream or thread count', () => {
     assert.deepEqual(
       issues(() =>
         parseEnv(ControlEnv, {
@@ -235,6 +236,7 @@ describe('Redis through Sentinels or a Cluster', () => {
           REDIS_CLUSTER_NODES: 'redis-0:70000',
           REDIS_SENTINEL_MASTER: 'my master',
           LOADLINE_RESULT_STREAMS: '0',
+          LOADLINE_INGEST_THREADS: '2.5',
         }),
       ),
       [
@@ -242,6 +244,7 @@ describe('Redis through Sentinels or a Cluster', () => {
         'REDIS_SENTINEL_MASTER: expected a Sentinel master name (letters, digits, . _ -)',
         'REDIS_CLUSTER_NODES: "redis-0:70000" is not host:port (a Redis Cluster node, e.g. 10.0.0.5:26379)',
         'LOADLINE_RESULT_STREAMS: expected a whole number of streams, 1 to 64',
+        'LOADLINE_INGEST_THREADS: expected a whole number of threads, 0 to 32',
       ],
     );
   });

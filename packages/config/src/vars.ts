@@ -360,6 +360,19 @@ export function redisTopology(env: {
   };
 }
 
+export const LOADLINE_INGEST_THREADS = z
+  .string()
+  .superRefine((text, ctx) => {
+    if (!/^\d+$/.test(text) || Number(text) > 32) {
+      ctx.addIssue({ code: 'custom', message: 'expected a whole number of threads, 0 to 32' });
+    }
+  })
+  .default('0')
+  .meta({
+    description:
+      "Threads that decode results before control stores them (parse, validate, merge histograms): 0 decodes on control's main thread. Past a few hundred agents one thread cannot keep up (infra/SIZING.md); give control one more core per thread, and at least as many LOADLINE_RESULT_STREAMS as threads, so that batches decode side by side.",
+  });
+
 export const LOADLINE_RESULT_STREAMS = z
   .string()
   .superRefine((text, ctx) => {

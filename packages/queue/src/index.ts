@@ -32,6 +32,7 @@ export {
   type ReceivedMessage,
   type ResultsBacklog,
   ResultsReader,
+  type SignedEntry,
   sendAgentMessage,
 } from './results.js';
 export {

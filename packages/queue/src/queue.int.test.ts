@@ -138,7 +138,8 @@ describe('queue (real Redis)', { skip }, () => {
         agentSigner(agentId),
       );
     }
-    await redis.xadd(names.results, '*', 'm', 'not json');
+    // Signed by an enrolled agent, yet no message: malformed (unsigned text is not even read).
+    await redis.xadd(names.results, '*', 'm', 'not json', 'a', 'a2', 's', mac('a2', 'not json'));
     // Unsigned, from an agent nobody enrolled, and one agent speaking for another: dropped.
     const claim = (agentId: string) =>
       JSON.stringify({ type: 'claimed', runId: 'r', agentId, shard: 9 });

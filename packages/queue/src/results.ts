@@ -49,6 +49,13 @@ export async function sendAgentMessage(
   );
 }
 
+/** A results-stream entry as read: its text, signed by the agent it names (checked). */
+export interface SignedEntry {
+  id: string;
+  agentId: string;
+  text: string;
+}
+
 export interface ReceivedMessage {
   id: string;
   message: AgentMessage;
@@ -99,9 +106,7 @@ export class ResultsReader {
    * consumer's own unacknowledged messages (after a crash), then new ones.
    */
   async read(count = 500, blockMs = 1000): Promise<ReceivedMessage[]> {
-    const pending = await this.#readFrom('0', count, undefined);
-    if (pending.length > 0) return pending;
-    return this.#readFrom('>', count, blockMs);
+    return this.parse(await this.readSigned(count, blockMs));
   }
 
   /**
@@ -109,6 +114,18 @@ export class ResultsReader {
    * that died mid-batch): they are stored by this one instead of being lost.
    */
   async reclaim(minIdleMs: number, count = 500): Promise<ReceivedMessage[]> {
+    return this.parse(await this.reclaimSigned(minIdleMs, count));
+  }
+
+  /** As `read`, the entries' texts not parsed yet: each signed by the agent it names. */
+  async readSigned(count = 500, blockMs = 1000): Promise<SignedEntry[]> {
+    const pending = await this.#readFrom('0', count, undefined);
+    if (pending.length > 0) return pending;
+    return this.#readFrom('>', count, blockMs);
+  }
+
+  /** As `reclaim`, the entries' texts not parsed yet. */
+  async reclaimSigned(minIdleMs: number, count = 500): Promise<SignedEntry[]> {
     const reply = (await (this.#redis.xautoclaim as (...a: unknown[]) => Promise<unknown>)(
       this.#stream,
       this.#group,
@@ -118,7 +135,44 @@ export class ResultsReader {
       'COUNT',
       count,
     )) as [string, Array<[string, string[]] | null>, string[]?];
-    return this.#receive((reply[1] ?? []).filter((entry) => entry !== null));
+    return this.#verify((reply[1] ?? []).filter((entry) => entry !== null));
+  }
+
+  /**
+   * Signed entries as messages. One that does not parse, or that speaks for another agent
+   * than its signer, is dropped (see `drop`).
+   */
+  async parse(entries: readonly SignedEntry[]): Promise<ReceivedMessage[]> {
+    const out: ReceivedMessage[] = [];
+    const malformed: SignedEntry[] = [];
+    const foreign: SignedEntry[] = [];
+    for (const entry of entries) {
+      const message = parseAgentMessage(entry.text);
+      if (!message) malformed.push(entry);
+      else if (message.agentId !== entry.agentId) foreign.push(entry);
+      else out.push({ id: entry.id, message });
+    }
+    await this.drop(malformed, 'malformed');
+    await this.drop(foreign, 'rejected');
+    return out;
+  }
+
+  /**
+   * Entries never to be trusted, counted and acked (so they are not redelivered forever):
+   * `malformed`, no message; `rejected`, a message its signer may not send (another
+   * agent's).
+   */
+  async drop(
+    entries: ReadonlyArray<{ id: string; agentId: string }>,
+    why: 'malformed' | 'rejected',
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    if (why === 'malformed') this.malformed += entries.length;
+    else {
+      this.rejected += entries.length;
+      this.lastRejected = entries.at(-1)?.agentId;
+    }
+    await this.ack(entries.map((entry) => entry.id));
   }
 
   /**
@@ -165,7 +219,7 @@ export class ResultsReader {
     start: string,
     count: number,
     blockMs: number | undefined,
-  ): Promise<ReceivedMessage[]> {
+  ): Promise<SignedEntry[]> {
     const args: Array<string | number> = ['GROUP', this.#group, this.#consumer, 'COUNT', count];
     if (blockMs !== undefined) args.push('BLOCK', blockMs);
     args.push('STREAMS', this.#stream, start);
@@ -173,41 +227,43 @@ export class ResultsReader {
     const reply = (await (this.#redis.xreadgroup as (...a: unknown[]) => Promise<unknown>)(
       ...args,
     )) as Array<[string, Array<[string, string[]]>]> | null;
-    return this.#receive((reply ?? []).flatMap(([, entries]) => entries));
+    return this.#verify((reply ?? []).flatMap(([, entries]) => entries));
   }
 
   /**
-   * Parses stream entries. One that is malformed, unsigned, signed by no enrolled agent, or
-   * speaking for another agent than its signer, is counted and acked (so it is not
-   * redelivered forever) and never trusted.
+   * The entries an enrolled agent signed. One with no message is malformed; one unsigned
+   * or signed by no enrolled agent is rejected: counted and acked, never trusted. What a
+   * message says is not read here (`parse`, or ingest's threads): only its signature.
    */
-  async #receive(entries: Array<[string, string[]]>): Promise<ReceivedMessage[]> {
-    const out: ReceivedMessage[] = [];
-    const droppedIds: string[] = [];
+  async #verify(entries: Array<[string, string[]]>): Promise<SignedEntry[]> {
+    const out: SignedEntry[] = [];
+    const malformed: Array<{ id: string; agentId: string }> = [];
+    const rejected: Array<{ id: string; agentId: string }> = [];
     for (const [id, fields] of entries) {
       const field = (name: string) => {
         const at = fields.indexOf(name);
         return at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined;
       };
-      const [raw, agentId, signature] = [field('m'), field('a'), field('s')];
-      const message = raw === undefined ? undefined : parseAgentMessage(raw);
-      if (!message) {
-        this.malformed++;
-        droppedIds.push(id);
-      } else if (
+      const [text, agentId, signature] = [field('m'), field('a'), field('s')];
+      if (text === undefined) malformed.push({ id, agentId: agentId ?? '' });
+      else if (
         agentId === undefined ||
         signature === undefined ||
-        message.agentId !== agentId ||
-        !(await this.#verifier.verify(agentId, raw as string, signature))
+        !(await this.#verifier.verify(agentId, text, signature))
       ) {
-        this.rejected++;
-        this.lastRejected = agentId ?? message.agentId;
-        droppedIds.push(id);
-      } else out.push({ id, message });
+        rejected.push({ id, agentId: agentId ?? signedAs(text) });
+      } else out.push({ id, agentId, text });
     }
-    await this.ack(droppedIds);
+    await this.drop(malformed, 'malformed');
+    await this.drop(rejected, 'rejected');
     return out;
   }
+}
+
+/** The agent an unsigned message claims to be from, for the log ('' when it does not say). */
+function signedAs(text: string): string {
+  const claimed = /"agentId":"([^"]{1,200})"/.exec(text)?.[1];
+  return claimed ?? '';
 }
 
 /** [k1, v1, k2, v2, ...] as [[k1, v1], ...] (Redis's flat field lists). */

@@ -20,6 +20,12 @@ import {
 } from './v2-encoding.js';
 
 /**
+ * A row's histogram inflates to about a kilobyte: zlib's default 16 KB output chunk, made
+ * for every call, cost more than inflating (8 against 14.5 µs a histogram, fleet-sim's).
+ */
+const INFLATE_OPTIONS = { chunkSize: 1024 };
+
+/**
  * The plain V2 encoding inside base64 text, inflating the compressed form: decode a row's
  * histogram once with this, then add it where it goes with `addPlain`.
  */
@@ -28,7 +34,7 @@ export function plainOf(encoded: string): Buffer {
   const cookie = bytes.length >= 8 ? cookieBase(bytes.readInt32BE(0)) : 0;
   const plain =
     cookie === COMPRESSED_COOKIE_BASE
-      ? inflateSync(bytes.subarray(8, 8 + bytes.readInt32BE(4)))
+      ? inflateSync(bytes.subarray(8, 8 + bytes.readInt32BE(4)), INFLATE_OPTIONS)
       : cookie === PLAIN_COOKIE_BASE
         ? bytes
         : undefined;

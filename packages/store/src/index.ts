@@ -19,7 +19,7 @@ export {
   MigrationError,
   type MigrationReport,
 } from './migrations.js';
-export { pointOf } from './queries.js';
+export { pointOf } from './points.js';
 export {
   DriverOptions,
   InvalidArgumentError,

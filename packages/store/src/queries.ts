@@ -3,6 +3,7 @@ import { type Histogram, summarizeLatency, toMs } from '@loadline/histogram';
 import { type Aggregate, Groups } from './aggregate.js';
 import { type ClusterTarget, LOCAL_SUFFIX } from './cluster-schema.js';
 import type { ClickHouseDriver } from './driver.js';
+import { pointOf } from './points.js';
 import { readRawRows } from './raw.js';
 import { addRollup, type RollupOptions, visitMinuteRollups } from './rollups.js';
 import { minuteOf } from './rows.js';
@@ -92,31 +93,6 @@ export async function mergedHistogram(
   const groups = await collect(driver, runId, filter, () => 'run', options);
   return groups.get('run').latency.toHistogram();
 }
-
-/**
- * One second's (or minute's) figures. Percentiles straight from the merged counts: the
- * same values as from the merged histogram, without building one per point (per agent
- * and second, that was most of a live view's cost).
- */
-export function pointOf(
-  second: number,
-  aggregate: Pick<Aggregate, 'requests' | 'errors' | 'late' | 'dropped' | 'latency'>,
-): TimeSeriesPoint {
-  const [p50, p90, p99, max] = aggregate.latency.valuesAtPercentiles(POINT_PERCENTILES).map(toMs);
-  return {
-    second,
-    requests: aggregate.requests,
-    errors: aggregate.errors,
-    p50: p50!,
-    p90: p90!,
-    p99: p99!,
-    max: max!,
-    late: aggregate.late,
-    dropped: aggregate.dropped,
-  };
-}
-
-const POINT_PERCENTILES = [50, 90, 99, 100];
 
 /**
  * Per second: raw rows, merged across agents (and steps/classes unless filtered). Pages

@@ -110,12 +110,15 @@ export class ResultStore {
   /**
    * Validates and stores interval rows, in batches. An invalid row rejects the whole call
    * (InvalidIntervalRowsError, listing every problem) before anything is written. Storing
-   * a row again (a retried delivery) does not count it twice.
+   * a row again (a retried delivery) does not count it twice. `validated`: the caller
+   * passed every row through `validateIntervalRows` already (ingest does, as it decodes a
+   * batch on its threads): they are not checked twice.
    */
   async insertIntervals(
     rows: readonly IntervalRow[] | readonly unknown[],
+    { validated = false }: { validated?: boolean } = {},
   ): Promise<{ inserted: number }> {
-    const valid = validateIntervalRows(rows);
+    const valid = validated ? (rows as readonly IntervalRow[]) : validateIntervalRows(rows);
     for (let i = 0; i < valid.length; i += this.#batchRows) {
       const batch = valid.slice(i, i + this.#batchRows);
       await this.driver.insertJSONEachRow('intervals', batch.map(toIntervalRecord));
