@@ -150,7 +150,13 @@ export async function fleetSim({ quick, options = {} }) {
     // What waits in every stream, as control's own backlog figure sums it.
     const streamReaders = names.resultStreamNames.map(
       (stream) =>
-        new ResultsReader(redis, names, 'fleet-sim-observer', { verify: async () => false }, stream),
+        new ResultsReader(
+          redis,
+          names,
+          'fleet-sim-observer',
+          { verify: async () => false },
+          stream,
+        ),
     );
     const reader = {
       async backlog() {
@@ -282,7 +288,8 @@ export async function fleetSim({ quick, options = {} }) {
       // With nothing arriving any more: how fast control stores on its own.
       const drainRowsPerS =
         drainS > 1
-          ? (((await ackedEntries(redis, names.resultStreamNames)) - ackedAtDrain) * ROWS_PER_MESSAGE) /
+          ? (((await ackedEntries(redis, names.resultStreamNames)) - ackedAtDrain) *
+              ROWS_PER_MESSAGE) /
             drainS
           : null;
       const samples = await sample.stop();

@@ -1,5 +1,5 @@
 import type { IntervalRow, StatusClass } from '@loadline/api';
-import { type Histogram, summarizeLatency, toMs } from '@loadline/histogram';
+import { type Histogram, summarizeLatency } from '@loadline/histogram';
 import { type Aggregate, Groups } from './aggregate.js';
 import { type ClusterTarget, LOCAL_SUFFIX } from './cluster-schema.js';
 import type { ClickHouseDriver } from './driver.js';
