@@ -38,7 +38,7 @@ import {
   workingShards,
 } from './live-run.js';
 import { LiveSeries, type LiveSeriesWindow } from './live-series.js';
-import { addLiveRows, SecondWindow } from './live-table.js';
+import { addLiveRows, addUnpreparedRows, SecondWindow } from './live-table.js';
 import { settleLive, storeSettlement } from './settle.js';
 import {
   type LaunchInput,

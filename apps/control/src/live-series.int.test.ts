@@ -9,9 +9,8 @@ import type { IntervalRow } from '@loadline/api';
 import { StepTable } from '@loadline/engine';
 import { createLatencyHistogram, encodeHistogram, recordLatencyUs } from '@loadline/histogram';
 import { ResultStore, type TimeSeriesPoint } from '@loadline/store';
-import { prepareRows } from './ingest-decode.js';
 import { LIVE_HISTORY_S, LIVE_OPEN_S, LiveSeries } from './live-series.js';
-import { addLiveRows, SecondWindow } from './live-table.js';
+import { addUnpreparedRows, SecondWindow } from './live-table.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadline-live-series-'));
 let store: ResultStore;
@@ -82,7 +81,7 @@ test('a live series gives the figures of timeSeries and timeSeriesBy over the sa
   const totals = new StepTable();
   const window = new SecondWindow();
   for (let from = 0; from < rows.length; from += 37) {
-    addRows(totals, window, rows.slice(from, from + 37), series);
+    addUnpreparedRows(totals, window, rows.slice(from, from + 37), series);
   }
   const live = series.window(first);
   assert.deepEqual(live.points, await store.timeSeries('run_live_series', { fromSecond: first }));
@@ -97,7 +96,7 @@ test('a live series gives the figures of timeSeries and timeSeriesBy over the sa
   assert.equal(live.points.length, 4);
   assert.equal(Object.keys(live.agents).length, 12);
   // Closed (a row far newer came), the same seconds keep the same figures.
-  addRows(totals, window, [row(0, first + 40, 'home', '2xx', [1000])], series);
+  addUnpreparedRows(totals, window, [row(0, first + 40, 'home', '2xx', [1000])], series);
   const closed = series.window(first);
   const upTo = (points: TimeSeriesPoint[]) => points.filter((p) => p.second < first + 4);
   assert.deepEqual(upTo(closed.points), live.points);
@@ -118,7 +117,7 @@ test('keeps the newest seconds open to rows, older ones as figures for the histo
   const series = new LiveSeries();
   const at = (second: number, ms: number[]) => [row(1, second, 'home', '2xx', ms)];
   const add = (second: number, ms = [1000, 2000]) =>
-    addRows(new StepTable(), undefined, at(second, ms), series);
+    addUnpreparedRows(new StepTable(), undefined, at(second, ms), series);
   for (let second = 100; second < 120; second++) add(second);
   const kept = series.window(0).points;
   assert.deepEqual(
@@ -138,13 +137,3 @@ test('keeps the newest seconds open to rows, older ones as figures for the histo
   assert.equal(seconds[0], 106);
   assert.equal(seconds.at(-1), 100 + LIVE_HISTORY_S + 5);
 });
-
-/** Rows of one run into a live run's tables, prepared as ingest prepares them. */
-function addRows(
-  totals: Parameters<typeof addLiveRows>[0],
-  window: Parameters<typeof addLiveRows>[1],
-  rows: Parameters<typeof prepareRows>[0],
-  series?: Parameters<typeof addLiveRows>[3],
-): void {
-  for (const part of prepareRows(rows)) addLiveRows(totals, window, part, series);
-}

@@ -8,8 +8,7 @@ import {
   encodeHistogram,
   recordLatencyUs,
 } from '@loadline/histogram';
-import { prepareRows } from './ingest-decode.js';
-import { addLiveRows, SecondWindow } from './live-table.js';
+import { addUnpreparedRows, SecondWindow } from './live-table.js';
 
 function row(agent: number, second: number, step: string, latenciesUs: number[]): IntervalRow {
   const h = createLatencyHistogram();
@@ -66,8 +65,8 @@ test('addLiveRows folds rows into the totals and their seconds, as decode + add 
   const totals = new StepTable();
   const window = new SecondWindow();
   // in two batches, as ingest hands them over
-  addRows(totals, window, rows.slice(0, 5));
-  addRows(totals, window, rows.slice(5));
+  addUnpreparedRows(totals, window, rows.slice(0, 5));
+  addUnpreparedRows(totals, window, rows.slice(5));
   same(totals, reference(rows));
   const settled = window.takeSettled(101);
   assert.deepEqual(
@@ -81,17 +80,7 @@ test('addLiveRows folds rows into the totals and their seconds, as decode + add 
 
 test('addLiveRows over a table alone equals the reference fold', () => {
   const table = new StepTable();
-  addRows(table, undefined, rows);
+  addUnpreparedRows(table, undefined, rows);
   same(table, reference(rows));
   assert.equal(table.cell('home', '2xx').histogram.totalCount, 18); // 3 agents x 2 s x 3
 });
-
-/** Rows of one run into a live run's tables, prepared as ingest prepares them. */
-function addRows(
-  totals: Parameters<typeof addLiveRows>[0],
-  window: Parameters<typeof addLiveRows>[1],
-  rows: Parameters<typeof prepareRows>[0],
-  series?: Parameters<typeof addLiveRows>[3],
-): void {
-  for (const part of prepareRows(rows)) addLiveRows(totals, window, part, series);
-}

@@ -1,7 +1,7 @@
 import type { IntervalRow } from '@loadline/api';
 import { StepTable } from '@loadline/engine';
 import { HistogramAccumulator } from '@loadline/store';
-import { asBuffer, type PreparedRows } from './ingest-decode.js';
+import { asBuffer, type PreparedRows, prepareRows } from './ingest-decode.js';
 import type { LiveSeries } from './live-series.js';
 
 /** Adds a row's counters (not its histogram) into a table's cell. */
@@ -69,3 +69,13 @@ export function addLiveRows(
 }
 
 const scratch = new HistogramAccumulator();
+
+/** Rows not prepared yet (a taken-over run's stored rows, read back) into a live run's tables. */
+export function addUnpreparedRows(
+  totals: StepTable,
+  window: SecondWindow | undefined,
+  rows: readonly IntervalRow[],
+  series?: LiveSeries,
+): void {
+  for (const part of prepareRows(rows)) addLiveRows(totals, window, part, series);
+}
