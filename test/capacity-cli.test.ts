@@ -1,5 +1,5 @@
 // `loadline capacity usl` as a user runs it: a real CSV from the public reference data,
-// --json for scripts, exit 2 naming the line of a bad CSV.
+// --json for scripts, exit 1 on a fit too poor to plan from, exit 2 naming the line of a bad CSV.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,9 +24,48 @@ describe('loadline capacity usl', () => {
     assert.equal(typeof fit.peak.concurrency, 'number');
     assert.equal(typeof fit.peak.throughput, 'number');
     assert.ok(fit.r2 > 0.99);
+    assert.equal(fit.quality.verdict, 'good');
+    assert.equal(fit.quality.levels, 32);
+    const [lo, hi] = fit.intervals.sigma;
+    assert.ok(lo < fit.sigma && fit.sigma < hi, JSON.stringify(fit.intervals));
     const human = await cli(['capacity', 'usl', '--csv', cisco]);
     assert.equal(human.code, 0);
     assert.match(human.stdout, /sigma/);
+    assert.match(human.stdout, /σ 95 % interval/);
+    assert.match(human.stdout, /quality +GOOD/);
+  });
+
+  it('prints a poor fit marked and exits 1: noise around a constant, or gates set tighter', async () => {
+    const flat = join(dir, 'flat.csv');
+    const rows = Array.from(
+      { length: 12 },
+      (_, i) => `${i + 1},${1000 + (((i * 7919) % 13) - 6) * 15}`,
+    );
+    writeFileSync(flat, `concurrency,throughput\n${rows.join('\n')}\n`);
+    const json = await cli(['capacity', 'usl', '--csv', flat, '--json']);
+    assert.equal(json.code, 1, json.stderr);
+    const fit = JSON.parse(json.stdout);
+    assert.equal(fit.quality.verdict, 'poor');
+    assert.ok(fit.quality.r2 < 0.9);
+    const human = await cli(['capacity', 'usl', '--csv', flat]);
+    assert.equal(human.code, 1);
+    assert.match(human.stdout, /quality +POOR/);
+    assert.match(human.stdout, /poor: +R² /);
+    if (existsSync(cisco)) {
+      const tight = await cli([
+        'capacity',
+        'usl',
+        '--csv',
+        cisco,
+        '--max-relative-residual',
+        '0.01',
+      ]);
+      assert.equal(tight.code, 1);
+      assert.match(tight.stdout, /residuals 2\.1 % of the mean throughput > 1 %/);
+    }
+    const bad = await cli(['capacity', 'usl', '--csv', flat, '--min-r2', '1.5']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--min-r2/);
   });
 
   it('exits 2 naming the file and line of a bad CSV', async () => {

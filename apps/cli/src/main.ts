@@ -402,7 +402,22 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     .command('usl')
     .description('Fit the Universal Scalability Law to concurrency,throughput measurements')
     .option('--csv <file>', 'CSV with header concurrency,throughput')
-    .option('--json', 'print { sigma, kappa, lambda, peak: { concurrency, throughput }, r2, … }')
+    .option(
+      '--json',
+      'print { sigma, kappa, lambda, peak, r2, quality: { r2, relativeResidual, levels, verdict }, intervals: { sigma: [lo, hi], … }, … }',
+    )
+    .option('--min-r2 <r2>', 'a fit below this R² is poor (exit 1)', '0.9')
+    .option(
+      '--max-relative-residual <share>',
+      'a fit whose residual standard error exceeds this share of the mean throughput is poor',
+      '0.1',
+    )
+    .option('--min-levels <n>', 'fewer distinct concurrency levels than this is poor', '6')
+    .option(
+      '--max-linear-share <share>',
+      'poor when the fit at the highest concurrency is above this share of linear (the ramp never bent)',
+      '0.95',
+    )
     .action(async (options) =>
       setExit(await (await load.capacity()).runCapacityUsl(options, process)),
     );

@@ -29,4 +29,11 @@ export { rampConcurrency } from './ramp.js';
 export { Slo, SloLimit, sloLimit } from './slo.js';
 export { fitUsl, type UslFit, type UslFitOptions, UslInputError } from './usl.js';
 export { type UslParameters, UslPeak, UslPoint, uslPeak, uslThroughput } from './usl-model.js';
+export {
+  type UslIntervals,
+  type UslQuality,
+  UslQualityGates,
+  uslIntervals,
+  uslQuality,
+} from './usl-quality.js';
 export { GROWTH_FACTOR, WhatIfs } from './whatif.js';

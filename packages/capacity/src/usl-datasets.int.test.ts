@@ -89,4 +89,45 @@ describe('fitUsl on published datasets', { skip }, () => {
     const fit = await fitUsl(load('r-usl-coef-test.csv'));
     near(fit, { sigma: 0.02, kappa: 0.02, lambda: 1 }, 5e-3);
   });
+
+  it('standard errors are R usl’s (nls covariance) on specsdm91 and raytracer; intervals 95 % t', async () => {
+    // Std. Errors printed by R `usl` (EXPECTED.md: the README's and the vignette's summaries).
+    const published: Array<[string, { sigma: number; kappa: number; lambda: number }]> = [
+      ['specsdm91.csv', { sigma: 0.0091217, kappa: 0.0000199, lambda: 14.2134894 }],
+      ['raytracer.csv', { sigma: 0.013293, kappa: 0.000118, lambda: 2.196165 }],
+    ];
+    for (const [file, se] of published) {
+      const fit = await fitUsl(load(file));
+      const intervals = fit.intervals;
+      assert.ok(intervals, file);
+      for (const key of ['sigma', 'kappa', 'lambda'] as const) {
+        // printed to 3–8 significant digits: within the last one
+        const error = relativeError(intervals.standardErrors[key], se[key]);
+        assert.ok(
+          error < 5e-3,
+          `${file} ${key}: SE ${intervals.standardErrors[key]} vs ${se[key]}`,
+        );
+        // θ ± t(0.975, n − 3)·SE: 2.776 on specsdm91's 4 degrees of freedom, 2.306 on raytracer's 8
+        const t = file === 'specsdm91.csv' ? 2.776445 : 2.306004;
+        const [lo, hi] = intervals[key];
+        assert.ok(relativeError(hi - fit[key], t * intervals.standardErrors[key]) < 1e-5, key);
+        assert.ok(relativeError(fit[key] - lo, t * intervals.standardErrors[key]) < 1e-5, key);
+      }
+    }
+    // R usl's own confint on raytracer (EXPECTED.md) is narrower: θ ± qt(0.95, n − 1)·SE, a
+    // one-sided quantile on n − 1 degrees of freedom (1.8125), not a 95 % two-sided interval.
+    const raytracer = await fitUsl(load('raytracer.csv'));
+    const se = raytracer.intervals?.standardErrors.lambda as number;
+    assert.ok(relativeError(25.8293061 - 21.848843, 1.812461 * se) < 1e-4);
+  });
+
+  it('quality: the published datasets are good; the 360 noisy OLTP intervals are not', async () => {
+    for (const file of ['cisco.csv', 'specsdm91.csv', 'raytracer.csv', 'raytracer-first6.csv']) {
+      const { quality } = await fitUsl(load(file));
+      assert.equal(quality.verdict, 'good', `${file}: ${quality.reasons.join('; ')}`);
+    }
+    const oracle = (await fitUsl(load('oracledb.csv'))).quality;
+    assert.equal(oracle.verdict, 'poor');
+    assert.ok(oracle.r2 < 0.9 && oracle.relativeResidual > 0.1, JSON.stringify(oracle));
+  });
 });

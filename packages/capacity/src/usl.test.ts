@@ -98,3 +98,43 @@ describe('uslPeak', () => {
     });
   });
 });
+
+describe('fit quality', () => {
+  it('noise around a constant has no scalability structure: poor, R² named', async () => {
+    // 1,000/s ± 90, whatever the concurrency
+    const points = Array.from({ length: 12 }, (_, i) => ({
+      concurrency: i + 1,
+      throughput: 1000 + (((i * 7919) % 13) - 6) * 15,
+    }));
+    const { quality } = await fitUsl(points);
+    assert.equal(quality.verdict, 'poor');
+    assert.ok(quality.r2 < 0.9, String(quality.r2));
+    assert.match(quality.reasons.join('\n'), /R² 0\.\d+ < 0\.9/);
+  });
+
+  it('a ramp that never left the linear region is poor, with the ramp that would fix it', async () => {
+    const points = Array.from({ length: 8 }, (_, i) => ({
+      concurrency: i + 1,
+      throughput: 100 * (i + 1) * (1 + ((i % 3) - 1) * 0.005),
+    }));
+    const { quality } = await fitUsl(points);
+    assert.equal(quality.verdict, 'poor');
+    assert.ok(quality.r2 > 0.99);
+    assert.match(quality.reasons.join('\n'), /never left the linear region .* ramp past N = 8/);
+  });
+
+  it('too few levels is poor by default, and each gate is the caller’s to set', async () => {
+    const points = [1, 2, 4, 8].map((n) => ({
+      concurrency: n,
+      throughput: (100 * n) / (1 + 0.1 * (n - 1)),
+    }));
+    const strict = await fitUsl(points);
+    assert.equal(strict.quality.verdict, 'poor');
+    assert.match(
+      strict.quality.reasons.join('\n'),
+      /4 concurrency levels < 6: ramp in at least 6 levels/,
+    );
+    const lenient = await fitUsl(points, { gates: { minLevels: 4 } });
+    assert.equal(lenient.quality.verdict, 'good', lenient.quality.reasons.join('; '));
+  });
+});

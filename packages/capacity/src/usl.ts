@@ -3,6 +3,13 @@ import { rSquared } from './linalg.js';
 import { type LeastSquaresProblem, levenbergMarquardt } from './lm.js';
 import { loadTf, type Tf } from './tf.js';
 import { type UslParameters, type UslPeak, UslPoint, uslPeak, uslThroughput } from './usl-model.js';
+import {
+  type UslIntervals,
+  type UslQuality,
+  UslQualityGates,
+  uslIntervals,
+  uslQuality,
+} from './usl-quality.js';
 import { uslStart } from './usl-start.js';
 
 export interface UslFitOptions {
@@ -14,6 +21,8 @@ export interface UslFitOptions {
   maxIterations?: number;
   /** Relative step size at which the fit stops. */
   tolerance?: number;
+  /** When the fit is good enough to plan from (defaults: UslQualityGates). */
+  gates?: Partial<UslQualityGates>;
 }
 
 export interface UslFit extends UslParameters {
@@ -32,6 +41,10 @@ export interface UslFit extends UslParameters {
   /** The tfjs backend that computed the model and its Jacobian. */
   backend: string;
   warnings: string[];
+  /** How far it can be trusted: `poor` must not bind capacity. */
+  quality: UslQuality;
+  /** 95 % intervals of σ, κ, λ; undefined with too few points (n ≤ 3) or a singular fit */
+  intervals: UslIntervals | undefined;
 }
 
 /** Input the fit cannot work with; the message says what is wrong. */
@@ -63,12 +76,20 @@ export async function fitUsl(
   });
   const params = toParams(result.theta);
   const fitted = concurrency.map((n) => uslThroughput(params, n));
+  const r2 = rSquared(problem.observed, fitted);
+  const residualStandardError = Math.sqrt(result.sse / Math.max(1, points.length - 3));
   return {
     ...params,
     peak: uslPeak(params),
-    r2: rSquared(problem.observed, fitted),
+    r2,
     amdahlLimit: params.sigma > 0 ? params.lambda / params.sigma : null,
-    residualStandardError: Math.sqrt(result.sse / Math.max(1, points.length - 3)),
+    residualStandardError,
+    quality: uslQuality(
+      points,
+      { ...params, r2, residualStandardError },
+      UslQualityGates.parse(options.gates ?? {}),
+    ),
+    intervals: uslIntervals(problem.jacobian(result.theta), result.sse, params),
     points: points.length,
     atBound: bounded ? boundsHit(params) : [],
     iterations: result.iterations,

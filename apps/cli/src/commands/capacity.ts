@@ -15,6 +15,7 @@ import {
   type StoredRun,
   type UslFit,
   UslInputError,
+  UslQualityGates,
 } from '@loadline/capacity';
 import { type CliEnv, DEFAULT_API_URL } from '@loadline/config';
 import {
@@ -38,6 +39,36 @@ import { readText } from '../read-text.js';
 export interface CapacityUslOptions {
   csv?: string;
   json?: boolean;
+  /** quality gates (UslQualityGates), as given on the command line */
+  minR2?: string;
+  maxRelativeResidual?: string;
+  minLevels?: string;
+  maxLinearShare?: string;
+}
+
+/** The gates given as flags: each a number in its range, or bad input naming the flag. */
+function uslGates(options: CapacityUslOptions): Partial<UslQualityGates> {
+  const flags = [
+    ['minR2', '--min-r2'],
+    ['maxRelativeResidual', '--max-relative-residual'],
+    ['minLevels', '--min-levels'],
+    ['maxLinearShare', '--max-linear-share'],
+  ] as const;
+  const gates: Record<string, number> = {};
+  for (const [key, flag] of flags) {
+    const text = options[key];
+    if (text === undefined) continue;
+    const value = Number(text);
+    const checked = UslQualityGates.shape[key].safeParse(value);
+    if (text.trim() === '' || !checked.success) {
+      throw new UsageError(
+        flag,
+        `${JSON.stringify(text)}: ${checked.error?.issues[0]?.message ?? 'not a number'}`,
+      );
+    }
+    gates[key] = value;
+  }
+  return gates;
 }
 
 export interface CapacityIo {
@@ -50,6 +81,7 @@ export async function runCapacityUsl(options: CapacityUslOptions, io: CapacityIo
   const file = options.csv;
   if (!file)
     throw new UsageError('--csv', 'required: a CSV file with columns concurrency,throughput');
+  const gates = uslGates(options);
   const text = await readText(file, '--csv');
   const parsed = parseUslCsv(text, file);
   if (!parsed.ok) {
@@ -59,7 +91,7 @@ export async function runCapacityUsl(options: CapacityUslOptions, io: CapacityIo
   }
   let fit: UslFit;
   try {
-    fit = await fitUsl(parsed.points);
+    fit = await fitUsl(parsed.points, { gates });
   } catch (error) {
     if (error instanceof UslInputError)
       throw new UsageError(undefined, `${file}: ${error.message}`);
@@ -70,7 +102,8 @@ export async function runCapacityUsl(options: CapacityUslOptions, io: CapacityIo
     io.stdout.write(renderUslFit(file, fit));
     for (const warning of fit.warnings) io.stderr.write(`warning: ${warning}\n`);
   }
-  return ExitCode.passed;
+  // A poor fit is printed (marked), but must not pass for one a plan can be made from.
+  return fit.quality.verdict === 'poor' ? ExitCode.thresholdsFailed : ExitCode.passed;
 }
 
 const sig = (v: number, digits = 6) => Number(v.toPrecision(digits)).toString();
@@ -91,7 +124,24 @@ export function renderUslFit(file: string, fit: UslFit): string {
     ['peak', peakLine],
     ['r²', fit.r2.toFixed(4)],
   ];
+  const { intervals, quality } = fit;
+  if (intervals) {
+    const range = ([lo, hi]: [number, number]) => `${sig(lo, 4)} … ${sig(hi, 4)}`;
+    const level = `${intervals.level * 100} %`;
+    rows.splice(
+      3,
+      0,
+      [`σ ${level} interval`, range(intervals.sigma)],
+      [`κ ${level} interval`, range(intervals.kappa)],
+      [`λ ${level} interval`, range(intervals.lambda)],
+    );
+  }
   if (fit.atBound.length > 0) rows.push(['at bound', fit.atBound.join(', ')]);
+  rows.push([
+    'quality',
+    `${quality.verdict.toUpperCase()}: residuals ${(quality.relativeResidual * 100).toFixed(1)} % of mean X, ${quality.levels} levels`,
+  ]);
+  for (const reason of quality.reasons) rows.push(['  poor:', reason]);
   const width = Math.max(...rows.map(([label]) => label.length));
   const body = rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n');
   return `USL fit of ${file} (${fit.points} points)\n${body}\n`;
