@@ -20,6 +20,20 @@ function ramp(p99s: number[], cores = 8, cpuPerQps = 1e-4) {
 }
 
 describe('computeCapacity', () => {
+  it('a poor USL fit does not bind: noisy throughput that never grew with concurrency', async () => {
+    // the case: a short ramp whose QPS is noise around 96 (R² of the fit ~0.1)
+    const noisy = [96, 101, 92, 99, 94, 98, 93, 100];
+    const c = await computeCapacity({
+      service: 'catalog',
+      cores: 1,
+      slo: { p99Ms: 50 },
+      points: noisy.map((qps, i) => ({ qps, p99Ms: 20 + i, cpu: 0.3, concurrency: i + 1 })),
+    });
+    assert.equal(c.limits.usl, null);
+    assert.notEqual(c.binding, 'usl');
+    assert.match(c.warnings.join('\n'), /USL fit poor, it does not bind: R² 0\.\d+ < 0\.9/);
+  });
+
   it('binds on the SLO, interpolated between the last good and first bad level', async () => {
     const input = ramp([20, 22, 25, 30, 60, 150]);
     const c = await computeCapacity(input);

@@ -135,6 +135,12 @@ async function uslLimit(
   }
   const fit = await fitUsl(points);
   warnings.push(...fit.warnings.map((w) => `USL: ${w}`));
+  if (fit.quality.verdict === 'poor') {
+    // A curve that explains little must not set a capacity (an R² 0.1 fit once planned 55
+    // machines): the SLO and the knee bind instead, and the warning says what ramp fixes it.
+    warnings.push(`USL fit poor, it does not bind: ${fit.quality.reasons.join('; ')}`);
+    return null;
+  }
   const { sigma, kappa, lambda, r2, peak } = fit;
   if (peak.kind === 'none') return null;
   const qps = peak.throughput;
