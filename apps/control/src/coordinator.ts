@@ -235,8 +235,7 @@ export class RunCoordinator {
     const recentFrom = Math.floor(Date.now() / 1000) - RECENT_ROWS_S;
     try {
       for await (const rows of this.#options.storedRows(run.id)) {
-        for (const part of prepareRows(rows))
-          addLiveRows(live.totals, undefined, part, live.series);
+        addUnpreparedRows(live.totals, undefined, rows, live.series);
         for (const row of rows) if (row.second >= recentFrom) seen.add(rowKey(row));
       }
     } finally {

@@ -1,4 +1,4 @@
-import { type AgentMessage, type IntervalRow, parseAgentMessage } from '@loadline/api';
+import { type AgentMessage, type IntervalRow, signedAgentMessage } from '@loadline/api';
 import {
   HistogramAccumulator,
   InvalidIntervalRowsError,
@@ -69,9 +69,9 @@ export interface DecodedEntries {
 export function decodeEntries(entries: readonly SignedText[]): DecodedEntries {
   const rows: IntervalRow[] = [];
   const outcomes = entries.map(({ agentId, text }): EntryOutcome => {
-    const message = parseAgentMessage(text);
-    if (!message) return { kind: 'malformed' };
-    if (message.agentId !== agentId) return { kind: 'foreign' };
+    const read = signedAgentMessage(agentId, text);
+    if (!('message' in read)) return { kind: read.problem };
+    const { message } = read;
     if (message.type === 'intervals') {
       try {
         validateIntervalRows(message.rows);

@@ -22,6 +22,7 @@ export {
   Heartbeat,
   parseAgentMessage,
   parseControlSignal,
+  signedAgentMessage,
 } from './messages.js';
 export { Counters, LatencySummary, TargetMetricRow, TimeSeriesPoint, Totals } from './results.js';
 export { RunStatus, TERMINAL_STATUSES } from './runs.js';

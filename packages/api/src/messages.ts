@@ -96,6 +96,20 @@ export function parseAgentMessage(raw: string): AgentMessage | undefined {
   }
 }
 
+/**
+ * What the text an agent signed says: its message, or why it is none that agent may send
+ * (`malformed`: no message; `foreign`: speaking for another agent than its signer).
+ */
+export function signedAgentMessage(
+  signer: string,
+  text: string,
+): { message: AgentMessage } | { problem: 'malformed' | 'foreign' } {
+  const message = parseAgentMessage(text);
+  if (!message) return { problem: 'malformed' };
+  if (message.agentId !== signer) return { problem: 'foreign' };
+  return { message };
+}
+
 export function parseControlSignal(raw: string): ControlSignal | undefined {
   try {
     const result = ControlSignal.safeParse(JSON.parse(raw));

@@ -1,4 +1,4 @@
-import { type AgentMessage, parseAgentMessage } from '@loadline/api';
+import { type AgentMessage, signedAgentMessage } from '@loadline/api';
 import type { Redis } from './connection.js';
 import { type RedisNames, resultStreamOf } from './names.js';
 import type { AgentSigner, AgentVerifier } from './signing.js';
@@ -147,10 +147,9 @@ export class ResultsReader {
     const malformed: SignedEntry[] = [];
     const foreign: SignedEntry[] = [];
     for (const entry of entries) {
-      const message = parseAgentMessage(entry.text);
-      if (!message) malformed.push(entry);
-      else if (message.agentId !== entry.agentId) foreign.push(entry);
-      else out.push({ id: entry.id, message });
+      const read = signedAgentMessage(entry.agentId, entry.text);
+      if ('message' in read) out.push({ id: entry.id, message: read.message });
+      else (read.problem === 'malformed' ? malformed : foreign).push(entry);
     }
     await this.drop(malformed, 'malformed');
     await this.drop(foreign, 'rejected');
