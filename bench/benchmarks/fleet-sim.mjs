@@ -19,7 +19,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectRedis, RedisNames, ResultsReader } from '@loadline/queue';
+import { backlogOf, connectRedis, RedisNames, ResultsReader } from '@loadline/queue';
 import { diskPerRow } from '../lib/fleet-disk.mjs';
 import {
   ackedEntries,
@@ -158,16 +158,7 @@ export async function fleetSim({ quick, options = {} }) {
           stream,
         ),
     );
-    const reader = {
-      async backlog() {
-        const each = await Promise.all(streamReaders.map((r) => r.backlog()));
-        const times = each.flatMap((b) => (b.oldestAt === undefined ? [] : [b.oldestAt]));
-        return {
-          messages: each.reduce((sum, b) => sum + b.messages, 0),
-          oldestAt: times.length > 0 ? Math.min(...times) : undefined,
-        };
-      },
-    };
+    const reader = { backlog: () => backlogOf(streamReaders) };
     const cpu = cpuMeter(controlPid);
     const redisCpu = cpuMeter(redisServer.child.pid);
     // Control with no run: what it costs idle (agents heartbeating, nothing to ingest).

@@ -1,5 +1,10 @@
 import type { AgentMessage } from '@loadline/api';
-import type { ResultsBacklog, ResultsReader, SignedEntry } from '@loadline/queue';
+import {
+  backlogOf,
+  type ResultsBacklog,
+  type ResultsReader,
+  type SignedEntry,
+} from '@loadline/queue';
 import type { ResultStore } from '@loadline/store';
 import type { PreparedRows } from './ingest-decode.js';
 import { decodeHere, type ResultsDecoder } from './ingest-threads.js';
@@ -81,13 +86,8 @@ export class Ingest {
    * What is waiting in Redis to be stored (read and not acked, or not read yet), over every
    * stream: their sum (a limit on it holds each stream below its cap), the oldest of them.
    */
-  async backlog(): Promise<ResultsBacklog> {
-    const each = await Promise.all(this.#readers.map((reader) => reader.backlog()));
-    const times = each.flatMap((b) => (b.oldestAt === undefined ? [] : [b.oldestAt]));
-    return {
-      messages: each.reduce((sum, b) => sum + b.messages, 0),
-      oldestAt: times.length > 0 ? Math.min(...times) : undefined,
-    };
+  backlog(): Promise<ResultsBacklog> {
+    return backlogOf(this.#readers);
   }
 
   /** Messages dropped because no enrolled agent signed them: said in the log, at most every 30 s. */

@@ -28,6 +28,7 @@ export {
 } from './heartbeats.js';
 export { type NamesOptions, RedisNames, resultStreamOf } from './names.js';
 export {
+  backlogOf,
   MAX_STREAM_LENGTH,
   type ReceivedMessage,
   type ResultsBacklog,

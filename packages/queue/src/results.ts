@@ -16,6 +16,16 @@ export interface ResultsBacklog {
   oldestAt: number | undefined;
 }
 
+/** What waits over several streams: their sum, the oldest of them. */
+export async function backlogOf(readers: readonly ResultsReader[]): Promise<ResultsBacklog> {
+  const each = await Promise.all(readers.map((reader) => reader.backlog()));
+  const times = each.flatMap((b) => (b.oldestAt === undefined ? [] : [b.oldestAt]));
+  return {
+    messages: each.reduce((sum, b) => sum + b.messages, 0),
+    oldestAt: times.length > 0 ? Math.min(...times) : undefined,
+  };
+}
+
 /** The epoch ms a stream entry id (`1700000000000-0`) was added at. */
 function entryTime(id: string): number {
   return Number(id.split('-')[0]);
