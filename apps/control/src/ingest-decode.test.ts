@@ -138,14 +138,28 @@ const entries: SignedText[] = [
   { agentId: 'a2', text: JSON.stringify(intervals(rows.filter((r) => r.agentId === 'a1'))) },
   enrolled(intervals([{ ...(rows[0] as IntervalRow), histogram: 'bm90IGhkcg==' }])),
   enrolled({ type: 'claimed', runId: 'run_a', agentId: 'a3', shard: 2 }),
+  // its header right (the store takes it), its compressed counts garbage
+  enrolled(
+    intervals([{ ...(rows[0] as IntervalRow), histogram: garbled(rows[0] as IntervalRow) }]),
+  ),
 ];
+
+/** A histogram whose V2 header is intact and whose deflated counts are not deflate. */
+function garbled(row: IntervalRow): string {
+  const bytes = Buffer.from(row.histogram, 'base64');
+  bytes.fill(0xff, 8);
+  return bytes.toString('base64');
+}
 
 test('decodeEntries keeps what an agent may say and says why it drops the rest', () => {
   const { outcomes, prepared } = decodeEntries(entries);
   assert.deepEqual(
     outcomes.map((o) => o.kind),
-    ['message', 'message', 'message', 'malformed', 'foreign', 'invalid', 'message'],
+    ['message', 'message', 'message', 'malformed', 'foreign', 'invalid', 'message', 'invalid'],
   );
+  const garbage = outcomes[7];
+  assert.ok(garbage?.kind === 'invalid', JSON.stringify(garbage));
+  assert.match(garbage.reason, /a histogram does not decode/);
   const invalid = outcomes[5];
   assert.ok(invalid?.kind === 'invalid' && invalid.runId === 'run_a', JSON.stringify(invalid));
   assert.match(invalid.reason, /histogram/);

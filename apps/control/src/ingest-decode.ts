@@ -68,6 +68,7 @@ export interface DecodedEntries {
 /** Parses, validates and prepares signed entries: what ingest does to a batch first. */
 export function decodeEntries(entries: readonly SignedText[]): DecodedEntries {
   const rows: IntervalRow[] = [];
+  const plains = new Map<IntervalRow, Buffer | undefined>();
   const outcomes = entries.map(({ agentId, text }): EntryOutcome => {
     const read = signedAgentMessage(agentId, text);
     if (!('message' in read)) return { kind: read.problem };
@@ -79,11 +80,28 @@ export function decodeEntries(entries: readonly SignedText[]): DecodedEntries {
         if (!(error instanceof InvalidIntervalRowsError)) throw error;
         return { kind: 'invalid', runId: message.runId, reason: error.message };
       }
+      // Decoded here, per message: a histogram whose header is right but whose counts do
+      // not inflate is this message's fault, not its whole batch's (which would come back
+      // forever and hold up its stream).
+      try {
+        for (const row of message.rows) plains.set(row, plainOfRow(row));
+      } catch (error) {
+        return {
+          kind: 'invalid',
+          runId: message.runId,
+          reason: `a histogram does not decode (${(error as Error).message})`,
+        };
+      }
       rows.push(...message.rows);
     }
     return { kind: 'message', message };
   });
-  return { outcomes, prepared: prepareRows(rows) };
+  return { outcomes, prepared: prepareRows(rows, plains) };
+}
+
+/** A row's histogram decoded (`plainOf`), undefined when it has none. */
+function plainOfRow(row: IntervalRow): Buffer | undefined {
+  return row.statusClass === 'none' || row.histogram === '' ? undefined : plainOf(row.histogram);
 }
 
 /**
@@ -91,7 +109,11 @@ export function decodeEntries(entries: readonly SignedText[]): DecodedEntries {
  * a batch's every row of a cell costs one pass over its buckets here, and what is added
  * to a run's totals, window and live series is one histogram per cell and per agent.
  */
-export function prepareRows(rows: readonly IntervalRow[]): PreparedRows[] {
+export function prepareRows(
+  rows: readonly IntervalRow[],
+  /** rows' histograms decoded already (decodeEntries); the others are decoded here */
+  decoded: ReadonlyMap<IntervalRow, Buffer | undefined> = new Map(),
+): PreparedRows[] {
   const runs = new Map<string, IntervalRow[]>();
   for (const row of rows) {
     const mine = runs.get(row.runId);
@@ -100,9 +122,7 @@ export function prepareRows(rows: readonly IntervalRow[]): PreparedRows[] {
   }
   const scratch = new HistogramAccumulator();
   return [...runs].map(([runId, mine]) => {
-    const plains = mine.map((row) =>
-      row.statusClass === 'none' || row.histogram === '' ? undefined : plainOf(row.histogram),
-    );
+    const plains = mine.map((row) => (decoded.has(row) ? decoded.get(row) : plainOfRow(row)));
     const cells = [...groupIndexes(mine, cellKey)].flatMap((indexes): MergedCell[] => {
       const plain = merged(scratch, plains, indexes);
       if (!plain) return [];

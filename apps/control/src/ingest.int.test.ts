@@ -1,6 +1,7 @@
-// Ingest against real Redis and embedded chdb: a signed message whose rows the store
-// refuses (an agent's bug: a histogram that is no HdrHistogram) must not hold up the stream,
-// whether batches decode on the main thread or on ingest's threads.
+// Ingest against real Redis and embedded chdb: a signed message whose rows cannot be
+// stored (an agent's bug: a histogram that is no HdrHistogram, or whose counts do not
+// inflate) must not hold up the stream, whether batches decode on the main thread or on
+// ingest's threads.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,6 +79,9 @@ describe('ingest (real Redis, embedded chdb)', { skip }, () => {
         intervals(runId, second + 1, 'not-an-hdr-histogram'),
         signer,
       );
+      // its header right (the store would take it), its deflated counts garbage
+      const garbled = Buffer.from(good, 'base64').fill(0xff, 8).toString('base64');
+      await sendAgentMessage(redis, names, intervals(runId, second + 1, garbled), signer);
       await sendAgentMessage(redis, names, intervals(runId, second + 2, good), signer);
 
       const readerRedis = connectRedis(redisConfig.url);
@@ -108,7 +112,7 @@ describe('ingest (real Redis, embedded chdb)', { skip }, () => {
         await decoder.close();
         readerRedis.disconnect();
       }
-      assert.equal(ingest.invalid, 1);
+      assert.equal(ingest.invalid, 2);
       assert.deepEqual(handed, [second, second + 2]);
       assert.equal((await store.runTotals(runId)).requests, 6);
       assert.ok(

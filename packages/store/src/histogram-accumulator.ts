@@ -45,6 +45,10 @@ export function plainOf(encoded: string): Buffer {
   ) {
     throw new RangeError('not an HdrHistogram V2 encoding');
   }
+  // the counts its header promises must be there (`addPlain` reads that many bytes)
+  if (HEADER_BYTES + plain.readInt32BE(4) > plain.length) {
+    throw new RangeError('HdrHistogram payload is truncated');
+  }
   return plain;
 }
 
