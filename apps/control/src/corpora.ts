@@ -120,7 +120,7 @@ export function registerCorpusRoutes(router: Router, deps: { metadata: MetadataS
         name,
         meta: JSON.parse(JSON.stringify(corpus.meta)),
         mix: JSON.parse(JSON.stringify(corpus.mix)),
-        requests: corpus.requestsJson,
+        requests: corpus.requestLines,
         requestCount: corpus.requestCount,
         durationMs: corpus.meta.durationMs,
       }),

@@ -106,6 +106,35 @@ describe('GeneratorJudge', () => {
     assert.deepEqual(cold.check({ agents: 1 }).saturated, []);
   });
 
+  it("does not let a run's opening milliseconds, or a starved second, hide a saturated run", () => {
+    // The run began 5 ms before a wall-clock second: its opening interval was on time.
+    const opened = new GeneratorJudge();
+    opened.observe('a1', reading(0, { sent: 900, late: 0 }));
+    feed(opened, 'a1', 2, () => ({ sent: 16_000, late: 15_990, dropped: 280_000 }));
+    assert.equal(opened.check({ agents: 1 }).saturated.length, 1, 'behind after its opening');
+    // A starved second sent almost nothing (it dropped the rest): it neither breaks the
+    // stretch nor counts as a second the generator kept up in.
+    const starved = new GeneratorJudge();
+    feed(starved, 'a1', 4, (i) =>
+      i === 2 ? { sent: 6, late: 6, dropped: 290_000 } : { sent: 16_000, late: 15_990 },
+    );
+    const [saturated] = starved.check({ agents: 1 }).saturated;
+    assert.equal(saturated?.seconds, 3);
+    assert.equal(saturated?.toSecond, T0 + 3);
+    // A run of one interval is judged on it.
+    const brief = new GeneratorJudge();
+    brief.observe('a1', reading(0, { sent: 16_000, late: 15_000 }));
+    assert.equal(brief.check({ agents: 1 }).saturated[0]?.seconds, 1);
+    // But a cold first second of a two-second run that then kept up is not saturation,
+    // and a trickle too thin to judge is not either.
+    const cold = new GeneratorJudge();
+    feed(cold, 'a1', 2, (i) => (i === 0 ? { late: 400 } : {}));
+    assert.deepEqual(cold.check({ agents: 1 }).saturated, []);
+    const trickle = new GeneratorJudge();
+    feed(trickle, 'a1', 10, () => ({ sent: 5, late: 5 }));
+    assert.deepEqual(trickle.check({ agents: 1 }).saturated, []);
+  });
+
   it('takes its limits from a setting, the rest defaulted', () => {
     const limits = saturationLimits({ forS: 2 });
     assert.deepEqual(limits, { ...DEFAULT_SATURATION_LIMITS, forS: 2 });

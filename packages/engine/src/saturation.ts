@@ -55,7 +55,13 @@ function extendStreak(streak: Streak, reading: GeneratorReading): void {
 
 interface AgentState {
   totals: GeneratorTotals;
-  /** seconds in which it had load to send (or was late with it) */
+  /**
+   * The first second that could be judged, held aside: it starts wherever the run began
+   * inside a wall-clock second, maybe milliseconds before its boundary, too short to fall
+   * behind in, and a cold start may lag in it. It joins a stretch only the next one continues.
+   */
+  opening: { streak: Streak | undefined } | undefined;
+  /** seconds after the opening one that could be judged (enough sends, or a lagging loop) */
   loadSeconds: number;
   current: Streak | undefined;
   longest: Streak | undefined;
@@ -76,8 +82,9 @@ export function saturatedBy(
 /**
  * The generators' self-check over a run: every agent's per-second readings, judged against
  * the limits. A generator is saturated when its longest run of consecutive saturated seconds
- * lasts `forS` seconds, or every second of a run shorter than that. Readings of one agent
- * arrive in order (each agent sends its intervals one after another).
+ * lasts `forS` seconds, or every second of a run shorter than that but its opening one (see
+ * `opening`). Readings of one agent arrive in order (each agent sends its intervals one
+ * after another).
  */
 export class GeneratorJudge {
   readonly #limits: SaturationLimits;
@@ -92,6 +99,7 @@ export class GeneratorJudge {
     if (!state) {
       state = {
         totals: { agentId, sent: 0, late: 0, dropped: 0, eventLoopDelayP99Ms: 0, cpu: 0 },
+        opening: undefined,
         loadSeconds: 0,
         current: undefined,
         longest: undefined,
@@ -104,10 +112,26 @@ export class GeneratorJudge {
     totals.dropped += reading.dropped;
     totals.eventLoopDelayP99Ms = Math.max(totals.eventLoopDelayP99Ms, reading.eventLoopDelayP99Ms);
     totals.cpu = Math.max(totals.cpu, reading.cpu);
-    // The drain's last partial interval, with nothing left to send, is not a second of load.
-    if (reading.sent === 0 && reading.late === 0 && reading.dropped === 0) return;
+    const cause = saturatedBy(reading, this.#limits);
+    if (cause === undefined && reading.sent < MIN_LATE_SENDS) {
+      // Too few sends to tell late from jitter, and a loop that kept up: the drain's empty
+      // last interval, a starved second that sent almost nothing (while it dropped the rest),
+      // a trickle. It says nothing either way, so it neither breaks a stretch nor counts.
+      if (state.current && reading.second === state.current.to + 1) state.current.to++;
+      return;
+    }
+    if (!state.opening) {
+      let streak: Streak | undefined;
+      if (cause !== undefined) {
+        streak = startStreak(reading);
+        extendStreak(streak, reading);
+      }
+      state.opening = { streak };
+      state.current = streak === undefined ? undefined : { ...streak };
+      return;
+    }
     state.loadSeconds++;
-    if (saturatedBy(reading, this.#limits) === undefined) {
+    if (cause === undefined) {
       state.current = undefined;
       return;
     }
@@ -126,7 +150,8 @@ export class GeneratorJudge {
   check(options: { peakRate?: number; agents: number }): GeneratorCheck {
     const saturated: GeneratorSaturation[] = [];
     for (const [agentId, state] of this.#agents) {
-      const streak = state.longest;
+      // A run with nothing but its opening second is judged on that one.
+      const streak = state.loadSeconds === 0 ? state.opening?.streak : state.longest;
       if (!streak) continue;
       const needed = Math.min(this.#limits.forS, Math.max(state.loadSeconds, 1));
       if (streak.seconds < needed) continue;

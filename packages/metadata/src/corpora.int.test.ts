@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'drizzle-orm';
 import { InvalidInputError, type MetadataStore, UnknownCorpusError } from './index.js';
 import { backends, type TestDatabase, unique } from './test-backends.js';
 
 const corpus = (requests: number) => ({
   meta: { version: 1, requests, durationMs: requests * 100 },
   mix: { total: requests, entries: [{ method: 'GET', template: '/api/products/{id}' }] },
-  requests: JSON.stringify(Array.from({ length: requests }, (_, i) => ({ path: `/p/${i}` }))),
+  requests: Array.from({ length: requests }, (_, i) => JSON.stringify({ path: `/p/${i}` })),
   requestCount: requests,
   durationMs: requests * 100,
 });
@@ -37,6 +38,56 @@ for (const backend of await backends()) {
       const old = await store.getCorpus(name, { version: 1, requests: true });
       assert.equal(JSON.parse(old.requests ?? '[]').length, 3);
       assert.deepEqual(old.mix, corpus(3).mix);
+    });
+
+    it('keeps a big corpus in compressed chunks and reads it back whole, in order', async () => {
+      const name = unique('big');
+      const big = corpus(4_500);
+      await store.saveCorpusVersion({ name, ...big });
+      const chunks = (
+        (await store.db.execute(
+          sql`select c.chunk, c.request_count as count, octet_length(c.requests_gz) as bytes
+              from corpus_request_chunks c join corpora k on k.id = c.corpus_id
+              where k.name = ${name} order by c.chunk`,
+        )) as unknown as { rows: Array<{ chunk: number; count: number; bytes: number }> }
+      ).rows;
+      assert.deepEqual(
+        chunks.map((c) => [c.chunk, c.count]),
+        [
+          [0, 2000],
+          [1, 2000],
+          [2, 500],
+        ],
+      );
+      const text = big.requests.join(',').length;
+      const stored = chunks.reduce((sum, c) => sum + Number(c.bytes), 0);
+      assert.ok(stored < text / 4, `${stored} bytes stored for ${text} of text`);
+      const back = await store.getCorpus(name, { requests: true });
+      assert.deepEqual(
+        JSON.parse(back.requests ?? ''),
+        big.requests.map((r) => JSON.parse(r)),
+      );
+      // A count that disagrees with the requests is refused, nothing stored.
+      await assert.rejects(
+        store.saveCorpusVersion({ name, ...corpus(2), requestCount: 3 }),
+        /requestCount: says 3 but 2 requests came/,
+      );
+      assert.equal((await store.getCorpus(name)).version, 1);
+    });
+
+    it('reads a version stored before chunks from its text', async () => {
+      const name = unique('old');
+      await store.saveCorpusVersion({ name, ...corpus(2) });
+      await store.db.execute(
+        sql`update corpus_versions set requests = '[{"path":"/old"}]'
+            where corpus_id = (select id from corpora where name = ${name})`,
+      );
+      await store.db.execute(
+        sql`delete from corpus_request_chunks
+            where corpus_id = (select id from corpora where name = ${name})`,
+      );
+      const old = await store.getCorpus(name, { requests: true });
+      assert.deepEqual(JSON.parse(old.requests ?? ''), [{ path: '/old' }]);
     });
 
     it('names what is missing and refuses bad input without storing it', async () => {

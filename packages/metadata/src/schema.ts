@@ -12,6 +12,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  customType,
   doublePrecision,
   foreignKey,
   integer,
@@ -22,6 +23,11 @@ import {
   text,
   timestamp,
 } from 'drizzle-orm/pg-core';
+
+/** Bytes: Buffer from pg, Uint8Array from PGlite, either accepted on the way in. */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+});
 
 /** A JSON value as stored in a jsonb column. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -231,12 +237,32 @@ export const corpusVersions = pgTable(
     durationMs: doublePrecision('duration_ms').notNull(),
     meta: jsonb('meta').$type<JsonObject>().notNull(),
     mix: jsonb('mix').$type<JsonObject>().notNull(),
-    /** the requests as one JSON array */
-    requests: text('requests').notNull(),
+    /** versions stored before corpus_request_chunks: the requests as one JSON array */
+    requests: text('requests'),
     createdAt: at('created_at').notNull().defaultNow(),
     createdBy: text('created_by'),
   },
   (t) => [primaryKey({ columns: [t.corpusId, t.version] })],
+);
+
+/** A version's requests, a few thousand at a time, gzipped (see migration 010). */
+export const corpusRequestChunks = pgTable(
+  'corpus_request_chunks',
+  {
+    corpusId: text('corpus_id').notNull(),
+    version: integer('version').notNull(),
+    chunk: integer('chunk').notNull(),
+    requestCount: integer('request_count').notNull(),
+    /** gzip of the chunk's requests as JSON texts joined by commas */
+    requestsGz: bytea('requests_gz').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.corpusId, t.version, t.chunk] }),
+    foreignKey({
+      columns: [t.corpusId, t.version],
+      foreignColumns: [corpusVersions.corpusId, corpusVersions.version],
+    }).onDelete('cascade'),
+  ],
 );
 
 export type UserRole = 'viewer' | 'author' | 'operator' | 'admin';

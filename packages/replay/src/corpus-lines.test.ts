@@ -17,7 +17,10 @@ describe('CorpusLinesReader', () => {
     const read = reader.finish();
     assert.ok(read, JSON.stringify(reader.issues));
     assert.equal(read.requestCount, 2);
-    assert.deepEqual(JSON.parse(read.requestsJson), corpus.requests);
+    assert.deepEqual(
+      read.requestLines.map((line) => JSON.parse(line)),
+      corpus.requests,
+    );
     assert.deepEqual(read.meta, corpus.meta);
   });
 

@@ -2,8 +2,8 @@ import type { z } from 'zod';
 import { type CorpusMeta, JsonLinesHead, ReplayRequest, type RequestMix } from './corpus.js';
 
 // A corpus received as JSON Lines, one line at a time: the head `{ meta, mix }`, then one
-// request per line. Each line is checked as it comes, kept as its own text (the stored
-// form is the JSON array of them), and the first problems are kept with their line
+// request per line. Each line is checked as it comes, kept as its own text (the form it
+// is stored in), and the first problems are kept with their line
 // numbers: a capture of any size costs its bytes, once, and never a parse of the whole.
 
 export interface CorpusLineIssue {
@@ -16,8 +16,8 @@ export interface CorpusLineIssue {
 export interface ReadCorpus {
   meta: CorpusMeta;
   mix: RequestMix;
-  /** the requests as one JSON array, as stored */
-  requestsJson: string;
+  /** each request's JSON text as it came, in order (what is stored) */
+  requestLines: readonly string[];
   requestCount: number;
 }
 
@@ -77,7 +77,7 @@ export class CorpusLinesReader {
     return {
       meta: head.meta,
       mix: head.mix,
-      requestsJson: `[${this.#requests.join(',')}]`,
+      requestLines: this.#requests,
       requestCount: this.#requests.length,
     };
   }

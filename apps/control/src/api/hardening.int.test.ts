@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import { Control } from '../control.js';
 import {
@@ -226,8 +227,11 @@ describe('control against hostile requests (real HTTP)', { skip }, () => {
     }
     writeFileSync(file, `${lines.join('\n')}\n`);
     const token = (await control.issueMachineToken('corpus upload')) as string;
-    // The upload comes from another process (curl), so only control's own event loop is
-    // measured by the /health calls made meanwhile.
+    // The upload comes from another process (curl), so this process's event loop is
+    // control's: its longest stall is the longest any request waited for it. A /health
+    // probe alone would see a stall only when one happened to be in flight during it.
+    const stalls = monitorEventLoopDelay({ resolution: 10 });
+    stalls.enable();
     const upload = new Promise<{ code: number | null; out: string }>((resolve) => {
       const child = spawn('curl', [
         '-s',
@@ -248,11 +252,12 @@ describe('control against hostile requests (real HTTP)', { skip }, () => {
       child.on('close', (code) => resolve({ code, out }));
     });
     let worst = 0;
+    let answered = 0;
     let done = false;
     const probing = (async () => {
       while (!done) {
         const started = Date.now();
-        await fetch(`${control.url}/health`);
+        if ((await fetch(`${control.url}/health`)).ok) answered++;
         worst = Math.max(worst, Date.now() - started);
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -260,10 +265,22 @@ describe('control against hostile requests (real HTTP)', { skip }, () => {
     const { code, out } = await upload;
     done = true;
     await probing;
+    stalls.disable();
     assert.equal(code, 0);
     const stored = JSON.parse(out) as Json;
     assert.equal(stored.requests, requests, out.slice(0, 300));
+    const longest = Math.round(stalls.max / 1e6);
+    assert.ok(longest < 500, `control's event loop stalled ${longest} ms during the upload`);
     assert.ok(worst < 500, `control answered /health within ${worst} ms during the upload`);
+    assert.ok(answered >= 5, `${answered} /health answers during the upload`);
+    // And it reads back whole, chunk by chunk.
+    const back = await raw('/corpora/big?requests=1');
+    const { corpus } = (await back.json()) as { corpus: { requests: Array<{ path: string }> } };
+    assert.equal(corpus.requests.length, requests);
+    assert.equal(
+      corpus.requests[requests - 1]?.path,
+      `/api/products/${requests - 1}?q=${'x'.repeat(400)}`,
+    );
     // A bad line is named; another media type is refused.
     const bad = await raw('/corpora/bad/lines', {
       method: 'POST',
