@@ -67,7 +67,6 @@ describe('loadline capacity fit', () => {
     assert.match(result.stdout, /cart\s+2833 QPS per machine\s+\(slo binds; 4 cores\)/);
     assert.match(result.stdout, /payment\s+1758 QPS per machine\s+\(knee binds; 2 cores\)/);
     assert.match(result.stdout, new RegExp(`wrote ${out}`));
-    assert.match(result.stderr, /warning: payment: USL: only 5 points/);
     const model = CapacityModel.parse(JSON.parse(readFileSync(out, 'utf8')));
     assert.deepEqual(model.provenance.runs, ['run-ramp']);
     assert.equal(model.provenance.source, from);
@@ -157,6 +156,28 @@ describe('loadline capacity plan', () => {
       result.stderr,
       /unmet: forecast: entry kind search is forecast but has no fan-out ratios/,
     );
+  });
+
+  it('a USL fit too poor to bind leaves the plan unmet, saying what ramp fixes it', async () => {
+    // payment ramped in 5 levels: fewer than the 6 a fit is trusted on.
+    const short = sampleMeasurements();
+    short.services.payment!.ramp.pop();
+    const from = file('short-measurements.json', JSON.stringify(short));
+    const shortModel = file('short-model.json');
+    const fit = await run((io) => runCapacityFit({ from, out: shortModel }, io));
+    assert.equal(fit.code, 0, fit.stderr);
+    const fix =
+      /unmet: payment: USL fit poor, it does not bind: 5 concurrency levels < 6.*; to fix: ramp payment past 2500 QPS in ≥ 6 levels/;
+    assert.match(fit.stderr, fix);
+    const plan = await run((io) =>
+      runCapacityPlan({ model: shortModel, forecast, json: true }, io),
+    );
+    assert.equal(plan.code, 1);
+    assert.deepEqual(
+      Plan.parse(JSON.parse(plan.stdout)).unmet.map((u) => u.service),
+      ['payment'],
+    );
+    assert.match(plan.stderr, fix);
   });
 
   it('exit 2 on bad input: YAML at its line, unknown format, missing flags', async () => {

@@ -31,7 +31,20 @@ describe('computeCapacity', () => {
     });
     assert.equal(c.limits.usl, null);
     assert.notEqual(c.binding, 'usl');
-    assert.match(c.warnings.join('\n'), /USL fit poor, it does not bind: R² 0\.\d+ < 0\.9/);
+    assert.match(
+      c.unmet.join('\n'),
+      /^USL fit poor, it does not bind: R² 0\.\d+ < 0\.9.*; to fix: ramp catalog past 101 QPS in ≥ 6 levels$/,
+    );
+    // Too few levels for any fit is unmet the same way.
+    const short = await computeCapacity({
+      service: 'catalog',
+      cores: 1,
+      slo: { p99Ms: 50 },
+      points: [100, 200].map((qps) => ({ qps, p99Ms: 20, cpu: 0.3, concurrency: qps / 50 })),
+    });
+    assert.deepEqual(short.unmet, [
+      'no USL fit (fewer than 3 distinct non-zero concurrency levels); to fix: ramp catalog past 200 QPS in ≥ 6 levels',
+    ]);
   });
 
   it('binds on the SLO, interpolated between the last good and first bad level', async () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EXTRAPOLATION_FACTOR, KneeLimit, kneeLimit } from './knee.js';
 import { Slo, SloLimit, sloLimit } from './slo.js';
 import { fitUsl } from './usl.js';
+import { UslQualityGates } from './usl-quality.js';
 
 export const RampPoint = z.object({
   qps: z.number().positive(),
@@ -59,6 +60,12 @@ export const MachineCapacity = z.object({
    */
   extrapolated: z.boolean(),
   warnings: z.array(z.string()),
+  /**
+   * What keeps this capacity from being firm, each with the run that would fix it: a model
+   * limit whose fit is too poor to bind (it is left out of `limits`). A plan lists these as
+   * unmet. Absent in model files written before the gates.
+   */
+  unmet: z.array(z.string()).default([]),
 });
 export type MachineCapacity = z.infer<typeof MachineCapacity>;
 
@@ -76,7 +83,8 @@ export async function computeCapacity(input: z.input<typeof Ramp>): Promise<Mach
   if (slo.breached && slo.qps === 0) {
     warnings.push('the SLO was breached at the lowest load run: ramp from a lower load');
   }
-  const usl = await uslLimit(ramp, maxMeasuredQps, warnings);
+  const unmet: string[] = [];
+  const usl = await uslLimit(ramp, maxMeasuredQps, warnings, unmet);
   const knee = kneeLimit(ramp.points, ramp.cores, maxMeasuredQps) ?? null;
   if (knee === null) warnings.push('CPU does not rise with load: no queueing knee');
 
@@ -113,6 +121,7 @@ export async function computeCapacity(input: z.input<typeof Ramp>): Promise<Mach
     maxMeasuredQps,
     extrapolated: beyond.length > 0,
     warnings,
+    unmet,
   };
 }
 
@@ -121,24 +130,27 @@ async function uslLimit(
   ramp: Ramp,
   maxMeasuredQps: number,
   warnings: string[],
+  unmet: string[],
 ): Promise<UslLimit | null> {
   const points = ramp.points.map((p) => ({
     concurrency: p.concurrency ?? (p.qps * (p.meanLatencyMs ?? p.p99Ms)) / 1000,
     throughput: p.qps,
   }));
+  const fix = `ramp ${ramp.service} past ${Math.round(maxMeasuredQps)} QPS in ≥ ${UslQualityGates.parse({}).minLevels} levels`;
   if (
     new Set(points.map((p) => p.concurrency)).size < 3 ||
     points.some((p) => !(p.concurrency > 0))
   ) {
-    warnings.push('fewer than 3 distinct non-zero concurrency levels: no USL limit');
+    unmet.push(`no USL fit (fewer than 3 distinct non-zero concurrency levels); to fix: ${fix}`);
     return null;
   }
   const fit = await fitUsl(points);
   warnings.push(...fit.warnings.map((w) => `USL: ${w}`));
   if (fit.quality.verdict === 'poor') {
     // A curve that explains little must not set a capacity (an R² 0.1 fit once planned 55
-    // machines): the SLO and the knee bind instead, and the warning says what ramp fixes it.
-    warnings.push(`USL fit poor, it does not bind: ${fit.quality.reasons.join('; ')}`);
+    // machines): the SLO and the knee bind instead, and the plan is not firm until a ramp
+    // gives a fit that holds.
+    unmet.push(`USL fit poor, it does not bind: ${fit.quality.reasons.join('; ')}; to fix: ${fix}`);
     return null;
   }
   const { sigma, kappa, lambda, r2, peak } = fit;

@@ -13,6 +13,7 @@ const capacity = (service: string): MachineCapacity => ({
   maxMeasuredQps: 1200,
   extrapolated: false,
   warnings: [],
+  unmet: [],
 });
 
 const service = (name: string, capacityOf = name) => ({

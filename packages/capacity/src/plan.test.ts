@@ -21,6 +21,7 @@ function capacity(
     maxMeasuredQps: qps * 1.2,
     extrapolated: false,
     warnings: [],
+    unmet: [],
     ...extra,
   };
 }
@@ -127,7 +128,9 @@ describe('planCapacity', () => {
       capacities: [
         capacity('cart', 1000, { lowerBound: true }),
         capacity('cron', 500),
-        capacity('db', 800),
+        capacity('db', 800, {
+          unmet: ['USL fit poor, it does not bind: R² 0.095 < 0.9; to fix: ramp db past 150 QPS'],
+        }),
       ],
     });
     const byService = Object.fromEntries(plan.services.map((s) => [s.service, s]));
@@ -137,9 +140,10 @@ describe('planCapacity', () => {
     assert.match(byService.cron!.unmet[0]!, /refused: R² 0\.200/);
     assert.match(byService.ghost!.unmet[0]!, /no per-machine capacity/);
     assert.match(byService.db!.unmet[0]!, /no fan-out ratios/);
+    assert.match(byService.db!.unmet[1]!, /USL fit poor.*to fix: ramp db past 150 QPS/);
     assert.deepEqual(
       plan.unmet.map((u) => u.service),
-      [null, 'cart', 'cron', 'db', 'ghost'],
+      [null, 'cart', 'cron', 'db', 'db', 'ghost'],
     );
     assert.match(plan.unmet[0]!.reason, /search is forecast/);
   });

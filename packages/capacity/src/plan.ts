@@ -102,6 +102,7 @@ function planService(
     capacityQps = capacity.qps * (drift?.capacityFactor ?? 1);
     if (drift?.warning) warnings.push(drift.warning);
     warnings.push(...capacity.warnings);
+    unmet.push(...capacity.unmet);
     if (capacity.lowerBound) {
       unmet.push(
         `capacity is a lower bound (> ${Math.round(capacity.qps)} QPS per machine; the SLO was never breached): the machine count is an upper bound`,

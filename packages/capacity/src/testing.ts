@@ -28,11 +28,12 @@ export function relativeError(actual: number, expected: number): number {
  *   the SLO binds at 2 500 + 500 × 80/120 ≈ 2 833 QPS per machine.
  * - payment, 2 cores, CPU 0.05 + 0.0003 × QPS: the 2-core knee (3^-½ ≈ 0.577) binds at
  *   ≈ 1 758 QPS, below the p99 SLO's 2 250.
+ * - both ramped in ≥ 6 levels, the fewest a USL fit binds on (fewer leaves the plan unmet).
  * - fan-out over 40 s of varying mix: cart = 3 × order + 0.5 × view, payment = 1.2 × order.
  */
 export function sampleMeasurements(): Measurements {
   const cartP99 = [40, 50, 60, 80, 120, 240, 400];
-  const paymentP99 = [60, 90, 150, 250, 350];
+  const paymentP99 = [60, 90, 150, 250, 350, 480];
   const fanout = Array.from({ length: 40 }, (_, t) => {
     const order = 100 + 40 * Math.sin(t / 3);
     const view = 800 + 300 * Math.cos(t / 5);

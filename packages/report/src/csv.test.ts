@@ -73,7 +73,7 @@ describe('planToCsv', () => {
       model.fanout.services.cart!.ratios.order,
     );
     assert.equal(parsed.get('Unmet')!.length, 0);
-    assert.equal(parsed.get('Measurements')!.length, 12);
+    assert.equal(parsed.get('Measurements')!.length, 13); // 7 cart + 6 payment ramp levels
   });
 
   it('quotes text with commas and quotes, leaves unknowns empty', async () => {

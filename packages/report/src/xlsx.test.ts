@@ -33,7 +33,7 @@ describe('planToXlsx', () => {
     const summary = workbook.getWorksheet('Summary')!;
     assert.equal(summary.getCell('A2').value, 16);
     assert.equal(summary.getCell('C2').value, 'cart');
-    assert.equal(workbook.getWorksheet('Measurements')!.rowCount, 13);
+    assert.equal(workbook.getWorksheet('Measurements')!.rowCount, 14); // header, 7 cart + 6 payment ramp levels
     assert.equal(typeof workbook.getWorksheet('Ratios')!.getCell('C2').value, 'number');
   });
 });

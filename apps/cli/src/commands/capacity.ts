@@ -300,9 +300,11 @@ export async function runCapacityFit(
     return ExitCode.passed;
   }
   io.stdout.write(renderModel(model, options.out));
-  for (const s of model.services)
+  for (const s of model.services) {
+    for (const reason of s.capacity.unmet) io.stderr.write(`unmet: ${s.service}: ${reason}\n`);
     for (const warning of s.capacity.warnings)
       io.stderr.write(`warning: ${s.service}: ${warning}\n`);
+  }
   return ExitCode.passed;
 }
 

@@ -34,7 +34,11 @@ export function ModelView({ model }: { model: CapacityModel }) {
               <td>{s.capacity.binding}</td>
               <td className="num">{s.cores}</td>
               <td className="num">{qps(s.capacity.maxMeasuredQps)}</td>
-              <td>{s.capacity.warnings.join('; ') || '–'}</td>
+              <td>
+                {[...s.capacity.unmet.map((u) => `unmet: ${u}`), ...s.capacity.warnings].join(
+                  '; ',
+                ) || '–'}
+              </td>
             </tr>
           ))}
         </tbody>
