@@ -93,7 +93,7 @@ describe('GeneratorJudge', () => {
     assert.deepEqual(four.check({ agents: 1 }).saturated, [], '4 s of 5 is not enough');
   });
 
-  it('judges a run shorter than `for` on all of its seconds', () => {
+  it('judges a run shorter than `for` on all of its seconds but one at an edge', () => {
     const judge = new GeneratorJudge();
     // A 3-second run, every second behind, then the drain's empty last interval.
     feed(judge, 'a1', 3, () => ({ sent: 37_000, late: 36_990, dropped: 100_000 }));
@@ -125,11 +125,19 @@ describe('GeneratorJudge', () => {
     const brief = new GeneratorJudge();
     brief.observe('a1', reading(0, { sent: 16_000, late: 15_000 }));
     assert.equal(brief.check({ agents: 1 }).saturated[0]?.seconds, 1);
-    // But a cold first second of a two-second run that then kept up is not saturation,
-    // and a trickle too thin to judge is not either.
+    // But a cold first second of a two-second run that then kept up is not saturation, nor
+    // one lagging second of a one-second trickle (20/s: the ACL run's), nor a slow trickle
+    // with one lagging second, nor a trickle too thin to judge.
     const cold = new GeneratorJudge();
     feed(cold, 'a1', 2, (i) => (i === 0 ? { late: 400 } : {}));
     assert.deepEqual(cold.check({ agents: 1 }).saturated, []);
+    const acl = new GeneratorJudge();
+    acl.observe('a1', reading(0, { sent: 12 }));
+    acl.observe('a1', reading(1, { sent: 8, eventLoopDelayP99Ms: 70 }));
+    assert.deepEqual(acl.check({ agents: 1 }).saturated, []);
+    const slow = new GeneratorJudge();
+    feed(slow, 'a1', 4, (i) => ({ sent: 5, ...(i === 1 ? { eventLoopDelayP99Ms: 70 } : {}) }));
+    assert.deepEqual(slow.check({ agents: 1 }).saturated, []);
     const trickle = new GeneratorJudge();
     feed(trickle, 'a1', 10, () => ({ sent: 5, late: 5 }));
     assert.deepEqual(trickle.check({ agents: 1 }).saturated, []);

@@ -55,13 +55,7 @@ function extendStreak(streak: Streak, reading: GeneratorReading): void {
 
 interface AgentState {
   totals: GeneratorTotals;
-  /**
-   * The first second that could be judged, held aside: it starts wherever the run began
-   * inside a wall-clock second, maybe milliseconds before its boundary, too short to fall
-   * behind in, and a cold start may lag in it. It joins a stretch only the next one continues.
-   */
-  opening: { streak: Streak | undefined } | undefined;
-  /** seconds after the opening one that could be judged (enough sends, or a lagging loop) */
+  /** seconds in which it had load to send (or was late with it) */
   loadSeconds: number;
   current: Streak | undefined;
   longest: Streak | undefined;
@@ -82,9 +76,8 @@ export function saturatedBy(
 /**
  * The generators' self-check over a run: every agent's per-second readings, judged against
  * the limits. A generator is saturated when its longest run of consecutive saturated seconds
- * lasts `forS` seconds, or every second of a run shorter than that but its opening one (see
- * `opening`). Readings of one agent arrive in order (each agent sends its intervals one
- * after another).
+ * lasts `forS` seconds, or nearly all of a run shorter than that (`neededSeconds`). Readings of one agent
+ * arrive in order (each agent sends its intervals one after another).
  */
 export class GeneratorJudge {
   readonly #limits: SaturationLimits;
@@ -99,7 +92,6 @@ export class GeneratorJudge {
     if (!state) {
       state = {
         totals: { agentId, sent: 0, late: 0, dropped: 0, eventLoopDelayP99Ms: 0, cpu: 0 },
-        opening: undefined,
         loadSeconds: 0,
         current: undefined,
         longest: undefined,
@@ -112,22 +104,17 @@ export class GeneratorJudge {
     totals.dropped += reading.dropped;
     totals.eventLoopDelayP99Ms = Math.max(totals.eventLoopDelayP99Ms, reading.eventLoopDelayP99Ms);
     totals.cpu = Math.max(totals.cpu, reading.cpu);
+    // The drain's last partial interval, with nothing left to send, is not a second of load.
+    if (reading.sent === 0 && reading.late === 0 && reading.dropped === 0) return;
     const cause = saturatedBy(reading, this.#limits);
-    if (cause === undefined && reading.sent < MIN_LATE_SENDS) {
-      // Too few sends to tell late from jitter, and a loop that kept up: the drain's empty
-      // last interval, a starved second that sent almost nothing (while it dropped the rest),
-      // a trickle. It says nothing either way, so it neither breaks a stretch nor counts.
+    if (
+      cause === undefined &&
+      reading.sent < MIN_LATE_SENDS &&
+      reading.late + reading.dropped > 0
+    ) {
+      // A starved second: it sent almost nothing, late, and dropped the rest. Too few sends
+      // to judge by, but no sign of keeping up: it neither breaks a stretch nor counts.
       if (state.current && reading.second === state.current.to + 1) state.current.to++;
-      return;
-    }
-    if (!state.opening) {
-      let streak: Streak | undefined;
-      if (cause !== undefined) {
-        streak = startStreak(reading);
-        extendStreak(streak, reading);
-      }
-      state.opening = { streak };
-      state.current = streak === undefined ? undefined : { ...streak };
       return;
     }
     state.loadSeconds++;
@@ -150,10 +137,9 @@ export class GeneratorJudge {
   check(options: { peakRate?: number; agents: number }): GeneratorCheck {
     const saturated: GeneratorSaturation[] = [];
     for (const [agentId, state] of this.#agents) {
-      // A run with nothing but its opening second is judged on that one.
-      const streak = state.loadSeconds === 0 ? state.opening?.streak : state.longest;
+      const streak = state.longest;
       if (!streak) continue;
-      const needed = Math.min(this.#limits.forS, Math.max(state.loadSeconds, 1));
+      const needed = neededSeconds(state.loadSeconds, this.#limits.forS);
       if (streak.seconds < needed) continue;
       saturated.push({
         agentId,
@@ -178,6 +164,18 @@ export class GeneratorJudge {
       ...(hint === undefined ? {} : { hint }),
     };
   }
+}
+
+/**
+ * Saturated seconds in a row that make a generator saturated, of a run with `seconds` judged
+ * seconds: `forS`, or for a shorter run all of them but one at an edge (from three seconds
+ * on). The run's first interval starts wherever it began inside a wall-clock second, maybe
+ * milliseconds before the boundary, too short to fall behind in; and a cold first second
+ * alone, or one lagging second of two, is a blip, not a generator that cannot keep up.
+ */
+export function neededSeconds(seconds: number, forS: number): number {
+  if (seconds >= forS) return forS;
+  return seconds <= 2 ? Math.max(seconds, 1) : seconds - 1;
 }
 
 function round(value: number): number {
