@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Agent } from '@loadline/agent';
+import { saturationLimits } from '@loadline/engine';
 import { readHlog } from '@loadline/histogram';
 import { MetadataStore } from '@loadline/metadata';
 import { connectRedis, duplicateRedis, RedisNames, ScheduleQueue } from '@loadline/queue';
@@ -66,11 +67,14 @@ describe('control (real Redis, chdb, PGlite)', { skip }, () => {
       res.statusCode = req.url === '/boom' ? 500 : 200;
       res.end('{"items":[{"id":7}]}');
     }));
-    config = testControlConfig(
-      redis,
-      'loadline-control-',
-      process.env.LOADLINE_TEST_LOG ? { log: (line: string) => console.error(line) } : {},
-    );
+    config = testControlConfig(redis, 'loadline-control-', {
+      // These agents share control's (and this test's) event loop, whose inserts and
+      // merges make their sends late by more than 1 % on a busy machine: what is tested
+      // here is the run's course, not whether an agent in control's process keeps up
+      // (saturation.test, run-local and events.int test that).
+      saturation: saturationLimits({ lateShare: 0.5 }),
+      ...(process.env.LOADLINE_TEST_LOG ? { log: (line: string) => console.error(line) } : {}),
+    });
     control = await Control.start(config);
     authed = await adminFetch(control);
     agents = await startAgents(redis, control);

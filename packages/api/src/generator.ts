@@ -17,6 +17,8 @@ export const GeneratorReading = z.object({
   eventLoopDelayP99Ms: z.number().nonnegative(),
   /** CPU time of the generator's process over the interval's wall time (1 = one core) */
   cpu: z.number().nonnegative(),
+  /** the interval's wall time, ms: a run's first and last are partial seconds */
+  ms: z.number().nonnegative().optional(),
 });
 export type GeneratorReading = z.infer<typeof GeneratorReading>;
 

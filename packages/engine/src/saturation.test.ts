@@ -93,7 +93,7 @@ describe('GeneratorJudge', () => {
     assert.deepEqual(four.check({ agents: 1 }).saturated, [], '4 s of 5 is not enough');
   });
 
-  it('judges a run shorter than `for` on all of its seconds but one at an edge', () => {
+  it('judges a run shorter than `for` on all of its seconds', () => {
     const judge = new GeneratorJudge();
     // A 3-second run, every second behind, then the drain's empty last interval.
     feed(judge, 'a1', 3, () => ({ sent: 37_000, late: 36_990, dropped: 100_000 }));
@@ -109,7 +109,7 @@ describe('GeneratorJudge', () => {
   it("does not let a run's opening milliseconds, or a starved second, hide a saturated run", () => {
     // The run began 5 ms before a wall-clock second: its opening interval was on time.
     const opened = new GeneratorJudge();
-    opened.observe('a1', reading(0, { sent: 900, late: 0 }));
+    opened.observe('a1', reading(0, { sent: 900, late: 0, ms: 5 }));
     feed(opened, 'a1', 2, () => ({ sent: 16_000, late: 15_990, dropped: 280_000 }));
     assert.equal(opened.check({ agents: 1 }).saturated.length, 1, 'behind after its opening');
     // A starved second sent almost nothing (it dropped the rest): it neither breaks the
@@ -125,9 +125,14 @@ describe('GeneratorJudge', () => {
     const brief = new GeneratorJudge();
     brief.observe('a1', reading(0, { sent: 16_000, late: 15_000 }));
     assert.equal(brief.check({ agents: 1 }).saturated[0]?.seconds, 1);
-    // But a cold first second of a two-second run that then kept up is not saturation, nor
-    // one lagging second of a one-second trickle (20/s: the ACL run's), nor a slow trickle
-    // with one lagging second, nor a trickle too thin to judge.
+    // A longer one on time counts, though: that run was not behind all along.
+    const onTime = new GeneratorJudge();
+    onTime.observe('a1', reading(0, { sent: 900, late: 0, ms: 400 }));
+    feed(onTime, 'a1', 2, () => ({ sent: 16_000, late: 15_990 }));
+    assert.deepEqual(onTime.check({ agents: 1 }).saturated, []);
+    // Nor is a cold first second of a two-second run that then kept up saturation, nor one
+    // lagging second of a one-second trickle (20/s: the ACL run's), nor a slow trickle with
+    // one lagging second, nor a trickle too thin to judge.
     const cold = new GeneratorJudge();
     feed(cold, 'a1', 2, (i) => (i === 0 ? { late: 400 } : {}));
     assert.deepEqual(cold.check({ agents: 1 }).saturated, []);

@@ -13,6 +13,9 @@ import {
  */
 export const MIN_LATE_SENDS = 10;
 
+/** An interval shorter than this (ms) that kept up shows nothing: too short to fall behind in. */
+export const MIN_JUDGED_MS = 250;
+
 /** How much of a saturated generator's ceiling a hint plans on using: headroom. */
 const PLANNED_SHARE = 0.8;
 
@@ -76,7 +79,7 @@ export function saturatedBy(
 /**
  * The generators' self-check over a run: every agent's per-second readings, judged against
  * the limits. A generator is saturated when its longest run of consecutive saturated seconds
- * lasts `forS` seconds, or nearly all of a run shorter than that (`neededSeconds`). Readings of one agent
+ * lasts `forS` seconds, or every judged second of a run shorter than that. Readings of one agent
  * arrive in order (each agent sends its intervals one after another).
  */
 export class GeneratorJudge {
@@ -107,13 +110,12 @@ export class GeneratorJudge {
     // The drain's last partial interval, with nothing left to send, is not a second of load.
     if (reading.sent === 0 && reading.late === 0 && reading.dropped === 0) return;
     const cause = saturatedBy(reading, this.#limits);
-    if (
-      cause === undefined &&
-      reading.sent < MIN_LATE_SENDS &&
-      reading.late + reading.dropped > 0
-    ) {
-      // A starved second: it sent almost nothing, late, and dropped the rest. Too few sends
-      // to judge by, but no sign of keeping up: it neither breaks a stretch nor counts.
+    const starved = reading.sent < MIN_LATE_SENDS && reading.late + reading.dropped > 0;
+    const brief = reading.ms !== undefined && reading.ms < MIN_JUDGED_MS;
+    if (cause === undefined && (starved || brief)) {
+      // No sign of keeping up: a starved second sent almost nothing, late, and dropped the
+      // rest; a brief one (a run's first interval, begun just before a wall-clock second)
+      // was over before a generator could fall behind. Neither breaks a stretch nor counts.
       if (state.current && reading.second === state.current.to + 1) state.current.to++;
       return;
     }
@@ -139,7 +141,7 @@ export class GeneratorJudge {
     for (const [agentId, state] of this.#agents) {
       const streak = state.longest;
       if (!streak) continue;
-      const needed = neededSeconds(state.loadSeconds, this.#limits.forS);
+      const needed = Math.min(this.#limits.forS, Math.max(state.loadSeconds, 1));
       if (streak.seconds < needed) continue;
       saturated.push({
         agentId,
@@ -164,18 +166,6 @@ export class GeneratorJudge {
       ...(hint === undefined ? {} : { hint }),
     };
   }
-}
-
-/**
- * Saturated seconds in a row that make a generator saturated, of a run with `seconds` judged
- * seconds: `forS`, or for a shorter run all of them but one at an edge (from three seconds
- * on). The run's first interval starts wherever it began inside a wall-clock second, maybe
- * milliseconds before the boundary, too short to fall behind in; and a cold first second
- * alone, or one lagging second of two, is a blip, not a generator that cannot keep up.
- */
-export function neededSeconds(seconds: number, forS: number): number {
-  if (seconds >= forS) return forS;
-  return seconds <= 2 ? Math.max(seconds, 1) : seconds - 1;
 }
 
 function round(value: number): number {

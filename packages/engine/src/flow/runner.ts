@@ -439,6 +439,7 @@ export class FlowRunner extends EventEmitter<FlowEvents> implements ConnectionHo
         dropped: table.counters.dropped,
         eventLoopDelayP99Ms: window.eventLoopDelayP99Ms,
         cpu: window.cpu,
+        ms: Math.round(window.endedAt - window.startedAt),
       },
     };
   }
