@@ -130,17 +130,48 @@ describe('loadline capacity plan', () => {
       plans.push(Plan.parse(JSON.parse(result.stdout)));
       assert.ok(readFileSync(out).length > 100, format);
     }
-    assert.equal(plans[0]!.totalMachines, 16);
+    // Planned at the default quantile, 0.1: cart's SLO broke between 2,500 QPS (held) and
+    // 3,000, interpolated at 2,833; a tenth of the way up from 2,500 is 2,567 a machine:
+    // 13,507 ÷ (2,567 × 0.6) → 9 + 2 spares, where the median would need 10.
+    const cart = plans[0]!.services.find((s) => s.service === 'cart')!;
+    assert.deepEqual(cart.capacityRange, { low: 2500, high: 3000, basis: 'bracket' });
+    assert.equal(cart.quantile, 0.1);
+    assert.equal(Math.round(cart.capacityQps!), 2567);
+    assert.equal(Math.round(cart.medianCapacityQps!), 2833);
+    assert.deepEqual([cart.machines, cart.medianMachines], [11, 10]);
+    // payment binds on its knee, whose range is not known: planned at the point.
+    const payment = plans[0]!.services.find((s) => s.service === 'payment')!;
+    assert.deepEqual(
+      [payment.capacityRange, payment.machines, payment.medianMachines],
+      [null, 6, 6],
+    );
+    assert.equal(plans[0]!.totalMachines, 17);
     assert.deepEqual(plans[0]!.bottleneck?.service, 'cart');
     assert.deepEqual(JSON.parse(readFileSync(file('plan.json'), 'utf8')), plans[0]);
-    assert.match(readFileSync(file('plan.md'), 'utf8'), /\*\*16 machines\*\*/);
+    assert.match(readFileSync(file('plan.md'), 'utf8'), /\*\*17 machines\*\*/);
+    assert.match(
+      readFileSync(file('plan.md'), 'utf8'),
+      /\| cart \| 13,507 \| 2,567 \| no \| slo \| 2 \| 11 \| 2\.6% \| 2,500–3,000 \(between ramp levels\) \| 0\.1 \| 10 \|/,
+    );
     assert.equal(readFileSync(file('plan.xlsx')).subarray(0, 2).toString(), 'PK');
 
     const human = await run((io) =>
       runCapacityPlan({ model, forecast, out: file('by-ext.csv') }, io),
     );
     assert.equal(human.code, 0);
-    assert.match(human.stdout, /^16 machines; bottleneck cart \(headroom 0\.7%\)\n/);
+    assert.match(human.stdout, /^17 machines; bottleneck cart \(headroom 2\.6%\)\n/);
+    assert.match(
+      human.stdout,
+      /cart {16}11 machines {2}\(13507 QPS, N\+2; at q0\.1 2567 QPS a machine, the median 2833 would need 10\)/,
+    );
+    // At the median, as a forecast or --quantile may ask; a quantile past it is refused.
+    const median = await run((io) =>
+      runCapacityPlan({ model, forecast, quantile: '0.5', json: true }, io),
+    );
+    assert.equal(Plan.parse(JSON.parse(median.stdout)).totalMachines, 16);
+    const past = await run((io) => runCapacityPlan({ model, forecast, quantile: '0.7' }, io));
+    assert.equal(past.code, 2);
+    assert.match(past.stderr, /--quantile: expected a quantile in \(0, 0\.5\]/);
     assert.match(human.stdout, /wrote .*by-ext\.csv \(csv\)/);
     assert.match(readFileSync(file('by-ext.csv'), 'utf8'), /^Summary\r\n/);
     const stdout = await run((io) => runCapacityPlan({ model, forecast }, io));

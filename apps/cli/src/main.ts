@@ -459,6 +459,10 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     )
     .option('--out <file>', 'write the report here (required for xlsx and pdf)')
     .option('--json', 'print the plan JSON on stdout, whatever --format')
+    .option(
+      '--quantile <q>',
+      "plan each service at this quantile of its capacity's range, the median's count beside (default: the forecast's capacityQuantile, else 0.1)",
+    )
     .action(async (options) =>
       setExit(
         await (await load.capacity()).runCapacityPlan(options, process, await env('CHROMIUM_PATH')),

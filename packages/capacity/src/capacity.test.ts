@@ -96,6 +96,49 @@ describe('computeCapacity', () => {
     assert.equal(c.limits.usl!.reached, true);
     const peak = uslThroughput(usl, Math.sqrt(0.95 / 0.002));
     assert.ok(Math.abs(c.qps / peak - 1) < 1e-6, `${c.qps} vs ${peak}`);
+    // Exact points: a range with nothing in it but the peak.
+    assert.equal(c.range?.basis, 'interval');
+    assert.ok(c.range!.high - c.range!.low < 1e-3 * peak, JSON.stringify(c.range));
+  });
+
+  it('gives the USL peak a range from the fit, wider with noisier points', async () => {
+    const usl = { sigma: 0.05, kappa: 0.002, lambda: 100 };
+    const levels = [1, 4, 8, 12, 16, 20, 24, 28, 32];
+    const ranged = async (noise: number) =>
+      computeCapacity({
+        service: 'search',
+        cores: 16,
+        slo: { p99Ms: 1000 },
+        points: levels.map((concurrency, i) => {
+          const qps = uslThroughput(usl, concurrency) * (1 + noise * (i % 2 === 0 ? 1 : -1));
+          return { qps, p99Ms: 20, cpu: qps / 10_000, concurrency };
+        }),
+      });
+    const quiet = await ranged(0.01);
+    const loud = await ranged(0.04);
+    for (const c of [quiet, loud]) {
+      assert.equal(c.binding, 'usl');
+      assert.ok(c.range!.low < c.qps && c.qps < c.range!.high, JSON.stringify(c.range));
+      assert.equal(c.range!.level, 0.95);
+      // 95 % two-sided t on 9 − 3 = 6 degrees of freedom: 2.447 standard errors each side
+      const se = c.range!.standardError!;
+      assert.ok(Math.abs((c.range!.high - c.qps) / se - 2.446912) < 1e-4);
+    }
+    const width = (c: typeof quiet) => c.range!.high - c.range!.low;
+    assert.ok(width(loud) > 3 * width(quiet), `${width(loud)} vs ${width(quiet)}`);
+  });
+
+  it('brackets an SLO limit between the level that held and the one that broke', async () => {
+    const c = await computeCapacity(ramp([20, 22, 25, 30, 60, 150]));
+    assert.equal(c.binding, 'slo');
+    assert.deepEqual(c.range, {
+      low: c.limits.slo.between![0],
+      high: c.limits.slo.between![1],
+      basis: 'bracket',
+    });
+    assert.ok(c.range!.low < c.qps && c.qps < c.range!.high);
+    // A lower bound has no range: it is not known where above it the capacity lies.
+    assert.equal((await computeCapacity(ramp([10, 11, 12, 13, 14, 15]))).range, undefined);
   });
 
   it('warns loudly about limits beyond 2× the highest load measured', async () => {

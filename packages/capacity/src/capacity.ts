@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { EXTRAPOLATION_FACTOR, KneeLimit, kneeLimit } from './knee.js';
 import { Slo, SloLimit, sloLimit } from './slo.js';
 import { fitUsl } from './usl.js';
-import { UslQualityGates } from './usl-quality.js';
+import { peakThroughput } from './usl-model.js';
+import { derivedInterval, UslQualityGates } from './usl-quality.js';
 
 export const RampPoint = z.object({
   qps: z.number().positive(),
@@ -38,8 +39,26 @@ export const UslLimit = z.object({
   extrapolated: z.boolean(),
   /** The ramp went past the peak concurrency: throughput topped out within the data. */
   reached: z.boolean(),
+  /** `qps`'s standard error and 95 % interval, by the delta method from the fit's covariance */
+  standardError: z.number().optional(),
+  range: z.tuple([z.number(), z.number()]).optional(),
 });
 export type UslLimit = z.infer<typeof UslLimit>;
+
+/**
+ * Where a machine's capacity lies, not just the point: `bracket`, between the last ramp level
+ * that held the SLO and the first that broke it (the point interpolated inside); `interval`,
+ * a confidence interval of a model limit (its standard error given).
+ */
+export const CapacityRange = z.object({
+  low: z.number().nonnegative(),
+  high: z.number().nonnegative(),
+  basis: z.enum(['bracket', 'interval']),
+  /** `interval`: the standard error of the capacity, and the interval's level */
+  standardError: z.number().nonnegative().optional(),
+  level: z.number().gt(0).lt(1).optional(),
+});
+export type CapacityRange = z.infer<typeof CapacityRange>;
 
 export const LimitName = z.enum(['slo', 'usl', 'knee']);
 export type LimitName = z.infer<typeof LimitName>;
@@ -52,6 +71,8 @@ export const MachineCapacity = z.object({
   /** With a lower bound: the lowest model limit above it (the capacity is at most this). */
   upperBoundQps: z.number().nullable(),
   binding: LimitName,
+  /** Where the binding limit lies; absent for a lower bound, a knee, or an older model file. */
+  range: CapacityRange.optional(),
   limits: z.object({ slo: SloLimit, usl: UslLimit.nullable(), knee: KneeLimit.nullable() }),
   maxMeasuredQps: z.number(),
   /**
@@ -111,12 +132,14 @@ export async function computeCapacity(input: z.input<typeof Ramp>): Promise<Mach
       `the ramp never breached the SLO: capacity is only known to exceed ${maxMeasuredQps} QPS`,
     );
   }
+  const range = lowerBound ? undefined : rangeOf(binding.name, slo, usl);
   return {
     service: ramp.service,
     qps: binding.qps,
     lowerBound,
     upperBoundQps,
     binding: binding.name,
+    ...(range ? { range } : {}),
     limits: { slo, usl, knee },
     maxMeasuredQps,
     extrapolated: beyond.length > 0,
@@ -124,6 +147,29 @@ export async function computeCapacity(input: z.input<typeof Ramp>): Promise<Mach
     unmet,
   };
 }
+
+function rangeOf(
+  binding: LimitName,
+  slo: SloLimit,
+  usl: UslLimit | null,
+): CapacityRange | undefined {
+  if (binding === 'slo' && slo.between) {
+    return { low: slo.between[0], high: slo.between[1], basis: 'bracket' };
+  }
+  if (binding === 'usl' && usl?.range && usl.standardError !== undefined) {
+    return {
+      low: Math.max(0, usl.range[0]),
+      high: usl.range[1],
+      basis: 'interval',
+      standardError: usl.standardError,
+      level: USL_LEVEL,
+    };
+  }
+  return undefined;
+}
+
+/** Level of the USL limit's interval: the same as the parameters' (`capacity usl`). */
+const USL_LEVEL = 0.95;
 
 /** Fits the USL to the ramp (throughput = QPS against concurrency) and takes its ceiling. */
 async function uslLimit(
@@ -160,7 +206,23 @@ async function uslLimit(
   const reached =
     peak.concurrency !== null && peak.concurrency <= Math.max(...points.map((p) => p.concurrency));
   const { concurrency, kind } = peak;
-  return { qps, kind, concurrency, sigma, kappa, lambda, r2, extrapolated, reached };
+  const spread = fit.intervals
+    ? derivedInterval(fit, fit.intervals, (p) =>
+        kind === 'peak' ? peakThroughput(p) : p.lambda / p.sigma,
+      )
+    : undefined;
+  return {
+    qps,
+    kind,
+    concurrency,
+    sigma,
+    kappa,
+    lambda,
+    r2,
+    extrapolated,
+    reached,
+    ...(spread ? { standardError: spread.standardError, range: spread.range } : {}),
+  };
 }
 
 /** "4800" or, for a lower bound, "> 4800" (QPS rounded to whole requests). */

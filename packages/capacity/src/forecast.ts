@@ -19,8 +19,16 @@ export const Forecast = z.object({
   redundancy: Redundancy,
   /** Zones the machines are spread over evenly, for the one-zone-down what-if. */
   zones: z.number().int().positive().optional(),
+  /**
+   * Machines are planned at this quantile of each per-machine capacity (where its range is
+   * known), the median's count shown beside: 0.1 plans for a capacity 90 % likely to hold.
+   */
+  capacityQuantile: z.number().gt(0).max(0.5).optional(),
 });
 export type Forecast = z.infer<typeof Forecast>;
+
+/** The quantile machines are planned at unless a forecast says otherwise. */
+export const DEFAULT_CAPACITY_QUANTILE = 0.1;
 
 export function sparesFor(redundancy: Redundancy, service: string): number {
   return redundancy[service] ?? redundancy.default;

@@ -1,5 +1,6 @@
 export { type BuildModelOptions, buildModel } from './build-model.js';
 export {
+  CapacityRange,
   computeCapacity,
   formatCapacity,
   LimitName,
@@ -11,7 +12,7 @@ export {
 export { type CsvProblem, formatCsvProblem, parseUslCsv, type UslCsvResult } from './csv.js';
 export { CostDrift, CostRun, costDrift } from './drift.js';
 export { FanoutFit, FanoutOptions, FanoutSecond, fitFanout, ServiceFanout } from './fanout.js';
-export { Forecast, Redundancy } from './forecast.js';
+export { DEFAULT_CAPACITY_QUANTILE, Forecast, Redundancy } from './forecast.js';
 export {
   type FromRunsOptions,
   measurementsFromRuns,
@@ -23,7 +24,14 @@ export { fitLine, LinearFit } from './linear.js';
 export { Measurements, ServiceMeasurements } from './measurements.js';
 export { CapacityModel, Provenance, ServiceModel, UslCurve } from './model.js';
 export { type NnlsResult, nnls } from './nnls.js';
-export { Plan, PlanInput, planCapacity, ServicePlan, Unmet } from './plan.js';
+export {
+  capacityAtQuantile,
+  Plan,
+  PlanInput,
+  planCapacity,
+  ServicePlan,
+  Unmet,
+} from './plan.js';
 export { planFromModel } from './plan-model.js';
 export { rampConcurrency } from './ramp.js';
 export { Slo, SloLimit, sloLimit } from './slo.js';

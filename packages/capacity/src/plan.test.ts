@@ -4,7 +4,7 @@ import type { MachineCapacity } from './capacity.js';
 import { costDrift } from './drift.js';
 import type { FanoutFit } from './fanout.js';
 import { Forecast } from './forecast.js';
-import { planCapacity } from './plan.js';
+import { capacityAtQuantile, planCapacity } from './plan.js';
 
 function capacity(
   service: string,
@@ -47,6 +47,52 @@ describe('planCapacity', () => {
     assert.equal(plan.services[0]!.machines, 6);
     assert.equal(plan.totalMachines, 6);
     assert.deepEqual(plan.unmet, []);
+  });
+
+  it('plans at a conservative quantile of each range, the median beside', () => {
+    const bracket = capacity('api', 5000, { range: { low: 4000, high: 6000, basis: 'bracket' } });
+    const interval = capacity('db', 1000, {
+      binding: 'usl',
+      range: { low: 804, high: 1196, basis: 'interval', standardError: 100, level: 0.95 },
+    });
+    // A bracket is linear from its low end through the point (the median) to its high end.
+    assert.equal(capacityAtQuantile(bracket, 0.1), 4200);
+    assert.equal(capacityAtQuantile(bracket, 0.5), 5000);
+    assert.equal(capacityAtQuantile(bracket, 0.75), 5500);
+    // An interval is normal around the point: q0.1 is 1.2816 standard errors below.
+    assert.ok(Math.abs(capacityAtQuantile(interval, 0.1) - (1000 - 128.155)) < 1e-2);
+    // No range: the point, whatever the quantile.
+    assert.equal(capacityAtQuantile(capacity('x', 700), 0.1), 700);
+
+    const forecast = { entries: { order: 19_000 }, utilisation: 1, redundancy: { default: 0 } };
+    const plan = planCapacity({
+      forecast,
+      ratios: ratios({ api: fit(1, 0), db: fit(0.1, 0) }),
+      capacities: [bracket, interval],
+    });
+    const [api, db] = plan.services;
+    // api: 19 000 over 4 200 → 5 machines; at the median 5 000, 4.
+    assert.deepEqual(
+      [api!.quantile, api!.capacityQps, api!.machines, api!.medianMachines],
+      [0.1, 4200, 5, 4],
+    );
+    assert.equal(api!.medianCapacityQps, 5000);
+    assert.deepEqual(api!.capacityRange, bracket.range);
+    // db: 1 900 over ~872 → 3; at the median 1 000, 2.
+    assert.deepEqual([db!.machines, db!.medianMachines], [3, 2]);
+    // The forecast may plan at the median itself.
+    const median = planCapacity({
+      forecast: { ...forecast, capacityQuantile: 0.5 },
+      ratios: ratios({ api: fit(1, 0), db: fit(0.1, 0) }),
+      capacities: [bracket, interval],
+    });
+    assert.deepEqual(
+      median.services.map((s) => [s.machines, s.medianMachines]),
+      [
+        [4, 4],
+        [2, 2],
+      ],
+    );
   });
 
   it('sums ratio × forecast, applies utilisation and per-service N+k, names the bottleneck', () => {

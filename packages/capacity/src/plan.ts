@@ -1,8 +1,9 @@
+import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import { z } from 'zod';
-import { MachineCapacity } from './capacity.js';
+import { CapacityRange, MachineCapacity } from './capacity.js';
 import { CostDrift } from './drift.js';
 import { FanoutFit } from './fanout.js';
-import { Forecast, servingMachines, sparesFor } from './forecast.js';
+import { DEFAULT_CAPACITY_QUANTILE, Forecast, servingMachines, sparesFor } from './forecast.js';
 import { EXTRAPOLATION_FACTOR } from './knee.js';
 import { type PlannedService, WhatIfs, whatIfs } from './whatif.js';
 
@@ -19,11 +20,22 @@ export const ServicePlan = z.object({
   service: z.string(),
   /** Σ ratio × forecast over entry kinds. */
   requiredQps: z.number(),
-  /** Per-machine capacity used, after any cost-drift derating; null if none is usable. */
+  /**
+   * Per-machine capacity planned with, after any cost-drift derating: the forecast's
+   * conservative quantile of its range (the point where no range is known); null if none is usable.
+   */
   capacityQps: z.number().nullable(),
+  /** The capacity's median (its point estimate), derated alike. */
+  medianCapacityQps: z.number().nullable(),
+  /** Where the capacity lies (before derating), when known. */
+  capacityRange: CapacityRange.nullable(),
+  /** The quantile planned at. */
+  quantile: z.number(),
   spares: z.number().int(),
   /** ceil(required ÷ (capacity × utilisation)) + spares; null when it cannot be computed. */
   machines: z.number().int().nullable(),
+  /** The same at the median capacity: what a plan without the margin would ask for. */
+  medianMachines: z.number().int().nullable(),
   /** How far the forecast can grow before the service, its spares lost, passes the target utilisation. */
   headroom: z.number().nullable(),
   /** What could not be satisfied; any entry makes the plan unmet. */
@@ -96,10 +108,14 @@ function planService(
   if (!fanout) unmet.push('no fan-out ratios: its required load is unknown');
   else if (fanout.refused) unmet.push(`fan-out ratios refused: ${fanout.reason}`);
 
+  const quantile = forecast.capacityQuantile ?? DEFAULT_CAPACITY_QUANTILE;
   let capacityQps: number | null = null;
+  let medianCapacityQps: number | null = null;
   if (!capacity) unmet.push('no per-machine capacity');
   else {
-    capacityQps = capacity.qps * (drift?.capacityFactor ?? 1);
+    const factor = drift?.capacityFactor ?? 1;
+    capacityQps = capacityAtQuantile(capacity, quantile) * factor;
+    medianCapacityQps = capacity.qps * factor;
     if (drift?.warning) warnings.push(drift.warning);
     warnings.push(...capacity.warnings);
     unmet.push(...capacity.unmet);
@@ -114,8 +130,14 @@ function planService(
         `capacity ${Math.round(capacity.qps)} QPS is extrapolated beyond ${EXTRAPOLATION_FACTOR}× the highest load measured (${capacity.maxMeasuredQps} QPS)`,
       );
     }
-    if (!(capacityQps > 0)) {
+    if (!(medianCapacityQps > 0)) {
       unmet.push('per-machine capacity is 0: the SLO was breached at the lowest load run');
+      medianCapacityQps = null;
+      capacityQps = null;
+    } else if (!(capacityQps > 0)) {
+      unmet.push(
+        `per-machine capacity at its ${quantile} quantile is 0: its range is too wide to plan from; measure more levels near the limit`,
+      );
       capacityQps = null;
     }
   }
@@ -124,6 +146,10 @@ function planService(
   const usable = fanout !== undefined && !fanout.refused && capacityQps !== null;
   const perMachine = usable ? capacityQps! * forecast.utilisation : null;
   const serving = perMachine === null ? null : servingMachines(requiredQps, perMachine);
+  const medianServing =
+    usable && medianCapacityQps !== null
+      ? servingMachines(requiredQps, medianCapacityQps * forecast.utilisation)
+      : null;
   const headroom =
     perMachine !== null && serving !== null && requiredQps > 0
       ? (serving * perMachine) / requiredQps - 1
@@ -133,12 +159,32 @@ function planService(
       service,
       requiredQps,
       capacityQps,
+      medianCapacityQps,
+      capacityRange: capacity?.range ?? null,
+      quantile,
       spares,
       machines: serving === null ? null : serving + spares,
+      medianMachines: medianServing === null ? null : medianServing + spares,
       headroom,
       unmet,
       warnings,
     },
     perMachine,
   };
+}
+
+/**
+ * A machine's capacity at quantile `q` of its range: a bracket is taken as linear from its
+ * low end (q = 0) through the interpolated point (the median) to its high end (q = 1); an
+ * interval as normal around the point with its standard error. No range: the point.
+ */
+export function capacityAtQuantile(capacity: MachineCapacity, q: number): number {
+  const range = capacity.range;
+  if (!range) return capacity.qps;
+  if (range.basis === 'bracket') {
+    return q <= 0.5
+      ? range.low + (q / 0.5) * (capacity.qps - range.low)
+      : capacity.qps + ((q - 0.5) / 0.5) * (range.high - capacity.qps);
+  }
+  return Math.max(0, capacity.qps + normalQuantile(q, 0, 1) * (range.standardError ?? 0));
 }

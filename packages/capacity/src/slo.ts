@@ -17,6 +17,8 @@ export const SloLimit = z.object({
   qps: z.number(),
   breached: z.boolean(),
   by: z.enum(['p99', 'cpu']).nullable(),
+  /** Breached: the QPS of the last level that held and of the first that broke (0 before the first). */
+  between: z.tuple([z.number(), z.number()]).optional(),
 });
 export type SloLimit = z.infer<typeof SloLimit>;
 
@@ -52,5 +54,5 @@ export function sloLimit(points: readonly Measured[], slo: Slo): SloLimit {
     })
     .sort((a, b) => a.qps - b.qps);
   const lowest = crossings[0]!;
-  return { qps: lowest.qps, breached: true, by: lowest.by };
+  return { qps: lowest.qps, breached: true, by: lowest.by, between: [prev?.qps ?? 0, cur.qps] };
 }

@@ -40,6 +40,13 @@ export function uslThroughput({ sigma, kappa, lambda }: UslParameters, n: number
   return (lambda * n) / (1 + sigma * (n - 1) + kappa * n * (n - 1));
 }
 
+/** Throughput at the USL peak concurrency √((1 − σ)/κ); undefined where there is no peak. */
+export function peakThroughput(parameters: UslParameters): number | undefined {
+  const { sigma, kappa } = parameters;
+  if (!(kappa > 0 && sigma < 1)) return undefined;
+  return uslThroughput(parameters, Math.sqrt((1 - sigma) / kappa));
+}
+
 export function uslPeak(params: UslParameters): UslPeak {
   const { sigma, kappa, lambda } = params;
   if (kappa > 0 && sigma < 1) {

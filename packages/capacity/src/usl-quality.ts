@@ -77,6 +77,10 @@ export function uslQuality(
 export interface UslIntervals {
   /** two-sided confidence level of the intervals */
   level: number;
+  /** degrees of freedom of the t quantile: points − 3 */
+  df: number;
+  /** s²(JᵀJ)⁻¹ over (σ, κ, λ), for intervals of anything computed from them */
+  covariance: number[][];
   standardErrors: UslParameters;
   sigma: [number, number];
   kappa: [number, number];
@@ -103,21 +107,57 @@ export function uslIntervals(
   const scaled = jacobian.map((column, j) => column.map((v) => v / norms[j]!));
   const normal = scaled.map((a) => scaled.map((b) => a.reduce((s, v, i) => s + v * b[i]!, 0)));
   const variance = sse / df;
-  const diagonal: number[] = [];
+  const covariance: number[][] = [];
   for (let j = 0; j < 3; j++) {
     const unit = [0, 0, 0].map((_, k) => (k === j ? 1 : 0));
     const column = solve(normal, unit);
     if (!column || !(column[j]! >= 0)) return undefined;
-    diagonal.push((variance * column[j]!) / norms[j]! ** 2);
+    covariance.push(column.map((v, k) => (variance * v) / (norms[j]! * norms[k]!)));
   }
-  const [se0, se1, se2] = diagonal.map(Math.sqrt) as [number, number, number];
+  const [se0, se1, se2] = [0, 1, 2].map((j) => Math.sqrt(covariance[j]![j]!)) as [
+    number,
+    number,
+    number,
+  ];
   const t = tQuantile((1 + level) / 2, df);
   const around = (value: number, se: number): [number, number] => [value - t * se, value + t * se];
   return {
     level,
+    df,
+    covariance,
     standardErrors: { sigma: se0, kappa: se1, lambda: se2 },
     sigma: around(fit.sigma, se0),
     kappa: around(fit.kappa, se1),
     lambda: around(fit.lambda, se2),
   };
+}
+
+const PARAMETERS = ['sigma', 'kappa', 'lambda'] as const;
+
+/**
+ * The interval of something computed from the parameters (the peak throughput, say), by the
+ * delta method at the intervals' level: gradient by central differences, variance gᵀΣg.
+ * Undefined when `of` is undefined near the fit or its variance is not finite.
+ */
+export function derivedInterval(
+  fit: UslParameters,
+  intervals: UslIntervals,
+  of: (parameters: UslParameters) => number | undefined,
+): { value: number; standardError: number; range: [number, number] } | undefined {
+  const value = of(fit);
+  if (value === undefined || !Number.isFinite(value)) return undefined;
+  const gradient = PARAMETERS.map((key) => {
+    const step = Math.abs(fit[key]) * 1e-5 || intervals.standardErrors[key] * 1e-5 || 1e-12;
+    const up = of({ ...fit, [key]: fit[key] + step });
+    const down = of({ ...fit, [key]: fit[key] - step });
+    return up === undefined || down === undefined ? Number.NaN : (up - down) / (2 * step);
+  });
+  let variance = 0;
+  for (let j = 0; j < 3; j++)
+    for (let k = 0; k < 3; k++)
+      variance += gradient[j]! * gradient[k]! * intervals.covariance[j]![k]!;
+  if (!(variance >= 0) || !Number.isFinite(variance)) return undefined;
+  const standardError = Math.sqrt(variance);
+  const t = tQuantile((1 + intervals.level) / 2, intervals.df);
+  return { value, standardError, range: [value - t * standardError, value + t * standardError] };
 }

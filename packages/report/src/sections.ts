@@ -97,6 +97,9 @@ function services(plan: Plan, model: CapacityModel | undefined): Section {
       col('Spares', 'int'),
       col('Machines', 'int'),
       col('Headroom', 'percent'),
+      col('Capacity range', 'text'),
+      col('Quantile planned at', 'ratio'),
+      col('Machines at the median', 'int'),
       col('Unmet', 'text'),
       col('Warnings', 'text'),
     ],
@@ -111,11 +114,23 @@ function services(plan: Plan, model: CapacityModel | undefined): Section {
         s.spares,
         s.machines,
         s.headroom,
+        rangeText(s.capacityRange),
+        s.quantile,
+        s.medianMachines,
         s.unmet.join('; '),
         s.warnings.join('; '),
       ];
     }),
   };
+}
+
+/** "2,500–3,000 (bracket)": where a capacity lies, as a planner reads it. */
+function rangeText(range: Plan['services'][number]['capacityRange']): string {
+  if (!range) return '';
+  const qps = (n: number) => Math.round(n).toLocaleString('en-US');
+  const what =
+    range.basis === 'bracket' ? 'between ramp levels' : `${(range.level ?? 0.95) * 100} % interval`;
+  return `${qps(range.low)}–${qps(range.high)} (${what})`;
 }
 
 function ratios(model: CapacityModel | undefined): Section {

@@ -330,6 +330,8 @@ export interface CapacityPlanOptions {
   format?: string;
   out?: string;
   json?: boolean;
+  /** plan at this quantile of each capacity's range, over the forecast's capacityQuantile */
+  quantile?: string;
 }
 
 /** --format, else the --out file's extension, else Markdown. */
@@ -387,8 +389,18 @@ export async function runCapacityPlan(
       'required with --json and --format: stdout carries the plan JSON',
     );
   if (options.out) await checkOutFile(options.out);
+  const quantile = options.quantile === undefined ? undefined : Number(options.quantile);
+  if (quantile !== undefined && !(quantile > 0 && quantile <= 0.5)) {
+    throw new UsageError(
+      '--quantile',
+      `expected a quantile in (0, 0.5] (0.1 plans for a capacity 90 % likely to hold), got "${options.quantile}"`,
+    );
+  }
   const { model, forecast } = await readModelAndForecast(options);
-  const plan = planFromModel(model, forecast);
+  const plan = planFromModel(
+    model,
+    quantile === undefined ? forecast : { ...forecast, capacityQuantile: quantile },
+  );
   let report: string | Buffer;
   try {
     report = await renderPlan(format, plan, model, env.CHROMIUM_PATH);
@@ -405,11 +417,17 @@ export async function runCapacityPlan(
   return plan.unmet.length > 0 ? ExitCode.thresholdsFailed : ExitCode.passed;
 }
 
+/** What planning below the median costs, when it costs a machine: what the median would need. */
+function marginOf(s: Plan['services'][number]): string {
+  if (s.medianMachines === null || s.medianMachines === s.machines) return '';
+  return `; at q${s.quantile} ${Math.round(s.capacityQps ?? 0)} QPS a machine, the median ${Math.round(s.medianCapacityQps ?? 0)} would need ${s.medianMachines}`;
+}
+
 /** Machines per service and the bottleneck, for the terminal. */
 export function renderPlanSummary(plan: Plan): string {
   const rows = plan.services.map(
     (s) =>
-      `  ${s.service.padEnd(16)} ${String(s.machines ?? '?').padStart(5)} machines  (${Math.round(s.requiredQps)} QPS, N+${s.spares})`,
+      `  ${s.service.padEnd(16)} ${String(s.machines ?? '?').padStart(5)} machines  (${Math.round(s.requiredQps)} QPS, N+${s.spares}${marginOf(s)})`,
   );
   const bottleneck = plan.bottleneck
     ? `; bottleneck ${plan.bottleneck.service} (headroom ${(plan.bottleneck.headroom * 100).toFixed(1)}%)`

@@ -47,7 +47,9 @@ function PlanTable({ plan }: { plan: Plan }) {
           <th>Service</th>
           <th className="num">Required QPS</th>
           <th className="num">Per machine</th>
+          <th>Capacity range</th>
           <th className="num">Machines</th>
+          <th className="num">At the median</th>
           <th className="num">Headroom</th>
           <th>Not satisfied</th>
         </tr>
@@ -57,8 +59,16 @@ function PlanTable({ plan }: { plan: Plan }) {
           <tr key={s.service} className={s.unmet.length > 0 ? 'regression' : undefined}>
             <td>{s.service}</td>
             <td className="num">{qps(s.requiredQps)}</td>
-            <td className="num">{s.capacityQps === null ? '–' : qps(s.capacityQps)}</td>
+            <td className="num" title={`at its ${s.quantile} quantile`}>
+              {s.capacityQps === null ? '–' : qps(s.capacityQps)}
+            </td>
+            <td>
+              {s.capacityRange
+                ? `${qps(s.capacityRange.low)}–${qps(s.capacityRange.high)} (${s.capacityRange.basis})`
+                : '–'}
+            </td>
             <td className="num">{s.machines ?? '–'}</td>
+            <td className="num">{s.medianMachines ?? '–'}</td>
             <td className="num">
               {s.headroom === null ? '–' : `${(s.headroom * 100).toFixed(1)}%`}
             </td>
