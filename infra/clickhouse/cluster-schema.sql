@@ -172,6 +172,13 @@ CREATE TABLE IF NOT EXISTS `loadline`.`target_metrics` ON CLUSTER '{cluster}'
 AS `loadline`.`target_metrics_local`
 ENGINE = Distributed('{cluster}', 'loadline', 'target_metrics_local', cityHash64(run_id));
 
+-- 006_target_concurrency.sql
+ALTER TABLE `loadline`.`target_metrics_local` ON CLUSTER '{cluster}'
+    (ADD COLUMN IF NOT EXISTS `busy_seconds` Float64 DEFAULT -1 AFTER p99_ms);
+
+ALTER TABLE `loadline`.`target_metrics` ON CLUSTER '{cluster}'
+    (ADD COLUMN IF NOT EXISTS `busy_seconds` Float64 DEFAULT -1 AFTER p99_ms);
+
 -- The store's migration ledger, on every node and replicated to all of them (one Keeper
 -- path for the whole cluster), so whichever node control's migrate() talks to finds the
 -- same ledger. Not distributed: it is tiny.

@@ -58,5 +58,12 @@ export const TargetMetricRow = z.strictObject({
   /** -1: no requests in the interval */
   p50Ms: z.number().min(-1),
   p99Ms: z.number().min(-1),
+  /**
+   * Seconds spent serving the requests that completed in the interval (the increase of the
+   * duration histogram's `_sum`). By Little's law busySeconds ÷ intervalS is the instance's
+   * mean concurrency (requests in flight) over it: the N the USL is fitted against. -1: the
+   * histogram has no `_sum`; absent in rows stored before it was scraped.
+   */
+  busySeconds: z.number().min(-1).optional(),
 });
 export type TargetMetricRow = z.infer<typeof TargetMetricRow>;

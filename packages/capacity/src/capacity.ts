@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EXTRAPOLATION_FACTOR, KneeLimit, kneeLimit } from './knee.js';
+import { rampConcurrency } from './ramp.js';
 import { Slo, SloLimit, sloLimit } from './slo.js';
 import { fitUsl } from './usl.js';
 import { peakThroughput } from './usl-model.js';
@@ -10,7 +11,10 @@ export const RampPoint = z.object({
   p99Ms: z.number().nonnegative(),
   /** Machine CPU utilisation, 0..1 across all its cores. */
   cpu: z.number().min(0).max(1),
-  /** Requests in flight; by default Little's law, qps × latency. */
+  /**
+   * Requests in flight on average: from runs, Little's law on the service's own figures
+   * (busy seconds ÷ seconds); without it qps × latency (mean when given, else p99).
+   */
   concurrency: z.number().positive().optional(),
   /** Mean latency for Little's law; without it p99 is used, which overstates concurrency. */
   meanLatencyMs: z.number().positive().optional(),
@@ -178,10 +182,7 @@ async function uslLimit(
   warnings: string[],
   unmet: string[],
 ): Promise<UslLimit | null> {
-  const points = ramp.points.map((p) => ({
-    concurrency: p.concurrency ?? (p.qps * (p.meanLatencyMs ?? p.p99Ms)) / 1000,
-    throughput: p.qps,
-  }));
+  const points = ramp.points.map((p) => ({ concurrency: rampConcurrency(p), throughput: p.qps }));
   const fix = `ramp ${ramp.service} past ${Math.round(maxMeasuredQps)} QPS in ≥ ${UslQualityGates.parse({}).minLevels} levels`;
   if (
     new Set(points.map((p) => p.concurrency)).size < 3 ||

@@ -17,6 +17,8 @@ export interface ScrapedRow {
   cpuSeconds: number;
   p50Ms: number;
   p99Ms: number;
+  /** time spent on the interval's requests (Δ duration `_sum`); -1 or absent: not scraped */
+  busySeconds?: number;
 }
 
 /** What one stored run contributes. */
@@ -50,7 +52,8 @@ function median(values: number[]): number {
  * One ramp point per instance and `levelSeconds` window, counted from the instance's first
  * second in its run (so a run's stages, which start with it, fall into whole windows):
  * rates and CPU averaged over the window (CPU as a share of the machine's cores), p99 the
- * median second's. Windows without requests are skipped; points sorted by QPS.
+ * median second's, concurrency by Little's law from the instance's busy seconds when its
+ * histogram has a `_sum`. Windows without requests are skipped; points sorted by QPS.
  */
 function rampOf(rows: RunRow[], cores: number, levelSeconds: number): RampPoint[] {
   const firstSecond = new Map<string, number>();
@@ -75,10 +78,16 @@ function rampOf(rows: RunRow[], cores: number, levelSeconds: number): RampPoint[
     const withCpu = list.filter((r) => r.cpuSeconds >= 0);
     const cpuSeconds = withCpu.reduce((n, r) => n + r.cpuSeconds, 0);
     const cpuSpan = withCpu.reduce((n, r) => n + r.intervalS, 0);
+    // Little's law on the instance's own figures: requests in flight on average = arrival
+    // rate × mean time in the system = the seconds spent on requests over the seconds passed.
+    const busy = list.every((r) => (r.busySeconds ?? -1) >= 0)
+      ? list.reduce((n, r) => n + (r.busySeconds ?? 0), 0) / seconds
+      : 0;
     points.push({
       qps: requests / seconds,
       p99Ms: median(withLatency.map((r) => r.p99Ms)),
       cpu: cpuSpan > 0 ? Math.min(1, cpuSeconds / cpuSpan / cores) : 0,
+      ...(busy > 0 ? { concurrency: busy } : {}),
     });
   }
   return points.sort((a, b) => a.qps - b.qps);

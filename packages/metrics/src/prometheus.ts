@@ -74,6 +74,8 @@ export interface InstanceReading {
   cpuSeconds: number | null;
   /** cumulative histogram buckets: upper bound in seconds → count */
   buckets: Map<number, number>;
+  /** the duration histogram's `_sum`: seconds spent on every request so far; null if absent */
+  durationSumS: number | null;
 }
 
 export interface MetricNames {
@@ -102,15 +104,17 @@ function isScrape(sample: Sample): boolean {
 export function readInstance(samples: readonly Sample[], names: MetricNames): InstanceReading {
   let requests = 0;
   let cpuSeconds: number | null = null;
+  let durationSumS: number | null = null;
   const buckets = new Map<number, number>();
   for (const s of samples) {
     if (isScrape(s)) continue;
     if (s.name === names.requests) requests += s.value;
     else if (s.name === names.cpu) cpuSeconds = (cpuSeconds ?? 0) + s.value;
+    else if (s.name === `${names.duration}_sum`) durationSumS = (durationSumS ?? 0) + s.value;
     else if (s.name === `${names.duration}_bucket` && s.labels.le !== undefined) {
       const le = parseValue(s.labels.le);
       buckets.set(le, (buckets.get(le) ?? 0) + s.value);
     }
   }
-  return { requests, cpuSeconds, buckets };
+  return { requests, cpuSeconds, buckets, durationSumS };
 }

@@ -212,6 +212,10 @@ export class TargetScraper {
           : increase(previous.reading.cpuSeconds, reading.cpuSeconds),
       p50Ms: p50 === null ? -1 : p50 * 1000,
       p99Ms: p99 === null ? -1 : p99 * 1000,
+      busySeconds:
+        reading.durationSumS === null || previous.reading.durationSumS === null
+          ? -1
+          : increase(previous.reading.durationSumS, reading.durationSumS),
     };
     return { row, buckets: { service: target.service, instance: target.url, second, buckets } };
   }

@@ -203,7 +203,7 @@ export function storeSuite(mode: string, open: () => Promise<ResultStore>): void
     test('004 adds checks: rows and rollups stored before it read checks = 0', async () => {
       const upgrade = await store.migrate();
       assert.deepEqual(upgrade, {
-        applied: ['004_checks.sql', '005_target_metrics.sql'],
+        applied: ['004_checks.sql', '005_target_metrics.sql', '006_target_concurrency.sql'],
         alreadyApplied: [
           '001_intervals.sql',
           '002_interval_minutes.sql',
@@ -212,13 +212,13 @@ export function storeSuite(mode: string, open: () => Promise<ResultStore>): void
       });
       const again = await store.migrate();
       assert.deepEqual(again.applied, []);
-      assert.equal(again.alreadyApplied.length, 5);
+      assert.equal(again.alreadyApplied.length, 6);
       const ledger = await store.driver.query<{ version: number }>(
         'SELECT version FROM schema_migrations FINAL ORDER BY version',
       );
       assert.deepEqual(
         ledger.map((r) => Number(r.version)),
-        [1, 2, 3, 4, 5],
+        [1, 2, 3, 4, 5, 6],
       );
       // the old rollups of the first minute are still valid; the second minute is built
       // now, by this code, from the old raw rows
@@ -490,9 +490,11 @@ export function storeSuite(mode: string, open: () => Promise<ResultStore>): void
         cpuSeconds: 0.1,
         p50Ms: 2,
         p99Ms: 9,
+        busySeconds: 0.04,
       });
       await store.insertTargetMetrics([scraped(run), scraped(other)]);
       assert.equal((await store.targetMetrics(run)).length, 1);
+      assert.equal((await store.targetMetrics(run))[0]?.busySeconds, 0.04);
       await store.deleteRun(run);
       // What control scraped from the targets during the run goes with it.
       assert.deepEqual(await store.targetMetrics(run), []);

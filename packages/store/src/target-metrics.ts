@@ -1,4 +1,4 @@
-// Rows control scrapes from the targets' /metrics during a run (see migration 005).
+// Rows control scrapes from the targets' /metrics during a run (see migrations 005, 006).
 import type { TargetMetricRow } from '@loadline/api';
 import { z } from 'zod';
 import type { ClickHouseDriver } from './driver.js';
@@ -22,6 +22,7 @@ export async function insertTargetMetrics(
       cpu_seconds: r.cpuSeconds,
       p50_ms: r.p50Ms,
       p99_ms: r.p99Ms,
+      busy_seconds: r.busySeconds ?? -1,
     })),
   );
 }
@@ -35,6 +36,7 @@ const Read = z.object({
   cpuSeconds: z.coerce.number(),
   p50Ms: z.coerce.number(),
   p99Ms: z.coerce.number(),
+  busySeconds: z.coerce.number(),
 });
 
 export async function targetMetrics(
@@ -43,7 +45,8 @@ export async function targetMetrics(
 ): Promise<TargetMetricRow[]> {
   const rows = await driver.query(
     `SELECT service, instance, toUnixTimestamp(second) AS second, interval_s AS intervalS,
-            requests, cpu_seconds AS cpuSeconds, p50_ms AS p50Ms, p99_ms AS p99Ms
+            requests, cpu_seconds AS cpuSeconds, p50_ms AS p50Ms, p99_ms AS p99Ms,
+            busy_seconds AS busySeconds
      FROM target_metrics FINAL WHERE run_id = {runId:String}
      ORDER BY service, instance, second`,
     { runId },
