@@ -348,7 +348,10 @@ export class RunCoordinator {
     const probe = live?.scenario.capacityProbe;
     if (!live || !probe || live.phase !== 'running') return;
     if (!rows.some((r) => r.service === probe.service)) return;
-    const breaches = probeBreaches(probe, rows);
+    // The first stage is a warm-up (cold caches, connections, JIT): a breach in it never
+    // ends the ramp, or one cold second stops a probe after seventy requests.
+    const warmUpMs = parseDuration(live.scenario.load?.stages?.[0]?.duration ?? '0s') ?? 0;
+    const breaches = Date.now() < live.startAt + warmUpMs ? [] : probeBreaches(probe, rows);
     if (breaches.length === 0) {
       live.probeBreachSince = undefined;
       return;

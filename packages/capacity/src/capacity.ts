@@ -18,6 +18,8 @@ export const RampPoint = z.object({
   concurrency: z.number().positive().optional(),
   /** Mean latency for Little's law; without it p99 is used, which overstates concurrency. */
   meanLatencyMs: z.number().positive().optional(),
+  /** A run's first level, its warm-up (cold caches, connections): fitted, never a breach. */
+  warmUp: z.boolean().optional(),
 });
 export type RampPoint = z.infer<typeof RampPoint>;
 

@@ -34,6 +34,12 @@ describe('measurementsFromRuns', () => {
       [20, 30, 40, 50],
     );
     assert.equal(ramp[0]?.cpu, 0.1 / 2, 'CPU seconds per second over 2 cores');
+    assert.deepEqual(
+      ramp.map((p) => p.warmUp ?? false),
+      [true, false, false, false],
+      'the first level is the warm-up',
+    );
+    assert.equal(ramp[0]?.concurrency, undefined, 'no busy seconds scraped: QPS × p99 later');
     assert.equal(m.services.cart?.cores, 2);
     assert.equal(m.fanout.length, 18, 'the first and last seconds are cut');
     assert.deepEqual(m.fanout[0], { entries: { order: 100 }, calls: { cart: 300 } });

@@ -53,7 +53,8 @@ function median(values: number[]): number {
  * second in its run (so a run's stages, which start with it, fall into whole windows):
  * rates and CPU averaged over the window (CPU as a share of the machine's cores), p99 the
  * median second's, concurrency by Little's law from the instance's busy seconds when its
- * histogram has a `_sum`. Windows without requests are skipped; points sorted by QPS.
+ * histogram has a `_sum`; each instance's first window is marked its warm-up. Windows
+ * without requests are skipped; points sorted by QPS.
  */
 function rampOf(rows: RunRow[], cores: number, levelSeconds: number): RampPoint[] {
   const firstSecond = new Map<string, number>();
@@ -70,7 +71,7 @@ function rampOf(rows: RunRow[], cores: number, levelSeconds: number): RampPoint[
     windows.set(key, list);
   }
   const points: RampPoint[] = [];
-  for (const list of windows.values()) {
+  for (const [key, list] of windows) {
     const seconds = list.reduce((n, r) => n + r.intervalS, 0);
     const requests = list.reduce((n, r) => n + r.requests, 0);
     const withLatency = list.filter((r) => r.p99Ms >= 0);
@@ -88,6 +89,8 @@ function rampOf(rows: RunRow[], cores: number, levelSeconds: number): RampPoint[
       p99Ms: median(withLatency.map((r) => r.p99Ms)),
       cpu: cpuSpan > 0 ? Math.min(1, cpuSeconds / cpuSpan / cores) : 0,
       ...(busy > 0 ? { concurrency: busy } : {}),
+      // An instance's first window in a run is its warm-up: fitted, never its breach.
+      ...(key.endsWith('|0') ? { warmUp: true } : {}),
     });
   }
   return points.sort((a, b) => a.qps - b.qps);

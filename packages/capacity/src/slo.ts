@@ -26,20 +26,26 @@ interface Measured {
   qps: number;
   p99Ms: number;
   cpu: number;
+  warmUp?: boolean | undefined;
 }
 
 /**
  * The largest load that meets the SLO: walking up the ramp (points in the order the load was
  * raised; past a USL peak QPS falls while load still rises, so QPS order would scramble it),
- * the first level that breaches ends it, and the limit is interpolated between that level and
- * the one before. A later level that happens to meet the SLO again is noise, not headroom.
+ * the first level that breaches, and whose next level breaches too, ends it; the limit is
+ * interpolated between that level and the one before. One breaching level between two that
+ * held is noise (a GC pause, a neighbour's burst), not the redline; the top level counts on
+ * its own, having no next. A warm-up level never breaches. A later level that meets the SLO again after a held breach is
+ * noise too, not headroom.
  */
 export function sloLimit(points: readonly Measured[], slo: Slo): SloLimit {
   const metrics = [
     { by: 'p99' as const, limit: slo.p99Ms, value: (p: Measured) => p.p99Ms },
     { by: 'cpu' as const, limit: slo.cpuCeiling, value: (p: Measured) => p.cpu },
   ].filter((m): m is typeof m & { limit: number } => m.limit !== undefined);
-  const first = points.findIndex((p) => metrics.some((m) => m.value(p) > m.limit));
+  const breaches = (p: Measured | undefined) =>
+    p === undefined || (!p.warmUp && metrics.some((m) => m.value(p) > m.limit));
+  const first = points.findIndex((p, i) => breaches(p) && breaches(points[i + 1]));
   if (first < 0)
     return { qps: Math.max(0, ...points.map((p) => p.qps)), breached: false, by: null };
   const cur = points[first]!;
