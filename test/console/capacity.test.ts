@@ -97,7 +97,8 @@ flows:
     );
     const gateway = page.getByTestId('plan-table').locator('tr', { hasText: 'gateway' });
     await gateway.waitFor();
-    // The fan-out ratios held: gateway machines are planned, nothing is unmet for it.
+    // The fan-out ratios held: gateway machines are planned (a short ramp may leave its
+    // fits unmet, listed beside, but the count is there).
     assert.notEqual(await gateway.locator('td').nth(4).textContent(), '–'); // Machines
     await page.screenshot({ path: join(artifacts, 'console-capacity.png'), fullPage: true });
 

@@ -47,6 +47,32 @@ describe('computeCapacity', () => {
     ]);
   });
 
+  it('a noisy CPU-vs-QPS line does not bind its knee: the plan is unmet, saying why', async () => {
+    // CPU per request wandering between levels (0.1 to 0.55 at loads that barely differ).
+    const cpus = [0.1, 0.55, 0.15, 0.5, 0.2, 0.45];
+    const c = await computeCapacity({
+      service: 'search',
+      cores: 1,
+      slo: { p99Ms: 1000 },
+      points: cpus.map((cpu, i) => ({ qps: 100 + 10 * i, p99Ms: 20, cpu, concurrency: i + 1 })),
+    });
+    assert.equal(c.limits.knee, null);
+    assert.notEqual(c.binding, 'knee');
+    assert.match(
+      c.unmet.join('\n'),
+      /CPU-vs-QPS fit poor, its knee does not bind: R² 0\.\d+ < 0\.9.*to fix: ramp search in ≥ 6 levels/,
+    );
+    // Two levels always fit a line: not enough to plan from either.
+    const two = await computeCapacity({
+      service: 'search',
+      cores: 1,
+      slo: { p99Ms: 1000 },
+      points: [100, 200].map((qps) => ({ qps, p99Ms: 20, cpu: qps / 1000 })),
+    });
+    assert.equal(two.limits.knee, null);
+    assert.match(two.unmet.join('\n'), /CPU-vs-QPS line on 2 levels, its knee does not bind/);
+  });
+
   it('binds on the SLO, interpolated between the last good and first bad level', async () => {
     const input = ramp([20, 22, 25, 30, 60, 150]);
     const c = await computeCapacity(input);

@@ -112,8 +112,7 @@ export async function computeCapacity(input: z.input<typeof Ramp>): Promise<Mach
   }
   const unmet: string[] = [];
   const usl = await uslLimit(ramp, maxMeasuredQps, warnings, unmet);
-  const knee = kneeLimit(ramp.points, ramp.cores, maxMeasuredQps) ?? null;
-  if (knee === null) warnings.push('CPU does not rise with load: no queueing knee');
+  const knee = trustedKnee(ramp, maxMeasuredQps, warnings, unmet);
 
   const models: { name: LimitName; qps: number }[] = [];
   if (usl) models.push({ name: 'usl', qps: usl.qps });
@@ -176,6 +175,41 @@ function rangeOf(
 
 /** Level of the USL limit's interval: the same as the parameters' (`capacity usl`). */
 const USL_LEVEL = 0.95;
+
+/** Levels a CPU-vs-QPS line needs before its knee may bind: two always fit a line exactly. */
+const MIN_CPU_LEVELS = 3;
+
+/**
+ * The queueing knee, when its CPU-vs-QPS line is one to plan from: the same R² gate as a
+ * USL fit, on at least three levels. A line that explains little (CPU per request wandering
+ * between levels: neighbours, GC, caches warming) does not bind, and the plan says so.
+ */
+function trustedKnee(
+  ramp: Ramp,
+  maxMeasuredQps: number,
+  warnings: string[],
+  unmet: string[],
+): KneeLimit | null {
+  const knee = kneeLimit(ramp.points, ramp.cores, maxMeasuredQps) ?? null;
+  if (knee === null) {
+    warnings.push('CPU does not rise with load: no queueing knee');
+    return null;
+  }
+  const { minR2, minLevels } = UslQualityGates.parse({});
+  const levels = new Set(ramp.points.map((p) => p.qps)).size;
+  const fix = `to fix: ramp ${ramp.service} in ≥ ${minLevels} levels, each long enough to measure, on a machine nothing else loads`;
+  if (levels < MIN_CPU_LEVELS) {
+    unmet.push(`CPU-vs-QPS line on ${levels} levels, its knee does not bind; ${fix}`);
+    return null;
+  }
+  if (!(knee.cpuFit.r2 >= minR2)) {
+    unmet.push(
+      `CPU-vs-QPS fit poor, its knee does not bind: R² ${knee.cpuFit.r2.toFixed(3)} < ${minR2}, CPU per request was not steady across levels; ${fix}`,
+    );
+    return null;
+  }
+  return knee;
+}
 
 /** Fits the USL to the ramp (throughput = QPS against concurrency) and takes its ceiling. */
 async function uslLimit(
