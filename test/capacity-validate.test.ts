@@ -88,6 +88,13 @@ describe('loadline capacity validate', { timeout: 120_000 }, () => {
     // 30 list/s × 2 + 10 add/s × 2 = 80 QPS at the gateway: one machine plus one spare
     assert.equal(held.instances.catalog, 2);
     assert.ok(held.services.every((s: { held: boolean }) => s.held));
+    // Each backend's measured CPU beside what the model's CPU line predicted at its load.
+    const catalog = held.services.find((s: { service: string }) => s.service === 'catalog');
+    assert.ok(catalog.predictedQpsPerInstance > 0 && catalog.measuredQpsPerInstance > 0);
+    assert.ok(
+      catalog.predictedCpu > 0 && Number.isFinite(catalog.cpuError),
+      JSON.stringify(catalog),
+    );
 
     // The same plan, judged against a catalog SLO no machine keeps (0.01 ms).
     const generous = JSON.parse(readFileSync(join(dir, 'generous.json'), 'utf8'));

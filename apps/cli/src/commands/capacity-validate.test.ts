@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { IntervalBuckets, TargetMetricRow } from '@loadline/metrics';
-import { verdicts } from './capacity-validate.js';
+import { predictions, verdicts } from './capacity-validate.js';
 
 const INF = Number.POSITIVE_INFINITY;
 
@@ -72,6 +72,23 @@ describe('capacity validate verdicts', () => {
       cpu: null,
       cpuCeiling: null,
       held: true,
+      predictedQpsPerInstance: null,
+      measuredQpsPerInstance: null,
+      predictedCpu: null,
+      cpuError: null,
     });
+  });
+
+  it('sets the measured CPU beside what the model predicted at the planned load', () => {
+    // The model: CPU 0.1 + 0.001 × QPS. The plan: 600 QPS over 3 instances, 200 each → 0.3.
+    const ramp = [100, 200, 300, 400].map((qps) => ({ qps, p99Ms: 5, cpu: 0.1 + qps / 1000 }));
+    const predicted = predictions([{ service: 'catalog', ramp }], { catalog: 600 }, { catalog: 3 });
+    assert.equal(predicted.catalog?.qpsPerInstance, 200);
+    assert.ok(Math.abs(predicted.catalog!.cpu! - 0.3) < 1e-9);
+    // Measured 0.1 CPU seconds a second on one core: a third below the prediction.
+    const seconds = Array.from({ length: 5 }, (_, i) => second(1000 + i, 200, 0));
+    const [verdict] = verdicts(catalog, { catalog: 3 }, observe(seconds), predicted);
+    assert.equal(verdict?.measuredQpsPerInstance, 200);
+    assert.ok(Math.abs(verdict!.cpuError! - (0.1 - 0.3) / 0.3) < 1e-9, String(verdict?.cpuError));
   });
 });

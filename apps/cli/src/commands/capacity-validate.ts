@@ -4,7 +4,7 @@
 // and say whether each service kept its SLO.
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { type Forecast, planFromModel, type ServiceModel } from '@loadline/capacity';
+import { type Forecast, fitLine, planFromModel, type ServiceModel } from '@loadline/capacity';
 import { type CliEnv, DEFAULT_REDIS_URL, redactUrl } from '@loadline/config';
 import { BACKENDS, type BackendName, startDemoMall } from '@loadline/demo-mall';
 import { compileScenario, FlowRunner, summarizeFlows } from '@loadline/engine';
@@ -49,6 +49,42 @@ export interface ServiceVerdict {
   cpu: number | null;
   cpuCeiling: number | null;
   held: boolean;
+  /** what the plan expected of each instance: the forecast's required QPS over the instances */
+  predictedQpsPerInstance: number | null;
+  /** what each instance served, on average over the window */
+  measuredQpsPerInstance: number | null;
+  /** CPU share the model's CPU-vs-QPS line gives at the predicted QPS */
+  predictedCpu: number | null;
+  /** the plan's utilisation error: (measured − predicted) ÷ predicted CPU */
+  cpuError: number | null;
+}
+
+/** What the plan predicts for one service's instances at the forecast. */
+export interface Prediction {
+  qpsPerInstance: number;
+  cpu: number | null;
+}
+
+/**
+ * Per service, the load the plan puts on each instance (all of them serve, spares too) and
+ * the CPU the model's own CPU-vs-QPS line gives there: what validation measures it against.
+ */
+export function predictions(
+  services: ReadonlyArray<Pick<ServiceModel, 'service' | 'ramp'>>,
+  requiredQps: Record<string, number>,
+  instances: Record<string, number>,
+): Record<string, Prediction> {
+  return Object.fromEntries(
+    services.map((s) => {
+      const qpsPerInstance = (requiredQps[s.service] ?? 0) / (instances[s.service] ?? 1);
+      const line = fitLine(
+        s.ramp.map((p) => p.qps),
+        s.ramp.map((p) => p.cpu),
+      );
+      const cpu = line ? Math.max(0, line.intercept + line.slope * qpsPerInstance) : null;
+      return [s.service, { qpsPerInstance, cpu }];
+    }),
+  );
 }
 
 /** The scenario with the forecast's entry rates: each flow weighted by its first step's kind. */
@@ -86,13 +122,20 @@ export function verdicts(
   services: ReadonlyArray<Pick<ServiceModel, 'service' | 'cores' | 'slo'>>,
   instances: Record<string, number>,
   observed: Observed,
+  predicted: Record<string, Prediction> = {},
 ): ServiceVerdict[] {
   return services.map((s) => {
-    const cpus = observed.rows
-      .filter((r) => r.service === s.service && r.cpuSeconds >= 0 && r.intervalS > 0)
+    const rows = observed.rows.filter((r) => r.service === s.service && r.intervalS > 0);
+    const cpus = rows
+      .filter((r) => r.cpuSeconds >= 0)
       .map((r) => r.cpuSeconds / r.intervalS / s.cores);
+    const rates = rows.map((r) => r.requests / r.intervalS);
+    const mean = (values: number[]) =>
+      values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+    const prediction = predicted[s.service];
     const p99Ms = mergedP99Ms(observed.buckets, s.service);
-    const cpu = cpus.length === 0 ? null : cpus.reduce((a, b) => a + b, 0) / cpus.length;
+    const cpu = mean(cpus);
+    const predictedCpu = prediction?.cpu ?? null;
     const sloP99Ms = s.slo.p99Ms ?? null;
     const cpuCeiling = s.slo.cpuCeiling ?? null;
     const held =
@@ -106,6 +149,13 @@ export function verdicts(
       cpu,
       cpuCeiling,
       held,
+      predictedQpsPerInstance: prediction?.qpsPerInstance ?? null,
+      measuredQpsPerInstance: mean(rates),
+      predictedCpu,
+      cpuError:
+        cpu === null || predictedCpu === null || !(predictedCpu > 0)
+          ? null
+          : (cpu - predictedCpu) / predictedCpu,
     };
   });
 }
@@ -196,7 +246,16 @@ export async function runCapacityValidate(
     );
     const report = await runner.run();
     await scraper.stop();
-    const found = verdicts(model.services, instances, observed);
+    const found = verdicts(
+      model.services,
+      instances,
+      observed,
+      predictions(
+        model.services,
+        Object.fromEntries(plan.services.map((s) => [s.service, s.requiredQps])),
+        instances,
+      ),
+    );
     const { requests, errors } = summarizeFlows(report.totals).total;
     const errorRate = requests === 0 ? 0 : errors / requests;
     const held = found.every((v) => v.held) && errorRate < 0.01;
@@ -212,7 +271,7 @@ export async function runCapacityValidate(
           `${held ? 'HELD' : 'NOT HELD'}: ${requests} requests, ${(errorRate * 100).toFixed(2)}% errors`,
           ...found.map(
             (v) =>
-              `  ${v.held ? 'ok  ' : 'FAIL'} ${v.service.padEnd(12)} ${String(v.instances).padStart(3)} instance(s)  p99 ${ms(v.p99Ms)} (SLO ${ms(v.sloP99Ms)})  CPU ${share(v.cpu)} (ceiling ${share(v.cpuCeiling)})`,
+              `  ${v.held ? 'ok  ' : 'FAIL'} ${v.service.padEnd(12)} ${String(v.instances).padStart(3)} instance(s)  p99 ${ms(v.p99Ms)} (SLO ${ms(v.sloP99Ms)})  CPU ${share(v.cpu)} (ceiling ${share(v.cpuCeiling)}; predicted ${share(v.predictedCpu)}${v.cpuError === null ? '' : `, error ${(v.cpuError * 100).toFixed(0)}%`})`,
           ),
           '',
         ].join('\n'),
