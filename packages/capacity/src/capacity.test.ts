@@ -154,6 +154,22 @@ describe('computeCapacity', () => {
     assert.ok(width(loud) > 3 * width(quiet), `${width(loud)} vs ${width(quiet)}`);
   });
 
+  it("gives a knee a range from its CPU line's scatter", async () => {
+    // CPU 0.05 + 0.0003 × QPS on 2 cores, ±0.01 alternating: the knee near 1 758 QPS.
+    const points = [400, 800, 1200, 1600, 2000, 2400].map((qps, i) => ({
+      qps,
+      p99Ms: 10,
+      cpu: 0.05 + 0.0003 * qps + (i % 2 === 0 ? 0.01 : -0.01),
+    }));
+    const c = await computeCapacity({ service: 'pay', cores: 2, slo: { p99Ms: 1000 }, points });
+    assert.equal(c.binding, 'knee');
+    assert.equal(c.range?.basis, 'interval');
+    assert.ok(c.range!.low < c.qps && c.qps < c.range!.high, JSON.stringify(c.range));
+    // 95 % t on 6 − 2 = 4 degrees of freedom: 2.776 standard errors each side.
+    assert.ok(Math.abs((c.range!.high - c.qps) / c.range!.standardError! - 2.776445) < 1e-4);
+    assert.ok(c.range!.high - c.range!.low < 0.2 * c.qps, 'a tight line gives a narrow knee');
+  });
+
   it('brackets an SLO limit between the level that held and the one that broke', async () => {
     const c = await computeCapacity(ramp([20, 22, 25, 30, 60, 150]));
     assert.equal(c.binding, 'slo');

@@ -137,7 +137,7 @@ export async function computeCapacity(input: z.input<typeof Ramp>): Promise<Mach
       `the ramp never breached the SLO: capacity is only known to exceed ${maxMeasuredQps} QPS`,
     );
   }
-  const range = lowerBound ? undefined : rangeOf(binding.name, slo, usl);
+  const range = lowerBound ? undefined : rangeOf(binding.name, slo, usl, knee);
   return {
     service: ramp.service,
     qps: binding.qps,
@@ -153,28 +153,31 @@ export async function computeCapacity(input: z.input<typeof Ramp>): Promise<Mach
   };
 }
 
+/** Where the binding limit lies: its bracket of ramp levels, or its model's interval. */
 function rangeOf(
   binding: LimitName,
   slo: SloLimit,
   usl: UslLimit | null,
+  knee: KneeLimit | null,
 ): CapacityRange | undefined {
   if (binding === 'slo' && slo.between) {
     return { low: slo.between[0], high: slo.between[1], basis: 'bracket' };
   }
-  if (binding === 'usl' && usl?.range && usl.standardError !== undefined) {
+  const model = binding === 'usl' ? usl : binding === 'knee' ? knee : null;
+  if (model?.range && model.standardError !== undefined) {
     return {
-      low: Math.max(0, usl.range[0]),
-      high: usl.range[1],
+      low: Math.max(0, model.range[0]),
+      high: model.range[1],
       basis: 'interval',
-      standardError: usl.standardError,
-      level: USL_LEVEL,
+      standardError: model.standardError,
+      level: MODEL_LEVEL,
     };
   }
   return undefined;
 }
 
-/** Level of the USL limit's interval: the same as the parameters' (`capacity usl`). */
-const USL_LEVEL = 0.95;
+/** Level of a model limit's interval: the same as the USL parameters' (`capacity usl`). */
+const MODEL_LEVEL = 0.95;
 
 /** Levels a CPU-vs-QPS line needs before its knee may bind: two always fit a line exactly. */
 const MIN_CPU_LEVELS = 3;

@@ -1,3 +1,4 @@
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { z } from 'zod';
 import { fitLine, LinearFit } from './linear.js';
 
@@ -21,6 +22,12 @@ export const KneeLimit = z.object({
   cpuFit: LinearFit,
   /** Beyond 2× the highest load measured: the CPU line is being extended far past the data. */
   extrapolated: z.boolean(),
+  /**
+   * `qps`'s standard error and 95 % interval, by the delta method from the line's
+   * least-squares covariance (t on n − 2); absent with fewer than three levels.
+   */
+  standardError: z.number().optional(),
+  range: z.tuple([z.number(), z.number()]).optional(),
 });
 export type KneeLimit = z.infer<typeof KneeLimit>;
 
@@ -42,5 +49,36 @@ export function kneeLimit(
   const utilisation = kneeUtilisation(cores);
   const qps = Math.max(0, (utilisation - cpuFit.intercept) / cpuFit.slope);
   const extrapolated = qps > EXTRAPOLATION_FACTOR * maxMeasuredQps;
-  return { qps, cores, utilisation, cpuFit, extrapolated };
+  const spread = kneeSpread(points, cpuFit, utilisation, qps);
+  return { qps, cores, utilisation, cpuFit, extrapolated, ...spread };
+}
+
+/**
+ * The knee's uncertainty from the CPU line's: q = (u − b) ÷ m, so ∂q/∂b = −1/m and
+ * ∂q/∂m = −q/m, with the textbook covariance of an OLS line, s² = SSE ÷ (n − 2).
+ */
+function kneeSpread(
+  points: readonly { qps: number; cpu: number }[],
+  line: LinearFit,
+  utilisation: number,
+  qps: number,
+): { standardError: number; range: [number, number] } | Record<string, never> {
+  const n = points.length;
+  if (n < 3) return {};
+  const meanQps = points.reduce((s, p) => s + p.qps, 0) / n;
+  const sxx = points.reduce((s, p) => s + (p.qps - meanQps) ** 2, 0);
+  const sse = points.reduce((s, p) => s + (p.cpu - line.intercept - line.slope * p.qps) ** 2, 0);
+  const variance = sse / (n - 2);
+  const varSlope = variance / sxx;
+  const varIntercept = variance * (1 / n + meanQps ** 2 / sxx);
+  const covariance = (-meanQps * variance) / sxx;
+  const atKnee = (utilisation - line.intercept) / line.slope;
+  const dIntercept = -1 / line.slope;
+  const dSlope = -atKnee / line.slope;
+  const varQps =
+    dIntercept ** 2 * varIntercept + dSlope ** 2 * varSlope + 2 * dIntercept * dSlope * covariance;
+  if (!(varQps >= 0) || !Number.isFinite(varQps)) return {};
+  const standardError = Math.sqrt(varQps);
+  const t = tQuantile(0.975, n - 2);
+  return { standardError, range: [Math.max(0, qps - t * standardError), qps + t * standardError] };
 }
