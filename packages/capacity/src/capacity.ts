@@ -4,7 +4,7 @@ import { rampConcurrency } from './ramp.js';
 import { Slo, SloLimit, sloLimit } from './slo.js';
 import { fitUsl } from './usl.js';
 import { peakThroughput } from './usl-model.js';
-import { derivedInterval, UslQualityGates } from './usl-quality.js';
+import { DEFAULT_USL_GATES, derivedInterval, INTERVAL_LEVEL } from './usl-quality.js';
 
 export const RampPoint = z.object({
   qps: z.number().positive(),
@@ -170,14 +170,11 @@ function rangeOf(
       high: model.range[1],
       basis: 'interval',
       standardError: model.standardError,
-      level: MODEL_LEVEL,
+      level: INTERVAL_LEVEL,
     };
   }
   return undefined;
 }
-
-/** Level of a model limit's interval: the same as the USL parameters' (`capacity usl`). */
-const MODEL_LEVEL = 0.95;
 
 /** Levels a CPU-vs-QPS line needs before its knee may bind: two always fit a line exactly. */
 const MIN_CPU_LEVELS = 3;
@@ -198,7 +195,7 @@ function trustedKnee(
     warnings.push('CPU does not rise with load: no queueing knee');
     return null;
   }
-  const { minR2, minLevels } = UslQualityGates.parse({});
+  const { minR2, minLevels } = DEFAULT_USL_GATES;
   const levels = new Set(ramp.points.map((p) => p.qps)).size;
   const fix = `to fix: ramp ${ramp.service} in ≥ ${minLevels} levels, each long enough to measure, on a machine nothing else loads`;
   if (levels < MIN_CPU_LEVELS) {
@@ -222,7 +219,7 @@ async function uslLimit(
   unmet: string[],
 ): Promise<UslLimit | null> {
   const points = ramp.points.map((p) => ({ concurrency: rampConcurrency(p), throughput: p.qps }));
-  const fix = `ramp ${ramp.service} past ${Math.round(maxMeasuredQps)} QPS in ≥ ${UslQualityGates.parse({}).minLevels} levels`;
+  const fix = `ramp ${ramp.service} past ${Math.round(maxMeasuredQps)} QPS in ≥ ${DEFAULT_USL_GATES.minLevels} levels`;
   if (
     new Set(points.map((p) => p.concurrency)).size < 3 ||
     points.some((p) => !(p.concurrency > 0))

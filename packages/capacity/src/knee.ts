@@ -1,6 +1,7 @@
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { z } from 'zod';
 import { fitLine, LinearFit } from './linear.js';
+import { INTERVAL_LEVEL } from './usl-quality.js';
 
 /** Beyond this multiple of the highest measured load, a limit is extrapolation. */
 export const EXTRAPOLATION_FACTOR = 2;
@@ -23,8 +24,8 @@ export const KneeLimit = z.object({
   /** Beyond 2× the highest load measured: the CPU line is being extended far past the data. */
   extrapolated: z.boolean(),
   /**
-   * `qps`'s standard error and 95 % interval, by the delta method from the line's
-   * least-squares covariance (t on n − 2); absent with fewer than three levels.
+   * `qps`'s standard error and INTERVAL_LEVEL (95 %) interval, by the delta method from the
+   * line's least-squares covariance (t on n − 2); absent with fewer than three levels.
    */
   standardError: z.number().optional(),
   range: z.tuple([z.number(), z.number()]).optional(),
@@ -79,6 +80,6 @@ function kneeSpread(
     dIntercept ** 2 * varIntercept + dSlope ** 2 * varSlope + 2 * dIntercept * dSlope * covariance;
   if (!(varQps >= 0) || !Number.isFinite(varQps)) return {};
   const standardError = Math.sqrt(varQps);
-  const t = tQuantile(0.975, n - 2);
+  const t = tQuantile((1 + INTERVAL_LEVEL) / 2, n - 2);
   return { standardError, range: [Math.max(0, qps - t * standardError), qps + t * standardError] };
 }

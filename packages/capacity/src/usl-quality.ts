@@ -19,6 +19,12 @@ export const UslQualityGates = z.object({
 });
 export type UslQualityGates = z.infer<typeof UslQualityGates>;
 
+/** The gates when none are given: what `capacity fit` holds every USL fit (and CPU line) to. */
+export const DEFAULT_USL_GATES: UslQualityGates = UslQualityGates.parse({});
+
+/** Two-sided level of every model interval: σ, κ, λ, a USL peak's, a knee's. */
+export const INTERVAL_LEVEL = 0.95;
+
 /** How far a fit can be trusted, and why not when it cannot. */
 export interface UslQuality {
   r2: number;
@@ -97,7 +103,7 @@ export function uslIntervals(
   jacobian: readonly (readonly number[])[],
   sse: number,
   fit: UslParameters,
-  level = 0.95,
+  level = INTERVAL_LEVEL,
 ): UslIntervals | undefined {
   const n = jacobian[0]?.length ?? 0;
   const df = n - 3;

@@ -4,6 +4,7 @@ import { type LeastSquaresProblem, levenbergMarquardt } from './lm.js';
 import { loadTf, type Tf } from './tf.js';
 import { type UslParameters, type UslPeak, UslPoint, uslPeak, uslThroughput } from './usl-model.js';
 import {
+  DEFAULT_USL_GATES,
   type UslIntervals,
   type UslQuality,
   UslQualityGates,
@@ -87,7 +88,7 @@ export async function fitUsl(
     quality: uslQuality(
       points,
       { ...params, r2, residualStandardError },
-      UslQualityGates.parse(options.gates ?? {}),
+      options.gates ? UslQualityGates.parse(options.gates) : DEFAULT_USL_GATES,
     ),
     intervals: uslIntervals(problem.jacobian(result.theta), result.sse, params),
     points: points.length,

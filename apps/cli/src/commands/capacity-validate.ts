@@ -118,6 +118,11 @@ function mergedP99Ms(buckets: readonly IntervalBuckets[], service: string): numb
   return p99 === null ? null : p99 * 1000;
 }
 
+/** The mean of some figures, null of none. */
+function mean(values: readonly number[]): number | null {
+  return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
 export function verdicts(
   services: ReadonlyArray<Pick<ServiceModel, 'service' | 'cores' | 'slo'>>,
   instances: Record<string, number>,
@@ -130,8 +135,6 @@ export function verdicts(
       .filter((r) => r.cpuSeconds >= 0)
       .map((r) => r.cpuSeconds / r.intervalS / s.cores);
     const rates = rows.map((r) => r.requests / r.intervalS);
-    const mean = (values: number[]) =>
-      values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
     const prediction = predicted[s.service];
     const p99Ms = mergedP99Ms(observed.buckets, s.service);
     const cpu = mean(cpus);

@@ -390,7 +390,8 @@ export async function runCapacityPlan(
     );
   if (options.out) await checkOutFile(options.out);
   const quantile = options.quantile === undefined ? undefined : Number(options.quantile);
-  if (quantile !== undefined && !(quantile > 0 && quantile <= 0.5)) {
+  // The forecast's own rule for capacityQuantile: one range, checked in one place.
+  if (quantile !== undefined && !Forecast.shape.capacityQuantile.safeParse(quantile).success) {
     throw new UsageError(
       '--quantile',
       `expected a quantile in (0, 0.5] (0.1 plans for a capacity 90 % likely to hold), got "${options.quantile}"`,
