@@ -25,8 +25,8 @@ after(() => closeReportBrowsers());
 describe('POST /capacity/plan?format=pdf', { skip }, () => {
   it('renders as many as the renderer holds and answers the rest 503 with Retry-After', async () => {
     const router = new Router(viewerAccess());
-    // Planning reads neither the metadata store nor the result store.
-    registerCapacityRoutes(router, {} as Pick<RouteDeps, 'metadata' | 'store'>);
+    // Planning reads neither the metadata store, the result store nor the probes.
+    registerCapacityRoutes(router, {} as Pick<RouteDeps, 'metadata' | 'store' | 'probes'>);
     const server = http.createServer(router.listener());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/capacity/plan?format=pdf`;

@@ -2,11 +2,12 @@
 // scraped from the targets plus the agents' per-step seconds), plan a forecast on a model,
 // and export the plan as a report. The report package (exceljs, Chromium for PDF) loads
 // only when asked, so a control that never plans never maps it.
-import { controlApi, FitCapacityBody, PlanCapacityBody } from '@loadline/api/http';
+import { controlApi, FitCapacityBody, PlanCapacityBody, WeightProbeBody } from '@loadline/api/http';
 import { buildModel, measurementsFromRuns, planFromModel } from '@loadline/capacity';
 import { NotFoundError } from '@loadline/metadata';
+import { actorOf, requirePermission } from './access/principal.js';
 import type { RouteDeps } from './api/deps.js';
-import { fieldProblem, problemOf } from './api/errors.js';
+import { fieldProblem, guarded, problemOf } from './api/errors.js';
 import { HttpProblem, parseBody, type Router } from './http.js';
 
 const FORMATS = controlApi.planCapacity.success.body.formats;
@@ -14,8 +15,36 @@ type Format = keyof typeof FORMATS;
 
 export function registerCapacityRoutes(
   router: Router,
-  deps: Pick<RouteDeps, 'metadata' | 'store'>,
+  deps: Pick<RouteDeps, 'metadata' | 'store' | 'probes'>,
 ) {
+  router.route(controlApi.startWeightProbe, async ({ body, principal, audit }) =>
+    guarded(async () => {
+      const input = parseBody(WeightProbeBody, body);
+      // Moving a live service's traffic is as much load as a launch there.
+      requirePermission(principal, 'run.launch', input.environment);
+      const probe = await deps.probes.start(input, actorOf(principal).actor);
+      audit.target = `probe:${probe.id}`;
+      audit.detail = {
+        environment: input.environment,
+        service: input.service,
+        instance: input.instance,
+      };
+      return { body: probe };
+    }),
+  );
+  router.route(controlApi.getWeightProbe, async ({ params }) =>
+    guarded(async () => ({ body: await deps.probes.get(params.id as string) })),
+  );
+  router.route(controlApi.stopWeightProbe, async ({ params, principal, audit }) =>
+    guarded(async () => {
+      const probe = await deps.probes.get(params.id as string);
+      requirePermission(principal, 'run.stop', probe.environment);
+      audit.target = `probe:${probe.id}`;
+      const by = principal.kind === 'user' ? principal.name : `${principal.name}'s token`;
+      return { body: await deps.probes.stop(probe.id, `stopped by ${by}`) };
+    }),
+  );
+
   router.route(controlApi.fitCapacity, async ({ body }) => {
     const input = parseBody(FitCapacityBody, body);
     const runs = [];

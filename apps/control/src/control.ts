@@ -53,6 +53,7 @@ import { OrphanSweeper } from './recovery.js';
 import { buildRoutes, CreateRunBody, launchRun, type RouteDeps } from './routes.js';
 import { ScheduleDriver } from './schedules.js';
 import { environmentSecret, loadMasterSecret } from './shadow-secret.js';
+import { WeightProbes } from './weight-probes.js';
 
 export interface ControlConfig {
   host: string;
@@ -351,6 +352,7 @@ export class Control {
       names,
       coordinator,
       schedules: undefined as never,
+      probes: new WeightProbes(metadata, { log: config.log }),
       shadowSecretFor: (name) => environmentSecret(masterSecret, name),
       keys,
       controlGraceMs: config.controlGraceMs,
@@ -407,12 +409,19 @@ export class Control {
     await schedules.sync();
     let backlogWatch: NodeJS.Timeout | undefined;
     let clockWatch: NodeJS.Timeout | undefined;
+    let probeSweep: NodeJS.Timeout | undefined;
+    // Weights a probe left shifted (its control died, or a restore gave up) go back as this
+    // control becomes active, and at every sweep after.
+    const recoverProbes = () =>
+      deps.probes.recover().catch((error: Error) => config.log(`probes: ${error.message}`));
     const duties: ActiveDuties = {
       start: async () => {
         // Runs start at this control's instants: agents need its clock before any start.
         clockWatch = await watchClock(redis, names, consumer, config.log);
         await orphans.sweep();
         orphans.start(config.orphanSweepMs);
+        await recoverProbes();
+        probeSweep = setInterval(recoverProbes, Math.max(1000, config.orphanSweepMs));
         await ingest.start();
         schedules.startFiring();
         backlogWatch = watchBacklog(ingest, coordinator, config);
@@ -420,6 +429,8 @@ export class Control {
       stop: async () => {
         clearInterval(backlogWatch);
         clearInterval(clockWatch);
+        clearInterval(probeSweep);
+        await deps.probes.close();
         await orphans.close();
         await coordinator.close();
         await schedules.stopFiring();

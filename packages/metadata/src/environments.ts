@@ -29,6 +29,7 @@ export async function upsertEnvironment(db: Db, input: EnvironmentInput): Promis
         requiresShadow: env.requiresShadow,
         protected: env.protected,
         metricsTargets: env.metricsTargets,
+        weightDrivers: env.weightDrivers,
         controlGraceS: env.controlGraceS,
         maxRate: env.maxRate,
         updatedAt: sql`now()`,

@@ -76,3 +76,4 @@ export { MetadataStore } from './store.js';
 export { type ApiToken, type TokenWithOwner, UnknownTokenError } from './tokens.js';
 export { ACTIVE_STATUSES, canTransition, RUN_TRANSITIONS } from './transitions.js';
 export { PutUserInput, SsoUserInput, UnknownUserError, type User } from './users.js';
+export type { NewWeightProbe, WeightProbeRow } from './weight-probes.js';

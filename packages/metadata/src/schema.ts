@@ -4,7 +4,12 @@
  * integration tests compare the two.
  */
 import type { RunStatus } from '@loadline/api';
-import type { MetricsTarget } from '@loadline/api/http';
+import type {
+  MetricsTarget,
+  WeightDriver,
+  WeightProbeLevel,
+  WeightProbeStatus,
+} from '@loadline/api/http';
 
 export type { MetricsTarget };
 
@@ -45,6 +50,10 @@ export const environments = pgTable('environments', {
   requiresShadow: boolean('requires_shadow').notNull().default(true),
   protected: boolean('protected').notNull().default(false),
   metricsTargets: jsonb('metrics_targets').$type<MetricsTarget[]>().notNull().default([]),
+  weightDrivers: jsonb('weight_drivers')
+    .$type<Record<string, WeightDriver>>()
+    .notNull()
+    .default({}),
   /** how long agents go on without control here (null: control's own setting) */
   controlGraceS: integer('control_grace_s'),
   /** cap on the fleet's request rate here (per second; null: none) */
@@ -375,3 +384,25 @@ export const environmentSecrets = pgTable(
   },
   (t) => [primaryKey({ columns: [t.environment, t.name] })],
 );
+
+/** A weight-shift capacity probe; `restoredAt` null with any status: weights may be shifted. */
+export const weightProbes = pgTable('weight_probes', {
+  id: text('id').primaryKey(),
+  environment: text('environment')
+    .notNull()
+    .references(() => environments.name),
+  service: text('service').notNull(),
+  instance: integer('instance').notNull(),
+  instanceUrl: text('instance_url').notNull(),
+  input: jsonb('input').$type<JsonObject>().notNull(),
+  driver: jsonb('driver').$type<WeightDriver>().notNull(),
+  status: text('status').$type<WeightProbeStatus>().notNull(),
+  originalWeights: jsonb('original_weights').$type<number[]>().notNull(),
+  levels: jsonb('levels').$type<WeightProbeLevel[]>().notNull().default([]),
+  redline: jsonb('redline').$type<JsonObject>(),
+  reason: text('reason'),
+  createdBy: text('created_by').notNull(),
+  createdAt: at('created_at').notNull().defaultNow(),
+  endedAt: at('ended_at'),
+  restoredAt: at('restored_at'),
+});

@@ -11,6 +11,7 @@ import * as scenarios from './scenarios.js';
 import * as schedules from './schedules.js';
 import type { JsonObject } from './schema.js';
 import * as shards from './shards.js';
+import * as weightProbes from './weight-probes.js';
 
 /**
  * Loadline's metadata in Postgres: environments, versioned scenarios, runs and their
@@ -106,6 +107,29 @@ export class MetadataStore {
   getRun(id: string) {
     return runs.getRun(this.db, id);
   }
+  // Weight-shift capacity probes
+  createWeightProbe(probe: weightProbes.NewWeightProbe) {
+    return weightProbes.createWeightProbe(this.db, probe);
+  }
+  getWeightProbe(id: string) {
+    return weightProbes.getWeightProbe(this.db, id);
+  }
+  recordWeightProbeLevels(
+    id: string,
+    levels: Parameters<typeof weightProbes.recordWeightProbeLevels>[2],
+  ) {
+    return weightProbes.recordWeightProbeLevels(this.db, id, levels);
+  }
+  endWeightProbe(id: string, end: Parameters<typeof weightProbes.endWeightProbe>[2]) {
+    return weightProbes.endWeightProbe(this.db, id, end);
+  }
+  markWeightsRestored(id: string) {
+    return weightProbes.markWeightsRestored(this.db, id);
+  }
+  unrestoredWeightProbes() {
+    return weightProbes.unrestoredWeightProbes(this.db);
+  }
+
   recordLeak(runId: string, input: leaks.LeakInput) {
     return leaks.recordLeak(this.db, runId, input);
   }

@@ -204,5 +204,6 @@ function environmentFields(env: Environment) {
     requiresShadow: env.requiresShadow,
     protected: env.protected,
     metricsTargets: env.metricsTargets,
+    weightDrivers: env.weightDrivers,
   };
 }

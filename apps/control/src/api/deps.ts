@@ -5,6 +5,7 @@ import type { ResultStore } from '@loadline/store';
 import type { SignInLimiter } from '../access/sign-in-limiter.js';
 import type { RunCoordinator } from '../coordinator.js';
 import type { ScheduleDriver } from '../schedules.js';
+import type { WeightProbes } from '../weight-probes.js';
 
 /** Keys derived from control's master secret (replicas sharing the master agree on them). */
 export interface ControlKeys {
@@ -39,6 +40,8 @@ export interface RouteDeps {
   names: RedisNames;
   coordinator: RunCoordinator;
   schedules: ScheduleDriver;
+  /** weight-shift capacity probes this control runs */
+  probes: WeightProbes;
   /** the key shadow tags of runs in environment `name` are signed with */
   shadowSecretFor: (name: string) => string;
   keys: ControlKeys;

@@ -39,6 +39,21 @@ export const MetricsTarget = z.strictObject({
 });
 export type MetricsTarget = z.infer<typeof MetricsTarget>;
 
+/**
+ * How control reads and sets a service's per-instance weights at the gateway, for a
+ * weight-shift capacity probe. `http-json`: `GET url` answers `{ "<service>": [w0, w1, …] }`
+ * and `PUT url` with `{ "<service>": [w0, w1, …] }` sets them (the demo mall's
+ * `/admin/weights`; a small sidecar gives nginx or Envoy the same API). Weight i belongs to
+ * the service's i-th metricsTarget.
+ */
+export const WeightDriver = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('http-json'),
+    url: z.url({ protocol: /^https?$/, error: 'expected an absolute http(s):// URL' }).max(2048),
+  }),
+]);
+export type WeightDriver = z.infer<typeof WeightDriver>;
+
 const EnvironmentFields = z.strictObject({
   name: Name,
   /** Named base URLs, e.g. `{ gateway: "https://gw.shop.internal" }`. */
@@ -58,6 +73,8 @@ const EnvironmentFields = z.strictObject({
   protected: z.boolean().default(false),
   /** Prometheus endpoints of the target's instances, scraped every second during runs. */
   metricsTargets: z.array(MetricsTarget).max(1000).default([]),
+  /** Per service, how a weight-shift capacity probe reads and sets its instances' weights. */
+  weightDrivers: z.record(Identifier.max(200), WeightDriver).default({}),
   /**
    * Seconds agents go on sending while control is away (a restart, a failover): at most
    * control's own LOADLINE_CONTROL_GRACE; 0 stops a run's load as soon as control is silent.
@@ -91,6 +108,15 @@ export const EnvironmentInput = EnvironmentFields.superRefine((env, ctx) => {
       });
     }
   });
+  for (const [service, driver] of Object.entries(env.weightDrivers)) {
+    if (!allowed(driver.url)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['weightDrivers', service, 'url'],
+        message: `${driver.url} is not covered by allowedHosts`,
+      });
+    }
+  }
 });
 export type EnvironmentInput = z.input<typeof EnvironmentInput>;
 
@@ -199,6 +225,38 @@ export const FitCapacityBody = z.strictObject({
   levelSeconds: z.number().int().positive().max(300).optional(),
 });
 export type FitCapacityBody = z.infer<typeof FitCapacityBody>;
+
+/**
+ * POST /capacity/probes: find one instance's redline on the traffic already flowing (live, or
+ * a replay run) by raising its weight at the gateway level by level, its share of the
+ * service's traffic growing from what it has to `maxShare`, until its SLO breaks.
+ */
+export const WeightProbeBody = z.strictObject({
+  environment: Name,
+  service: Identifier.max(200),
+  /** which of the service's metricsTargets (and weights), from 0 */
+  instance: z.number().int().min(0).max(999).default(0),
+  slo: z
+    .strictObject({
+      p99Ms: z.number().positive().max(600_000).optional(),
+      cpuCeiling: z.number().gt(0).max(1).optional(),
+    })
+    .refine((slo) => slo.p99Ms !== undefined || slo.cpuCeiling !== undefined, {
+      message: 'an SLO needs p99Ms, cpuCeiling or both',
+    }),
+  /** cores of the instance's machine, for the CPU ceiling */
+  cores: z.number().int().positive().max(4096).default(1),
+  /** load levels, the first (the weights as found) a warm-up */
+  levels: z.number().int().min(3).max(30).default(8),
+  /** how long each level is held; its first `settle` is not measured */
+  hold: Duration.default('20s'),
+  settle: Duration.default('3s'),
+  /** the instance's share of the service's traffic at the last level */
+  maxShare: z.number().gt(0).max(1).default(0.9),
+  /** the run carrying the traffic: the probe ends (and restores) when that run does */
+  run: z.string().min(1).max(128).optional(),
+});
+export type WeightProbeBody = z.infer<typeof WeightProbeBody>;
 
 export const PlanCapacityBody = z.strictObject({ model: CapacityModel, forecast: Forecast });
 export type PlanCapacityBody = z.infer<typeof PlanCapacityBody>;

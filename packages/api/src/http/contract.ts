@@ -10,6 +10,7 @@ import {
   RunRateBody,
   SaveCorpusBody,
   SaveScenarioBody,
+  WeightProbeBody,
 } from './bodies.js';
 import { accessRoutes } from './contract-access.js';
 import {
@@ -43,6 +44,7 @@ import {
   ScheduleList,
   StopAccepted,
   TargetMetrics,
+  WeightProbe,
 } from './resources.js';
 import { type RouteContract, route } from './route.js';
 
@@ -397,6 +399,34 @@ export const controlApi = {
       body: { kind: 'document', formats: PLAN_FORMATS, json: CapacityPlan },
     },
     problems: [422, 503],
+  }),
+  startWeightProbe: route({
+    method: 'POST',
+    path: '/capacity/probes',
+    summary:
+      "Probe one instance's redline by raising its weight at the gateway level by level on the traffic already flowing; the original weights are put back however it ends",
+    permission: 'run.launch',
+    audit: 'probe.start',
+    body: WeightProbeBody,
+    success: { status: 201, body: WeightProbe },
+    problems: [404, 409, 422, 502],
+  }),
+  getWeightProbe: route({
+    method: 'GET',
+    path: '/capacity/probes/:id',
+    summary: 'A weight-shift probe: its levels so far and, once ended, the redline',
+    permission: 'read',
+    success: { status: 200, body: WeightProbe },
+    problems: [404],
+  }),
+  stopWeightProbe: route({
+    method: 'POST',
+    path: '/capacity/probes/:id/stop',
+    summary: 'Stop a weight-shift probe: its original weights are put back at once',
+    permission: 'run.stop',
+    audit: 'probe.stop',
+    success: { status: 200, body: WeightProbe },
+    problems: [404, 409],
   }),
   ...accessRoutes,
 } as const satisfies Record<string, RouteContract>;

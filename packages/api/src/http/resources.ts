@@ -7,7 +7,7 @@ import { Counters, LatencySummary, TargetMetricRow, TimeSeriesPoint, Totals } fr
 import { RunStatus } from '../runs.js';
 import { RunSummary, ThresholdResult } from '../summary.js';
 import { Approval } from './account.js';
-import { FeederRows, LeakInput, MetricsTarget, RunOverrides } from './bodies.js';
+import { FeederRows, LeakInput, MetricsTarget, RunOverrides, WeightDriver } from './bodies.js';
 
 // Response bodies of the control API and the JSON that control stores in Postgres: what
 // goes over the wire is parsed by the typed client, what comes back from a jsonb column is
@@ -50,6 +50,8 @@ export const Environment = z.object({
   /** launches and schedules here wait for a second operator's approval */
   protected: z.boolean(),
   metricsTargets: z.array(z.object(MetricsTarget.shape)),
+  /** per service, how a weight-shift probe sets its instances' weights */
+  weightDrivers: z.record(z.string(), WeightDriver).default({}),
   /** seconds agents go on while control is away (null: control's LOADLINE_CONTROL_GRACE) */
   controlGraceS: z.number().nullable().default(null),
   /** the fleet's request-rate cap here (per second; null: none) */
@@ -306,6 +308,65 @@ export const CapacityFit = z.object({
 });
 export type CapacityFit = z.infer<typeof CapacityFit>;
 export { Plan as CapacityPlan };
+
+/** One level of a weight-shift probe, as measured on the probed instance. */
+export const WeightProbeLevel = z.object({
+  /** the instance's share of the service's weight at this level */
+  share: z.number(),
+  weights: z.array(z.number()),
+  /** seconds measured (the level's hold less its settle) */
+  seconds: z.number(),
+  qps: z.number(),
+  /** from the level's merged latency histogram; -1: no requests */
+  p99Ms: z.number(),
+  /** CPU utilisation of the instance's cores; -1: it exposes no CPU counter */
+  cpu: z.number(),
+  /** mean requests in flight (Little's law on its duration histogram's _sum); -1: no _sum */
+  concurrency: z.number(),
+  /** the first level runs on the weights as found: it never counts as a breach */
+  warmUp: z.boolean(),
+  /** what of the SLO this level broke */
+  breaches: z.array(z.string()),
+});
+export type WeightProbeLevel = z.infer<typeof WeightProbeLevel>;
+
+export const WeightProbeStatus = z.enum(['running', 'finished', 'aborted', 'failed']);
+export type WeightProbeStatus = z.infer<typeof WeightProbeStatus>;
+
+/** A weight-shift capacity probe: its input, its levels so far, and once ended its redline. */
+export const WeightProbe = z.object({
+  id: z.string(),
+  environment: z.string(),
+  service: z.string(),
+  instance: z.number().int(),
+  /** the instance's metrics URL */
+  instanceUrl: z.string(),
+  input: z.record(z.string(), z.unknown()),
+  status: WeightProbeStatus,
+  /** the weights found before the first change: what every ending puts back */
+  originalWeights: z.array(z.number()),
+  levels: z.array(WeightProbeLevel),
+  /**
+   * The instance's redline: the highest QPS meeting the SLO (interpolated at the confirmed
+   * breach, `between` the level that held and the one that broke), or, when nothing broke, a
+   * lower bound (`lowerBound: true`, the highest QPS carried).
+   */
+  redline: z
+    .object({
+      qps: z.number(),
+      lowerBound: z.boolean(),
+      by: z.enum(['p99', 'cpu']).nullable(),
+      between: z.tuple([z.number(), z.number()]).optional(),
+    })
+    .nullable(),
+  reason: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: Timestamp,
+  endedAt: Timestamp.nullable(),
+  /** when the original weights were put back (null while running, or if that failed) */
+  restoredAt: Timestamp.nullable(),
+});
+export type WeightProbe = z.infer<typeof WeightProbe>;
 
 /** Where a guardrail stands: its last value and how long its condition has held. */
 export const GuardrailState = z.object({

@@ -60,7 +60,9 @@ export default function EnvironmentsPage() {
   const [kept, setKept] = useState<{
     name: string;
     metricsTargets: MetricsTarget[];
+    weightDrivers: Environment['weightDrivers'];
     controlGraceS: number | null;
+    maxRate: number | null;
   }>();
   const [saved, setSaved] = useState<string>();
   const [secretsOf, setSecretsOf] = useState<string>();
@@ -83,7 +85,12 @@ export default function EnvironmentsPage() {
         requiresShadow,
         protected: guarded,
         ...(kept?.name === name.trim()
-          ? { metricsTargets: kept.metricsTargets, controlGraceS: kept.controlGraceS }
+          ? {
+              metricsTargets: kept.metricsTargets,
+              weightDrivers: kept.weightDrivers,
+              controlGraceS: kept.controlGraceS,
+              maxRate: kept.maxRate,
+            }
           : {}),
       },
     });
@@ -120,7 +127,9 @@ export default function EnvironmentsPage() {
     setKept({
       name: env.name,
       metricsTargets: env.metricsTargets,
+      weightDrivers: env.weightDrivers,
       controlGraceS: env.controlGraceS,
+      maxRate: env.maxRate,
     });
     setError(undefined);
     setSaved(undefined);
