@@ -24,6 +24,7 @@ const load = {
   bench: () => import('./commands/bench.js'),
   capacity: () => import('./commands/capacity.js'),
   capacityValidate: () => import('./commands/capacity-validate.js'),
+  capacityProbe: () => import('./commands/capacity-probe.js'),
   control: () => import('./commands/control.js'),
   import: () => import('./commands/import.js'),
   fleet: () => import('./commands/fleet.js'),
@@ -484,6 +485,44 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
           options,
           process,
           await env('REDIS_URL'),
+        ),
+      ),
+    );
+
+  capacity
+    .command('probe')
+    .description(
+      "One instance's redline on the traffic already flowing: control raises its weight at the gateway level by level until its SLO breaks, then puts the weights back (exit 0 found, 3 stopped, 4 failed)",
+    )
+    .option(
+      '--environment <name>',
+      "the environment whose weightDrivers move the service's traffic",
+    )
+    .option('--service <name>', 'the service, as its metricsTargets name it')
+    .option(
+      '--instance <n>',
+      "which of the service's metricsTargets (and weights), from 0 (default 0)",
+    )
+    .option('--slo-p99 <ms>', "the instance's p99 objective in ms")
+    .option('--cpu-ceiling <share>', 'the highest CPU utilisation allowed, 0..1')
+    .option('--cores <n>', "cores of the instance's machine, for the CPU ceiling (default 1)")
+    .option('--levels <n>', 'load levels, the first (the weights as found) a warm-up (default 8)')
+    .option('--hold <duration>', 'how long each level is held (default 20s)')
+    .option('--settle <duration>', 'the start of each level that is not measured (default 3s)')
+    .option(
+      '--max-share <share>',
+      "the instance's share of the weight at the last level (default 0.9)",
+    )
+    .option('--run <id>', 'the run carrying the traffic: the probe ends when it does')
+    .option('--no-wait', 'print the probe id and return; control runs it to the end')
+    .option('--api <url>', `control API (default $LOADLINE_API or ${DEFAULT_API_URL})`)
+    .option('--json', 'print the probe (levels, redline, weights restored) as JSON')
+    .action(async (options) =>
+      setExit(
+        await (await load.capacityProbe()).runCapacityProbe(
+          options,
+          process,
+          await env(...API_ENV),
         ),
       ),
     );
