@@ -64,8 +64,11 @@ describe('loadline capacity fit', () => {
     const out = file('model.json');
     const result = await run((io) => runCapacityFit({ from, out }, io));
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /cart\s+2833 QPS per machine\s+\(slo binds; 4 cores\)/);
-    assert.match(result.stdout, /payment\s+1758 QPS per machine\s+\(knee binds; 2 cores\)/);
+    assert.match(
+      result.stdout,
+      /cart\s+2833 QPS per machine\s+\(slo limit: p99 latency; 4 cores\)/,
+    );
+    assert.match(result.stdout, /payment\s+1758 QPS per machine\s+\(knee limit: CPU; 2 cores\)/);
     assert.match(result.stdout, new RegExp(`wrote ${out}`));
     const model = CapacityModel.parse(JSON.parse(readFileSync(out, 'utf8')));
     assert.deepEqual(model.provenance.runs, ['run-ramp']);
@@ -162,7 +165,7 @@ describe('loadline capacity plan', () => {
     assert.match(human.stdout, /^17 machines; bottleneck cart \(headroom 2\.6%\)\n/);
     assert.match(
       human.stdout,
-      /cart {16}11 machines {2}\(13507 QPS, N\+2; at q0\.1 2567 QPS a machine, the median 2833 would need 10\)/,
+      /cart {16}11 machines {2}\(13507 QPS, N\+2, p99 latency runs out first; at q0\.1 2567 QPS a machine, the median 2833 would need 10\)/,
     );
     // At the median, as a forecast or --quantile may ask; a quantile past it is refused.
     const median = await run((io) =>

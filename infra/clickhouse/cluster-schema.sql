@@ -179,6 +179,13 @@ ALTER TABLE `loadline`.`target_metrics_local` ON CLUSTER '{cluster}'
 ALTER TABLE `loadline`.`target_metrics` ON CLUSTER '{cluster}'
     (ADD COLUMN IF NOT EXISTS `busy_seconds` Float64 DEFAULT -1 AFTER p99_ms);
 
+-- 007_target_gauges.sql
+ALTER TABLE `loadline`.`target_metrics_local` ON CLUSTER '{cluster}'
+    (ADD COLUMN IF NOT EXISTS `gauges` Map(String, Float64) AFTER busy_seconds);
+
+ALTER TABLE `loadline`.`target_metrics` ON CLUSTER '{cluster}'
+    (ADD COLUMN IF NOT EXISTS `gauges` Map(String, Float64) AFTER busy_seconds);
+
 -- The store's migration ledger, on every node and replicated to all of them (one Keeper
 -- path for the whole cluster), so whichever node control's migrate() talks to finds the
 -- same ledger. Not distributed: it is tiny.

@@ -65,5 +65,10 @@ export const TargetMetricRow = z.strictObject({
    * histogram has no `_sum`; absent in rows stored before it was scraped.
    */
   busySeconds: z.number().min(-1).optional(),
+  /**
+   * Each saturation gauge the target lists, as a share of its ceiling at the reading (1: at
+   * the ceiling); a gauge the instance did not expose is left out.
+   */
+  gauges: z.record(z.string(), z.number()).optional(),
 });
 export type TargetMetricRow = z.infer<typeof TargetMetricRow>;

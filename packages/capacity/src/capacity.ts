@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GaugeLimit, gaugeLimit, gaugeNames } from './gauge.js';
 import { EXTRAPOLATION_FACTOR, KneeLimit, kneeLimit } from './knee.js';
 import { rampConcurrency } from './ramp.js';
 import { Slo, SloLimit, sloLimit } from './slo.js';
@@ -20,6 +21,11 @@ export const RampPoint = z.object({
   meanLatencyMs: z.number().positive().optional(),
   /** A run's first level, its warm-up (cold caches, connections): fitted, never a breach. */
   warmUp: z.boolean().optional(),
+  /**
+   * Saturation gauges (a DB pool in use, event-loop delay, memory, a queue's depth), each as
+   * its share of its ceiling (1: at the ceiling), averaged over the level.
+   */
+  gauges: z.record(z.string(), z.number().nonnegative()).optional(),
 });
 export type RampPoint = z.infer<typeof RampPoint>;
 
@@ -66,7 +72,7 @@ export const CapacityRange = z.object({
 });
 export type CapacityRange = z.infer<typeof CapacityRange>;
 
-export const LimitName = z.enum(['slo', 'usl', 'knee']);
+export const LimitName = z.enum(['slo', 'usl', 'knee', 'gauge']);
 export type LimitName = z.infer<typeof LimitName>;
 
 export const MachineCapacity = z.object({
@@ -77,9 +83,21 @@ export const MachineCapacity = z.object({
   /** With a lower bound: the lowest model limit above it (the capacity is at most this). */
   upperBoundQps: z.number().nullable(),
   binding: LimitName,
+  /**
+   * What runs out first at `qps`: `p99 latency` or `CPU` (the SLO), `CPU` (the knee),
+   * `contention` (the USL peak), or a saturation gauge's name (`db_pool`). Absent for a
+   * lower bound (nothing ran out) and in model files written before it.
+   */
+  resource: z.string().optional(),
   /** Where the binding limit lies; absent for a lower bound, a knee, or an older model file. */
   range: CapacityRange.optional(),
-  limits: z.object({ slo: SloLimit, usl: UslLimit.nullable(), knee: KneeLimit.nullable() }),
+  limits: z.object({
+    slo: SloLimit,
+    usl: UslLimit.nullable(),
+    knee: KneeLimit.nullable(),
+    /** by gauge name: where each saturation gauge reaches its ceiling */
+    gauges: z.record(z.string(), GaugeLimit).default({}),
+  }),
   maxMeasuredQps: z.number(),
   /**
    * A limit reported here (USL peak or knee) lies beyond 2× the highest load measured: a
@@ -97,8 +115,8 @@ export const MachineCapacity = z.object({
 export type MachineCapacity = z.infer<typeof MachineCapacity>;
 
 /**
- * Per-machine capacity of one service: the lowest of the SLO-limited load, the USL peak and
- * the queueing knee, naming the one that binds. A ramp that never breached its SLO shows only
+ * Per-machine capacity of one service: the lowest of the SLO-limited load, the USL peak, the
+ * queueing knee and each saturation gauge's ceiling, naming the one that binds. A ramp that never breached its SLO shows only
  * that the machine does at least its highest load, so unless another limit binds below that
  * the result is a lower bound, never a capacity.
  */
@@ -114,14 +132,23 @@ export async function computeCapacity(input: z.input<typeof Ramp>): Promise<Mach
   const usl = await uslLimit(ramp, maxMeasuredQps, warnings, unmet);
   const knee = trustedKnee(ramp, maxMeasuredQps, warnings, unmet);
 
-  const models: { name: LimitName; qps: number }[] = [];
+  const gauges: Record<string, GaugeLimit> = {};
+  for (const name of gaugeNames(ramp.points)) {
+    const limit = gaugeLimit(ramp.points, name, ramp.service, warnings);
+    if (limit) gauges[name] = limit;
+  }
+
+  const models: Candidate[] = [];
   if (usl) models.push({ name: 'usl', qps: usl.qps });
   if (knee) models.push({ name: 'knee', qps: knee.qps });
+  for (const [gauge, limit] of Object.entries(gauges)) {
+    models.push({ name: 'gauge', qps: limit.qps, gauge });
+  }
   // An unbreached SLO still limits (from above some unknown load) unless throughput visibly
   // topped out: past the USL peak more load brings no more QPS, so the SLO is not what binds.
   const sloCounts = slo.breached || !usl?.reached;
   // Ties go to the SLO, listed first: an unbreached SLO tied with a model limit is still a bound.
-  const candidates = sloCounts ? [{ name: 'slo' as const, qps: slo.qps }, ...models] : models;
+  const candidates: Candidate[] = sloCounts ? [{ name: 'slo', qps: slo.qps }, ...models] : models;
   const binding = candidates.reduce((low, c) => (c.qps < low.qps ? c : low));
   const lowerBound = binding.name === 'slo' && !slo.breached;
   const above = models.filter((m) => m.qps >= binding.qps).map((m) => m.qps);
@@ -129,7 +156,7 @@ export async function computeCapacity(input: z.input<typeof Ramp>): Promise<Mach
   const beyond = candidates.filter((c) => c.qps > EXTRAPOLATION_FACTOR * maxMeasuredQps);
   for (const c of beyond) {
     warnings.push(
-      `EXTRAPOLATED: the ${c.name} limit ${Math.round(c.qps)} QPS is over ${EXTRAPOLATION_FACTOR}× the highest load measured (${maxMeasuredQps} QPS); ramp higher before relying on it`,
+      `EXTRAPOLATED: the ${c.gauge ?? c.name} limit ${Math.round(c.qps)} QPS is over ${EXTRAPOLATION_FACTOR}× the highest load measured (${maxMeasuredQps} QPS); ramp higher before relying on it`,
     );
   }
   if (lowerBound) {
@@ -137,20 +164,53 @@ export async function computeCapacity(input: z.input<typeof Ramp>): Promise<Mach
       `the ramp never breached the SLO: capacity is only known to exceed ${maxMeasuredQps} QPS`,
     );
   }
-  const range = lowerBound ? undefined : rangeOf(binding.name, slo, usl, knee);
+  const range = lowerBound
+    ? undefined
+    : binding.gauge !== undefined
+      ? gaugeRange(gauges[binding.gauge]!)
+      : rangeOf(binding.name, slo, usl, knee);
   return {
     service: ramp.service,
     qps: binding.qps,
     lowerBound,
     upperBoundQps,
     binding: binding.name,
+    ...(lowerBound ? {} : { resource: resourceOf(binding, slo) }),
     ...(range ? { range } : {}),
-    limits: { slo, usl, knee },
+    limits: { slo, usl, knee, gauges },
     maxMeasuredQps,
     extrapolated: beyond.length > 0,
     warnings,
     unmet,
   };
+}
+
+interface Candidate {
+  name: LimitName;
+  qps: number;
+  /** the saturation gauge, for `gauge` */
+  gauge?: string;
+}
+
+/** What runs out first, in a planner's words. */
+function resourceOf(binding: Candidate, slo: SloLimit): string {
+  switch (binding.name) {
+    case 'slo':
+      return slo.by === 'cpu' ? 'CPU' : 'p99 latency';
+    case 'knee':
+      return 'CPU';
+    case 'usl':
+      return 'contention';
+    case 'gauge':
+      return binding.gauge as string;
+  }
+}
+
+/** A gauge that crossed its ceiling lies between the level that held and the one that broke. */
+function gaugeRange(limit: GaugeLimit): CapacityRange | undefined {
+  return limit.between
+    ? { low: limit.between[0], high: limit.between[1], basis: 'bracket' }
+    : undefined;
 }
 
 /** Where the binding limit lies: its bracket of ramp levels, or its model's interval. */
@@ -260,6 +320,11 @@ async function uslLimit(
     reached,
     ...(spread ? { standardError: spread.standardError, range: spread.range } : {}),
   };
+}
+
+/** "slo limit: CPU", "gauge limit: db_pool", "slo limit" (a lower bound): what binds. */
+export function bindingText(capacity: Pick<MachineCapacity, 'binding' | 'resource'>): string {
+  return `${capacity.binding} limit${capacity.resource ? `: ${capacity.resource}` : ''}`;
 }
 
 /** "4800" or, for a lower bound, "> 4800" (QPS rounded to whole requests). */

@@ -19,6 +19,8 @@ export interface ScrapedRow {
   p99Ms: number;
   /** time spent on the interval's requests (Δ duration `_sum`); -1 or absent: not scraped */
   busySeconds?: number;
+  /** saturation gauges, each as its share of its ceiling at the reading */
+  gauges?: Record<string, number>;
 }
 
 /** What one stored run contributes. */
@@ -84,16 +86,33 @@ function rampOf(rows: RunRow[], cores: number, levelSeconds: number): RampPoint[
     const busy = list.every((r) => (r.busySeconds ?? -1) >= 0)
       ? list.reduce((n, r) => n + (r.busySeconds ?? 0), 0) / seconds
       : 0;
+    const gauges = meanGauges(list);
     points.push({
       qps: requests / seconds,
       p99Ms: median(withLatency.map((r) => r.p99Ms)),
       cpu: cpuSpan > 0 ? Math.min(1, cpuSeconds / cpuSpan / cores) : 0,
       ...(busy > 0 ? { concurrency: busy } : {}),
+      ...(gauges ? { gauges } : {}),
       // An instance's first window in a run is its warm-up: fitted, never its breach.
       ...(key.endsWith('|0') ? { warmUp: true } : {}),
     });
   }
   return points.sort((a, b) => a.qps - b.qps);
+}
+
+/** Each gauge's mean over the seconds of a level that read it. */
+function meanGauges(rows: readonly ScrapedRow[]): Record<string, number> | undefined {
+  const sums = new Map<string, { sum: number; n: number }>();
+  for (const row of rows) {
+    for (const [name, value] of Object.entries(row.gauges ?? {})) {
+      const at = sums.get(name) ?? { sum: 0, n: 0 };
+      at.sum += value;
+      at.n++;
+      sums.set(name, at);
+    }
+  }
+  if (sums.size === 0) return undefined;
+  return Object.fromEntries([...sums].map(([name, { sum, n }]) => [name, sum / n]));
 }
 
 export function measurementsFromRuns(runs: StoredRun[], options: FromRunsOptions): Measurements {

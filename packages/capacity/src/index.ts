@@ -1,5 +1,6 @@
 export { type BuildModelOptions, buildModel } from './build-model.js';
 export {
+  bindingText,
   CapacityRange,
   computeCapacity,
   formatCapacity,
@@ -19,6 +20,7 @@ export {
   type ScrapedRow,
   type StoredRun,
 } from './from-runs.js';
+export { GaugeLimit, gaugeLimit, gaugeNames } from './gauge.js';
 export { EXTRAPOLATION_FACTOR, KneeLimit, kneeLimit, kneeUtilisation } from './knee.js';
 export { fitLine, LinearFit } from './linear.js';
 export { Measurements, ServiceMeasurements } from './measurements.js';

@@ -9,7 +9,7 @@ const capacity = (service: string): MachineCapacity => ({
   lowerBound: false,
   upperBoundQps: null,
   binding: 'slo',
-  limits: { slo: { qps: 1000, breached: true, by: 'p99' }, usl: null, knee: null },
+  limits: { slo: { qps: 1000, breached: true, by: 'p99' }, usl: null, knee: null, gauges: {} },
   maxMeasuredQps: 1200,
   extrapolated: false,
   warnings: [],

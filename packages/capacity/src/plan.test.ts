@@ -17,7 +17,7 @@ function capacity(
     lowerBound: false,
     upperBoundQps: null,
     binding: 'slo',
-    limits: { slo: { qps, breached: true, by: 'p99' }, usl: null, knee: null },
+    limits: { slo: { qps, breached: true, by: 'p99' }, usl: null, knee: null, gauges: {} },
     maxMeasuredQps: qps * 1.2,
     extrapolated: false,
     warnings: [],

@@ -29,6 +29,11 @@ export const ServicePlan = z.object({
   medianCapacityQps: z.number().nullable(),
   /** Where the capacity lies (before derating), when known. */
   capacityRange: CapacityRange.nullable(),
+  /**
+   * What runs out first on a machine (the capacity's `resource`: `CPU`, `p99 latency`, a
+   * saturation gauge such as `db_pool`); null for a lower bound or an older model file.
+   */
+  bindingResource: z.string().nullable().default(null),
   /** The quantile planned at. */
   quantile: z.number(),
   spares: z.number().int(),
@@ -161,6 +166,7 @@ function planService(
       capacityQps,
       medianCapacityQps,
       capacityRange: capacity?.range ?? null,
+      bindingResource: capacity?.resource ?? null,
       quantile,
       spares,
       machines: serving === null ? null : serving + spares,

@@ -76,6 +76,8 @@ export interface InstanceReading {
   buckets: Map<number, number>;
   /** the duration histogram's `_sum`: seconds spent on every request so far; null if absent */
   durationSumS: number | null;
+  /** the gauges asked for that the instance exposes: each summed over its label sets */
+  gauges: Map<string, number>;
 }
 
 export interface MetricNames {
@@ -101,12 +103,18 @@ function isScrape(sample: Sample): boolean {
   return ROUTE_LABELS.some((label) => sample.labels[label] === '/metrics');
 }
 
-export function readInstance(samples: readonly Sample[], names: MetricNames): InstanceReading {
+export function readInstance(
+  samples: readonly Sample[],
+  names: MetricNames,
+  gaugeNames: ReadonlySet<string> = new Set(),
+): InstanceReading {
   let requests = 0;
   let cpuSeconds: number | null = null;
   let durationSumS: number | null = null;
   const buckets = new Map<number, number>();
+  const gauges = new Map<string, number>();
   for (const s of samples) {
+    if (gaugeNames.has(s.name)) gauges.set(s.name, (gauges.get(s.name) ?? 0) + s.value);
     if (isScrape(s)) continue;
     if (s.name === names.requests) requests += s.value;
     else if (s.name === names.cpu) cpuSeconds = (cpuSeconds ?? 0) + s.value;
@@ -116,5 +124,5 @@ export function readInstance(samples: readonly Sample[], names: MetricNames): In
       buckets.set(le, (buckets.get(le) ?? 0) + s.value);
     }
   }
-  return { requests, cpuSeconds, buckets, durationSumS };
+  return { requests, cpuSeconds, buckets, durationSumS, gauges };
 }

@@ -26,6 +26,12 @@ describe('TargetScraper against a real /metrics endpoint', () => {
           `http_request_duration_seconds_bucket{le="0.1"} ${requests}`,
           `http_request_duration_seconds_bucket{le="+Inf"} ${requests}`,
           `demo_cpu_seconds_total ${cpu}`,
+          // a pool per database, 10 connections each; and the event loop's delay
+          `db_pool_in_use{db="orders"} 3`,
+          `db_pool_in_use{db="users"} 4`,
+          `db_pool_size{db="orders"} 10`,
+          `db_pool_size{db="users"} 10`,
+          'loop_delay_seconds 0.05',
           '',
         ].join('\n'),
       );
@@ -81,6 +87,30 @@ describe('TargetScraper against a real /metrics endpoint', () => {
     requests += 10;
     assert.equal((await scraper.scrape())[0]?.requests, 10);
     assert.equal(log.filter((l) => l.includes('answer again')).length, 1);
+  });
+
+  it('reads each saturation gauge as its share of its ceiling, summed over label sets', async () => {
+    const scraper = new TargetScraper(
+      'run_3',
+      [
+        {
+          service: 's',
+          url: `${base}/metrics`,
+          saturation: [
+            { name: 'db_pool', metric: 'db_pool_in_use', sizeMetric: 'db_pool_size', ceiling: 0.7 },
+            { name: 'loop', metric: 'loop_delay_seconds', limit: 0.2, ceiling: 1 },
+            { name: 'absent', metric: 'no_such_gauge', limit: 1, ceiling: 1 },
+          ],
+        },
+      ],
+      { onRows: () => {} },
+    );
+    await scraper.scrape();
+    const [row] = await scraper.scrape();
+    // 7 of 20 connections in use, against a ceiling of 70 % of them: half the ceiling.
+    assert.ok(Math.abs(row!.gauges!.db_pool! - 0.5) < 1e-12);
+    assert.equal(row!.gauges!.loop, 0.25);
+    assert.equal('absent' in row!.gauges!, false);
   });
 
   it('reports -1 when an instance has no CPU counter or no requests', async () => {

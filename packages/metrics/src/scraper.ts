@@ -177,11 +177,15 @@ export class TargetScraper {
         );
       }
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      reading = readInstance(parsePrometheusText(await response.text()), {
-        requests: target.requestsMetric ?? DEFAULT_METRIC_NAMES.requests,
-        duration: target.durationMetric ?? DEFAULT_METRIC_NAMES.duration,
-        cpu: target.cpuMetric ?? DEFAULT_METRIC_NAMES.cpu,
-      });
+      reading = readInstance(
+        parsePrometheusText(await response.text()),
+        {
+          requests: target.requestsMetric ?? DEFAULT_METRIC_NAMES.requests,
+          duration: target.durationMetric ?? DEFAULT_METRIC_NAMES.duration,
+          cpu: target.cpuMetric ?? DEFAULT_METRIC_NAMES.cpu,
+        },
+        gaugeMetricsOf(target),
+      );
       if (this.#failing.delete(target.url)) this.#log(`metrics of ${target.url} answer again`);
     } catch (error) {
       // Said once per outage, not every second; the gap shows as missing rows.
@@ -216,6 +220,7 @@ export class TargetScraper {
         reading.durationSumS === null || previous.reading.durationSumS === null
           ? -1
           : increase(previous.reading.durationSumS, reading.durationSumS),
+      ...gaugeShares(target, reading),
     };
     return { row, buckets: { service: target.service, instance: target.url, second, buckets } };
   }
@@ -223,4 +228,31 @@ export class TargetScraper {
   #log(line: string): void {
     this.#options.log?.(`run ${this.#runId}: ${line}`);
   }
+}
+
+/** The metrics a target's saturation gauges read: each gauge and its size, if any. */
+function gaugeMetricsOf(target: MetricsTarget): Set<string> {
+  return new Set(
+    (target.saturation ?? []).flatMap((g) =>
+      g.sizeMetric ? [g.metric, g.sizeMetric] : [g.metric],
+    ),
+  );
+}
+
+/**
+ * Each gauge's share of its ceiling at this reading (a gauge is a level, not a counter: no
+ * increase). One the instance does not expose, or whose size is 0, is left out.
+ */
+function gaugeShares(
+  target: MetricsTarget,
+  reading: InstanceReading,
+): { gauges?: Record<string, number> } {
+  const gauges: Record<string, number> = {};
+  for (const g of target.saturation ?? []) {
+    const value = reading.gauges.get(g.metric);
+    const limit = g.limit ?? (g.sizeMetric ? reading.gauges.get(g.sizeMetric) : undefined);
+    if (value === undefined || limit === undefined || !(limit > 0)) continue;
+    gauges[g.name] = value / (limit * g.ceiling);
+  }
+  return Object.keys(gauges).length > 0 ? { gauges } : {};
 }

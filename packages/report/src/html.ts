@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type CapacityModel, formatCapacity, type Plan } from '@loadline/capacity';
+import { bindingText, type CapacityModel, formatCapacity, type Plan } from '@loadline/capacity';
 import { CHART_SCRIPT, serviceCharts } from './charts.js';
 import { formatCell } from './format.js';
 import { planSections, type Section } from './sections.js';
@@ -83,7 +83,7 @@ function summary(plan: Plan, model: CapacityModel | undefined): string {
   );
   for (const s of model?.services ?? []) {
     items.push(
-      `${escapeHtml(s.service)}: ${escapeHtml(formatCapacity(s.capacity))} QPS per machine (${s.capacity.binding} limit)`,
+      `${escapeHtml(s.service)}: ${escapeHtml(formatCapacity(s.capacity))} QPS per machine (${escapeHtml(bindingText(s.capacity))})`,
     );
   }
   if (model) {

@@ -11,8 +11,8 @@ describe('planToMarkdown', () => {
     assert.match(md, /^# Capacity plan\n/);
     assert.match(md, /\*\*16 machines\*\* across 2 services/);
     assert.match(md, /Bottleneck: \*\*cart\*\* \(headroom 0\.7%\)/);
-    assert.match(md, /cart: 2833 QPS per machine \(slo limit, 4 cores\)/);
-    assert.match(md, /payment: 1758 QPS per machine \(knee limit, 2 cores\)/);
+    assert.match(md, /cart: 2833 QPS per machine \(slo limit: p99 latency, 4 cores\)/);
+    assert.match(md, /payment: 1758 QPS per machine \(knee limit: CPU, 2 cores\)/);
     // Service rows: required, capacity, spares, machines.
     assert.match(md, /\| cart \| 13,507 \| 2,833 \| no \| slo \| 2 \| 10 \| 0\.7% \|/);
     assert.match(md, /\| payment \| 2,401 \| 1,758 \| no \| knee \| 3 \| 6 \| 31\.8% \|/);

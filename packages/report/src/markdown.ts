@@ -1,4 +1,4 @@
-import { type CapacityModel, formatCapacity, type Plan } from '@loadline/capacity';
+import { bindingText, type CapacityModel, formatCapacity, type Plan } from '@loadline/capacity';
 import { formatCell } from './format.js';
 import { planSections, type Section } from './sections.js';
 
@@ -31,7 +31,7 @@ function headline(plan: Plan, model: CapacityModel | undefined): string {
   );
   for (const s of model?.services ?? []) {
     lines.push(
-      `${s.service}: ${formatCapacity(s.capacity)} QPS per machine (${s.capacity.binding} limit, ${s.cores} cores).`,
+      `${s.service}: ${formatCapacity(s.capacity)} QPS per machine (${bindingText(s.capacity)}, ${s.cores} cores).`,
     );
   }
   if (model) {

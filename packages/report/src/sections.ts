@@ -102,6 +102,8 @@ function services(plan: Plan, model: CapacityModel | undefined): Section {
       col('Machines at the median', 'int'),
       col('Unmet', 'text'),
       col('Warnings', 'text'),
+      // Last, so the columns before keep their places for readers of older reports.
+      col('Runs out first', 'text'),
     ],
     rows: plan.services.map((s) => {
       const capacity = byName.get(s.service);
@@ -119,6 +121,7 @@ function services(plan: Plan, model: CapacityModel | undefined): Section {
         s.medianMachines,
         s.unmet.join('; '),
         s.warnings.join('; '),
+        s.bindingResource,
       ];
     }),
   };

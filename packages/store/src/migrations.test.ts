@@ -70,6 +70,7 @@ describe('loadMigrations', () => {
         [4, '004_checks.sql', 2],
         [5, '005_target_metrics.sql', 1],
         [6, '006_target_concurrency.sql', 1],
+        [7, '007_target_gauges.sql', 1],
       ],
     );
     for (const m of migrations) assert.match(m.checksum, /^[0-9a-f]{64}$/);
@@ -109,17 +110,18 @@ describe('migrate', () => {
         '004_checks.sql',
         '005_target_metrics.sql',
         '006_target_concurrency.sql',
+        '007_target_gauges.sql',
       ],
       alreadyApplied: [],
     });
     assert.deepEqual(
       driver.ledger.map((r) => r.version),
-      [1, 2, 3, 4, 5, 6],
+      [1, 2, 3, 4, 5, 6, 7],
     );
     const statements = driver.executed.length;
     const second = await migrate(driver);
     assert.deepEqual(second.applied, []);
-    assert.equal(second.alreadyApplied.length, 6);
+    assert.equal(second.alreadyApplied.length, 7);
     // only the ledger's own CREATE IF NOT EXISTS ran again
     assert.equal(driver.executed.length, statements + 1);
   });

@@ -203,7 +203,12 @@ export function storeSuite(mode: string, open: () => Promise<ResultStore>): void
     test('004 adds checks: rows and rollups stored before it read checks = 0', async () => {
       const upgrade = await store.migrate();
       assert.deepEqual(upgrade, {
-        applied: ['004_checks.sql', '005_target_metrics.sql', '006_target_concurrency.sql'],
+        applied: [
+          '004_checks.sql',
+          '005_target_metrics.sql',
+          '006_target_concurrency.sql',
+          '007_target_gauges.sql',
+        ],
         alreadyApplied: [
           '001_intervals.sql',
           '002_interval_minutes.sql',
@@ -212,13 +217,13 @@ export function storeSuite(mode: string, open: () => Promise<ResultStore>): void
       });
       const again = await store.migrate();
       assert.deepEqual(again.applied, []);
-      assert.equal(again.alreadyApplied.length, 6);
+      assert.equal(again.alreadyApplied.length, 7);
       const ledger = await store.driver.query<{ version: number }>(
         'SELECT version FROM schema_migrations FINAL ORDER BY version',
       );
       assert.deepEqual(
         ledger.map((r) => Number(r.version)),
-        [1, 2, 3, 4, 5, 6],
+        [1, 2, 3, 4, 5, 6, 7],
       );
       // the old rollups of the first minute are still valid; the second minute is built
       // now, by this code, from the old raw rows
@@ -492,9 +497,18 @@ export function storeSuite(mode: string, open: () => Promise<ResultStore>): void
         p99Ms: 9,
         busySeconds: 0.04,
       });
-      await store.insertTargetMetrics([scraped(run), scraped(other)]);
+      await store.insertTargetMetrics([
+        { ...scraped(run), gauges: { db_pool: 0.5, loop_delay: 0.125 } },
+        scraped(other),
+      ]);
       assert.equal((await store.targetMetrics(run)).length, 1);
       assert.equal((await store.targetMetrics(run))[0]?.busySeconds, 0.04);
+      assert.deepEqual((await store.targetMetrics(run))[0]?.gauges, {
+        db_pool: 0.5,
+        loop_delay: 0.125,
+      });
+      // A row without gauges reads back without them, not with an empty map.
+      assert.equal((await store.targetMetrics(other))[0]?.gauges, undefined);
       await store.deleteRun(run);
       // What control scraped from the targets during the run goes with it.
       assert.deepEqual(await store.targetMetrics(run), []);

@@ -1,4 +1,4 @@
-// Rows control scrapes from the targets' /metrics during a run (see migrations 005, 006).
+// Rows control scrapes from the targets' /metrics during a run (see migrations 005–007).
 import type { TargetMetricRow } from '@loadline/api';
 import { z } from 'zod';
 import type { ClickHouseDriver } from './driver.js';
@@ -23,6 +23,7 @@ export async function insertTargetMetrics(
       p50_ms: r.p50Ms,
       p99_ms: r.p99Ms,
       busy_seconds: r.busySeconds ?? -1,
+      gauges: r.gauges ?? {},
     })),
   );
 }
@@ -37,6 +38,7 @@ const Read = z.object({
   p50Ms: z.coerce.number(),
   p99Ms: z.coerce.number(),
   busySeconds: z.coerce.number(),
+  gauges: z.record(z.string(), z.coerce.number()).default({}),
 });
 
 export async function targetMetrics(
@@ -46,10 +48,13 @@ export async function targetMetrics(
   const rows = await driver.query(
     `SELECT service, instance, toUnixTimestamp(second) AS second, interval_s AS intervalS,
             requests, cpu_seconds AS cpuSeconds, p50_ms AS p50Ms, p99_ms AS p99Ms,
-            busy_seconds AS busySeconds
+            busy_seconds AS busySeconds, gauges
      FROM target_metrics FINAL WHERE run_id = {runId:String}
      ORDER BY service, instance, second`,
     { runId },
   );
-  return rows.map((row) => ({ runId, ...Read.parse(row) }));
+  return rows.map((row) => {
+    const { gauges, ...read } = Read.parse(row);
+    return { runId, ...read, ...(Object.keys(gauges).length > 0 ? { gauges } : {}) };
+  });
 }

@@ -1,5 +1,6 @@
 import { basename, extname } from 'node:path';
 import {
+  bindingText,
   buildModel,
   CapacityModel,
   Forecast,
@@ -312,7 +313,7 @@ export async function runCapacityFit(
 export function renderModel(model: CapacityModel, out: string | undefined): string {
   const lines = model.services.map(
     (s) =>
-      `  ${s.service.padEnd(16)} ${formatCapacity(s.capacity).padStart(8)} QPS per machine  (${s.capacity.binding} binds; ${s.cores} cores)`,
+      `  ${s.service.padEnd(16)} ${formatCapacity(s.capacity).padStart(8)} QPS per machine  (${bindingText(s.capacity)}; ${s.cores} cores)`,
   );
   const refused = Object.entries(model.fanout.services).filter(([, f]) => f.refused);
   for (const [service, f] of refused) lines.push(`  ratios refused for ${service}: ${f.reason}`);
@@ -428,7 +429,7 @@ function marginOf(s: Plan['services'][number]): string {
 export function renderPlanSummary(plan: Plan): string {
   const rows = plan.services.map(
     (s) =>
-      `  ${s.service.padEnd(16)} ${String(s.machines ?? '?').padStart(5)} machines  (${Math.round(s.requiredQps)} QPS, N+${s.spares}${marginOf(s)})`,
+      `  ${s.service.padEnd(16)} ${String(s.machines ?? '?').padStart(5)} machines  (${Math.round(s.requiredQps)} QPS, N+${s.spares}${s.bindingResource ? `, ${s.bindingResource} runs out first` : ''}${marginOf(s)})`,
   );
   const bottleneck = plan.bottleneck
     ? `; bottleneck ${plan.bottleneck.service} (headroom ${(plan.bottleneck.headroom * 100).toFixed(1)}%)`

@@ -26,6 +26,26 @@ const HostPattern = z
 
 const MetricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'not a Prometheus metric name');
 
+/**
+ * A resource that runs out before the CPU does — a DB pool's connections in use, event-loop
+ * delay, memory, a queue's depth — read from a gauge each second (summed over its label
+ * sets) and kept as its share of `ceiling` × its limit: 1 is the most the service may use.
+ * The limit is `limit` (in the gauge's unit) or the value of `sizeMetric` (a pool's size).
+ */
+export const SaturationGauge = z
+  .strictObject({
+    name: Identifier.max(64),
+    metric: MetricName,
+    limit: z.number().positive().finite().optional(),
+    sizeMetric: MetricName.optional(),
+    /** the share of the limit the service may use (default 1: all of it) */
+    ceiling: z.number().gt(0).max(1).default(1),
+  })
+  .refine((g) => (g.limit === undefined) !== (g.sizeMetric === undefined), {
+    message: 'give either limit (a number) or sizeMetric (the gauge holding the limit)',
+  });
+export type SaturationGauge = z.infer<typeof SaturationGauge>;
+
 /** A target instance's Prometheus endpoint, scraped every second during runs. */
 export const MetricsTarget = z.strictObject({
   service: Identifier,
@@ -36,6 +56,8 @@ export const MetricsTarget = z.strictObject({
   requestsMetric: MetricName.optional(),
   /** histogram of request durations in seconds; default http_request_duration_seconds */
   durationMetric: MetricName.optional(),
+  /** gauges of resources that can run out first, each with its limit */
+  saturation: z.array(SaturationGauge).max(20).optional(),
 });
 export type MetricsTarget = z.infer<typeof MetricsTarget>;
 

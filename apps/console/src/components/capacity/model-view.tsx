@@ -1,6 +1,6 @@
 // A fitted model: each service's per-machine capacity with its curve over the measured
 // points, and the fan-out ratios with their fit quality.
-import type { CapacityModel } from '@loadline/capacity';
+import { bindingText, type CapacityModel } from '@loadline/capacity';
 import { UslChart } from '@/components/usl-chart';
 import { capacityText, qps } from '@/lib/capacity-form';
 import { when } from '@/lib/format';
@@ -31,7 +31,7 @@ export function ModelView({ model }: { model: CapacityModel }) {
             <tr key={s.service}>
               <td>{s.service}</td>
               <td className="num">{capacityText(s.capacity)}</td>
-              <td>{s.capacity.binding}</td>
+              <td>{bindingText(s.capacity)}</td>
               <td className="num">{s.cores}</td>
               <td className="num">{qps(s.capacity.maxMeasuredQps)}</td>
               <td>

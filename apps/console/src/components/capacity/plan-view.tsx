@@ -51,6 +51,7 @@ function PlanTable({ plan }: { plan: Plan }) {
           <th className="num">Machines</th>
           <th className="num">At the median</th>
           <th className="num">Headroom</th>
+          <th>Runs out first</th>
           <th>Not satisfied</th>
         </tr>
       </thead>
@@ -72,6 +73,7 @@ function PlanTable({ plan }: { plan: Plan }) {
             <td className="num">
               {s.headroom === null ? '–' : `${(s.headroom * 100).toFixed(1)}%`}
             </td>
+            <td>{s.bindingResource ?? '–'}</td>
             <td>{s.unmet.join('; ') || '–'}</td>
           </tr>
         ))}
