@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Loadline benchmarks against established load generators, measured in the same run.
-//   node bench/run.mjs [closed|rate|stall|memory|engine|flow|store|chaos|fleet-sim]... [--quick]
+//   node bench/run.mjs [closed|rate|stall|memory|engine|flow|store|chaos|fleet-sim|capacity]... [--quick]
 //     [--loadline PATH] [fleet-sim's --sizes, --duration, --viewers, --workers, --agent-rps, --profile]
 // Default is every benchmark but fleet-sim (run only when named). --quick shortens every run for a smoke test (figures are then rough);
 // --loadline runs another build of the CLI than apps/cli/dist/main.js.
@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { capacityAccuracy } from './benchmarks/capacity.mjs';
 import { chaos } from './benchmarks/chaos.mjs';
 import { closed } from './benchmarks/closed.mjs';
 import { engineChoice } from './benchmarks/engine.mjs';
@@ -36,6 +37,11 @@ const benchmarks = {
   chaos: {
     title: 'chaos: runs through control, agent, Redis and storage faults (real processes)',
     run: chaos,
+  },
+  capacity: {
+    title: 'capacity plan accuracy: probe → fit → plan → validate on the demo mall',
+    run: capacityAccuracy,
+    explicit: true,
   },
   'fleet-sim': {
     title: 'fleet simulation: how many agents one control ingests (real control, Redis, chdb)',

@@ -16,10 +16,9 @@ import {
   type MallConfig,
   type MallConfigInput,
   parseConfig,
-  SERVICES,
   type ServiceName,
 } from './config.js';
-import { CpuCore, hashesPerMs } from './cpu.js';
+import { CpuCore } from './cpu.js';
 import { type Database, migrate, openDatabase } from './db.js';
 import { type RequestEvent, type Route, startService } from './http.js';
 import { createMetrics, type InstanceMetrics } from './metrics.js';
@@ -96,8 +95,6 @@ export async function startDemoMall(options: DemoMallOptions = {}): Promise<Demo
   const services = {} as Record<ServiceName, string[]>;
   const shadows = new MallShadow({ ...config.shadow, log });
   let usedRedis: string | null = null;
-  // Calibrate the CPU cost once, before the first request rather than during it.
-  if (SERVICES.some((s) => costOf(config, s) > 0)) hashesPerMs();
 
   /** A caller's own clients for the services it calls: tagging with the caller's Shadow. */
   const upstreamsFor = <B extends BackendName>(caller: ServiceName, backends: readonly B[]) => {
@@ -122,6 +119,8 @@ export async function startDemoMall(options: DemoMallOptions = {}): Promise<Demo
     for (let index = 0; index < count; index++) {
       const cpu = new CpuCore();
       closers.push(() => cpu.close());
+      // Its calibration runs now, before the first request rather than during it.
+      if (costOf(config, name) > 0) cpu.warm();
       const instance = { index, cpu, metrics: createMetrics(name, index, () => cpu.busySeconds()) };
       const service = await startService({
         name,

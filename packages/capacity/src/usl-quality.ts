@@ -66,8 +66,9 @@ export function uslQuality(
     );
   }
   if (linearShare > gates.maxLinearShare) {
+    const n = Number(top.toPrecision(3));
     reasons.push(
-      `the ramp never left the linear region (at N = ${top} the fit is ${(linearShare * 100).toFixed(0)} % of linear): ramp past N = ${top} until throughput bends`,
+      `the ramp never left the linear region (at N = ${n} the fit is ${(linearShare * 100).toFixed(0)} % of linear): ramp past N = ${n} until throughput bends`,
     );
   }
   return {
