@@ -82,6 +82,9 @@ flows:
     await table.waitFor({ timeout: 30_000 });
     await table.locator('tr', { hasText: 'gateway' }).waitFor();
     await table.locator('tr', { hasText: 'catalog' }).waitFor();
+    // Where each capacity lies, and which limit binds it.
+    await table.getByRole('columnheader', { name: 'Range' }).waitFor();
+    assert.match((await table.locator('tr', { hasText: 'catalog' }).textContent()) ?? '', /limit/);
     await page.getByTestId('capacity-ratios').waitFor();
 
     await page.getByLabel('Peak list (req/s)').fill('1000');

@@ -17,8 +17,14 @@ export function uslThroughput(c: UslCurveData, n: number): number {
   return (c.lambda * n) / (1 + c.sigma * (n - 1) + c.kappa * n * (n - 1));
 }
 
-/** The curve sampled on 60 concurrencies up to 1.5× the highest measured, merged with the points. */
-export function uslColumns(curve: UslCurveData): (number | null)[][] {
+/**
+ * The curve sampled on 60 concurrencies up to 1.5× the highest measured, merged with the
+ * points; with a peak interval, its two bounds as flat lines across.
+ */
+export function uslColumns(
+  curve: UslCurveData,
+  peakRange?: readonly [number, number],
+): (number | null)[][] {
   const max = Math.max(...curve.points.map((p) => p.concurrency), 1) * 1.5;
   const xs = new Set<number>(curve.points.map((p) => p.concurrency));
   for (let i = 1; i <= 60; i++) xs.add((max * i) / 60);
@@ -28,10 +34,20 @@ export function uslColumns(curve: UslCurveData): (number | null)[][] {
     sorted,
     sorted.map((x) => measured.get(x) ?? null),
     sorted.map((x) => uslThroughput(curve, x)),
+    ...(peakRange ? peakRange.map((bound) => sorted.map(() => bound)) : []),
   ];
 }
 
-export function UslChart({ service, curve }: { service: string; curve: UslCurveData }) {
+export function UslChart({
+  service,
+  curve,
+  peakRange,
+}: {
+  service: string;
+  curve: UslCurveData;
+  /** the USL peak's 95 % interval (QPS), when the fit gave one */
+  peakRange?: readonly [number, number] | undefined;
+}) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = host.current;
@@ -55,6 +71,15 @@ export function UslChart({ service, curve }: { service: string; curve: UslCurveD
             width: 2,
             points: { show: false },
           },
+          ...(peakRange
+            ? ['low', 'high'].map((end) => ({
+                label: `peak 95 % interval, ${end}`,
+                stroke: '#94a3b8',
+                width: 1,
+                dash: [6, 4],
+                points: { show: false },
+              }))
+            : []),
         ],
         axes: [
           {
@@ -70,7 +95,7 @@ export function UslChart({ service, curve }: { service: string; curve: UslCurveD
           },
         ],
       },
-      uslColumns(curve) as uPlot.AlignedData,
+      uslColumns(curve, peakRange) as uPlot.AlignedData,
       el,
     );
     const resize = new ResizeObserver(() => plot.setSize({ width: el.clientWidth, height: 240 }));
@@ -79,12 +104,15 @@ export function UslChart({ service, curve }: { service: string; curve: UslCurveD
       resize.disconnect();
       plot.destroy();
     };
-  }, [curve]);
+  }, [curve, peakRange]);
   return (
     <figure className="chart" data-testid={`usl-chart-${service}`}>
       <figcaption>
         {service}: σ {curve.sigma.toPrecision(3)}, κ {curve.kappa.toPrecision(3)}, λ{' '}
         {curve.lambda.toPrecision(4)}
+        {peakRange
+          ? `; peak ${Math.round(peakRange[0])}–${Math.round(peakRange[1])} QPS (95 %)`
+          : ''}
       </figcaption>
       <div
         ref={host}

@@ -12,8 +12,10 @@ export function ModelView({ model }: { model: CapacityModel }) {
       <h2 id="fitted-heading">Per-machine capacity</h2>
       <p className="muted">
         From {model.provenance.source}, {when(model.provenance.createdAt)}. The usable capacity is
-        the lowest of the SLO-limited load, the USL peak and the queueing knee for the cores; a ramp
-        that never breached its SLO gives a lower bound (&gt; X).
+        the lowest of the SLO-limited load, the USL peak, the queueing knee for the cores and each
+        saturation gauge's ceiling, named with what runs out first; a ramp that never breached its
+        SLO gives a lower bound (&gt; X). The range is where the capacity lies: between the level
+        that held and the one that broke, or a model limit's 95 % interval.
       </p>
       <table data-testid="capacity-services">
         <thead>
@@ -21,6 +23,7 @@ export function ModelView({ model }: { model: CapacityModel }) {
             <th>Service</th>
             <th className="num">QPS per machine</th>
             <th>Binds</th>
+            <th>Range</th>
             <th className="num">Cores</th>
             <th className="num">Highest measured</th>
             <th>Warnings</th>
@@ -32,6 +35,11 @@ export function ModelView({ model }: { model: CapacityModel }) {
               <td>{s.service}</td>
               <td className="num">{capacityText(s.capacity)}</td>
               <td>{bindingText(s.capacity)}</td>
+              <td>
+                {s.capacity.range
+                  ? `${qps(s.capacity.range.low)}–${qps(s.capacity.range.high)} (${s.capacity.range.basis === 'bracket' ? 'held–broke' : '95 % interval'})`
+                  : '–'}
+              </td>
               <td className="num">{s.cores}</td>
               <td className="num">{qps(s.capacity.maxMeasuredQps)}</td>
               <td>
@@ -51,6 +59,7 @@ export function ModelView({ model }: { model: CapacityModel }) {
               key={s.service}
               service={s.service}
               curve={s.usl as NonNullable<typeof s.usl>}
+              peakRange={s.capacity.limits.usl?.range}
             />
           ))}
       </div>
