@@ -4,41 +4,22 @@
 // ends the probe, the gateway's weights must be back as they were: Ctrl-C on the CLI, and
 // control killed outright (kill -9) mid-probe, then started again on the same state.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cli, root, stopChild, UpStack, waitUntil } from './support.js';
+import { type MallProcess, productReads, spawnDemoMall } from '@loadline/demo-mall/process';
+import { cli, UpStack, waitUntil } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadline-probe-'));
 const stack = new UpStack(join(dir, 'state'));
-let mall: ChildProcess;
+let mall: MallProcess;
 let gateway = '';
 
 const weights = async (): Promise<number[]> =>
   ((await (await fetch(`${gateway}/admin/weights`)).json()) as { catalog: number[] }).catalog;
 const shifted = async () => (await weights()).some((w) => w !== 1);
-
-/** Live traffic: `rate` product reads a second through the gateway, at most `maxMs`. */
-function traffic(rate: number, maxMs: number): { stop: () => Promise<void> } {
-  const pending = new Set<Promise<unknown>>();
-  let sent = 0;
-  const timer = setInterval(() => {
-    if (sent >= (rate * maxMs) / 1000) return clearInterval(timer);
-    const call = fetch(`${gateway}/api/products/${(sent++ % 100) + 1}`)
-      .then((r) => r.arrayBuffer())
-      .catch(() => undefined)
-      .finally(() => pending.delete(call));
-    pending.add(call);
-  }, 1000 / rate);
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await Promise.all(pending);
-    },
-  };
-}
 
 const probeArgs = () => [
   'capacity',
@@ -64,30 +45,15 @@ describe('capacity probe: the weights always go back (real processes)', {
   timeout: 240_000,
 }, () => {
   before(async () => {
-    mall = spawn(
-      process.execPath,
-      [
-        join(root, 'apps/demo-mall/dist/main.js'),
-        '--port',
-        '0',
-        '--instances',
-        'catalog=2',
-        '--no-redis',
-        '--cost',
-        'catalog=20ms',
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let banner = '';
-    await new Promise<void>((resolve, reject) => {
-      mall.once('exit', (code) => reject(new Error(`the demo mall exited (${code})`)));
-      mall.stdout!.on('data', (d: Buffer) => {
-        banner += d.toString();
-        if (banner.includes('Ctrl-C')) resolve();
-      });
-    });
-    gateway = /gateway\s+(\S+)/.exec(banner)![1]!;
-    const catalog = /catalog\s+(.+)/.exec(banner)![1]!.trim().split(/\s+/);
+    mall = await spawnDemoMall([
+      '--instances',
+      'catalog=2',
+      '--no-redis',
+      '--cost',
+      'catalog=20ms',
+    ]);
+    gateway = mall.gateway;
+    const catalog = mall.services.catalog ?? [];
     await stack.start({ agents: 0 });
     const put = await fetch(`${stack.api}/environments/shop`, {
       method: 'PUT',
@@ -108,7 +74,7 @@ describe('capacity probe: the weights always go back (real processes)', {
 
   after(async () => {
     await stack.stop();
-    await stopChild(mall);
+    await mall.stop();
   });
 
   it('refuses bad input with exit 2, naming the flag, and moves nothing', async () => {
@@ -125,7 +91,7 @@ describe('capacity probe: the weights always go back (real processes)', {
   });
 
   it('Ctrl-C stops the probe and the weights are back before the CLI exits (exit 3)', async () => {
-    const load = traffic(30, 60_000);
+    const load = productReads(gateway, 30, 60_000);
     try {
       let child: ChildProcess | undefined;
       const following = cli(probeArgs(), { onStart: (c) => (child = c) });
@@ -144,7 +110,7 @@ describe('capacity probe: the weights always go back (real processes)', {
   });
 
   it('control killed mid-probe: the weights stay shifted until control is back, then go back', async () => {
-    const load = traffic(30, 90_000);
+    const load = productReads(gateway, 30, 90_000);
     try {
       const following = cli(probeArgs());
       await waitUntil('the first weight shift', shifted, 30_000);

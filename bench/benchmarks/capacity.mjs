@@ -19,14 +19,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildModel, planFromModel } from '@loadline/capacity';
+import { spawnDemoMall } from '@loadline/demo-mall/process';
 import { TargetScraper } from '@loadline/metrics';
 import { firstLine, startGroup, until } from '../lib/fleet-harness.mjs';
 import { freePort, waitForPort } from '../lib/net.mjs';
-import { run, sleep, start, stop } from '../lib/proc.mjs';
+import { run, sleep, start } from '../lib/proc.mjs';
 import { fmt, pct, verdict } from '../lib/table.mjs';
 import { config, root } from '../lib/tools.mjs';
-
-const MALL = join(root, 'apps/demo-mall/dist/main.js');
 
 /**
  * Costs, instance counts, neighbours on the core and forecasts differ; each keeps the mall's
@@ -64,34 +63,13 @@ const costFlag = (cost) =>
     .map(([service, ms]) => `${service}=${ms}ms`)
     .join(',');
 
+/** The mall pinned to the target CPU, `instances` catalog instances at the config's costs. */
 async function startMall(cfg, instances) {
-  const mall = start('target', process.execPath, [
-    MALL,
-    '--port',
-    '0',
-    '--instances',
-    `catalog=${instances}`,
-    '--no-redis',
-    '--cost',
-    costFlag(cfg.cost),
-  ]);
-  let banner = '';
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo mall: no banner\n${banner}`)), 30_000);
-    mall.once('exit', (code) => reject(new Error(`demo mall exited (${code})\n${banner}`)));
-    mall.stdout.on('data', (d) => {
-      banner += d;
-      if (banner.includes('Ctrl-C')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return {
-    child: mall,
-    gateway: /gateway\s+(\S+)/.exec(banner)[1],
-    catalog: /catalog\s+(.+)/.exec(banner)[1].trim().split(/\s+/),
-  };
+  const mall = await spawnDemoMall(
+    ['--instances', `catalog=${instances}`, '--no-redis', '--cost', costFlag(cfg.cost)],
+    (command, args) => start('target', command, args),
+  );
+  return { ...mall, catalog: mall.services.catalog };
 }
 
 /** `loadline run --local` at `rate` reads a second through the gateway; SIGINT ends it early. */
@@ -226,7 +204,7 @@ async function probeConfig(cfg, ctx) {
     await traffic;
     return { truth, probes: results, mall, fanout };
   } catch (error) {
-    await stop(mall.child);
+    await mall.stop();
     throw error;
   }
 }
@@ -285,7 +263,7 @@ async function measureAt(cfg, ctx, instances, seconds) {
     }
     return cpu;
   } finally {
-    await stop(mall.child);
+    await mall.stop();
   }
 }
 
@@ -332,7 +310,7 @@ export async function capacityAccuracy({ quick }) {
         `  ${cfg.name}: CPU ceiling ${cfg.ceiling}, traffic ${cfg.rate}/s, forecast ${cfg.forecast} QPS`,
       );
       const { truth, probes, mall, fanout } = await probeConfig(cfg, ctx);
-      await stop(mall.child);
+      await mall.stop();
       const redlines = probes.map((p) => p.redline?.qps ?? 0);
       const found = median(redlines);
       const redlineError = found / truth - 1;

@@ -3,19 +3,16 @@
 // QPS × 0.02 and its redline at a 40 % CPU ceiling is 20 QPS — what the probe must find by
 // moving the gateway's weights, with the weights put back however the probe ends.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { WeightProbeBody } from '@loadline/api/http';
+import { type MallProcess, productReads, spawnDemoMall } from '@loadline/demo-mall/process';
 import { MetadataStore } from '@loadline/metadata';
 import type { HttpProblem } from './problem.js';
 import { WeightProbes } from './weight-probes.js';
 
-const MALL = join(dirname(fileURLToPath(import.meta.url)), '../../demo-mall/dist/main.js');
 const COST_MS = 20;
 
-let mall: ChildProcess;
+let mall: MallProcess;
 let gateway = '';
 let catalog: string[] = [];
 let metadata: MetadataStore;
@@ -31,26 +28,6 @@ const setWeights = (catalog: number[]) =>
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ catalog }),
   });
-
-/** Live traffic: `rate` product reads a second through the gateway, bounded in time. */
-function traffic(rate: number, maxMs: number): { stop: () => Promise<void> } {
-  const pending = new Set<Promise<unknown>>();
-  let sent = 0;
-  const timer = setInterval(() => {
-    if (sent >= (rate * maxMs) / 1000) return clearInterval(timer);
-    const call = fetch(`${gateway}/api/products/${(sent++ % 100) + 1}`)
-      .then((r) => r.arrayBuffer())
-      .catch(() => undefined)
-      .finally(() => pending.delete(call));
-    pending.add(call);
-  }, 1000 / rate);
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await Promise.all(pending);
-    },
-  };
-}
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
@@ -74,30 +51,15 @@ const body = (fields: Partial<WeightProbeBody> = {}): WeightProbeBody => ({
 });
 
 before(async () => {
-  mall = spawn(
-    process.execPath,
-    [
-      MALL,
-      '--port',
-      '0',
-      '--instances',
-      'catalog=2',
-      '--no-redis',
-      '--cost',
-      `catalog=${COST_MS}ms`,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let banner = '';
-  await new Promise<void>((resolve, reject) => {
-    mall.once('exit', (code) => reject(new Error(`the demo mall exited (${code}): ${banner}`)));
-    mall.stdout!.on('data', (d: Buffer) => {
-      banner += d.toString();
-      if (banner.includes('Ctrl-C')) resolve();
-    });
-  });
-  gateway = /gateway\s+(\S+)/.exec(banner)![1]!;
-  catalog = /catalog\s+(.+)/.exec(banner)![1]!.trim().split(/\s+/);
+  mall = await spawnDemoMall([
+    '--instances',
+    'catalog=2',
+    '--no-redis',
+    '--cost',
+    `catalog=${COST_MS}ms`,
+  ]);
+  gateway = mall.gateway;
+  catalog = mall.services.catalog ?? [];
   metadata = await MetadataStore.open();
   await metadata.migrate();
   const environment = {
@@ -125,7 +87,7 @@ before(async () => {
 });
 
 after(async () => {
-  mall?.kill();
+  await mall?.stop();
   await metadata?.close();
 });
 
@@ -133,7 +95,7 @@ describe('weight-shift capacity probe', () => {
   it("finds one instance's CPU redline on live traffic and puts the weights back", async () => {
     // 30 requests a second: the probed instance carries 15 at an even split (CPU 0.3), 28.5
     // at 95 % of the weight (0.57); its 40 % ceiling is crossed at 20.
-    const load = traffic(30, 60_000);
+    const load = productReads(gateway, 30, 60_000);
     try {
       const runner = probes();
       const started = await runner.start(body(), 'user:test');
