@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { buildModel, planFromModel } from '@loadline/capacity';
 import { spawnDemoMall } from '@loadline/demo-mall/process';
 import { TargetScraper } from '@loadline/metrics';
-import { firstLine, startGroup, until } from '../lib/fleet-harness.mjs';
+import { apiCaller, firstLine, startGroup, until } from '../lib/fleet-harness.mjs';
 import { freePort, waitForPort } from '../lib/net.mjs';
 import { run, sleep, start } from '../lib/proc.mjs';
 import { fmt, pct, verdict } from '../lib/table.mjs';
@@ -294,16 +294,7 @@ export async function capacityAccuracy({ quick }) {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const { adminToken } = JSON.parse(await firstLine(control.child.stdout, 90_000, 'control'));
-    const call = async (method, path, body) => {
-      const res = await fetch(`${api}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const json = await res.json().catch(() => ({}));
-      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-      return json;
-    };
+    const call = apiCaller(api, adminToken);
     const ctx = { api, adminToken, call, dir, quick };
     for (const cfg of quick ? CONFIGS.slice(0, 1) : CONFIGS) {
       console.log(

@@ -23,6 +23,7 @@ import { backlogOf, connectRedis, RedisNames, ResultsReader } from '@loadline/qu
 import { diskPerRow } from '../lib/fleet-disk.mjs';
 import {
   ackedEntries,
+  apiCaller,
   firstLine,
   fromAll,
   openViewers,
@@ -109,16 +110,7 @@ export async function fleetSim({ quick, options = {} }) {
       }),
     );
     const controlPid = control.child.pid;
-    const call = async (method, path, body) => {
-      const res = await fetch(`${api}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const json = await res.json().catch(() => ({}));
-      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-      return json;
-    };
+    const call = apiCaller(api, adminToken);
     await call('POST', '/scenarios', { source: scenarioYaml() });
 
     for (let w = 0; w < workerCount; w++) {

@@ -28,6 +28,20 @@ export function startGroup(role, command, args, options) {
   };
 }
 
+/** `call(method, path, body)` on control's API as the admin token: the JSON, or an error. */
+export function apiCaller(api, adminToken) {
+  return async (method, path, body) => {
+    const res = await fetch(`${api}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+}
+
 export function firstLine(stream, timeoutMs, what) {
   return new Promise((resolve, reject) => {
     let text = '';
