@@ -112,6 +112,67 @@ flows:
     const markdown = readFileSync((await download.path()) as string, 'utf8');
     assert.match(markdown, /^# Capacity plan/);
     assert.match(markdown, /gateway/);
+
+    // What `loadline capacity validate --json` measured of a plan: its error, per service.
+    const validation = {
+      held: false,
+      instances: { catalog: 3, order: 2 },
+      requests: 12_345,
+      errorRate: 0.002,
+      services: [
+        {
+          service: 'catalog',
+          instances: 3,
+          p99Ms: 41.5,
+          sloP99Ms: 100,
+          cpu: 0.244,
+          cpuCeiling: 0.6,
+          held: true,
+          predictedQpsPerInstance: 60,
+          measuredQpsPerInstance: 59.2,
+          predictedCpu: 0.24,
+          cpuError: 0.0167,
+        },
+        {
+          service: 'order',
+          instances: 2,
+          p99Ms: 180,
+          sloP99Ms: 150,
+          cpu: null,
+          cpuCeiling: null,
+          held: false,
+          predictedQpsPerInstance: 20,
+          measuredQpsPerInstance: 19.8,
+          predictedCpu: null,
+          cpuError: null,
+        },
+      ],
+    };
+    const upload = page.getByLabel('Load a validation result');
+    await upload.setInputFiles({
+      name: 'validation.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(validation)),
+    });
+    const validated = page.getByTestId('validation-table');
+    await validated.waitFor();
+    assert.match((await page.getByTestId('validation-headline').textContent()) ?? '', /NOT held/);
+    const catalogRow = (await validated.locator('tr', { hasText: 'catalog' }).textContent()) ?? '';
+    assert.match(catalogRow, /24\.0% \/ 24\.4%/);
+    assert.match(catalogRow, /\+1\.7%/);
+    assert.match(
+      (await validated.locator('tr', { hasText: 'order' }).textContent()) ?? '',
+      /broken/,
+    );
+    // Not a validation result: said, with the file's name.
+    await upload.setInputFiles({
+      name: 'model.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"version":1}'),
+    });
+    await page
+      .getByText(/model\.json: not the JSON of `loadline capacity validate --json`/)
+      .waitFor();
     assert.deepEqual(pageErrors, []);
     await context.close();
   });

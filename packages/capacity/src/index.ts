@@ -46,4 +46,5 @@ export {
   uslIntervals,
   uslQuality,
 } from './usl-quality.js';
+export { PlanValidation, ServiceValidation } from './validation.js';
 export { GROWTH_FACTOR, WhatIfs } from './whatif.js';

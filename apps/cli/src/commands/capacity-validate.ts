@@ -4,7 +4,14 @@
 // and say whether each service kept its SLO.
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { type Forecast, fitLine, planFromModel, type ServiceModel } from '@loadline/capacity';
+import {
+  type Forecast,
+  fitLine,
+  type PlanValidation,
+  planFromModel,
+  type ServiceModel,
+  type ServiceValidation,
+} from '@loadline/capacity';
 import { type CliEnv, DEFAULT_REDIS_URL, redactUrl } from '@loadline/config';
 import { BACKENDS, type BackendName, startDemoMall } from '@loadline/demo-mall';
 import { compileScenario, FlowRunner, summarizeFlows } from '@loadline/engine';
@@ -34,30 +41,8 @@ export interface CapacityValidateOptions {
   json?: boolean;
 }
 
-/** What validation found for one service. */
-export interface ServiceVerdict {
-  service: string;
-  instances: number;
-  /**
-   * p99 of every request the service's instances answered in the window: from their
-   * Prometheus histograms, buckets summed over instances and seconds (a percentile of
-   * per-second percentiles would weigh a quiet second like a busy one)
-   */
-  p99Ms: number | null;
-  sloP99Ms: number | null;
-  /** mean CPU share of an instance's cores */
-  cpu: number | null;
-  cpuCeiling: number | null;
-  held: boolean;
-  /** what the plan expected of each instance: the forecast's required QPS over the instances */
-  predictedQpsPerInstance: number | null;
-  /** what each instance served, on average over the window */
-  measuredQpsPerInstance: number | null;
-  /** CPU share the model's CPU-vs-QPS line gives at the predicted QPS */
-  predictedCpu: number | null;
-  /** the plan's utilisation error: (measured − predicted) ÷ predicted CPU */
-  cpuError: number | null;
-}
+/** What validation found for one service (the shape `--json` prints, PlanValidation's). */
+export type ServiceVerdict = ServiceValidation;
 
 /** What the plan predicts for one service's instances at the forecast. */
 export interface Prediction {
@@ -264,7 +249,7 @@ export async function runCapacityValidate(
     const held = found.every((v) => v.held) && errorRate < 0.01;
     if (options.json) {
       io.stdout.write(
-        `${JSON.stringify({ held, instances, requests, errorRate, services: found })}\n`,
+        `${JSON.stringify({ held, instances, requests, errorRate, services: found } satisfies PlanValidation)}\n`,
       );
     } else {
       const ms = (v: number | null) => (v === null ? '–' : `${v.toFixed(1)} ms`);

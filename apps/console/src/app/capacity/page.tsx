@@ -2,12 +2,14 @@
 // Capacity: from measured runs to a machine plan. Fit a model from stored runs or load a
 // model file from `loadline capacity fit`; see each service's per-machine capacity with its
 // fitted curve over the measured points and the fan-out ratios with their fit quality;
-// enter a forecast, read the plan, slide the forecast for what-ifs, export it.
+// enter a forecast, read the plan, slide the forecast for what-ifs, export it; load what
+// `loadline capacity validate` measured of a plan, to see its error.
 import type { CapacityModel } from '@loadline/capacity';
 import { useState } from 'react';
 import { ModelSection } from '@/components/capacity/model-section';
 import { ModelView } from '@/components/capacity/model-view';
 import { PlanSection } from '@/components/capacity/plan-section';
+import { ValidationSection } from '@/components/capacity/validation-section';
 
 export default function CapacityPage() {
   const [model, setModel] = useState<CapacityModel>();
@@ -22,6 +24,7 @@ export default function CapacityPage() {
             key={`${model.provenance.source}@${model.provenance.createdAt}`}
             model={model}
           />
+          <ValidationSection />
         </>
       ) : null}
     </>
