@@ -155,6 +155,38 @@ describe('weight-shift capacity probe', () => {
     await assert.rejects(runner.stop(started.id, 'again'), /is aborted/);
   });
 
+  it('a guardrail ends it at once, unconfirmed, and the weights go back', async () => {
+    // A ceiling of 5 %: the even split's 0.3 is past it by more than the guard's 15 points.
+    const load = productReads(gateway, 30, 30_000);
+    try {
+      const runner = probes();
+      const started = await runner.start(body({ slo: { cpuCeiling: 0.05 } }), 'user:test');
+      await until('the guardrail', async () => (await runner.get(started.id)).restoredAt !== null);
+      const ended = await runner.get(started.id);
+      assert.match(ended.reason ?? '', /^guardrail at 50 % of the weight: CPU \d+ % > 20 %/);
+      assert.equal(ended.levels.length, 1, 'it did not wait for the level to end, nor go on');
+      assert.deepEqual(await weights(), [1, 1]);
+    } finally {
+      await load.stop();
+    }
+  });
+
+  it('ends when the run carrying its traffic ends, weights back', async () => {
+    await metadata.saveScenarioVersion('traffic', 'name: traffic', { name: 'traffic' });
+    const run = await metadata.createRun({ scenario: 'traffic', environment: 'shop', agents: 1 });
+    assert.equal(await metadata.transitionRun(run.id, ['queued'], 'running'), true);
+    const runner = probes();
+    const started = await runner.start(body({ run: run.id, hold: '30s' }), 'user:test');
+    assert.equal(await metadata.transitionRun(run.id, ['running'], 'aborted'), true);
+    await until('the probe to end', async () => (await runner.get(started.id)).restoredAt !== null);
+    const ended = await runner.get(started.id);
+    assert.equal(ended.status, 'aborted');
+    assert.equal(ended.reason, `its traffic run ${run.id} ended (aborted)`);
+    assert.deepEqual(await weights(), [1, 1]);
+    // A run already over carries no traffic: refused before anything moves.
+    await assert.rejects(runner.start(body({ run: run.id }), 'user:test'), /is aborted/);
+  });
+
   it('puts back the weights of a probe whose control died (recover)', async () => {
     const row = await metadata.createWeightProbe({
       environment: 'shop',
