@@ -212,33 +212,45 @@ export class WeightProbes {
       },
       log: this.#options.log,
     });
+    /**
+     * Waits `ms`, looking every quarter second for a guardrail (which ends the wait at once)
+     * and, each second, for the end of the run carrying the traffic.
+     */
+    const watch = async (ms: number) => {
+      const until = Date.now() + ms;
+      let runCheckedAt = 0;
+      while (Date.now() < until && guard === undefined) {
+        await sleep(Math.min(250, until - Date.now()), signal);
+        if (input.run === undefined || Date.now() - runCheckedAt < 1000) continue;
+        runCheckedAt = Date.now();
+        const run = await this.#metadata.getRun(input.run);
+        if (TERMINAL_STATUSES.has(run.status)) {
+          throw new Ended('aborted', `its traffic run ${run.id} ended (${run.status})`);
+        }
+      }
+    };
     let status: 'finished' | 'aborted' | 'failed' = 'finished';
     let reason = '';
     scraper.start();
     try {
       for (const [k, level] of plan.entries()) {
         if (k > 0) await driver.write(level.weights);
-        await sleep(settleMs, signal);
+        await watch(settleMs);
         window = { rows: [], buckets: [] };
-        const until = Date.now() + holdMs - settleMs;
-        while (Date.now() < until && guard === undefined) {
-          await sleep(Math.min(1000, until - Date.now()), signal);
-          if (input.run !== undefined) {
-            const run = await this.#metadata.getRun(input.run);
-            if (TERMINAL_STATUSES.has(run.status)) {
-              throw new Ended('aborted', `its traffic run ${run.id} ended (${run.status})`);
-            }
-          }
-        }
-        const measured = measure(level, window, input, k === 0);
+        await watch(holdMs - settleMs);
+        const seen = window;
         window = undefined;
-        levels.push(measured);
-        await this.#metadata.recordWeightProbeLevels(row.id, levels);
+        // A guardrail in the settle leaves nothing measured at this level: none is recorded.
+        if (seen.rows.length > 0 || guard === undefined) {
+          levels.push(measure(level, seen, input, k === 0));
+          await this.#metadata.recordWeightProbeLevels(row.id, levels);
+        }
         if (guard !== undefined) {
           reason = `guardrail at ${pct(level.share)} of the weight: ${guard}`;
           break;
         }
-        const previous = levels[k - 1];
+        const measured = levels.at(-1)!;
+        const previous = levels.at(-2);
         if (measured.breaches.length > 0 && previous && previous.breaches.length > 0) {
           reason = `SLO broken at ${pct(previous.share)} and again at ${pct(level.share)} of the weight: ${measured.breaches[0]}`;
           break;
