@@ -59,7 +59,7 @@ export async function listEnvironments(db: Db): Promise<Environment[]> {
   return db.select().from(environments).orderBy(asc(environments.name));
 }
 
-/** Deletes an environment; false when there was none. Refused while runs or schedules use it. */
+/** Deletes an environment; false when there was none. Refused while runs, schedules or probes use it. */
 export async function deleteEnvironment(db: Db, name: string): Promise<boolean> {
   try {
     const deleted = await db
@@ -70,7 +70,7 @@ export async function deleteEnvironment(db: Db, name: string): Promise<boolean> 
   } catch (error) {
     if (sqlState(error) === FOREIGN_KEY_VIOLATION) {
       throw new ConflictError(
-        `environment "${name}" is used by runs or schedules; it cannot be deleted`,
+        `environment "${name}" is used by runs, schedules or capacity probes; it cannot be deleted`,
         { cause: error },
       );
     }
