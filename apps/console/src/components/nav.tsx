@@ -3,8 +3,9 @@ import { controlApi, type Permission } from '@loadline/api/http';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useState } from 'react';
-import { call, rememberCsrf } from '@/lib/api';
+import { call } from '@/lib/api';
 import { useSession } from '@/lib/session';
+import { leaveAfterSignOut } from '@/lib/session-fetch';
 
 const LINKS: Array<{ href: string; label: string; also?: string[]; needs?: Permission }> = [
   // Comparing runs is part of Runs: the nav says where you are.
@@ -32,8 +33,7 @@ function Account() {
     } catch {
       // Already gone (expired, ended elsewhere): signing out has nothing left to end.
     }
-    rememberCsrf(undefined);
-    window.location.assign('/login');
+    leaveAfterSignOut();
   };
   return (
     <div className="account" data-testid="account">

@@ -67,9 +67,22 @@ export function publicFetch(input: RequestInfo | URL, init: RequestInit = {}): P
   return fetch(input, { ...init, cache: 'no-store' });
 }
 
+/** Set once the user signs out: the page is leaving for sign-in, and no call's 401 redirects. */
+let leaving = false;
+
+/**
+ * Leaves for the sign-in page after signing out. A poll answered 401 meanwhile (the session
+ * just ended) must not send the page elsewhere too: two navigations race, one is aborted.
+ */
+export function leaveAfterSignOut(): void {
+  leaving = true;
+  csrfToken = undefined;
+  window.location.assign('/login');
+}
+
 /** The session is gone (expired, signed out elsewhere, user disabled): sign in, then come back. */
 export function signInAgain(): void {
   csrfToken = undefined;
-  if (typeof window === 'undefined' || window.location.pathname === '/login') return;
+  if (leaving || typeof window === 'undefined' || window.location.pathname === '/login') return;
   window.location.assign(signInPath(`${window.location.pathname}${window.location.search}`));
 }
