@@ -30,6 +30,7 @@ const load = {
   fleet: () => import('./commands/fleet.js'),
   report: () => import('./commands/report.js'),
   run: () => import('./commands/run.js'),
+  runK6: () => import('./commands/run-k6.js'),
   schedule: () => import('./commands/schedule.js'),
   up: () => import('./commands/up.js'),
   validate: () => import('./commands/validate.js'),
@@ -101,8 +102,10 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
 
   program
     .command('run')
-    .description('Run a scenario on the fleet through control, or in this process with --local')
-    .argument('<file>', 'scenario file (YAML or JSON)')
+    .description(
+      "Run a scenario on the fleet through control, or in this process with --local; a k6 script (.js/.ts) runs unchanged with --local and exits with k6's codes (0, 99 thresholds, 104 invalid options, 105 stopped, 107 script error, 108 exec.test.abort, 110 exec.test.fail)",
+    )
+    .argument('<file>', 'scenario file (YAML or JSON), or a k6 script (.js, .ts)')
     .option('--api <url>', `control API (default $LOADLINE_API or ${DEFAULT_API_URL})`)
     .option(
       '--wait',
@@ -115,16 +118,38 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     .option('--duration <duration>', 'override the duration')
     .option('--rate-multiplier <x>', 'scale the arrival rate or the VU count')
     .addOption(allowPathOption())
+    .addOption(
+      new Option('-e, --env <KEY=VALUE>', 'k6 scripts: a __ENV variable (repeatable)').argParser(
+        collect,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--host <NAME=ADDRESS>',
+        "k6 scripts: connect to ADDRESS[:PORT] for hostname NAME, as k6's hosts option (repeatable; the address is what the allowlist checks)",
+      ).argParser(collect),
+    )
+    .option('--summary-export <file>', "k6 scripts: write k6's JSON summary to this file")
+    .option('--no-thresholds', "k6 scripts: don't judge the script's thresholds")
+    .option('--vus <n>', "k6 scripts: override the script's VUs")
+    .option('--iterations <n>', "k6 scripts: override the script's iterations")
     .action(async (file: string, options) =>
       setExit(
-        options.local
-          ? await (await load.run()).runLocally(
+        (await load.runK6()).K6_SCRIPT.test(file)
+          ? await (await load.runK6()).runK6Locally(
               file,
               options,
               process,
-              await env('LOADLINE_SATURATION'),
+              await env('LOADLINE_K6_MODULES'),
             )
-          : await (await load.fleet()).runOnFleet(file, options, process, await env(...API_ENV)),
+          : options.local
+            ? await (await load.run()).runLocally(
+                file,
+                options,
+                process,
+                await env('LOADLINE_SATURATION'),
+              )
+            : await (await load.fleet()).runOnFleet(file, options, process, await env(...API_ENV)),
       ),
     );
 

@@ -144,6 +144,11 @@ export const CliEnv = z.object({
       '`loadline login` keeps credentials in `$XDG_CONFIG_HOME/loadline/credentials.json` (0600).',
     default: '`~/.config`',
   }),
+  LOADLINE_K6_MODULES: z.string().optional().meta({
+    description:
+      'Where `loadline run script.js` looks for remote k6 modules (`https://jslib.k6.io/k6-utils/1.4.0/index.js` → `$LOADLINE_K6_MODULES/jslib.k6.io/k6-utils/1.4.0/index.js`): agents have no internet.',
+    default: '`~/.cache/loadline/k6-modules`',
+  }),
 });
 export type CliEnv = z.infer<typeof CliEnv>;
 

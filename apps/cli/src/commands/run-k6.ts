@@ -1,0 +1,116 @@
+/**
+ * `loadline run script.js`: a k6 script, unchanged, in this process. Exit codes are k6's
+ * (0, 99, 104, 105, 107, 108, 110) so CI written for k6 keeps working.
+ */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { LOOPBACK_HOSTS } from '@loadline/api';
+import { K6ExitCode, runK6Script } from '@loadline/k6';
+import { UsageError } from '../exit-codes.js';
+
+export const K6_SCRIPT = /\.(js|mjs|cjs|ts|mts)$/i;
+
+export interface K6RunFlags {
+  local?: boolean;
+  json?: boolean;
+  env?: string[];
+  host?: string[];
+  summaryExport?: string;
+  thresholds?: boolean;
+  vus?: string;
+  iterations?: string;
+  duration?: string;
+}
+
+export interface K6Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+function pairs(
+  values: string[] | undefined,
+  flag: string,
+  example: string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const value of values ?? []) {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw new UsageError(flag, `expected ${example}, got "${value}"`);
+    out[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  return out;
+}
+
+function count(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(flag, `expected a whole number ≥ 1, got "${value}"`);
+  return n;
+}
+
+/** Runs the script; returns k6's exit code. */
+export async function runK6Locally(
+  file: string,
+  flags: K6RunFlags,
+  io: K6Io,
+  env: { LOADLINE_K6_MODULES?: string | undefined },
+): Promise<number> {
+  if (!flags.local) {
+    throw new UsageError(
+      '--local',
+      'k6 scripts run in this process for now (add --local); running them on the fleet is not built yet',
+    );
+  }
+  const entry = resolve(file);
+  if (!existsSync(entry)) throw new UsageError(undefined, `${file}: no such file`);
+  const hosts = pairs(flags.host, '--host', 'NAME=ADDRESS[:PORT] (e.g. test.k6.io=127.0.0.1:8080)');
+  const vus = count(flags.vus, '--vus');
+  const iterations = count(flags.iterations, '--iterations');
+  const stop = new AbortController();
+  const onSignal = () => {
+    io.stderr.write('stopping (Ctrl-C again exits at once)\n');
+    stop.abort();
+    process.once('SIGINT', () => process.exit(K6ExitCode.externalAbort));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const started = Date.now();
+  try {
+    const result = await runK6Script({
+      entry,
+      env: pairs(flags.env, '--env', 'KEY=VALUE'),
+      hosts,
+      allowedHosts: LOOPBACK_HOSTS,
+      remoteCacheDir:
+        env.LOADLINE_K6_MODULES ?? join(homedir(), '.cache', 'loadline', 'k6-modules'),
+      overrides: {
+        ...(vus === undefined ? {} : { vus }),
+        ...(iterations === undefined ? {} : { iterations }),
+        ...(flags.duration === undefined ? {} : { duration: flags.duration }),
+      },
+      thresholds: flags.thresholds !== false,
+      stop: stop.signal,
+      ...(flags.summaryExport ? { summaryExport: flags.summaryExport } : {}),
+      log: (level, message) => {
+        const seconds = String(Math.floor((Date.now() - started) / 1000)).padStart(4, '0');
+        io.stderr.write(`${level.toUpperCase().slice(0, 4)}[${seconds}] ${message}\n`);
+      },
+      write: (stream, text) => {
+        // With --json stdout carries one JSON object; the text summary goes to stderr.
+        (stream === 'stdout' && flags.json ? io.stderr : io[stream]).write(text);
+      },
+    });
+    if (result.reason) io.stderr.write(`${result.exitCode === 0 ? '' : 'ERRO '}${result.reason}\n`);
+    if (flags.json) {
+      io.stdout.write(
+        `${JSON.stringify({ exitCode: result.exitCode, reason: result.reason ?? null, summary: result.summary ?? null })}\n`,
+      );
+    }
+    return result.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

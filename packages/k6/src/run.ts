@@ -1,0 +1,362 @@
+/**
+ * One k6 script run on this machine: compile, read options from a first init, set up,
+ * run every scenario, judge thresholds every 2 s and at the end, tear down, summarise.
+ * Exit codes are k6's, so CI pipelines written for k6 keep working.
+ */
+import { writeFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+import { hostMatcher } from '@loadline/api';
+import { ScriptError } from './bundle.js';
+import { compileScript } from './compile.js';
+import { initialVus, runScenario, VuPool } from './executors.js';
+import { type HttpSettings, NotAllowedError } from './http.js';
+import { MetricRegistry } from './metrics.js';
+import { TestAbort } from './modules.js';
+import { OptionsError, type OptionsOverrides, parseOptions, testDurationMs } from './options.js';
+import {
+  exportSummary,
+  type SummaryData,
+  submetricValues,
+  summaryData,
+  textSummary,
+} from './summary.js';
+import {
+  checkThresholdTypes,
+  evaluateThresholds,
+  parseThresholds,
+  type ThresholdSet,
+  ThresholdsError,
+  type ThresholdVerdict,
+} from './thresholds.js';
+import { K6Runtime, type LogLevel } from './vu.js';
+
+/** k6's exit codes (k6 `errext/exitcodes`). */
+export const K6ExitCode = {
+  ok: 0,
+  thresholdsFailed: 99,
+  invalidConfig: 104,
+  externalAbort: 105,
+  scriptException: 107,
+  scriptAborted: 108,
+  testFailed: 110,
+} as const;
+
+export interface K6RunOptions {
+  entry: string;
+  /** `-e KEY=VALUE` */
+  env: Record<string, string>;
+  /** `--host name=address[:port]`, over the script's own `hosts` */
+  hosts: Record<string, string>;
+  /** where connections may go (the mapped address is what is checked) */
+  allowedHosts: readonly string[];
+  remoteCacheDir: string;
+  overrides?: OptionsOverrides;
+  /** false with `--no-thresholds` */
+  thresholds: boolean;
+  /** aborted from outside (Ctrl-C, stop): exit 105 */
+  stop?: AbortSignal;
+  summaryExport?: string;
+  log(level: LogLevel, message: string): void;
+  /** handleSummary's `stdout`/`stderr` outputs, and the default text summary */
+  write(stream: 'stdout' | 'stderr', text: string): void;
+}
+
+export interface K6RunResult {
+  exitCode: number;
+  /** why the run ended as it did, when not plainly */
+  reason?: string;
+  summary?: SummaryData;
+}
+
+function fail(exitCode: number, reason: string): K6RunResult {
+  return { exitCode, reason };
+}
+
+/** Runs a function exported by the script with a timeout (setup, teardown, handleSummary). */
+async function callWithTimeout(fn: () => unknown, ms: number, what: string): Promise<unknown> {
+  const timeout = new AbortController();
+  try {
+    return await Promise.race([
+      Promise.resolve().then(fn),
+      delay(ms, undefined, { signal: timeout.signal }).then(() => {
+        throw new Error(`${what}() execution timed out after ${ms / 1000} seconds`);
+      }),
+    ]);
+  } finally {
+    timeout.abort();
+  }
+}
+
+export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
+  let compiled: Awaited<ReturnType<typeof compileScript>>;
+  try {
+    compiled = await compileScript(options.entry, options.remoteCacheDir);
+  } catch (error) {
+    if (error instanceof ScriptError) return fail(K6ExitCode.scriptException, error.message);
+    throw error;
+  }
+  const registry = new MetricRegistry();
+  const allowedUrl = hostMatcher(options.allowedHosts);
+  const http: HttpSettings = {
+    hosts: {},
+    allowed: (host) => allowedUrl(`http://${host.includes(':') ? `[${host}]` : host}/`),
+    insecureSkipTLSVerify: false,
+    userAgent: '',
+    maxRedirects: 10,
+    discardResponseBodies: false,
+    noConnectionReuse: false,
+    batchPerHost: 6,
+  };
+  const tags: Record<string, string> = {};
+  let runtime: K6Runtime;
+  let pool: VuPool;
+  try {
+    runtime = new K6Runtime({
+      entry: options.entry,
+      source: compiled.source,
+      env: options.env,
+      http,
+      registry,
+      tags,
+      log: options.log,
+      mapStack: compiled.mapStack,
+    });
+    pool = new VuPool(runtime);
+    // The first VU's init gives the options (as k6's init VU does); it then serves.
+    pool.prepare(1);
+  } catch (error) {
+    return fail(K6ExitCode.scriptException, compiled.mapStack(describe(error)));
+  }
+  const first = pool.all[0];
+  let parsed: ReturnType<typeof parseOptions>;
+  let thresholdSets: ThresholdSet[] = [];
+  try {
+    parsed = parseOptions(first?.exports.options ?? {}, options.overrides);
+    if (options.thresholds && parsed.thresholds !== undefined) {
+      thresholdSets = parseThresholds(parsed.thresholds);
+      const problems = checkThresholdTypes(thresholdSets, (name) => registry.typeOf(name));
+      if (problems.length > 0) throw new ThresholdsError(problems);
+    }
+  } catch (error) {
+    if (error instanceof OptionsError || error instanceof ThresholdsError) {
+      return fail(K6ExitCode.invalidConfig, error.message);
+    }
+    throw error;
+  }
+  for (const warning of parsed.warnings) options.log('warn', warning);
+  if (parsed.ignored.length > 0)
+    options.log('warn', `options Loadline does not act on: ${parsed.ignored.join(', ')}`);
+  for (const [name, config] of Object.entries(parsed.scenarios)) {
+    if (typeof first?.exports[config.exec] !== 'function') {
+      return fail(
+        K6ExitCode.invalidConfig,
+        `scenarios.${name}.exec: function "${config.exec}" is not exported by the script`,
+      );
+    }
+  }
+  Object.assign(http, {
+    hosts: { ...parsed.hosts, ...options.hosts },
+    insecureSkipTLSVerify: parsed.insecureSkipTLSVerify,
+    userAgent: parsed.userAgent,
+    maxRedirects: parsed.maxRedirects,
+    discardResponseBodies: parsed.discardResponseBodies,
+    noConnectionReuse: parsed.noConnectionReuse,
+    batchPerHost: parsed.batchPerHost,
+  });
+  Object.assign(tags, parsed.tags);
+  runtime.scriptOptions = first?.exports.options ?? {};
+  for (const set of thresholdSets) registry.watch(set.metric, set.filter);
+
+  const stop = new AbortController();
+  let fatal: Error | undefined;
+  const onExternalStop = () => stop.abort();
+  options.stop?.addEventListener('abort', onExternalStop, { once: true });
+  try {
+    try {
+      pool.prepare(Object.values(parsed.scenarios).reduce((n, c) => n + initialVus(c), 0));
+    } catch (error) {
+      return fail(K6ExitCode.scriptException, runtime.describeError(error));
+    }
+    registry.get('vus_max')?.add(pool.all.length, tags);
+
+    // setup(): once, on its own VU; its data reaches every iteration as JSON (as in k6).
+    let data: unknown;
+    const setupVu = typeof first?.exports.setup === 'function' ? pool.take() : undefined;
+    if (setupVu) {
+      try {
+        const result = await callWithTimeout(
+          () => (setupVu.exports.setup as () => unknown)(),
+          parsed.setupTimeout,
+          'setup',
+        );
+        data = result === undefined ? undefined : JSON.parse(JSON.stringify(result));
+      } catch (error) {
+        if (error instanceof TestAbort) return fail(K6ExitCode.scriptAborted, error.message);
+        if (error instanceof NotAllowedError) return fail(K6ExitCode.invalidConfig, error.message);
+        return fail(K6ExitCode.scriptException, `setup() failed: ${runtime.describeError(error)}`);
+      } finally {
+        pool.give(setupVu);
+      }
+    }
+
+    runtime.startedAt = performance.now();
+    const context = {
+      runtime,
+      pool,
+      data,
+      stop: stop.signal,
+      fatal(error: Error) {
+        fatal ??= error;
+        stop.abort();
+      },
+    };
+    const boundMs = testDurationMs(parsed) + 60_000;
+    const scenarios = Promise.all(
+      Object.values(parsed.scenarios).map((config) => runScenario(config, context)),
+    );
+    let thresholdAbort: ThresholdVerdict['abort'];
+    const watcher = (async () => {
+      // Each second: the vus gauge; every second second: thresholds (k6's cadence).
+      for (let tick = 1; !stop.signal.aborted; tick++) {
+        await delay(1000, undefined, { signal: stop.signal }).catch(() => undefined);
+        registry.get('vus')?.add(runtime.vusActive, tags);
+        if (tick % 2 === 0 && thresholdSets.length > 0) {
+          const verdict = evaluateThresholds(thresholdSets, registry, runtime.elapsedMs(), false);
+          if (verdict.abort) {
+            thresholdAbort = verdict.abort;
+            stop.abort();
+          }
+        }
+        if (runtime.abortReason !== undefined) stop.abort();
+        // Every load loop is bounded: a run never outlives its scenarios' own length.
+        if (runtime.elapsedMs() > boundMs) stop.abort();
+      }
+    })();
+    await scenarios;
+    stop.abort();
+    await watcher;
+    const elapsedMs = runtime.elapsedMs();
+    registry.get('vus')?.add(0, tags);
+
+    if (typeof first?.exports.teardown === 'function' && !fatal) {
+      const vu = pool.take();
+      try {
+        await callWithTimeout(
+          () => (vu.exports.teardown as (d: unknown) => unknown)(data),
+          parsed.teardownTimeout,
+          'teardown',
+        );
+      } catch (error) {
+        options.log('error', `teardown() failed: ${runtime.describeError(error)}`);
+      } finally {
+        pool.give(vu);
+      }
+    }
+
+    const verdict = evaluateThresholds(thresholdSets, registry, elapsedMs, true);
+    const submetrics: Record<string, ReturnType<typeof submetricValues>> = {};
+    for (const set of thresholdSets) {
+      const metric = registry.get(set.metric);
+      const sink = registry.sinkOf(set.metric, set.filter);
+      if (metric && sink && set.key !== set.metric) {
+        submetrics[set.key] = submetricValues(metric, sink, parsed.summaryTrendStats, elapsedMs);
+      }
+    }
+    const summary = summaryData({
+      registry,
+      checks: runtime.checks,
+      groups: runtime.groups,
+      trendStats: parsed.summaryTrendStats,
+      timeUnit: parsed.summaryTimeUnit,
+      elapsedMs,
+      outcomes: verdict.outcomes,
+      submetrics,
+    });
+    await writeSummary(first?.exports.handleSummary, summary, options);
+
+    if (fatal instanceof TestAbort || runtime.abortReason !== undefined) {
+      return {
+        exitCode: K6ExitCode.scriptAborted,
+        reason: `test aborted: ${runtime.abortReason ?? fatal?.message}`,
+        summary,
+      };
+    }
+    if (fatal)
+      return {
+        exitCode:
+          fatal.name === 'NotAllowedError' ? K6ExitCode.invalidConfig : K6ExitCode.scriptException,
+        reason: fatal.message,
+        summary,
+      };
+    if (thresholdAbort) {
+      return {
+        exitCode: K6ExitCode.thresholdsFailed,
+        reason: `thresholds on ${thresholdAbort.key} (${thresholdAbort.source}) crossed: the run was aborted (abortOnFail)`,
+        summary,
+      };
+    }
+    if (options.stop?.aborted)
+      return { exitCode: K6ExitCode.externalAbort, reason: 'stopped from outside', summary };
+    if (!verdict.passed) {
+      const failed = verdict.outcomes.filter((o) => !o.ok).map((o) => `${o.key} ${o.source}`);
+      return {
+        exitCode: K6ExitCode.thresholdsFailed,
+        reason: `thresholds on metrics ${failed.join(', ')} have been crossed`,
+        summary,
+      };
+    }
+    if (runtime.failReason !== undefined) {
+      return {
+        exitCode: K6ExitCode.testFailed,
+        reason: `test failed: ${runtime.failReason}`,
+        summary,
+      };
+    }
+    return { exitCode: K6ExitCode.ok, summary };
+  } finally {
+    options.stop?.removeEventListener('abort', onExternalStop);
+    stop.abort();
+    await Promise.all(pool.all.map((vu) => vu.close()));
+  }
+}
+
+async function writeSummary(
+  handleSummary: unknown,
+  summary: SummaryData,
+  options: K6RunOptions,
+): Promise<void> {
+  if (options.summaryExport) {
+    await writeFile(options.summaryExport, `${JSON.stringify(exportSummary(summary), null, 2)}\n`);
+  }
+  if (typeof handleSummary !== 'function') {
+    options.write('stdout', textSummary(summary));
+    return;
+  }
+  let outputs: unknown;
+  try {
+    outputs = await callWithTimeout(
+      () => handleSummary(structuredClone(summary)),
+      120_000,
+      'handleSummary',
+    );
+  } catch (error) {
+    options.log('error', `handleSummary failed: ${describe(error)}; printing the default summary`);
+    options.write('stdout', textSummary(summary));
+    return;
+  }
+  for (const [target, content] of Object.entries((outputs ?? {}) as Record<string, unknown>)) {
+    const text =
+      typeof content === 'string'
+        ? content
+        : Buffer.isBuffer(content)
+          ? content.toString('utf8')
+          : JSON.stringify(content);
+    if (target === 'stdout' || target === 'stderr') options.write(target, text);
+    else await writeFile(target, typeof content === 'string' ? content : text);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.stack ?? error.message;
+  return String(error);
+}
