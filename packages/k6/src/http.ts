@@ -15,7 +15,7 @@ import { type Dispatcher, Pool } from 'undici';
 import { gjson } from './gjson.js';
 import type { Tags } from './metrics.js';
 import { IterationInterrupted } from './modules.js';
-import { parseK6Duration } from './options.js';
+import { parseK6Duration } from './duration.js';
 import type { Vu } from './vu.js';
 
 /** A request to a host the environment does not allow: the run stops (nothing is sent). */

@@ -3,6 +3,7 @@
  * `metrics/thresholds_parser.go`, `metrics/metric.go`, `metrics/engine/engine.go`): parsing needs
  * only the script's options, type checks need the metric registry, evaluation needs samples.
  */
+import { parseK6Duration } from './duration.js';
 import type { Aggregation, MetricType, TagFilter, ThresholdSource } from './metric-types.js';
 
 export type ThresholdOperator = '<' | '<=' | '>' | '>=' | '==' | '===' | '!=';
@@ -109,7 +110,7 @@ function parseRule(entry: unknown, path: string, problems: string[]): ThresholdR
     problems.push(`${named}: abortOnFail must be a boolean, got ${describe(abortOnFail)}`);
   }
   const delay = fields.delayAbortEval ?? null;
-  const delayAbortEvalMs = delay === null ? 0 : durationMs(delay);
+  const delayAbortEvalMs = delay === null ? 0 : parseK6Duration(delay);
   if (delayAbortEvalMs === undefined) {
     problems.push(
       `${named}: delayAbortEval ${JSON.stringify(delay) ?? describe(delay)} is not a valid duration value (like "10s", "1m30s", "500ms")`,
@@ -216,46 +217,6 @@ function trimTag(text: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // delayAbortEval: k6's types.Duration, which is neither Go's nor Loadline's parseDuration
-
-const GO_UNIT_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-const GO_DURATION = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
-const GO_DURATION_PART = /(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;
-
-/**
- * A JSON number is milliseconds; a string is k6's ParseExtendedDuration: a bare number is
- * milliseconds too (not seconds), else Go's time.ParseDuration (`1m30s`, `1.5s`, `300us`,
- * signed), optionally after whole days (`2d`, `1d12h`).
- */
-function durationMs(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const plain = parseGoFloat(value);
-  if (plain !== undefined) return Number.isFinite(plain) ? plain : undefined;
-  const d = value.indexOf('d');
-  if (d === -1) return goDurationMs(value);
-  const days = /^[+-]?\d+$/.test(value.slice(0, d)) ? Number(value.slice(0, d)) : undefined;
-  const rest = d + 1 < value.length ? goDurationMs(value.slice(d + 1)) : 0;
-  if (days === undefined || rest === undefined || rest < 0) return undefined;
-  return days * 86_400_000 + (days < 0 ? -rest : rest);
-}
-
-function goDurationMs(text: string): number | undefined {
-  if (!GO_DURATION.test(text)) return undefined;
-  let total = 0;
-  for (const [, amount, unit] of text.matchAll(GO_DURATION_PART)) {
-    total += Number(amount) * (GO_UNIT_MS[unit as string] as number);
-  }
-  return text.startsWith('-') ? -total : total;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Type checks
