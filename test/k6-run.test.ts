@@ -146,6 +146,26 @@ describe('loadline run SCRIPT.js --local (k6 scripts)', () => {
     assert.ok(Date.now() - started < 10_000, 'a 30 s scenario ended early');
   });
 
+  it('says INVALID (exit 5) when the runner itself cannot keep up, never a result that looks fine', async () => {
+    const hosts = HOSTS.flatMap((h) => ['--host', `${h}=127.0.0.1:${standIn.port}`]);
+    const result = await cli(
+      [
+        'run',
+        join(scripts, 'outcomes.js'),
+        '--local',
+        ...hosts,
+        '-e',
+        'OUTCOME=saturate',
+        '--json',
+      ],
+      { env: { ...process.env, LOADLINE_SATURATION: 'late=1%,loop=30ms,for=2s' } },
+    );
+    assert.equal(result.code, 5, result.stderr);
+    assert.match(result.stderr, /INVALID: the runner itself could not keep up/);
+    const parsed = JSON.parse(result.stdout) as { generator: { saturated: unknown[] } };
+    assert.equal(parsed.generator.saturated.length, 1);
+  });
+
   it('stops on SIGINT with exit 105 and a summary', async () => {
     const started = Date.now();
     const hosts = HOSTS.flatMap((h) => ['--host', `${h}=127.0.0.1:${standIn.port}`]);

@@ -140,7 +140,7 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
               file,
               options,
               process,
-              await env('LOADLINE_K6_MODULES'),
+              await env('LOADLINE_K6_MODULES', 'LOADLINE_SATURATION'),
             )
           : options.local
             ? await (await load.run()).runLocally(

@@ -105,7 +105,9 @@ class Scenario {
     vu.rearm();
     vu.groupPath = '';
     vu.scenarioIteration = this.#iterations++;
-    const started = intendedAt ?? performance.now();
+    const now = performance.now();
+    if (intendedAt !== undefined) runtime.generator.started(intendedAt, now);
+    const started = intendedAt ?? now;
     let interrupted = false;
     try {
       await fn(data);
@@ -363,6 +365,7 @@ async function arrivalRate(
     if (scenario.stopping) break;
     const vu = pool.tryTake(owned >= config.maxVUs);
     if (!vu) {
+      runtime.generator.dropped++;
       runtime.metric('dropped_iterations', 1, {
         ...runtime.baseTags,
         ...config.tags,

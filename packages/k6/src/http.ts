@@ -12,10 +12,10 @@ import { type Cheerio, load as loadHtml } from 'cheerio';
 import type { AnyNode } from 'domhandler';
 import { CookieJar as ToughJar } from 'tough-cookie';
 import { type Dispatcher, Pool } from 'undici';
+import { parseK6Duration } from './duration.js';
 import { gjson } from './gjson.js';
 import type { Tags } from './metrics.js';
 import { IterationInterrupted } from './modules.js';
-import { parseK6Duration } from './duration.js';
 import type { Vu } from './vu.js';
 
 /** A request to a host the environment does not allow: the run stops (nothing is sent). */
@@ -627,6 +627,7 @@ export class HttpModule {
     const signal = AbortSignal.any([vu.signal, AbortSignal.timeout(timeoutMs)]);
     try {
       const pool = connections.poolFor(url);
+      vu.runtime.generator.sent++;
       const result = await pool.request({
         path: `${url.pathname}${url.search}`,
         method: method as Dispatcher.HttpMethod,

@@ -5,7 +5,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { hostMatcher } from '@loadline/api';
+import { type GeneratorCheck, hostMatcher, type SaturationLimits } from '@loadline/api';
+import { GeneratorJudge } from '@loadline/engine';
 import { ScriptError } from './bundle.js';
 import { compileScript } from './compile.js';
 import { initialVus, runScenario, VuPool } from './executors.js';
@@ -39,6 +40,8 @@ export const K6ExitCode = {
   scriptException: 107,
   scriptAborted: 108,
   testFailed: 110,
+  /** not k6's: Loadline's "invalid", the runner itself could not keep up (as `loadline run`) */
+  invalid: 5,
 } as const;
 
 export interface K6RunOptions {
@@ -59,6 +62,8 @@ export interface K6RunOptions {
   log(level: LogLevel, message: string): void;
   /** handleSummary's `stdout`/`stderr` outputs, and the default text summary */
   write(stream: 'stdout' | 'stderr', text: string): void;
+  /** when this process counts as a saturated generator (LOADLINE_SATURATION over the defaults) */
+  saturation?: SaturationLimits;
 }
 
 export interface K6RunResult {
@@ -66,6 +71,8 @@ export interface K6RunResult {
   /** why the run ended as it did, when not plainly */
   reason?: string;
   summary?: SummaryData;
+  /** the runner's self-check: saturated seconds make the figures describe the runner */
+  generator?: GeneratorCheck;
 }
 
 function fail(exitCode: number, reason: string): K6RunResult {
@@ -211,6 +218,8 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
       },
     };
     const boundMs = testDurationMs(parsed) + 60_000;
+    const judge = new GeneratorJudge(options.saturation);
+    runtime.generator.read();
     const scenarios = Promise.all(
       Object.values(parsed.scenarios).map((config) => runScenario(config, context)),
     );
@@ -220,6 +229,7 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
       for (let tick = 1; !stop.signal.aborted; tick++) {
         await delay(1000, undefined, { signal: stop.signal }).catch(() => undefined);
         registry.get('vus')?.add(runtime.vusActive, tags);
+        judge.observe('local', runtime.generator.read());
         if (tick % 2 === 0 && thresholdSets.length > 0) {
           const verdict = evaluateThresholds(thresholdSets, registry, runtime.elapsedMs(), false);
           if (verdict.abort) {
@@ -232,9 +242,13 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
         if (runtime.elapsedMs() > boundMs) stop.abort();
       }
     })();
+    // The vus gauge from the first moment VUs run (k6 shows the VUs even of a short run).
+    setImmediate(() => registry.get('vus')?.add(runtime.vusActive, tags));
     await scenarios;
     stop.abort();
     await watcher;
+    judge.observe('local', runtime.generator.read());
+    const generator = judge.check({ agents: 1 });
     const elapsedMs = runtime.elapsedMs();
     registry.get('vus')?.add(0, tags);
 
@@ -273,46 +287,58 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
       submetrics,
     });
     await writeSummary(first?.exports.handleSummary, summary, options);
+    const withGenerator = <T extends K6RunResult>(result: T): T => ({ ...result, generator });
+    if (generator.saturated.length > 0) {
+      return withGenerator({
+        exitCode: K6ExitCode.invalid,
+        reason: `INVALID: the runner itself could not keep up, so these figures describe it, not the target: ${generator.hint ?? ''}`,
+        summary,
+      });
+    }
 
     if (fatal instanceof TestAbort || runtime.abortReason !== undefined) {
-      return {
+      return withGenerator({
         exitCode: K6ExitCode.scriptAborted,
         reason: `test aborted: ${runtime.abortReason ?? fatal?.message}`,
         summary,
-      };
+      });
     }
     if (fatal)
-      return {
+      return withGenerator({
         exitCode:
           fatal.name === 'NotAllowedError' ? K6ExitCode.invalidConfig : K6ExitCode.scriptException,
         reason: fatal.message,
         summary,
-      };
+      });
     if (thresholdAbort) {
-      return {
+      return withGenerator({
         exitCode: K6ExitCode.thresholdsFailed,
         reason: `thresholds on ${thresholdAbort.key} (${thresholdAbort.source}) crossed: the run was aborted (abortOnFail)`,
         summary,
-      };
+      });
     }
     if (options.stop?.aborted)
-      return { exitCode: K6ExitCode.externalAbort, reason: 'stopped from outside', summary };
+      return withGenerator({
+        exitCode: K6ExitCode.externalAbort,
+        reason: 'stopped from outside',
+        summary,
+      });
     if (!verdict.passed) {
       const failed = verdict.outcomes.filter((o) => !o.ok).map((o) => `${o.key} ${o.source}`);
-      return {
+      return withGenerator({
         exitCode: K6ExitCode.thresholdsFailed,
         reason: `thresholds on metrics ${failed.join(', ')} have been crossed`,
         summary,
-      };
+      });
     }
     if (runtime.failReason !== undefined) {
-      return {
+      return withGenerator({
         exitCode: K6ExitCode.testFailed,
         reason: `test failed: ${runtime.failReason}`,
         summary,
-      };
+      });
     }
-    return { exitCode: K6ExitCode.ok, summary };
+    return withGenerator({ exitCode: K6ExitCode.ok, summary });
   } finally {
     options.stop?.removeEventListener('abort', onExternalStop);
     stop.abort();

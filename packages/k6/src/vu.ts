@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import vm from 'node:vm';
+import { GeneratorMeter } from './generator.js';
 import { CookieJar, HttpModule, type HttpSettings, VuConnections } from './http.js';
 import { MetricError, type MetricRegistry, type Tags } from './metrics.js';
 import {
@@ -84,6 +85,8 @@ export class K6Runtime {
   startedAt = performance.now();
   abortReason: string | undefined;
   failReason: string | undefined;
+  /** how the runner itself keeps up: read each second, judged like any generator */
+  readonly generator = new GeneratorMeter();
   readonly #body: ModuleBody;
   readonly #shared = new Map<string, readonly unknown[]>();
   readonly #files = new Map<string, string | ArrayBuffer>();

@@ -19,11 +19,27 @@ export const options =
             scenarios: { s: { executor: 'constant-vus', vus: 1, duration: '30s' } },
             thresholds: { http_req_failed: [{ threshold: 'rate<0.5', abortOnFail: true }] },
           }
-        : outcome === 'long'
-          ? { scenarios: { s: { executor: 'constant-vus', vus: 2, duration: '30s' } } }
-          : { vus: 1, iterations: 4, thresholds: { checks: ['rate>0.9'] } };
+        : outcome === 'saturate'
+          ? {
+              scenarios: {
+                s: {
+                  executor: 'constant-arrival-rate',
+                  rate: 50,
+                  duration: '3s',
+                  preAllocatedVUs: 100,
+                },
+              },
+            }
+          : outcome === 'long'
+            ? { scenarios: { s: { executor: 'constant-vus', vus: 2, duration: '30s' } } }
+            : { vus: 1, iterations: 4, thresholds: { checks: ['rate>0.9'] } };
 
 export default function () {
+  if (outcome === 'saturate') {
+    // 40 ms of CPU per iteration at 50 a second: two seconds of work each second.
+    const until = Date.now() + 40;
+    while (Date.now() < until) {}
+  }
   const res = http.get(
     `http://httpbin.test.k6.io/status/${outcome === 'abort-on-fail' ? 500 : 200}`,
   );

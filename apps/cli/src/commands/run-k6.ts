@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { LOOPBACK_HOSTS } from '@loadline/api';
 import { K6ExitCode, runK6Script } from '@loadline/k6';
 import { UsageError } from '../exit-codes.js';
+import { saturationOf } from './run.js';
 
 export const K6_SCRIPT = /\.(js|mjs|cjs|ts|mts)$/i;
 
@@ -55,7 +56,7 @@ export async function runK6Locally(
   file: string,
   flags: K6RunFlags,
   io: K6Io,
-  env: { LOADLINE_K6_MODULES?: string | undefined },
+  env: { LOADLINE_K6_MODULES?: string | undefined; LOADLINE_SATURATION?: string | undefined },
 ): Promise<number> {
   if (!flags.local) {
     throw new UsageError(
@@ -91,6 +92,7 @@ export async function runK6Locally(
         ...(flags.duration === undefined ? {} : { duration: flags.duration }),
       },
       thresholds: flags.thresholds !== false,
+      saturation: saturationOf(env.LOADLINE_SATURATION),
       stop: stop.signal,
       ...(flags.summaryExport ? { summaryExport: flags.summaryExport } : {}),
       log: (level, message) => {
@@ -105,7 +107,7 @@ export async function runK6Locally(
     if (result.reason) io.stderr.write(`${result.exitCode === 0 ? '' : 'ERRO '}${result.reason}\n`);
     if (flags.json) {
       io.stdout.write(
-        `${JSON.stringify({ exitCode: result.exitCode, reason: result.reason ?? null, summary: result.summary ?? null })}\n`,
+        `${JSON.stringify({ exitCode: result.exitCode, reason: result.reason ?? null, summary: result.summary ?? null, generator: result.generator ?? null })}\n`,
       );
     }
     return result.exitCode;

@@ -96,7 +96,7 @@ function modelOf(load: Load, options: RunOptions): { model: FlowModel; durationM
  * When this process counts as a saturated generator: the defaults with LOADLINE_SATURATION's
  * parts over them (checked when the environment was read).
  */
-function saturationOf(text: string | undefined): SaturationLimits {
+export function saturationOf(text: string | undefined): SaturationLimits {
   const setting = saturationSetting(text);
   if (typeof setting === 'string') throw new UsageError('LOADLINE_SATURATION', setting);
   return saturationLimits(setting);
