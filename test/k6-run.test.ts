@@ -1,7 +1,7 @@
 // End to end: `loadline run SCRIPT.js --local` runs k6 scripts unchanged against a local
 // stand-in for k6's example sites, hostnames mapped with --host; exit codes are k6's.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -194,6 +194,43 @@ describe('loadline run SCRIPT.js --local (k6 scripts)', () => {
       /escape\.js:6:17: a function that makes requests or sleeps is passed as a value \(passed to paths\.forEach\)/,
     );
     assert.equal(standIn.received().total, before);
+  });
+
+  it("runs k6's walkthroughs: the site's CSRF login form, the crocodile API's CRUD with tokens", async () => {
+    const login = await run('site-login.js', '--json');
+    assert.equal(login.code, 0, login.stderr);
+    const { summary } = summaryOf(login.stdout);
+    assert.equal(summary.metrics['checks{flow:login}']?.values.passes, 12);
+    const crud = await run('api-crud.js', '--json');
+    assert.equal(crud.code, 0, crud.stderr);
+    const checks = summaryOf(crud.stdout).summary.metrics.checks?.values;
+    assert.deepEqual([checks?.passes, checks?.fails], [20, 0]);
+  });
+
+  it('resolves remote jslib imports from the module cache, and refuses them plainly without', async () => {
+    const cache = join(dir, 'k6-modules');
+    const module = join(cache, 'jslib.k6.io', 'k6-utils', '1.4.0');
+    mkdirSync(module, { recursive: true });
+    // A stand-in for the cached library: the one function the script uses.
+    writeFileSync(
+      join(module, 'index.js'),
+      'export function randomIntBetween(min, max) { return Math.floor(Math.random() * (max - min + 1) + min); }\n',
+    );
+    const hosts = HOSTS.flatMap((h) => ['--host', `${h}=127.0.0.1:${standIn.port}`]);
+    const args = ['run', join(scripts, 'quickpizza.js'), '--local', ...hosts, '--json'];
+    const cached = await cli(args, { env: { ...process.env, LOADLINE_K6_MODULES: cache } });
+    assert.equal(cached.code, 0, cached.stderr);
+    const metrics = summaryOf(cached.stdout).summary.metrics;
+    assert.equal(metrics.checks?.values.rate, 1);
+    assert.ok((metrics.http_reqs?.values.count ?? 0) >= 5);
+    const missing = await cli(args, {
+      env: { ...process.env, LOADLINE_K6_MODULES: join(dir, 'empty') },
+    });
+    assert.equal(missing.code, 107);
+    assert.match(
+      missing.stderr,
+      /https:\/\/jslib\.k6\.io\/k6-utils\/1\.4\.0\/index\.js is a remote module and agents have no internet/,
+    );
   });
 
   it('runs TypeScript scripts', async () => {
