@@ -233,6 +233,21 @@ describe('loadline run SCRIPT.js --local (k6 scripts)', () => {
     );
   });
 
+  it('honours noCookiesReset, minIterationDuration, throw and batch as k6 does', async () => {
+    for (const mode of ['reset', 'keep-cookies', 'throw', 'min-duration']) {
+      const result = await run('iteration-options.js', '-e', `MODE=${mode}`, '--json');
+      assert.equal(result.code, 0, `${mode}: ${result.stderr}`);
+      const metrics = summaryOf(result.stdout).summary.metrics;
+      assert.equal(metrics.checks?.values.rate, 1, `${mode}: ${result.stderr}`);
+      if (mode === 'min-duration') {
+        assert.ok(
+          (metrics.iteration_duration?.values.min ?? 0) >= 299,
+          'each iteration took 300 ms at least',
+        );
+      }
+    }
+  });
+
   it('runs TypeScript scripts', async () => {
     const result = await run('typed.ts', '--json');
     assert.equal(result.code, 0, result.stderr);

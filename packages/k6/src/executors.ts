@@ -4,7 +4,7 @@
  * gracefulStop and then interrupts them. Only the scheduling differs per executor.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { NotAllowedError } from './http.js';
+import { CookieJar, NotAllowedError } from './http.js';
 import { IterationInterrupted, TestAbort } from './modules.js';
 import type { ExecutorConfig, Stage } from './options.js';
 import { type K6Runtime, UnawaitedCallError, type Vu } from './vu.js';
@@ -104,6 +104,9 @@ class Scenario {
     this.handle(vu);
     vu.rearm();
     vu.groupPath = '';
+    const settings = runtime.iterationSettings;
+    if (!settings.noCookiesReset) vu.jar = new CookieJar();
+    if (settings.noVUConnectionReuse) await vu.connections.close();
     vu.scenarioIteration = this.#iterations++;
     const now = performance.now();
     if (intendedAt !== undefined) runtime.generator.started(intendedAt, now);
@@ -111,6 +114,8 @@ class Scenario {
     let interrupted = false;
     try {
       await fn(data);
+      const rest = settings.minIterationDurationMs - (performance.now() - now);
+      if (rest > 0) await delay(rest, undefined, { signal: vu.signal });
     } catch (error) {
       if (error instanceof IterationInterrupted || vu.signal.aborted) interrupted = true;
       else if (

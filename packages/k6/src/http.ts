@@ -203,6 +203,10 @@ export interface HttpSettings {
   discardResponseBodies: boolean;
   noConnectionReuse: boolean;
   batchPerHost: number;
+  /** `batch`: requests of one http.batch in flight at once */
+  batch: number;
+  /** `throw`: a failed request throws instead of returning status 0 */
+  throwErrors: boolean;
 }
 
 /** Where a URL's connections go: the mapped address, checked against the allowlist. */
@@ -448,11 +452,14 @@ export class HttpModule {
         request.params,
       );
     };
-    if (Array.isArray(requests)) return Promise.all(requests.map(one));
+    const limit = this.vu.runtime.http.batch;
+    if (Array.isArray(requests)) return inBatches(requests, limit, one);
     const entries = Object.entries(requests);
-    return Promise.all(entries.map(([, r]) => one(r))).then((responses) =>
-      Object.fromEntries(entries.map(([key], i) => [key, responses[i]])),
-    );
+    return inBatches(
+      entries.map(([, r]) => r),
+      limit,
+      one,
+    ).then((responses) => Object.fromEntries(entries.map(([key], i) => [key, responses[i]])));
   };
 
   url = (strings: TemplateStringsArray, ...values: unknown[]): UrlArgument => {
@@ -679,6 +686,7 @@ export class HttpModule {
       response.error = err.name === 'TimeoutError' ? `request timeout` : err.message;
       response.error_code = errorCodeOf(err);
       tags.error_code = String(response.error_code);
+      if (settings.throwErrors) throw new Error(`${method} ${requestUrl.href}: ${response.error}`);
       vu.runtime.log(
         'warn',
         `Request Failed error="${method} ${requestUrl.href}: ${response.error}"`,
@@ -720,6 +728,24 @@ export class HttpModule {
     runtime.metric('data_received', receivedBytes, tags);
     return response;
   }
+}
+
+/** Runs `task` over `items` with at most `limit` at once, results in order (k6's `batch`). */
+async function inBatches<T, R>(
+  items: T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
 }
 
 function parseSetCookie(line: string): Record<string, unknown> | undefined {

@@ -113,6 +113,8 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
     discardResponseBodies: false,
     noConnectionReuse: false,
     batchPerHost: 6,
+    batch: 20,
+    throwErrors: false,
   };
   const tags: Record<string, string> = {};
   let runtime: K6Runtime;
@@ -169,6 +171,13 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
     discardResponseBodies: parsed.discardResponseBodies,
     noConnectionReuse: parsed.noConnectionReuse,
     batchPerHost: parsed.batchPerHost,
+    batch: parsed.batch,
+    throwErrors: parsed.throw,
+  });
+  Object.assign(runtime.iterationSettings, {
+    noCookiesReset: parsed.noCookiesReset,
+    noVUConnectionReuse: parsed.noVUConnectionReuse,
+    minIterationDurationMs: parsed.minIterationDuration,
   });
   Object.assign(tags, parsed.tags);
   runtime.scriptOptions = first?.exports.options ?? {};

@@ -47,6 +47,16 @@ export interface CheckCount {
   fails: number;
 }
 
+/** What k6's options change about each iteration. */
+export interface IterationSettings {
+  /** k6 empties each VU's cookie jar before every iteration unless `noCookiesReset` */
+  noCookiesReset: boolean;
+  /** `noVUConnectionReuse`: a VU's connections close between iterations */
+  noVUConnectionReuse: boolean;
+  /** `minIterationDuration` (ms): a shorter iteration waits out the rest */
+  minIterationDurationMs: number;
+}
+
 export interface RuntimeSettings {
   entry: string;
   source: string;
@@ -78,6 +88,11 @@ export class K6Runtime {
   readonly checks = new Map<string, Map<string, CheckCount>>();
   readonly groups: string[] = [''];
   scriptOptions: unknown = {};
+  readonly iterationSettings: IterationSettings = {
+    noCookiesReset: false,
+    noVUConnectionReuse: false,
+    minIterationDurationMs: 0,
+  };
   vusActive = 0;
   vusInitialized = 0;
   iterationsCompleted = 0;
@@ -244,7 +259,7 @@ function deepFreeze<T>(value: T): T {
 
 export class Vu {
   readonly exports: Record<string, unknown> = {};
-  readonly jar = new CookieJar();
+  jar = new CookieJar();
   readonly connections: VuConnections;
   phase: 'init' | 'vu' = 'init';
   /** __ITER: this VU's iterations in the current scenario */
