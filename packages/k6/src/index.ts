@@ -8,8 +8,8 @@ export {
   OptionsError,
   parseK6Duration,
   parseOptions,
-  shareOf,
 } from './options.js';
+export { shareOf } from './segments.js';
 export { K6ExitCode, type K6RunOptions, type K6RunResult, runK6Script } from './run.js';
 export { type SummaryData, textSummary } from './summary.js';
 export { parseThresholds, ThresholdsError } from './thresholds.js';

@@ -8,9 +8,9 @@ import {
   parseK6Duration,
   parseOptions,
   scenarioDurationMs,
-  shareOf,
   testDurationMs,
 } from './options.js';
+import { shareOf } from './segments.js';
 
 const base = { startTime: 0, gracefulStop: 30_000, exec: 'default', env: {}, tags: {} };
 
