@@ -26,6 +26,7 @@ const load = {
   capacityValidate: () => import('./commands/capacity-validate.js'),
   capacityProbe: () => import('./commands/capacity-probe.js'),
   control: () => import('./commands/control.js'),
+  exportK6: () => import('./commands/export-k6.js'),
   import: () => import('./commands/import.js'),
   fleet: () => import('./commands/fleet.js'),
   report: () => import('./commands/report.js'),
@@ -287,6 +288,21 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
       setExit(
         await (await load.validate()).runValidate(file, options, process.stdout, process.stderr),
       ),
+    );
+
+  program
+    .command('export')
+    .description("Write a scenario in another tool's format")
+    .command('k6')
+    .description(
+      'Write a scenario as a k6 script of the same model: an arrival-rate (open) or constant-vus (closed) k6 scenario per flow by weight, tagged requests, checks, extraction, feeders (SharedArray), thresholds and guardrails (abortOnFail), secrets from __ENV',
+    )
+    .argument('<file>', 'scenario file (YAML or JSON)')
+    .option('--out <file>', 'the script to write (default: FILE with .k6.js for its extension)')
+    .option('--json', 'print { out, warnings }')
+    .addOption(allowPathOption())
+    .action(async (file: string, options) =>
+      setExit(await (await load.exportK6()).runExportK6(file, options, process)),
     );
 
   program
