@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Loadline benchmarks against established load generators, measured in the same run.
-//   node bench/run.mjs [closed|rate|stall|memory|engine|flow|store|chaos|fleet-sim|capacity]... [--quick]
+//   node bench/run.mjs [closed|rate|stall|memory|engine|flow|k6|store|chaos|fleet-sim|capacity]... [--quick]
 //     [--loadline PATH] [fleet-sim's --sizes, --duration, --viewers, --workers, --agent-rps, --profile]
 // Default is every benchmark but fleet-sim (run only when named). --quick shortens every run for a smoke test (figures are then rough);
 // --loadline runs another build of the CLI than apps/cli/dist/main.js.
@@ -15,6 +15,7 @@ import { closed } from './benchmarks/closed.mjs';
 import { engineChoice } from './benchmarks/engine.mjs';
 import { fleetSim } from './benchmarks/fleet-sim.mjs';
 import { flow } from './benchmarks/flow.mjs';
+import { k6 } from './benchmarks/k6.mjs';
 import { memory } from './benchmarks/memory.mjs';
 import { rateAccuracy } from './benchmarks/rate.mjs';
 import { stall } from './benchmarks/stall.mjs';
@@ -33,6 +34,11 @@ const benchmarks = {
     run: engineChoice,
   },
   flow: { title: 'flow throughput: one-step scenario flow, open model, one core', run: flow },
+  k6: {
+    title:
+      'k6 scripts unchanged: iterations/s on one core and memory per VU, beside the scenario engine',
+    run: k6,
+  },
   store: { title: 'results store: ingest and whole-run p99 (embedded ClickHouse)', run: store },
   chaos: {
     title: 'chaos: runs through control, agent, Redis and storage faults (real processes)',

@@ -49,6 +49,8 @@ export interface ConnectionOptions {
   insecure: boolean;
   /** Shared read buffer (plain TCP only): reads land here, no allocation per read. */
   readBuffer: Buffer;
+  /** captured bodies are cut beyond this (default MAX_CAPTURE_BYTES) */
+  captureLimit?: number;
 }
 
 /**
@@ -78,7 +80,7 @@ export class Connection implements ResponseSink {
     this.#host = host;
     this.#request = options.request;
     this.capacity = options.pipelining;
-    this.#parser = new ResponseParser(this);
+    this.#parser = new ResponseParser(this, options.captureLimit);
     this.#parser.bodiless = options.bodiless;
     const { endpoint } = options;
     if (endpoint.protocol === 'https:') {

@@ -1,6 +1,12 @@
 /** The one shape of a run's result, built by buildRunSummary. */
 export { RunSummary } from '@loadline/api';
 export { formatDuration, parseDuration } from '@loadline/scenario';
+export {
+  Connection,
+  type ConnectionHost,
+  type ConnectionOptions,
+  type SendContext,
+} from './connection.js';
 export { type EngineOptions, LoadEngine, type LoadModel } from './engine.js';
 export type { EngineEvents, IntervalReport, RunReport } from './events.js';
 export {
@@ -56,7 +62,13 @@ export {
   stepTableSource,
   type ThresholdResult,
 } from './flow/thresholds.js';
-export { type HttpTarget, serializeRequest, validateTarget } from './request.js';
+export {
+  type Endpoint,
+  type HttpTarget,
+  serializeRaw,
+  serializeRequest,
+  validateTarget,
+} from './request.js';
 export type { CapturedResponse } from './response-parser.js';
 export { ResponseParseError, ResponseParser, type ResponseSink } from './response-parser.js';
 export {

@@ -13,6 +13,8 @@ export interface CapturedResponse {
   body: Buffer;
   /** true when the body was longer than the capture limit and was cut */
   truncated: boolean;
+  /** when the head had arrived (performance.now ms): the split of waiting from receiving */
+  headAt: number;
 }
 
 export interface ResponseSink {
@@ -82,9 +84,13 @@ export class ResponseParser {
   #capturedParts: Buffer[] = [];
   #capturedBytes = 0;
   #truncated = false;
+  #headAt = 0;
+  readonly #captureLimit: number;
 
-  constructor(sink: ResponseSink) {
+  /** `captureLimit`: captured bodies are cut beyond it (k6 scripts read whole bodies). */
+  constructor(sink: ResponseSink, captureLimit = MAX_CAPTURE_BYTES) {
     this.#sink = sink;
+    this.#captureLimit = captureLimit;
   }
 
   /** true when the parser is between responses (nothing partial buffered). */
@@ -258,6 +264,7 @@ export class ResponseParser {
     this.#capturing = this.#sink.captureNext?.() ?? false;
     if (this.#capturing) {
       this.#capturedHead = buf.toString('latin1', start, headEnd);
+      this.#headAt = performance.now();
       this.#capturedParts = [];
       this.#capturedBytes = 0;
       this.#truncated = false;
@@ -280,7 +287,7 @@ export class ResponseParser {
   }
 
   #capture(buf: Buffer, start: number, end: number): void {
-    const room = MAX_CAPTURE_BYTES - this.#capturedBytes;
+    const room = this.#captureLimit - this.#capturedBytes;
     const take = Math.min(room, end - start);
     if (take < end - start) this.#truncated = true;
     if (take <= 0) return;
@@ -305,6 +312,7 @@ export class ResponseParser {
       head: this.#capturedHead,
       body,
       truncated: this.#truncated,
+      headAt: this.#headAt,
     });
   }
 }

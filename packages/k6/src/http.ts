@@ -1,32 +1,20 @@
 /**
- * k6/http over undici: each VU keeps its own connections per origin (as each k6 VU does),
+ * k6/http on the engine's raw HTTP/1.1 sockets: each VU keeps its own connections per origin (as each k6 VU does),
  * hostnames mapped by `hosts` connect to the mapped address while Host and TLS keep the
  * original name, and every response emits k6's http_req_* metrics with k6's tags.
  */
-import net from 'node:net';
-import { performance } from 'node:perf_hooks';
-import tls from 'node:tls';
 import { isAnyArrayBuffer } from 'node:util/types';
 import zlib from 'node:zlib';
-import { type Cheerio, load as loadHtml } from 'cheerio';
-import type { AnyNode } from 'domhandler';
-import { CookieJar as ToughJar } from 'tough-cookie';
-import { type Dispatcher, Pool } from 'undici';
+import { serializeRaw } from '@loadline/engine';
+import { type HttpSettings, NotAllowedError, VuConnections } from './connections.js';
+import { CookieJar, parseSetCookie } from './cookies.js';
 import { parseK6Duration } from './duration.js';
-import { gjson } from './gjson.js';
 import type { Tags } from './metrics.js';
 import { IterationInterrupted } from './modules.js';
+import { canonicalHeader, K6Response } from './response.js';
 import type { Vu } from './vu.js';
 
-/** A request to a host the environment does not allow: the run stops (nothing is sent). */
-export class NotAllowedError extends Error {
-  constructor(readonly host: string) {
-    super(
-      `target ${host} is not allowed by the environment: map it with --host NAME=ADDRESS to an allowed address, or add it to the environment's allowlist`,
-    );
-    this.name = 'NotAllowedError';
-  }
-}
+export { CookieJar, type HttpSettings, K6Response, NotAllowedError, VuConnections };
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -57,56 +45,6 @@ export interface ResponseCallback {
 interface UrlArgument {
   url: string;
   name: string;
-}
-
-/** k6's CookieJar over tough-cookie. */
-export class CookieJar {
-  readonly jar = new ToughJar(undefined, { looseMode: true });
-
-  set(url: string, name: string, value: string, options: Record<string, unknown> = {}): void {
-    let text = `${name}=${value}`;
-    if (options.domain) text += `; Domain=${options.domain}`;
-    if (options.path) text += `; Path=${options.path}`;
-    if (options.expires) text += `; Expires=${options.expires}`;
-    if (options.max_age !== undefined) text += `; Max-Age=${options.max_age}`;
-    if (options.secure) text += '; Secure';
-    if (options.http_only) text += '; HttpOnly';
-    this.jar.setCookieSync(text, url);
-  }
-
-  cookiesForURL(url: string): Record<string, string[]> {
-    const out: Record<string, string[]> = {};
-    for (const cookie of this.jar.getCookiesSync(url)) {
-      out[cookie.key] = [...(out[cookie.key] ?? []), cookie.value];
-    }
-    return out;
-  }
-
-  clear(url: string): void {
-    for (const cookie of this.jar.getCookiesSync(url)) {
-      this.jar.setCookieSync(
-        `${cookie.key}=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=${cookie.path ?? '/'}`,
-        url,
-      );
-    }
-  }
-
-  delete(url: string, name: string): void {
-    for (const cookie of this.jar.getCookiesSync(url)) {
-      if (cookie.key !== name) continue;
-      this.jar.setCookieSync(
-        `${cookie.key}=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=${cookie.path ?? '/'}`,
-        url,
-      );
-    }
-  }
-}
-
-function canonicalHeader(name: string): string {
-  return name.replace(
-    /(^|-)([a-z])/g,
-    (_, dash: string, letter: string) => dash + letter.toUpperCase(),
-  );
 }
 
 function bytesOf(body: unknown): Buffer | undefined {
@@ -167,235 +105,50 @@ function decode(body: Buffer, encoding: string | undefined): Buffer {
   }
 }
 
-/** k6's error codes for the failures a request can meet. */
-function errorCodeOf(error: Error & { code?: string }): number {
-  switch (error.code) {
-    case 'ECONNREFUSED':
-      return 1212;
-    case 'ECONNRESET':
-      return 1220;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 1101;
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-    case 'ABORT_ERR':
-      return 1050;
-    default:
-      return error.name === 'TimeoutError' ? 1050 : 1000;
+/** k6's error codes (lib/netext/httpext/error_codes.go) for the engine's failure codes. */
+const K6_ERROR_CODES: Record<string, number> = {
+  ECONNREFUSED: 1212,
+  ECONNRESET: 1220,
+  EPIPE: 1220,
+  ENOTFOUND: 1101,
+  EAI_AGAIN: 1101,
+  ETIMEDOUT: 1050,
+  EHOSTUNREACH: 1230,
+  ENETUNREACH: 1230,
+  EPARSE: 1000,
+};
+
+const ERROR_TEXT: Record<string, string> = {
+  ETIMEDOUT: 'request timeout',
+  ECONNREFUSED: 'connect: connection refused',
+  ECONNRESET: 'connection reset by peer',
+  EPARSE: 'malformed HTTP response',
+};
+
+/**
+ * Fills the response's status text and headers from the raw head (names as Go shows them,
+ * repeated headers joined with ", "); returns the Set-Cookie lines.
+ */
+function readHead(head: string, response: K6Response): string[] {
+  const setCookies: string[] = [];
+  let start = head.indexOf('\r\n');
+  const statusLine = start < 0 ? head : head.slice(0, start);
+  const space = statusLine.indexOf(' ');
+  response.proto = statusLine.slice(0, space) || 'HTTP/1.1';
+  response.status_text = statusLine.slice(space + 1);
+  while (start >= 0) {
+    const end = head.indexOf('\r\n', start + 2);
+    const line = head.slice(start + 2, end < 0 ? head.length : end);
+    start = end;
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = canonicalHeader(line.slice(0, colon).trim());
+    const value = line.slice(colon + 1).trim();
+    if (name === 'Set-Cookie') setCookies.push(value);
+    const existing = response.headers[name];
+    response.headers[name] = existing === undefined ? value : `${existing}, ${value}`;
   }
-}
-
-interface ConnectTiming {
-  startedAt: number;
-  connectedAt: number;
-  secureAt: number;
-}
-
-/** The part of a run that http needs: mapped hosts, the allowlist, TLS and defaults. */
-export interface HttpSettings {
-  /** hostname (or hostname:port) → address or address:port */
-  hosts: Record<string, string>;
-  allowed: (host: string) => boolean;
-  insecureSkipTLSVerify: boolean;
-  userAgent: string;
-  maxRedirects: number;
-  discardResponseBodies: boolean;
-  noConnectionReuse: boolean;
-  batchPerHost: number;
-  /** `batch`: requests of one http.batch in flight at once */
-  batch: number;
-  /** `throw`: a failed request throws instead of returning status 0 */
-  throwErrors: boolean;
-}
-
-/** Where a URL's connections go: the mapped address, checked against the allowlist. */
-export function connectAddress(url: URL, settings: HttpSettings): { host: string; port: number } {
-  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const mapped =
-    settings.hosts[`${hostname}:${port}`] ??
-    settings.hosts[hostname] ??
-    Object.entries(settings.hosts).find(
-      ([pattern]) => pattern.startsWith('*.') && hostname.endsWith(pattern.slice(1)),
-    )?.[1];
-  let host = hostname;
-  let mappedPort = port;
-  if (mapped) {
-    const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(
-      mapped.includes(':') && !mapped.includes('.') && !mapped.startsWith('[')
-        ? `[${mapped}]`
-        : mapped,
-    );
-    host = match?.[1] ?? mapped;
-    if (match?.[2]) mappedPort = Number(match[2]);
-  }
-  if (!settings.allowed(host)) throw new NotAllowedError(host);
-  return { host, port: mappedPort };
-}
-
-/** One VU's connections: a small pool per origin (batch runs requests side by side). */
-export class VuConnections {
-  readonly #pools = new Map<string, Pool>();
-  lastConnect: ConnectTiming | undefined;
-
-  constructor(private readonly settings: HttpSettings) {}
-
-  poolFor(url: URL): Pool {
-    const origin = url.origin;
-    let pool = this.#pools.get(origin);
-    if (pool) return pool;
-    const { host, port } = connectAddress(url, this.settings);
-    const servername = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    const secure = url.protocol === 'https:';
-    pool = new Pool(origin, {
-      connections: this.settings.batchPerHost,
-      pipelining: 1,
-      keepAliveTimeout: 60_000,
-      connect: (_options, callback) => {
-        const timing: ConnectTiming = { startedAt: performance.now(), connectedAt: 0, secureAt: 0 };
-        this.lastConnect = timing;
-        const socket = secure
-          ? tls.connect({
-              host,
-              port,
-              servername: net.isIP(servername) ? undefined : servername,
-              rejectUnauthorized: !this.settings.insecureSkipTLSVerify,
-              ALPNProtocols: ['http/1.1'],
-            })
-          : net.connect({ host, port });
-        socket.setNoDelay(true);
-        const fail = (error: Error) => callback(error, null);
-        socket.once('error', fail);
-        socket.once('connect', () => {
-          timing.connectedAt = performance.now();
-        });
-        socket.once(secure ? 'secureConnect' : 'connect', () => {
-          if (secure) timing.secureAt = performance.now();
-          socket.off('error', fail);
-          callback(null, socket);
-        });
-        return socket;
-      },
-    });
-    this.#pools.set(origin, pool);
-    return pool;
-  }
-
-  async close(): Promise<void> {
-    const pools = [...this.#pools.values()];
-    this.#pools.clear();
-    await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
-  }
-}
-
-export class K6Response {
-  status = 0;
-  status_text = '';
-  proto = 'HTTP/1.1';
-  headers: Record<string, string> = {};
-  body: string | ArrayBuffer | null = null;
-  error = '';
-  error_code = 0;
-  remote_ip = '';
-  remote_port = 0;
-  url: string;
-  cookies: Record<string, Array<Record<string, unknown>>> = {};
-  timings = {
-    blocked: 0,
-    connecting: 0,
-    tls_handshaking: 0,
-    sending: 0,
-    waiting: 0,
-    receiving: 0,
-    duration: 0,
-  };
-  request: {
-    method: string;
-    url: string;
-    headers: Record<string, string[]>;
-    body: string;
-    cookies: Record<string, unknown>;
-  };
-  #http: HttpModule | undefined;
-  #json: unknown;
-
-  constructor(method: string, url: string, http?: HttpModule) {
-    this.url = url;
-    this.request = { method, url, headers: {}, body: '', cookies: {} };
-    this.#http = http;
-  }
-
-  json(selector?: string): unknown {
-    if (typeof this.body !== 'string') {
-      throw new Error(
-        `cannot parse the body of ${this.url} as JSON: it is ${this.body === null ? 'empty (responseType none?)' : 'binary'}`,
-      );
-    }
-    this.#json ??= JSON.parse(this.body);
-    return selector === undefined ? this.#json : gjson(this.#json, selector);
-  }
-
-  html(selector?: string): Cheerio<AnyNode> {
-    const root: Cheerio<AnyNode> = loadHtml(typeof this.body === 'string' ? this.body : '').root();
-    return selector === undefined ? root : root.find(selector);
-  }
-
-  async submitForm(
-    options: {
-      formSelector?: string;
-      fields?: Record<string, string>;
-      submitSelector?: string;
-      params?: RequestParams;
-    } = {},
-  ): Promise<K6Response> {
-    const form = this.html(options.formSelector ?? 'form').first();
-    if (form.length === 0)
-      throw new Error(`submitForm: no form matches "${options.formSelector ?? 'form'}"`);
-    const fields: Record<string, string> = {};
-    form.find('input[name], select[name], textarea[name]').each((_, element) => {
-      const item = form.find(element);
-      const type = (item.attr('type') ?? '').toLowerCase();
-      if (
-        type === 'submit' ||
-        ((type === 'checkbox' || type === 'radio') && item.attr('checked') === undefined)
-      )
-        return;
-      fields[item.attr('name') as string] = item.val()?.toString() ?? '';
-    });
-    if (options.submitSelector) {
-      const submit = form.find(options.submitSelector).first();
-      const name = submit.attr('name');
-      if (name) fields[name] = submit.val()?.toString() ?? '';
-    }
-    Object.assign(fields, options.fields);
-    const method = (form.attr('method') ?? 'GET').toUpperCase();
-    const action = new URL(form.attr('action') ?? '', this.url).href;
-    const http = this.#requireHttp();
-    return method === 'GET'
-      ? http.request(
-          'GET',
-          `${action.split('?')[0]}?${new URLSearchParams(fields)}`,
-          null,
-          options.params,
-        )
-      : http.request(method, action, fields, options.params);
-  }
-
-  async clickLink(
-    options: { selector?: string; params?: RequestParams } = {},
-  ): Promise<K6Response> {
-    const link = this.html(options.selector ?? 'a[href]').first();
-    const href = link.attr('href');
-    if (href === undefined)
-      throw new Error(`clickLink: no link matches "${options.selector ?? 'a[href]'}"`);
-    return this.#requireHttp().request('GET', new URL(href, this.url).href, null, options.params);
-  }
-
-  #requireHttp(): HttpModule {
-    if (!this.#http) throw new Error('this response cannot follow forms or links');
-    return this.#http;
-  }
+  return setCookies;
 }
 
 type BatchRequest =
@@ -586,78 +339,62 @@ export class HttpModule {
     }
     const jar = params.jar === null ? undefined : (params.jar ?? vu.jar);
     const cookies: Record<string, string> = {};
-    if (jar)
-      for (const cookie of jar.jar.getCookiesSync(url.href)) cookies[cookie.key] = cookie.value;
-    for (const [name, value] of Object.entries(params.cookies ?? {})) {
-      const v = typeof value === 'string' ? { value, replace: false } : value;
-      if (v.replace || !(name in cookies)) cookies[name] = v.value;
+    if (jar) for (const cookie of jar.cookiesFor(url.href)) cookies[cookie.key] = cookie.value;
+    if (params.cookies) {
+      for (const [name, value] of Object.entries(params.cookies)) {
+        const v = typeof value === 'string' ? { value, replace: false } : value;
+        if (v.replace || !(name in cookies)) cookies[name] = v.value;
+      }
     }
-    if (Object.keys(cookies).length > 0) {
-      headers.Cookie = Object.entries(cookies)
-        .map(([k, v]) => `${k}=${v}`)
-        .join('; ');
-    }
+    let cookieHeader = '';
+    for (const name in cookies)
+      cookieHeader += `${cookieHeader ? '; ' : ''}${name}=${cookies[name]}`;
+    if (cookieHeader) headers.Cookie = cookieHeader;
+    let href = url.href;
     if (url.username && (params.auth === undefined || params.auth === 'basic')) {
       headers.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+      const bare = new URL(href);
+      bare.username = '';
+      bare.password = '';
+      href = bare.href;
     } else if (params.auth !== undefined && params.auth !== 'basic') {
       throw new Error(`http: auth "${params.auth}" is not supported (basic is)`);
     }
-    const requestUrl = new URL(url.href);
-    requestUrl.username = '';
-    requestUrl.password = '';
-    response.url = requestUrl.href;
-    response.request = {
-      method,
-      url: requestUrl.href,
-      headers: Object.fromEntries(
-        Object.entries(headers).map(([k, v]) => [canonicalHeader(k), [v]]),
-      ),
-      body: payload?.toString('utf8') ?? '',
-      cookies,
-    };
+    response.url = href;
+    response.sent({ method, url: href, headers, body: payload, cookies });
     const tags: Tags = {
       ...vu.tagsNow(),
       ...params.tags,
       name: nameTag,
       method,
-      url: requestUrl.href,
+      url: href,
       proto: 'HTTP/1.1',
     };
     const callback =
       params.responseCallback === undefined ? this.responseCallback : params.responseCallback;
-    const started = performance.now();
-    let headersAt = started;
-    let sentBytes = 0;
+    if (settings.noConnectionReuse) headers.Connection = 'close';
+    const request = serializeRaw(
+      method,
+      `${url.pathname}${url.search}`,
+      url.host,
+      Object.entries(headers),
+      payload,
+    );
+    const runtime = vu.runtime;
+    runtime.generator.sent++;
+    const calledAt = performance.now();
+    const exchange = await vu.connections.exchange(url, request, method === 'HEAD', timeoutMs);
+    if (vu.signal.aborted) throw new IterationInterrupted();
+    const timings = response.timings;
+    timings.blocked = Math.max(0, exchange.sentAt - calledAt);
     let receivedBytes = 0;
-    const connections = vu.connections;
-    connections.lastConnect = undefined;
-    const signal = AbortSignal.any([vu.signal, AbortSignal.timeout(timeoutMs)]);
-    try {
-      const pool = connections.poolFor(url);
-      vu.runtime.generator.sent++;
-      const result = await pool.request({
-        path: `${url.pathname}${url.search}`,
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        body: payload,
-        signal,
-        reset: settings.noConnectionReuse,
-      });
-      headersAt = performance.now();
-      const chunks: Buffer[] = [];
-      for await (const chunk of result.body) chunks.push(chunk as Buffer);
-      const raw = Buffer.concat(chunks);
-      receivedBytes = raw.length;
-      response.status = result.statusCode;
-      for (const [name, value] of Object.entries(result.headers)) {
-        if (value === undefined) continue;
-        const text = Array.isArray(value) ? value.join(', ') : value;
-        response.headers[canonicalHeader(name)] = text;
-        receivedBytes += name.length + text.length + 4;
-      }
-      const setCookies = result.headers['set-cookie'];
-      for (const line of Array.isArray(setCookies) ? setCookies : setCookies ? [setCookies] : []) {
-        jar?.jar.setCookieSync(line, url.href, { ignoreError: true });
+    const captured = exchange.captured;
+    if (captured && exchange.error === undefined) {
+      response.status = exchange.status;
+      receivedBytes = captured.head.length + 4 + captured.body.length;
+      const setCookies = readHead(captured.head, response);
+      for (const line of setCookies) {
+        jar?.store(line, href);
         const parsed = parseSetCookie(line);
         if (parsed) {
           const name = parsed.name as string;
@@ -667,7 +404,7 @@ export class HttpModule {
       const responseType =
         params.responseType ?? (settings.discardResponseBodies ? 'none' : 'text');
       if (responseType !== 'none') {
-        const decoded = decode(raw, response.headers['Content-Encoding']);
+        const decoded = decode(captured.body, response.headers['Content-Encoding']);
         response.body =
           responseType === 'binary'
             ? (decoded.buffer.slice(
@@ -676,45 +413,28 @@ export class HttpModule {
               ) as ArrayBuffer)
             : decoded.toString('utf8');
       }
-      const address = connectAddress(url, settings);
-      response.remote_ip = address.host;
-      response.remote_port = address.port;
-    } catch (error) {
-      if (error instanceof NotAllowedError) throw error;
-      if (vu.signal.aborted) throw new IterationInterrupted();
-      const err = error as Error & { code?: string };
-      response.error = err.name === 'TimeoutError' ? `request timeout` : err.message;
-      response.error_code = errorCodeOf(err);
+      response.remote_ip = exchange.remote.host;
+      response.remote_port = exchange.remote.port;
+      // The request went out when written; a new connection's handshake came first.
+      const connect = exchange.connect;
+      const connectedAt =
+        connect && connect.connectedAt > 0 ? connect.connectedAt : exchange.sentAt;
+      if (connect) timings.connecting = Math.max(0, connectedAt - connect.startedAt);
+      timings.waiting = Math.max(0, captured.headAt - Math.max(exchange.sentAt, connectedAt));
+      timings.receiving = Math.max(0, exchange.doneAt - captured.headAt);
+    } else {
+      const code = exchange.error ?? 'EPARSE';
+      response.error = ERROR_TEXT[code] ?? code;
+      response.error_code = K6_ERROR_CODES[code] ?? 1000;
       tags.error_code = String(response.error_code);
-      if (settings.throwErrors) throw new Error(`${method} ${requestUrl.href}: ${response.error}`);
-      vu.runtime.log(
-        'warn',
-        `Request Failed error="${method} ${requestUrl.href}: ${response.error}"`,
-      );
+      if (settings.throwErrors) throw new Error(`${method} ${href}: ${response.error}`);
+      runtime.log('warn', `Request Failed error="${method} ${href}: ${response.error}"`);
     }
-    const finished = performance.now();
-    sentBytes =
-      (payload?.length ?? 0) +
-      Object.entries(headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 0) +
-      method.length +
-      url.pathname.length +
-      url.search.length +
-      12;
-    const connect = connections.lastConnect as ConnectTiming | undefined;
-    const timings = response.timings;
-    if (connect && connect.connectedAt > 0) {
-      timings.connecting = connect.connectedAt - connect.startedAt;
-      timings.tls_handshaking = connect.secureAt > 0 ? connect.secureAt - connect.connectedAt : 0;
-      timings.blocked = Math.max(0, connect.startedAt - started);
-    }
-    const setup = timings.blocked + timings.connecting + timings.tls_handshaking;
-    timings.waiting = Math.max(0, headersAt - started - setup);
-    timings.receiving = response.status === 0 ? 0 : finished - headersAt;
     timings.duration = timings.sending + timings.waiting + timings.receiving;
+    const sentBytes = request.length;
     tags.status = String(response.status);
     const expected = callback ? callback.__k6expected(response.status) : undefined;
     if (expected !== undefined) tags.expected_response = String(expected);
-    const runtime = vu.runtime;
     runtime.metric('http_reqs', 1, tags);
     runtime.metric('http_req_duration', timings.duration, tags);
     runtime.metric('http_req_blocked', timings.blocked, tags);
@@ -746,44 +466,4 @@ async function inBatches<T, R>(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
-}
-
-function parseSetCookie(line: string): Record<string, unknown> | undefined {
-  const [pair, ...attributes] = line.split(';');
-  const eq = pair?.indexOf('=') ?? -1;
-  if (!pair || eq < 0) return undefined;
-  const cookie: Record<string, unknown> = {
-    name: pair.slice(0, eq).trim(),
-    value: pair.slice(eq + 1).trim(),
-    domain: '',
-    path: '',
-    http_only: false,
-    secure: false,
-    max_age: 0,
-    expires: 0,
-  };
-  for (const attribute of attributes) {
-    const [key = '', value = ''] = attribute.split('=').map((s) => s.trim());
-    switch (key.toLowerCase()) {
-      case 'domain':
-        cookie.domain = value;
-        break;
-      case 'path':
-        cookie.path = value;
-        break;
-      case 'httponly':
-        cookie.http_only = true;
-        break;
-      case 'secure':
-        cookie.secure = true;
-        break;
-      case 'max-age':
-        cookie.max_age = Number(value);
-        break;
-      case 'expires':
-        cookie.expires = Date.parse(value) || 0;
-        break;
-    }
-  }
-  return cookie;
 }

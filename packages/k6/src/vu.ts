@@ -320,6 +320,7 @@ export class Vu {
   /** Stops what the VU waits on now (a request, a sleep); the next iteration starts afresh. */
   interrupt(): void {
     this.#controller.abort();
+    this.connections.interrupt();
   }
 
   rearm(): void {
