@@ -107,6 +107,28 @@ describe('loadline run SCRIPT.js --local (k6 scripts)', () => {
     assert.equal(summary.metrics.dropped_iterations?.values.count ?? 0, 0);
   });
 
+  it('splits every scenario across instances with --execution-segment, shares adding up to the whole', async () => {
+    const names = ['shared', 'perVu', 'constantRate', 'later'];
+    const count = (name: string) => standIn.received().count({ path: `/anything/${name}` });
+    const before = Object.fromEntries(names.map((n) => [n, count(n)]));
+    const halves = await Promise.all(
+      // Each instance judges thresholds on its own share (as k6 instances do): the script's
+      // are for the whole, so they are off here.
+      ['0:1/2', '1/2:1'].map((segment) =>
+        run('executors.js', '--execution-segment', segment, '--no-thresholds'),
+      ),
+    );
+    for (const half of halves) assert.equal(half.code, 0, half.stderr);
+    const got = (name: string) => count(name) - (before[name] ?? 0);
+    assert.equal(got('shared'), 10);
+    assert.equal(got('perVu'), 6);
+    assert.equal(got('constantRate'), 20);
+    assert.equal(got('later'), 1, 'one VU, one iteration: one instance runs it, the other none');
+    const bad = await run('executors.js', '--execution-segment', '0:2/5');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--execution-segment: Loadline splits a run into equal segments/);
+  });
+
   it('exits with k6 codes: thresholds 99, invalid options 104, script errors 107, abort 108, fail 110', async () => {
     const outcome = (name: string, ...args: string[]) =>
       run('outcomes.js', '-e', `OUTCOME=${name}`, ...args);
@@ -162,8 +184,15 @@ describe('loadline run SCRIPT.js --local (k6 scripts)', () => {
     );
     assert.equal(result.code, 5, result.stderr);
     assert.match(result.stderr, /INVALID: the runner itself could not keep up/);
-    const parsed = JSON.parse(result.stdout) as { generator: { saturated: unknown[] } };
+    const parsed = JSON.parse(result.stdout) as {
+      generator: { saturated: unknown[] };
+      summary: { metrics: Record<string, { values: Record<string, number> }> };
+    };
     assert.equal(parsed.generator.saturated.length, 1);
+    // The target answers in a millisecond; iterations started up to seconds late, and the
+    // first request of each counts from when it was due (coordinated omission).
+    const p95 = parsed.summary.metrics.http_req_duration?.values['p(95)'] ?? 0;
+    assert.ok(p95 > 200, `http_req_duration p(95) ${p95} ms hides the lag`);
   });
 
   it('stops on SIGINT with exit 105 and a summary', async () => {

@@ -134,6 +134,10 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     .option('--no-thresholds', "k6 scripts: don't judge the script's thresholds")
     .option('--vus <n>', "k6 scripts: override the script's VUs")
     .option('--iterations <n>', "k6 scripts: override the script's iterations")
+    .option(
+      '--execution-segment <from:to>',
+      "k6 scripts: run this instance's share of every scenario, as k6 does (0:1/2 and 1/2:1 on two machines)",
+    )
     .action(async (file: string, options) =>
       setExit(
         (await load.runK6()).K6_SCRIPT.test(file)

@@ -110,6 +110,9 @@ class Scenario {
     vu.scenarioIteration = this.#iterations++;
     const now = performance.now();
     if (intendedAt !== undefined) runtime.generator.started(intendedAt, now);
+    // An arrival-rate iteration that started behind its schedule: its first request's
+    // latency counts from when it was due (coordinated omission), not from when it went.
+    vu.startLag = intendedAt === undefined ? 0 : Math.max(0, now - intendedAt);
     const started = intendedAt ?? now;
     let interrupted = false;
     try {

@@ -386,7 +386,9 @@ export class HttpModule {
     const exchange = await vu.connections.exchange(url, request, method === 'HEAD', timeoutMs);
     if (vu.signal.aborted) throw new IterationInterrupted();
     const timings = response.timings;
-    timings.blocked = Math.max(0, exchange.sentAt - calledAt);
+    const lag = vu.startLag;
+    vu.startLag = 0;
+    timings.blocked = Math.max(0, exchange.sentAt - calledAt) + lag;
     let receivedBytes = 0;
     const captured = exchange.captured;
     if (captured && exchange.error === undefined) {
@@ -427,10 +429,12 @@ export class HttpModule {
       response.error = ERROR_TEXT[code] ?? code;
       response.error_code = K6_ERROR_CODES[code] ?? 1000;
       tags.error_code = String(response.error_code);
-      if (settings.throwErrors) throw new Error(`${method} ${href}: ${response.error}`);
-      runtime.log('warn', `Request Failed error="${method} ${href}: ${response.error}"`);
+      if (!settings.throwErrors) {
+        runtime.log('warn', `Request Failed error="${method} ${href}: ${response.error}"`);
+      }
     }
-    timings.duration = timings.sending + timings.waiting + timings.receiving;
+    // k6's phases, plus (first request of a late arrival-rate iteration) the lag behind schedule.
+    timings.duration = timings.sending + timings.waiting + timings.receiving + lag;
     const sentBytes = request.length;
     tags.status = String(response.status);
     const expected = callback ? callback.__k6expected(response.status) : undefined;
@@ -446,6 +450,10 @@ export class HttpModule {
     if (expected !== undefined) runtime.metric('http_req_failed', expected ? 0 : 1, tags);
     runtime.metric('data_sent', sentBytes, tags);
     runtime.metric('data_received', receivedBytes, tags);
+    // `throw: true`: the failed request is measured, then thrown (as k6 does).
+    if (response.error_code !== 0 && settings.throwErrors) {
+      throw new Error(`${method} ${href}: ${response.error}`);
+    }
     return response;
   }
 }

@@ -3,6 +3,7 @@
  * run every scenario, judge thresholds every 2 s and at the end, tear down, summarise.
  * Exit codes are k6's, so CI pipelines written for k6 keep working.
  */
+import { setMaxListeners } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type GeneratorCheck, hostMatcher, type SaturationLimits } from '@loadline/api';
@@ -14,6 +15,7 @@ import { type HttpSettings, NotAllowedError } from './http.js';
 import { MetricRegistry } from './metrics.js';
 import { TestAbort } from './modules.js';
 import { OptionsError, type OptionsOverrides, parseOptions, testDurationMs } from './options.js';
+import { shareOf } from './segments.js';
 import {
   exportSummary,
   type SummaryData,
@@ -64,6 +66,8 @@ export interface K6RunOptions {
   write(stream: 'stdout' | 'stderr', text: string): void;
   /** when this process counts as a saturated generator (LOADLINE_SATURATION over the defaults) */
   saturation?: SaturationLimits;
+  /** `--execution-segment`: this instance runs share `index` of `count` of every scenario */
+  segment?: { index: number; count: number };
 }
 
 export interface K6RunResult {
@@ -152,6 +156,16 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
     }
     throw error;
   }
+  if (options.segment) {
+    const { index, count } = options.segment;
+    // k6's execution segments: this instance's share of every scenario's VUs, iterations
+    // and rates; a scenario whose share is empty does not run here.
+    const shares = Object.entries(parsed.scenarios).flatMap(([name, config]) => {
+      const share = shareOf(config, index, count);
+      return share ? [[name, share] as const] : [];
+    });
+    parsed = { ...parsed, scenarios: Object.fromEntries(shares) };
+  }
   for (const warning of parsed.warnings) options.log('warn', warning);
   if (parsed.ignored.length > 0)
     options.log('warn', `options Loadline does not act on: ${parsed.ignored.join(', ')}`);
@@ -184,6 +198,8 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
   for (const set of thresholdSets) registry.watch(set.metric, set.filter);
 
   const stop = new AbortController();
+  // Every scenario's timers wait on this one signal at once (start times, ends, arrivals).
+  setMaxListeners(0, stop.signal);
   let fatal: Error | undefined;
   const onExternalStop = () => stop.abort();
   options.stop?.addEventListener('abort', onExternalStop, { once: true });

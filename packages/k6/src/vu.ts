@@ -266,6 +266,8 @@ export class Vu {
   iteration = 0;
   iterationInInstance = 0;
   scenarioIteration = 0;
+  /** how late this arrival-rate iteration started (ms); the first request carries it */
+  startLag = 0;
   env: Record<string, string>;
   /** exec.vu.tags: set by the script, added to every sample */
   tags: Tags = {};

@@ -22,6 +22,7 @@ export interface K6RunFlags {
   vus?: string;
   iterations?: string;
   duration?: string;
+  executionSegment?: string;
 }
 
 export interface K6Io {
@@ -51,6 +52,39 @@ function count(value: string | undefined, flag: string): number | undefined {
   return n;
 }
 
+function fraction(text: string): number | undefined {
+  const t = text.trim();
+  if (t.endsWith('%')) return Number(t.slice(0, -1)) / 100;
+  const [a, b] = t.split('/');
+  const value = b === undefined ? Number(a) : Number(a) / Number(b);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * `--execution-segment FROM:TO` (k6's syntax: `1/3:2/3`, `0:50%`, or just `TO` for `0:TO`)
+ * as one of n equal segments: the split execution segments make, so shares add up exactly.
+ */
+export function segmentOf(text: string | undefined): { index: number; count: number } | undefined {
+  if (text === undefined) return undefined;
+  const [fromText, toText] = text.includes(':') ? text.split(':') : ['0', text];
+  const from = fraction(fromText ?? '');
+  const to = fraction(toText ?? '');
+  const bad = (why: string) =>
+    new UsageError(
+      '--execution-segment',
+      `${why}, got "${text}" (e.g. 0:1/2 and 1/2:1 for two instances)`,
+    );
+  if (from === undefined || to === undefined || from < 0 || to > 1 || from >= to) {
+    throw bad('expected FROM:TO with 0 ≤ FROM < TO ≤ 1');
+  }
+  const count = Math.round(1 / (to - from));
+  const index = Math.round(from * count);
+  if (Math.abs(1 / count - (to - from)) > 1e-9 || Math.abs(index / count - from) > 1e-9) {
+    throw bad('Loadline splits a run into equal segments: use i/n:(i+1)/n');
+  }
+  return { index, count };
+}
+
 /** Runs the script; returns k6's exit code. */
 export async function runK6Locally(
   file: string,
@@ -69,6 +103,7 @@ export async function runK6Locally(
   const hosts = pairs(flags.host, '--host', 'NAME=ADDRESS[:PORT] (e.g. test.k6.io=127.0.0.1:8080)');
   const vus = count(flags.vus, '--vus');
   const iterations = count(flags.iterations, '--iterations');
+  const segment = segmentOf(flags.executionSegment);
   const stop = new AbortController();
   const onSignal = () => {
     io.stderr.write('stopping (Ctrl-C again exits at once)\n');
@@ -93,6 +128,7 @@ export async function runK6Locally(
       },
       thresholds: flags.thresholds !== false,
       saturation: saturationOf(env.LOADLINE_SATURATION),
+      ...(segment ? { segment } : {}),
       stop: stop.signal,
       ...(flags.summaryExport ? { summaryExport: flags.summaryExport } : {}),
       log: (level, message) => {
