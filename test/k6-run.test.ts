@@ -1,7 +1,10 @@
 // End to end: `loadline run SCRIPT.js --local` runs k6 scripts unchanged against a local
 // stand-in for k6's example sites, hostnames mapped with --host; exit codes are k6's.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -275,6 +278,63 @@ describe('loadline run SCRIPT.js --local (k6 scripts)', () => {
         );
       }
     }
+  });
+
+  it('verifies TLS against the original name through --host, trusting NODE_EXTRA_CA_CERTS', async (t) => {
+    const key = join(dir, 'tls-key.pem');
+    const cert = join(dir, 'tls-cert.pem');
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=secure.test.local',
+          '-addext',
+          'subjectAltName=DNS:secure.test.local',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+        ],
+        { stdio: 'ignore' },
+      );
+    } catch {
+      t.skip('openssl is not installed: cannot make a test certificate');
+      return;
+    }
+    const server = https.createServer(
+      { key: readFileSync(key), cert: readFileSync(cert) },
+      (_req, res) => res.end('secure hello'),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    const { port } = server.address() as AddressInfo;
+    const args = [
+      'run',
+      join(scripts, 'tls.js'),
+      '--local',
+      '--host',
+      `secure.test.local=127.0.0.1:${port}`,
+    ];
+    const trusted = await cli(args, { env: { ...process.env, NODE_EXTRA_CA_CERTS: cert } });
+    assert.equal(trusted.code, 0, trusted.stderr);
+    const untrusted = await cli(args, { env: { ...process.env, NODE_EXTRA_CA_CERTS: '' } });
+    assert.equal(untrusted.code, 99, 'an unknown certificate fails the request');
+    assert.match(untrusted.stderr, /Request Failed/);
+    const skipped = await cli([...args, '-e', 'INSECURE=1'], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: '' },
+    });
+    assert.equal(skipped.code, 0, skipped.stderr);
   });
 
   it('runs TypeScript scripts', async () => {

@@ -75,6 +75,8 @@ export class Connection implements ResponseSink {
   wasConnected = false;
   /** Bookkeeping owned by the engine's idle stack. */
   inIdleStack = false;
+  /** TLS only: when TCP connected, before the handshake (performance.now ms; 0 until then) */
+  tcpConnectedAt = 0;
 
   constructor(host: ConnectionHost, options: ConnectionOptions) {
     this.#host = host;
@@ -93,6 +95,9 @@ export class Connection implements ResponseSink {
       });
       this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk, chunk.length));
       this.#socket.on('secureConnect', () => this.#onConnect());
+      this.#socket.once('connect', () => {
+        this.tcpConnectedAt = performance.now();
+      });
     } else {
       this.#socket = net.connect({
         host: endpoint.host,

@@ -24,10 +24,12 @@ export class NotAllowedError extends Error {
   }
 }
 
-/** A new connection's handshake: opened and connected (TCP, and TLS for https) times. */
+/** A new connection's handshake: opened, TCP connected, and (https) TLS done times. */
 export interface ConnectTiming {
   startedAt: number;
   connectedAt: number;
+  /** https: when the TLS handshake finished (0 for plain http) */
+  secureAt: number;
 }
 
 /** The part of a run that http needs: mapped hosts, the allowlist, TLS and defaults. */
@@ -183,7 +185,7 @@ export class VuConnections implements ConnectionHost {
     });
     origin.connections.add(connection);
     this.#originOf.set(connection, origin);
-    this.#opened.set(connection, { startedAt, connectedAt: 0 });
+    this.#opened.set(connection, { startedAt, connectedAt: 0, secureAt: 0 });
     return connection;
   }
 
@@ -197,7 +199,12 @@ export class VuConnections implements ConnectionHost {
 
   onConnected(connection: Connection): void {
     const timing = this.#opened.get(connection);
-    if (timing) timing.connectedAt = performance.now();
+    if (!timing) return;
+    const now = performance.now();
+    if (connection.tcpConnectedAt > 0) {
+      timing.connectedAt = connection.tcpConnectedAt;
+      timing.secureAt = now;
+    } else timing.connectedAt = now;
   }
 
   onFree(connection: Connection): void {

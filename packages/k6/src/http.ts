@@ -419,10 +419,12 @@ export class HttpModule {
       response.remote_port = exchange.remote.port;
       // The request went out when written; a new connection's handshake came first.
       const connect = exchange.connect;
-      const connectedAt =
-        connect && connect.connectedAt > 0 ? connect.connectedAt : exchange.sentAt;
-      if (connect) timings.connecting = Math.max(0, connectedAt - connect.startedAt);
-      timings.waiting = Math.max(0, captured.headAt - Math.max(exchange.sentAt, connectedAt));
+      const readyAt = connect ? Math.max(connect.connectedAt, connect.secureAt) : 0;
+      if (connect && connect.connectedAt > 0) {
+        timings.connecting = Math.max(0, connect.connectedAt - connect.startedAt);
+        if (connect.secureAt > 0) timings.tls_handshaking = connect.secureAt - connect.connectedAt;
+      }
+      timings.waiting = Math.max(0, captured.headAt - Math.max(exchange.sentAt, readyAt));
       timings.receiving = Math.max(0, exchange.doneAt - captured.headAt);
     } else {
       const code = exchange.error ?? 'EPARSE';
