@@ -393,18 +393,3 @@ async function arrivalRate(
   await until(scenario, length);
   await scenario.end(Promise.all(inFlight));
 }
-
-/** How many VUs a scenario needs ready before the test starts. */
-export function initialVus(config: ExecutorConfig): number {
-  switch (config.executor) {
-    case 'shared-iterations':
-    case 'per-vu-iterations':
-    case 'constant-vus':
-      return config.vus;
-    case 'ramping-vus':
-      return Math.max(config.startVUs, ...config.stages.map((s) => s.target));
-    case 'constant-arrival-rate':
-    case 'ramping-arrival-rate':
-      return config.preAllocatedVUs;
-  }
-}

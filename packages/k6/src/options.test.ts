@@ -3,12 +3,12 @@ import { describe, it } from 'node:test';
 import {
   DEFAULT_USER_AGENT,
   type ExecutorConfig,
-  maxVUsOf,
   OptionsError,
   parseK6Duration,
   parseOptions,
   scenarioDurationMs,
   testDurationMs,
+  vusOf,
 } from './options.js';
 import { shareOf } from './segments.js';
 
@@ -762,7 +762,7 @@ describe('durations and sizes of a scenario', () => {
     for (const [config, duration, vus] of cases) {
       const c = scenario(config);
       assert.equal(scenarioDurationMs(c), duration, c.executor);
-      assert.equal(maxVUsOf(c), vus, c.executor);
+      assert.equal(vusOf(c), vus, c.executor);
     }
   });
 

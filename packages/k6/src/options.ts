@@ -740,8 +740,11 @@ export function testDurationMs(options: Pick<K6Options, 'scenarios'>): number {
   );
 }
 
-/** The most VUs a scenario can have at once. */
-export function maxVUsOf(config: ExecutorConfig): number {
+/**
+ * A scenario's VUs: the most it can have at once (`max`), or how many must be ready before
+ * the test starts (`initial`: an arrival rate's preAllocatedVUs; it grows to maxVUs later).
+ */
+export function vusOf(config: ExecutorConfig, which: 'max' | 'initial' = 'max'): number {
   switch (config.executor) {
     case 'shared-iterations':
     case 'per-vu-iterations':
@@ -751,6 +754,6 @@ export function maxVUsOf(config: ExecutorConfig): number {
       return Math.max(config.startVUs, ...config.stages.map((s) => s.target));
     case 'constant-arrival-rate':
     case 'ramping-arrival-rate':
-      return config.maxVUs;
+      return which === 'max' ? config.maxVUs : config.preAllocatedVUs;
   }
 }

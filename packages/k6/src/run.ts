@@ -10,11 +10,17 @@ import { type GeneratorCheck, hostMatcher, type SaturationLimits } from '@loadli
 import { GeneratorJudge } from '@loadline/engine';
 import { ScriptError } from './bundle.js';
 import { compileScript } from './compile.js';
-import { initialVus, runScenario, VuPool } from './executors.js';
+import { runScenario, VuPool } from './executors.js';
 import { type HttpSettings, NotAllowedError } from './http.js';
 import { MetricRegistry } from './metrics.js';
 import { TestAbort } from './modules.js';
-import { OptionsError, type OptionsOverrides, parseOptions, testDurationMs } from './options.js';
+import {
+  OptionsError,
+  type OptionsOverrides,
+  parseOptions,
+  testDurationMs,
+  vusOf,
+} from './options.js';
 import { shareOf } from './segments.js';
 import {
   exportSummary,
@@ -205,7 +211,7 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
   options.stop?.addEventListener('abort', onExternalStop, { once: true });
   try {
     try {
-      pool.prepare(Object.values(parsed.scenarios).reduce((n, c) => n + initialVus(c), 0));
+      pool.prepare(Object.values(parsed.scenarios).reduce((n, c) => n + vusOf(c, 'initial'), 0));
     } catch (error) {
       return fail(K6ExitCode.scriptException, runtime.describeError(error));
     }
