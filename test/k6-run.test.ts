@@ -226,6 +226,15 @@ describe('loadline run SCRIPT.js --local (k6 scripts)', () => {
       /escape\.js:6:17: a function that makes requests or sleeps is passed as a value \(passed to paths\.forEach\)/,
     );
     assert.equal(standIn.received().total, before);
+    const scenarioWithK6Flag = await cli([
+      'run',
+      'scenario.yaml',
+      '--local',
+      '--host',
+      'a=127.0.0.1',
+    ]);
+    assert.equal(scenarioWithK6Flag.code, 2);
+    assert.match(scenarioWithK6Flag.stderr, /--host: applies to k6 scripts \(\.js, \.ts\) only/);
   });
 
   it("runs k6's walkthroughs: the site's CSRF login form, the crocodile API's CRUD with tokens", async () => {
@@ -353,5 +362,15 @@ describe('loadline run SCRIPT.js --local (k6 scripts)', () => {
     ]);
     assert.equal(result.code, 104, result.stderr);
     assert.match(result.stderr, /10\.255\.255\.1 is not allowed/);
+  });
+
+  it("puts this process's environment in __ENV as k6 run does, unless told not to", async () => {
+    const env = { ...process.env, TARGET_HOST: '10.255.255.1' };
+    const hosts = HOSTS.flatMap((h) => ['--host', `${h}=127.0.0.1:${standIn.port}`]);
+    const args = ['run', join(scripts, 'basics.js'), '--local', ...hosts];
+    const included = await cli(args, { env });
+    assert.equal(included.code, 104, 'TARGET_HOST reached __ENV');
+    const excluded = await cli([...args, '--no-include-system-env-vars'], { env });
+    assert.equal(excluded.code, 0, excluded.stderr);
   });
 });

@@ -43,6 +43,39 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 /** `--allow-path DIR` of the commands that read feeder files (run, validate, schedule add). */
+/** A k6 script, run by the k6 runner (checked here so a scenario run never loads it). */
+const K6_SCRIPT = /\.(js|mjs|cjs|ts|mts)$/i;
+
+/** `run`'s flags that mean something only for a k6 script: given with a scenario, exit 2. */
+const K6_ONLY_FLAGS: ReadonlyArray<[option: string, flag: string]> = [
+  ['env', '--env'],
+  ['host', '--host'],
+  ['summaryExport', '--summary-export'],
+  ['vus', '--vus'],
+  ['iterations', '--iterations'],
+  ['executionSegment', '--execution-segment'],
+];
+
+function refuseK6Flags(options: Record<string, unknown>): void {
+  for (const [option, flag] of K6_ONLY_FLAGS) {
+    if (options[option] !== undefined) {
+      throw new UsageError(flag, 'applies to k6 scripts (.js, .ts) only, not to scenarios');
+    }
+  }
+  if (options.includeSystemEnvVars === false) {
+    throw new UsageError(
+      '--no-include-system-env-vars',
+      'applies to k6 scripts (.js, .ts) only, not to scenarios',
+    );
+  }
+  if (options.thresholds === false) {
+    throw new UsageError(
+      '--no-thresholds',
+      'applies to k6 scripts (.js, .ts) only, not to scenarios',
+    );
+  }
+}
+
 function allowPathOption(): Option {
   return new Option(
     '--allow-path <dir>',
@@ -132,20 +165,26 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     )
     .option('--summary-export <file>', "k6 scripts: write k6's JSON summary to this file")
     .option('--no-thresholds', "k6 scripts: don't judge the script's thresholds")
+    .option(
+      '--no-include-system-env-vars',
+      "k6 scripts: leave this process's environment out of __ENV (as k6 run, it is in by default)",
+    )
     .option('--vus <n>', "k6 scripts: override the script's VUs")
     .option('--iterations <n>', "k6 scripts: override the script's iterations")
     .option(
       '--execution-segment <from:to>',
       "k6 scripts: run this instance's share of every scenario, as k6 does (0:1/2 and 1/2:1 on two machines)",
     )
-    .action(async (file: string, options) =>
+    .action(async (file: string, options) => {
+      if (!K6_SCRIPT.test(file)) refuseK6Flags(options);
       setExit(
-        (await load.runK6()).K6_SCRIPT.test(file)
+        K6_SCRIPT.test(file)
           ? await (await load.runK6()).runK6Locally(
               file,
               options,
               process,
               await env('LOADLINE_K6_MODULES', 'LOADLINE_SATURATION'),
+              process.env,
             )
           : options.local
             ? await (await load.run()).runLocally(
@@ -155,8 +194,8 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
                 await env('LOADLINE_SATURATION'),
               )
             : await (await load.fleet()).runOnFleet(file, options, process, await env(...API_ENV)),
-      ),
-    );
+      );
+    });
 
   program
     .command('runs')

@@ -10,8 +10,6 @@ import { K6ExitCode, runK6Script } from '@loadline/k6';
 import { UsageError } from '../exit-codes.js';
 import { saturationOf } from './run.js';
 
-export const K6_SCRIPT = /\.(js|mjs|cjs|ts|mts)$/i;
-
 export interface K6RunFlags {
   local?: boolean;
   json?: boolean;
@@ -23,6 +21,8 @@ export interface K6RunFlags {
   iterations?: string;
   duration?: string;
   executionSegment?: string;
+  /** false with `--no-include-system-env-vars` */
+  includeSystemEnvVars?: boolean;
 }
 
 export interface K6Io {
@@ -41,6 +41,12 @@ function pairs(
     if (eq <= 0) throw new UsageError(flag, `expected ${example}, got "${value}"`);
     out[value.slice(0, eq)] = value.slice(eq + 1);
   }
+  return out;
+}
+
+function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) out[name] = value;
   return out;
 }
 
@@ -91,6 +97,7 @@ export async function runK6Locally(
   flags: K6RunFlags,
   io: K6Io,
   env: { LOADLINE_K6_MODULES?: string | undefined; LOADLINE_SATURATION?: string | undefined },
+  systemEnv: Readonly<Record<string, string | undefined>> = {},
 ): Promise<number> {
   if (!flags.local) {
     throw new UsageError(
@@ -116,7 +123,11 @@ export async function runK6Locally(
   try {
     const result = await runK6Script({
       entry,
-      env: pairs(flags.env, '--env', 'KEY=VALUE'),
+      // As `k6 run`: the process's environment is in __ENV unless told not; -e over it.
+      env: {
+        ...(flags.includeSystemEnvVars === false ? {} : definedOnly(systemEnv)),
+        ...pairs(flags.env, '--env', 'KEY=VALUE'),
+      },
       hosts,
       allowedHosts: LOOPBACK_HOSTS,
       remoteCacheDir:
