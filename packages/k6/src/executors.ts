@@ -6,7 +6,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { CookieJar, NotAllowedError } from './http.js';
 import { IterationInterrupted, TestAbort } from './modules.js';
-import type { ExecutorConfig, Stage } from './options.js';
+import { type ExecutorConfig, type Stage, stagesDuration } from './options.js';
 import { type K6Runtime, UnawaitedCallError, type Vu } from './vu.js';
 
 /** VUs shared by every scenario: a VU a scenario is done with serves the next. */
@@ -237,10 +237,6 @@ export async function runScenario(config: ExecutorConfig, context: ScenarioConte
   }
 }
 
-function stagesLength(stages: readonly Stage[]): number {
-  return stages.reduce((sum, stage) => sum + stage.duration, 0);
-}
-
 /**
  * VUs planned at `t` ms: k6 changes the count one VU at a time where the straight line
  * between stage targets crosses a whole number, moving from the stage's start value.
@@ -264,7 +260,7 @@ async function rampingVus(
   config: Extract<ExecutorConfig, { executor: 'ramping-vus' }>,
   context: ScenarioContext,
 ): Promise<void> {
-  const length = stagesLength(config.stages);
+  const length = stagesDuration(config.stages);
   const scenario = new Scenario(config, context, length);
   const peak = Math.max(config.startVUs, ...config.stages.map((s) => s.target));
   const planned = () => plannedVus(config.startVUs, config.stages, scenario.elapsedMs);
@@ -361,7 +357,7 @@ async function arrivalRate(
             n,
           );
   const length =
-    config.executor === 'constant-arrival-rate' ? config.duration : stagesLength(config.stages);
+    config.executor === 'constant-arrival-rate' ? config.duration : stagesDuration(config.stages);
   const scenario = new Scenario(config, context, length);
   const { pool, runtime } = context;
   let owned = 0;

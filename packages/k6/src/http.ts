@@ -3,9 +3,9 @@
  * hostnames mapped by `hosts` connect to the mapped address while Host and TLS keep the
  * original name, and every response emits k6's http_req_* metrics with k6's tags.
  */
-import { isAnyArrayBuffer } from 'node:util/types';
 import zlib from 'node:zlib';
 import { serializeRaw } from '@loadline/engine';
+import { bytesOf, toArrayBuffer } from './bytes.js';
 import { type HttpSettings, NotAllowedError, VuConnections } from './connections.js';
 import { CookieJar, parseSetCookie } from './cookies.js';
 import { parseK6Duration } from './duration.js';
@@ -45,14 +45,6 @@ export interface ResponseCallback {
 interface UrlArgument {
   url: string;
   name: string;
-}
-
-function bytesOf(body: unknown): Buffer | undefined {
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
-  if (isAnyArrayBuffer(body)) return Buffer.from(body);
-  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  return undefined;
 }
 
 function isFile(value: unknown): value is FileData {
@@ -235,10 +227,8 @@ export class HttpModule {
     contentType = 'application/octet-stream',
   ): FileData => ({
     __k6file: true,
-    data:
-      typeof data === 'string'
-        ? Buffer.from(data, 'utf8')
-        : Buffer.from(bytesOf(data) ?? Buffer.alloc(0)),
+    // A copy: the script's ArrayBuffer stays its own.
+    data: Buffer.from(bytesOf(data) ?? Buffer.alloc(0)),
     filename,
     content_type: contentType,
   });
@@ -408,12 +398,7 @@ export class HttpModule {
       if (responseType !== 'none') {
         const decoded = decode(captured.body, response.headers['Content-Encoding']);
         response.body =
-          responseType === 'binary'
-            ? (decoded.buffer.slice(
-                decoded.byteOffset,
-                decoded.byteOffset + decoded.byteLength,
-              ) as ArrayBuffer)
-            : decoded.toString('utf8');
+          responseType === 'binary' ? toArrayBuffer(decoded) : decoded.toString('utf8');
       }
       response.remote_ip = exchange.remote.host;
       response.remote_port = exchange.remote.port;

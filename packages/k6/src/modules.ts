@@ -5,8 +5,8 @@
  */
 import { createHash, createHmac, getHashes, randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { isAnyArrayBuffer } from 'node:util/types';
 import { load as loadHtml } from 'cheerio';
+import { bytesOf, toArrayBuffer } from './bytes.js';
 import type { Tags } from './metrics.js';
 import type { Vu } from './vu.js';
 
@@ -27,16 +27,10 @@ export class IterationInterrupted extends Error {
 }
 
 function toBytes(input: unknown): Buffer {
-  if (typeof input === 'string') return Buffer.from(input, 'utf8');
-  if (isAnyArrayBuffer(input)) return Buffer.from(input);
-  if (ArrayBuffer.isView(input))
-    return Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  if (Array.isArray(input)) return Buffer.from(input as number[]);
-  throw new TypeError(`expected a string or ArrayBuffer, got ${typeof input}`);
-}
-
-function toArrayBuffer(bytes: Buffer): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const bytes =
+    bytesOf(input) ?? (Array.isArray(input) ? Buffer.from(input as number[]) : undefined);
+  if (!bytes) throw new TypeError(`expected a string or ArrayBuffer, got ${typeof input}`);
+  return bytes;
 }
 
 export function k6Module(vu: Vu) {

@@ -712,7 +712,10 @@ export function parseOptions(input: unknown, overrides: OptionsOverrides = {}): 
   return { scenarios, ...rest, ignored, warnings };
 }
 
-const stagesDuration = (stages: Stage[]) => stages.reduce((sum, s) => sum + s.duration, 0);
+/** How long a scenario's stages last, together (ms). */
+export function stagesDuration(stages: readonly Stage[]): number {
+  return stages.reduce((sum, stage) => sum + stage.duration, 0);
+}
 
 /**
  * The longest a scenario can run from its own start, gracefulStop included (k6's last

@@ -22,13 +22,7 @@ import {
   vusOf,
 } from './options.js';
 import { shareOf } from './segments.js';
-import {
-  exportSummary,
-  type SummaryData,
-  submetricValues,
-  summaryData,
-  textSummary,
-} from './summary.js';
+import { exportSummary, type SummaryData, summaryData, textSummary } from './summary.js';
 import {
   checkThresholdTypes,
   evaluateThresholds,
@@ -299,14 +293,6 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
     }
 
     const verdict = evaluateThresholds(thresholdSets, registry, elapsedMs, true);
-    const submetrics: Record<string, ReturnType<typeof submetricValues>> = {};
-    for (const set of thresholdSets) {
-      const metric = registry.get(set.metric);
-      const sink = registry.sinkOf(set.metric, set.filter);
-      if (metric && sink && set.key !== set.metric) {
-        submetrics[set.key] = submetricValues(metric, sink, parsed.summaryTrendStats, elapsedMs);
-      }
-    }
     const summary = summaryData({
       registry,
       checks: runtime.checks,
@@ -315,66 +301,74 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
       timeUnit: parsed.summaryTimeUnit,
       elapsedMs,
       outcomes: verdict.outcomes,
-      submetrics,
+      thresholds: thresholdSets,
     });
     await writeSummary(first?.exports.handleSummary, summary, options);
-    const withGenerator = <T extends K6RunResult>(result: T): T => ({ ...result, generator });
-    if (generator.saturated.length > 0) {
-      return withGenerator({
-        exitCode: K6ExitCode.invalid,
-        reason: `INVALID: the runner itself could not keep up, so these figures describe it, not the target: ${generator.hint ?? ''}`,
-        summary,
-      });
-    }
-
-    if (fatal instanceof TestAbort || runtime.abortReason !== undefined) {
-      return withGenerator({
-        exitCode: K6ExitCode.scriptAborted,
-        reason: `test aborted: ${runtime.abortReason ?? fatal?.message}`,
-        summary,
-      });
-    }
-    if (fatal)
-      return withGenerator({
-        exitCode:
-          fatal.name === 'NotAllowedError' ? K6ExitCode.invalidConfig : K6ExitCode.scriptException,
-        reason: fatal.message,
-        summary,
-      });
-    if (thresholdAbort) {
-      return withGenerator({
-        exitCode: K6ExitCode.thresholdsFailed,
-        reason: `thresholds on ${thresholdAbort.key} (${thresholdAbort.source}) crossed: the run was aborted (abortOnFail)`,
-        summary,
-      });
-    }
-    if (options.stop?.aborted)
-      return withGenerator({
-        exitCode: K6ExitCode.externalAbort,
-        reason: 'stopped from outside',
-        summary,
-      });
-    if (!verdict.passed) {
-      const failed = verdict.outcomes.filter((o) => !o.ok).map((o) => `${o.key} ${o.source}`);
-      return withGenerator({
-        exitCode: K6ExitCode.thresholdsFailed,
-        reason: `thresholds on metrics ${failed.join(', ')} have been crossed`,
-        summary,
-      });
-    }
-    if (runtime.failReason !== undefined) {
-      return withGenerator({
-        exitCode: K6ExitCode.testFailed,
-        reason: `test failed: ${runtime.failReason}`,
-        summary,
-      });
-    }
-    return withGenerator({ exitCode: K6ExitCode.ok, summary });
+    const ending = endingOf({
+      generator,
+      fatal,
+      abortReason: runtime.abortReason,
+      thresholdAbort,
+      stopped: options.stop?.aborted === true,
+      verdict,
+      failReason: runtime.failReason,
+    });
+    return { ...ending, summary, generator };
   } finally {
     options.stop?.removeEventListener('abort', onExternalStop);
     stop.abort();
     await Promise.all(pool.all.map((vu) => vu.close()));
   }
+}
+
+/** How a run that got as far as its summary ended: k6's exit code, first cause first. */
+function endingOf(run: {
+  generator: GeneratorCheck;
+  fatal: Error | undefined;
+  abortReason: string | undefined;
+  thresholdAbort: ThresholdVerdict['abort'];
+  stopped: boolean;
+  verdict: ThresholdVerdict;
+  failReason: string | undefined;
+}): { exitCode: number; reason?: string } {
+  const { generator, fatal, thresholdAbort, verdict } = run;
+  if (generator.saturated.length > 0) {
+    return {
+      exitCode: K6ExitCode.invalid,
+      reason: `INVALID: the runner itself could not keep up, so these figures describe it, not the target: ${generator.hint ?? ''}`,
+    };
+  }
+  if (fatal instanceof TestAbort || run.abortReason !== undefined) {
+    return {
+      exitCode: K6ExitCode.scriptAborted,
+      reason: `test aborted: ${run.abortReason ?? fatal?.message}`,
+    };
+  }
+  if (fatal) {
+    return {
+      exitCode:
+        fatal instanceof NotAllowedError ? K6ExitCode.invalidConfig : K6ExitCode.scriptException,
+      reason: fatal.message,
+    };
+  }
+  if (thresholdAbort) {
+    return {
+      exitCode: K6ExitCode.thresholdsFailed,
+      reason: `thresholds on ${thresholdAbort.key} (${thresholdAbort.source}) crossed: the run was aborted (abortOnFail)`,
+    };
+  }
+  if (run.stopped) return { exitCode: K6ExitCode.externalAbort, reason: 'stopped from outside' };
+  if (!verdict.passed) {
+    const failed = verdict.outcomes.filter((o) => !o.ok).map((o) => `${o.key} ${o.source}`);
+    return {
+      exitCode: K6ExitCode.thresholdsFailed,
+      reason: `thresholds on metrics ${failed.join(', ')} have been crossed`,
+    };
+  }
+  if (run.failReason !== undefined) {
+    return { exitCode: K6ExitCode.testFailed, reason: `test failed: ${run.failReason}` };
+  }
+  return { exitCode: K6ExitCode.ok };
 }
 
 async function writeSummary(

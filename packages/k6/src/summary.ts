@@ -3,8 +3,8 @@
  * k6 prints from it, and the legacy `--summary-export` JSON.
  */
 import type { Aggregation } from './metric-types.js';
-import type { Metric, MetricRegistry } from './metrics.js';
-import type { ThresholdOutcome } from './thresholds.js';
+import type { Metric, MetricRegistry, Sink } from './metrics.js';
+import type { ThresholdOutcome, ThresholdSet } from './thresholds.js';
 import type { CheckCount } from './vu.js';
 
 export interface SummaryCheck {
@@ -46,9 +46,8 @@ function aggregationOf(stat: string): Aggregation | undefined {
   return undefined;
 }
 
-function valuesOf(metric: Metric, trendStats: string[], elapsedMs: number): Record<string, number> {
-  const sink = metric.sink;
-  switch (metric.type) {
+function valuesOf(sink: Sink, trendStats: string[], elapsedMs: number): Record<string, number> {
+  switch (sink.type) {
     case 'counter':
       return { count: sink.sum, rate: elapsedMs > 0 ? sink.sum / (elapsedMs / 1000) : 0 };
     case 'gauge':
@@ -119,20 +118,22 @@ export function summaryData(input: {
   timeUnit: string | undefined;
   elapsedMs: number;
   outcomes: ThresholdOutcome[];
-  /** threshold key → submetric values, so `http_req_duration{status:200}` shows too */
-  submetrics: Record<string, SummaryMetric>;
+  /** the thresholds judged: a tag-filtered one (`http_req_duration{status:200}`) shows too */
+  thresholds: ThresholdSet[];
 }): SummaryData {
   const metrics: Record<string, SummaryMetric> = {};
   for (const metric of input.registry.metrics.values()) {
     if (metric.sink.count === 0 && metric.type !== 'counter') continue;
     if (metric.sink.count === 0 && !['iterations', 'http_reqs'].includes(metric.name)) continue;
-    metrics[metric.name] = {
-      type: metric.type,
-      contains: metric.valueType,
-      values: valuesOf(metric, input.trendStats, input.elapsedMs),
-    };
+    metrics[metric.name] = summaryMetric(metric, metric.sink, input.trendStats, input.elapsedMs);
   }
-  Object.assign(metrics, input.submetrics);
+  for (const set of input.thresholds) {
+    const metric = input.registry.get(set.metric);
+    const sink = input.registry.sinkOf(set.metric, set.filter);
+    if (metric && sink && set.key !== set.metric) {
+      metrics[set.key] = summaryMetric(metric, sink, input.trendStats, input.elapsedMs);
+    }
+  }
   for (const outcome of input.outcomes) {
     const metric = metrics[outcome.key];
     if (!metric) continue;
@@ -151,18 +152,17 @@ export function summaryData(input: {
   };
 }
 
-export function submetricValues(
+/** A metric as the summary shows it, from its own sink or a threshold's submetric. */
+function summaryMetric(
   metric: Metric,
-  sinkKey: Metric['sink'],
+  sink: Sink,
   trendStats: string[],
   elapsedMs: number,
 ): SummaryMetric {
-  const shadow = Object.create(metric) as Metric;
-  Object.defineProperty(shadow, 'sink', { value: sinkKey });
   return {
     type: metric.type,
     contains: metric.valueType,
-    values: valuesOf(shadow, trendStats, elapsedMs),
+    values: valuesOf(sink, trendStats, elapsedMs),
   };
 }
 

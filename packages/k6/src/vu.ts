@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import vm from 'node:vm';
+import { toArrayBuffer } from './bytes.js';
 import { GeneratorMeter } from './generator.js';
 import { CookieJar, HttpModule, type HttpSettings, VuConnections } from './http.js';
 import { MetricError, type MetricRegistry, type Tags } from './metrics.js';
@@ -195,10 +196,7 @@ export class K6Runtime {
     const cached = this.#files.get(key);
     if (cached !== undefined) return cached;
     const bytes = readFileSync(file);
-    const value =
-      mode === 'b'
-        ? (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer)
-        : bytes.toString('utf8');
+    const value = mode === 'b' ? toArrayBuffer(bytes) : bytes.toString('utf8');
     this.#files.set(key, value);
     return value;
   }
