@@ -2,9 +2,8 @@
  * k6's end-of-test summary: the data handleSummary(data) receives (k6's shape), the text
  * k6 prints from it, and the legacy `--summary-export` JSON.
  */
-import type { Aggregation } from './metric-types.js';
 import type { Metric, MetricRegistry, Sink } from './metrics.js';
-import type { ThresholdOutcome, ThresholdSet } from './thresholds.js';
+import { parseAggregation, type ThresholdOutcome, type ThresholdSet } from './thresholds.js';
 import type { CheckCount } from './vu.js';
 
 export interface SummaryCheck {
@@ -37,15 +36,6 @@ export interface SummaryData {
   metrics: Record<string, SummaryMetric>;
 }
 
-function aggregationOf(stat: string): Aggregation | undefined {
-  const p = /^p\((\d+(?:\.\d+)?)\)$/.exec(stat);
-  if (p) return { kind: 'p', percentile: Number(p[1]) };
-  if (['avg', 'min', 'max', 'med', 'count'].includes(stat)) {
-    return { kind: stat as 'avg' | 'min' | 'max' | 'med' | 'count' };
-  }
-  return undefined;
-}
-
 function valuesOf(sink: Sink, trendStats: string[], elapsedMs: number): Record<string, number> {
   switch (sink.type) {
     case 'counter':
@@ -63,8 +53,10 @@ function valuesOf(sink: Sink, trendStats: string[], elapsedMs: number): Record<s
     case 'trend': {
       const values: Record<string, number> = {};
       for (const stat of trendStats) {
-        const aggregation = aggregationOf(stat);
-        if (aggregation) values[stat] = sink.aggregate(aggregation, elapsedMs) ?? 0;
+        const aggregation = parseAggregation(stat);
+        if (typeof aggregation !== 'string') {
+          values[stat] = sink.aggregate(aggregation, elapsedMs) ?? 0;
+        }
       }
       return values;
     }

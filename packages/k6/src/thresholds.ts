@@ -154,7 +154,8 @@ function parseExpression(text: string): Expression | string {
   return { aggregation, operator, value };
 }
 
-function parseAggregation(text: string): Aggregation | string {
+/** `avg`, `p(95)`, … as an aggregation, or why it is none (thresholds and summaryTrendStats). */
+export function parseAggregation(text: string): Aggregation | string {
   const method = METHODS.find((m) => m === text);
   if (method) return { kind: method };
   // A bare `p` is one of k6's method tokens; its percentile is then unset, read as 0: p(0).
