@@ -13,6 +13,7 @@ import {
   GuardrailMonitor,
   stepTableSource,
 } from '@loadline/engine';
+import { K6ExitCode, runK6Script } from '@loadline/k6';
 import type { AgentClock, AgentSigner, ControlVerifier, Redis } from '@loadline/queue';
 import {
   ClockFilter,
@@ -241,7 +242,12 @@ export class Agent {
     this.#loopDelay.reset();
   }
 
-  async #finish(job: ShardJob, aborted: boolean, reason?: string): Promise<void> {
+  async #finish(
+    job: ShardJob,
+    aborted: boolean,
+    reason?: string,
+    k6ExitCode?: number,
+  ): Promise<void> {
     await sendAgentMessage(
       this.#redis,
       this.#names,
@@ -252,6 +258,7 @@ export class Agent {
         shard: job.shard,
         aborted,
         ...(reason === undefined ? {} : { reason: maskSecrets(reason, this.#secrets) }),
+        ...(k6ExitCode === undefined ? {} : { k6ExitCode }),
       },
       this.#signer,
       job.resultStreams,
@@ -288,11 +295,11 @@ export class Agent {
       );
       return;
     }
-    let plan: CompiledPlan;
+    let plan: CompiledPlan | undefined;
     try {
       const secrets = openJobSecrets(this.#jobKey, job);
       this.#secrets = Object.values(secrets);
-      plan = compileShard(job, scenario, secrets);
+      plan = job.model.kind === 'k6' ? undefined : compileShard(job, scenario, secrets);
     } catch (error) {
       await this.#finish(job, true, `cannot run the shard: ${(error as Error).message}`);
       this.#secrets = [];
@@ -300,17 +307,24 @@ export class Agent {
     }
     this.#runId = job.runId;
     const graceMs = Math.min(job.controlGraceMs, this.#deadManMs ?? Number.POSITIVE_INFINITY);
-    let startAt: number | undefined;
-    let staleStart = false;
-    let abortReason: string | undefined;
-    let lastHeard = Date.now();
+    const session: ShardSession = {
+      startAt: undefined,
+      setupData: undefined,
+      staleStart: false,
+      abortReason: undefined,
+      lastHeard: Date.now(),
+      graceMs,
+      onAbort: () => {},
+    };
     const onSignal = (signal: ControlSignal, replayed: boolean) => {
-      lastHeard = Date.now();
+      session.lastHeard = Date.now();
       // A start published before this agent listened was for shards claimed before its own:
       // the run went on without this shard (a late or redelivered job), which never runs.
-      if (signal.type === 'start' && replayed) staleStart = true;
-      else if (signal.type === 'start') startAt = signal.startAt;
-      else if (signal.type === 'rate') this.#changeRate(signal.rateMultiplier, signal.at);
+      if (signal.type === 'start' && replayed) session.staleStart = true;
+      else if (signal.type === 'start') {
+        session.setupData = signal.setupData;
+        session.startAt = signal.startAt;
+      } else if (signal.type === 'rate') this.#changeRate(signal.rateMultiplier, signal.at);
       else if (signal.type === 'keepalive') {
         // A rate change this agent missed (Redis blipped) arrives with the next keepalive;
         // one waiting for its instant is not hurried.
@@ -319,8 +333,9 @@ export class Agent {
           this.#changeRate(said, 0);
         }
       } else if (signal.type === 'abort') {
-        abortReason = signal.reason;
+        session.abortReason = signal.reason;
         this.#runner?.stop(`aborted: ${signal.reason}`);
+        session.onAbort();
       }
     };
     const subscription = await SignalSubscription.open(
@@ -332,48 +347,18 @@ export class Agent {
       this.#verifier,
     );
     try {
-      if (staleStart || abortReason !== undefined) {
-        await this.#finish(
-          job,
-          true,
-          staleStart
-            ? 'the run started before this shard was claimed; a shard never runs twice'
-            : `aborted: ${abortReason}`,
-        );
+      if (job.model.kind === 'k6') {
+        await this.#runK6(job, scenario, session);
         return;
       }
-      await this.#syncClock();
-      await sendAgentMessage(
-        this.#redis,
-        this.#names,
-        {
-          type: 'claimed',
-          runId: job.runId,
-          agentId: this.agentId,
-          shard: job.shard,
-          ...(this.#clock === undefined ? {} : { clockOffsetMs: this.#clock.offsetMs }),
-        },
-        this.#signer,
-        job.resultStreams,
-      );
-      while (startAt === undefined && abortReason === undefined) {
-        if (Date.now() - lastHeard > graceMs || this.#stopped) {
-          await this.#finish(
-            job,
-            true,
-            this.#stopped ? 'the agent stopped' : 'no start signal from control',
-          );
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      if (abortReason !== undefined) {
-        await this.#finish(job, true, `aborted: ${abortReason}`);
+      const unstarted = await this.#claimAndAwaitStart(job, session);
+      if (unstarted !== undefined) {
+        await this.#finish(job, true, unstarted);
         return;
       }
-      await this.#execute(job, scenario, plan, startAt as number, {
+      await this.#execute(job, scenario, plan as CompiledPlan, session.startAt as number, {
         graceMs,
-        lastHeard: () => lastHeard,
+        lastHeard: () => session.lastHeard,
       });
     } finally {
       await subscription.close();
@@ -386,6 +371,143 @@ export class Agent {
     }
   }
 
+  /**
+   * Claims the shard and waits for control's common start (in `session.startAt`). Why it
+   * will not start (it was stale, aborted, control went silent, the agent stopped), or
+   * undefined once it has.
+   */
+  async #claimAndAwaitStart(
+    job: ShardJob,
+    session: ShardSession,
+    setupData?: string,
+  ): Promise<string | undefined> {
+    if (session.staleStart) {
+      return 'the run started before this shard was claimed; a shard never runs twice';
+    }
+    if (session.abortReason !== undefined) return `aborted: ${session.abortReason}`;
+    await this.#syncClock();
+    await sendAgentMessage(
+      this.#redis,
+      this.#names,
+      {
+        type: 'claimed',
+        runId: job.runId,
+        agentId: this.agentId,
+        shard: job.shard,
+        ...(this.#clock === undefined ? {} : { clockOffsetMs: this.#clock.offsetMs }),
+        ...(setupData === undefined ? {} : { setupData }),
+      },
+      this.#signer,
+      job.resultStreams,
+    );
+    while (session.startAt === undefined && session.abortReason === undefined) {
+      if (this.#stopped) return 'the agent stopped';
+      if (Date.now() - session.lastHeard > session.graceMs) return 'no start signal from control';
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (session.abortReason !== undefined) return `aborted: ${session.abortReason}`;
+    return undefined;
+  }
+
+  /**
+   * A k6 script's shard: this agent's share of every scenario (k6's execution segment
+   * shard/shardCount), started on control's signal; every second its rows (stored as any
+   * run's) and its metrics so far (control judges the thresholds on every agent's merged).
+   */
+  async #runK6(job: ShardJob, scenario: Scenario, session: ShardSession): Promise<void> {
+    const script = scenario.k6;
+    if (!script || job.model.kind !== 'k6') {
+      await this.#finish(job, true, 'a k6 shard without its script');
+      return;
+    }
+    const runsSetup = job.model.setup;
+    const stop = new AbortController();
+    session.onAbort = () => stop.abort();
+    const sends = new Set<Promise<void>>();
+    const push = (message: Parameters<typeof sendAgentMessage>[2]) => {
+      const send = sendAgentMessage(
+        this.#redis,
+        this.#names,
+        message,
+        this.#signer,
+        job.resultStreams,
+      )
+        .catch((error) => this.#log(`could not push ${message.type}: ${error.message}`))
+        .finally(() => sends.delete(send));
+      sends.add(send);
+      // Redis away this long: what this agent sends could not be measured.
+      if (sends.size >= MAX_UNDELIVERED) stop.abort();
+    };
+    let started = false;
+    // Dead-man switch: an agent that has not heard control for its grace stops sending.
+    const deadMan = setInterval(() => {
+      if (started && Date.now() - session.lastHeard > session.graceMs) stop.abort();
+      if (this.#stopped) stop.abort();
+    }, 250);
+    const ids = { runId: job.runId, agentId: this.agentId, shard: job.shard };
+    try {
+      const result = await runK6Script({
+        entry: script.entry,
+        script: {
+          bundle: { code: script.code, map: script.map },
+          files: new Map(
+            Object.entries(script.files).map(([path, b64]) => [path, Buffer.from(b64, 'base64')]),
+          ),
+        },
+        env: script.env,
+        hosts: script.hosts,
+        // Control checked the environment; every connection is checked again here.
+        allowedHosts: job.allowedHosts,
+        remoteCacheDir: '',
+        overrides: script.overrides,
+        thresholds: script.thresholds,
+        segment: { index: job.shard, count: job.shardCount },
+        stop: stop.signal,
+        log: (level, message) => this.#log(`run ${job.runId} ${level}: ${message}`),
+        write: () => {},
+        shard: {
+          runId: job.runId,
+          agentId: this.agentId,
+          runsSetup,
+          ready: async (setupData) => {
+            const unstarted = await this.#claimAndAwaitStart(
+              job,
+              session,
+              runsSetup ? setupData : undefined,
+            );
+            if (unstarted !== undefined) throw new Error(unstarted);
+            started = true;
+            return {
+              startAt: session.startAt as number,
+              clockOffsetMs: this.#clock?.offsetMs ?? 0,
+              setupData: session.setupData,
+            };
+          },
+          second: ({ rows, generator, metrics }) => {
+            push({ type: 'intervals', ...ids, rows, generator });
+            push({ type: 'k6-metrics', ...ids, metrics });
+          },
+        },
+      });
+      await Promise.all([...sends]);
+      const stoppedBy =
+        session.abortReason !== undefined
+          ? `aborted: ${session.abortReason}`
+          : stop.signal.aborted
+            ? this.#stopped
+              ? 'the agent stopped'
+              : 'control signals lost'
+            : undefined;
+      const aborted = !started || stoppedBy !== undefined || isScriptFailure(result.exitCode);
+      await this.#finish(job, aborted, stoppedBy ?? result.reason, result.exitCode);
+    } catch (error) {
+      await Promise.all([...sends]);
+      await this.#finish(job, true, `k6 runner failed: ${(error as Error).message}`);
+    } finally {
+      clearInterval(deadMan);
+    }
+  }
+
   async #execute(
     job: ShardJob,
     scenario: Scenario,
@@ -393,14 +515,16 @@ export class Agent {
     startAt: number,
     control: { graceMs: number; lastHeard: () => number },
   ): Promise<void> {
+    const shardModel = job.model;
+    if (shardModel.kind === 'k6') throw new TypeError('a k6 shard runs its script, not flows');
     const model: FlowModel =
-      job.model.kind === 'open'
+      shardModel.kind === 'open'
         ? {
             kind: 'open',
-            profile: { startRate: job.model.startRate, stages: job.model.stages },
-            maxInFlight: job.model.maxInFlight,
+            profile: { startRate: shardModel.startRate, stages: shardModel.stages },
+            maxInFlight: shardModel.maxInFlight,
           }
-        : job.model;
+        : shardModel;
     const runner = new FlowRunner({
       plan,
       model,
@@ -489,6 +613,30 @@ function compileShard(
 ): CompiledPlan {
   if (job.model.kind === 'replay') return compileReplay(scenario.name, scenario.target, job.model);
   return compileScenario(scenario, { feederRows: job.feederRows, secrets });
+}
+
+/** What a shard hears from control between its claim and its end. */
+interface ShardSession {
+  /** control's common start (control's epoch ms), once said */
+  startAt: number | undefined;
+  /** a k6 run's setup() data, said with the start */
+  setupData: string | undefined;
+  staleStart: boolean;
+  abortReason: string | undefined;
+  lastHeard: number;
+  /** how long the shard goes on while control is silent */
+  graceMs: number;
+  /** an abort heard: stops what runs */
+  onAbort: () => void;
+}
+
+/** A k6 shard that ended this way ends the run: the script aborted, failed or was refused. */
+function isScriptFailure(exitCode: number): boolean {
+  return (
+    exitCode === K6ExitCode.scriptAborted ||
+    exitCode === K6ExitCode.scriptException ||
+    exitCode === K6ExitCode.invalidConfig
+  );
 }
 
 const JobSecrets = z.record(z.string(), z.string());

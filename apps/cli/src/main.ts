@@ -54,6 +54,7 @@ const K6_ONLY_FLAGS: ReadonlyArray<[option: string, flag: string]> = [
   ['vus', '--vus'],
   ['iterations', '--iterations'],
   ['executionSegment', '--execution-segment'],
+  ['target', '--target'],
 ];
 
 function refuseK6Flags(options: Record<string, unknown>): void {
@@ -137,7 +138,7 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
   program
     .command('run')
     .description(
-      "Run a scenario on the fleet through control, or in this process with --local; a k6 script (.js/.ts) runs unchanged with --local and exits with k6's codes (0, 99 thresholds, 104 invalid options, 105 stopped, 107 script error, 108 exec.test.abort, 110 exec.test.fail)",
+      "Run a scenario on the fleet through control, or in this process with --local; a k6 script (.js/.ts) runs unchanged, on the fleet (each agent its share of every scenario, thresholds judged on every agent's metrics merged) or with --local, and exits with k6's codes (0, 99 thresholds, 104 invalid options, 105 stopped, 107 script error, 108 exec.test.abort, 110 exec.test.fail)",
     )
     .argument('<file>', 'scenario file (YAML or JSON), or a k6 script (.js, .ts)')
     .option('--api <url>', `control API (default $LOADLINE_API or ${DEFAULT_API_URL})`)
@@ -169,6 +170,10 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
       '--no-include-system-env-vars',
       "k6 scripts: leave this process's environment out of __ENV (as k6 run, it is in by default)",
     )
+    .option(
+      '--target <url>',
+      "k6 scripts on the fleet: the system under test, checked against the environment's allowlist before the launch (default: the first --host address, or the first URL among the -e values)",
+    )
     .option('--vus <n>', "k6 scripts: override the script's VUs")
     .option('--iterations <n>', "k6 scripts: override the script's iterations")
     .option(
@@ -178,7 +183,7 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
     .action(async (file: string, options) => {
       if (!K6_SCRIPT.test(file)) refuseK6Flags(options);
       setExit(
-        K6_SCRIPT.test(file)
+        K6_SCRIPT.test(file) && options.local
           ? await (await load.runK6()).runK6Locally(
               file,
               options,
@@ -186,14 +191,26 @@ function buildProgram(setExit: (code: number) => void, env: CliEnvReader): Comma
               await env('LOADLINE_K6_MODULES', 'LOADLINE_SATURATION'),
               process.env,
             )
-          : options.local
-            ? await (await load.run()).runLocally(
+          : K6_SCRIPT.test(file)
+            ? await (await load.runK6()).runK6OnFleet(
                 file,
                 options,
                 process,
-                await env('LOADLINE_SATURATION'),
+                await env(...API_ENV, 'LOADLINE_K6_MODULES'),
               )
-            : await (await load.fleet()).runOnFleet(file, options, process, await env(...API_ENV)),
+            : options.local
+              ? await (await load.run()).runLocally(
+                  file,
+                  options,
+                  process,
+                  await env('LOADLINE_SATURATION'),
+                )
+              : await (await load.fleet()).runOnFleet(
+                  file,
+                  options,
+                  process,
+                  await env(...API_ENV),
+                ),
       );
     });
 

@@ -29,6 +29,7 @@ import {
 import { parseDuration, Scenario } from '@loadline/scenario';
 import { z } from 'zod';
 import { type PreparedRows, prepareRows } from './ingest-decode.js';
+import { endsTheRun, judgeK6, liveK6Of } from './k6-run.js';
 import {
   judgeGuardrails,
   type LiveRun,
@@ -298,6 +299,7 @@ export class RunCoordinator {
       abortReason: undefined,
       ticking: false,
       progressWrittenAt: 0,
+      k6: liveK6Of(scenario),
       timer: setInterval(() => {
         // One tick at a time per run: a slow one (a big fleet, a slow Redis) is not piled on.
         if (live.ticking) return;
@@ -491,6 +493,14 @@ export class RunCoordinator {
       if (live && message.generator) live.generators.observe(message.agentId, message.generator);
       return;
     }
+    if (message.type === 'k6-metrics') {
+      // Only the agent that holds the shard speaks for it.
+      const live = this.#live.get(message.runId);
+      if (live?.k6 && live.claims.get(message.shard) === message.agentId) {
+        live.k6.metrics.set(message.agentId, message.metrics);
+      }
+      return;
+    }
     const { runId, agentId, shard } = message;
     if (message.type === 'claimed') {
       // One claim per shard, before the start (the rule is claimRunShard's): a second agent
@@ -508,6 +518,8 @@ export class RunCoordinator {
       const live = this.#live.get(runId);
       if (live?.phase !== 'waiting') return;
       live.claims.set(shard, agentId);
+      // setup() ran on the shard that claims with its data: every agent gets it with the start.
+      if (live.k6 && message.setupData !== undefined) live.k6.setupData = message.setupData;
       if (live.claims.size === live.shardCount) await this.#begin(live);
     } else if (message.type === 'shard-done') {
       // Only its claimant ends a claimed shard (an agent that refused it unclaimed may too).
@@ -524,6 +536,20 @@ export class RunCoordinator {
         aborted: message.aborted,
         ...(message.reason ? { reason: message.reason } : {}),
       });
+      if (live.k6 && message.k6ExitCode !== undefined) {
+        const ending = {
+          exitCode: message.k6ExitCode,
+          ...(message.reason ? { reason: message.reason } : {}),
+        };
+        live.k6.endings.set(shard, ending);
+        // exec.test.abort(), or a script error in init/setup on one agent, ends the run on all.
+        if (live.phase === 'running' && endsTheRun(ending)) {
+          await this.#decideStop(
+            live,
+            `agent ${agentId}: ${message.reason ?? 'the script ended the run'}`,
+          );
+        }
+      }
       if (live.phase === 'waiting') {
         // An agent gave its shard up before the start (it stopped, or heard nothing for its
         // grace): the run cannot start as planned.
@@ -554,7 +580,13 @@ export class RunCoordinator {
 
   async #announceStart(live: LiveRun): Promise<void> {
     await this.#metadata.transitionRun(live.run.id, ['waiting-for-agents'], 'running', {});
-    await this.#signal({ type: 'start', runId: live.run.id, startAt: live.startAt });
+    const setupData = live.k6?.setupData;
+    await this.#signal({
+      type: 'start',
+      runId: live.run.id,
+      startAt: live.startAt,
+      ...(setupData === undefined ? {} : { setupData }),
+    });
   }
 
   async #tick(runId: string): Promise<void> {
@@ -596,7 +628,7 @@ export class RunCoordinator {
       }
       return;
     }
-    const trip = judgeGuardrails(live, Date.now());
+    const trip = judgeGuardrails(live, Date.now()) ?? this.#judgeK6(live);
     if (trip !== undefined && live.abortReason === undefined) {
       this.#options.log(`run ${runId}: ${trip}; aborting`);
       await this.#decideStop(live, trip);
@@ -618,6 +650,28 @@ export class RunCoordinator {
       await this.#metadata.recordShardProgress(runId, takeProgress(live));
     }
     if (ending) await this.#settle(live);
+  }
+
+  /**
+   * A k6 run's thresholds on every agent's metrics merged, every 2 s (k6's cadence): why the
+   * run stops (a threshold with abortOnFail crossed), or undefined.
+   */
+  #judgeK6(live: LiveRun): string | undefined {
+    const k6 = live.k6;
+    if (!k6?.judge.judging || Date.now() - k6.judgedAt < 2000 || k6.metrics.size === 0) {
+      return undefined;
+    }
+    k6.judgedAt = Date.now();
+    let verdict: ReturnType<typeof judgeK6>;
+    try {
+      verdict = judgeK6(k6, false);
+    } catch (error) {
+      // A threshold on a metric of the wrong type (known once the script declared it).
+      return `thresholds: ${(error as Error).message}`;
+    }
+    if (!verdict.abort) return undefined;
+    k6.thresholdAbort = verdict.abort;
+    return `thresholds on ${verdict.abort.key} (${verdict.abort.source}) crossed: abortOnFail`;
   }
 
   #alive: { at: number; agents: Promise<Set<string>> } | undefined;
@@ -672,6 +726,13 @@ export class RunCoordinator {
     if (live.phase === 'finishing') return;
     this.#forget(live);
     if (live.startAt > 0) this.#rememberTarget(live);
+    // What each shard counted, as it ended (a run shorter than PROGRESS_EVERY_MS, or one
+    // whose last shard ended between ticks, would otherwise keep an older count).
+    await this.#metadata
+      .recordShardProgress(live.run.id, takeProgress(live))
+      .catch((error: Error) =>
+        this.#options.log(`run ${live.run.id}: shard progress not written: ${error.message}`),
+      );
     const settlement = settleLive(live, Date.now(), forced);
     await storeSettlement(this.#metadata, live.run.id, settlement);
     this.#options.log(`run ${live.run.id}: ${settlement.status}`);

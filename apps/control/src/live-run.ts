@@ -10,6 +10,7 @@ import {
 import type { Run } from '@loadline/metadata';
 import type { TargetMetricRow, TargetScraper } from '@loadline/metrics';
 import type { CapacityProbe, Scenario } from '@loadline/scenario';
+import type { LiveK6 } from './k6-run.js';
 import type { LiveSeries } from './live-series.js';
 import type { SecondWindow } from './live-table.js';
 import type { RateStep, RunTarget } from './shard-plan.js';
@@ -53,6 +54,8 @@ export interface LiveRun {
   ticking: boolean;
   /** when the shards' progress was last written (ms) */
   progressWrittenAt: number;
+  /** a k6 script's run: its judge, every agent's metrics, its shards' endings */
+  k6: LiveK6 | undefined;
 }
 
 function stepsOfFlow(scenario: Scenario): Record<string, string[]> {

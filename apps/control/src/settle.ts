@@ -12,6 +12,7 @@ import {
   tableResults,
 } from '@loadline/engine';
 import { canTransition, type MetadataStore } from '@loadline/metadata';
+import { settleK6 } from './k6-run.js';
 import type { LiveRun } from './live-run.js';
 
 /** A run's end as this control saw it: its final status, summary and abort reason. */
@@ -36,7 +37,20 @@ export function settleLive(live: LiveRun, nowMs: number, forced?: 'error'): Sett
     forced ??
     (abortReason !== undefined ? 'aborted' : live.lost.size > 0 ? 'degraded' : 'completed');
   const ranMs = live.startAt === 0 ? 0 : Math.min(live.durationMs, nowMs - live.startAt);
-  const durationS = (outcome === 'aborted' ? ranMs : live.durationMs) / 1000;
+  const generator = live.generators.check({
+    agents: live.shardCount,
+    ...(live.target.kind === 'open' ? { peakRate: peakRateOf(live.target.profile) } : {}),
+  });
+  // A k6 run: its thresholds judged on every agent's metrics merged, and k6's exit code.
+  const k6 = live.k6
+    ? settleK6(live.k6, {
+        saturated: generator.saturated.length > 0,
+        ...(generator.hint ? { saturationHint: generator.hint } : {}),
+        abortReason,
+      })
+    : undefined;
+  // A k6 script's scenarios may end before their longest possible length (iterations).
+  const durationS = (k6 ? k6.elapsedMs : outcome === 'aborted' ? ranMs : live.durationMs) / 1000;
   const { scenario } = live;
   const stepsOfFlow = Object.fromEntries(
     scenario.flows.map((f) => [f.name, f.steps.map((s) => s.name)]),
@@ -52,18 +66,15 @@ export function settleLive(live: LiveRun, nowMs: number, forced?: 'error'): Sett
     durationS,
     agents: live.shardCount,
     results,
-    thresholds: evaluateThresholds(
-      scenario.thresholds,
-      stepTableSource(live.totals, stepsOfFlow, durationS),
-    ),
+    thresholds:
+      k6?.thresholds ??
+      evaluateThresholds(scenario.thresholds, stepTableSource(live.totals, stepsOfFlow, durationS)),
     intendedMix: intendedMixOf(scenario.flows),
     achievedMix: sharesOf(startedByFirstStep(scenario.flows, (s) => requests.get(s) ?? 0)),
     ...(abortReason === undefined ? {} : { abortReason }),
-    generator: live.generators.check({
-      agents: live.shardCount,
-      ...(live.target.kind === 'open' ? { peakRate: peakRateOf(live.target.profile) } : {}),
-    }),
+    generator,
   });
+  if (k6) summary.k6 = k6.outcome;
   return { status: summary.status, summary, abortReason };
 }
 

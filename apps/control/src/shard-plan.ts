@@ -15,6 +15,7 @@ import {
 } from '@loadline/scenario';
 import { shadowHeaders, signShadowTag } from '@loadline/shadow';
 import { z } from 'zod';
+import { planK6Shards } from './k6-run.js';
 import { planReplayShards } from './replay-shards.js';
 
 export interface RunOverrides {
@@ -113,7 +114,7 @@ export function peakRate(target: RunTarget & { kind: 'open' }, multiplier = 1): 
  */
 export function rateCapProblem(
   environment: { name: string; maxRate: number | null },
-  target: RunTarget | 'replay',
+  target: LaunchTarget,
   multiplier = 1,
 ): string | undefined {
   const cap = environment.maxRate;
@@ -121,6 +122,8 @@ export function rateCapProblem(
   const capped = `environment "${environment.name}" caps the fleet at ${cap}/s (maxRate)`;
   if (target === 'replay')
     return `${capped}; a replay goes at its corpus's pace, which the cap cannot bound`;
+  if (target === 'k6')
+    return `${capped}; a k6 script's requests per iteration are its own, which the cap cannot bound`;
   if (target.kind === 'closed')
     return `${capped}; a closed model (VUs) plans no rate the cap could bound: give it an arrival rate`;
   const peak = peakRate(target, multiplier);
@@ -138,11 +141,13 @@ export const AGENT_LOAD_SHARE = 0.8;
  * needs), or undefined (carried, or no agent said).
  */
 export function fleetCapacityProblem(
-  target: RunTarget | 'replay',
+  target: LaunchTarget,
   agents: number,
   capacities: readonly number[],
 ): string | undefined {
-  if (target === 'replay' || target.kind !== 'open' || capacities.length === 0) return undefined;
+  if (typeof target === 'string' || target.kind !== 'open' || capacities.length === 0) {
+    return undefined;
+  }
   const weakest = Math.min(...capacities);
   const peak = peakRate(target);
   const needed = Math.ceil(peak / (weakest * AGENT_LOAD_SHARE) - 1e-9);
@@ -150,8 +155,15 @@ export function fleetCapacityProblem(
   return `this run plans ${Math.round(peak * 100) / 100}/s at its peak; the agents here carry ${weakest}/s each at least (measured by \`loadline bench --save-capacity\`), planned at ${AGENT_LOAD_SHARE * 100} %: it needs ${needed} agents, not ${agents} (--agents ${needed})`;
 }
 
+/**
+ * What a launch plans for the whole run: a rate profile or VUs; a replay's corpus pace or a
+ * k6 script's own, which no rate bounds.
+ */
+export type LaunchTarget = RunTarget | 'replay' | 'k6';
+
 /** What a launch would plan for the whole run (before shards): for the environment's cap. */
-export function launchTarget(scenario: Scenario, overrides: RunOverrides): RunTarget | 'replay' {
+export function launchTarget(scenario: Scenario, overrides: RunOverrides): LaunchTarget {
+  if (scenario.k6) return 'k6';
   if (scenario.replay || scenario.load === undefined) return 'replay';
   const whole = planLoad(scenario.load, planOverrides(overrides));
   return runTarget([whole], whole);
@@ -202,6 +214,7 @@ export function planShards(input: LaunchInput): {
   const { run, scenario } = input;
   const count = run.agentsRequested;
   const load = scenario.load;
+  if (scenario.k6) return planK6Shards(input);
   if (scenario.replay || load === undefined) {
     return planReplayShards(input, (durationMs) => shadowHeadersOf(input, durationMs));
   }

@@ -20,6 +20,9 @@ export {
   AgentMessage,
   ControlSignal,
   Heartbeat,
+  K6Metrics,
+  K6Sink,
+  MAX_SETUP_DATA,
   parseAgentMessage,
   parseControlSignal,
   signedAgentMessage,
@@ -27,6 +30,7 @@ export {
 export { Counters, LatencySummary, TargetMetricRow, TimeSeriesPoint, Totals } from './results.js';
 export { RunStatus, TERMINAL_STATUSES } from './runs.js';
 export {
+  K6Model,
   MAX_REPLAY_SENDS_PER_SHARD,
   ReplayModel,
   ReplaySend,
@@ -35,6 +39,7 @@ export {
 } from './shards.js';
 export {
   IterationCounts,
+  K6Outcome,
   ReportLatency,
   RunSummary,
   StepResult,

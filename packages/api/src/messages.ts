@@ -2,10 +2,56 @@ import { z } from 'zod';
 import { GeneratorReading } from './generator.js';
 import { IntervalRow } from './intervals.js';
 
+/** The most JSON setup() may return: it travels to every agent in the start signal. */
+export const MAX_SETUP_DATA = 4 * 1024 * 1024;
+
+/** One k6 metric sink's aggregate (min and max are null while it has no samples). */
+export const K6Sink = z.object({
+  count: z.number().nonnegative(),
+  sum: z.number(),
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  last: z.number(),
+  passes: z.number().nonnegative(),
+  /** trends: HdrHistogram, compressed base64 */
+  histogram: z.string().optional(),
+});
+export type K6Sink = z.infer<typeof K6Sink>;
+
+/**
+ * What one agent's k6 runner measured so far: every metric with its threshold submetrics,
+ * checks by group, and the groups seen. Control merges every agent's to judge thresholds
+ * and to build k6's summary.
+ */
+export const K6Metrics = z.object({
+  elapsedMs: z.number().nonnegative(),
+  metrics: z.array(
+    z.object({
+      name: z.string(),
+      type: z.enum(['counter', 'gauge', 'rate', 'trend']),
+      valueType: z.enum(['default', 'time', 'data']),
+      sink: K6Sink,
+      submetrics: z.array(z.object({ filter: z.record(z.string(), z.string()), sink: K6Sink })),
+    }),
+  ),
+  /** [group path, check name, passes, fails] */
+  checks: z.array(z.tuple([z.string(), z.string(), z.number(), z.number()])),
+  groups: z.array(z.string()),
+});
+export type K6Metrics = z.infer<typeof K6Metrics>;
+
 /** Control → agents, broadcast on the run's signal channel. */
 export const ControlSignal = z.discriminatedUnion('type', [
-  /** every shard is claimed: all agents start at `startAt` (epoch ms) */
-  z.object({ type: z.literal('start'), runId: z.string(), startAt: z.number() }),
+  /**
+   * every shard is claimed: all agents start at `startAt` (epoch ms). A k6 run's `setupData`:
+   * what setup() returned on the shard that ran it, as JSON, for every VU of every agent
+   */
+  z.object({
+    type: z.literal('start'),
+    runId: z.string(),
+    startAt: z.number(),
+    setupData: z.string().optional(),
+  }),
   /**
    * keep sending; an agent that hears nothing for its grace stops by itself (dead-man
    * switch). `rateMultiplier`: the rate the run goes at now (an agent that missed a `rate`
@@ -62,6 +108,8 @@ export const AgentMessage = z.discriminatedUnion('type', [
     shard: z.number().int(),
     /** the agent's offset to control's clock when it claimed (stored with the run) */
     clockOffsetMs: z.number().optional(),
+    /** a k6 run's setup() result as JSON, from the shard that ran it (before it claimed) */
+    setupData: z.string().max(MAX_SETUP_DATA).optional(),
   }),
   z.object({
     type: z.literal('intervals'),
@@ -72,6 +120,14 @@ export const AgentMessage = z.discriminatedUnion('type', [
     /** the agent's own saturation over the interval (absent from older agents) */
     generator: GeneratorReading.optional(),
   }),
+  /** a k6 shard's metrics so far (cumulative: the latest one counts), every second */
+  z.object({
+    type: z.literal('k6-metrics'),
+    runId: z.string(),
+    agentId: z.string(),
+    shard: z.number().int(),
+    metrics: K6Metrics,
+  }),
   z.object({
     type: z.literal('shard-done'),
     runId: z.string(),
@@ -79,6 +135,8 @@ export const AgentMessage = z.discriminatedUnion('type', [
     shard: z.number().int(),
     aborted: z.boolean(),
     reason: z.string().optional(),
+    /** a k6 shard: how its script ended on this agent, as k6's exit code */
+    k6ExitCode: z.number().int().optional(),
   }),
 ]);
 export type AgentMessage = z.infer<typeof AgentMessage>;

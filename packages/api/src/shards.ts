@@ -36,6 +36,17 @@ export const ReplayModel = z.object({
 });
 export type ReplayModel = z.infer<typeof ReplayModel>;
 
+/**
+ * A k6 script's shard: the agent runs share `shard` of `shardCount` of every scenario in the
+ * script's options (k6's execution segments); the script itself is the scenario's `k6`.
+ */
+export const K6Model = z.object({
+  kind: z.literal('k6'),
+  /** this shard runs setup() before it claims, and teardown() after its share */
+  setup: z.boolean(),
+});
+export type K6Model = z.infer<typeof K6Model>;
+
 /** One agent's share of a run: what a BullMQ shard job carries. */
 export const ShardJob = z.object({
   runId: z.string().min(1),
@@ -45,7 +56,8 @@ export const ShardJob = z.object({
   scenario: z.record(z.string(), z.unknown()),
   /**
    * Open model: this shard's rate profile (rates already divided by shardCount).
-   * Closed model: this shard's virtual users. Replay: this shard's planned sends.
+   * Closed model: this shard's virtual users. Replay: this shard's planned sends. k6: which
+   * shard runs setup and teardown (its share is k6's execution segment shard/shardCount).
    */
   model: z.discriminatedUnion('kind', [
     z.object({
@@ -62,6 +74,7 @@ export const ShardJob = z.object({
       durationMs: z.number().positive(),
     }),
     ReplayModel,
+    K6Model,
   ]),
   /** feeder rows dealt to this shard (control reads the files; agents hold no data) */
   feederRows: z.record(z.string(), z.array(z.record(z.string(), z.string()))),

@@ -42,6 +42,16 @@ export const IterationCounts = z.object({
 });
 export type IterationCounts = z.infer<typeof IterationCounts>;
 
+/** How a k6 script's run ended, judged by control on every agent's merged metrics. */
+export const K6Outcome = z.object({
+  /** k6's exit code: 0, 99 thresholds, 104, 105, 107, 108, 110 (and 5: a saturated runner) */
+  exitCode: z.number().int(),
+  reason: z.string().optional(),
+  /** k6's end-of-test summary data (the shape handleSummary receives) */
+  summary: z.record(z.string(), z.unknown()),
+});
+export type K6Outcome = z.infer<typeof K6Outcome>;
+
 /**
  * A run's result: `loadline run --json`, the stored summary of a fleet run and the JSON
  * report are this one shape. Field names are a stable interface: add, never rename.
@@ -71,6 +81,8 @@ export const RunSummary = z.object({
   abortReason: z.string().optional(),
   /** the generators' self-check (absent from results stored before it existed) */
   generator: GeneratorCheck.optional(),
+  /** a k6 script's run: k6's exit code and summary */
+  k6: K6Outcome.optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

@@ -1,10 +1,12 @@
 import { SourceMap } from 'node:module';
 import { relative } from 'node:path';
-import { bundleScript } from './bundle.js';
+import { type Bundle, bundleScript } from './bundle.js';
 import { type TransformedScript, transformModule } from './transform.js';
 
 export interface CompiledScript extends TransformedScript {
   entry: string;
+  /** what was compiled: esbuild's bundle (what the fleet ships to agents) */
+  bundle: Bundle;
   /** Rewrites a stack's frames in the compiled script to the script's own files and lines. */
   mapStack(stack: string): string;
 }
@@ -14,7 +16,14 @@ export async function compileScript(
   entry: string,
   remoteCacheDir: string,
 ): Promise<CompiledScript> {
-  const bundle = await bundleScript(entry, remoteCacheDir);
+  return compileBundle(await bundleScript(entry, remoteCacheDir), entry);
+}
+
+/**
+ * Makes a bundle runnable without blocking (an agent gets the bundle the CLI made). Throws
+ * ScriptError naming the script's own file and line.
+ */
+export function compileBundle(bundle: Bundle, entry: string): CompiledScript {
   const map = new SourceMap(JSON.parse(bundle.map));
   const lineStarts = [0];
   for (let i = 0; i < bundle.code.length; i++) if (bundle.code[i] === '\n') lineStarts.push(i + 1);
@@ -42,7 +51,7 @@ export async function compileScript(
     stack.replace(frame, (_, line: string, column: string) =>
       locate(Number(line) - 1, Number(column) - 1),
     );
-  return { ...transformModule(bundle.code, where), entry, mapStack };
+  return { ...transformModule(bundle.code, where), entry, bundle, mapStack };
 }
 
 function escapeRegExp(text: string): string {

@@ -117,8 +117,14 @@ class Scenario {
     let interrupted = false;
     try {
       await fn(data);
-      const rest = settings.minIterationDurationMs - (performance.now() - now);
-      if (rest > 0) await delay(rest, undefined, { signal: vu.signal });
+      // A timer may fire a little early by the monotonic clock: wait out what is left.
+      for (
+        let rest = settings.minIterationDurationMs - (performance.now() - now);
+        rest > 0;
+        rest = settings.minIterationDurationMs - (performance.now() - now)
+      ) {
+        await delay(Math.max(1, rest), undefined, { signal: vu.signal });
+      }
     } catch (error) {
       if (error instanceof IterationInterrupted || vu.signal.aborted) interrupted = true;
       else if (

@@ -437,6 +437,12 @@ export class HttpModule {
     if (expected !== undefined) runtime.metric('http_req_failed', expected ? 0 : 1, tags);
     runtime.metric('data_sent', sentBytes, tags);
     runtime.metric('data_received', receivedBytes, tags);
+    runtime.intervals?.request(
+      tags.name ?? href,
+      response.status,
+      timings.duration,
+      expected === undefined ? response.error_code !== 0 : !expected,
+    );
     // `throw: true`: the failed request is measured, then thrown (as k6 does).
     if (response.error_code !== 0 && settings.throwErrors) {
       throw new Error(`${method} ${href}: ${response.error}`);

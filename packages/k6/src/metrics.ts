@@ -85,10 +85,12 @@ export class Sink {
 
   /** Adds another agent's (or window's) sink: counts add, histograms merge exactly. */
   merge(other: SinkSnapshot): void {
+    // An empty sink's min and max are ±Infinity, which JSON carries as null: nothing to add.
+    if (other.count === 0) return;
     this.count += other.count;
     this.sum += other.sum;
-    this.min = Math.min(this.min, other.min);
-    this.max = Math.max(this.max, other.max);
+    this.min = Math.min(this.min, other.min ?? Number.POSITIVE_INFINITY);
+    this.max = Math.max(this.max, other.max ?? Number.NEGATIVE_INFINITY);
     this.last = other.last;
     this.passes += other.passes;
     if (this.histogram && other.histogram)
@@ -99,8 +101,8 @@ export class Sink {
     return {
       count: this.count,
       sum: this.sum,
-      min: this.min,
-      max: this.max,
+      min: this.count === 0 ? null : this.min,
+      max: this.count === 0 ? null : this.max,
       last: this.last,
       passes: this.passes,
       ...(this.histogram ? { histogram: encodeHistogram(this.histogram) } : {}),
@@ -111,11 +113,21 @@ export class Sink {
 export interface SinkSnapshot {
   count: number;
   sum: number;
-  min: number;
-  max: number;
+  /** null: no samples (what JSON makes of ±Infinity) */
+  min: number | null;
+  max: number | null;
   last: number;
   passes: number;
   histogram?: string;
+}
+
+/** One metric's sinks as an agent sends them (JSON-safe). */
+export interface MetricSnapshot {
+  name: string;
+  type: MetricType;
+  valueType: ValueType;
+  sink: SinkSnapshot;
+  submetrics: Array<{ filter: TagFilter; sink: SinkSnapshot }>;
 }
 
 export class Metric {
@@ -213,6 +225,32 @@ export class MetricRegistry implements ThresholdSource {
     const key = filterKey(filter);
     if (!metric.submetrics.has(key))
       metric.submetrics.set(key, { filter, sink: new Sink(metric.type) });
+  }
+
+  /** Every metric's sinks as they stand (what an agent sends control each second). */
+  snapshot(): MetricSnapshot[] {
+    return [...this.metrics.values()].map((metric) => ({
+      name: metric.name,
+      type: metric.type,
+      valueType: metric.valueType,
+      sink: metric.sink.snapshot(),
+      submetrics: [...metric.submetrics.values()].map(({ filter, sink }) => ({
+        filter,
+        sink: sink.snapshot(),
+      })),
+    }));
+  }
+
+  /** Adds another registry's snapshot: metrics it declared are declared here too. */
+  merge(snapshot: readonly MetricSnapshot[]): void {
+    for (const { name, type, valueType, sink, submetrics } of snapshot) {
+      const metric = this.define(name, type, valueType);
+      metric.sink.merge(sink);
+      for (const { filter, sink: subSink } of submetrics) {
+        this.watch(name, filter);
+        metric.submetrics.get(filterKey(filter))?.sink.merge(subSink);
+      }
+    }
   }
 
   typeOf(metric: string): MetricType | undefined {

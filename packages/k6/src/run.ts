@@ -8,13 +8,17 @@ import { writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type GeneratorCheck, hostMatcher, type SaturationLimits } from '@loadline/api';
 import { GeneratorJudge } from '@loadline/engine';
-import { ScriptError } from './bundle.js';
-import { compileScript } from './compile.js';
+import { type Bundle, ScriptError } from './bundle.js';
+import { type CompiledScript, compileBundle, compileScript } from './compile.js';
 import { runScenario, VuPool } from './executors.js';
+import { K6ExitCode } from './exit-codes.js';
+import { type K6Shard, shardMetrics } from './fleet.js';
 import { type HttpSettings, NotAllowedError } from './http.js';
+import { IntervalRecorder } from './intervals.js';
 import { MetricRegistry } from './metrics.js';
 import { TestAbort } from './modules.js';
 import {
+  type K6Options,
   OptionsError,
   type OptionsOverrides,
   parseOptions,
@@ -32,19 +36,6 @@ import {
   type ThresholdVerdict,
 } from './thresholds.js';
 import { K6Runtime, type LogLevel } from './vu.js';
-
-/** k6's exit codes (k6 `errext/exitcodes`). */
-export const K6ExitCode = {
-  ok: 0,
-  thresholdsFailed: 99,
-  invalidConfig: 104,
-  externalAbort: 105,
-  scriptException: 107,
-  scriptAborted: 108,
-  testFailed: 110,
-  /** not k6's: Loadline's "invalid", the runner itself could not keep up (as `loadline run`) */
-  invalid: 5,
-} as const;
 
 export interface K6RunOptions {
   entry: string;
@@ -68,6 +59,13 @@ export interface K6RunOptions {
   saturation?: SaturationLimits;
   /** `--execution-segment`: this instance runs share `index` of `count` of every scenario */
   segment?: { index: number; count: number };
+  /** a bundle made elsewhere (by the CLI) and the files its init opened: an agent's run */
+  script?: { bundle: Bundle; files: ReadonlyMap<string, Buffer> };
+  /**
+   * On the fleet: this agent's part of a run control coordinates (it starts on control's
+   * signal, reports every second, and control judges the thresholds on every agent's).
+   */
+  shard?: K6Shard;
 }
 
 export interface K6RunResult {
@@ -98,10 +96,45 @@ async function callWithTimeout(fn: () => unknown, ms: number, what: string): Pro
   }
 }
 
-export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
-  let compiled: Awaited<ReturnType<typeof compileScript>>;
+/** A script compiled and initialised once, its options read: ready to run or to ship. */
+export interface PreparedScript {
+  compiled: CompiledScript;
+  runtime: K6Runtime;
+  pool: VuPool;
+  registry: MetricRegistry;
+  tags: Record<string, string>;
+  parsed: K6Options;
+  thresholdSets: ThresholdSet[];
+  /** the first VU's exports (options, setup, teardown, handleSummary) */
+  exports: Record<string, unknown>;
+}
+
+type PrepareOptions = Pick<
+  K6RunOptions,
+  | 'entry'
+  | 'env'
+  | 'hosts'
+  | 'allowedHosts'
+  | 'remoteCacheDir'
+  | 'overrides'
+  | 'thresholds'
+  | 'log'
+  | 'segment'
+  | 'script'
+>;
+
+/**
+ * Compiles the script, runs its init once (as k6's init VU: it gives the options), and
+ * checks the options and thresholds. A K6RunResult when the script cannot run.
+ */
+export async function prepareScript(
+  options: PrepareOptions,
+): Promise<PreparedScript | K6RunResult> {
+  let compiled: CompiledScript;
   try {
-    compiled = await compileScript(options.entry, options.remoteCacheDir);
+    compiled = options.script
+      ? compileBundle(options.script.bundle, options.entry)
+      : await compileScript(options.entry, options.remoteCacheDir);
   } catch (error) {
     if (error instanceof ScriptError) return fail(K6ExitCode.scriptException, error.message);
     throw error;
@@ -133,6 +166,7 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
       tags,
       log: options.log,
       mapStack: compiled.mapStack,
+      ...(options.script ? { files: options.script.files } : {}),
     });
     pool = new VuPool(runtime);
     // The first VU's init gives the options (as k6's init VU does); it then serves.
@@ -196,6 +230,23 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
   Object.assign(tags, parsed.tags);
   runtime.scriptOptions = first?.exports.options ?? {};
   for (const set of thresholdSets) registry.watch(set.metric, set.filter);
+  return {
+    compiled,
+    runtime,
+    pool,
+    registry,
+    tags,
+    parsed,
+    thresholdSets,
+    exports: first?.exports ?? {},
+  };
+}
+
+export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
+  const prepared = await prepareScript(options);
+  if ('exitCode' in prepared) return prepared;
+  const { runtime, pool, registry, tags, parsed, thresholdSets, exports } = prepared;
+  const first = { exports };
 
   const stop = new AbortController();
   // Every scenario's timers wait on this one signal at once (start times, ends, arrivals).
@@ -211,9 +262,13 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
     }
     registry.get('vus_max')?.add(pool.all.length, tags);
 
-    // setup(): once, on its own VU; its data reaches every iteration as JSON (as in k6).
+    // setup(): once, on its own VU; its data reaches every iteration as JSON (as in k6). On
+    // the fleet it runs on one agent, and control hands its data to every other.
+    const { shard } = options;
     let data: unknown;
-    const setupVu = typeof first?.exports.setup === 'function' ? pool.take() : undefined;
+    const runsSetup = shard?.runsSetup !== false;
+    const setupVu =
+      typeof first?.exports.setup === 'function' && runsSetup ? pool.take() : undefined;
     if (setupVu) {
       try {
         const result = await callWithTimeout(
@@ -231,6 +286,21 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
       }
     }
 
+    let startAt: { control: number; offsetMs: number } | undefined;
+    if (shard) {
+      let ready: Awaited<ReturnType<K6Shard['ready']>>;
+      try {
+        ready = await shard.ready(data === undefined ? undefined : JSON.stringify(data));
+      } catch (error) {
+        return fail(K6ExitCode.externalAbort, (error as Error).message);
+      }
+      if (ready.setupData !== undefined) data = JSON.parse(ready.setupData);
+      startAt = { control: ready.startAt, offsetMs: ready.clockOffsetMs };
+      // Control's common start, read on this machine's clock.
+      const waitMs = ready.startAt - ready.clockOffsetMs - Date.now();
+      if (waitMs > 0) await delay(waitMs, undefined, { signal: stop.signal }).catch(() => {});
+      runtime.intervals = new IntervalRecorder();
+    }
     runtime.startedAt = performance.now();
     const context = {
       runtime,
@@ -249,13 +319,33 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
       Object.values(parsed.scenarios).map((config) => runScenario(config, context)),
     );
     let thresholdAbort: ThresholdVerdict['abort'];
+    const startedAtMs = Date.now();
+    // Each second's report to control: rows keyed by the epoch second (control's clock) of
+    // the run second they belong to, as the engine keys its intervals.
+    const report = (tick: number) => {
+      const generator = runtime.generator.read();
+      judge.observe('local', generator);
+      if (!shard || !startAt) return;
+      const second = Math.floor((startAt.control + (tick - 1) * 1000) / 1000);
+      shard.second({
+        rows: runtime.intervals?.take(shard, second) ?? [],
+        generator: { ...generator, second },
+        metrics: shardMetrics(runtime),
+      });
+    };
+    let ticks = 0;
     const watcher = (async () => {
-      // Each second: the vus gauge; every second second: thresholds (k6's cadence).
+      // Each second: the vus gauge; every second second: thresholds (k6's cadence). Ticks
+      // keep to the start's own second boundaries, so each run second gets one report.
       for (let tick = 1; !stop.signal.aborted; tick++) {
-        await delay(1000, undefined, { signal: stop.signal }).catch(() => undefined);
+        const due = startedAtMs + tick * 1000 - Date.now();
+        await delay(Math.max(0, due), undefined, { signal: stop.signal }).catch(() => undefined);
+        if (stop.signal.aborted) break;
+        ticks = tick;
         registry.get('vus')?.add(runtime.vusActive, tags);
-        judge.observe('local', runtime.generator.read());
-        if (tick % 2 === 0 && thresholdSets.length > 0) {
+        report(tick);
+        // On the fleet control judges thresholds on every agent's metrics merged.
+        if (!shard && tick % 2 === 0 && thresholdSets.length > 0) {
           const verdict = evaluateThresholds(thresholdSets, registry, runtime.elapsedMs(), false);
           if (verdict.abort) {
             thresholdAbort = verdict.abort;
@@ -272,12 +362,13 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
     await scenarios;
     stop.abort();
     await watcher;
-    judge.observe('local', runtime.generator.read());
+    registry.get('vus')?.add(0, tags);
+    // The last, partial second (on the fleet: with the final metrics).
+    report(ticks + 1);
     const generator = judge.check({ agents: 1 });
     const elapsedMs = runtime.elapsedMs();
-    registry.get('vus')?.add(0, tags);
 
-    if (typeof first?.exports.teardown === 'function' && !fatal) {
+    if (typeof first?.exports.teardown === 'function' && !fatal && runsSetup) {
       const vu = pool.take();
       try {
         await callWithTimeout(
@@ -292,6 +383,19 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
       }
     }
 
+    if (shard) {
+      // Control judges thresholds and writes the summary; this agent says how its part ended.
+      const ending = endingOf({
+        generator,
+        fatal,
+        abortReason: runtime.abortReason,
+        thresholdAbort: undefined,
+        stopped: options.stop?.aborted === true,
+        verdict: { outcomes: [], passed: true, abort: undefined },
+        failReason: runtime.failReason,
+      });
+      return { ...ending, generator };
+    }
     const verdict = evaluateThresholds(thresholdSets, registry, elapsedMs, true);
     const summary = summaryData({
       registry,
@@ -371,10 +475,13 @@ function endingOf(run: {
   return { exitCode: K6ExitCode.ok };
 }
 
-async function writeSummary(
+/** handleSummary's outputs, or k6's text summary; `--summary-export` as well. */
+export async function writeSummary(
   handleSummary: unknown,
   summary: SummaryData,
-  options: K6RunOptions,
+  options: Pick<K6RunOptions, 'summaryExport' | 'write'> & {
+    log(level: 'error', message: string): void;
+  },
 ): Promise<void> {
   if (options.summaryExport) {
     await writeFile(options.summaryExport, `${JSON.stringify(exportSummary(summary), null, 2)}\n`);

@@ -10,6 +10,7 @@ import vm from 'node:vm';
 import { toArrayBuffer } from './bytes.js';
 import { GeneratorMeter } from './generator.js';
 import { CookieJar, HttpModule, type HttpSettings, VuConnections } from './http.js';
+import type { IntervalRecorder } from './intervals.js';
 import { MetricError, type MetricRegistry, type Tags } from './metrics.js';
 import {
   cryptoModule,
@@ -69,6 +70,12 @@ export interface RuntimeSettings {
   log: (level: LogLevel, message: string) => void;
   /** maps the compiled script's stack frames back to the script's files */
   mapStack: (stack: string) => string;
+  /**
+   * What open() reads, by the path the script gave: on an agent, the files the CLI read
+   * when it ran the script's init (an agent reads no files of its own machine). Absent:
+   * read from disk, relative to the script.
+   */
+  files?: ReadonlyMap<string, Buffer>;
 }
 
 type ModuleBody = (
@@ -103,9 +110,14 @@ export class K6Runtime {
   failReason: string | undefined;
   /** how the runner itself keeps up: read each second, judged like any generator */
   readonly generator = new GeneratorMeter();
+  /** on an agent: each second's requests and checks, as the rows every run stores */
+  intervals: IntervalRecorder | undefined;
   readonly #body: ModuleBody;
   readonly #shared = new Map<string, readonly unknown[]>();
   readonly #files = new Map<string, string | ArrayBuffer>();
+  readonly #shippedFiles: ReadonlyMap<string, Buffer> | undefined;
+  /** every file open() read from disk, by the path the script gave (what the fleet ships) */
+  readonly opened = new Map<string, Buffer>();
   readonly #log: RuntimeSettings['log'];
   readonly #mapStack: RuntimeSettings['mapStack'];
   #nextVuId = 1;
@@ -118,6 +130,7 @@ export class K6Runtime {
     this.entry = settings.entry;
     this.#log = settings.log;
     this.#mapStack = settings.mapStack;
+    this.#shippedFiles = settings.files;
     const context = vm.createContext({
       console: this.#console(),
       setTimeout,
@@ -164,6 +177,7 @@ export class K6Runtime {
     byName.set(name, count);
     if (passed) count.passes++;
     else count.fails++;
+    this.intervals?.check(passed);
   }
 
   recordGroup(path: string): void {
@@ -189,16 +203,26 @@ export class K6Runtime {
     return frozen;
   }
 
-  /** open(): files relative to the script, read once per process. */
+  /** open(): files relative to the script (or as shipped), read once per process. */
   open(path: string, mode?: string): string | ArrayBuffer {
-    const file = resolve(dirname(this.entry), path);
-    const key = `${mode === 'b' ? 'b' : 's'}:${file}`;
+    const key = `${mode === 'b' ? 'b' : 's'}:${path}`;
     const cached = this.#files.get(key);
     if (cached !== undefined) return cached;
-    const bytes = readFileSync(file);
+    const bytes = this.#shippedFiles ? this.#shippedFiles.get(path) : this.#readOwn(path);
+    if (bytes === undefined) {
+      throw new Error(
+        `open("${path}"): the script did not open this file when its init ran before the launch, so it was not sent to the agents`,
+      );
+    }
     const value = mode === 'b' ? toArrayBuffer(bytes) : bytes.toString('utf8');
     this.#files.set(key, value);
     return value;
+  }
+
+  #readOwn(path: string): Buffer {
+    const bytes = readFileSync(resolve(dirname(this.entry), path));
+    this.opened.set(path, bytes);
+    return bytes;
   }
 
   /** A new VU: runs the script's init code for it and keeps its exports. */

@@ -81,6 +81,7 @@ export {
   Flow,
   Guardrail,
   HttpRequest,
+  K6Script,
   Load,
   Replay,
   Scenario,

@@ -3,8 +3,30 @@ import type { Scenario } from './schema.js';
 import { parseTemplate, templateExpressions } from './template.js';
 import { parseCondition, parseSelector } from './threshold.js';
 
-/** Exactly one of `load` + `flows` (flows) or `replay` (captured traffic). */
+/** Exactly one of `load` + `flows` (flows), `replay` (captured traffic) or `k6` (a script). */
 function checkModel(scenario: Scenario, ctx: z.RefinementCtx): void {
+  if (scenario.k6 !== undefined) {
+    const given = {
+      load: scenario.load !== undefined,
+      flows: scenario.flows.length > 0,
+      feeders: Object.keys(scenario.feeders).length > 0,
+      replay: scenario.replay !== undefined,
+      thresholds: Object.keys(scenario.thresholds).length > 0,
+      guardrails: scenario.guardrails.length > 0,
+      capacityProbe: scenario.capacityProbe !== undefined,
+      shadow: scenario.shadow,
+    };
+    for (const [key, present] of Object.entries(given)) {
+      if (!present) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message:
+          'a k6 scenario runs its script: its options say the load and its thresholds the verdict',
+      });
+    }
+    return;
+  }
   if (scenario.replay !== undefined) {
     const extra = (['load', 'flows', 'feeders'] as const).filter((key) =>
       key === 'load'

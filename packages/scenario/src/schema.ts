@@ -330,6 +330,42 @@ export const Replay = z
   });
 export type Replay = z.infer<typeof Replay>;
 
+/**
+ * A k6 script run on the fleet (`loadline run script.js`): the CLI bundles it (esbuild) and
+ * runs its init once to read its options and the files open() reads; agents run their
+ * share of every scenario in its options (k6's execution segments) from this alone.
+ */
+export const K6Script = z.strictObject({
+  /** the script's file name, as problems and stack traces name it */
+  entry: text(MAX_PATH_LENGTH).min(1),
+  /** one ES module: the script and its local imports; k6 modules imported at its top */
+  code: z.string().min(1),
+  /** esbuild's source map of `code`, back to the script's own files and lines */
+  map: z.string(),
+  /** what open() read in init, by the path the script gave (base64) */
+  files: z.record(text(MAX_PATH_LENGTH), z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64')),
+  /** `-e KEY=VALUE` (and the CLI's environment, as `k6 run`): __ENV on every agent */
+  env: z.record(text(MAX_NAME_LENGTH), text(MAX_HEADER_VALUE_LENGTH)).default({}),
+  /** `--host NAME=ADDRESS[:PORT]`, over the script's own `hosts` */
+  hosts: z.record(text(MAX_PATH_LENGTH), text(MAX_PATH_LENGTH)).default({}),
+  /**
+   * what the script exports as `options`, as JSON: control plans the run and judges its
+   * thresholds by it (each agent's own init reads the same options)
+   */
+  options: z.record(z.string(), z.unknown()).default({}),
+  /** `--vus`, `--iterations`, `--duration` */
+  overrides: z
+    .strictObject({
+      vus: z.number().int().positive().max(MAX_VUS).optional(),
+      iterations: z.number().int().positive().optional(),
+      duration: text(MAX_NAME_LENGTH).optional(),
+    })
+    .default({}),
+  /** false with `--no-thresholds` */
+  thresholds: z.boolean().default(true),
+});
+export type K6Script = z.infer<typeof K6Script>;
+
 const ThresholdConditions = z
   .array(text(MAX_EXPRESSION_LENGTH))
   .min(1, 'list at least one condition')
@@ -402,6 +438,8 @@ export const Scenario = z
     ).default({}),
     flows: z.array(Flow).max(MAX_FLOWS, `at most ${MAX_FLOWS} flows`).default([]),
     replay: Replay.optional(),
+    /** a k6 script instead of flows: its options say the load, its thresholds the verdict */
+    k6: K6Script.optional(),
     thresholds: boundedRecord(
       text(MAX_EXPRESSION_LENGTH),
       ThresholdConditions,

@@ -16,7 +16,8 @@ export const options =
         }
       : outcome === 'abort-on-fail'
         ? {
-            scenarios: { s: { executor: 'constant-vus', vus: 1, duration: '30s' } },
+            // Two VUs: on two agents, one each (both stop when control aborts the run).
+            scenarios: { s: { executor: 'constant-vus', vus: 2, duration: '30s' } },
             thresholds: { http_req_failed: [{ threshold: 'rate<0.5', abortOnFail: true }] },
           }
         : outcome === 'saturate'

@@ -41,7 +41,7 @@ function exitFor(status: string): number {
  * Control refused what FILE asked for: each refused field on stderr (at FILE:line:column when
  * control knows where), and the usage error to exit with.
  */
-function refused(
+export function refused(
   what: string,
   error: ApiProblem,
   file: string,
@@ -123,7 +123,6 @@ export async function runOnFleet(
   env: ApiEnv,
 ): Promise<number> {
   const client = ControlClient.for(options.api, env);
-  const agents = agentsOption(options.agents);
   const multiplier =
     options.rateMultiplier === undefined ? undefined : Number(options.rateMultiplier);
   if (multiplier !== undefined && !(multiplier > 0)) {
@@ -133,7 +132,39 @@ export async function runOnFleet(
     );
   }
   const saved = await saveScenario(client, file, io, options.allowPath);
-  let run: { id: string; status: string; abortReason: string | null; summary: unknown };
+  const run = await launchAndWait(client, saved, file, options, io, {
+    ...(options.duration ? { duration: options.duration } : {}),
+    ...(multiplier ? { rateMultiplier: multiplier } : {}),
+  });
+  if (run === undefined) return ExitCode.passed;
+  const summary = { ...((run.summary ?? {}) as object), runId: run.id, status: run.status };
+  if (run.status === 'error') io.stderr.write(`run ${run.id} failed to run: ${run.abortReason}\n`);
+  io.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : summaryTable(summary));
+  return exitFor(run.status);
+}
+
+/** A run as `getRun` answers: its id, status, why it ended and its summary. */
+export interface FinishedRun {
+  id: string;
+  status: string;
+  abortReason: string | null;
+  summary: unknown;
+}
+
+/**
+ * Launches a saved scenario version; with `--wait`, follows it to its end through control
+ * restarts (Ctrl-C stops it) and returns it. Without, prints its id and returns undefined.
+ */
+export async function launchAndWait(
+  client: ControlClient,
+  saved: { name: string; version: number },
+  file: string,
+  options: Pick<FleetRunOptions, 'agents' | 'environment' | 'wait' | 'json'>,
+  io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+  overrides: { duration?: string; rateMultiplier?: number } = {},
+): Promise<FinishedRun | undefined> {
+  const agents = agentsOption(options.agents);
+  let run: FinishedRun;
   try {
     run = await client.call(controlApi.launchRun, {
       body: {
@@ -141,10 +172,7 @@ export async function runOnFleet(
         version: saved.version,
         ...(options.environment ? { environment: options.environment } : {}),
         ...(agents ? { agents } : {}),
-        overrides: {
-          ...(options.duration ? { duration: options.duration } : {}),
-          ...(multiplier ? { rateMultiplier: multiplier } : {}),
-        },
+        overrides,
       },
     });
   } catch (error) {
@@ -157,7 +185,7 @@ export async function runOnFleet(
         ? `${JSON.stringify({ runId: run.id, status: run.status })}\n`
         : `run ${run.id} ${run.status}\n`,
     );
-    return ExitCode.passed;
+    return undefined;
   }
   let interrupted = false;
   const onSignal = () => {
@@ -196,10 +224,7 @@ export async function runOnFleet(
     process.off('SIGINT', onSignal);
   }
   if (io.stderr.isTTY) io.stderr.write('\r\x1b[2K');
-  const summary = { ...((run.summary ?? {}) as object), runId: run.id, status: run.status };
-  if (run.status === 'error') io.stderr.write(`run ${run.id} failed to run: ${run.abortReason}\n`);
-  io.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : summaryTable(summary));
-  return exitFor(run.status);
+  return run;
 }
 
 /**

@@ -4,14 +4,23 @@
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { LOOPBACK_HOSTS } from '@loadline/api';
-import { K6ExitCode, runK6Script } from '@loadline/k6';
-import { UsageError } from '../exit-codes.js';
+import { basename, extname, join, resolve } from 'node:path';
+import { K6Outcome, LOOPBACK_HOSTS } from '@loadline/api';
+import { inspectK6Script, K6ExitCode, runK6Script, type SummaryData } from '@loadline/k6';
+import { type ApiEnv, ApiProblem, ControlClient, controlApi } from '../control-client.js';
+import { ExitCode, UsageError } from '../exit-codes.js';
+import { launchAndWait, refused } from './fleet.js';
 import { saturationOf } from './run.js';
 
 export interface K6RunFlags {
   local?: boolean;
+  /** on the fleet: control's API, follow the run, shards, environment, system under test */
+  api?: string;
+  wait?: boolean;
+  agents?: string;
+  environment?: string;
+  target?: string;
+  rateMultiplier?: string;
   json?: boolean;
   env?: string[];
   host?: string[];
@@ -100,16 +109,11 @@ export async function runK6Locally(
   systemEnv: Readonly<Record<string, string | undefined>> = {},
 ): Promise<number> {
   if (!flags.local) {
-    throw new UsageError(
-      '--local',
-      'k6 scripts run in this process for now (add --local); running them on the fleet is not built yet',
-    );
+    throw new UsageError('--local', 'internal: a fleet run goes through runK6OnFleet');
   }
   const entry = resolve(file);
   if (!existsSync(entry)) throw new UsageError(undefined, `${file}: no such file`);
-  const hosts = pairs(flags.host, '--host', 'NAME=ADDRESS[:PORT] (e.g. test.k6.io=127.0.0.1:8080)');
-  const vus = count(flags.vus, '--vus');
-  const iterations = count(flags.iterations, '--iterations');
+  const { hosts, env: scriptEnv, overrides } = scriptFlags(flags);
   const segment = segmentOf(flags.executionSegment);
   const stop = new AbortController();
   const onSignal = () => {
@@ -126,17 +130,13 @@ export async function runK6Locally(
       // As `k6 run`: the process's environment is in __ENV unless told not; -e over it.
       env: {
         ...(flags.includeSystemEnvVars === false ? {} : definedOnly(systemEnv)),
-        ...pairs(flags.env, '--env', 'KEY=VALUE'),
+        ...scriptEnv,
       },
       hosts,
       allowedHosts: LOOPBACK_HOSTS,
       remoteCacheDir:
         env.LOADLINE_K6_MODULES ?? join(homedir(), '.cache', 'loadline', 'k6-modules'),
-      overrides: {
-        ...(vus === undefined ? {} : { vus }),
-        ...(iterations === undefined ? {} : { iterations }),
-        ...(flags.duration === undefined ? {} : { duration: flags.duration }),
-      },
+      overrides,
       thresholds: flags.thresholds !== false,
       saturation: saturationOf(env.LOADLINE_SATURATION),
       ...(segment ? { segment } : {}),
@@ -161,5 +161,149 @@ export async function runK6Locally(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The k6 flags that shape a run wherever it runs: checked the same way locally and on the fleet. */
+function scriptFlags(flags: K6RunFlags) {
+  if (flags.rateMultiplier !== undefined) {
+    throw new UsageError(
+      '--rate-multiplier',
+      "applies to scenarios; a k6 script's load is its options (--vus, --iterations, --duration)",
+    );
+  }
+  const vus = count(flags.vus, '--vus');
+  const iterations = count(flags.iterations, '--iterations');
+  return {
+    hosts: pairs(flags.host, '--host', 'NAME=ADDRESS[:PORT] (e.g. test.k6.io=127.0.0.1:8080)'),
+    env: pairs(flags.env, '--env', 'KEY=VALUE'),
+    overrides: {
+      ...(vus === undefined ? {} : { vus }),
+      ...(iterations === undefined ? {} : { iterations }),
+      ...(flags.duration === undefined ? {} : { duration: flags.duration }),
+    },
+  };
+}
+
+/**
+ * The system under test, as control's allowlist checks it first (every connection is
+ * checked again on the agents): `--target`, else the first `--host` address, else the
+ * first http(s) URL among the `-e` values.
+ */
+function targetOf(flags: K6RunFlags, hosts: Record<string, string>, env: Record<string, string>) {
+  const given =
+    flags.target ??
+    Object.values(hosts).map((address) => `http://${address}/`)[0] ??
+    Object.values(env).find((value) => /^https?:\/\/[^/]/.test(value));
+  if (given === undefined || !URL.canParse(given)) {
+    throw new UsageError(
+      '--target',
+      given === undefined
+        ? "name the system under test (e.g. --target https://shop.staging.example): the environment's allowlist checks it before the launch, and agents check every connection again"
+        : `expected an absolute http(s) URL, got "${given}"`,
+    );
+  }
+  return given;
+}
+
+/**
+ * `loadline run script.js` on the fleet: the script bundled and its init run here (its
+ * options and the files open() reads go with it; agents read no files of their own),
+ * saved as a scenario, launched on `--agents` agents each running its share of every
+ * scenario. With `--wait`: k6's summary of every agent's metrics merged (or the script's
+ * own handleSummary, run here) and k6's exit code.
+ */
+export async function runK6OnFleet(
+  file: string,
+  flags: K6RunFlags,
+  io: K6Io,
+  env: ApiEnv & { LOADLINE_K6_MODULES?: string | undefined },
+): Promise<number> {
+  if (flags.executionSegment !== undefined) {
+    throw new UsageError(
+      '--execution-segment',
+      'applies with --local; on the fleet each agent runs its own segment',
+    );
+  }
+  const entry = resolve(file);
+  if (!existsSync(entry)) throw new UsageError(undefined, `${file}: no such file`);
+  const { hosts, env: scriptEnv, overrides } = scriptFlags(flags);
+  const target = targetOf(flags, hosts, scriptEnv);
+  const log = (level: string, message: string) =>
+    io.stderr.write(`${level.toUpperCase().slice(0, 4)} ${message}\n`);
+  const inspected = await inspectK6Script({
+    entry,
+    // As `k6 cloud run`: __ENV is what -e says, not this machine's environment.
+    env: scriptEnv,
+    hosts,
+    allowedHosts: [],
+    remoteCacheDir: env.LOADLINE_K6_MODULES ?? join(homedir(), '.cache', 'loadline', 'k6-modules'),
+    overrides,
+    thresholds: flags.thresholds !== false,
+    log,
+  });
+  if ('exitCode' in inspected) {
+    io.stderr.write(`ERRO ${inspected.reason ?? 'the script cannot run'}\n`);
+    return inspected.exitCode;
+  }
+  try {
+    const name =
+      basename(file, extname(file))
+        .replace(/[^A-Za-z0-9_.-]/g, '-')
+        .replace(/^[^A-Za-z0-9]+/, '')
+        .slice(0, 120) || 'k6-script';
+    const scenario = {
+      name,
+      description: `k6 script ${basename(file)}`,
+      target,
+      ...(flags.environment ? { environment: flags.environment } : {}),
+      k6: {
+        ...inspected.shipped,
+        entry: basename(file),
+        env: scriptEnv,
+        hosts,
+        overrides,
+        thresholds: flags.thresholds !== false,
+      },
+    };
+    const client = ControlClient.for(flags.api, env);
+    let saved: { name: string; version: number };
+    try {
+      saved = await client.call(controlApi.saveScenario, {
+        body: { source: JSON.stringify(scenario), feederRows: {} },
+      });
+    } catch (error) {
+      if (error instanceof ApiProblem) throw refused('script', error, file, io.stderr);
+      throw error;
+    }
+    const run = await launchAndWait(client, saved, file, flags, io);
+    if (run === undefined) return K6ExitCode.ok;
+    const stored = (run.summary ?? {}) as { k6?: unknown };
+    const k6 = K6Outcome.safeParse(stored.k6);
+    if (!k6.success) {
+      io.stderr.write(`ERRO run ${run.id} ${run.status}: ${run.abortReason ?? 'no k6 verdict'}\n`);
+      if (flags.json)
+        io.stdout.write(
+          `${JSON.stringify({ runId: run.id, status: run.status, exitCode: null })}\n`,
+        );
+      return run.status === 'aborted' ? K6ExitCode.externalAbort : ExitCode.internalError;
+    }
+    const summary = k6.data.summary as unknown as SummaryData;
+    await inspected.writeSummary(summary, {
+      ...(flags.summaryExport ? { summaryExport: flags.summaryExport } : {}),
+      write: (stream, text) =>
+        (stream === 'stdout' && flags.json ? io.stderr : io[stream]).write(text),
+      log,
+    });
+    if (k6.data.reason)
+      io.stderr.write(`${k6.data.exitCode === 0 ? '' : 'ERRO '}${k6.data.reason}\n`);
+    if (flags.json) {
+      io.stdout.write(
+        `${JSON.stringify({ runId: run.id, status: run.status, exitCode: k6.data.exitCode, reason: k6.data.reason ?? null, summary, generator: (run.summary as { generator?: unknown }).generator ?? null })}\n`,
+      );
+    }
+    return k6.data.exitCode;
+  } finally {
+    await inspected.close();
   }
 }

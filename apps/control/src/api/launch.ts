@@ -3,10 +3,11 @@ import { hostMatcher } from '@loadline/api';
 import type { CreateRunBody } from '@loadline/api/http';
 import type { Run } from '@loadline/metadata';
 import { listAgents } from '@loadline/queue';
-import { parseDuration, secretsOf } from '@loadline/scenario';
+import { type K6Script, parseDuration, secretsOf } from '@loadline/scenario';
 import { type Actor, actorOf, type Principal, requirePermission } from '../access/principal.js';
 import { openSecrets } from '../access/secrets.js';
 import { loadReplayCorpus } from '../corpora.js';
+import { K6OptionsProblem, k6JudgeOf } from '../k6-run.js';
 import { HttpProblem } from '../problem.js';
 import { fleetCapacityProblem, launchTarget, rateCapProblem } from '../shard-plan.js';
 import type { RouteDeps } from './deps.js';
@@ -61,6 +62,7 @@ export async function checkLaunch(
       'not a duration',
     );
   }
+  if (scenario.k6) checkK6Launch(scenario.k6, input);
   const probe = scenario.capacityProbe;
   if (probe && !environment.metricsTargets.some((t) => t.service === probe.service)) {
     // Without the service's /metrics nothing could end the ramp: refuse rather than overload.
@@ -102,6 +104,25 @@ export async function checkLaunch(
   const tooFew = fleetCapacityProblem(target, agents, capacities);
   if (tooFew) throw fieldProblem('too few agents', 'agents', tooFew, 'cannot carry the rate');
   return { stored, scenario, parsedForm, environment, environmentName, agents, corpus, secrets };
+}
+
+/** A k6 script's options as k6 would take them; run overrides belong to the script's own flags. */
+function checkK6Launch(script: K6Script, input: CreateRunBody): void {
+  try {
+    k6JudgeOf(script);
+  } catch (error) {
+    if (!(error instanceof K6OptionsProblem)) throw error;
+    throw fieldProblem('invalid k6 options', 'k6.options', error.message, 'k6 refuses them');
+  }
+  const override = Object.keys(input.overrides)[0];
+  if (override !== undefined) {
+    throw fieldProblem(
+      'invalid override',
+      `overrides.${override}`,
+      "a k6 script's load is its options: give --vus, --iterations or --duration with the script",
+      'not for a k6 script',
+    );
+  }
 }
 
 export type CheckedLaunch = Awaited<ReturnType<typeof checkLaunch>>;

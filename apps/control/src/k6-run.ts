@@ -1,0 +1,148 @@
+/**
+ * A k6 script's run as control coordinates it: one shard per agent, each running its
+ * share of every scenario (k6's execution segments); setup() on shard 0 before it claims,
+ * its data said with the start; thresholds judged on every agent's metrics merged, every
+ * 2 s (abortOnFail stops every agent) and at the end, where k6's exit code is decided.
+ */
+import type { K6Metrics, K6Outcome, ShardJob, ThresholdResult } from '@loadline/api';
+import {
+  fleetEnding,
+  K6ExitCode,
+  K6FleetJudge,
+  mergeMetrics,
+  OptionsError,
+  type ShardEnding,
+  ThresholdsError,
+  type ThresholdVerdict,
+} from '@loadline/k6';
+import type { K6Script, Scenario } from '@loadline/scenario';
+import { type LaunchInput, type RunTarget, shardJob } from './shard-plan.js';
+
+/** What control holds about a live k6 run besides what every run has. */
+export interface LiveK6 {
+  judge: K6FleetJudge;
+  /** each agent's metrics as it last sent them (cumulative: the latest counts) */
+  metrics: Map<string, K6Metrics>;
+  /** how each shard's script ended */
+  endings: Map<number, ShardEnding>;
+  /** setup()'s data from the shard that ran it, said with the start */
+  setupData: string | undefined;
+  /** the threshold whose abortOnFail stopped the run */
+  thresholdAbort: ThresholdVerdict['abort'];
+  /** when thresholds were last judged (ms) */
+  judgedAt: number;
+}
+
+/** The judge of a k6 scenario's script; throws K6OptionsProblem when its options do not hold. */
+export function k6JudgeOf(script: K6Script): K6FleetJudge {
+  try {
+    return new K6FleetJudge(script);
+  } catch (error) {
+    if (error instanceof OptionsError || error instanceof ThresholdsError) {
+      throw new K6OptionsProblem(error.message);
+    }
+    throw error;
+  }
+}
+
+/** A k6 scenario whose options or thresholds k6 itself would refuse (its 104). */
+export class K6OptionsProblem extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'K6OptionsProblem';
+  }
+}
+
+export function liveK6Of(scenario: Scenario): LiveK6 | undefined {
+  if (!scenario.k6) return undefined;
+  return {
+    judge: k6JudgeOf(scenario.k6),
+    metrics: new Map(),
+    endings: new Map(),
+    setupData: undefined,
+    thresholdAbort: undefined,
+    judgedAt: 0,
+  };
+}
+
+/** One shard per agent; shard 0 runs setup() and teardown(). */
+export function planK6Shards(input: LaunchInput): {
+  jobs: ShardJob[];
+  durationMs: number;
+  target: RunTarget;
+} {
+  const script = input.scenario.k6;
+  if (!script) throw new Error(`run ${input.run.id}: a k6 launch needs the scenario's script`);
+  const judge = k6JudgeOf(script);
+  const jobs = Array.from({ length: input.run.agentsRequested }, (_, shard) =>
+    shardJob(input, shard, {
+      model: { kind: 'k6', setup: shard === 0 },
+      feederRows: {},
+      extraHeaders: [],
+    }),
+  );
+  return {
+    jobs,
+    durationMs: Math.max(judge.durationMs, 1000),
+    target: { kind: 'closed', vus: judge.maxVus },
+  };
+}
+
+/** The thresholds on every agent's metrics so far (`final`: the run has ended). */
+export function judgeK6(k6: LiveK6, final: boolean): ThresholdVerdict {
+  return k6.judge.judge(mergeMetrics(k6.metrics.values()), final);
+}
+
+/** A shard's end that ends the whole run: its script aborted, failed in init/setup, or was refused. */
+export function endsTheRun(ending: ShardEnding): boolean {
+  return (
+    ending.exitCode === K6ExitCode.scriptAborted ||
+    ending.exitCode === K6ExitCode.scriptException ||
+    ending.exitCode === K6ExitCode.invalidConfig
+  );
+}
+
+/**
+ * The run's k6 verdict at its end: k6's summary of every agent's metrics merged, its
+ * thresholds as the run summary lists them, and k6's exit code.
+ */
+export function settleK6(
+  k6: LiveK6,
+  run: { saturated: boolean; saturationHint?: string; abortReason: string | undefined },
+): { outcome: K6Outcome; thresholds: ThresholdResult[]; elapsedMs: number } {
+  const merged = mergeMetrics(k6.metrics.values());
+  let verdict: ThresholdVerdict;
+  let problem: string | undefined;
+  try {
+    verdict = k6.judge.judge(merged, true);
+  } catch (error) {
+    if (!(error instanceof ThresholdsError)) throw error;
+    // A threshold on a metric of the wrong type: k6 refuses the run (104) after init.
+    verdict = { outcomes: [], passed: false, abort: undefined };
+    problem = error.message;
+  }
+  const summary = k6.judge.summary(merged, verdict);
+  const ending = problem
+    ? { exitCode: K6ExitCode.invalidConfig, reason: problem }
+    : fleetEnding({
+        saturated: run.saturated,
+        ...(run.saturationHint ? { saturationHint: run.saturationHint } : {}),
+        shards: [...k6.endings.values()],
+        thresholdAbort: k6.thresholdAbort,
+        stoppedReason: run.abortReason,
+        verdict,
+      });
+  return {
+    outcome: {
+      exitCode: ending.exitCode,
+      ...(ending.reason === undefined ? {} : { reason: ending.reason }),
+      summary: JSON.parse(JSON.stringify(summary)),
+    },
+    thresholds: verdict.outcomes.map((o) => ({
+      expression: `${o.key}: ${o.source}`,
+      passed: o.ok,
+      value: o.observed ?? null,
+    })),
+    elapsedMs: merged.elapsedMs,
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * A k6 script on the fleet. Each agent runs its share of every scenario and reports, every
+ * second, its interval rows and its metrics so far; control merges every agent's metrics
+ * (sinks add, histograms merge exactly) and judges the script's thresholds on the merge,
+ * every 2 s and at the end, as k6 judges them on one machine.
+ */
+import type { GeneratorReading, IntervalRow, K6Metrics } from '@loadline/api';
+import { K6ExitCode } from './exit-codes.js';
+import { MetricRegistry } from './metrics.js';
+import {
+  type K6Options,
+  type OptionsOverrides,
+  parseOptions,
+  testDurationMs,
+  vusOf,
+} from './options.js';
+import { type SummaryData, summaryData } from './summary.js';
+import {
+  checkThresholdTypes,
+  evaluateThresholds,
+  parseThresholds,
+  type ThresholdSet,
+  ThresholdsError,
+  type ThresholdVerdict,
+} from './thresholds.js';
+import type { CheckCount, K6Runtime } from './vu.js';
+
+/** An agent's part in a k6 run that control coordinates. */
+export interface K6Shard {
+  runId: string;
+  agentId: string;
+  /** this shard runs setup() before it is ready, and teardown() after its share */
+  runsSetup: boolean;
+  /**
+   * Init (and setup, on the shard that runs it) is done: resolves with control's common
+   * start (control's epoch ms), this machine's offset to control's clock, and setup()'s
+   * data as JSON when another shard ran it. Rejects when the run will not start here.
+   */
+  ready(
+    setupData: string | undefined,
+  ): Promise<{ startAt: number; clockOffsetMs: number; setupData: string | undefined }>;
+  /** Every second of the run, and once as it ends. */
+  second(report: { rows: IntervalRow[]; generator: GeneratorReading; metrics: K6Metrics }): void;
+}
+
+/** What this runner measured so far, as it travels to control. */
+export function shardMetrics(runtime: K6Runtime): K6Metrics {
+  const checks: K6Metrics['checks'] = [];
+  for (const [group, byName] of runtime.checks) {
+    for (const [name, count] of byName) checks.push([group, name, count.passes, count.fails]);
+  }
+  return {
+    elapsedMs: runtime.elapsedMs(),
+    metrics: runtime.registry.snapshot(),
+    checks,
+    groups: [...runtime.groups],
+  };
+}
+
+/** Every agent's metrics added up: what thresholds and the summary read. */
+export interface MergedMetrics {
+  registry: MetricRegistry;
+  checks: Map<string, Map<string, CheckCount>>;
+  groups: string[];
+  elapsedMs: number;
+}
+
+export function mergeMetrics(shards: Iterable<K6Metrics>): MergedMetrics {
+  const registry = new MetricRegistry();
+  const checks = new Map<string, Map<string, CheckCount>>();
+  const groups: string[] = [''];
+  let elapsedMs = 0;
+  for (const shard of shards) {
+    registry.merge(shard.metrics);
+    for (const [group, name, passes, fails] of shard.checks) {
+      const byName = checks.get(group) ?? new Map<string, CheckCount>();
+      checks.set(group, byName);
+      const count = byName.get(name) ?? { passes: 0, fails: 0 };
+      byName.set(name, count);
+      count.passes += passes;
+      count.fails += fails;
+    }
+    for (const group of shard.groups) if (!groups.includes(group)) groups.push(group);
+    elapsedMs = Math.max(elapsedMs, shard.elapsedMs);
+  }
+  return { registry, checks, groups, elapsedMs };
+}
+
+/** How one agent's part of the run ended (its runner's exit code and why). */
+export interface ShardEnding {
+  exitCode: number;
+  reason?: string;
+}
+
+/**
+ * Control's judge of a k6 run: the script's options (as its init returned them, read by the
+ * CLI before the launch), its thresholds judged on every agent's metrics merged.
+ */
+export class K6FleetJudge {
+  readonly options: K6Options;
+  /** how long the script's scenarios may run, start times and graceful stops included */
+  readonly durationMs: number;
+  /** the most VUs its scenarios hold at once, all agents together */
+  readonly maxVus: number;
+  readonly #sets: ThresholdSet[];
+
+  /** Throws OptionsError or ThresholdsError (k6's 104) for options that do not hold. */
+  constructor(script: {
+    options: Record<string, unknown>;
+    overrides: OptionsOverrides;
+    thresholds: boolean;
+  }) {
+    this.options = parseOptions(script.options, script.overrides);
+    this.#sets =
+      script.thresholds && this.options.thresholds !== undefined
+        ? parseThresholds(this.options.thresholds)
+        : [];
+    this.durationMs = testDurationMs(this.options);
+    this.maxVus = Object.values(this.options.scenarios).reduce((n, c) => n + vusOf(c, 'max'), 0);
+  }
+
+  get judging(): boolean {
+    return this.#sets.length > 0;
+  }
+
+  /** The thresholds on what every agent measured so far (`final`: the run has ended). */
+  judge(merged: MergedMetrics, final: boolean): ThresholdVerdict {
+    const problems = checkThresholdTypes(this.#sets, (name) => merged.registry.typeOf(name));
+    if (problems.length > 0) throw new ThresholdsError(problems);
+    return evaluateThresholds(this.#sets, merged.registry, merged.elapsedMs, final);
+  }
+
+  summary(merged: MergedMetrics, verdict: ThresholdVerdict): SummaryData {
+    return summaryData({
+      registry: merged.registry,
+      checks: merged.checks,
+      groups: merged.groups,
+      trendStats: this.options.summaryTrendStats,
+      timeUnit: this.options.summaryTimeUnit,
+      elapsedMs: merged.elapsedMs,
+      outcomes: verdict.outcomes,
+      thresholds: this.#sets,
+    });
+  }
+}
+
+/**
+ * How a fleet run ended, as k6's exit code: first cause first, as on one machine — a
+ * saturated runner (5), a script that aborted, failed in init/setup or was refused
+ * (108, 107, 104) on any agent, thresholds that aborted the run (99), a stop (105),
+ * thresholds crossed at the end (99), `exec.test.fail()` (110).
+ */
+export function fleetEnding(run: {
+  saturated: boolean;
+  saturationHint?: string;
+  shards: readonly ShardEnding[];
+  thresholdAbort: ThresholdVerdict['abort'];
+  stoppedReason: string | undefined;
+  verdict: ThresholdVerdict;
+}): { exitCode: number; reason?: string } {
+  if (run.saturated) {
+    return {
+      exitCode: K6ExitCode.invalid,
+      reason: `INVALID: an agent's runner could not keep up, so these figures describe it, not the target${run.saturationHint ? `: ${run.saturationHint}` : ''}`,
+    };
+  }
+  for (const code of [
+    K6ExitCode.scriptAborted,
+    K6ExitCode.scriptException,
+    K6ExitCode.invalidConfig,
+  ] as const) {
+    const shard = run.shards.find((s) => s.exitCode === code);
+    if (shard) return { exitCode: code, ...(shard.reason ? { reason: shard.reason } : {}) };
+  }
+  if (run.thresholdAbort) {
+    return {
+      exitCode: K6ExitCode.thresholdsFailed,
+      reason: `thresholds on ${run.thresholdAbort.key} (${run.thresholdAbort.source}) crossed: the run was aborted (abortOnFail)`,
+    };
+  }
+  if (run.stoppedReason !== undefined) {
+    return { exitCode: K6ExitCode.externalAbort, reason: `stopped: ${run.stoppedReason}` };
+  }
+  if (!run.verdict.passed) {
+    const failed = run.verdict.outcomes.filter((o) => !o.ok).map((o) => `${o.key} ${o.source}`);
+    return {
+      exitCode: K6ExitCode.thresholdsFailed,
+      reason: `thresholds on metrics ${failed.join(', ')} have been crossed`,
+    };
+  }
+  const failed = run.shards.find((s) => s.exitCode === K6ExitCode.testFailed);
+  if (failed)
+    return { exitCode: K6ExitCode.testFailed, ...(failed.reason ? { reason: failed.reason } : {}) };
+  return { exitCode: K6ExitCode.ok };
+}
