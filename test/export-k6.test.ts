@@ -8,6 +8,7 @@ import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { k6ResultOf } from './k6/result.js';
 import { cli, closeHttp, root, serveHttp } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadline-export-k6-'));
@@ -114,21 +115,10 @@ ${extra}`,
   return { file, out: join(dir, 'out', 'mix.js') };
 }
 
-interface K6Summary {
-  exitCode: number;
-  reason: string | null;
-  summary: {
-    metrics: Record<
-      string,
-      { values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }
-    >;
-  };
-}
-
 const runScript = async (out: string) => {
   const result = await cli(['run', out, '--local', '--json', '-e', `API_TOKEN=${TOKEN}`]);
   assert.ok(result.stdout.trim() !== '', result.stderr);
-  return { code: result.code, stderr: result.stderr, k6: JSON.parse(result.stdout) as K6Summary };
+  return { code: result.code, stderr: result.stderr, k6: k6ResultOf(result.stdout) };
 };
 
 describe('loadline export k6', () => {

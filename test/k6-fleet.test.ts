@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { k6ResultOf } from './k6/result.js';
 import { startStandIn } from './k6/stand-in.js';
 import { cli, UpStack } from './support.js';
 
@@ -41,19 +42,6 @@ function runOnFleet(script: string, ...args: string[]) {
   ]);
 }
 
-interface FleetResult {
-  runId: string;
-  status: string;
-  exitCode: number;
-  reason: string | null;
-  summary: {
-    metrics: Record<
-      string,
-      { values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }
-    >;
-  };
-}
-
 describe('loadline run SCRIPT.js on the fleet (k6 scripts)', { timeout: 180_000 }, () => {
   before(async () => {
     standIn = await startStandIn();
@@ -69,7 +57,7 @@ describe('loadline run SCRIPT.js on the fleet (k6 scripts)', { timeout: 180_000 
     const before = standIn.received().total;
     const result = await runOnFleet('fleet.js', '-e', `SUMMARY_FILE=${summaryFile}`, '--json');
     assert.equal(result.code, 0, result.stderr + result.stdout);
-    const out = JSON.parse(result.stdout) as FleetResult;
+    const out = k6ResultOf(result.stdout);
     assert.equal(out.exitCode, 0);
     assert.equal(out.status, 'passed');
     const m = out.summary.metrics;
@@ -79,32 +67,37 @@ describe('loadline run SCRIPT.js on the fleet (k6 scripts)', { timeout: 180_000 
     assert.equal(m.setup_runs?.values.count, 1, 'setup() ran on one agent');
     assert.equal(m.checks?.values.passes, 100, "both agents got setup()'s data and the file");
     assert.equal(m.checks?.values.fails, 0);
-    assert.equal(standIn.received().total - before, 50);
+    assert.equal(standIn.received().total - before, 51, "50 iterations and setup()'s request");
     // handleSummary ran here, on the merged summary.
     assert.deepEqual(JSON.parse(readFileSync(summaryFile, 'utf8')), {
       iterations: 50,
       checks: 100,
     });
     // Both agents ran a share, and their rows are stored as any run's.
-    const run = await runDetail(out.runId);
-    assert.equal(run.live.requests, 50, 'ClickHouse holds every request');
+    const run = await runDetail(out.runId ?? '');
+    // setup() runs after the start, so its request is stored too.
+    assert.equal(run.live.requests, 51, 'ClickHouse holds every request');
     assert.equal(run.shards.length, 2);
     assert.notEqual(run.shards[0]?.agentId, run.shards[1]?.agentId);
-    for (const shard of run.shards) {
-      assert.equal(shard.state, 'finished');
-      assert.equal(shard.requests, 25, "k6's striping: half of each scenario per agent");
-    }
+    assert.deepEqual(
+      run.shards.map((s) => [s.state, s.requests]),
+      [
+        ['finished', 26],
+        ['finished', 25],
+      ],
+      "k6's striping: half of each scenario per agent, and setup() on shard 0",
+    );
   });
 
   it('abortOnFail on the merged metrics stops both agents: 99', async () => {
     const started = Date.now();
     const result = await runOnFleet('outcomes.js', '-e', 'OUTCOME=abort-on-fail', '--json');
     assert.equal(result.code, 99, result.stderr + result.stdout);
-    const out = JSON.parse(result.stdout) as FleetResult;
+    const out = k6ResultOf(result.stdout);
     assert.match(out.reason ?? '', /http_req_failed.*abortOnFail|abortOnFail/);
     assert.equal(out.status, 'aborted');
     assert.ok(Date.now() - started < 20_000, 'ended well before its 30 s');
-    const run = await runDetail(out.runId);
+    const run = await runDetail(out.runId ?? '');
     assert.equal(run.shards.length, 2);
     for (const shard of run.shards) assert.ok(shard.requests > 0, 'both agents sent');
   });
@@ -112,7 +105,7 @@ describe('loadline run SCRIPT.js on the fleet (k6 scripts)', { timeout: 180_000 
   it('exec.test.abort() on one agent ends the run on both: 108', async () => {
     const result = await runOnFleet('outcomes.js', '-e', 'OUTCOME=test-abort', '--json');
     assert.equal(result.code, 108, result.stderr + result.stdout);
-    const out = JSON.parse(result.stdout) as FleetResult;
+    const out = k6ResultOf(result.stdout);
     assert.match(out.reason ?? '', /enough/);
   });
 

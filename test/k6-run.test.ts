@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { k6ResultOf } from './k6/result.js';
 import { startStandIn } from './k6/stand-in.js';
 import { cli } from './support.js';
 
@@ -26,25 +27,12 @@ function run(script: string, ...args: string[]) {
   return cli(['run', join(scripts, script), '--local', ...hosts, ...args]);
 }
 
-function summaryOf(stdout: string) {
-  return JSON.parse(stdout) as {
-    exitCode: number;
-    reason: string | null;
-    summary: {
-      metrics: Record<
-        string,
-        { values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }
-      >;
-    };
-  };
-}
-
 describe('loadline run SCRIPT.js --local (k6 scripts)', () => {
   it('runs checks, groups, custom metrics, setup data and tag-filtered thresholds', async () => {
     const before = standIn.received().total;
     const result = await run('basics.js', '--json');
     assert.equal(result.code, 0, result.stderr);
-    const { summary } = summaryOf(result.stdout);
+    const { summary } = k6ResultOf(result.stdout);
     const m = summary.metrics;
     assert.equal(m.iterations?.values.count, 12);
     assert.equal(m.http_reqs?.values.count, 25, 'one setup request and two per iteration');
@@ -105,7 +93,7 @@ describe('loadline run SCRIPT.js --local (k6 scripts)', () => {
     assert.equal(got('later'), 1);
     assert.ok(got('constantVus') >= 10, `constant-vus: ${got('constantVus')}`);
     assert.ok(got('rampingVus') >= 2, `ramping-vus: ${got('rampingVus')}`);
-    const { summary } = summaryOf(result.stdout);
+    const { summary } = k6ResultOf(result.stdout);
     assert.equal(summary.metrics['iterations{scenario:shared}']?.values.count, 10);
     assert.equal(summary.metrics.dropped_iterations?.values.count ?? 0, 0);
   });
@@ -155,7 +143,7 @@ describe('loadline run SCRIPT.js --local (k6 scripts)', () => {
     const iterationThrow = await outcome('iteration-throw', '--json');
     assert.equal(iterationThrow.code, 0, 'an exception ends only its iteration');
     assert.match(iterationThrow.stderr, /only this iteration/);
-    assert.equal(summaryOf(iterationThrow.stdout).summary.metrics.iterations?.values.count, 4);
+    assert.equal(k6ResultOf(iterationThrow.stdout).summary.metrics.iterations?.values.count, 4);
     const aborted = await outcome('test-abort');
     assert.equal(aborted.code, 108, aborted.stderr);
     assert.match(aborted.stderr, /enough/);
@@ -240,11 +228,11 @@ describe('loadline run SCRIPT.js --local (k6 scripts)', () => {
   it("runs k6's walkthroughs: the site's CSRF login form, the crocodile API's CRUD with tokens", async () => {
     const login = await run('site-login.js', '--json');
     assert.equal(login.code, 0, login.stderr);
-    const { summary } = summaryOf(login.stdout);
+    const { summary } = k6ResultOf(login.stdout);
     assert.equal(summary.metrics['checks{flow:login}']?.values.passes, 12);
     const crud = await run('api-crud.js', '--json');
     assert.equal(crud.code, 0, crud.stderr);
-    const checks = summaryOf(crud.stdout).summary.metrics.checks?.values;
+    const checks = k6ResultOf(crud.stdout).summary.metrics.checks?.values;
     assert.deepEqual([checks?.passes, checks?.fails], [20, 0]);
   });
 
@@ -261,7 +249,7 @@ describe('loadline run SCRIPT.js --local (k6 scripts)', () => {
     const args = ['run', join(scripts, 'quickpizza.js'), '--local', ...hosts, '--json'];
     const cached = await cli(args, { env: { ...process.env, LOADLINE_K6_MODULES: cache } });
     assert.equal(cached.code, 0, cached.stderr);
-    const metrics = summaryOf(cached.stdout).summary.metrics;
+    const metrics = k6ResultOf(cached.stdout).summary.metrics;
     assert.equal(metrics.checks?.values.rate, 1);
     assert.ok((metrics.http_reqs?.values.count ?? 0) >= 5);
     const missing = await cli(args, {
@@ -278,7 +266,7 @@ describe('loadline run SCRIPT.js --local (k6 scripts)', () => {
     for (const mode of ['reset', 'keep-cookies', 'throw', 'min-duration']) {
       const result = await run('iteration-options.js', '-e', `MODE=${mode}`, '--json');
       assert.equal(result.code, 0, `${mode}: ${result.stderr}`);
-      const metrics = summaryOf(result.stdout).summary.metrics;
+      const metrics = k6ResultOf(result.stdout).summary.metrics;
       assert.equal(metrics.checks?.values.rate, 1, `${mode}: ${result.stderr}`);
       if (mode === 'min-duration') {
         assert.ok(
@@ -349,7 +337,7 @@ describe('loadline run SCRIPT.js --local (k6 scripts)', () => {
   it('runs TypeScript scripts', async () => {
     const result = await run('typed.ts', '--json');
     assert.equal(result.code, 0, result.stderr);
-    assert.equal(summaryOf(result.stdout).summary.metrics.checks?.values.rate, 1);
+    assert.equal(k6ResultOf(result.stdout).summary.metrics.checks?.values.rate, 1);
   });
 
   it('refuses targets outside the allowlist without sending (104)', async () => {

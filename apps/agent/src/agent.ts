@@ -309,6 +309,7 @@ export class Agent {
     const graceMs = Math.min(job.controlGraceMs, this.#deadManMs ?? Number.POSITIVE_INFINITY);
     const session: ShardSession = {
       startAt: undefined,
+      vusAt: undefined,
       setupData: undefined,
       staleStart: false,
       abortReason: undefined,
@@ -321,9 +322,10 @@ export class Agent {
       // A start published before this agent listened was for shards claimed before its own:
       // the run went on without this shard (a late or redelivered job), which never runs.
       if (signal.type === 'start' && replayed) session.staleStart = true;
-      else if (signal.type === 'start') {
+      else if (signal.type === 'start') session.startAt = signal.startAt;
+      else if (signal.type === 'setup-done' && session.vusAt === undefined) {
         session.setupData = signal.setupData;
-        session.startAt = signal.startAt;
+        session.vusAt = signal.at;
       } else if (signal.type === 'rate') this.#changeRate(signal.rateMultiplier, signal.at);
       else if (signal.type === 'keepalive') {
         // A rate change this agent missed (Redis blipped) arrives with the next keepalive;
@@ -376,11 +378,7 @@ export class Agent {
    * will not start (it was stale, aborted, control went silent, the agent stopped), or
    * undefined once it has.
    */
-  async #claimAndAwaitStart(
-    job: ShardJob,
-    session: ShardSession,
-    setupData?: string,
-  ): Promise<string | undefined> {
+  async #claimAndAwaitStart(job: ShardJob, session: ShardSession): Promise<string | undefined> {
     if (session.staleStart) {
       return 'the run started before this shard was claimed; a shard never runs twice';
     }
@@ -395,14 +393,22 @@ export class Agent {
         agentId: this.agentId,
         shard: job.shard,
         ...(this.#clock === undefined ? {} : { clockOffsetMs: this.#clock.offsetMs }),
-        ...(setupData === undefined ? {} : { setupData }),
       },
       this.#signer,
       job.resultStreams,
     );
-    while (session.startAt === undefined && session.abortReason === undefined) {
+    return this.#awaitSignal(session, () => session.startAt !== undefined, 'start');
+  }
+
+  /** Waits until control said what `heard` looks for: why not (aborted, silent, stopped), or undefined. */
+  async #awaitSignal(
+    session: ShardSession,
+    heard: () => boolean,
+    what: string,
+  ): Promise<string | undefined> {
+    while (!heard() && session.abortReason === undefined) {
       if (this.#stopped) return 'the agent stopped';
-      if (Date.now() - session.lastHeard > session.graceMs) return 'no start signal from control';
+      if (Date.now() - session.lastHeard > session.graceMs) return `no ${what} signal from control`;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     if (session.abortReason !== undefined) return `aborted: ${session.abortReason}`;
@@ -469,19 +475,33 @@ export class Agent {
           runId: job.runId,
           agentId: this.agentId,
           runsSetup,
-          ready: async (setupData) => {
-            const unstarted = await this.#claimAndAwaitStart(
-              job,
-              session,
-              runsSetup ? setupData : undefined,
-            );
+          start: async () => {
+            const unstarted = await this.#claimAndAwaitStart(job, session);
             if (unstarted !== undefined) throw new Error(unstarted);
             started = true;
             return {
               startAt: session.startAt as number,
               clockOffsetMs: this.#clock?.offsetMs ?? 0,
-              setupData: session.setupData,
             };
+          },
+          vusStart: async (setupData) => {
+            // setup() ran here: control says its data, and when VUs start, to every agent.
+            if (runsSetup) {
+              await sendAgentMessage(
+                this.#redis,
+                this.#names,
+                { type: 'k6-setup', ...ids, ...(setupData === undefined ? {} : { setupData }) },
+                this.#signer,
+                job.resultStreams,
+              );
+            }
+            const why = await this.#awaitSignal(
+              session,
+              () => session.vusAt !== undefined,
+              'setup-done',
+            );
+            if (why !== undefined) throw new Error(why);
+            return { at: session.vusAt as number, setupData: session.setupData };
           },
           second: ({ rows, generator, metrics }) => {
             push({ type: 'intervals', ...ids, rows, generator });
@@ -619,7 +639,8 @@ function compileShard(
 interface ShardSession {
   /** control's common start (control's epoch ms), once said */
   startAt: number | undefined;
-  /** a k6 run's setup() data, said with the start */
+  /** a k6 run whose script has setup(): when every agent's VUs start, and setup()'s data */
+  vusAt: number | undefined;
   setupData: string | undefined;
   staleStart: boolean;
   abortReason: string | undefined;

@@ -493,6 +493,18 @@ export class RunCoordinator {
       if (live && message.generator) live.generators.observe(message.agentId, message.generator);
       return;
     }
+    if (message.type === 'k6-setup') {
+      // setup() ran on the shard's agent from the start: every agent's VUs start together.
+      const live = this.#live.get(message.runId);
+      if (live?.phase !== 'running' || !live.k6 || live.k6.setup) return;
+      if (message.shard !== 0 || live.claims.get(0) !== message.agentId) return;
+      live.k6.setup = {
+        at: Math.ceil((Date.now() + this.#options.startDelayMs) / 1000) * 1000 + 500,
+        data: message.setupData,
+      };
+      await this.#sayK6Setup(live);
+      return;
+    }
     if (message.type === 'k6-metrics') {
       // Only the agent that holds the shard speaks for it.
       const live = this.#live.get(message.runId);
@@ -518,8 +530,6 @@ export class RunCoordinator {
       const live = this.#live.get(runId);
       if (live?.phase !== 'waiting') return;
       live.claims.set(shard, agentId);
-      // setup() ran on the shard that claims with its data: every agent gets it with the start.
-      if (live.k6 && message.setupData !== undefined) live.k6.setupData = message.setupData;
       if (live.claims.size === live.shardCount) await this.#begin(live);
     } else if (message.type === 'shard-done') {
       // Only its claimant ends a claimed shard (an agent that refused it unclaimed may too).
@@ -580,12 +590,18 @@ export class RunCoordinator {
 
   async #announceStart(live: LiveRun): Promise<void> {
     await this.#metadata.transitionRun(live.run.id, ['waiting-for-agents'], 'running', {});
-    const setupData = live.k6?.setupData;
+    await this.#signal({ type: 'start', runId: live.run.id, startAt: live.startAt });
+  }
+
+  /** Says when a k6 run's VUs start, with setup()'s data (again each tick until then). */
+  async #sayK6Setup(live: LiveRun): Promise<void> {
+    const setup = live.k6?.setup;
+    if (!setup) return;
     await this.#signal({
-      type: 'start',
+      type: 'setup-done',
       runId: live.run.id,
-      startAt: live.startAt,
-      ...(setupData === undefined ? {} : { setupData }),
+      at: setup.at,
+      ...(setup.data === undefined ? {} : { setupData: setup.data }),
     });
   }
 
@@ -628,6 +644,8 @@ export class RunCoordinator {
       }
       return;
     }
+    // An agent that missed it (a Redis blip) hears it again until the VUs start.
+    if (live.k6?.setup && Date.now() < live.k6.setup.at) await this.#sayK6Setup(live);
     const trip = judgeGuardrails(live, Date.now()) ?? this.#judgeK6(live);
     if (trip !== undefined && live.abortReason === undefined) {
       this.#options.log(`run ${runId}: ${trip}; aborting`);

@@ -25,8 +25,8 @@ export interface LiveK6 {
   metrics: Map<string, K6Metrics>;
   /** how each shard's script ended */
   endings: Map<number, ShardEnding>;
-  /** setup()'s data from the shard that ran it, said with the start */
-  setupData: string | undefined;
+  /** setup() ran (on shard 0): when every agent's VUs start, and what it returned */
+  setup: { at: number; data: string | undefined } | undefined;
   /** the threshold whose abortOnFail stopped the run */
   thresholdAbort: ThresholdVerdict['abort'];
   /** when thresholds were last judged (ms) */
@@ -59,7 +59,7 @@ export function liveK6Of(scenario: Scenario): LiveK6 | undefined {
     judge: k6JudgeOf(scenario.k6),
     metrics: new Map(),
     endings: new Map(),
-    setupData: undefined,
+    setup: undefined,
     thresholdAbort: undefined,
     judgedAt: 0,
   };

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Scenario } from '@loadline/scenario';
 import {
   fleetCapacityProblem,
+  type LaunchInput,
+  launchTarget,
+  planShards,
   type RunTarget,
   rateCapProblem,
   targetOfSecond,
@@ -34,6 +38,7 @@ describe('limits on what a run plans', () => {
     );
     assert.match(rateCapProblem(env(300), { kind: 'closed', vus: 10 }) ?? '', /closed model/);
     assert.match(rateCapProblem(env(300), 'replay') ?? '', /corpus's pace/);
+    assert.match(rateCapProblem(env(300), 'k6') ?? '', /k6 script's requests/);
   });
 
   it('asks for the agents the weakest measured one could carry at 80 %', () => {
@@ -44,5 +49,49 @@ describe('limits on what a run plans', () => {
       /plans 1000\/s at its peak; the agents here carry 500\/s each at least .* it needs 3 agents, not 2 \(--agents 3\)/,
     );
     assert.equal(fleetCapacityProblem({ kind: 'closed', vus: 100 }, 1, [10]), undefined);
+    assert.equal(fleetCapacityProblem('k6', 1, [10]), undefined);
+  });
+});
+
+describe('a k6 script across agents', () => {
+  const scenario = Scenario.parse({
+    name: 'k6-script',
+    target: 'http://127.0.0.1:8080',
+    k6: {
+      entry: 'script.js',
+      code: 'export default function () {}',
+      map: '{}',
+      files: {},
+      options: {
+        scenarios: {
+          a: { executor: 'constant-vus', vus: 3, duration: '10s', gracefulStop: '0s' },
+          b: { executor: 'ramping-vus', stages: [{ duration: '5s', target: 4 }], startTime: '2s' },
+        },
+      },
+    },
+  });
+  const input = (agents: number) =>
+    ({
+      run: { id: 'run_k6', agentsRequested: agents },
+      scenario,
+      feederRows: {},
+      allowedHosts: ['127.0.0.1'],
+      overrides: {},
+      controlGraceMs: 30_000,
+    }) as unknown as LaunchInput;
+
+  it('gives every agent a shard of the whole script; shard 0 runs setup and teardown', () => {
+    assert.equal(launchTarget(scenario, {}), 'k6');
+    const { jobs, durationMs, target } = planShards(input(3));
+    assert.deepEqual(
+      jobs.map((j) => [j.shard, j.shardCount, j.model]),
+      [
+        [0, 3, { kind: 'k6', setup: true }],
+        [1, 3, { kind: 'k6', setup: false }],
+        [2, 3, { kind: 'k6', setup: false }],
+      ],
+    );
+    assert.deepEqual(target, { kind: 'closed', vus: 7 });
+    assert.equal(durationMs, 2000 + 5000 + 30_000, "b's start, stages and its graceful ramp-down");
   });
 });

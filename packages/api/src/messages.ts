@@ -42,15 +42,17 @@ export type K6Metrics = z.infer<typeof K6Metrics>;
 
 /** Control → agents, broadcast on the run's signal channel. */
 export const ControlSignal = z.discriminatedUnion('type', [
+  /** every shard is claimed: all agents start at `startAt` (epoch ms) */
+  z.object({ type: z.literal('start'), runId: z.string(), startAt: z.number() }),
   /**
-   * every shard is claimed: all agents start at `startAt` (epoch ms). A k6 run's `setupData`:
-   * what setup() returned on the shard that ran it, as JSON, for every VU of every agent
+   * a k6 run's setup() has run (on shard 0, from the start): every agent's VUs start at
+   * `at` (control's epoch ms), with what setup() returned as JSON
    */
   z.object({
-    type: z.literal('start'),
+    type: z.literal('setup-done'),
     runId: z.string(),
-    startAt: z.number(),
-    setupData: z.string().optional(),
+    at: z.number(),
+    setupData: z.string().max(MAX_SETUP_DATA).optional(),
   }),
   /**
    * keep sending; an agent that hears nothing for its grace stops by itself (dead-man
@@ -108,7 +110,13 @@ export const AgentMessage = z.discriminatedUnion('type', [
     shard: z.number().int(),
     /** the agent's offset to control's clock when it claimed (stored with the run) */
     clockOffsetMs: z.number().optional(),
-    /** a k6 run's setup() result as JSON, from the shard that ran it (before it claimed) */
+  }),
+  /** a k6 run's setup() ran on this shard (from the start): what it returned, as JSON */
+  z.object({
+    type: z.literal('k6-setup'),
+    runId: z.string(),
+    agentId: z.string(),
+    shard: z.number().int(),
     setupData: z.string().max(MAX_SETUP_DATA).optional(),
   }),
   z.object({

@@ -207,6 +207,9 @@ function refusals(scenario: Scenario): K6ExportProblem[] {
       message: 'a replay sends captured traffic Loadline stores; k6 export takes load + flows',
     });
   }
+  if (scenario.k6 !== undefined) {
+    problems.push({ path: ['k6'], message: 'is a k6 script already: its code is k6.code' });
+  }
   if (scenario.shadow) {
     problems.push({
       path: ['shadow'],
@@ -221,7 +224,9 @@ function refusals(scenario: Scenario): K6ExportProblem[] {
 export function exportK6(scenario: Scenario, options: K6ExportOptions = {}): K6Export {
   const problems = refusals(scenario);
   if (scenario.load === undefined) {
-    if (scenario.replay === undefined) problems.push({ path: ['load'], message: 'is required' });
+    if (scenario.replay === undefined && scenario.k6 === undefined) {
+      problems.push({ path: ['load'], message: 'is required' });
+    }
     throw new K6ExportError(problems);
   }
   const warnings: string[] = [];

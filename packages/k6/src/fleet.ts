@@ -29,16 +29,19 @@ import type { CheckCount, K6Runtime } from './vu.js';
 export interface K6Shard {
   runId: string;
   agentId: string;
-  /** this shard runs setup() before it is ready, and teardown() after its share */
+  /** this shard runs setup() (from the run's start) and teardown() (after its share) */
   runsSetup: boolean;
   /**
-   * Init (and setup, on the shard that runs it) is done: resolves with control's common
-   * start (control's epoch ms), this machine's offset to control's clock, and setup()'s
-   * data as JSON when another shard ran it. Rejects when the run will not start here.
+   * Init is done: claims the shard and resolves with control's common start (control's
+   * epoch ms) and this machine's offset to control's clock. Rejects when the run will not
+   * start here. Nothing is sent before it resolves.
    */
-  ready(
-    setupData: string | undefined,
-  ): Promise<{ startAt: number; clockOffsetMs: number; setupData: string | undefined }>;
+  start(): Promise<{ startAt: number; clockOffsetMs: number }>;
+  /**
+   * A script with setup(): after it ran here (its data as JSON), or while another shard
+   * runs it, resolves with when every agent's VUs start (control's epoch ms) and the data.
+   */
+  vusStart(setupData: string | undefined): Promise<{ at: number; setupData: string | undefined }>;
   /** Every second of the run, and once as it ends. */
   second(report: { rows: IntervalRow[]; generator: GeneratorReading; metrics: K6Metrics }): void;
 }
@@ -65,13 +68,30 @@ export interface MergedMetrics {
   elapsedMs: number;
 }
 
+/**
+ * Gauges that count what every agent holds: the fleet's value is the agents' sum (their
+ * minimum and maximum the sums of each agent's, which bound the fleet's from outside).
+ * Any other gauge keeps the last value merged, as k6 keeps the last sample.
+ */
+const FLEET_SUM_GAUGES: ReadonlySet<string> = new Set(['vus', 'vus_max']);
+
 export function mergeMetrics(shards: Iterable<K6Metrics>): MergedMetrics {
   const registry = new MetricRegistry();
   const checks = new Map<string, Map<string, CheckCount>>();
   const groups: string[] = [''];
+  const sums = new Map<string, { last: number; min: number; max: number }>();
   let elapsedMs = 0;
   for (const shard of shards) {
     registry.merge(shard.metrics);
+    for (const { name, sink } of shard.metrics) {
+      if (!FLEET_SUM_GAUGES.has(name) || sink.count === 0) continue;
+      const sum = sums.get(name) ?? { last: 0, min: 0, max: 0 };
+      sums.set(name, {
+        last: sum.last + sink.last,
+        min: sum.min + (sink.min ?? 0),
+        max: sum.max + (sink.max ?? 0),
+      });
+    }
     for (const [group, name, passes, fails] of shard.checks) {
       const byName = checks.get(group) ?? new Map<string, CheckCount>();
       checks.set(group, byName);
@@ -82,6 +102,10 @@ export function mergeMetrics(shards: Iterable<K6Metrics>): MergedMetrics {
     }
     for (const group of shard.groups) if (!groups.includes(group)) groups.push(group);
     elapsedMs = Math.max(elapsedMs, shard.elapsedMs);
+  }
+  for (const [name, sum] of sums) {
+    const sink = registry.get(name)?.sink;
+    if (sink) Object.assign(sink, sum);
   }
   return { registry, checks, groups, elapsedMs };
 }

@@ -262,13 +262,26 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
     }
     registry.get('vus_max')?.add(pool.all.length, tags);
 
-    // setup(): once, on its own VU; its data reaches every iteration as JSON (as in k6). On
-    // the fleet it runs on one agent, and control hands its data to every other.
+    // On the fleet nothing is sent before control's common start.
     const { shard } = options;
+    let startAt: { control: number; offsetMs: number } | undefined;
+    if (shard) {
+      try {
+        const start = await shard.start();
+        startAt = { control: start.startAt, offsetMs: start.clockOffsetMs };
+      } catch (error) {
+        return fail(K6ExitCode.externalAbort, (error as Error).message);
+      }
+      await until(startAt, stop.signal);
+      // From the start every request is stored (setup()'s in the VUs' first second).
+      runtime.intervals = new IntervalRecorder();
+    }
+    // setup(): once, on its own VU; its data reaches every iteration as JSON (as in k6). On
+    // the fleet it runs on shard 0, and control hands its data to every other agent.
     let data: unknown;
+    const hasSetup = typeof first?.exports.setup === 'function';
     const runsSetup = shard?.runsSetup !== false;
-    const setupVu =
-      typeof first?.exports.setup === 'function' && runsSetup ? pool.take() : undefined;
+    const setupVu = hasSetup && runsSetup ? pool.take() : undefined;
     if (setupVu) {
       try {
         const result = await callWithTimeout(
@@ -286,20 +299,16 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
       }
     }
 
-    let startAt: { control: number; offsetMs: number } | undefined;
-    if (shard) {
-      let ready: Awaited<ReturnType<K6Shard['ready']>>;
+    if (shard && startAt && hasSetup) {
+      // Every agent's VUs start together once setup() has run (on shard 0).
       try {
-        ready = await shard.ready(data === undefined ? undefined : JSON.stringify(data));
+        const vus = await shard.vusStart(data === undefined ? undefined : JSON.stringify(data));
+        if (vus.setupData !== undefined) data = JSON.parse(vus.setupData);
+        startAt = { ...startAt, control: vus.at };
       } catch (error) {
         return fail(K6ExitCode.externalAbort, (error as Error).message);
       }
-      if (ready.setupData !== undefined) data = JSON.parse(ready.setupData);
-      startAt = { control: ready.startAt, offsetMs: ready.clockOffsetMs };
-      // Control's common start, read on this machine's clock.
-      const waitMs = ready.startAt - ready.clockOffsetMs - Date.now();
-      if (waitMs > 0) await delay(waitMs, undefined, { signal: stop.signal }).catch(() => {});
-      runtime.intervals = new IntervalRecorder();
+      await until(startAt, stop.signal);
     }
     runtime.startedAt = performance.now();
     const context = {
@@ -423,6 +432,12 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
     stop.abort();
     await Promise.all(pool.all.map((vu) => vu.close()));
   }
+}
+
+/** Waits for an instant of control's clock, read on this machine's (or a stop). */
+async function until(at: { control: number; offsetMs: number }, stop: AbortSignal): Promise<void> {
+  const waitMs = at.control - at.offsetMs - Date.now();
+  if (waitMs > 0) await delay(waitMs, undefined, { signal: stop }).catch(() => {});
 }
 
 /** How a run that got as far as its summary ended: k6's exit code, first cause first. */

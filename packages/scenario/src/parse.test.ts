@@ -226,6 +226,44 @@ guardrails:
     assert.ok(local.ok, JSON.stringify(!local.ok && local.errors));
   });
 
+  it('accepts a k6 script instead of flows, and nothing a script says itself beside it', () => {
+    const k6 = {
+      entry: 'script.js',
+      code: 'import http from "k6/http";\nexport default function () {}\n',
+      map: '{}',
+      files: { './users.json': Buffer.from('[]').toString('base64') },
+      options: { vus: 2, duration: '5s' },
+    };
+    const result = parseScenario(
+      JSON.stringify({ name: 'k6-script', target: 'http://127.0.0.1:8080', k6 }),
+    );
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+    assert.deepEqual(result.scenario.k6?.env, {});
+    assert.deepEqual(result.scenario.k6?.overrides, {});
+    assert.equal(result.scenario.k6?.thresholds, true);
+    const mixed = errorsOf(
+      JSON.stringify({
+        name: 'k6-mixed',
+        target: 'http://127.0.0.1:8080',
+        k6,
+        load: { rate: 1, duration: '1s' },
+        thresholds: { errors: ['rate<0.1'] },
+      }),
+    ).map((e) => `${e.path}: ${e.message}`);
+    assert.deepEqual(mixed, [
+      'load: a k6 scenario runs its script: its options say the load and its thresholds the verdict',
+      'thresholds: a k6 scenario runs its script: its options say the load and its thresholds the verdict',
+    ]);
+    const badFile = errorsOf(
+      JSON.stringify({
+        name: 'k6-file',
+        target: 'http://127.0.0.1:8080',
+        k6: { ...k6, files: { 'a.bin': 'not base64!' } },
+      }),
+    );
+    assert.equal(badFile[0]?.path, 'k6.files["a.bin"]');
+  });
+
   it('wants exactly one of load + flows or replay, with paths', () => {
     const both = errorsOf(`name: both
 target: http://127.0.0.1:1

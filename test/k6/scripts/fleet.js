@@ -31,7 +31,8 @@ export const options = {
 
 export function setup() {
   setups.add(1);
-  return { token: `t${Math.floor(Math.random() * 1e9)}` };
+  const res = http.get('http://httpbin.test.k6.io/uuid', { tags: { name: 'setup' } });
+  return { token: res.json('uuid') };
 }
 
 export default function (data) {

@@ -117,6 +117,12 @@ export async function runLocally(
     throw new UsageError(undefined, `${file}: ${parsed.problems} problem(s); nothing was run`);
   }
   const scenario = parsed.scenario;
+  if (scenario.k6 !== undefined) {
+    throw new UsageError(
+      undefined,
+      `${file}: a k6 scenario (as \`loadline run script.js\` saves it) runs its script: run the script with --local`,
+    );
+  }
   const target = new URL(scenario.target);
   // The built-in `local` environment's own allowlist: --local and control agree on loopback.
   if (!isLoopback(target)) {

@@ -120,7 +120,17 @@ export function ScenarioPreview({ source }: { source: string }) {
   return (
     <section className="scenario-preview" aria-label="Preview" data-testid="scenario-preview">
       <h2>Preview</h2>
-      {scenario?.replay ? (
+      {scenario?.k6 ? (
+        <p className="muted" data-testid="preview-k6">
+          Runs the k6 script {scenario.k6.entry} ({Math.round(scenario.k6.code.length / 1024)} kB
+          bundled
+          {Object.keys(scenario.k6.files).length > 0
+            ? `, with ${Object.keys(scenario.k6.files).length} file(s) it opens`
+            : ''}
+          ): its load and thresholds are its own options. Launch it again with{' '}
+          <code>loadline run {scenario.k6.entry}</code>.
+        </p>
+      ) : scenario?.replay ? (
         <p className="muted" data-testid="preview-replay">
           Replays {scenario.replay.corpus ?? scenario.replay.file}
           {scenario.replay.speed ? ` at ${scenario.replay.speed}× its original timing` : ''}
