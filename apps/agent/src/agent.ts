@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { maskSecrets, open } from '@loadline/access';
-import { type ControlSignal, hostMatcher, type ShardJob } from '@loadline/api';
+import { type ControlSignal, hostMatcher, type K6Metrics, type ShardJob } from '@loadline/api';
 import type { RedisTopology } from '@loadline/config';
 import {
   type CompiledPlan,
@@ -246,7 +246,7 @@ export class Agent {
     job: ShardJob,
     aborted: boolean,
     reason?: string,
-    k6ExitCode?: number,
+    k6?: { exitCode: number; metrics: K6Metrics | undefined },
   ): Promise<void> {
     await sendAgentMessage(
       this.#redis,
@@ -258,7 +258,8 @@ export class Agent {
         shard: job.shard,
         aborted,
         ...(reason === undefined ? {} : { reason: maskSecrets(reason, this.#secrets) }),
-        ...(k6ExitCode === undefined ? {} : { k6ExitCode }),
+        ...(k6 === undefined ? {} : { k6ExitCode: k6.exitCode }),
+        ...(k6?.metrics === undefined ? {} : { k6Metrics: k6.metrics }),
       },
       this.#signer,
       job.resultStreams,
@@ -519,7 +520,10 @@ export class Agent {
               : 'control signals lost'
             : undefined;
       const aborted = !started || stoppedBy !== undefined || isScriptFailure(result.exitCode);
-      await this.#finish(job, aborted, stoppedBy ?? result.reason, result.exitCode);
+      await this.#finish(job, aborted, stoppedBy ?? result.reason, {
+        exitCode: result.exitCode,
+        metrics: result.metrics,
+      });
     } catch (error) {
       await Promise.all([...sends]);
       await this.#finish(job, true, `k6 runner failed: ${(error as Error).message}`);

@@ -1,9 +1,10 @@
-import type {
-  AgentMessage,
-  ControlSignal,
-  GeneratorSaturation,
-  IntervalRow,
-  SaturationLimits,
+import {
+  type AgentMessage,
+  type ControlSignal,
+  type GeneratorSaturation,
+  type IntervalRow,
+  K6Metrics,
+  type SaturationLimits,
 } from '@loadline/api';
 import { MetricsTarget as MetricsTargetSchema } from '@loadline/api/http';
 import {
@@ -539,6 +540,9 @@ export class RunCoordinator {
         agentId,
         aborted: message.aborted,
         ...(message.reason ? { reason: message.reason } : {}),
+        // A k6 shard's end and final metrics: whichever control settles the run has them.
+        ...(message.k6ExitCode === undefined ? {} : { k6ExitCode: message.k6ExitCode }),
+        ...(message.k6Metrics === undefined ? {} : { k6Metrics: message.k6Metrics }),
       });
       const live = this.#live.get(runId);
       if (!ended || !live) return;
@@ -546,6 +550,7 @@ export class RunCoordinator {
         aborted: message.aborted,
         ...(message.reason ? { reason: message.reason } : {}),
       });
+      if (live.k6 && message.k6Metrics) live.k6.metrics.set(agentId, message.k6Metrics);
       if (live.k6 && message.k6ExitCode !== undefined) {
         const ending = {
           exitCode: message.k6ExitCode,
@@ -895,6 +900,14 @@ function restoreShards(live: LiveRun, coordination: Coordination): void {
         ...(shard.reason === null ? {} : { reason: shard.reason }),
       });
     }
+    if (live.k6 && shard.k6ExitCode !== null) {
+      live.k6.endings.set(shard.shardIndex, {
+        exitCode: shard.k6ExitCode,
+        ...(shard.reason === null ? {} : { reason: shard.reason }),
+      });
+    }
+    const metrics = K6Metrics.safeParse(shard.k6Metrics);
+    if (live.k6 && metrics.success) live.k6.metrics.set(shard.agentId, metrics.data);
     live.progress.set(shard.agentId, {
       requests: shard.requests,
       lastSecond: (shard.lastIntervalAt?.getTime() ?? 0) / 1000,

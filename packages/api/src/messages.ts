@@ -143,8 +143,9 @@ export const AgentMessage = z.discriminatedUnion('type', [
     shard: z.number().int(),
     aborted: z.boolean(),
     reason: z.string().optional(),
-    /** a k6 shard: how its script ended on this agent, as k6's exit code */
+    /** a k6 shard: how its script ended on this agent, as k6's exit code, and its final metrics */
     k6ExitCode: z.number().int().optional(),
+    k6Metrics: K6Metrics.optional(),
   }),
 ]);
 export type AgentMessage = z.infer<typeof AgentMessage>;

@@ -6,7 +6,12 @@
 import { setMaxListeners } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { type GeneratorCheck, hostMatcher, type SaturationLimits } from '@loadline/api';
+import {
+  type GeneratorCheck,
+  hostMatcher,
+  type K6Metrics,
+  type SaturationLimits,
+} from '@loadline/api';
 import { GeneratorJudge } from '@loadline/engine';
 import { type Bundle, ScriptError } from './bundle.js';
 import { type CompiledScript, compileBundle, compileScript } from './compile.js';
@@ -75,6 +80,8 @@ export interface K6RunResult {
   summary?: SummaryData;
   /** the runner's self-check: saturated seconds make the figures describe the runner */
   generator?: GeneratorCheck;
+  /** on the fleet: this shard's final metrics (control merges every shard's) */
+  metrics?: K6Metrics;
 }
 
 function fail(exitCode: number, reason: string): K6RunResult {
@@ -403,7 +410,7 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
         verdict: { outcomes: [], passed: true, abort: undefined },
         failReason: runtime.failReason,
       });
-      return { ...ending, generator };
+      return { ...ending, generator, metrics: shardMetrics(runtime) };
     }
     const verdict = evaluateThresholds(thresholdSets, registry, elapsedMs, true);
     const summary = summaryData({

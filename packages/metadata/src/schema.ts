@@ -165,6 +165,9 @@ export const runShards = pgTable(
     lastIntervalAt: at('last_interval_at'),
     /** control's clock minus its agent's when it claimed (ms) */
     clockOffsetMs: doublePrecision('clock_offset_ms'),
+    /** a k6 script's shard: how its runner ended (k6's exit code) and its final metrics */
+    k6ExitCode: integer('k6_exit_code'),
+    k6Metrics: jsonb('k6_metrics').$type<JsonObject>(),
   },
   (t) => [primaryKey({ columns: [t.runId, t.shardIndex] })],
 );

@@ -176,6 +176,9 @@ export const ShardEnd = z.strictObject({
   /** stopped before its time (its reason says why) */
   aborted: z.boolean(),
   reason: z.string().max(4000).optional(),
+  /** a k6 script's shard: its runner's exit code and its final metrics */
+  k6ExitCode: z.number().int().optional(),
+  k6Metrics: z.record(z.string(), z.unknown()).optional(),
 });
 export type ShardEnd = z.input<typeof ShardEnd>;
 
@@ -185,7 +188,11 @@ export type ShardEnd = z.input<typeof ShardEnd>;
  * to end, or it has ended already.
  */
 export async function endShard(db: Db, input: ShardEnd): Promise<boolean> {
-  const { runId, shardIndex, agentId, aborted, reason } = validate('shard end', ShardEnd, input);
+  const { runId, shardIndex, agentId, aborted, reason, k6ExitCode, k6Metrics } = validate(
+    'shard end',
+    ShardEnd,
+    input,
+  );
   const updated = await db
     .update(runShards)
     .set({
@@ -193,6 +200,8 @@ export async function endShard(db: Db, input: ShardEnd): Promise<boolean> {
       agentId,
       reason: reason ?? null,
       finishedAt: sql`now()`,
+      ...(k6ExitCode === undefined ? {} : { k6ExitCode }),
+      ...(k6Metrics === undefined ? {} : { k6Metrics: k6Metrics as JsonObject }),
     })
     .where(
       and(
