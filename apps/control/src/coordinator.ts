@@ -30,7 +30,7 @@ import {
 import { parseDuration, Scenario } from '@loadline/scenario';
 import { z } from 'zod';
 import { type PreparedRows, prepareRows } from './ingest-decode.js';
-import { endsTheRun, judgeK6, liveK6Of } from './k6-run.js';
+import { endsTheRun, judgeK6, k6ThresholdsSoFar, liveK6Of } from './k6-run.js';
 import {
   judgeGuardrails,
   type LiveRun,
@@ -864,6 +864,7 @@ export class RunCoordinator {
   liveThresholds(runId: string): ThresholdResult[] | undefined {
     const live = this.#live.get(runId);
     if (live?.phase !== 'running') return undefined;
+    if (live.k6) return k6ThresholdsSoFar(live.k6);
     return thresholdsSoFar(live, Date.now());
   }
 

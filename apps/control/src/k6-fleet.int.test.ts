@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Agent } from '@loadline/agent';
 import { saturationLimits } from '@loadline/engine';
-import { bundleScript } from '@loadline/k6';
+import { inspectK6Script } from '@loadline/k6';
 import { Control, type ControlConfig } from './control.js';
 import {
   adminFetch,
@@ -76,27 +76,23 @@ describe('a k6 script on the fleet through a control restart', { skip }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'loadline-k6-script-'));
     const entry = join(dir, 'restart.js');
     writeFileSync(entry, SCRIPT);
-    const bundle = await bundleScript(entry, dir);
+    // What `loadline run restart.js` ships: the bundle, and the options its init returns.
+    const inspected = await inspectK6Script({
+      entry,
+      env: { TARGET: target },
+      hosts: {},
+      allowedHosts: [],
+      remoteCacheDir: dir,
+      thresholds: true,
+      log: () => {},
+    });
+    assert.ok(!('exitCode' in inspected), JSON.stringify(inspected));
+    await inspected.close();
     const scenario = {
       name: 'k6-restart',
       target,
       agents: 2,
-      k6: {
-        entry: 'restart.js',
-        ...bundle,
-        files: {},
-        env: { TARGET: target },
-        options: {
-          scenarios: {
-            long: { executor: 'constant-vus', vus: 1, duration: '6s', gracefulStop: '0s' },
-            short: { executor: 'constant-vus', vus: 2, duration: '1s', gracefulStop: '0s' },
-          },
-          thresholds: {
-            http_req_failed: ['rate==0'],
-            'http_reqs{scenario:short}': ['count>0'],
-          },
-        },
-      },
+      k6: { ...inspected.shipped, entry: 'restart.js', env: { TARGET: target } },
     };
     const saved = await api('POST', '/scenarios', { source: JSON.stringify(scenario) });
     assert.equal(saved.status, 201, JSON.stringify(saved.json));

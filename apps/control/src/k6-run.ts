@@ -93,6 +93,24 @@ export function judgeK6(k6: LiveK6, final: boolean): ThresholdVerdict {
   return k6.judge.judge(mergeMetrics(k6.metrics.values()), final);
 }
 
+/** A k6 run's thresholds on what every agent measured so far, as live views list them. */
+export function k6ThresholdsSoFar(k6: LiveK6): ThresholdResult[] {
+  try {
+    return thresholdResults(judgeK6(k6, false));
+  } catch (error) {
+    if (error instanceof ThresholdsError) return [];
+    throw error;
+  }
+}
+
+function thresholdResults(verdict: ThresholdVerdict): ThresholdResult[] {
+  return verdict.outcomes.map((o) => ({
+    expression: `${o.key}: ${o.source}`,
+    passed: o.ok,
+    value: o.observed ?? null,
+  }));
+}
+
 /** A shard's end that ends the whole run: its script aborted, failed in init/setup, or was refused. */
 export function endsTheRun(ending: ShardEnding): boolean {
   return (
@@ -138,11 +156,7 @@ export function settleK6(
       ...(ending.reason === undefined ? {} : { reason: ending.reason }),
       summary: JSON.parse(JSON.stringify(summary)),
     },
-    thresholds: verdict.outcomes.map((o) => ({
-      expression: `${o.key}: ${o.source}`,
-      passed: o.ok,
-      value: o.observed ?? null,
-    })),
+    thresholds: thresholdResults(verdict),
     elapsedMs: merged.elapsedMs,
   };
 }
