@@ -28,18 +28,25 @@ async function runDetail(runId: string) {
 }
 
 function runOnFleet(script: string, ...args: string[]) {
-  return cli([
-    'run',
-    join(scripts, script),
-    '--api',
-    stack.api,
-    '--agents',
-    '2',
-    '--wait',
-    '--host',
-    `httpbin.test.k6.io=127.0.0.1:${standIn.port}`,
-    ...args,
-  ]);
+  return runOnFleetWith({}, script, ...args);
+}
+
+function runOnFleetWith(options: Parameters<typeof cli>[1], script: string, ...args: string[]) {
+  return cli(
+    [
+      'run',
+      join(scripts, script),
+      '--api',
+      stack.api,
+      '--agents',
+      '2',
+      '--wait',
+      '--host',
+      `httpbin.test.k6.io=127.0.0.1:${standIn.port}`,
+      ...args,
+    ],
+    options,
+  );
 }
 
 describe('loadline run SCRIPT.js on the fleet (k6 scripts)', { timeout: 180_000 }, () => {
@@ -116,6 +123,38 @@ describe('loadline run SCRIPT.js on the fleet (k6 scripts)', { timeout: 180_000 
     const bad = await runOnFleet('outcomes.js', '-e', 'OUTCOME=bad-options');
     assert.equal(bad.code, 104, bad.stderr);
     assert.equal(standIn.received().total, before);
+  });
+
+  it('Ctrl-C stops the run on every agent: 105, with the summary of what ran', async () => {
+    const started = Date.now();
+    const result = await runOnFleetWith(
+      { onStart: (child) => setTimeout(() => child.kill('SIGINT'), 4000) },
+      'outcomes.js',
+      '-e',
+      'OUTCOME=long',
+      '--json',
+    );
+    assert.equal(result.code, 105, result.stderr + result.stdout);
+    const out = k6ResultOf(result.stdout);
+    assert.equal(out.status, 'aborted');
+    assert.ok((out.summary.metrics.iterations?.values.count ?? 0) > 0);
+    assert.ok(Date.now() - started < 20_000, 'a 30 s run stopped');
+  });
+
+  it("says INVALID (5) when the agents' runners could not keep up, never a result that looks fine", async () => {
+    // 100 ms of CPU per iteration at 25 a second on each agent: 2.5 s of work each second.
+    const result = await runOnFleet(
+      'outcomes.js',
+      '-e',
+      'OUTCOME=saturate',
+      '-e',
+      'BUSY_MS=100',
+      '--json',
+    );
+    assert.equal(result.code, 5, result.stderr + result.stdout);
+    const out = k6ResultOf(result.stdout);
+    assert.equal(out.status, 'invalid');
+    assert.match(out.reason ?? '', /INVALID/);
   });
 
   it('a target the environment does not allow is refused by control: 2', async () => {
