@@ -108,9 +108,6 @@ export async function runK6Locally(
   env: { LOADLINE_K6_MODULES?: string | undefined; LOADLINE_SATURATION?: string | undefined },
   systemEnv: Readonly<Record<string, string | undefined>> = {},
 ): Promise<number> {
-  if (!flags.local) {
-    throw new UsageError('--local', 'internal: a fleet run goes through runK6OnFleet');
-  }
   const entry = resolve(file);
   if (!existsSync(entry)) throw new UsageError(undefined, `${file}: no such file`);
   const { hosts, env: scriptEnv, overrides } = scriptFlags(flags);
@@ -247,11 +244,10 @@ export async function runK6OnFleet(
     return inspected.exitCode;
   }
   try {
-    const name =
-      basename(file, extname(file))
-        .replace(/[^A-Za-z0-9_.-]/g, '-')
-        .replace(/^[^A-Za-z0-9]+/, '')
-        .slice(0, 120) || 'k6-script';
+    // Saved as `k6-NAME`, apart from the flow scenarios (a script never replaces one).
+    const name = `k6-${basename(file, extname(file))
+      .replace(/[^A-Za-z0-9_.-]/g, '-')
+      .slice(0, 120)}`;
     const scenario = {
       name,
       description: `k6 script ${basename(file)}`,
