@@ -157,9 +157,9 @@ describe('loadline run SCRIPT.js on the fleet (k6 scripts)', { timeout: 180_000 
     assert.match(out.reason ?? '', /INVALID/);
   });
 
-  it('a target the environment does not allow is refused by control: 2', async () => {
+  it('a target the environment does not allow is refused by control: 104, as with --local', async () => {
     const result = await runOnFleet('basics.js', '--target', 'http://192.0.2.1/');
-    assert.equal(result.code, 2, result.stderr);
+    assert.equal(result.code, 104, result.stderr);
     assert.match(result.stderr, /allowlist/);
   });
 });

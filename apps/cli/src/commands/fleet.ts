@@ -61,7 +61,17 @@ export function refused(
         : `  ${path}: ${e.message}\n`,
     );
   }
-  return new UsageError(undefined, `control refused the ${what}: ${error.message}`);
+  return new ControlRefusal(error.status, `control refused the ${what}: ${error.message}`);
+}
+
+/** Control refused what was asked (4xx): bad input, exit 2 (a k6 script's 422: k6's 104). */
+export class ControlRefusal extends UsageError {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(undefined, message);
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import { K6Outcome, LOOPBACK_HOSTS } from '@loadline/api';
 import { inspectK6Script, K6ExitCode, runK6Script, type SummaryData } from '@loadline/k6';
 import { type ApiEnv, ApiProblem, ControlClient, controlApi } from '../control-client.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
-import { launchAndWait, refused } from './fleet.js';
+import { ControlRefusal, launchAndWait, refused } from './fleet.js';
 import { saturationOf } from './run.js';
 
 export interface K6RunFlags {
@@ -263,16 +263,25 @@ export async function runK6OnFleet(
       },
     };
     const client = ControlClient.for(flags.api, env);
-    let saved: { name: string; version: number };
+    let run: Awaited<ReturnType<typeof launchAndWait>>;
     try {
-      saved = await client.call(controlApi.saveScenario, {
-        body: { source: JSON.stringify(scenario), feederRows: {} },
-      });
+      let saved: { name: string; version: number };
+      try {
+        saved = await client.call(controlApi.saveScenario, {
+          body: { source: JSON.stringify(scenario), feederRows: {} },
+        });
+      } catch (error) {
+        if (error instanceof ApiProblem) throw refused('script', error, file, io.stderr);
+        throw error;
+      }
+      run = await launchAndWait(client, saved, file, flags, io);
     } catch (error) {
-      if (error instanceof ApiProblem) throw refused('script', error, file, io.stderr);
-      throw error;
+      // What control refuses as invalid (a target its allowlist refuses, options it cannot
+      // take) is k6's invalid configuration, as with --local.
+      if (!(error instanceof ControlRefusal) || error.status !== 422) throw error;
+      io.stderr.write(`ERRO ${error.message}\n`);
+      return K6ExitCode.invalidConfig;
     }
-    const run = await launchAndWait(client, saved, file, flags, io);
     if (run === undefined) return K6ExitCode.ok;
     const stored = (run.summary ?? {}) as { k6?: unknown };
     const k6 = K6Outcome.safeParse(stored.k6);
