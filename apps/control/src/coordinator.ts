@@ -257,6 +257,8 @@ export class RunCoordinator {
       await this.#signal({ type: 'abort', runId: run.id, reason: live.abortReason });
     } else if (live.phase === 'running') {
       live.scraper?.start(Date.now());
+      // An agent may still wait for the k6 setup's word (the dead control never said it).
+      if (live.k6?.setup) await this.#sayK6Setup(live);
       await this.#signal({
         type: 'keepalive',
         runId: run.id,
@@ -499,10 +501,11 @@ export class RunCoordinator {
       const live = this.#live.get(message.runId);
       if (live?.phase !== 'running' || !live.k6 || live.k6.setup) return;
       if (message.shard !== 0 || live.claims.get(0) !== message.agentId) return;
-      live.k6.setup = {
+      // Written first: a control that takes the run over says the same instant and data.
+      live.k6.setup = await this.#metadata.recordK6Setup(message.runId, {
         at: Math.ceil((Date.now() + this.#options.startDelayMs) / 1000) * 1000 + 500,
-        data: message.setupData,
-      };
+        ...(message.setupData === undefined ? {} : { data: message.setupData }),
+      });
       await this.#sayK6Setup(live);
       return;
     }
@@ -920,6 +923,7 @@ function restoreShards(live: LiveRun, coordination: Coordination): void {
     live.startAt = coordination.startAtMs;
   }
   live.abortReason = coordination.stopReason ?? undefined;
+  if (live.k6 && coordination.k6Setup) live.k6.setup = coordination.k6Setup;
 }
 
 /** A row counted toward its agent's progress (written once a tick, by shard). */

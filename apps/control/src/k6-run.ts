@@ -15,6 +15,7 @@ import {
   ThresholdsError,
   type ThresholdVerdict,
 } from '@loadline/k6';
+import type { K6Setup } from '@loadline/metadata';
 import type { K6Script, Scenario } from '@loadline/scenario';
 import { type LaunchInput, type RunTarget, shardJob } from './shard-plan.js';
 
@@ -26,7 +27,7 @@ export interface LiveK6 {
   /** how each shard's script ended */
   endings: Map<number, ShardEnding>;
   /** setup() ran (on shard 0): when every agent's VUs start, and what it returned */
-  setup: { at: number; data: string | undefined } | undefined;
+  setup: K6Setup | undefined;
   /** the threshold whose abortOnFail stopped the run */
   thresholdAbort: ThresholdVerdict['abort'];
   /** when thresholds were last judged (ms) */

@@ -56,6 +56,7 @@ export type {
   AuditOutcome,
   Json,
   JsonObject,
+  K6Setup,
   MetricsTarget,
   ShardState,
   TokenRole,

@@ -341,6 +341,38 @@ for (const backend of await backends()) {
         );
       });
 
+      it("keep a k6 shard's exit code and final metrics, and a k6 run's setup written once", async () => {
+        const run = await waitingRun(1);
+        await store.claimRunShard({ runId: run.id, agentId: 'a1', shardIndex: 0 });
+        const metrics = { elapsedMs: 1000, metrics: [], checks: [], groups: [''] };
+        assert.equal(
+          await store.endShard({
+            runId: run.id,
+            shardIndex: 0,
+            agentId: 'a1',
+            aborted: true,
+            reason: 'test failed: marked',
+            k6ExitCode: 110,
+            k6Metrics: metrics,
+          }),
+          true,
+        );
+        assert.deepEqual(await store.recordK6Setup(run.id, { at: 1_000_500, data: '{"t":1}' }), {
+          at: 1_000_500,
+          data: '{"t":1}',
+        });
+        assert.deepEqual(
+          await store.recordK6Setup(run.id, { at: 2_000_500 }),
+          { at: 1_000_500, data: '{"t":1}' },
+          "another control's later setup",
+        );
+        const coordination = (await store.getCoordination(run.id))!;
+        assert.deepEqual(coordination.k6Setup, { at: 1_000_500, data: '{"t":1}' });
+        const [shard] = coordination.shards;
+        assert.equal(shard?.k6ExitCode, 110);
+        assert.deepEqual(shard?.k6Metrics, metrics);
+      });
+
       it('end only by their holder, are lost when it vanishes, and keep their progress', async () => {
         const run = await waitingRun(3);
         await store.claimRunShard({ runId: run.id, agentId: 'a1', shardIndex: 0 });

@@ -192,8 +192,16 @@ export const runCoordination = pgTable('run_coordination', {
   stopReason: text('stop_reason'),
   /** an open-model run's rate is its profile's times this, from the last change on */
   rateMultiplier: doublePrecision('rate_multiplier').notNull().default(1),
+  /** a k6 run's setup() ran: when every agent's VUs start, and what it returned */
+  k6Setup: jsonb('k6_setup').$type<K6Setup>(),
   updatedAt: at('updated_at').notNull().defaultNow(),
 });
+
+/** A k6 run's setup() as control said it: VUs start `at` (control's epoch ms), with `data`. */
+export interface K6Setup {
+  at: number;
+  data?: string;
+}
 
 /** A run's timeline of live rate changes (see 009_fleet.sql). */
 export const runRateChanges = pgTable(

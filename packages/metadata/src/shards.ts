@@ -4,7 +4,14 @@ import type { Db } from './db.js';
 import { validate } from './errors.js';
 import { ProcessId } from './inputs.js';
 import { getRun } from './runs.js';
-import { type JsonObject, runCoordination, runRateChanges, runShards, runs } from './schema.js';
+import {
+  type JsonObject,
+  type K6Setup,
+  runCoordination,
+  runRateChanges,
+  runShards,
+  runs,
+} from './schema.js';
 import { ACTIVE_STATUSES } from './transitions.js';
 
 export type Shard = typeof runShards.$inferSelect;
@@ -35,6 +42,8 @@ export interface Coordination {
   stopReason: string | null;
   /** the rate multiplier the run goes at now (1 unless changed live) */
   rateMultiplier: number;
+  /** a k6 run's setup() once it ran: when the VUs start, and its data */
+  k6Setup: K6Setup | null;
   shards: Shard[];
 }
 
@@ -58,6 +67,7 @@ export async function getCoordination(db: Db, runId: string): Promise<Coordinati
     startAtMs: row.startAtMs,
     stopReason: row.stopReason,
     rateMultiplier: row.rateMultiplier,
+    k6Setup: row.k6Setup ?? null,
     shards,
   };
 }
@@ -154,6 +164,19 @@ export async function recordStart(db: Db, runId: string, startAtMs: number): Pro
     .from(runCoordination)
     .where(eq(runCoordination.runId, runId));
   return row?.startAtMs ?? startAtMs;
+}
+
+/** Writes a k6 run's setup, once: one written already (by another control) wins. */
+export async function recordK6Setup(db: Db, runId: string, setup: K6Setup): Promise<K6Setup> {
+  await db
+    .update(runCoordination)
+    .set({ k6Setup: setup, updatedAt: sql`now()` })
+    .where(and(eq(runCoordination.runId, runId), isNull(runCoordination.k6Setup)));
+  const [row] = await db
+    .select({ k6Setup: runCoordination.k6Setup })
+    .from(runCoordination)
+    .where(eq(runCoordination.runId, runId));
+  return row?.k6Setup ?? setup;
 }
 
 /** Writes why the run stops, once: the first reason stays. Returns the reason that stands. */

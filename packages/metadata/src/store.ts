@@ -9,7 +9,7 @@ import { loadMigrations, MIGRATIONS_DIR, migrate } from './migrate.js';
 import * as runs from './runs.js';
 import * as scenarios from './scenarios.js';
 import * as schedules from './schedules.js';
-import type { JsonObject } from './schema.js';
+import type { JsonObject, K6Setup } from './schema.js';
 import * as shards from './shards.js';
 import * as weightProbes from './weight-probes.js';
 
@@ -183,6 +183,10 @@ export class MetadataStore {
   }
   recordStart(runId: string, startAtMs: number) {
     return shards.recordStart(this.db, runId, startAtMs);
+  }
+
+  recordK6Setup(runId: string, setup: K6Setup) {
+    return shards.recordK6Setup(this.db, runId, setup);
   }
   recordStop(runId: string, reason: string) {
     return shards.recordStop(this.db, runId, reason);
