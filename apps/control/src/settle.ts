@@ -12,7 +12,7 @@ import {
   tableResults,
 } from '@loadline/engine';
 import { canTransition, type MetadataStore } from '@loadline/metadata';
-import { settleK6 } from './k6-run.js';
+import { endsTheRun, settleK6 } from './k6-run.js';
 import type { LiveRun } from './live-run.js';
 
 /** A run's end as this control saw it: its final status, summary and abort reason. */
@@ -41,14 +41,16 @@ export function settleLive(live: LiveRun, nowMs: number, forced?: 'error'): Sett
     agents: live.shardCount,
     ...(live.target.kind === 'open' ? { peakRate: peakRateOf(live.target.profile) } : {}),
   });
-  // A k6 run: its thresholds judged on every agent's metrics merged, and k6's exit code.
-  const k6 = live.k6
-    ? settleK6(live.k6, {
-        saturated: generator.saturated.length > 0,
-        ...(generator.hint ? { saturationHint: generator.hint } : {}),
-        abortReason,
-      })
-    : undefined;
+  // A k6 run: its thresholds judged on every agent's metrics merged, and k6's exit code;
+  // none for a run that never ran, unless a shard's script said why (an init error: 107).
+  const k6 =
+    live.k6 && (forced !== 'error' || [...live.k6.endings.values()].some(endsTheRun))
+      ? settleK6(live.k6, {
+          saturated: generator.saturated.length > 0,
+          ...(generator.hint ? { saturationHint: generator.hint } : {}),
+          abortReason,
+        })
+      : undefined;
   // A k6 script's scenarios may end before their longest possible length (iterations).
   const durationS = (k6 ? k6.elapsedMs : outcome === 'aborted' ? ranMs : live.durationMs) / 1000;
   const { scenario } = live;

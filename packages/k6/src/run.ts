@@ -253,7 +253,6 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
   const prepared = await prepareScript(options);
   if ('exitCode' in prepared) return prepared;
   const { runtime, pool, registry, tags, parsed, thresholdSets, exports } = prepared;
-  const first = { exports };
 
   const stop = new AbortController();
   // Every scenario's timers wait on this one signal at once (start times, ends, arrivals).
@@ -286,7 +285,7 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
     // setup(): once, on its own VU; its data reaches every iteration as JSON (as in k6). On
     // the fleet it runs on shard 0, and control hands its data to every other agent.
     let data: unknown;
-    const hasSetup = typeof first?.exports.setup === 'function';
+    const hasSetup = typeof exports.setup === 'function';
     const runsSetup = shard?.runsSetup !== false;
     const setupVu = hasSetup && runsSetup ? pool.take() : undefined;
     if (setupVu) {
@@ -384,7 +383,7 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
     const generator = judge.check({ agents: 1 });
     const elapsedMs = runtime.elapsedMs();
 
-    if (typeof first?.exports.teardown === 'function' && !fatal && runsSetup) {
+    if (typeof exports.teardown === 'function' && !fatal && runsSetup) {
       const vu = pool.take();
       try {
         await callWithTimeout(
@@ -423,7 +422,7 @@ export async function runK6Script(options: K6RunOptions): Promise<K6RunResult> {
       outcomes: verdict.outcomes,
       thresholds: thresholdSets,
     });
-    await writeSummary(first?.exports.handleSummary, summary, options);
+    await writeSummary(exports.handleSummary, summary, options);
     const ending = endingOf({
       generator,
       fatal,

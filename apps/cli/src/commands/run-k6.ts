@@ -291,7 +291,8 @@ export async function runK6OnFleet(
         io.stdout.write(
           `${JSON.stringify({ runId: run.id, status: run.status, exitCode: null })}\n`,
         );
-      return run.status === 'aborted' ? K6ExitCode.externalAbort : ExitCode.internalError;
+      // It never ran as asked (too few agents, say): bad input, as for a scenario.
+      return run.status === 'aborted' ? K6ExitCode.externalAbort : ExitCode.badInput;
     }
     const summary = k6.data.summary as unknown as SummaryData;
     await inspected.writeSummary(summary, {
