@@ -19,6 +19,7 @@ import {
   ClockFilter,
   connectRedis,
   DEFAULT_REDIS_URL,
+  getRunScript,
   RedisNames,
   readAgentClock,
   removeAgent,
@@ -27,7 +28,7 @@ import {
   sendAgentMessage,
   writeHeartbeat,
 } from '@loadline/queue';
-import { Scenario } from '@loadline/scenario';
+import { joinK6Script, Scenario } from '@loadline/scenario';
 import { z } from 'zod';
 import { type AgentCredentials, agentSigner, controlVerifier, enrollAgent } from './credentials.js';
 
@@ -277,7 +278,18 @@ export class Agent {
   }
 
   async #runOneShard(job: ShardJob): Promise<void> {
-    const parsed = Scenario.safeParse(job.scenario);
+    let scenarioJson = job.scenario;
+    if (job.k6Script) {
+      // A k6 script is stored once per run; the signed job names its digest.
+      try {
+        const script = await getRunScript(this.#redis, this.#names, job.runId, job.k6Script.sha256);
+        scenarioJson = joinK6Script(job.scenario, script);
+      } catch (error) {
+        await this.#finish(job, true, `cannot run the shard: ${(error as Error).message}`);
+        return;
+      }
+    }
+    const parsed = Scenario.safeParse(scenarioJson);
     if (!parsed.success) {
       await this.#finish(
         job,

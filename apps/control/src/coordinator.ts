@@ -20,8 +20,10 @@ import { type MetricsTarget, type TargetMetricRow, TargetScraper } from '@loadli
 import {
   type AgentVerifier,
   type ControlSigner,
+  deleteRunScript,
   listAgents,
   publishSignal,
+  putRunScript,
   type Redis,
   type RedisNames,
   type ResultsBacklog,
@@ -79,6 +81,8 @@ export interface CoordinatorOptions {
 }
 
 const LEASE_MS = 10_000;
+/** A k6 run's script outlives its planned length by this much in Redis (a takeover, a late end). */
+const SCRIPT_SLACK_S = 3600;
 /** How often a run's per-shard progress is written. */
 const PROGRESS_EVERY_MS = 5000;
 /** How long one listing of the live agents serves every run's tick. */
@@ -175,7 +179,7 @@ export class RunCoordinator {
   }
 
   async launch(input: LaunchInput): Promise<void> {
-    const { jobs, durationMs, target } = planShards(input);
+    const { jobs, durationMs, target, script } = planShards(input);
     const runId = input.run.id;
     const plan: CoordinationPlan = {
       target,
@@ -196,6 +200,11 @@ export class RunCoordinator {
     // against it, so another control can go on from here.
     await this.#metadata.beginCoordination(runId, JSON.parse(JSON.stringify(plan)));
     await this.#metadata.transitionRun(runId, ['queued'], 'waiting-for-agents', {});
+    if (script) {
+      // Kept while the run may last (claims, setup, its scenarios, their graceful stops).
+      const ttlS = (this.#options.claimTimeoutMs + durationMs) / 1000 + SCRIPT_SLACK_S;
+      await putRunScript(this.#redis, this.#names, runId, script.text, ttlS);
+    }
     await this.#queue.enqueue(jobs);
     await this.#signal({ type: 'keepalive', runId, at: Date.now() });
   }
@@ -761,6 +770,13 @@ export class RunCoordinator {
       );
     const settlement = settleLive(live, Date.now(), forced);
     await storeSettlement(this.#metadata, live.run.id, settlement);
+    if (live.k6) {
+      await deleteRunScript(this.#redis, this.#names, live.run.id).catch((error: Error) =>
+        this.#options.log(
+          `run ${live.run.id}: its script stays in Redis until it expires: ${error.message}`,
+        ),
+      );
+    }
     this.#options.log(`run ${live.run.id}: ${settlement.status}`);
   }
 

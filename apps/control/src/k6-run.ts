@@ -16,7 +16,8 @@ import {
   type ThresholdVerdict,
 } from '@loadline/k6';
 import type { K6Setup } from '@loadline/metadata';
-import type { K6Script, Scenario } from '@loadline/scenario';
+import { scriptDigest } from '@loadline/queue';
+import { type K6Script, type Scenario, splitK6Script } from '@loadline/scenario';
 import { type LaunchInput, type RunTarget, shardJob } from './shard-plan.js';
 
 /** What control holds about a live k6 run besides what every run has. */
@@ -66,23 +67,32 @@ export function liveK6Of(scenario: Scenario): LiveK6 | undefined {
   };
 }
 
-/** One shard per agent; shard 0 runs setup() and teardown(). */
+/**
+ * One shard per agent; shard 0 runs setup() and teardown(). The script's bulk (bundle, map,
+ * files) is left out of the jobs: it is stored once for the run, and each job names its digest.
+ */
 export function planK6Shards(input: LaunchInput): {
   jobs: ShardJob[];
   durationMs: number;
   target: RunTarget;
+  script: { text: string; sha256: string };
 } {
   const script = input.scenario.k6;
   if (!script) throw new Error(`run ${input.run.id}: a k6 launch needs the scenario's script`);
   const judge = k6JudgeOf(script);
-  const jobs = Array.from({ length: input.run.agentsRequested }, (_, shard) =>
-    shardJob(input, shard, {
+  const split = splitK6Script(input.scenario);
+  const sha256 = scriptDigest(split.script);
+  const jobs = Array.from({ length: input.run.agentsRequested }, (_, shard) => ({
+    ...shardJob(input, shard, {
       model: { kind: 'k6', setup: shard === 0 },
       feederRows: {},
       extraHeaders: [],
     }),
-  );
+    scenario: split.scenario,
+    k6Script: { sha256 },
+  }));
   return {
+    script: { text: split.script, sha256 },
     jobs,
     durationMs: Math.max(judge.durationMs, 1000),
     target: { kind: 'closed', vus: judge.maxVus },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Scenario } from '@loadline/scenario';
+import { joinK6Script, Scenario } from '@loadline/scenario';
 import {
   fleetCapacityProblem,
   type LaunchInput,
@@ -92,6 +92,15 @@ describe('a k6 script across agents', () => {
       ],
     );
     assert.deepEqual(target, { kind: 'closed', vus: 7 });
+    // The script's bulk is stored once for the run: each job names its digest, and the
+    // agent's join gives back the scenario as launched.
+    const { script } = planShards(input(3));
+    assert.ok(script);
+    for (const job of jobs) {
+      assert.deepEqual(job.k6Script, { sha256: script.sha256 });
+      assert.equal((job.scenario.k6 as Record<string, unknown>).code, undefined);
+      assert.deepEqual(Scenario.parse(joinK6Script(job.scenario, script.text)), scenario);
+    }
     assert.equal(durationMs, 2000 + 5000 + 30_000, "b's start, stages and its graceful ramp-down");
   });
 });

@@ -210,6 +210,8 @@ export function planShards(input: LaunchInput): {
   jobs: ShardJob[];
   durationMs: number;
   target: RunTarget;
+  /** a k6 run's script, stored once for all its shards (see planK6Shards) */
+  script?: { text: string; sha256: string };
 } {
   const { run, scenario } = input;
   const count = run.agentsRequested;

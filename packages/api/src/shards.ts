@@ -78,6 +78,11 @@ export const ShardJob = z.object({
   ]),
   /** feeder rows dealt to this shard (control reads the files; agents hold no data) */
   feederRows: z.record(z.string(), z.array(z.record(z.string(), z.string()))),
+  /**
+   * A k6 run: its script's code, map and files are stored once per run in Redis (not in
+   * every job); the agent puts them back into `scenario.k6`, checked against this digest.
+   */
+  k6Script: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
   /** headers on every request (the shadow tag) */
   extraHeaders: z.array(z.tuple([z.string(), z.string()])).default([]),
   /** the target hosts this run may load: agents refuse anything else */

@@ -36,6 +36,7 @@ export {
   type SignedEntry,
   sendAgentMessage,
 } from './results.js';
+export { deleteRunScript, getRunScript, putRunScript, scriptDigest } from './run-scripts.js';
 export {
   ScheduleFiring,
   type ScheduleProcessor,

@@ -75,6 +75,10 @@ export class RedisNames {
   lastSignal(runId: string): string {
     return `${this.namespace}:signal:${runId}`;
   }
+  /** a k6 run's script, stored once for all its shards */
+  runScript(runId: string): string {
+    return `${this.namespace}:run-script:${runId}`;
+  }
 
   get #tagged(): string {
     return this.cluster ? `{${this.namespace}}` : this.namespace;

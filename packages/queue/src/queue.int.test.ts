@@ -12,6 +12,7 @@ import {
 import { listAgents, writeHeartbeat } from './heartbeats.js';
 import { RedisNames } from './names.js';
 import { ResultsReader, sendAgentMessage } from './results.js';
+import { deleteRunScript, getRunScript, putRunScript, scriptDigest } from './run-scripts.js';
 import { type ScheduleFiring, ScheduleQueue, ScheduleWorker } from './schedules.js';
 import { ShardQueue, ShardWorker } from './shards.js';
 import { publishSignal, SignalSubscription } from './signals.js';
@@ -286,5 +287,19 @@ describe('queue (real Redis)', { skip }, () => {
       await Promise.race([worker.close(), new Promise((r) => setTimeout(r, 2000))]);
       dead.disconnect();
     }
+  });
+});
+
+describe("a k6 run's script, stored once per run", { skip }, () => {
+  it('is read back only when it is the one the signed job names', async () => {
+    const text = JSON.stringify({ code: 'export default function () {}', map: '{}', files: {} });
+    const sha256 = scriptDigest(text);
+    await putRunScript(redis, names, 'run_script', text, 60);
+    assert.equal(await getRunScript(redis, names, 'run_script', sha256), text);
+    // Whoever can write Redis cannot make an agent run another script.
+    await redis.set(names.runScript('run_script'), text.replace('{}', '{ while (1); }'));
+    await assert.rejects(getRunScript(redis, names, 'run_script', sha256), /digest differs/);
+    await deleteRunScript(redis, names, 'run_script');
+    await assert.rejects(getRunScript(redis, names, 'run_script', sha256), /no longer in Redis/);
   });
 });

@@ -5,6 +5,7 @@ export {
 } from './document-limits.js';
 export { formatDuration, parseDuration } from './duration.js';
 export { type ExtractSpec, followJsonPath, parseExtract, parseJsonPath } from './extract.js';
+export { joinK6Script, splitK6Script } from './k6-parts.js';
 export {
   MAX_AGENTS,
   MAX_ALIAS_COUNT,
