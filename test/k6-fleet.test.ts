@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { k6ResultOf } from './k6/result.js';
 import { startStandIn } from './k6/stand-in.js';
-import { cli, UpStack } from './support.js';
+import { cli, root, UpStack } from './support.js';
 
 const scripts = join(import.meta.dirname, 'k6', 'scripts');
 const dir = mkdtempSync(join(tmpdir(), 'loadline-k6-fleet-'));
@@ -94,6 +94,27 @@ describe('loadline run SCRIPT.js on the fleet (k6 scripts)', { timeout: 180_000 
       ],
       "k6's striping: half of each scenario per agent, and setup() on shard 0",
     );
+  });
+
+  it('runs the demo k6 script against the demo mall, as `loadline up` suggests', async () => {
+    const result = await cli([
+      'run',
+      join(root, 'scenarios', 'demo-k6-mall.js'),
+      '--api',
+      stack.api,
+      '--agents',
+      '2',
+      '--wait',
+      '--json',
+      '-e',
+      `MALL=${stack.demo}`,
+    ]);
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    const out = k6ResultOf(result.stdout);
+    assert.equal(out.status, 'passed');
+    // 10/s rising to 40/s over 5 s, then 40/s for 10 s: 525 iterations, two requests each.
+    assert.ok(Math.abs((out.summary.metrics.iterations?.values.count ?? 0) - 525) <= 2);
+    assert.equal(out.summary.metrics.checks?.values.rate, 1);
   });
 
   it('abortOnFail on the merged metrics stops both agents: 99', async () => {

@@ -292,6 +292,7 @@ export async function runUp(
         `  npx loadline run scenarios/demo-browse-buy.yaml --wait          # on the agents, through control`,
         `  npx loadline run scenarios/demo-browse-buy.yaml --local          # in one process`,
         `  npx loadline run scenarios/demo-shadow-buy.yaml --wait --json    # shadow traffic`,
+        `  npx loadline run scenarios/demo-k6-mall.js -e MALL=${mall.url} --wait   # a k6 script`,
         `  npx loadline verify RUN --stores scenarios/demo-shadow-stores.yaml   # isolation check`,
         `  npx loadline bench --url ${mall.url}/api/products/42 --rate 1000 --duration 10s`,
         '',
