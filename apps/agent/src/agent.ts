@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { maskSecrets, open } from '@loadline/access';
-import { type ControlSignal, hostMatcher, type K6Metrics, type ShardJob } from '@loadline/api';
+import {
+  type AgentMessage,
+  type ControlSignal,
+  hostMatcher,
+  type K6Metrics,
+  type ShardJob,
+} from '@loadline/api';
 import type { RedisTopology } from '@loadline/config';
 import {
   type CompiledPlan,
@@ -13,7 +19,7 @@ import {
   GuardrailMonitor,
   stepTableSource,
 } from '@loadline/engine';
-import { K6ExitCode, runK6Script } from '@loadline/k6';
+import { endsTheRun, runK6Script } from '@loadline/k6';
 import type { AgentClock, AgentSigner, ControlVerifier, Redis } from '@loadline/queue';
 import {
   ClockFilter,
@@ -442,21 +448,8 @@ export class Agent {
     const runsSetup = job.model.setup;
     const stop = new AbortController();
     session.onAbort = () => stop.abort();
-    const sends = new Set<Promise<void>>();
-    const push = (message: Parameters<typeof sendAgentMessage>[2]) => {
-      const send = sendAgentMessage(
-        this.#redis,
-        this.#names,
-        message,
-        this.#signer,
-        job.resultStreams,
-      )
-        .catch((error) => this.#log(`could not push ${message.type}: ${error.message}`))
-        .finally(() => sends.delete(send));
-      sends.add(send);
-      // Redis away this long: what this agent sends could not be measured.
-      if (sends.size >= MAX_UNDELIVERED) stop.abort();
-    };
+    // Two messages a second: its rows, and its metrics so far.
+    const results = this.#resultsOut(job, () => stop.abort(), 2);
     let started = false;
     // Dead-man switch: an agent that has not heard control for its grace stops sending.
     const deadMan = setInterval(() => {
@@ -517,12 +510,12 @@ export class Agent {
             return { at: session.vusAt as number, setupData: session.setupData };
           },
           second: ({ rows, generator, metrics }) => {
-            push({ type: 'intervals', ...ids, rows, generator });
-            push({ type: 'k6-metrics', ...ids, metrics });
+            results.push({ type: 'intervals', ...ids, rows, generator });
+            results.push({ type: 'k6-metrics', ...ids, metrics });
           },
         },
       });
-      await Promise.all([...sends]);
+      await results.drained();
       const stoppedBy =
         session.abortReason !== undefined
           ? `aborted: ${session.abortReason}`
@@ -531,17 +524,46 @@ export class Agent {
               ? 'the agent stopped'
               : 'control signals lost'
             : undefined;
-      const aborted = !started || stoppedBy !== undefined || isScriptFailure(result.exitCode);
+      const aborted = !started || stoppedBy !== undefined || endsTheRun(result.exitCode);
       await this.#finish(job, aborted, stoppedBy ?? result.reason, {
         exitCode: result.exitCode,
         metrics: result.metrics,
       });
     } catch (error) {
-      await Promise.all([...sends]);
+      await results.drained();
       await this.#finish(job, true, `k6 runner failed: ${(error as Error).message}`);
     } finally {
       clearInterval(deadMan);
     }
+  }
+
+  /**
+   * A shard's results on their way to Redis, in order. Redis away: they wait in the
+   * connection's queue, and past MAX_UNDELIVERED seconds of them (`perSecond` messages a
+   * second) the shard stops: what it would send could not be measured.
+   */
+  #resultsOut(job: ShardJob, stopUnmeasured: (why: string) => void, perSecond = 1) {
+    const sends = new Set<Promise<void>>();
+    return {
+      push: (message: AgentMessage) => {
+        if (sends.size >= MAX_UNDELIVERED * perSecond) {
+          stopUnmeasured(
+            `results could not reach Redis for ${Math.round(sends.size / perSecond)} s; stopped unmeasured load`,
+          );
+        }
+        const send = sendAgentMessage(
+          this.#redis,
+          this.#names,
+          message,
+          this.#signer,
+          job.resultStreams,
+        )
+          .catch((error) => this.#log(`could not push ${message.type}: ${error.message}`))
+          .finally(() => sends.delete(send));
+        sends.add(send);
+      },
+      drained: () => Promise.all([...sends]),
+    };
   }
 
   async #execute(
@@ -574,7 +596,7 @@ export class Agent {
     this.#runner = runner;
     // A change heard before the start applies from the start.
     if (this.#rateMultiplier !== 1) this.#setRunnerRate(runner, this.#rateMultiplier);
-    const sends = new Set<Promise<void>>();
+    const results = this.#resultsOut(job, (why) => runner.stop(why));
     // Control judges guardrails on every agent's traffic merged; while it is away, each
     // agent judges them on its own, so no run goes on unguarded.
     const guardrails = new GuardrailMonitor(scenario.guardrails);
@@ -597,29 +619,15 @@ export class Agent {
       const { generator } = interval;
       const busy = generator.sent + generator.late + generator.dropped > 0;
       if (interval.rows.length === 0 && !busy) return;
-      // Redis away: results wait in order in the connection's queue (bounded here) and go
-      // when it is back.
-      if (sends.size >= MAX_UNDELIVERED) {
-        runner.stop(`results could not reach Redis for ${sends.size} s; stopped unmeasured load`);
-      }
-      const send = sendAgentMessage(
-        this.#redis,
-        this.#names,
-        {
-          type: 'intervals',
-          runId: job.runId,
-          agentId: this.agentId,
-          shard: job.shard,
-          rows: interval.rows,
-          // How this agent kept up: control judges whether it was saturated.
-          generator,
-        },
-        this.#signer,
-        job.resultStreams,
-      )
-        .catch((error) => this.#log(`could not push interval: ${error.message}`))
-        .finally(() => sends.delete(send));
-      sends.add(send);
+      results.push({
+        type: 'intervals',
+        runId: job.runId,
+        agentId: this.agentId,
+        shard: job.shard,
+        rows: interval.rows,
+        // How this agent kept up: control judges whether it was saturated.
+        generator,
+      });
     });
     // Dead-man switch: an agent that has not heard control for its grace stops sending.
     const deadMan = setInterval(() => {
@@ -630,7 +638,7 @@ export class Agent {
     }, 250);
     try {
       const report = await runner.run();
-      await Promise.all([...sends]);
+      await results.drained();
       await this.#finish(job, report.aborted, report.abortReason);
     } finally {
       clearInterval(deadMan);
@@ -665,15 +673,6 @@ interface ShardSession {
   graceMs: number;
   /** an abort heard: stops what runs */
   onAbort: () => void;
-}
-
-/** A k6 shard that ended this way ends the run: the script aborted, failed or was refused. */
-function isScriptFailure(exitCode: number): boolean {
-  return (
-    exitCode === K6ExitCode.scriptAborted ||
-    exitCode === K6ExitCode.scriptException ||
-    exitCode === K6ExitCode.invalidConfig
-  );
 }
 
 const JobSecrets = z.record(z.string(), z.string());
