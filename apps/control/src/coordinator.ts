@@ -15,6 +15,7 @@ import {
   summarizeFlows,
   type ThresholdResult,
 } from '@loadline/engine';
+import { endsTheRun } from '@loadline/k6';
 import type { Coordination, MetadataStore, Run, ShardProgress } from '@loadline/metadata';
 import { type MetricsTarget, type TargetMetricRow, TargetScraper } from '@loadline/metrics';
 import {
@@ -32,7 +33,7 @@ import {
 import { parseDuration, Scenario } from '@loadline/scenario';
 import { z } from 'zod';
 import { type PreparedRows, prepareRows } from './ingest-decode.js';
-import { endsTheRun, judgeK6, k6ThresholdsSoFar, liveK6Of } from './k6-run.js';
+import { judgeK6, k6ThresholdsSoFar, liveK6Of } from './k6-run.js';
 import {
   judgeGuardrails,
   type LiveRun,
@@ -570,7 +571,7 @@ export class RunCoordinator {
         };
         live.k6.endings.set(shard, ending);
         // exec.test.abort(), or a script error in init/setup on one agent, ends the run on all.
-        if (live.phase === 'running' && endsTheRun(ending)) {
+        if (live.phase === 'running' && endsTheRun(ending.exitCode)) {
           await this.#decideStop(
             live,
             `agent ${agentId}: ${message.reason ?? 'the script ended the run'}`,
@@ -700,6 +701,7 @@ export class RunCoordinator {
     let verdict: ReturnType<typeof judgeK6>;
     try {
       verdict = judgeK6(k6, false);
+      k6.verdict = verdict;
     } catch (error) {
       // A threshold on a metric of the wrong type (known once the script declared it).
       return `thresholds: ${(error as Error).message}`;

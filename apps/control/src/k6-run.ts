@@ -1,17 +1,17 @@
 /**
  * A k6 script's run as control coordinates it: one shard per agent, each running its
- * share of every scenario (k6's execution segments); setup() on shard 0 before it claims,
- * its data said with the start; thresholds judged on every agent's metrics merged, every
+ * share of every scenario (k6's execution segments); setup() on shard 0 from the start,
+ * its data said with the instant every agent's VUs start; thresholds judged on every agent's metrics merged, every
  * 2 s (abortOnFail stops every agent) and at the end, where k6's exit code is decided.
  */
 import type { K6Metrics, K6Outcome, ShardJob, ThresholdResult } from '@loadline/api';
 import {
-  fleetEnding,
   K6ExitCode,
   K6FleetJudge,
+  k6Ending,
   mergeMetrics,
   OptionsError,
-  type ShardEnding,
+  type ScriptEnding,
   ThresholdsError,
   type ThresholdVerdict,
 } from '@loadline/k6';
@@ -26,13 +26,14 @@ export interface LiveK6 {
   /** each agent's metrics as it last sent them (cumulative: the latest counts) */
   metrics: Map<string, K6Metrics>;
   /** how each shard's script ended */
-  endings: Map<number, ShardEnding>;
+  endings: Map<number, ScriptEnding>;
   /** setup() ran (on shard 0): when every agent's VUs start, and what it returned */
   setup: K6Setup | undefined;
   /** the threshold whose abortOnFail stopped the run */
   thresholdAbort: ThresholdVerdict['abort'];
-  /** when thresholds were last judged (ms) */
+  /** when thresholds were last judged (ms), and what they said (live views read it) */
   judgedAt: number;
+  verdict: ThresholdVerdict | undefined;
 }
 
 /** The judge of a k6 scenario's script; throws K6OptionsProblem when its options do not hold. */
@@ -64,6 +65,7 @@ export function liveK6Of(scenario: Scenario): LiveK6 | undefined {
     setup: undefined,
     thresholdAbort: undefined,
     judgedAt: 0,
+    verdict: undefined,
   };
 }
 
@@ -104,14 +106,12 @@ export function judgeK6(k6: LiveK6, final: boolean): ThresholdVerdict {
   return k6.judge.judge(mergeMetrics(k6.metrics.values()), final);
 }
 
-/** A k6 run's thresholds on what every agent measured so far, as live views list them. */
+/**
+ * A k6 run's thresholds as last judged on every agent's metrics (every 2 s), as live views
+ * list them: a view does not merge every agent's histograms again.
+ */
 export function k6ThresholdsSoFar(k6: LiveK6): ThresholdResult[] {
-  try {
-    return thresholdResults(judgeK6(k6, false));
-  } catch (error) {
-    if (error instanceof ThresholdsError) return [];
-    throw error;
-  }
+  return k6.verdict ? thresholdResults(k6.verdict) : [];
 }
 
 function thresholdResults(verdict: ThresholdVerdict): ThresholdResult[] {
@@ -120,15 +120,6 @@ function thresholdResults(verdict: ThresholdVerdict): ThresholdResult[] {
     passed: o.ok,
     value: o.observed ?? null,
   }));
-}
-
-/** A shard's end that ends the whole run: its script aborted, failed in init/setup, or was refused. */
-export function endsTheRun(ending: ShardEnding): boolean {
-  return (
-    ending.exitCode === K6ExitCode.scriptAborted ||
-    ending.exitCode === K6ExitCode.scriptException ||
-    ending.exitCode === K6ExitCode.invalidConfig
-  );
 }
 
 /**
@@ -153,12 +144,13 @@ export function settleK6(
   const summary = k6.judge.summary(merged, verdict);
   const ending = problem
     ? { exitCode: K6ExitCode.invalidConfig, reason: problem }
-    : fleetEnding({
+    : k6Ending({
         saturated: run.saturated,
         ...(run.saturationHint ? { saturationHint: run.saturationHint } : {}),
-        shards: [...k6.endings.values()],
+        runner: "an agent's runner",
+        scripts: [...k6.endings.values()],
         thresholdAbort: k6.thresholdAbort,
-        stoppedReason: run.abortReason,
+        stopped: run.abortReason === undefined ? undefined : `stopped: ${run.abortReason}`,
         verdict,
       });
   return {

@@ -11,8 +11,9 @@ import {
   stepTableSource,
   tableResults,
 } from '@loadline/engine';
+import { endsTheRun } from '@loadline/k6';
 import { canTransition, type MetadataStore } from '@loadline/metadata';
-import { endsTheRun, settleK6 } from './k6-run.js';
+import { settleK6 } from './k6-run.js';
 import type { LiveRun } from './live-run.js';
 
 /** A run's end as this control saw it: its final status, summary and abort reason. */
@@ -44,7 +45,8 @@ export function settleLive(live: LiveRun, nowMs: number, forced?: 'error'): Sett
   // A k6 run: its thresholds judged on every agent's metrics merged, and k6's exit code;
   // none for a run that never ran, unless a shard's script said why (an init error: 107).
   const k6 =
-    live.k6 && (forced !== 'error' || [...live.k6.endings.values()].some(endsTheRun))
+    live.k6 &&
+    (forced !== 'error' || [...live.k6.endings.values()].some((e) => endsTheRun(e.exitCode)))
       ? settleK6(live.k6, {
           saturated: generator.saturated.length > 0,
           ...(generator.hint ? { saturationHint: generator.hint } : {}),

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { K6Metrics } from '@loadline/api';
-import { K6ExitCode } from './exit-codes.js';
-import { fleetEnding, K6FleetJudge, mergeMetrics } from './fleet.js';
+import { K6ExitCode, k6Ending } from './exit-codes.js';
+import { K6FleetJudge, mergeMetrics } from './fleet.js';
 import { MetricRegistry } from './metrics.js';
 
 /** One agent's metrics as they reach control: through JSON and the message schema. */
@@ -135,7 +135,7 @@ describe('K6FleetJudge', () => {
   });
 });
 
-describe('fleetEnding', () => {
+describe('k6Ending', () => {
   const passed = { outcomes: [], passed: true, abort: undefined };
   const failed = {
     outcomes: [
@@ -152,41 +152,45 @@ describe('fleetEnding', () => {
   };
   const base = {
     saturated: false,
-    shards: [],
+    runner: "an agent's runner",
+    scripts: [],
     thresholdAbort: undefined,
-    stoppedReason: undefined,
+    stopped: undefined,
   };
 
   it("decides k6's exit code, first cause first", () => {
-    assert.equal(fleetEnding({ ...base, verdict: passed }).exitCode, 0);
-    assert.equal(fleetEnding({ ...base, verdict: failed }).exitCode, 99);
-    assert.equal(fleetEnding({ ...base, saturated: true, verdict: failed }).exitCode, 5);
-    assert.equal(
-      fleetEnding({ ...base, stoppedReason: 'stop button', verdict: passed }).exitCode,
-      105,
+    assert.equal(k6Ending({ ...base, verdict: passed }).exitCode, 0);
+    assert.equal(k6Ending({ ...base, verdict: failed }).exitCode, 99);
+    assert.deepEqual(
+      k6Ending({ ...base, saturated: true, saturationHint: 'late 40 %', verdict: failed }),
+      {
+        exitCode: 5,
+        reason:
+          "INVALID: an agent's runner could not keep up, so these figures describe it, not the target: late 40 %",
+      },
     );
+    assert.equal(k6Ending({ ...base, stopped: 'stop button', verdict: passed }).exitCode, 105);
     const shards = [
       { exitCode: K6ExitCode.testFailed, reason: 'marked failed' },
       { exitCode: K6ExitCode.scriptAborted, reason: 'enough' },
     ];
     // An agent's exec.test.abort() stopped the run: 108, not the stop it caused.
     assert.deepEqual(
-      fleetEnding({ ...base, shards, stoppedReason: 'agent a: enough', verdict: failed }),
+      k6Ending({ ...base, scripts: shards, stopped: 'agent a: enough', verdict: failed }),
       { exitCode: 108, reason: 'enough' },
     );
     assert.equal(
-      fleetEnding({ ...base, shards: [shards[0] as never], verdict: passed }).exitCode,
+      k6Ending({ ...base, scripts: [shards[0] as never], verdict: passed }).exitCode,
       110,
     );
     assert.equal(
-      fleetEnding({ ...base, shards: [shards[0] as never], verdict: failed }).exitCode,
+      k6Ending({ ...base, scripts: [shards[0] as never], verdict: failed }).exitCode,
       99,
       'thresholds before exec.test.fail()',
     );
     const abort = failed.outcomes[0];
     assert.equal(
-      fleetEnding({ ...base, thresholdAbort: abort, stoppedReason: 'thresholds', verdict: failed })
-        .exitCode,
+      k6Ending({ ...base, thresholdAbort: abort, stopped: 'thresholds', verdict: failed }).exitCode,
       99,
     );
   });

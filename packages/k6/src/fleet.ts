@@ -5,7 +5,6 @@
  * every 2 s and at the end, as k6 judges them on one machine.
  */
 import type { GeneratorReading, IntervalRow, K6Metrics } from '@loadline/api';
-import { K6ExitCode } from './exit-codes.js';
 import { MetricRegistry } from './metrics.js';
 import {
   type K6Options,
@@ -110,12 +109,6 @@ export function mergeMetrics(shards: Iterable<K6Metrics>): MergedMetrics {
   return { registry, checks, groups, elapsedMs };
 }
 
-/** How one agent's part of the run ended (its runner's exit code and why). */
-export interface ShardEnding {
-  exitCode: number;
-  reason?: string;
-}
-
 /**
  * Control's judge of a k6 run: the script's options (as its init returned them, read by the
  * CLI before the launch), its thresholds judged on every agent's metrics merged.
@@ -166,54 +159,4 @@ export class K6FleetJudge {
       thresholds: this.#sets,
     });
   }
-}
-
-/**
- * How a fleet run ended, as k6's exit code: first cause first, as on one machine — a
- * saturated runner (5), a script that aborted, failed in init/setup or was refused
- * (108, 107, 104) on any agent, thresholds that aborted the run (99), a stop (105),
- * thresholds crossed at the end (99), `exec.test.fail()` (110).
- */
-export function fleetEnding(run: {
-  saturated: boolean;
-  saturationHint?: string;
-  shards: readonly ShardEnding[];
-  thresholdAbort: ThresholdVerdict['abort'];
-  stoppedReason: string | undefined;
-  verdict: ThresholdVerdict;
-}): { exitCode: number; reason?: string } {
-  if (run.saturated) {
-    return {
-      exitCode: K6ExitCode.invalid,
-      reason: `INVALID: an agent's runner could not keep up, so these figures describe it, not the target${run.saturationHint ? `: ${run.saturationHint}` : ''}`,
-    };
-  }
-  for (const code of [
-    K6ExitCode.scriptAborted,
-    K6ExitCode.scriptException,
-    K6ExitCode.invalidConfig,
-  ] as const) {
-    const shard = run.shards.find((s) => s.exitCode === code);
-    if (shard) return { exitCode: code, ...(shard.reason ? { reason: shard.reason } : {}) };
-  }
-  if (run.thresholdAbort) {
-    return {
-      exitCode: K6ExitCode.thresholdsFailed,
-      reason: `thresholds on ${run.thresholdAbort.key} (${run.thresholdAbort.source}) crossed: the run was aborted (abortOnFail)`,
-    };
-  }
-  if (run.stoppedReason !== undefined) {
-    return { exitCode: K6ExitCode.externalAbort, reason: `stopped: ${run.stoppedReason}` };
-  }
-  if (!run.verdict.passed) {
-    const failed = run.verdict.outcomes.filter((o) => !o.ok).map((o) => `${o.key} ${o.source}`);
-    return {
-      exitCode: K6ExitCode.thresholdsFailed,
-      reason: `thresholds on metrics ${failed.join(', ')} have been crossed`,
-    };
-  }
-  const failed = run.shards.find((s) => s.exitCode === K6ExitCode.testFailed);
-  if (failed)
-    return { exitCode: K6ExitCode.testFailed, ...(failed.reason ? { reason: failed.reason } : {}) };
-  return { exitCode: K6ExitCode.ok };
 }

@@ -6,15 +6,13 @@ export {
   SUPPORTED_MODULES,
 } from './bundle.js';
 export { type CompiledScript, compileBundle, compileScript } from './compile.js';
-export { K6ExitCode } from './exit-codes.js';
+export { endsTheRun, K6ExitCode, k6Ending, type ScriptEnding } from './exit-codes.js';
 export { exportK6, type K6Export, K6ExportError, type K6ExportOptions } from './export.js';
 export {
-  fleetEnding,
   K6FleetJudge,
   type K6Shard,
   type MergedMetrics,
   mergeMetrics,
-  type ShardEnding,
 } from './fleet.js';
 export { type InspectedScript, inspectK6Script, type ShippedScript } from './inspect.js';
 export type { MetricType, ThresholdSource } from './metric-types.js';

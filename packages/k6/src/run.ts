@@ -16,7 +16,7 @@ import { GeneratorJudge } from '@loadline/engine';
 import { type Bundle, ScriptError } from './bundle.js';
 import { type CompiledScript, compileBundle, compileScript } from './compile.js';
 import { runScenario, VuPool } from './executors.js';
-import { K6ExitCode } from './exit-codes.js';
+import { K6ExitCode, k6Ending, type ScriptEnding } from './exit-codes.js';
 import { type K6Shard, shardMetrics } from './fleet.js';
 import { type HttpSettings, NotAllowedError } from './http.js';
 import { IntervalRecorder } from './intervals.js';
@@ -455,45 +455,33 @@ function endingOf(run: {
   stopped: boolean;
   verdict: ThresholdVerdict;
   failReason: string | undefined;
-}): { exitCode: number; reason?: string } {
-  const { generator, fatal, thresholdAbort, verdict } = run;
-  if (generator.saturated.length > 0) {
-    return {
-      exitCode: K6ExitCode.invalid,
-      reason: `INVALID: the runner itself could not keep up, so these figures describe it, not the target: ${generator.hint ?? ''}`,
-    };
-  }
+}): ScriptEnding {
+  const { fatal } = run;
+  const scripts: ScriptEnding[] = [];
   if (fatal instanceof TestAbort || run.abortReason !== undefined) {
-    return {
+    scripts.push({
       exitCode: K6ExitCode.scriptAborted,
       reason: `test aborted: ${run.abortReason ?? fatal?.message}`,
-    };
-  }
-  if (fatal) {
-    return {
+    });
+  } else if (fatal) {
+    scripts.push({
       exitCode:
         fatal instanceof NotAllowedError ? K6ExitCode.invalidConfig : K6ExitCode.scriptException,
       reason: fatal.message,
-    };
-  }
-  if (thresholdAbort) {
-    return {
-      exitCode: K6ExitCode.thresholdsFailed,
-      reason: `thresholds on ${thresholdAbort.key} (${thresholdAbort.source}) crossed: the run was aborted (abortOnFail)`,
-    };
-  }
-  if (run.stopped) return { exitCode: K6ExitCode.externalAbort, reason: 'stopped from outside' };
-  if (!verdict.passed) {
-    const failed = verdict.outcomes.filter((o) => !o.ok).map((o) => `${o.key} ${o.source}`);
-    return {
-      exitCode: K6ExitCode.thresholdsFailed,
-      reason: `thresholds on metrics ${failed.join(', ')} have been crossed`,
-    };
+    });
   }
   if (run.failReason !== undefined) {
-    return { exitCode: K6ExitCode.testFailed, reason: `test failed: ${run.failReason}` };
+    scripts.push({ exitCode: K6ExitCode.testFailed, reason: `test failed: ${run.failReason}` });
   }
-  return { exitCode: K6ExitCode.ok };
+  return k6Ending({
+    saturated: run.generator.saturated.length > 0,
+    ...(run.generator.hint ? { saturationHint: run.generator.hint } : {}),
+    runner: 'the runner itself',
+    scripts,
+    thresholdAbort: run.thresholdAbort,
+    stopped: run.stopped ? 'stopped from outside' : undefined,
+    verdict: run.verdict,
+  });
 }
 
 /** handleSummary's outputs, or k6's text summary; `--summary-export` as well. */
