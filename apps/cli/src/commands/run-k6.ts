@@ -143,22 +143,46 @@ export async function runK6Locally(
         const seconds = String(Math.floor((Date.now() - started) / 1000)).padStart(4, '0');
         io.stderr.write(`${level.toUpperCase().slice(0, 4)}[${seconds}] ${message}\n`);
       },
-      write: (stream, text) => {
-        // With --json stdout carries one JSON object; the text summary goes to stderr.
-        (stream === 'stdout' && flags.json ? io.stderr : io[stream]).write(text);
-      },
+      write: summaryWriter(flags, io),
     });
-    if (result.reason) io.stderr.write(`${result.exitCode === 0 ? '' : 'ERRO '}${result.reason}\n`);
-    if (flags.json) {
-      io.stdout.write(
-        `${JSON.stringify({ exitCode: result.exitCode, reason: result.reason ?? null, summary: result.summary ?? null, generator: result.generator ?? null })}\n`,
-      );
-    }
-    return result.exitCode;
+    return reportEnding(flags, io, {
+      exitCode: result.exitCode,
+      reason: result.reason,
+      summary: result.summary,
+      generator: result.generator,
+    });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Where the summary goes: with --json stdout carries one JSON object, so it goes to stderr. */
+function summaryWriter(flags: K6RunFlags, io: K6Io) {
+  return (stream: 'stdout' | 'stderr', text: string) => {
+    (stream === 'stdout' && flags.json ? io.stderr : io[stream]).write(text);
+  };
+}
+
+/**
+ * How the run ended, said as `k6 run` says it (the reason on stderr) and, with --json, as
+ * one object `{ [runId, status,] exitCode, reason, summary, generator }`: its exit code.
+ */
+function reportEnding(
+  flags: K6RunFlags,
+  io: K6Io,
+  ending: { exitCode: number; reason?: string | undefined; summary: unknown; generator: unknown },
+  run: { runId: string; status: string } | undefined = undefined,
+): number {
+  if (ending.reason) {
+    io.stderr.write(`${ending.exitCode === 0 ? '' : 'ERRO '}${ending.reason}\n`);
+  }
+  if (flags.json) {
+    io.stdout.write(
+      `${JSON.stringify({ ...run, exitCode: ending.exitCode, reason: ending.reason ?? null, summary: ending.summary ?? null, generator: ending.generator ?? null })}\n`,
+    );
+  }
+  return ending.exitCode;
 }
 
 /** The k6 flags that shape a run wherever it runs: checked the same way locally and on the fleet. */
@@ -297,18 +321,20 @@ export async function runK6OnFleet(
     const summary = k6.data.summary as unknown as SummaryData;
     await inspected.writeSummary(summary, {
       ...(flags.summaryExport ? { summaryExport: flags.summaryExport } : {}),
-      write: (stream, text) =>
-        (stream === 'stdout' && flags.json ? io.stderr : io[stream]).write(text),
+      write: summaryWriter(flags, io),
       log,
     });
-    if (k6.data.reason)
-      io.stderr.write(`${k6.data.exitCode === 0 ? '' : 'ERRO '}${k6.data.reason}\n`);
-    if (flags.json) {
-      io.stdout.write(
-        `${JSON.stringify({ runId: run.id, status: run.status, exitCode: k6.data.exitCode, reason: k6.data.reason ?? null, summary, generator: (run.summary as { generator?: unknown }).generator ?? null })}\n`,
-      );
-    }
-    return k6.data.exitCode;
+    return reportEnding(
+      flags,
+      io,
+      {
+        exitCode: k6.data.exitCode,
+        reason: k6.data.reason,
+        summary,
+        generator: (run.summary as { generator?: unknown }).generator,
+      },
+      { runId: run.id, status: run.status },
+    );
   } finally {
     await inspected.close();
   }
