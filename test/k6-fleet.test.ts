@@ -137,6 +137,19 @@ describe('loadline run SCRIPT.js on the fleet (k6 scripts)', { timeout: 180_000 
     assert.match(out.reason ?? '', /enough/);
   });
 
+  it('setup() failing on shard 0 ends the run on both agents: 107, naming the error', async () => {
+    const result = await runOnFleet('outcomes.js', '-e', 'OUTCOME=setup-throw', '--json');
+    assert.equal(result.code, 107, result.stderr + result.stdout);
+    const out = k6ResultOf(result.stdout);
+    assert.match(out.reason ?? '', /broken in setup/);
+    const run = await runDetail(out.runId ?? '');
+    assert.equal(run.status, 'aborted');
+    assert.deepEqual(
+      run.shards.map((s) => s.state),
+      ['failed', 'failed'],
+    );
+  });
+
   it('thresholds crossed: 99; bad options are refused before anything is sent: 104', async () => {
     const crossed = await runOnFleet('outcomes.js', '-e', 'OUTCOME=thresholds');
     assert.equal(crossed.code, 99, crossed.stderr + crossed.stdout);
@@ -149,7 +162,8 @@ describe('loadline run SCRIPT.js on the fleet (k6 scripts)', { timeout: 180_000 
   it('Ctrl-C stops the run on every agent: 105, with the summary of what ran', async () => {
     const started = Date.now();
     const result = await runOnFleetWith(
-      { onStart: (child) => setTimeout(() => child.kill('SIGINT'), 4000) },
+      // Late enough that the VUs run (after the launch, the start and setup()'s word).
+      { onStart: (child) => setTimeout(() => child.kill('SIGINT'), 7000) },
       'outcomes.js',
       '-e',
       'OUTCOME=long',

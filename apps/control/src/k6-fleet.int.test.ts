@@ -72,6 +72,35 @@ describe('a k6 script on the fleet through a control restart', { skip }, () => {
 
   after(() => stopAll(redis, agents, control, server));
 
+  it('a k6 run that never ran (too few agents) ends error with no k6 verdict', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loadline-k6-script-'));
+    const entry = join(dir, 'greedy.js');
+    writeFileSync(entry, SCRIPT);
+    const inspected = await inspectK6Script({
+      entry,
+      env: { TARGET: target },
+      hosts: {},
+      allowedHosts: [],
+      remoteCacheDir: dir,
+      thresholds: true,
+      log: () => {},
+    });
+    assert.ok(!('exitCode' in inspected), JSON.stringify(inspected));
+    await inspected.close();
+    const scenario = { name: 'k6-greedy', target, agents: 3, k6: inspected.shipped };
+    assert.equal(
+      (await api('POST', '/scenarios', { source: JSON.stringify(scenario) })).status,
+      201,
+    );
+    const servedBefore = served;
+    const created = await api('POST', '/runs', { scenario: 'k6-greedy' });
+    const run = await waitForRunStatus(api, created.json.id, ended, 15_000);
+    assert.equal(run.status, 'error');
+    assert.match(run.abortReason, /asked for 3 agent\(s\), 2 claimed/);
+    assert.equal(run.summary.k6, undefined, 'no k6 verdict for a run that never ran');
+    assert.equal(served, servedBefore, 'nothing was sent');
+  });
+
   it('keeps the metrics of a shard that ended before the restart: the totals are every request', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'loadline-k6-script-'));
     const entry = join(dir, 'restart.js');

@@ -35,6 +35,10 @@ export const options =
             ? { scenarios: { s: { executor: 'constant-vus', vus: 2, duration: '30s' } } }
             : { vus: 1, iterations: 4, thresholds: { checks: ['rate>0.9'] } };
 
+export function setup() {
+  if (outcome === 'setup-throw') throw new Error('broken in setup');
+}
+
 export default function () {
   if (outcome === 'saturate') {
     // 40 ms of CPU per iteration at 50 a second: two seconds of work each second.
